@@ -1,0 +1,849 @@
+//! The `Desk` service: load, decide, save with compare-and-set, retry,
+//! dispatch.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::channel::Channel;
+use crate::customer::{Customer, Identity};
+use crate::id::{
+    AgentId, CustomerId, IdGenerator, MessageId, NotificationId, RandomIds, TenantId, TicketId,
+};
+use crate::notification::Notification;
+use crate::port::{
+    Clock, Commit, CustomerWrite, ExpectedVersion, InboundKey, InboundRecord, Notifier, StoreError,
+    TicketOrder, TicketQuery, TicketStore, TicketWrite,
+};
+use crate::ticket::{
+    self, Command, Context, CustomerTicketView, Decision, DomainError, Event, EventKind,
+    LifecycleRules, OpenTicket, Priority, Status, Ticket,
+};
+
+/// A `Desk` operation failed. Nothing was changed unless the variant says so.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeskError {
+    /// The command is not allowed (see [`DomainError`]).
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No such ticket in this tenant.
+    #[error("ticket {ticket} not found")]
+    TicketNotFound {
+        /// The id asked for.
+        ticket: TicketId,
+    },
+    /// No such customer in this tenant.
+    #[error("customer {customer} not found")]
+    CustomerNotFound {
+        /// The id asked for.
+        customer: CustomerId,
+    },
+    /// Other writers changed the ticket every time we tried; nothing was
+    /// written. Try again later.
+    #[error("gave up after {attempts} attempts: other writers kept changing {}", match .ticket { Some(t) => format!("ticket {t}"), None => "the records".to_owned() })]
+    Contended {
+        /// The ticket, when the command was about a known one.
+        ticket: Option<TicketId>,
+        /// How many times it was tried.
+        attempts: u32,
+    },
+}
+
+impl DeskError {
+    /// Whether the error is a domain rule (the command itself is wrong).
+    pub fn is_domain(&self) -> bool {
+        matches!(self, DeskError::Domain(_))
+    }
+}
+
+/// How often and how patiently the desk retries a command whose write lost a
+/// race.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryPolicy {
+    /// Attempts in all (at least 1).
+    pub max_attempts: u32,
+    /// Pause after the first conflict; doubled after each, up to `max_backoff`.
+    pub base_backoff: Duration,
+    /// The longest pause.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 50,
+            base_backoff: Duration::from_micros(20),
+            max_backoff: Duration::from_millis(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn pause(&self, attempt: u32) {
+        let factor = 1u32 << attempt.min(16);
+        let d = self
+            .base_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff);
+        if d.is_zero() {
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(d);
+        }
+    }
+}
+
+/// A message that arrived on a channel, before the desk knows its customer or
+/// ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbound {
+    /// Who it is from.
+    pub from: Identity,
+    /// The channel it came on.
+    pub channel: Channel,
+    /// The text.
+    pub body: String,
+    /// A subject line (email), if any.
+    pub subject: Option<String>,
+    /// The channel's id for the message. With it, a redelivery of the same
+    /// message is recorded once.
+    pub external_id: Option<String>,
+    /// The ticket the host knows it belongs to (an email reply's thread, a
+    /// ticket link). Without it, the customer's most recently updated
+    /// unsolved ticket is continued, else a new ticket is opened.
+    pub ticket: Option<TicketId>,
+    /// The sender's display name, used when the customer is new.
+    pub name: Option<String>,
+    /// Priority for a new ticket.
+    pub priority: Priority,
+}
+
+impl Inbound {
+    /// A message `from` someone on `channel`.
+    pub fn new(from: Identity, channel: Channel, body: impl Into<String>) -> Self {
+        Inbound {
+            from,
+            channel,
+            body: body.into(),
+            subject: None,
+            external_id: None,
+            ticket: None,
+            name: None,
+            priority: Priority::Normal,
+        }
+    }
+
+    /// Sets the channel's message id (for idempotency).
+    pub fn external_id(mut self, id: impl Into<String>) -> Self {
+        self.external_id = Some(id.into());
+        self
+    }
+
+    /// Sets the subject.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Says which ticket the message belongs to.
+    pub fn to_ticket(mut self, ticket: TicketId) -> Self {
+        self.ticket = Some(ticket);
+        self
+    }
+
+    /// Sets the sender's name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the priority of a new ticket.
+    pub fn priority(mut self, priority: Priority) -> Self {
+        self.priority = priority;
+        self
+    }
+}
+
+/// What happened to the notifications of a command.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Handed to the notifier and marked delivered.
+    pub delivered: Vec<NotificationId>,
+    /// Not delivered (or delivered but not marked): they stay in the outbox
+    /// and [`Desk::dispatch_outbox`] retries them. Never silently dropped.
+    pub pending: Vec<(NotificationId, String)>,
+}
+
+impl Delivery {
+    fn merge(&mut self, other: Delivery) {
+        self.delivered.extend(other.delivered);
+        self.pending.extend(other.pending);
+    }
+}
+
+/// The result of a command that changed (or could have changed) a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The ticket after the command. For a customer reply to a closed
+    /// ticket this is the new follow-up ticket; for a merge, the target.
+    pub ticket: Ticket,
+    /// Every event the command stored (several tickets for a merge).
+    pub events: Vec<Event>,
+    /// Notification delivery.
+    pub delivery: Delivery,
+}
+
+/// The result of receiving an inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The ticket the message is on.
+    pub ticket: TicketId,
+    /// The message it became.
+    pub message: MessageId,
+    /// The customer it was matched to.
+    pub customer: CustomerId,
+    /// True when the message had been received before: nothing was written.
+    pub duplicate: bool,
+    /// True when a new ticket was opened for it.
+    pub opened: bool,
+    /// Notification delivery (empty for duplicates).
+    pub delivery: Delivery,
+}
+
+/// The support desk service over the host's store, notifier and clock.
+///
+/// Every command runs the same loop: load the ticket, [`decide`](ticket::decide),
+/// commit state + events + notifications with the loaded version, and on a
+/// version conflict reload and decide again (bounded by the
+/// [`RetryPolicy`], then [`DeskError::Contended`]). After the commit, the
+/// notifications are handed to the notifier and marked delivered; a notifier
+/// failure never undoes the commit, the notification stays in the outbox.
+///
+/// ```
+/// use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Status, ticket::Command};
+/// use supportdesk::customer::Identity;
+/// use supportdesk::id::{AgentId, TenantId};
+/// use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
+///
+/// let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), ManualClock::at("2026-03-02T09:00:00Z")?)
+///     .with_ids(SequentialIds::new());
+/// let shop = TenantId::from_u128(1);
+/// let r = desk.receive(shop, Inbound::new(Identity::email("ana@example.com")?, Channel::Email, "Where is my order?"))?;
+/// desk.execute(shop, r.ticket, Command::agent_reply(AgentId::from_u128(7), "It ships today."))?;
+/// let out = desk.execute(shop, r.ticket, Command::status(Status::Solved))?;
+/// assert_eq!(out.ticket.status(), Status::Solved);
+/// assert_eq!(desk.notifier().sent().len(), 4); // ack, new-ticket alert, reply, solved
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Desk<S, N, C> {
+    store: S,
+    notifier: N,
+    clock: C,
+    ids: Arc<dyn IdGenerator>,
+    rules: LifecycleRules,
+    retry: RetryPolicy,
+}
+
+impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for Desk<S, N, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Desk")
+            .field("store", &self.store)
+            .field("notifier", &self.notifier)
+            .field("clock", &self.clock)
+            .field("ids", &self.ids)
+            .field("rules", &self.rules)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+enum Attempt<T> {
+    Done(T),
+    Retry,
+}
+
+impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
+    /// A desk with random ids, default rules and the default retry policy.
+    pub fn new(store: S, notifier: N, clock: C) -> Self {
+        Desk {
+            store,
+            notifier,
+            clock,
+            ids: Arc::new(RandomIds),
+            rules: LifecycleRules::default(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Uses another id generator (deterministic ids in tests).
+    pub fn with_ids(mut self, ids: impl IdGenerator + 'static) -> Self {
+        self.ids = Arc::new(ids);
+        self
+    }
+
+    /// Uses other lifecycle rules.
+    pub fn with_rules(mut self, rules: LifecycleRules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// Uses another retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The notifier.
+    pub fn notifier(&self) -> &N {
+        &self.notifier
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// The lifecycle rules.
+    pub fn rules(&self) -> &LifecycleRules {
+        &self.rules
+    }
+
+    fn context(&self) -> Context<'_> {
+        Context {
+            now: self.clock.now(),
+            ids: &*self.ids,
+            rules: &self.rules,
+        }
+    }
+
+    /// Runs `attempt` until it is done, an error that is not a lost race, or
+    /// the retry budget is spent.
+    fn with_retries<T>(
+        &self,
+        contended: Option<TicketId>,
+        mut attempt: impl FnMut() -> Result<Attempt<T>, DeskError>,
+    ) -> Result<T, DeskError> {
+        let max = self.retry.max_attempts.max(1);
+        for n in 0..max {
+            match attempt() {
+                Ok(Attempt::Done(v)) => return Ok(v),
+                Ok(Attempt::Retry) => {
+                    if n + 1 < max {
+                        self.retry.pause(n);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(DeskError::Contended {
+            ticket: contended,
+            attempts: max,
+        })
+    }
+
+    /// A ticket of the tenant (agents see everything of their own tenant).
+    ///
+    /// # Errors
+    /// [`DeskError::TicketNotFound`] when the tenant has no such ticket (also
+    /// when another tenant has it); [`DeskError::Store`].
+    pub fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Ticket, DeskError> {
+        self.store
+            .ticket(tenant, id)?
+            .ok_or(DeskError::TicketNotFound { ticket: id })
+    }
+
+    /// A ticket's stored event history.
+    ///
+    /// # Errors
+    /// [`DeskError::TicketNotFound`], [`DeskError::Store`].
+    pub fn history(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, DeskError> {
+        let events = self.store.events(tenant, id)?;
+        if events.is_empty() {
+            return Err(DeskError::TicketNotFound { ticket: id });
+        }
+        Ok(events)
+    }
+
+    /// What `customer` may see of a ticket: "not found" unless they are its
+    /// requester.
+    ///
+    /// # Errors
+    /// [`DeskError::TicketNotFound`], [`DeskError::Store`].
+    pub fn customer_view(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        customer: CustomerId,
+    ) -> Result<CustomerTicketView, DeskError> {
+        let t = self.ticket(tenant, id)?;
+        CustomerTicketView::for_customer(&t, customer)
+            .ok_or(DeskError::TicketNotFound { ticket: id })
+    }
+
+    /// A customer of the tenant.
+    ///
+    /// # Errors
+    /// [`DeskError::CustomerNotFound`], [`DeskError::Store`].
+    pub fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Customer, DeskError> {
+        self.store
+            .customer(tenant, id)?
+            .ok_or(DeskError::CustomerNotFound { customer: id })
+    }
+
+    /// Registers a customer with identities (or returns the existing owner of
+    /// the first identity when all given identities already belong to them).
+    ///
+    /// # Errors
+    /// [`StoreError::IdentityTaken`] (as [`DeskError::Store`]) when an
+    /// identity belongs to another customer; [`DeskError::Store`].
+    pub fn register_customer(
+        &self,
+        tenant: TenantId,
+        name: Option<&str>,
+        identities: &[Identity],
+    ) -> Result<Customer, DeskError> {
+        let Some(first) = identities.first() else {
+            return Err(DeskError::Store(StoreError::InvalidCommit {
+                reason: "a customer needs at least one identity".to_owned(),
+            }));
+        };
+        if let Some(existing) = self.store.customer_by_identity(tenant, first)? {
+            if identities.iter().all(|i| existing.has_identity(i)) {
+                return Ok(existing);
+            }
+        }
+        let mut customer = Customer::new(
+            CustomerId::from_uuid(self.ids.next_uuid()),
+            tenant,
+            first.clone(),
+        );
+        for i in &identities[1..] {
+            if !customer.has_identity(i) {
+                customer.identities.push(i.clone());
+            }
+        }
+        customer.name = name.map(str::to_owned);
+        customer.version = 1;
+        let mut commit = Commit::new(tenant);
+        commit.customers.push(CustomerWrite {
+            expected: ExpectedVersion::New,
+            customer: customer.clone(),
+        });
+        self.store.commit(&commit)?;
+        Ok(customer)
+    }
+
+    /// Links another identity to a customer (they wrote from a new phone).
+    ///
+    /// # Errors
+    /// [`DeskError::CustomerNotFound`]; [`StoreError::IdentityTaken`] when it
+    /// belongs to someone else; [`DeskError::Contended`].
+    pub fn add_identity(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        identity: Identity,
+    ) -> Result<Customer, DeskError> {
+        self.with_retries(None, || {
+            let mut c = self.customer(tenant, customer)?;
+            if c.has_identity(&identity) {
+                return Ok(Attempt::Done(c));
+            }
+            let expected = ExpectedVersion::Version(c.version);
+            c.identities.push(identity.clone());
+            c.version = c.version.saturating_add(1);
+            let mut commit = Commit::new(tenant);
+            commit.customers.push(CustomerWrite {
+                expected,
+                customer: c.clone(),
+            });
+            match self.store.commit(&commit) {
+                Ok(()) => Ok(Attempt::Done(c)),
+                Err(e) if e.is_conflict() => Ok(Attempt::Retry),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    /// Runs a command on a ticket.
+    ///
+    /// # Errors
+    /// [`DeskError::TicketNotFound`]; [`DeskError::Domain`] when the command
+    /// is not allowed (nothing changes); [`DeskError::Contended`] after the
+    /// retry budget; [`DeskError::Store`].
+    pub fn execute(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        command: Command,
+    ) -> Result<Outcome, DeskError> {
+        self.with_retries(Some(id), || {
+            let current = self.ticket(tenant, id)?;
+            let ctx = self.context();
+            let decision = ticket::decide(&current, &command, &ctx)?;
+            self.commit_decision(tenant, &[&current], decision, Vec::new(), Vec::new(), id)
+        })
+    }
+
+    /// Opens a proactive ticket: we contact the customer first.
+    ///
+    /// # Errors
+    /// [`DeskError::CustomerNotFound`]; [`DeskError::Domain`] (empty body,
+    /// channel that cannot be used proactively); [`DeskError::Store`].
+    pub fn open_proactive(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        channel: Channel,
+        agent: Option<AgentId>,
+        subject: &str,
+        body: &str,
+    ) -> Result<Outcome, DeskError> {
+        self.customer(tenant, customer)?;
+        let cmd = OpenTicket::proactive(customer, channel, agent, body).with_subject(subject);
+        self.open(tenant, &cmd)
+    }
+
+    /// Opens a ticket from an [`OpenTicket`] command for a known customer.
+    ///
+    /// # Errors
+    /// [`DeskError::CustomerNotFound`], [`DeskError::Domain`], [`DeskError::Store`].
+    pub fn open(&self, tenant: TenantId, cmd: &OpenTicket) -> Result<Outcome, DeskError> {
+        self.customer(tenant, cmd.customer)?;
+        let ctx = self.context();
+        let decision = ticket::open(tenant, cmd, &ctx)?;
+        let id = decision
+            .events
+            .first()
+            .map_or(TicketId::from_u128(0), |e| e.ticket);
+        match self.commit_decision(tenant, &[], decision, Vec::new(), Vec::new(), id)? {
+            Attempt::Done(o) => Ok(o),
+            Attempt::Retry => Err(DeskError::Contended {
+                ticket: Some(id),
+                attempts: 1,
+            }),
+        }
+    }
+
+    /// Merges `source` into `target` (both of the tenant).
+    ///
+    /// # Errors
+    /// [`DeskError::TicketNotFound`] for either; [`DeskError::Domain`];
+    /// [`DeskError::Contended`]; [`DeskError::Store`].
+    pub fn merge(
+        &self,
+        tenant: TenantId,
+        source: TicketId,
+        target: TicketId,
+    ) -> Result<Outcome, DeskError> {
+        self.with_retries(Some(source), || {
+            let s = self.ticket(tenant, source)?;
+            let t = self.ticket(tenant, target)?;
+            let decision = ticket::merge(&s, &t, &self.context())?;
+            self.commit_decision(tenant, &[&s, &t], decision, Vec::new(), Vec::new(), target)
+        })
+    }
+
+    /// Receives an inbound message: finds (or creates) the customer by
+    /// identity, finds the ticket it belongs to (the one the host names,
+    /// else the customer's most recently updated unsolved ticket, on any
+    /// channel), and adds the message, or opens a ticket. A reply to a
+    /// closed ticket opens a follow-up. The same message delivered twice
+    /// (same tenant, channel and external id) is recorded once: the second
+    /// call returns the first result with `duplicate: true`.
+    ///
+    /// # Errors
+    /// [`DeskError::TicketNotFound`] for a named ticket the tenant does not
+    /// have; [`DeskError::Domain`] (empty body; the named ticket belongs to
+    /// another customer); [`DeskError::Contended`]; [`DeskError::Store`].
+    pub fn receive(&self, tenant: TenantId, inbound: Inbound) -> Result<Receipt, DeskError> {
+        let key = inbound.external_id.as_ref().map(|e| InboundKey {
+            channel: inbound.channel,
+            external_id: e.clone(),
+        });
+        self.with_retries(inbound.ticket, || {
+            if let Some(k) = &key {
+                if let Some(rec) = self.store.inbound(tenant, k)? {
+                    return Ok(Attempt::Done(duplicate(rec)));
+                }
+            }
+            self.receive_once(tenant, &inbound, key.as_ref())
+        })
+    }
+
+    fn receive_once(
+        &self,
+        tenant: TenantId,
+        inbound: &Inbound,
+        key: Option<&InboundKey>,
+    ) -> Result<Attempt<Receipt>, DeskError> {
+        let ctx = self.context();
+        let mut customer_writes = Vec::new();
+        let named = match inbound.ticket {
+            Some(id) => Some(self.ticket(tenant, id)?),
+            None => None,
+        };
+        let customer = match self.store.customer_by_identity(tenant, &inbound.from)? {
+            Some(c) => c,
+            None => match &named {
+                // The host says which ticket: the sender is its requester
+                // writing from a new address; link the identity to them.
+                Some(t) => {
+                    let mut c = self.customer(tenant, t.customer())?;
+                    let expected = ExpectedVersion::Version(c.version);
+                    c.identities.push(inbound.from.clone());
+                    c.version = c.version.saturating_add(1);
+                    customer_writes.push(CustomerWrite {
+                        expected,
+                        customer: c.clone(),
+                    });
+                    c
+                }
+                None => {
+                    let mut c = Customer::new(
+                        CustomerId::from_uuid(ctx.ids.next_uuid()),
+                        tenant,
+                        inbound.from.clone(),
+                    );
+                    c.name = inbound.name.clone();
+                    c.version = 1;
+                    customer_writes.push(CustomerWrite {
+                        expected: ExpectedVersion::New,
+                        customer: c.clone(),
+                    });
+                    c
+                }
+            },
+        };
+        let target = match named {
+            Some(t) => Some(t),
+            None if customer_writes.is_empty() => self.latest_unsolved(tenant, customer.id)?,
+            None => None,
+        };
+        let (decision, loaded) = match &target {
+            Some(t) => {
+                let cmd = Command::CustomerReply {
+                    customer: customer.id,
+                    channel: inbound.channel,
+                    body: inbound.body.clone(),
+                    external_id: inbound.external_id.clone(),
+                };
+                (ticket::decide(t, &cmd, &ctx)?, vec![t])
+            }
+            None => {
+                let mut cmd =
+                    OpenTicket::reactive(customer.id, inbound.channel, inbound.body.clone())
+                        .with_priority(inbound.priority);
+                cmd.subject = inbound.subject.clone();
+                cmd.external_id = inbound.external_id.clone();
+                (ticket::open(tenant, &cmd, &ctx)?, vec![])
+            }
+        };
+        let Some((ticket_id, message_id)) = decision.events.iter().find_map(|e| match &e.kind {
+            EventKind::CustomerReplied { message } => Some((e.ticket, message.id)),
+            _ => None,
+        }) else {
+            return Err(DeskError::Store(StoreError::InvalidCommit {
+                reason: "an inbound message produced no customer message".to_owned(),
+            }));
+        };
+        let opened = decision
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Opened { .. }));
+        let inbound_records = key
+            .map(|k| InboundRecord {
+                key: k.clone(),
+                ticket: ticket_id,
+                message: message_id,
+                customer: customer.id,
+            })
+            .into_iter()
+            .collect();
+        match self.commit_decision(
+            tenant,
+            &loaded,
+            decision,
+            customer_writes,
+            inbound_records,
+            ticket_id,
+        ) {
+            Ok(Attempt::Done(outcome)) => Ok(Attempt::Done(Receipt {
+                ticket: ticket_id,
+                message: message_id,
+                customer: customer.id,
+                duplicate: false,
+                opened,
+                delivery: outcome.delivery,
+            })),
+            Ok(Attempt::Retry) => Ok(Attempt::Retry),
+            Err(DeskError::Store(StoreError::DuplicateInbound { existing })) => {
+                Ok(Attempt::Done(duplicate(existing)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn latest_unsolved(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Option<Ticket>, DeskError> {
+        let q = TicketQuery::new()
+            .customer(customer)
+            .status(Status::New)
+            .status(Status::Open)
+            .status(Status::Pending)
+            .status(Status::OnHold)
+            .order(TicketOrder::UpdatedDesc)
+            .limit(1);
+        Ok(self.store.query(tenant, &q)?.items.into_iter().next())
+    }
+
+    /// Turns a decision into a commit, writes it, and dispatches its
+    /// notifications. A lost race returns `Attempt::Retry`.
+    fn commit_decision(
+        &self,
+        tenant: TenantId,
+        loaded: &[&Ticket],
+        decision: Decision,
+        customers: Vec<CustomerWrite>,
+        inbound: Vec<InboundRecord>,
+        primary: TicketId,
+    ) -> Result<Attempt<Outcome>, DeskError> {
+        let by_id: HashMap<TicketId, &Ticket> = loaded.iter().map(|t| (t.id(), *t)).collect();
+        let mut writes = Vec::new();
+        for id in decision.tickets() {
+            let events: Vec<Event> = decision.events_of(id).cloned().collect();
+            let (expected, state) = match by_id.get(&id) {
+                Some(t) => {
+                    let mut s = (*t).clone();
+                    for e in &events {
+                        s.apply(e);
+                    }
+                    (ExpectedVersion::Version(t.version()), s)
+                }
+                None => match Ticket::from_events(&events) {
+                    Some(s) => (ExpectedVersion::New, s),
+                    None => {
+                        return Err(DeskError::Store(StoreError::InvalidCommit {
+                            reason: format!(
+                                "events for unknown ticket {id} do not start with opened"
+                            ),
+                        }));
+                    }
+                },
+            };
+            writes.push(TicketWrite {
+                expected,
+                ticket: state,
+                events,
+            });
+        }
+        let primary_state = writes
+            .iter()
+            .find(|w| w.ticket.id() != primary && w.expected == ExpectedVersion::New)
+            .or_else(|| writes.iter().find(|w| w.ticket.id() == primary))
+            .map(|w| w.ticket.clone())
+            .or_else(|| by_id.get(&primary).map(|t| (*t).clone()));
+        let Some(primary_state) = primary_state else {
+            return Err(DeskError::TicketNotFound { ticket: primary });
+        };
+        if writes.is_empty()
+            && customers.is_empty()
+            && inbound.is_empty()
+            && decision.notifications.is_empty()
+        {
+            return Ok(Attempt::Done(Outcome {
+                ticket: primary_state,
+                events: Vec::new(),
+                delivery: Delivery::default(),
+            }));
+        }
+        let commit = Commit {
+            tenant,
+            tickets: writes,
+            customers,
+            inbound,
+            notifications: decision.notifications,
+        };
+        match self.store.commit(&commit) {
+            Ok(()) => {}
+            Err(e) if e.is_retryable() => return Ok(Attempt::Retry),
+            Err(e) => return Err(e.into()),
+        }
+        let delivery = self.dispatch(&commit.notifications);
+        Ok(Attempt::Done(Outcome {
+            ticket: primary_state,
+            events: decision.events,
+            delivery,
+        }))
+    }
+
+    fn dispatch(&self, notifications: &[Notification]) -> Delivery {
+        let mut d = Delivery::default();
+        for n in notifications {
+            d.merge(self.deliver(n));
+        }
+        d
+    }
+
+    fn deliver(&self, n: &Notification) -> Delivery {
+        let mut d = Delivery::default();
+        match self.notifier.notify(n) {
+            Ok(()) => match self.store.mark_delivered(n.tenant, n.id) {
+                Ok(()) => d.delivered.push(n.id),
+                Err(e) => d.pending.push((
+                    n.id,
+                    format!("sent, but not marked delivered (it may be sent again): {e}"),
+                )),
+            },
+            Err(e) => {
+                let msg = e.to_string();
+                let note = match self.store.record_failure(n.tenant, n.id, &msg) {
+                    Ok(()) => msg,
+                    Err(se) => format!("{msg}; recording the failure failed too: {se}"),
+                };
+                d.pending.push((n.id, note));
+            }
+        }
+        d
+    }
+
+    /// Retries undelivered notifications from the outbox, oldest first, up to
+    /// `limit` of them. Call it on a timer (or after an outage).
+    ///
+    /// # Errors
+    /// [`DeskError::Store`] when the outbox cannot be read.
+    pub fn dispatch_outbox(&self, limit: usize) -> Result<Delivery, DeskError> {
+        let entries = self.store.undelivered(limit)?;
+        let mut d = Delivery::default();
+        for e in entries {
+            d.merge(self.deliver(&e.notification));
+        }
+        Ok(d)
+    }
+}
+
+fn duplicate(rec: InboundRecord) -> Receipt {
+    Receipt {
+        ticket: rec.ticket,
+        message: rec.message,
+        customer: rec.customer,
+        duplicate: true,
+        opened: false,
+        delivery: Delivery::default(),
+    }
+}

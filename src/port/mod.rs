@@ -1,0 +1,17 @@
+//! Ports: the traits a host implements to plug the desk into its storage,
+//! its notification transport and its clock.
+//!
+//! All three are small, synchronous, object-safe and `Send + Sync + Debug`,
+//! and are implemented for `&T`, `Box<T>` and `Arc<T>` so a host can share
+//! one store between several desks.
+
+mod clock;
+mod notify;
+mod store;
+
+pub use clock::{Clock, SystemClock};
+pub use notify::{Notifier, NotifyError};
+pub use store::{
+    Commit, Cursor, CustomerWrite, Entity, ExpectedVersion, InboundKey, InboundRecord, OutboxEntry,
+    Page, StoreError, TicketOrder, TicketQuery, TicketStore, TicketWrite,
+};

@@ -1,0 +1,587 @@
+use std::fmt::{self, Debug};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::channel::Channel;
+use crate::customer::{Customer, Identity};
+use crate::id::{AgentId, CustomerId, MessageId, NotificationId, TenantId, TicketId};
+use crate::notification::Notification;
+use crate::ticket::{Event, Status, Tag, Ticket};
+
+/// The version a write expects the stored record to have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectedVersion {
+    /// The record must not exist yet.
+    New,
+    /// The record must exist at exactly this version.
+    Version(u64),
+}
+
+impl fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectedVersion::New => f.write_str("new"),
+            ExpectedVersion::Version(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
+/// A record named in a store error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "entity", content = "id", rename_all = "snake_case")]
+pub enum Entity {
+    /// A ticket.
+    Ticket(TicketId),
+    /// A customer.
+    Customer(CustomerId),
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Entity::Ticket(id) => write!(f, "ticket {id}"),
+            Entity::Customer(id) => write!(f, "customer {id}"),
+        }
+    }
+}
+
+/// What identifies an inbound message for idempotency: the same tenant,
+/// channel and external id is the same message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct InboundKey {
+    /// The channel it came on.
+    pub channel: Channel,
+    /// The channel's id for it (email Message-ID, chat message id).
+    pub external_id: String,
+}
+
+/// Where an inbound message went: stored under its [`InboundKey`] in the same
+/// commit as the ticket change, so a redelivery finds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundRecord {
+    /// The key.
+    pub key: InboundKey,
+    /// The ticket the message was added to.
+    pub ticket: TicketId,
+    /// The message it became.
+    pub message: MessageId,
+    /// The customer it was matched to.
+    pub customer: CustomerId,
+}
+
+/// A ticket's new state with the events that produced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketWrite {
+    /// `New` for a ticket being created, else the version it was loaded at.
+    pub expected: ExpectedVersion,
+    /// The state after the events; its version is `expected` plus the number
+    /// of events.
+    pub ticket: Ticket,
+    /// The new events, with consecutive sequence numbers following `expected`.
+    pub events: Vec<Event>,
+}
+
+/// A customer record to create or update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerWrite {
+    /// `New` to create, else the version it was loaded at.
+    pub expected: ExpectedVersion,
+    /// The record to store; its version is `expected + 1` (1 when new).
+    pub customer: Customer,
+}
+
+/// Everything one command writes, all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    /// The tenant every record belongs to.
+    pub tenant: TenantId,
+    /// Ticket states with their events.
+    pub tickets: Vec<TicketWrite>,
+    /// Customer records.
+    pub customers: Vec<CustomerWrite>,
+    /// Inbound idempotency records.
+    pub inbound: Vec<InboundRecord>,
+    /// Notifications to put in the outbox.
+    pub notifications: Vec<Notification>,
+}
+
+impl Commit {
+    /// An empty commit for a tenant.
+    pub fn new(tenant: TenantId) -> Self {
+        Commit {
+            tenant,
+            tickets: Vec::new(),
+            customers: Vec::new(),
+            inbound: Vec::new(),
+            notifications: Vec::new(),
+        }
+    }
+
+    /// Checks the commit is self-consistent: every record belongs to
+    /// `tenant`, each ticket's events are its own with consecutive sequences
+    /// after `expected`, and its version is the last sequence. Stores call
+    /// this first and return its error as is.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidCommit`] saying what is inconsistent.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        let bad = |reason: String| Err(StoreError::InvalidCommit { reason });
+        for w in &self.tickets {
+            let t = &w.ticket;
+            if t.tenant() != self.tenant {
+                return bad(format!(
+                    "ticket {} belongs to tenant {}, not {}",
+                    t.id(),
+                    t.tenant(),
+                    self.tenant
+                ));
+            }
+            let base = match w.expected {
+                ExpectedVersion::New => 0,
+                ExpectedVersion::Version(v) => v,
+            };
+            for (i, e) in w.events.iter().enumerate() {
+                let want = base.saturating_add(i as u64).saturating_add(1);
+                if e.ticket != t.id() || e.tenant != self.tenant || e.sequence != want {
+                    return bad(format!(
+                        "event {} of ticket {} has ticket {}, tenant {} and sequence {}; expected sequence {want}",
+                        i,
+                        t.id(),
+                        e.ticket,
+                        e.tenant,
+                        e.sequence
+                    ));
+                }
+            }
+            if w.events.is_empty() || t.version() != base.saturating_add(w.events.len() as u64) {
+                return bad(format!(
+                    "ticket {} is at version {} after {} events on {}",
+                    t.id(),
+                    t.version(),
+                    w.events.len(),
+                    w.expected
+                ));
+            }
+        }
+        for c in &self.customers {
+            let want = match c.expected {
+                ExpectedVersion::New => 1,
+                ExpectedVersion::Version(v) => v.saturating_add(1),
+            };
+            if c.customer.tenant != self.tenant || c.customer.version != want {
+                return bad(format!(
+                    "customer {} has tenant {} and version {}; expected tenant {} and version {want}",
+                    c.customer.id, c.customer.tenant, c.customer.version, self.tenant
+                ));
+            }
+        }
+        for n in &self.notifications {
+            if n.tenant != self.tenant {
+                return bad(format!(
+                    "notification {} belongs to tenant {}",
+                    n.id, n.tenant
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A notification waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// The notification.
+    pub notification: Notification,
+    /// How many times sending failed.
+    pub attempts: u32,
+    /// The last failure.
+    pub last_error: Option<String>,
+}
+
+/// The order of a ticket query. Every order ends with the ticket id, so
+/// paging is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketOrder {
+    /// Oldest first by creation.
+    #[default]
+    CreatedAsc,
+    /// Least recently updated first.
+    UpdatedAsc,
+    /// Most recently updated first.
+    UpdatedDesc,
+}
+
+/// Where the next page starts: the sort key of the last ticket returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The timestamp the order sorts on (created or updated).
+    pub at: DateTime<Utc>,
+    /// The ticket id, the tie-breaker.
+    pub id: TicketId,
+}
+
+/// A ticket query: all filters given must match. Build it with the
+/// methods; `limit` is capped at 1,000 and defaults to 50.
+///
+/// ```
+/// use supportdesk::port::{TicketOrder, TicketQuery};
+/// use supportdesk::Status;
+/// let q = TicketQuery::new().status(Status::Open).status(Status::New).order(TicketOrder::UpdatedDesc).limit(20);
+/// assert_eq!(q.statuses, vec![Status::Open, Status::New]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TicketQuery {
+    /// Any of these statuses (empty: any status).
+    pub statuses: Vec<Status>,
+    /// Assigned to this agent.
+    pub assignee: Option<AgentId>,
+    /// Requested by this customer.
+    pub customer: Option<CustomerId>,
+    /// Opened on this channel.
+    pub channel: Option<Channel>,
+    /// Carrying this tag.
+    pub tag: Option<Tag>,
+    /// Updated at or after this instant.
+    pub updated_from: Option<DateTime<Utc>>,
+    /// Updated strictly before this instant.
+    pub updated_before: Option<DateTime<Utc>>,
+    /// The order.
+    pub order: TicketOrder,
+    /// Page size (1 to 1,000; 0 means the default, 50).
+    pub limit: usize,
+    /// Continue after this cursor (from [`Page::next`]).
+    pub after: Option<Cursor>,
+}
+
+impl TicketQuery {
+    /// The largest page.
+    pub const MAX_LIMIT: usize = 1000;
+    /// The page size when none is given.
+    pub const DEFAULT_LIMIT: usize = 50;
+
+    /// A query matching every ticket.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds a status to match.
+    pub fn status(mut self, s: Status) -> Self {
+        self.statuses.push(s);
+        self
+    }
+    /// Matches tickets assigned to `agent`.
+    pub fn assignee(mut self, agent: AgentId) -> Self {
+        self.assignee = Some(agent);
+        self
+    }
+    /// Matches tickets of `customer`.
+    pub fn customer(mut self, customer: CustomerId) -> Self {
+        self.customer = Some(customer);
+        self
+    }
+    /// Matches tickets opened on `channel`.
+    pub fn channel(mut self, channel: Channel) -> Self {
+        self.channel = Some(channel);
+        self
+    }
+    /// Matches tickets carrying `tag`.
+    pub fn tag(mut self, tag: Tag) -> Self {
+        self.tag = Some(tag);
+        self
+    }
+    /// Matches tickets updated in `[from, before)`.
+    pub fn updated_between(mut self, from: DateTime<Utc>, before: DateTime<Utc>) -> Self {
+        self.updated_from = Some(from);
+        self.updated_before = Some(before);
+        self
+    }
+    /// Sets the order.
+    pub fn order(mut self, order: TicketOrder) -> Self {
+        self.order = order;
+        self
+    }
+    /// Sets the page size.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+    /// Continues after a cursor.
+    pub fn after(mut self, cursor: Option<Cursor>) -> Self {
+        self.after = cursor;
+        self
+    }
+
+    /// The page size to use: `limit` clamped to 1..=1,000, 50 when 0.
+    pub fn effective_limit(&self) -> usize {
+        match self.limit {
+            0 => Self::DEFAULT_LIMIT,
+            n => n.min(Self::MAX_LIMIT),
+        }
+    }
+
+    /// Whether a ticket passes the filters (not the cursor). Backends that
+    /// filter in memory can use it; SQL backends translate the fields.
+    pub fn matches(&self, t: &Ticket) -> bool {
+        (self.statuses.is_empty() || self.statuses.contains(&t.status()))
+            && self.assignee.is_none_or(|a| t.assignee() == Some(a))
+            && self.customer.is_none_or(|c| t.customer() == c)
+            && self.channel.is_none_or(|c| t.channel() == c)
+            && self.tag.as_ref().is_none_or(|tag| t.has_tag(tag))
+            && self.updated_from.is_none_or(|f| t.updated_at() >= f)
+            && self.updated_before.is_none_or(|b| t.updated_at() < b)
+    }
+
+    /// The cursor (sort key) of a ticket under this query's order.
+    pub fn cursor_of(&self, t: &Ticket) -> Cursor {
+        let at = match self.order {
+            TicketOrder::CreatedAsc => t.created_at(),
+            TicketOrder::UpdatedAsc | TicketOrder::UpdatedDesc => t.updated_at(),
+        };
+        Cursor { at, id: t.id() }
+    }
+
+    /// Whether a ticket sorts strictly after the cursor in this order.
+    pub fn is_after(&self, t: &Ticket, cursor: &Cursor) -> bool {
+        let k = self.cursor_of(t);
+        match self.order {
+            TicketOrder::CreatedAsc | TicketOrder::UpdatedAsc => {
+                (k.at, k.id) > (cursor.at, cursor.id)
+            }
+            TicketOrder::UpdatedDesc => (k.at, k.id) < (cursor.at, cursor.id),
+        }
+    }
+}
+
+/// One page of results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items, in the query's order.
+    pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<Cursor>,
+}
+
+/// A storage failure. The variants are part of the contract every backend
+/// keeps (the conformance suite checks them).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A record written with [`ExpectedVersion::New`] exists already.
+    #[error("{entity} already exists")]
+    AlreadyExists {
+        /// Which record.
+        entity: Entity,
+    },
+    /// A record's stored version is not the one the write expected (or it
+    /// does not exist).
+    #[error("version conflict on {entity}: expected {expected}, found {}", match .actual { Some(v) => format!("version {v}"), None => "no record".to_owned() })]
+    Conflict {
+        /// Which record.
+        entity: Entity,
+        /// What the write expected.
+        expected: ExpectedVersion,
+        /// What is stored (`None`: nothing).
+        actual: Option<u64>,
+    },
+    /// An identity written for one customer already belongs to another.
+    #[error("identity {identity} already belongs to customer {owner}")]
+    IdentityTaken {
+        /// The identity.
+        identity: Identity,
+        /// Who owns it.
+        owner: CustomerId,
+    },
+    /// An inbound message with this key was already recorded.
+    #[error("inbound message {} on {} was already recorded on ticket {}", .existing.key.external_id, .existing.key.channel, .existing.ticket)]
+    DuplicateInbound {
+        /// The record stored first.
+        existing: InboundRecord,
+    },
+    /// The commit is not self-consistent (see [`Commit::validate`]).
+    #[error("invalid commit: {reason}")]
+    InvalidCommit {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A notification id is not in the outbox.
+    #[error("notification {id} is not in the outbox")]
+    UnknownNotification {
+        /// The id.
+        id: NotificationId,
+    },
+    /// The backend failed (I/O, connection, driver error).
+    #[error("storage backend failed: {message}")]
+    Backend {
+        /// What failed.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+impl StoreError {
+    /// A backend error with a message and no source.
+    pub fn backend(message: impl Into<String>) -> Self {
+        StoreError::Backend {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A version conflict or an existing record: another writer got there
+    /// first; reload and retry.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Conflict { .. } | StoreError::AlreadyExists { .. }
+        )
+    }
+
+    /// Whether retrying the whole load-decide-save cycle can succeed: a
+    /// conflict, or an identity claimed concurrently.
+    pub fn is_retryable(&self) -> bool {
+        self.is_conflict() || matches!(self, StoreError::IdentityTaken { .. })
+    }
+}
+
+/// Where tickets, their events, customers, inbound keys and the outbox live.
+///
+/// # Contract
+/// Every backend keeps these rules; `testing::conformance` checks them.
+/// - **Tenant scope**: every read and write names a tenant and sees only that
+///   tenant's records. A record of another tenant is "not found" (`None`),
+///   never an error that reveals it exists.
+/// - **Compare-and-set**: [`commit`](TicketStore::commit) checks every
+///   record's [`ExpectedVersion`] and writes nothing if any differs
+///   ([`StoreError::Conflict`] / [`StoreError::AlreadyExists`]).
+/// - **Atomic**: a commit's ticket states, events, customers, inbound
+///   records and notifications are all written or none are.
+/// - **Unique identities and inbound keys** per tenant
+///   ([`StoreError::IdentityTaken`], [`StoreError::DuplicateInbound`]).
+/// - **Stable paging**: [`query`](TicketStore::query) orders by
+///   the query's order and then by ticket id.
+/// - **Outbox**: notifications stay in [`undelivered`](TicketStore::undelivered)
+///   (oldest first) until [`mark_delivered`](TicketStore::mark_delivered).
+pub trait TicketStore: Send + Sync + Debug {
+    /// The ticket, or `None` if the tenant has no such ticket.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+
+    /// Writes a commit atomically, or nothing.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidCommit`] (from [`Commit::validate`]),
+    /// [`StoreError::Conflict`], [`StoreError::AlreadyExists`],
+    /// [`StoreError::IdentityTaken`], [`StoreError::DuplicateInbound`],
+    /// [`StoreError::Backend`].
+    fn commit(&self, commit: &Commit) -> Result<(), StoreError>;
+
+    /// A ticket's events in sequence order (empty when there is no such
+    /// ticket), for replay and audit.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError>;
+
+    /// One page of tickets matching the query.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn query(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>, StoreError>;
+
+    /// A customer by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError>;
+
+    /// The customer who owns an identity.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn customer_by_identity(
+        &self,
+        tenant: TenantId,
+        identity: &Identity,
+    ) -> Result<Option<Customer>, StoreError>;
+
+    /// The record of an inbound message, if it was already received.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn inbound(
+        &self,
+        tenant: TenantId,
+        key: &InboundKey,
+    ) -> Result<Option<InboundRecord>, StoreError>;
+
+    /// Up to `limit` undelivered notifications of every tenant, oldest
+    /// first (the outbox is drained by infrastructure, not per tenant).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// Removes a notification from the undelivered set.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownNotification`] when it is not in the tenant's
+    /// outbox (marking twice is not an error), [`StoreError::Backend`].
+    fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError>;
+
+    /// Records a failed delivery attempt (it stays undelivered).
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownNotification`], [`StoreError::Backend`].
+    fn record_failure(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        error: &str,
+    ) -> Result<(), StoreError>;
+}
+
+macro_rules! forward_store {
+    ($($ty:ty),*) => {$(
+        impl<T: TicketStore + ?Sized> TicketStore for $ty {
+            fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+                (**self).ticket(tenant, id)
+            }
+            fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+                (**self).commit(commit)
+            }
+            fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
+                (**self).events(tenant, id)
+            }
+            fn query(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
+                (**self).query(tenant, query)
+            }
+            fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+                (**self).customer(tenant, id)
+            }
+            fn customer_by_identity(&self, tenant: TenantId, identity: &Identity) -> Result<Option<Customer>, StoreError> {
+                (**self).customer_by_identity(tenant, identity)
+            }
+            fn inbound(&self, tenant: TenantId, key: &InboundKey) -> Result<Option<InboundRecord>, StoreError> {
+                (**self).inbound(tenant, key)
+            }
+            fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+                (**self).undelivered(limit)
+            }
+            fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
+                (**self).mark_delivered(tenant, id)
+            }
+            fn record_failure(&self, tenant: TenantId, id: NotificationId, error: &str) -> Result<(), StoreError> {
+                (**self).record_failure(tenant, id, error)
+            }
+        }
+    )*};
+}
+
+forward_store!(&T, Box<T>, Arc<T>);

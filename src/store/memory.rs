@@ -1,0 +1,338 @@
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::customer::{Customer, Identity};
+use crate::id::{CustomerId, NotificationId, TenantId, TicketId};
+use crate::port::{
+    Commit, Entity, ExpectedVersion, InboundKey, InboundRecord, OutboxEntry, Page, StoreError,
+    TicketQuery, TicketStore,
+};
+use crate::ticket::{Event, Ticket};
+
+/// A thread-safe store in memory: the reference backend, the store for
+/// tests, and fine in production for a small host that snapshots it
+/// elsewhere (it is lost when the process ends).
+///
+/// Reads share a lock; a commit takes it exclusively, checks every
+/// precondition first and only then writes, so it is atomic.
+///
+/// ```
+/// use supportdesk::{Desk, InMemoryStore, port::SystemClock};
+/// use supportdesk::testing::RecordingNotifier;
+/// let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), SystemClock);
+/// # let _ = desk;
+/// ```
+#[derive(Debug, Default)]
+pub struct InMemoryStore {
+    inner: RwLock<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    tenants: HashMap<TenantId, TenantData>,
+    outbox: BTreeMap<u64, Slot>,
+    outbox_index: HashMap<NotificationId, u64>,
+    next_slot: u64,
+}
+
+#[derive(Debug)]
+struct Slot {
+    entry: OutboxEntry,
+    delivered: bool,
+}
+
+#[derive(Debug, Default)]
+struct TenantData {
+    tickets: HashMap<TicketId, Ticket>,
+    events: HashMap<TicketId, Vec<Event>>,
+    customers: HashMap<CustomerId, Customer>,
+    identities: HashMap<Identity, CustomerId>,
+    inbound: HashMap<InboundKey, InboundRecord>,
+}
+
+impl InMemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        // A poisoned lock means a panic elsewhere while holding it; every
+        // write below checks before it mutates, so the data is consistent.
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Number of tickets stored for a tenant.
+    pub fn ticket_count(&self, tenant: TenantId) -> usize {
+        self.read()
+            .tenants
+            .get(&tenant)
+            .map_or(0, |t| t.tickets.len())
+    }
+}
+
+fn check(data: Option<&TenantData>, commit: &Commit) -> Result<(), StoreError> {
+    for w in &commit.tickets {
+        let id = w.ticket.id();
+        let actual = data.and_then(|d| d.tickets.get(&id)).map(Ticket::version);
+        match (w.expected, actual) {
+            (ExpectedVersion::New, None) => {}
+            (ExpectedVersion::New, Some(_)) => {
+                return Err(StoreError::AlreadyExists {
+                    entity: Entity::Ticket(id),
+                });
+            }
+            (ExpectedVersion::Version(v), Some(a)) if v == a => {}
+            (expected, actual) => {
+                return Err(StoreError::Conflict {
+                    entity: Entity::Ticket(id),
+                    expected,
+                    actual,
+                });
+            }
+        }
+    }
+    for w in &commit.customers {
+        let id = w.customer.id;
+        let actual = data.and_then(|d| d.customers.get(&id)).map(|c| c.version);
+        match (w.expected, actual) {
+            (ExpectedVersion::New, None) => {}
+            (ExpectedVersion::New, Some(_)) => {
+                return Err(StoreError::AlreadyExists {
+                    entity: Entity::Customer(id),
+                });
+            }
+            (ExpectedVersion::Version(v), Some(a)) if v == a => {}
+            (expected, actual) => {
+                return Err(StoreError::Conflict {
+                    entity: Entity::Customer(id),
+                    expected,
+                    actual,
+                });
+            }
+        }
+        for identity in &w.customer.identities {
+            let owner = data.and_then(|d| d.identities.get(identity)).copied();
+            let claimed_in_commit = commit
+                .customers
+                .iter()
+                .find(|o| o.customer.id != id && o.customer.has_identity(identity));
+            if let Some(owner) = owner.filter(|o| *o != id) {
+                return Err(StoreError::IdentityTaken {
+                    identity: identity.clone(),
+                    owner,
+                });
+            }
+            if let Some(other) = claimed_in_commit {
+                return Err(StoreError::IdentityTaken {
+                    identity: identity.clone(),
+                    owner: other.customer.id,
+                });
+            }
+        }
+    }
+    for r in &commit.inbound {
+        if let Some(existing) = data.and_then(|d| d.inbound.get(&r.key)) {
+            return Err(StoreError::DuplicateInbound {
+                existing: existing.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl TicketStore for InMemoryStore {
+    fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        Ok(self
+            .read()
+            .tenants
+            .get(&tenant)
+            .and_then(|t| t.tickets.get(&id))
+            .cloned())
+    }
+
+    fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+        commit.validate()?;
+        let mut inner = self.write();
+        check(inner.tenants.get(&commit.tenant), commit)?;
+        let inner = &mut *inner;
+        let data = inner.tenants.entry(commit.tenant).or_default();
+        for w in &commit.tickets {
+            let id = w.ticket.id();
+            data.tickets.insert(id, w.ticket.clone());
+            data.events
+                .entry(id)
+                .or_default()
+                .extend(w.events.iter().cloned());
+        }
+        for w in &commit.customers {
+            if let Some(old) = data.customers.get(&w.customer.id) {
+                for gone in old
+                    .identities
+                    .iter()
+                    .filter(|i| !w.customer.has_identity(i))
+                {
+                    data.identities.remove(gone);
+                }
+            }
+            for i in &w.customer.identities {
+                data.identities.insert(i.clone(), w.customer.id);
+            }
+            data.customers.insert(w.customer.id, w.customer.clone());
+        }
+        for r in &commit.inbound {
+            data.inbound.insert(r.key.clone(), r.clone());
+        }
+        for n in &commit.notifications {
+            if inner.outbox_index.contains_key(&n.id) {
+                continue;
+            }
+            let slot = inner.next_slot;
+            inner.next_slot += 1;
+            inner.outbox_index.insert(n.id, slot);
+            inner.outbox.insert(
+                slot,
+                Slot {
+                    entry: OutboxEntry {
+                        notification: n.clone(),
+                        attempts: 0,
+                        last_error: None,
+                    },
+                    delivered: false,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
+        Ok(self
+            .read()
+            .tenants
+            .get(&tenant)
+            .and_then(|t| t.events.get(&id))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    fn query(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
+        let inner = self.read();
+        let Some(data) = inner.tenants.get(&tenant) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        };
+        let mut hits: Vec<&Ticket> = data
+            .tickets
+            .values()
+            .filter(|t| query.matches(t))
+            .filter(|t| query.after.as_ref().is_none_or(|c| query.is_after(t, c)))
+            .collect();
+        hits.sort_by(|a, b| {
+            let (ka, kb) = (query.cursor_of(a), query.cursor_of(b));
+            let ord = (ka.at, ka.id).cmp(&(kb.at, kb.id));
+            match query.order {
+                crate::port::TicketOrder::UpdatedDesc => ord.reverse(),
+                _ => ord,
+            }
+        });
+        let limit = query.effective_limit();
+        let more = hits.len() > limit;
+        hits.truncate(limit);
+        let next = if more {
+            hits.last().map(|t| query.cursor_of(t))
+        } else {
+            None
+        };
+        Ok(Page {
+            items: hits.into_iter().cloned().collect(),
+            next,
+        })
+    }
+
+    fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+        Ok(self
+            .read()
+            .tenants
+            .get(&tenant)
+            .and_then(|t| t.customers.get(&id))
+            .cloned())
+    }
+
+    fn customer_by_identity(
+        &self,
+        tenant: TenantId,
+        identity: &Identity,
+    ) -> Result<Option<Customer>, StoreError> {
+        let inner = self.read();
+        let Some(data) = inner.tenants.get(&tenant) else {
+            return Ok(None);
+        };
+        Ok(data
+            .identities
+            .get(identity)
+            .and_then(|id| data.customers.get(id))
+            .cloned())
+    }
+
+    fn inbound(
+        &self,
+        tenant: TenantId,
+        key: &InboundKey,
+    ) -> Result<Option<InboundRecord>, StoreError> {
+        Ok(self
+            .read()
+            .tenants
+            .get(&tenant)
+            .and_then(|t| t.inbound.get(key))
+            .cloned())
+    }
+
+    fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        Ok(self
+            .read()
+            .outbox
+            .values()
+            .filter(|s| !s.delivered)
+            .take(limit)
+            .map(|s| s.entry.clone())
+            .collect())
+    }
+
+    fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
+        let mut inner = self.write();
+        let inner = &mut *inner;
+        let slot = inner
+            .outbox_index
+            .get(&id)
+            .and_then(|k| inner.outbox.get_mut(k))
+            .filter(|s| s.entry.notification.tenant == tenant)
+            .ok_or(StoreError::UnknownNotification { id })?;
+        slot.delivered = true;
+        Ok(())
+    }
+
+    fn record_failure(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.write();
+        let inner = &mut *inner;
+        let slot = inner
+            .outbox_index
+            .get(&id)
+            .and_then(|k| inner.outbox.get_mut(k))
+            .filter(|s| s.entry.notification.tenant == tenant)
+            .ok_or(StoreError::UnknownNotification { id })?;
+        slot.entry.attempts = slot.entry.attempts.saturating_add(1);
+        slot.entry.last_error = Some(error.to_owned());
+        Ok(())
+    }
+}

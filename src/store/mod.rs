@@ -1,0 +1,5 @@
+//! Store adapters shipped with the crate.
+
+mod memory;
+
+pub use memory::InMemoryStore;

@@ -1,0 +1,209 @@
+use std::sync::Mutex;
+
+use crate::customer::{Customer, Identity};
+use crate::id::{CustomerId, NotificationId, TenantId, TicketId};
+use crate::port::{
+    Commit, InboundKey, InboundRecord, OutboxEntry, Page, StoreError, TicketQuery, TicketStore,
+};
+use crate::ticket::{Event, Ticket};
+
+/// A store operation, for aiming faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StoreOp {
+    /// [`TicketStore::ticket`].
+    Ticket,
+    /// [`TicketStore::commit`].
+    Commit,
+    /// [`TicketStore::events`].
+    Events,
+    /// [`TicketStore::query`].
+    Query,
+    /// [`TicketStore::customer`].
+    Customer,
+    /// [`TicketStore::customer_by_identity`].
+    CustomerByIdentity,
+    /// [`TicketStore::inbound`].
+    Inbound,
+    /// [`TicketStore::undelivered`].
+    Undelivered,
+    /// [`TicketStore::mark_delivered`].
+    MarkDelivered,
+    /// [`TicketStore::record_failure`].
+    RecordFailure,
+}
+
+#[derive(Debug, Default)]
+struct Plan {
+    calls: u64,
+    log: Vec<StoreOp>,
+    fail_calls: Vec<u64>,
+    fail_ops: Vec<(StoreOp, u64)>,
+    op_calls: Vec<(StoreOp, u64)>,
+    fail_always: Vec<StoreOp>,
+}
+
+/// Wraps a store and makes chosen calls fail with [`StoreError::Backend`]
+/// *before* they reach the inner store (so a failed commit wrote nothing).
+/// With no faults set it is a plain pass-through.
+///
+/// ```
+/// use supportdesk::InMemoryStore;
+/// use supportdesk::port::TicketStore;
+/// use supportdesk::testing::{FaultyStore, StoreOp};
+/// use supportdesk::id::{TenantId, TicketId};
+///
+/// let store = FaultyStore::new(InMemoryStore::new());
+/// store.fail_call(2);                 // the 2nd call from now fails
+/// store.fail_op(StoreOp::Commit, 1);  // and the 1st commit
+/// let (t, id) = (TenantId::from_u128(1), TicketId::from_u128(1));
+/// assert!(store.ticket(t, id).is_ok());
+/// assert!(store.ticket(t, id).is_err());
+/// assert_eq!(store.calls(), 2);
+/// ```
+#[derive(Debug)]
+pub struct FaultyStore<S> {
+    inner: S,
+    plan: Mutex<Plan>,
+}
+
+impl<S> FaultyStore<S> {
+    /// Wraps `inner` with no faults.
+    pub fn new(inner: S) -> Self {
+        FaultyStore {
+            inner,
+            plan: Mutex::new(Plan::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Plan> {
+        self.plan.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The wrapped store.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// Makes the `k`-th call from now (1 = the next) fail, whatever it is.
+    pub fn fail_call(&self, k: u64) {
+        let mut p = self.lock();
+        let at = p.calls.saturating_add(k);
+        p.fail_calls.push(at);
+    }
+
+    /// Makes the `k`-th call of `op` from now (1 = the next) fail.
+    pub fn fail_op(&self, op: StoreOp, k: u64) {
+        let mut p = self.lock();
+        let done = p
+            .op_calls
+            .iter()
+            .find(|(o, _)| *o == op)
+            .map_or(0, |(_, n)| *n);
+        p.fail_ops.push((op, done.saturating_add(k)));
+    }
+
+    /// Makes every call of `op` fail until [`clear`](Self::clear).
+    pub fn fail_always(&self, op: StoreOp) {
+        self.lock().fail_always.push(op);
+    }
+
+    /// Removes every fault.
+    pub fn clear(&self) {
+        let mut p = self.lock();
+        p.fail_calls.clear();
+        p.fail_ops.clear();
+        p.fail_always.clear();
+    }
+
+    /// Calls made so far.
+    pub fn calls(&self) -> u64 {
+        self.lock().calls
+    }
+
+    /// The operations called so far, in order.
+    pub fn log(&self) -> Vec<StoreOp> {
+        self.lock().log.clone()
+    }
+
+    fn gate(&self, op: StoreOp) -> Result<(), StoreError> {
+        let mut p = self.lock();
+        p.calls += 1;
+        p.log.push(op);
+        let n = match p.op_calls.iter_mut().find(|(o, _)| *o == op) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                p.op_calls.push((op, 1));
+                1
+            }
+        };
+        let call = p.calls;
+        let hit = p.fail_calls.contains(&call)
+            || p.fail_ops.contains(&(op, n))
+            || p.fail_always.contains(&op);
+        if hit {
+            return Err(StoreError::backend(format!(
+                "injected fault on call {call} ({op:?} #{n})"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl<S: TicketStore> TicketStore for FaultyStore<S> {
+    fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.gate(StoreOp::Ticket)?;
+        self.inner.ticket(tenant, id)
+    }
+    fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+        self.gate(StoreOp::Commit)?;
+        self.inner.commit(commit)
+    }
+    fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
+        self.gate(StoreOp::Events)?;
+        self.inner.events(tenant, id)
+    }
+    fn query(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
+        self.gate(StoreOp::Query)?;
+        self.inner.query(tenant, query)
+    }
+    fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+        self.gate(StoreOp::Customer)?;
+        self.inner.customer(tenant, id)
+    }
+    fn customer_by_identity(
+        &self,
+        tenant: TenantId,
+        identity: &Identity,
+    ) -> Result<Option<Customer>, StoreError> {
+        self.gate(StoreOp::CustomerByIdentity)?;
+        self.inner.customer_by_identity(tenant, identity)
+    }
+    fn inbound(
+        &self,
+        tenant: TenantId,
+        key: &InboundKey,
+    ) -> Result<Option<InboundRecord>, StoreError> {
+        self.gate(StoreOp::Inbound)?;
+        self.inner.inbound(tenant, key)
+    }
+    fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.gate(StoreOp::Undelivered)?;
+        self.inner.undelivered(limit)
+    }
+    fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
+        self.gate(StoreOp::MarkDelivered)?;
+        self.inner.mark_delivered(tenant, id)
+    }
+    fn record_failure(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.gate(StoreOp::RecordFailure)?;
+        self.inner.record_failure(tenant, id, error)
+    }
+}

@@ -1,0 +1,31 @@
+//! The test kit (feature `testing`): fakes for the ports, deterministic ids,
+//! fixed-time builders and a given/when/then [`Scenario`] over the pure core.
+//!
+//! Test a workflow in a few lines:
+//!
+//! ```
+//! use supportdesk::testing::{Scenario, TicketBuilder};
+//! use supportdesk::ticket::Command;
+//! use supportdesk::{Status, id::AgentId};
+//!
+//! Scenario::given(TicketBuilder::new().status(Status::Pending))
+//!     .when(Command::agent_reply(AgentId::from_u128(7), "Any news?"))
+//!     .then_events(&["agent_replied"])
+//!     .then_status(Status::Pending);
+//! ```
+
+mod builder;
+mod clock;
+mod faulty;
+mod ids;
+mod notifier;
+mod scenario;
+#[cfg(feature = "proptest")]
+pub mod strategies;
+
+pub use builder::TicketBuilder;
+pub use clock::ManualClock;
+pub use faulty::{FaultyStore, StoreOp};
+pub use ids::SequentialIds;
+pub use notifier::RecordingNotifier;
+pub use scenario::{Scenario, Then};

@@ -1,0 +1,747 @@
+//! The pure decision functions: a ticket and a command in, events and
+//! notifications out.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::channel::Channel;
+use crate::id::{IdGenerator, MessageId, NotificationId, TenantId, TicketId};
+use crate::notification::{
+    AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
+};
+use crate::ticket::command::{Action, Command, OpenTicket, Origin};
+use crate::ticket::error::DomainError;
+use crate::ticket::event::{Event, EventKind};
+use crate::ticket::message::{Author, Message, Visibility};
+use crate::ticket::state::Ticket;
+use crate::ticket::status::Status;
+use crate::ticket::view::CustomerTicketView;
+
+/// Lifecycle rules a tenant can set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LifecycleRules {
+    /// Refuse to solve a ticket no agent has replied to publicly.
+    pub require_agent_reply_to_solve: bool,
+    /// Send the customer a "we received your request" notice for new
+    /// reactive tickets.
+    pub acknowledge_new_tickets: bool,
+    /// The largest message body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// The longest subject kept, in characters (longer ones are cut).
+    pub max_subject_chars: usize,
+}
+
+impl LifecycleRules {
+    /// The defaults: solving without a reply allowed, acknowledgements on,
+    /// bodies up to 1 MiB, subjects up to 200 characters.
+    pub const DEFAULT: LifecycleRules = LifecycleRules {
+        require_agent_reply_to_solve: false,
+        acknowledge_new_tickets: true,
+        max_body_bytes: 1 << 20,
+        max_subject_chars: 200,
+    };
+}
+
+impl Default for LifecycleRules {
+    fn default() -> Self {
+        LifecycleRules::DEFAULT
+    }
+}
+
+/// What a decision needs besides the ticket and the command: the time, a
+/// source of new ids and the rules. Nothing else is read: `decide` is pure.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The instant every event of the decision is stamped with.
+    pub now: DateTime<Utc>,
+    /// Where new ticket, message and notification ids come from.
+    pub ids: &'a dyn IdGenerator,
+    /// The lifecycle rules.
+    pub rules: &'a LifecycleRules,
+}
+
+impl<'a> Context<'a> {
+    /// A context with the default rules.
+    pub fn new(now: DateTime<Utc>, ids: &'a dyn IdGenerator) -> Self {
+        Context {
+            now,
+            ids,
+            rules: &LifecycleRules::DEFAULT,
+        }
+    }
+
+    /// The same context with other rules.
+    pub fn with_rules(self, rules: &'a LifecycleRules) -> Self {
+        Context { rules, ..self }
+    }
+}
+
+/// The outcome of a command: the events to append (possibly to several
+/// tickets: a follow-up or a merge) and the notifications to send once they
+/// are stored. Both empty means the command changed nothing (e.g. adding a
+/// tag already present).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Events, grouped by ticket, in order.
+    pub events: Vec<Event>,
+    /// Notifications to send after the events are stored.
+    pub notifications: Vec<Notification>,
+}
+
+impl Decision {
+    /// True when the command changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.notifications.is_empty()
+    }
+
+    /// The tickets the events touch, in order of first appearance.
+    pub fn tickets(&self) -> Vec<TicketId> {
+        let mut out: Vec<TicketId> = Vec::new();
+        for e in &self.events {
+            if !out.contains(&e.ticket) {
+                out.push(e.ticket);
+            }
+        }
+        out
+    }
+
+    /// The events of one ticket.
+    pub fn events_of(&self, ticket: TicketId) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(move |e| e.ticket == ticket)
+    }
+
+    fn extend(&mut self, other: Decision) {
+        self.events.extend(other.events);
+        self.notifications.extend(other.notifications);
+    }
+}
+
+/// Accumulates events on a working copy of a ticket.
+struct Builder<'c> {
+    ticket: Ticket,
+    events: Vec<Event>,
+    notifications: Vec<Notification>,
+    ctx: &'c Context<'c>,
+}
+
+impl<'c> Builder<'c> {
+    fn new(ticket: Ticket, ctx: &'c Context<'c>) -> Self {
+        Builder {
+            ticket,
+            events: Vec::new(),
+            notifications: Vec::new(),
+            ctx,
+        }
+    }
+
+    fn push(&mut self, kind: EventKind) {
+        let event = Event {
+            tenant: self.ticket.tenant(),
+            ticket: self.ticket.id(),
+            sequence: self.ticket.version().saturating_add(1),
+            at: self.ctx.now,
+            kind,
+        };
+        self.ticket.apply(&event);
+        self.events.push(event);
+    }
+
+    fn status(&mut self, to: Status) {
+        let from = self.ticket.status();
+        if from != to && from.can_transition_to(to) {
+            self.push(EventKind::StatusChanged { from, to });
+        }
+    }
+
+    fn message(
+        &self,
+        author: Author,
+        visibility: Visibility,
+        channel: Channel,
+        body: &str,
+        external_id: Option<String>,
+    ) -> Message {
+        Message {
+            id: MessageId::from_uuid(self.ctx.ids.next_uuid()),
+            author,
+            visibility,
+            channel,
+            body: body.to_owned(),
+            at: self.ctx.now,
+            external_id,
+        }
+    }
+
+    fn notify_customer(
+        &mut self,
+        kind: NotificationKind,
+        channel: Channel,
+        message: Option<MessageId>,
+    ) {
+        let view = CustomerTicketView::of(&self.ticket);
+        self.notifications.push(Notification {
+            id: NotificationId::from_uuid(self.ctx.ids.next_uuid()),
+            tenant: self.ticket.tenant(),
+            ticket: self.ticket.id(),
+            created_at: self.ctx.now,
+            recipient: Recipient::Customer {
+                customer: self.ticket.customer(),
+                channel,
+            },
+            kind,
+            content: NotificationContent::Customer(CustomerNotice::new(view, message)),
+        });
+    }
+
+    /// Notifies the assignee, else the group, else the whole team.
+    fn notify_owner(&mut self, kind: NotificationKind, message: Option<Message>) {
+        let recipient = owner(&self.ticket);
+        self.notify_agents(recipient, kind, message);
+    }
+
+    fn notify_agents(
+        &mut self,
+        recipient: Recipient,
+        kind: NotificationKind,
+        message: Option<Message>,
+    ) {
+        let t = &self.ticket;
+        self.notifications.push(Notification {
+            id: NotificationId::from_uuid(self.ctx.ids.next_uuid()),
+            tenant: t.tenant(),
+            ticket: t.id(),
+            created_at: self.ctx.now,
+            recipient,
+            kind,
+            content: NotificationContent::Agent(AgentNotice {
+                subject: t.subject().to_owned(),
+                status: t.status(),
+                priority: t.priority(),
+                message,
+                satisfaction: t
+                    .satisfaction()
+                    .map(|s| (s.score.score(), s.comment.clone())),
+            }),
+        });
+    }
+
+    fn finish(self) -> Decision {
+        Decision {
+            events: self.events,
+            notifications: self.notifications,
+        }
+    }
+}
+
+fn owner(t: &Ticket) -> Recipient {
+    match (t.assignee(), t.group()) {
+        (Some(agent), _) => Recipient::Agent { agent },
+        (None, Some(group)) => Recipient::Group { group },
+        (None, None) => Recipient::Team,
+    }
+}
+
+fn check_body(body: &str, action: Action, rules: &LifecycleRules) -> Result<(), DomainError> {
+    if body.trim().is_empty() {
+        return Err(DomainError::EmptyBody { action });
+    }
+    if body.len() > rules.max_body_bytes {
+        return Err(DomainError::BodyTooLong {
+            action,
+            len: body.len(),
+            max: rules.max_body_bytes,
+        });
+    }
+    Ok(())
+}
+
+fn subject_from(subject: Option<&str>, body: &str, max: usize) -> String {
+    let s = subject
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| body.trim().lines().next().unwrap_or("").trim());
+    s.chars().take(max).collect()
+}
+
+/// Opens a ticket: the `Opened` event, the first message, and the
+/// notifications (an acknowledgement to the customer and a new-ticket alert to
+/// the team for reactive tickets; the message itself for proactive ones).
+///
+/// A proactive ticket starts `pending`: we wrote first and wait on the
+/// customer.
+///
+/// # Errors
+/// [`DomainError::EmptyBody`], [`DomainError::BodyTooLong`], or
+/// [`DomainError::ChannelNotProactive`] for proactive outreach on a channel
+/// customers alone can start (web form, help center, ...).
+///
+/// # Example
+/// ```
+/// use supportdesk::{Channel, ticket::{open, Context, OpenTicket, EventKind}};
+/// use supportdesk::id::{CustomerId, TenantId};
+/// use supportdesk::testing::SequentialIds;
+///
+/// let ids = SequentialIds::new();
+/// let now = "2026-03-02T09:00:00Z".parse()?;
+/// let cmd = OpenTicket::reactive(CustomerId::from_u128(1), Channel::Email, "My parcel is late");
+/// let d = open(TenantId::from_u128(1), &cmd, &Context::new(now, &ids))?;
+/// assert!(matches!(d.events[0].kind, EventKind::Opened { .. }));
+/// assert!(matches!(d.events[1].kind, EventKind::CustomerReplied { .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open(
+    tenant: TenantId,
+    cmd: &OpenTicket,
+    ctx: &Context<'_>,
+) -> Result<Decision, DomainError> {
+    check_body(&cmd.body, Action::Open, ctx.rules)?;
+    if matches!(cmd.origin, Origin::Proactive { .. }) && !cmd.channel.supports_proactive() {
+        return Err(DomainError::ChannelNotProactive {
+            channel: cmd.channel,
+        });
+    }
+    let id = TicketId::from_uuid(ctx.ids.next_uuid());
+    let mut tags: Vec<_> = cmd
+        .tags
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    tags.dedup();
+    let opened = Event {
+        tenant,
+        ticket: id,
+        sequence: 1,
+        at: ctx.now,
+        kind: EventKind::Opened {
+            customer: cmd.customer,
+            channel: cmd.channel,
+            subject: subject_from(
+                cmd.subject.as_deref(),
+                &cmd.body,
+                ctx.rules.max_subject_chars,
+            ),
+            priority: cmd.priority,
+            origin: cmd.origin.clone(),
+            follow_up_of: cmd.follow_up_of,
+            tags,
+        },
+    };
+    let Some(ticket) = Ticket::opened(&opened) else {
+        return Err(DomainError::NotFound { ticket: id });
+    };
+    let mut b = Builder::new(ticket, ctx);
+    b.events.push(opened);
+    match &cmd.origin {
+        Origin::Reactive => {
+            let m = b.message(
+                Author::Customer(cmd.customer),
+                Visibility::Public,
+                cmd.channel,
+                &cmd.body,
+                cmd.external_id.clone(),
+            );
+            b.push(EventKind::CustomerReplied { message: m.clone() });
+            if ctx.rules.acknowledge_new_tickets {
+                b.notify_customer(NotificationKind::TicketReceived, cmd.channel, None);
+            }
+            b.notify_owner(NotificationKind::NewTicket, Some(m));
+        }
+        Origin::Proactive { agent } => {
+            let author = match agent {
+                Some(a) => Author::Agent(*a),
+                None => Author::Bot("proactive".to_owned()),
+            };
+            let m = b.message(
+                author,
+                Visibility::Public,
+                cmd.channel,
+                &cmd.body,
+                cmd.external_id.clone(),
+            );
+            let id = m.id;
+            if agent.is_some() {
+                b.push(EventKind::AgentReplied { message: m });
+            } else {
+                b.push(EventKind::AutomatedReplySent { message: m });
+            }
+            b.status(Status::Pending);
+            b.notify_customer(NotificationKind::ProactiveMessage, cmd.channel, Some(id));
+        }
+    }
+    Ok(b.finish())
+}
+
+/// Decides what a command does to a ticket. Pure: the ticket is not
+/// changed; apply the returned events (or let the [`Desk`](crate::Desk)
+/// store them) to change it.
+///
+/// A customer reply to a closed ticket returns the events of a new
+/// follow-up ticket linked to it (`follow_up_of`), not events of the closed
+/// one.
+///
+/// # Errors
+/// A [`DomainError`] naming the ticket, its status and the action when the
+/// command is not allowed (closed tickets are read-only; status changes
+/// follow [`Status::can_transition_to`]; ratings need a solved ticket), or
+/// when its content is invalid. Nothing changes on error.
+///
+/// # Example
+/// ```
+/// use supportdesk::testing::TicketBuilder;
+/// use supportdesk::ticket::{decide, Command, Context, DomainError};
+/// use supportdesk::{Status, id::AgentId};
+/// use supportdesk::testing::SequentialIds;
+///
+/// let ticket = TicketBuilder::new().status(Status::Closed).build();
+/// let ids = SequentialIds::new();
+/// let ctx = Context::new("2026-03-02T10:00:00Z".parse()?, &ids);
+/// let err = decide(&ticket, &Command::agent_reply(AgentId::from_u128(9), "hi"), &ctx).unwrap_err();
+/// assert!(matches!(err, DomainError::IllegalInStatus { status: Status::Closed, .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn decide(
+    ticket: &Ticket,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<Decision, DomainError> {
+    let action = command.action();
+    if let Some(target) = ticket.merged_into() {
+        return Err(DomainError::Merged {
+            ticket: ticket.id(),
+            target,
+            action,
+        });
+    }
+    let status = ticket.status();
+    let illegal = || DomainError::IllegalInStatus {
+        ticket: ticket.id(),
+        status,
+        action,
+    };
+    let mut b = Builder::new(ticket.clone(), ctx);
+    match command {
+        Command::CustomerReply {
+            customer,
+            channel,
+            body,
+            external_id,
+        } => {
+            check_body(body, action, ctx.rules)?;
+            if *customer != ticket.customer() {
+                return Err(DomainError::NotRequester {
+                    ticket: ticket.id(),
+                    customer: *customer,
+                });
+            }
+            if status == Status::Closed {
+                let follow = OpenTicket {
+                    customer: *customer,
+                    channel: *channel,
+                    subject: Some(ticket.subject().to_owned()),
+                    body: body.clone(),
+                    external_id: external_id.clone(),
+                    priority: ticket.priority(),
+                    origin: Origin::Reactive,
+                    follow_up_of: Some(ticket.id()),
+                    tags: Vec::new(),
+                };
+                return open(ticket.tenant(), &follow, ctx);
+            }
+            let m = b.message(
+                Author::Customer(*customer),
+                Visibility::Public,
+                *channel,
+                body,
+                external_id.clone(),
+            );
+            b.push(EventKind::CustomerReplied { message: m.clone() });
+            if matches!(status, Status::Pending | Status::OnHold | Status::Solved) {
+                b.status(Status::Open);
+            }
+            b.notify_owner(NotificationKind::CustomerReplied, Some(m));
+        }
+        Command::AgentReply {
+            agent,
+            channel,
+            body,
+            then,
+        } => {
+            check_body(body, action, ctx.rules)?;
+            if status == Status::Closed {
+                return Err(illegal());
+            }
+            if let Some(to) = then {
+                check_status_change(ticket, *to, Action::ChangeStatus(*to), ctx.rules, true)?;
+            }
+            let channel = channel.unwrap_or(ticket.channel());
+            let m = b.message(
+                Author::Agent(*agent),
+                Visibility::Public,
+                channel,
+                body,
+                None,
+            );
+            let mid = m.id;
+            b.push(EventKind::AgentReplied { message: m });
+            match then {
+                Some(to) => b.status(*to),
+                None if status == Status::New => b.status(Status::Open),
+                None => {}
+            }
+            let kind = if b.ticket.status() == Status::Solved && status != Status::Solved {
+                NotificationKind::TicketSolved
+            } else {
+                NotificationKind::AgentReplied
+            };
+            b.notify_customer(kind, channel, Some(mid));
+        }
+        Command::AddNote { agent, body } => {
+            check_body(body, action, ctx.rules)?;
+            if status == Status::Closed {
+                return Err(illegal());
+            }
+            let m = b.message(
+                Author::Agent(*agent),
+                Visibility::Internal,
+                ticket.channel(),
+                body,
+                None,
+            );
+            b.push(EventKind::NoteAdded { message: m.clone() });
+            if ticket.assignee().is_some_and(|a| a != *agent) {
+                b.notify_owner(NotificationKind::NoteAdded, Some(m));
+            }
+        }
+        Command::AutomatedReply { bot, body } => {
+            check_body(body, action, ctx.rules)?;
+            if status == Status::Closed {
+                return Err(illegal());
+            }
+            let m = b.message(
+                Author::Bot(bot.clone()),
+                Visibility::Public,
+                ticket.channel(),
+                body,
+                None,
+            );
+            let mid = m.id;
+            b.push(EventKind::AutomatedReplySent { message: m });
+            b.notify_customer(
+                NotificationKind::AutomatedReply,
+                ticket.channel(),
+                Some(mid),
+            );
+        }
+        Command::Assign { agent, group } => {
+            if status == Status::Closed {
+                return Err(illegal());
+            }
+            if ticket.assignee() == *agent && ticket.group() == *group {
+                return Ok(Decision::default());
+            }
+            b.push(EventKind::Assigned {
+                agent: *agent,
+                group: *group,
+            });
+            if agent.is_some() && status == Status::New {
+                b.status(Status::Open);
+            }
+            match (agent, group) {
+                (Some(a), _) if ticket.assignee() != Some(*a) => {
+                    b.notify_agents(
+                        Recipient::Agent { agent: *a },
+                        NotificationKind::Assigned,
+                        None,
+                    );
+                }
+                (None, Some(g)) if ticket.group() != Some(*g) => {
+                    b.notify_agents(
+                        Recipient::Group { group: *g },
+                        NotificationKind::Assigned,
+                        None,
+                    );
+                }
+                _ => {}
+            }
+        }
+        Command::SetPriority { priority } => {
+            if status == Status::Closed {
+                return Err(illegal());
+            }
+            if ticket.priority() != *priority {
+                b.push(EventKind::PriorityChanged {
+                    from: ticket.priority(),
+                    to: *priority,
+                });
+            }
+        }
+        Command::ChangeStatus { to } => {
+            if *to == status {
+                return Ok(Decision::default());
+            }
+            check_status_change(ticket, *to, action, ctx.rules, false)?;
+            b.status(*to);
+            if *to == Status::Solved {
+                b.notify_customer(NotificationKind::TicketSolved, ticket.channel(), None);
+            }
+        }
+        Command::AddTags { tags } => {
+            if status == Status::Closed {
+                return Err(illegal());
+            }
+            let new: BTreeSet<_> = tags
+                .iter()
+                .filter(|t| !ticket.has_tag(t))
+                .cloned()
+                .collect();
+            if !new.is_empty() {
+                b.push(EventKind::TagsAdded {
+                    tags: new.into_iter().collect(),
+                });
+            }
+        }
+        Command::RemoveTags { tags } => {
+            if status == Status::Closed {
+                return Err(illegal());
+            }
+            let gone: BTreeSet<_> = tags.iter().filter(|t| ticket.has_tag(t)).cloned().collect();
+            if !gone.is_empty() {
+                b.push(EventKind::TagsRemoved {
+                    tags: gone.into_iter().collect(),
+                });
+            }
+        }
+        Command::RateSatisfaction { score, comment } => {
+            if status.is_unsolved() {
+                return Err(illegal());
+            }
+            let comment = comment
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned);
+            b.push(EventKind::SatisfactionRated {
+                score: *score,
+                comment,
+            });
+            if score.score() <= 2 {
+                b.notify_owner(NotificationKind::LowSatisfaction, None);
+            }
+        }
+        Command::RateEffort { score } => {
+            if status.is_unsolved() {
+                return Err(illegal());
+            }
+            b.push(EventKind::EffortRated { score: *score });
+        }
+    }
+    Ok(b.finish())
+}
+
+/// Checks a status change against the transition table and the rules.
+/// `with_reply` is true when the change comes with a public agent reply in
+/// the same command (`AgentReply { then }`): staying in the same status is
+/// then fine, and the reply counts for `require_agent_reply_to_solve`.
+fn check_status_change(
+    ticket: &Ticket,
+    to: Status,
+    action: Action,
+    rules: &LifecycleRules,
+    with_reply: bool,
+) -> Result<(), DomainError> {
+    let from = ticket.status();
+    if from == to && with_reply {
+        return Ok(());
+    }
+    if !from.can_transition_to(to) {
+        return Err(DomainError::IllegalInStatus {
+            ticket: ticket.id(),
+            status: from,
+            action,
+        });
+    }
+    if to == Status::Solved
+        && rules.require_agent_reply_to_solve
+        && !with_reply
+        && !ticket.has_agent_reply()
+    {
+        return Err(DomainError::ReplyRequiredToSolve {
+            ticket: ticket.id(),
+        });
+    }
+    Ok(())
+}
+
+/// Merges `source` into `target`: the source gets `MergedInto` and is
+/// solved then closed (two moves the transition table allows); the target
+/// gets `MergeReceived` with copies of the source's messages. Public messages
+/// of a different requester become internal on the target, so the target's
+/// customer never sees another customer's words.
+///
+/// # Errors
+/// [`DomainError::MergeIntoSelf`]; [`DomainError::NotFound`] when the target
+/// belongs to another tenant; [`DomainError::IllegalInStatus`] when either
+/// ticket is closed; [`DomainError::Merged`] when either was already merged.
+pub fn merge(source: &Ticket, target: &Ticket, ctx: &Context<'_>) -> Result<Decision, DomainError> {
+    if source.id() == target.id() {
+        return Err(DomainError::MergeIntoSelf {
+            ticket: source.id(),
+        });
+    }
+    if source.tenant() != target.tenant() {
+        return Err(DomainError::NotFound {
+            ticket: target.id(),
+        });
+    }
+    for t in [source, target] {
+        if let Some(into) = t.merged_into() {
+            return Err(DomainError::Merged {
+                ticket: t.id(),
+                target: into,
+                action: Action::Merge,
+            });
+        }
+        if t.status() == Status::Closed {
+            return Err(DomainError::IllegalInStatus {
+                ticket: t.id(),
+                status: t.status(),
+                action: Action::Merge,
+            });
+        }
+    }
+    let mut s = Builder::new(source.clone(), ctx);
+    s.push(EventKind::MergedInto {
+        target: target.id(),
+    });
+    s.status(Status::Solved);
+    s.status(Status::Closed);
+    if source.customer() == target.customer() {
+        s.notify_customer(NotificationKind::TicketMerged, source.channel(), None);
+    }
+    let mut decision = s.finish();
+
+    let same_customer = source.customer() == target.customer();
+    let messages = source
+        .messages()
+        .iter()
+        .map(|m| {
+            let mut m = m.clone();
+            if !same_customer {
+                m.visibility = Visibility::Internal;
+            }
+            m
+        })
+        .collect();
+    let mut t = Builder::new(target.clone(), ctx);
+    t.push(EventKind::MergeReceived {
+        source: source.id(),
+        messages,
+    });
+    decision.extend(t.finish());
+    Ok(decision)
+}

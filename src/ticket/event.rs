@@ -1,0 +1,161 @@
+//! Events: what happened to a ticket (past tense), each timestamped.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::channel::Channel;
+use crate::id::{AgentId, CustomerId, GroupId, TenantId, TicketId};
+use crate::ticket::command::Origin;
+use crate::ticket::message::{Ces, Csat, Message, Tag};
+use crate::ticket::status::{Priority, Status};
+
+/// One thing that happened to one ticket.
+///
+/// `sequence` numbers a ticket's events 1, 2, 3, ...; after applying event
+/// `n` the ticket's version is `n`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The ticket it happened to.
+    pub ticket: TicketId,
+    /// Position in the ticket's history, from 1.
+    pub sequence: u64,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventKind {
+    /// The ticket was opened. Always the first event.
+    Opened {
+        /// The requester.
+        customer: CustomerId,
+        /// The channel of the first message.
+        channel: Channel,
+        /// Subject line.
+        subject: String,
+        /// Starting priority.
+        priority: Priority,
+        /// Reactive or proactive.
+        origin: Origin,
+        /// The closed ticket this one follows up.
+        follow_up_of: Option<TicketId>,
+        /// Starting tags.
+        tags: Vec<Tag>,
+    },
+    /// The requester wrote.
+    CustomerReplied {
+        /// The message.
+        message: Message,
+    },
+    /// A human agent replied publicly.
+    AgentReplied {
+        /// The message.
+        message: Message,
+    },
+    /// An internal note was added.
+    NoteAdded {
+        /// The note.
+        message: Message,
+    },
+    /// An automated public reply was sent (never a first response).
+    AutomatedReplySent {
+        /// The message.
+        message: Message,
+    },
+    /// Assignment changed.
+    Assigned {
+        /// The new agent.
+        agent: Option<AgentId>,
+        /// The new group.
+        group: Option<GroupId>,
+    },
+    /// Priority changed.
+    PriorityChanged {
+        /// Before.
+        from: Priority,
+        /// After.
+        to: Priority,
+    },
+    /// Status changed (always a move the transition table allows).
+    StatusChanged {
+        /// Before.
+        from: Status,
+        /// After.
+        to: Status,
+    },
+    /// Tags were added.
+    TagsAdded {
+        /// The tags that were not there before.
+        tags: Vec<Tag>,
+    },
+    /// Tags were removed.
+    TagsRemoved {
+        /// The tags that were there before.
+        tags: Vec<Tag>,
+    },
+    /// The requester rated satisfaction.
+    SatisfactionRated {
+        /// The score.
+        score: Csat,
+        /// Their comment.
+        comment: Option<String>,
+    },
+    /// The requester rated effort.
+    EffortRated {
+        /// The score.
+        score: Ces,
+    },
+    /// This ticket was merged into another and closed.
+    MergedInto {
+        /// The ticket that now holds the conversation.
+        target: TicketId,
+    },
+    /// Another ticket was merged into this one; its messages are copied here
+    /// (public messages of a different requester become internal).
+    MergeReceived {
+        /// The merged ticket.
+        source: TicketId,
+        /// The copied messages.
+        messages: Vec<Message>,
+    },
+}
+
+impl EventKind {
+    /// The message this event adds, if any.
+    pub fn message(&self) -> Option<&Message> {
+        match self {
+            EventKind::CustomerReplied { message }
+            | EventKind::AgentReplied { message }
+            | EventKind::NoteAdded { message }
+            | EventKind::AutomatedReplySent { message } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// A short snake_case name of the event type (`"agent_replied"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Opened { .. } => "opened",
+            EventKind::CustomerReplied { .. } => "customer_replied",
+            EventKind::AgentReplied { .. } => "agent_replied",
+            EventKind::NoteAdded { .. } => "note_added",
+            EventKind::AutomatedReplySent { .. } => "automated_reply_sent",
+            EventKind::Assigned { .. } => "assigned",
+            EventKind::PriorityChanged { .. } => "priority_changed",
+            EventKind::StatusChanged { .. } => "status_changed",
+            EventKind::TagsAdded { .. } => "tags_added",
+            EventKind::TagsRemoved { .. } => "tags_removed",
+            EventKind::SatisfactionRated { .. } => "satisfaction_rated",
+            EventKind::EffortRated { .. } => "effort_rated",
+            EventKind::MergedInto { .. } => "merged_into",
+            EventKind::MergeReceived { .. } => "merge_received",
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Tickets: values, commands, events, the aggregate and the pure decision
+//! functions.
+//!
+//! The flow is always the same: a [`Command`] and the current [`Ticket`] go
+//! into [`decide`] (with a [`Context`] giving the time and an id source); out
+//! comes a [`Decision`] with the [`Event`]s to store and the notifications to
+//! send, or a [`DomainError`] that changed nothing. [`Ticket::apply`] folds
+//! events into state and never fails.
+//!
+//! ```
+//! use supportdesk::ticket::{decide, open, Command, Context, OpenTicket, Ticket};
+//! use supportdesk::{Channel, Status, id::{AgentId, CustomerId, TenantId}};
+//! use supportdesk::testing::SequentialIds;
+//!
+//! let ids = SequentialIds::new();
+//! let ctx = Context::new("2026-03-02T09:00:00Z".parse()?, &ids);
+//! let ana = CustomerId::from_u128(1);
+//! let opened = open(TenantId::from_u128(1), &OpenTicket::reactive(ana, Channel::Email, "Where is my order?"), &ctx)?;
+//! let mut ticket = Ticket::from_events(&opened.events).expect("opened");
+//!
+//! let reply = decide(&ticket, &Command::agent_reply(AgentId::from_u128(7), "It ships today."), &ctx)?;
+//! for e in &reply.events { ticket.apply(e); }
+//! assert_eq!(ticket.status(), Status::Open);
+//! assert!(ticket.has_agent_reply());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod command;
+mod decide;
+mod error;
+mod event;
+mod message;
+mod state;
+mod status;
+mod view;
+
+pub use command::{Action, Command, OpenTicket, Origin};
+pub use decide::{Context, Decision, LifecycleRules, decide, merge, open};
+pub use error::DomainError;
+pub use event::{Event, EventKind};
+pub use message::{Author, AuthorRole, Ces, Csat, Message, RatingError, Tag, TagError, Visibility};
+pub use state::{EffortRating, SatisfactionRating, Ticket};
+pub use status::{Priority, Status, UnknownPriority, UnknownStatus, Waiting};
+pub use view::{CustomerStatus, CustomerTicketView, PublicAuthor, PublicMessage};
