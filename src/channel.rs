@@ -35,6 +35,7 @@ pub enum Channel {
     /// SMS text messages.
     Sms,
     /// WhatsApp messages.
+    #[serde(rename = "whatsapp")]
     WhatsApp,
     /// Facebook Messenger messages.
     Messenger,
@@ -174,7 +175,7 @@ impl Channel {
             Channel::Phone => "phone",
             Channel::Voicemail => "voicemail",
             Channel::Sms => "sms",
-            Channel::WhatsApp => "whats_app",
+            Channel::WhatsApp => "whatsapp",
             Channel::Messenger => "messenger",
             Channel::Instagram => "instagram",
             Channel::SocialPost => "social_post",

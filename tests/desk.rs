@@ -1,0 +1,690 @@
+//! Integration tests of the `Desk` service through the public API only.
+
+use chrono::Duration;
+use supportdesk::customer::Identity;
+use supportdesk::id::{AgentId, TenantId, TicketId};
+use supportdesk::notification::{NotificationContent, NotificationKind, Recipient};
+use supportdesk::port::{StoreError, TicketStore};
+use supportdesk::testing::{FaultyStore, ManualClock, RecordingNotifier, SequentialIds, StoreOp};
+use supportdesk::ticket::{Command, DomainError, EventKind, LifecycleRules};
+use supportdesk::{Channel, Desk, DeskError, InMemoryStore, Inbound, Status};
+
+type TestDesk = Desk<InMemoryStore, RecordingNotifier, ManualClock>;
+
+fn desk() -> TestDesk {
+    Desk::new(
+        InMemoryStore::new(),
+        RecordingNotifier::new(),
+        ManualClock::at("2026-03-02T09:00:00Z").unwrap(),
+    )
+    .with_ids(SequentialIds::new())
+}
+
+const SHOP: TenantId = TenantId::from_u128(1);
+const OTHER: TenantId = TenantId::from_u128(2);
+const BOB: AgentId = AgentId::from_u128(7);
+
+fn email(a: &str) -> Identity {
+    Identity::email(a).unwrap()
+}
+
+#[test]
+fn inbound_opens_ticket_and_acknowledges() {
+    let d = desk();
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(
+                email("ana@example.com"),
+                Channel::Email,
+                "Where is my order?\nThanks",
+            )
+            .subject("Order 1234"),
+        )
+        .unwrap();
+    assert!(r.opened && !r.duplicate);
+    let t = d.ticket(SHOP, r.ticket).unwrap();
+    assert_eq!(t.status(), Status::New);
+    assert_eq!(t.subject(), "Order 1234");
+    assert_eq!(t.messages().len(), 1);
+    let kinds: Vec<_> = d.notifier().sent().iter().map(|n| n.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            NotificationKind::TicketReceived,
+            NotificationKind::NewTicket
+        ]
+    );
+    assert_eq!(r.delivery.delivered.len(), 2);
+    assert!(d.store().undelivered(10).unwrap().is_empty());
+}
+
+#[test]
+fn redelivered_inbound_is_recorded_once() {
+    let d = desk();
+    let msg =
+        || Inbound::new(email("ana@example.com"), Channel::Email, "Hi").external_id("<a@mail>");
+    let first = d.receive(SHOP, msg()).unwrap();
+    let second = d.receive(SHOP, msg()).unwrap();
+    assert!(second.duplicate);
+    assert_eq!(
+        (second.ticket, second.message, second.customer),
+        (first.ticket, first.message, first.customer)
+    );
+    assert_eq!(d.ticket(SHOP, first.ticket).unwrap().messages().len(), 1);
+    assert_eq!(d.store().ticket_count(SHOP), 1);
+    // The same external id on another channel or tenant is another message.
+    let sms = d
+        .receive(
+            SHOP,
+            Inbound::new(Identity::phone("+15550001111").unwrap(), Channel::Sms, "Hi")
+                .external_id("<a@mail>"),
+        )
+        .unwrap();
+    assert!(!sms.duplicate);
+    let other = d.receive(OTHER, msg()).unwrap();
+    assert!(!other.duplicate);
+}
+
+#[test]
+fn second_channel_continues_the_open_ticket() {
+    let d = desk();
+    let r1 = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Parcel late"),
+        )
+        .unwrap();
+    let phone = Identity::phone("+44 7700 900123").unwrap();
+    d.add_identity(SHOP, r1.customer, phone.clone()).unwrap();
+    let r2 = d
+        .receive(
+            SHOP,
+            Inbound::new(phone, Channel::WhatsApp, "Still waiting"),
+        )
+        .unwrap();
+    assert_eq!(r2.ticket, r1.ticket);
+    assert_eq!(r2.customer, r1.customer);
+    assert!(!r2.opened);
+    let t = d.ticket(SHOP, r1.ticket).unwrap();
+    let channels: Vec<_> = t.messages().iter().map(|m| m.channel).collect();
+    assert_eq!(channels, [Channel::Email, Channel::WhatsApp]);
+    // Normalisation: the same address typed differently is the same customer.
+    let r3 = d
+        .receive(
+            SHOP,
+            Inbound::new(email(" ANA@example.COM"), Channel::WebForm, "Hello?"),
+        )
+        .unwrap();
+    assert_eq!(r3.customer, r1.customer);
+    assert_eq!(r3.ticket, r1.ticket);
+}
+
+#[test]
+fn host_can_name_the_ticket_and_a_new_identity_is_linked() {
+    let d = desk();
+    let r1 = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "First"),
+        )
+        .unwrap();
+    d.execute(SHOP, r1.ticket, Command::status(Status::Solved))
+        .unwrap();
+    let r2 = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Second problem"),
+        )
+        .unwrap();
+    assert_ne!(
+        r2.ticket, r1.ticket,
+        "a solved ticket is not continued implicitly"
+    );
+    // The host threads a reply to the first ticket, from a new address.
+    let r3 = d
+        .receive(
+            SHOP,
+            Inbound::new(
+                email("ana.work@example.com"),
+                Channel::Email,
+                "About the first",
+            )
+            .to_ticket(r1.ticket),
+        )
+        .unwrap();
+    assert_eq!(r3.ticket, r1.ticket);
+    assert_eq!(r3.customer, r1.customer);
+    assert_eq!(
+        d.ticket(SHOP, r1.ticket).unwrap().status(),
+        Status::Open,
+        "reopened"
+    );
+    assert_eq!(d.ticket(SHOP, r1.ticket).unwrap().reopens(), 1);
+    assert!(
+        d.customer(SHOP, r1.customer)
+            .unwrap()
+            .has_identity(&email("ana.work@example.com"))
+    );
+}
+
+#[test]
+fn naming_someone_elses_ticket_is_rejected() {
+    let d = desk();
+    let ana = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Mine"),
+        )
+        .unwrap();
+    d.receive(
+        SHOP,
+        Inbound::new(email("eve@example.com"), Channel::Email, "Eve here"),
+    )
+    .unwrap();
+    let err = d
+        .receive(
+            SHOP,
+            Inbound::new(email("eve@example.com"), Channel::Email, "Let me in")
+                .to_ticket(ana.ticket),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, DeskError::Domain(DomainError::NotRequester { .. })),
+        "{err}"
+    );
+    assert_eq!(d.ticket(SHOP, ana.ticket).unwrap().messages().len(), 1);
+}
+
+#[test]
+fn reply_to_closed_ticket_opens_linked_follow_up() {
+    let d = desk();
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Broken"),
+        )
+        .unwrap();
+    d.execute(SHOP, r.ticket, Command::agent_reply(BOB, "Fixed"))
+        .unwrap();
+    d.execute(SHOP, r.ticket, Command::status(Status::Solved))
+        .unwrap();
+    d.execute(SHOP, r.ticket, Command::status(Status::Closed))
+        .unwrap();
+    let closed_version = d.ticket(SHOP, r.ticket).unwrap().version();
+    let f = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Broken again")
+                .to_ticket(r.ticket),
+        )
+        .unwrap();
+    assert_ne!(f.ticket, r.ticket);
+    assert!(f.opened);
+    let follow = d.ticket(SHOP, f.ticket).unwrap();
+    assert_eq!(follow.follow_up_of(), Some(r.ticket));
+    assert_eq!(follow.subject(), "Broken");
+    assert_eq!(
+        d.ticket(SHOP, r.ticket).unwrap().version(),
+        closed_version,
+        "closed ticket untouched"
+    );
+    // Same through execute.
+    let out = d
+        .execute(
+            SHOP,
+            r.ticket,
+            Command::customer_reply(r.customer, Channel::Email, "And again"),
+        )
+        .unwrap();
+    assert_eq!(out.ticket.follow_up_of(), Some(r.ticket));
+}
+
+#[test]
+fn illegal_command_changes_nothing_and_names_ticket_status_action() {
+    let d = desk();
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Hi"),
+        )
+        .unwrap();
+    d.execute(SHOP, r.ticket, Command::status(Status::Solved))
+        .unwrap();
+    d.execute(SHOP, r.ticket, Command::status(Status::Closed))
+        .unwrap();
+    let before = d.ticket(SHOP, r.ticket).unwrap();
+    let sent = d.notifier().sent().len();
+    let err = d
+        .execute(SHOP, r.ticket, Command::status(Status::Open))
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&r.ticket.to_string())
+            && msg.contains("closed")
+            && msg.contains("change the status to open"),
+        "{msg}"
+    );
+    assert_eq!(d.ticket(SHOP, r.ticket).unwrap(), before);
+    assert_eq!(d.notifier().sent().len(), sent);
+}
+
+#[test]
+fn solving_unanswered_ticket_can_be_forbidden() {
+    let d = desk().with_rules(LifecycleRules {
+        require_agent_reply_to_solve: true,
+        ..LifecycleRules::default()
+    });
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Hi"),
+        )
+        .unwrap();
+    let err = d
+        .execute(SHOP, r.ticket, Command::status(Status::Solved))
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        DeskError::Domain(DomainError::ReplyRequiredToSolve { .. })
+    ));
+    // Bot replies do not count either.
+    d.execute(
+        SHOP,
+        r.ticket,
+        Command::AutomatedReply {
+            bot: "ack".into(),
+            body: "We got it".into(),
+        },
+    )
+    .unwrap();
+    assert!(
+        d.execute(SHOP, r.ticket, Command::status(Status::Solved))
+            .is_err()
+    );
+    let out = d
+        .execute(
+            SHOP,
+            r.ticket,
+            Command::AgentReply {
+                agent: BOB,
+                channel: None,
+                body: "Done".into(),
+                then: Some(Status::Solved),
+            },
+        )
+        .unwrap();
+    assert_eq!(out.ticket.status(), Status::Solved);
+    assert_eq!(
+        d.notifier().sent().last().unwrap().kind,
+        NotificationKind::TicketSolved
+    );
+}
+
+#[test]
+fn cross_tenant_lookups_answer_not_found() {
+    let d = desk();
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Hi"),
+        )
+        .unwrap();
+    assert!(matches!(
+        d.ticket(OTHER, r.ticket),
+        Err(DeskError::TicketNotFound { .. })
+    ));
+    assert!(matches!(
+        d.history(OTHER, r.ticket),
+        Err(DeskError::TicketNotFound { .. })
+    ));
+    assert!(matches!(
+        d.execute(OTHER, r.ticket, Command::agent_reply(BOB, "x")),
+        Err(DeskError::TicketNotFound { .. })
+    ));
+    assert!(matches!(
+        d.customer(OTHER, r.customer),
+        Err(DeskError::CustomerNotFound { .. })
+    ));
+    assert!(matches!(
+        d.customer_view(OTHER, r.ticket, r.customer),
+        Err(DeskError::TicketNotFound { .. })
+    ));
+    // Another customer of the same tenant cannot see it either.
+    let eve = d
+        .receive(
+            SHOP,
+            Inbound::new(email("eve@example.com"), Channel::Email, "Eve"),
+        )
+        .unwrap();
+    assert!(matches!(
+        d.customer_view(SHOP, r.ticket, eve.customer),
+        Err(DeskError::TicketNotFound { .. })
+    ));
+    // Same identity in another tenant is another customer.
+    let r2 = d
+        .receive(
+            OTHER,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Hi"),
+        )
+        .unwrap();
+    assert_ne!(r2.customer, r.customer);
+}
+
+#[test]
+fn notifier_failure_keeps_change_and_outbox_retries() {
+    let d = desk();
+    d.notifier().set_failing(true);
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Hi"),
+        )
+        .unwrap();
+    assert_eq!(r.delivery.pending.len(), 2);
+    assert!(r.delivery.delivered.is_empty());
+    assert_eq!(
+        d.ticket(SHOP, r.ticket).unwrap().messages().len(),
+        1,
+        "the change is kept"
+    );
+    let pending = d.store().undelivered(10).unwrap();
+    assert_eq!(pending.len(), 2);
+    assert!(
+        pending
+            .iter()
+            .all(|e| e.attempts == 1 && e.last_error.is_some())
+    );
+    d.notifier().set_failing(false);
+    let retry = d.dispatch_outbox(10).unwrap();
+    assert_eq!(retry.delivered.len(), 2);
+    assert!(d.store().undelivered(10).unwrap().is_empty());
+    assert_eq!(d.notifier().sent().len(), 2);
+}
+
+#[test]
+fn failed_commit_leaves_ticket_untouched_and_notifies_nobody() {
+    let store = FaultyStore::new(InMemoryStore::new());
+    let d = Desk::new(
+        store,
+        RecordingNotifier::new(),
+        ManualClock::at("2026-03-02T09:00:00Z").unwrap(),
+    )
+    .with_ids(SequentialIds::new());
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Hi"),
+        )
+        .unwrap();
+    let before = d.ticket(SHOP, r.ticket).unwrap();
+    let sent = d.notifier().sent().len();
+    d.store().fail_op(StoreOp::Commit, 1);
+    let err = d
+        .execute(SHOP, r.ticket, Command::agent_reply(BOB, "Hello"))
+        .unwrap_err();
+    assert!(
+        matches!(err, DeskError::Store(StoreError::Backend { .. })),
+        "{err}"
+    );
+    assert_eq!(d.ticket(SHOP, r.ticket).unwrap(), before);
+    assert_eq!(d.notifier().sent().len(), sent);
+    assert!(d.store().undelivered(10).unwrap().is_empty());
+}
+
+#[test]
+fn merge_moves_history_and_closes_source() {
+    let d = desk();
+    let a = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Order late"),
+        )
+        .unwrap();
+    d.execute(
+        SHOP,
+        a.ticket,
+        Command::AddNote {
+            agent: BOB,
+            body: "dup".into(),
+        },
+    )
+    .unwrap();
+    d.clock().advance(Duration::minutes(5));
+    // A second ticket of hers (the first is solved so the desk opens another).
+    d.execute(SHOP, a.ticket, Command::status(Status::Solved))
+        .unwrap();
+    let b = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::LiveChat, "Same order"),
+        )
+        .unwrap();
+    d.execute(
+        SHOP,
+        a.ticket,
+        Command::customer_reply(a.customer, Channel::Email, "reopen"),
+    )
+    .unwrap();
+    let out = d.merge(SHOP, a.ticket, b.ticket).unwrap();
+    assert_eq!(out.ticket.id(), b.ticket);
+    let src = d.ticket(SHOP, a.ticket).unwrap();
+    assert_eq!(src.status(), Status::Closed);
+    assert_eq!(src.merged_into(), Some(b.ticket));
+    let tgt = d.ticket(SHOP, b.ticket).unwrap();
+    assert_eq!(tgt.merged_from(), [a.ticket]);
+    assert_eq!(tgt.messages().len(), 1 + src.messages().len());
+    assert!(tgt.messages().windows(2).all(|w| w[0].at <= w[1].at));
+    // Commands on the merged ticket name the target.
+    let err = d
+        .execute(SHOP, a.ticket, Command::agent_reply(BOB, "x"))
+        .unwrap_err();
+    assert!(
+        matches!(err, DeskError::Domain(DomainError::Merged { target, .. }) if target == b.ticket)
+    );
+    assert!(matches!(
+        d.merge(SHOP, b.ticket, b.ticket),
+        Err(DeskError::Domain(DomainError::MergeIntoSelf { .. }))
+    ));
+    assert!(matches!(
+        d.merge(SHOP, b.ticket, TicketId::from_u128(5)),
+        Err(DeskError::TicketNotFound { .. })
+    ));
+}
+
+#[test]
+fn proactive_ticket_waits_on_customer() {
+    let d = desk();
+    let c = d
+        .register_customer(SHOP, Some("Ana"), &[email("ana@example.com")])
+        .unwrap();
+    let out = d
+        .open_proactive(
+            SHOP,
+            c.id,
+            Channel::Email,
+            Some(BOB),
+            "Delivery delay",
+            "Your parcel will be two days late.",
+        )
+        .unwrap();
+    assert_eq!(out.ticket.status(), Status::Pending);
+    assert!(out.ticket.has_agent_reply());
+    let n = d.notifier().sent_to_customers();
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].kind, NotificationKind::ProactiveMessage);
+    let err = d
+        .open_proactive(SHOP, c.id, Channel::HelpCenter, None, "x", "y")
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        DeskError::Domain(DomainError::ChannelNotProactive { .. })
+    ));
+    // The customer's answer reopens and continues it.
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "OK thanks"),
+        )
+        .unwrap();
+    assert_eq!(r.ticket, out.ticket.id());
+    assert_eq!(d.ticket(SHOP, r.ticket).unwrap().status(), Status::Open);
+}
+
+#[test]
+fn automated_reply_is_not_a_first_response() {
+    let d = desk();
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Hi"),
+        )
+        .unwrap();
+    d.execute(
+        SHOP,
+        r.ticket,
+        Command::AutomatedReply {
+            bot: "ack".into(),
+            body: "Thanks, we'll get back".into(),
+        },
+    )
+    .unwrap();
+    let t = d.ticket(SHOP, r.ticket).unwrap();
+    assert!(t.first_agent_reply().is_none());
+    assert_eq!(
+        t.status(),
+        Status::New,
+        "a bot reply does not open the ticket"
+    );
+    d.clock().advance(Duration::minutes(42));
+    d.execute(SHOP, r.ticket, Command::agent_reply(BOB, "Here"))
+        .unwrap();
+    let t = d.ticket(SHOP, r.ticket).unwrap();
+    assert_eq!(
+        t.first_agent_reply().unwrap().at - t.created_at(),
+        Duration::minutes(42)
+    );
+}
+
+#[test]
+fn ratings_need_a_solved_ticket_and_low_scores_alert_the_owner() {
+    use supportdesk::ticket::{Ces, Csat};
+    let d = desk();
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Hi"),
+        )
+        .unwrap();
+    let rate = |s| Command::RateSatisfaction {
+        score: Csat::new(s).unwrap(),
+        comment: Some("  slow ".into()),
+    };
+    assert!(matches!(
+        d.execute(SHOP, r.ticket, rate(2)),
+        Err(DeskError::Domain(DomainError::IllegalInStatus { .. }))
+    ));
+    d.execute(
+        SHOP,
+        r.ticket,
+        Command::Assign {
+            agent: Some(BOB),
+            group: None,
+        },
+    )
+    .unwrap();
+    d.execute(SHOP, r.ticket, Command::status(Status::Solved))
+        .unwrap();
+    d.execute(SHOP, r.ticket, rate(2)).unwrap();
+    d.execute(
+        SHOP,
+        r.ticket,
+        Command::RateEffort {
+            score: Ces::new(6).unwrap(),
+        },
+    )
+    .unwrap();
+    let t = d.ticket(SHOP, r.ticket).unwrap();
+    assert_eq!(t.satisfaction().unwrap().score.score(), 2);
+    assert_eq!(t.satisfaction().unwrap().comment.as_deref(), Some("slow"));
+    assert_eq!(t.effort().unwrap().score.score(), 6);
+    let last = d
+        .notifier()
+        .sent()
+        .into_iter()
+        .rev()
+        .find(|n| n.kind == NotificationKind::LowSatisfaction)
+        .unwrap();
+    assert_eq!(last.recipient, Recipient::Agent { agent: BOB });
+    match last.content {
+        NotificationContent::Agent(a) => assert_eq!(a.satisfaction, Some((2, Some("slow".into())))),
+        NotificationContent::Customer(_) => panic!("agent alert went to a customer"),
+    }
+}
+
+#[test]
+fn history_replays_to_the_stored_ticket() {
+    let d = desk();
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Hi"),
+        )
+        .unwrap();
+    d.execute(SHOP, r.ticket, Command::agent_reply(BOB, "Hello"))
+        .unwrap();
+    d.execute(
+        SHOP,
+        r.ticket,
+        Command::AddTags {
+            tags: vec![supportdesk::Tag::new("shipping/late").unwrap()],
+        },
+    )
+    .unwrap();
+    d.execute(SHOP, r.ticket, Command::status(Status::Pending))
+        .unwrap();
+    let history = d.history(SHOP, r.ticket).unwrap();
+    let replayed = supportdesk::Ticket::from_events(&history).unwrap();
+    assert_eq!(replayed, d.ticket(SHOP, r.ticket).unwrap());
+    assert!(matches!(history[0].kind, EventKind::Opened { .. }));
+    assert!(
+        history
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.sequence == i as u64 + 1)
+    );
+}
+
+#[test]
+fn no_op_commands_write_nothing() {
+    let d = desk();
+    let r = d
+        .receive(
+            SHOP,
+            Inbound::new(email("ana@example.com"), Channel::Email, "Hi"),
+        )
+        .unwrap();
+    let v = d.ticket(SHOP, r.ticket).unwrap().version();
+    let out = d
+        .execute(SHOP, r.ticket, Command::status(Status::New))
+        .unwrap();
+    assert!(out.events.is_empty());
+    d.execute(
+        SHOP,
+        r.ticket,
+        Command::RemoveTags {
+            tags: vec![supportdesk::Tag::new("x").unwrap()],
+        },
+    )
+    .unwrap();
+    d.execute(
+        SHOP,
+        r.ticket,
+        Command::Assign {
+            agent: None,
+            group: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(d.ticket(SHOP, r.ticket).unwrap().version(), v);
+}
