@@ -90,6 +90,11 @@ pub mod store;
 pub mod testing;
 pub mod ticket;
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use channel::Channel;
 pub use desk::{Delivery, Desk, DeskError, Inbound, Outcome, Receipt, RetryPolicy};
 pub use store::InMemoryStore;

@@ -30,15 +30,13 @@ pub struct InMemoryStore {
 #[derive(Debug, Default)]
 struct Inner {
     tenants: HashMap<TenantId, TenantData>,
-    outbox: BTreeMap<u64, Slot>,
-    outbox_index: HashMap<NotificationId, u64>,
+    /// Undelivered notifications by arrival order.
+    outbox: BTreeMap<u64, OutboxEntry>,
+    /// Every notification ever committed: its tenant and, while undelivered,
+    /// its slot in `outbox` (delivered ones are dropped from `outbox`; the
+    /// index remembers them so marking twice is not an error).
+    outbox_index: HashMap<NotificationId, (TenantId, Option<u64>)>,
     next_slot: u64,
-}
-
-#[derive(Debug)]
-struct Slot {
-    entry: OutboxEntry,
-    delivered: bool,
 }
 
 #[derive(Debug, Default)]
@@ -193,16 +191,13 @@ impl TicketStore for InMemoryStore {
             }
             let slot = inner.next_slot;
             inner.next_slot += 1;
-            inner.outbox_index.insert(n.id, slot);
+            inner.outbox_index.insert(n.id, (n.tenant, Some(slot)));
             inner.outbox.insert(
                 slot,
-                Slot {
-                    entry: OutboxEntry {
-                        notification: n.clone(),
-                        attempts: 0,
-                        last_error: None,
-                    },
-                    delivered: false,
+                OutboxEntry {
+                    notification: n.clone(),
+                    attempts: 0,
+                    last_error: None,
                 },
             );
         }
@@ -294,27 +289,21 @@ impl TicketStore for InMemoryStore {
     }
 
     fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        Ok(self
-            .read()
-            .outbox
-            .values()
-            .filter(|s| !s.delivered)
-            .take(limit)
-            .map(|s| s.entry.clone())
-            .collect())
+        Ok(self.read().outbox.values().take(limit).cloned().collect())
     }
 
     fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
         let mut inner = self.write();
         let inner = &mut *inner;
-        let slot = inner
-            .outbox_index
-            .get(&id)
-            .and_then(|k| inner.outbox.get_mut(k))
-            .filter(|s| s.entry.notification.tenant == tenant)
-            .ok_or(StoreError::UnknownNotification { id })?;
-        slot.delivered = true;
-        Ok(())
+        match inner.outbox_index.get_mut(&id) {
+            Some((owner, slot)) if *owner == tenant => {
+                if let Some(k) = slot.take() {
+                    inner.outbox.remove(&k);
+                }
+                Ok(())
+            }
+            _ => Err(StoreError::UnknownNotification { id }),
+        }
     }
 
     fn record_failure(
@@ -325,14 +314,16 @@ impl TicketStore for InMemoryStore {
     ) -> Result<(), StoreError> {
         let mut inner = self.write();
         let inner = &mut *inner;
-        let slot = inner
-            .outbox_index
-            .get(&id)
-            .and_then(|k| inner.outbox.get_mut(k))
-            .filter(|s| s.entry.notification.tenant == tenant)
-            .ok_or(StoreError::UnknownNotification { id })?;
-        slot.entry.attempts = slot.entry.attempts.saturating_add(1);
-        slot.entry.last_error = Some(error.to_owned());
-        Ok(())
+        match inner.outbox_index.get(&id) {
+            Some((owner, slot)) if *owner == tenant => {
+                // A delivered notification has no slot: nothing to record.
+                if let Some(entry) = slot.and_then(|k| inner.outbox.get_mut(&k)) {
+                    entry.attempts = entry.attempts.saturating_add(1);
+                    entry.last_error = Some(error.to_owned());
+                }
+                Ok(())
+            }
+            _ => Err(StoreError::UnknownNotification { id }),
+        }
     }
 }
