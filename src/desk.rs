@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
@@ -15,9 +17,10 @@ use crate::id::{
 };
 use crate::notification::Notification;
 use crate::port::{
-    Clock, Commit, CustomerWrite, ExpectedVersion, InboundKey, InboundRecord, Notifier, StoreError,
-    TicketOrder, TicketQuery, TicketStore, TicketWrite,
+    Clock, Commit, CustomerWrite, DueUpdate, ExpectedVersion, InboundKey, InboundRecord, Notifier,
+    StoreError, TicketOrder, TicketQuery, TicketStore, TicketWrite,
 };
+use crate::sla::{self, Calendars, PolicySet, SlaError, SlaPolicy, SlaReport};
 use crate::ticket::{
     self, Command, Context, CustomerTicketView, Decision, DomainError, Event, EventKind,
     LifecycleRules, OpenTicket, Priority, Status, Ticket,
@@ -45,6 +48,9 @@ pub enum DeskError {
         /// The id asked for.
         customer: CustomerId,
     },
+    /// SLA configuration or evaluation failed.
+    #[error(transparent)]
+    Sla(#[from] SlaError),
     /// Other writers changed the ticket every time we tried; nothing was
     /// written. Try again later.
     #[error("gave up after {attempts} attempts: other writers kept changing {}", match .ticket { Some(t) => format!("ticket {t}"), None => "the records".to_owned() })]
@@ -249,6 +255,29 @@ pub struct Desk<S, N, C> {
     ids: Arc<dyn IdGenerator>,
     rules: LifecycleRules,
     retry: RetryPolicy,
+    sla: Option<SlaSetup>,
+}
+
+/// The SLA configuration of a desk: the policies and the calendars their
+/// targets name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlaSetup {
+    /// The policies, first match wins, with a fallback.
+    pub policies: PolicySet,
+    /// The calendars.
+    pub calendars: Calendars,
+}
+
+/// What a [`Desk::sweep`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SweepReport {
+    /// Tickets looked at.
+    pub checked: usize,
+    /// SLA alerts raised (warnings and breaches).
+    pub alerts: Vec<(TicketId, sla::SlaAlert)>,
+    /// Tickets that could not be processed, with why; they stay due and the
+    /// next sweep tries again.
+    pub failed: Vec<(TicketId, String)>,
 }
 
 impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for Desk<S, N, C> {
@@ -260,6 +289,7 @@ impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for Desk<S, N, C> {
             .field("ids", &self.ids)
             .field("rules", &self.rules)
             .field("retry", &self.retry)
+            .field("sla", &self.sla)
             .finish()
     }
 }
@@ -279,7 +309,159 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             ids: Arc::new(RandomIds),
             rules: LifecycleRules::default(),
             retry: RetryPolicy::default(),
+            sla: None,
         }
+    }
+
+    /// Turns on SLAs: new tickets get the first matching policy applied
+    /// (recorded on them), every write keeps the due index current, and
+    /// [`sweep`](Self::sweep) / [`tick`](Self::tick) raise warnings and
+    /// breaches.
+    ///
+    /// # Errors
+    /// The first [`SlaError`] of [`PolicySet::validate`].
+    pub fn with_sla(mut self, policies: PolicySet, calendars: Calendars) -> Result<Self, SlaError> {
+        policies.validate(&calendars)?;
+        self.sla = Some(SlaSetup {
+            policies,
+            calendars,
+        });
+        Ok(self)
+    }
+
+    /// The SLA configuration, if any.
+    pub fn sla(&self) -> Option<&SlaSetup> {
+        self.sla.as_ref()
+    }
+
+    /// Every SLA target of a ticket now (an empty report without SLAs or
+    /// without a policy on the ticket).
+    ///
+    /// # Errors
+    /// [`DeskError::TicketNotFound`], [`DeskError::Sla`], [`DeskError::Store`].
+    pub fn sla_report(&self, tenant: TenantId, id: TicketId) -> Result<SlaReport, DeskError> {
+        let events = self.history(tenant, id)?;
+        let empty = Calendars::new();
+        let calendars = self.sla.as_ref().map_or(&empty, |s| &s.calendars);
+        Ok(sla::evaluate(&events, calendars, self.clock.now(), None)?)
+    }
+
+    /// Re-applies a policy to a ticket explicitly (time already used is
+    /// kept: clocks run from their original starts).
+    ///
+    /// # Errors
+    /// As [`execute`](Self::execute).
+    pub fn apply_sla_policy(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        policy: SlaPolicy,
+    ) -> Result<Outcome, DeskError> {
+        self.execute(
+            tenant,
+            id,
+            Command::ApplySlaPolicy {
+                policy: Box::new(policy),
+            },
+        )
+    }
+
+    /// Raises the SLA warnings and breaches of a ticket that are due now and
+    /// not raised yet, as `SlaAlerted` events with their notifications, and
+    /// updates its due time. Each alert is raised once: the ticket records
+    /// it, and the write is compare-and-set, so retries and concurrent ticks
+    /// cannot raise it twice.
+    ///
+    /// # Errors
+    /// [`DeskError::TicketNotFound`], [`DeskError::Sla`],
+    /// [`DeskError::Contended`], [`DeskError::Store`].
+    pub fn tick(&self, tenant: TenantId, id: TicketId) -> Result<Outcome, DeskError> {
+        let Some(setup) = &self.sla else {
+            return Ok(Outcome {
+                ticket: self.ticket(tenant, id)?,
+                events: Vec::new(),
+                delivery: Delivery::default(),
+            });
+        };
+        self.with_retries(Some(id), || {
+            let current = self.ticket(tenant, id)?;
+            let ctx = self.context();
+            let history = self.store.events(tenant, id)?;
+            let Some(policy) = current.sla_policy() else {
+                return self.set_due(tenant, &current, None);
+            };
+            let report = sla::evaluate(&history, &setup.calendars, ctx.now, Some(policy))?;
+            let alerts = sla::due_alerts(&report, policy, current.sla_alerts(), ctx.now);
+            if alerts.is_empty() {
+                let at = sla::next_wakeup(&report, policy, current.sla_alerts(), ctx.now);
+                return self.set_due(tenant, &current, at);
+            }
+            let decision = ticket::record_alerts(&current, &alerts, policy, &ctx);
+            self.commit_decision(
+                tenant,
+                &[&current],
+                decision,
+                Vec::new(),
+                Vec::new(),
+                id,
+                ctx.now,
+            )
+        })
+    }
+
+    fn set_due(
+        &self,
+        tenant: TenantId,
+        t: &Ticket,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Attempt<Outcome>, DeskError> {
+        let mut commit = Commit::new(tenant);
+        commit.due.push(DueUpdate {
+            ticket: t.id(),
+            version: t.version(),
+            at,
+        });
+        self.store.commit(&commit)?;
+        Ok(Attempt::Done(Outcome {
+            ticket: t.clone(),
+            events: Vec::new(),
+            delivery: Delivery::default(),
+        }))
+    }
+
+    /// Ticks every ticket due by now, at most `limit`, found through the
+    /// store's due index (time proportional to the tickets due). Run it when
+    /// [`next_wakeup`](Self::next_wakeup) says.
+    ///
+    /// # Errors
+    /// [`DeskError::Store`] when the index cannot be read; failures on single
+    /// tickets are reported in [`SweepReport::failed`].
+    pub fn sweep(&self, limit: usize) -> Result<SweepReport, DeskError> {
+        let now = self.clock.now();
+        let mut report = SweepReport::default();
+        for d in self.store.due(now, limit)? {
+            report.checked += 1;
+            match self.tick(d.tenant, d.ticket) {
+                Ok(out) => {
+                    for e in out.events {
+                        if let EventKind::SlaAlerted { alert } = e.kind {
+                            report.alerts.push((d.ticket, alert));
+                        }
+                    }
+                }
+                Err(e) => report.failed.push((d.ticket, e.to_string())),
+            }
+        }
+        Ok(report)
+    }
+
+    /// When the earliest ticket is due, if any: when the host should call
+    /// [`sweep`](Self::sweep) next.
+    ///
+    /// # Errors
+    /// [`DeskError::Store`].
+    pub fn next_wakeup(&self) -> Result<Option<DateTime<Utc>>, DeskError> {
+        Ok(self.store.due(sla_far_future(), 1)?.first().map(|d| d.at))
     }
 
     /// Uses another id generator (deterministic ids in tests).
@@ -493,7 +675,15 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             let current = self.ticket(tenant, id)?;
             let ctx = self.context();
             let decision = ticket::decide(&current, &command, &ctx)?;
-            self.commit_decision(tenant, &[&current], decision, Vec::new(), Vec::new(), id)
+            self.commit_decision(
+                tenant,
+                &[&current],
+                decision,
+                Vec::new(),
+                Vec::new(),
+                id,
+                ctx.now,
+            )
         })
     }
 
@@ -528,7 +718,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             .events
             .first()
             .map_or(TicketId::from_u128(0), |e| e.ticket);
-        match self.commit_decision(tenant, &[], decision, Vec::new(), Vec::new(), id)? {
+        match self.commit_decision(tenant, &[], decision, Vec::new(), Vec::new(), id, ctx.now)? {
             Attempt::Done(o) => Ok(o),
             Attempt::Retry => Err(DeskError::Contended {
                 ticket: Some(id),
@@ -551,8 +741,17 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         self.with_retries(Some(source), || {
             let s = self.ticket(tenant, source)?;
             let t = self.ticket(tenant, target)?;
-            let decision = ticket::merge(&s, &t, &self.context())?;
-            self.commit_decision(tenant, &[&s, &t], decision, Vec::new(), Vec::new(), target)
+            let ctx = self.context();
+            let decision = ticket::merge(&s, &t, &ctx)?;
+            self.commit_decision(
+                tenant,
+                &[&s, &t],
+                decision,
+                Vec::new(),
+                Vec::new(),
+                target,
+                ctx.now,
+            )
         })
     }
 
@@ -679,6 +878,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             customer_writes,
             inbound_records,
             ticket_id,
+            ctx.now,
         ) {
             Ok(Attempt::Done(outcome)) => Ok(Attempt::Done(Receipt {
                 ticket: ticket_id,
@@ -714,6 +914,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
 
     /// Turns a decision into a commit, writes it, and dispatches its
     /// notifications. A lost race returns `Attempt::Retry`.
+    #[allow(clippy::too_many_arguments)]
     fn commit_decision(
         &self,
         tenant: TenantId,
@@ -722,6 +923,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         customers: Vec<CustomerWrite>,
         inbound: Vec<InboundRecord>,
         primary: TicketId,
+        now: DateTime<Utc>,
     ) -> Result<Attempt<Outcome>, DeskError> {
         let by_id: HashMap<TicketId, &Ticket> = loaded.iter().map(|t| (t.id(), *t)).collect();
         let mut writes = Vec::new();
@@ -752,6 +954,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
                 events,
             });
         }
+        let due = self.sla_prepare(tenant, &mut writes, &customers, now)?;
         let primary_state = writes
             .iter()
             .find(|w| w.ticket.id() != primary && w.expected == ExpectedVersion::New)
@@ -772,12 +975,17 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
                 delivery: Delivery::default(),
             }));
         }
+        let events: Vec<Event> = writes
+            .iter()
+            .flat_map(|w| w.events.iter().cloned())
+            .collect();
         let commit = Commit {
             tenant,
             tickets: writes,
             customers,
             inbound,
             notifications: decision.notifications,
+            due,
         };
         match self.store.commit(&commit) {
             Ok(()) => {}
@@ -787,9 +995,60 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         let delivery = self.dispatch(&commit.notifications);
         Ok(Attempt::Done(Outcome {
             ticket: primary_state,
-            events: decision.events,
+            events,
             delivery,
         }))
+    }
+
+    /// With SLAs configured: applies the selected policy to new tickets (an
+    /// `SlaPolicyApplied` event in the same commit) and computes each written
+    /// ticket's next wake-up for the due index.
+    fn sla_prepare(
+        &self,
+        tenant: TenantId,
+        writes: &mut [TicketWrite],
+        customers: &[CustomerWrite],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DueUpdate>, DeskError> {
+        let Some(setup) = &self.sla else {
+            return Ok(Vec::new());
+        };
+        let mut due = Vec::with_capacity(writes.len());
+        for w in writes.iter_mut() {
+            if w.expected == ExpectedVersion::New && w.ticket.sla_policy().is_none() {
+                let cid = w.ticket.customer();
+                let segment = match customers.iter().find(|c| c.customer.id == cid) {
+                    Some(c) => c.customer.segment.clone(),
+                    None => self.store.customer(tenant, cid)?.and_then(|c| c.segment),
+                };
+                let policy = setup.policies.select(&w.ticket, segment.as_deref()).clone();
+                let e = Event {
+                    tenant,
+                    ticket: w.ticket.id(),
+                    sequence: w.ticket.version().saturating_add(1),
+                    at: w.events.last().map_or(now, |e| e.at),
+                    kind: EventKind::SlaPolicyApplied {
+                        policy: Box::new(policy),
+                    },
+                };
+                w.ticket.apply(&e);
+                w.events.push(e);
+            }
+            let history = match w.expected {
+                ExpectedVersion::New => w.events.clone(),
+                ExpectedVersion::Version(_) => {
+                    let mut h = self.store.events(tenant, w.ticket.id())?;
+                    h.extend(w.events.iter().cloned());
+                    h
+                }
+            };
+            due.push(DueUpdate {
+                ticket: w.ticket.id(),
+                version: w.ticket.version(),
+                at: wakeup(&w.ticket, &history, &setup.calendars, now)?,
+            });
+        }
+        Ok(due)
     }
 
     fn dispatch(&self, notifications: &[Notification]) -> Delivery {
@@ -835,6 +1094,24 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         }
         Ok(d)
     }
+}
+
+/// A ticket's next SLA wake-up, from its state and history.
+fn wakeup(
+    ticket: &Ticket,
+    history: &[Event],
+    calendars: &Calendars,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, SlaError> {
+    let Some(policy) = ticket.sla_policy() else {
+        return Ok(None);
+    };
+    let report = sla::evaluate(history, calendars, now, Some(policy))?;
+    Ok(sla::next_wakeup(&report, policy, ticket.sla_alerts(), now))
+}
+
+fn sla_far_future() -> DateTime<Utc> {
+    DateTime::<Utc>::MAX_UTC
 }
 
 fn duplicate(rec: InboundRecord) -> Receipt {

@@ -79,12 +79,14 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, unreachable_pub)]
 
+pub mod calendar;
 pub mod channel;
 pub mod customer;
 mod desk;
 pub mod id;
 pub mod notification;
 pub mod port;
+pub mod sla;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -96,6 +98,8 @@ pub mod ticket;
 struct ReadmeDoctests;
 
 pub use channel::Channel;
-pub use desk::{Delivery, Desk, DeskError, Inbound, Outcome, Receipt, RetryPolicy};
+pub use desk::{
+    Delivery, Desk, DeskError, Inbound, Outcome, Receipt, RetryPolicy, SlaSetup, SweepReport,
+};
 pub use store::InMemoryStore;
 pub use ticket::{Priority, Status, Tag, Ticket};

@@ -72,6 +72,10 @@ pub enum NotificationKind {
     NoteAdded,
     /// To the assignee: the customer gave a low satisfaction score (1 or 2).
     LowSatisfaction,
+    /// To the escalation ladder: an SLA target is close to its deadline.
+    SlaWarning,
+    /// To the escalation ladder: an SLA target was breached.
+    SlaBreach,
 }
 
 /// What a customer is told: only their view of the ticket.
@@ -105,6 +109,9 @@ pub struct AgentNotice {
     pub message: Option<Message>,
     /// A satisfaction score and comment, for low-score alerts.
     pub satisfaction: Option<(u8, Option<String>)>,
+    /// The SLA alert, for warnings and breaches.
+    #[serde(default)]
+    pub alert: Option<crate::sla::SlaAlert>,
 }
 
 /// The content of a notification, split by audience so a customer

@@ -12,6 +12,7 @@ mod store;
 pub use clock::{Clock, SystemClock};
 pub use notify::{Notifier, NotifyError};
 pub use store::{
-    Commit, Cursor, CustomerWrite, Entity, ExpectedVersion, InboundKey, InboundRecord, OutboxEntry,
-    Page, StoreError, TicketOrder, TicketQuery, TicketStore, TicketWrite,
+    Commit, Cursor, CustomerWrite, DueTicket, DueUpdate, Entity, ExpectedVersion, InboundKey,
+    InboundRecord, OutboxEntry, Page, StoreError, TicketOrder, TicketQuery, TicketStore,
+    TicketWrite,
 };

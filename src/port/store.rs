@@ -93,6 +93,31 @@ pub struct CustomerWrite {
     pub customer: Customer,
 }
 
+/// A ticket's next SLA wake-up time, for the due index. Applied only if the
+/// stored ticket is at `version` once the commit's ticket writes are done
+/// (a stale update from a slower writer is ignored, not an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DueUpdate {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The version the value was computed for.
+    pub version: u64,
+    /// When the ticket must be looked at next; `None` removes it from the
+    /// index.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// A ticket found by [`TicketStore::due`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DueTicket {
+    /// Its tenant.
+    pub tenant: TenantId,
+    /// The ticket.
+    pub ticket: TicketId,
+    /// When it is due.
+    pub at: DateTime<Utc>,
+}
+
 /// Everything one command writes, all or nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commit {
@@ -106,6 +131,8 @@ pub struct Commit {
     pub inbound: Vec<InboundRecord>,
     /// Notifications to put in the outbox.
     pub notifications: Vec<Notification>,
+    /// Due-index updates.
+    pub due: Vec<DueUpdate>,
 }
 
 impl Commit {
@@ -117,6 +144,7 @@ impl Commit {
             customers: Vec::new(),
             inbound: Vec::new(),
             notifications: Vec::new(),
+            due: Vec::new(),
         }
     }
 
@@ -545,6 +573,15 @@ pub trait TicketStore: Send + Sync + Debug {
         id: NotificationId,
         error: &str,
     ) -> Result<(), StoreError>;
+
+    /// Up to `limit` tickets of every tenant whose due time is at or before
+    /// `until`, earliest first (ties by tenant, then ticket id). Answers in
+    /// time proportional to the tickets returned, not to all tickets: keep an
+    /// index on the due time.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueTicket>, StoreError>;
 }
 
 macro_rules! forward_store {
@@ -579,6 +616,9 @@ macro_rules! forward_store {
             }
             fn record_failure(&self, tenant: TenantId, id: NotificationId, error: &str) -> Result<(), StoreError> {
                 (**self).record_failure(tenant, id, error)
+            }
+            fn due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueTicket>, StoreError> {
+                (**self).due(until, limit)
             }
         }
     )*};

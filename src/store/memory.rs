@@ -1,11 +1,13 @@
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::customer::{Customer, Identity};
 use crate::id::{CustomerId, NotificationId, TenantId, TicketId};
 use crate::port::{
-    Commit, Entity, ExpectedVersion, InboundKey, InboundRecord, OutboxEntry, Page, StoreError,
-    TicketQuery, TicketStore,
+    Commit, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord, OutboxEntry, Page,
+    StoreError, TicketQuery, TicketStore,
 };
 use crate::ticket::{Event, Ticket};
 
@@ -37,6 +39,9 @@ struct Inner {
     /// index remembers them so marking twice is not an error).
     outbox_index: HashMap<NotificationId, (TenantId, Option<u64>)>,
     next_slot: u64,
+    /// The due index: every ticket with a due time, ordered by it.
+    due: BTreeSet<(DateTime<Utc>, TenantId, TicketId)>,
+    due_of: HashMap<(TenantId, TicketId), DateTime<Utc>>,
 }
 
 #[derive(Debug, Default)]
@@ -185,6 +190,24 @@ impl TicketStore for InMemoryStore {
         for r in &commit.inbound {
             data.inbound.insert(r.key.clone(), r.clone());
         }
+        for u in &commit.due {
+            let current = inner
+                .tenants
+                .get(&commit.tenant)
+                .and_then(|d| d.tickets.get(&u.ticket))
+                .map(Ticket::version);
+            if current != Some(u.version) {
+                continue;
+            }
+            let key = (commit.tenant, u.ticket);
+            if let Some(old) = inner.due_of.remove(&key) {
+                inner.due.remove(&(old, key.0, key.1));
+            }
+            if let Some(at) = u.at {
+                inner.due.insert((at, key.0, key.1));
+                inner.due_of.insert(key, at);
+            }
+        }
         for n in &commit.notifications {
             if inner.outbox_index.contains_key(&n.id) {
                 continue;
@@ -325,5 +348,16 @@ impl TicketStore for InMemoryStore {
             }
             _ => Err(StoreError::UnknownNotification { id }),
         }
+    }
+
+    fn due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueTicket>, StoreError> {
+        Ok(self
+            .read()
+            .due
+            .iter()
+            .take_while(|(at, _, _)| *at <= until)
+            .take(limit)
+            .map(|&(at, tenant, ticket)| DueTicket { tenant, ticket, at })
+            .collect())
     }
 }

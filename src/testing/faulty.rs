@@ -3,7 +3,8 @@ use std::sync::Mutex;
 use crate::customer::{Customer, Identity};
 use crate::id::{CustomerId, NotificationId, TenantId, TicketId};
 use crate::port::{
-    Commit, InboundKey, InboundRecord, OutboxEntry, Page, StoreError, TicketQuery, TicketStore,
+    Commit, DueTicket, InboundKey, InboundRecord, OutboxEntry, Page, StoreError, TicketQuery,
+    TicketStore,
 };
 use crate::ticket::{Event, Ticket};
 
@@ -30,6 +31,8 @@ pub enum StoreOp {
     MarkDelivered,
     /// [`TicketStore::record_failure`].
     RecordFailure,
+    /// [`TicketStore::due`].
+    Due,
 }
 
 #[derive(Debug, Default)]
@@ -205,5 +208,13 @@ impl<S: TicketStore> TicketStore for FaultyStore<S> {
     ) -> Result<(), StoreError> {
         self.gate(StoreOp::RecordFailure)?;
         self.inner.record_failure(tenant, id, error)
+    }
+    fn due(
+        &self,
+        until: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueTicket>, StoreError> {
+        self.gate(StoreOp::Due)?;
+        self.inner.due(until, limit)
     }
 }

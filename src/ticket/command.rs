@@ -191,6 +191,12 @@ pub enum Command {
         /// The score.
         score: Ces,
     },
+    /// Apply an SLA policy (explicitly re-applying a new one keeps the time
+    /// already used: clocks still run from their original starts).
+    ApplySlaPolicy {
+        /// The policy.
+        policy: Box<crate::sla::SlaPolicy>,
+    },
 }
 
 /// The action a command attempts, named in errors.
@@ -224,6 +230,8 @@ pub enum Action {
     RateEffort,
     /// Merge into another ticket.
     Merge,
+    /// Apply an SLA policy.
+    ApplySlaPolicy,
 }
 
 impl std::fmt::Display for Action {
@@ -242,6 +250,7 @@ impl std::fmt::Display for Action {
             Action::RateSatisfaction => f.write_str("rate satisfaction"),
             Action::RateEffort => f.write_str("rate effort"),
             Action::Merge => f.write_str("merge"),
+            Action::ApplySlaPolicy => f.write_str("apply an sla policy"),
         }
     }
 }
@@ -261,6 +270,7 @@ impl Command {
             Command::RemoveTags { .. } => Action::RemoveTags,
             Command::RateSatisfaction { .. } => Action::RateSatisfaction,
             Command::RateEffort { .. } => Action::RateEffort,
+            Command::ApplySlaPolicy { .. } => Action::ApplySlaPolicy,
         }
     }
 

@@ -224,6 +224,7 @@ impl<'c> Builder<'c> {
                 satisfaction: t
                     .satisfaction()
                     .map(|s| (s.score.score(), s.comment.clone())),
+                alert: None,
             }),
         });
     }
@@ -639,6 +640,16 @@ pub fn decide(
             }
             b.push(EventKind::EffortRated { score: *score });
         }
+        Command::ApplySlaPolicy { policy } => {
+            if status == Status::Closed {
+                return Err(illegal());
+            }
+            if ticket.sla_policy() != Some(&**policy) {
+                b.push(EventKind::SlaPolicyApplied {
+                    policy: policy.clone(),
+                });
+            }
+        }
     }
     Ok(b.finish())
 }
@@ -744,4 +755,47 @@ pub fn merge(source: &Ticket, target: &Ticket, ctx: &Context<'_>) -> Result<Deci
     });
     decision.extend(t.finish());
     Ok(decision)
+}
+
+/// Records SLA alerts on a ticket: one `SlaAlerted` event each, and a
+/// notification per recipient of the escalation ladder. Alerts already
+/// raised on the ticket are skipped, so replaying is harmless.
+pub(crate) fn record_alerts(
+    ticket: &Ticket,
+    alerts: &[crate::sla::SlaAlert],
+    policy: &crate::sla::SlaPolicy,
+    ctx: &Context<'_>,
+) -> Decision {
+    use crate::sla::{AlertPoint, EscalateTo, recipients};
+    let mut b = Builder::new(ticket.clone(), ctx);
+    for a in alerts {
+        if b.ticket.sla_alerts().contains(&a.key) {
+            continue;
+        }
+        b.push(EventKind::SlaAlerted { alert: a.clone() });
+        let kind = match a.key.point {
+            AlertPoint::Warning(_) => NotificationKind::SlaWarning,
+            AlertPoint::Breach => NotificationKind::SlaBreach,
+        };
+        let mut sent: Vec<Recipient> = Vec::new();
+        for to in recipients(policy, a.key.point) {
+            let r = match to {
+                EscalateTo::Owner => owner(&b.ticket),
+                EscalateTo::Agent(agent) => Recipient::Agent { agent },
+                EscalateTo::Group(group) => Recipient::Group { group },
+                EscalateTo::Team => Recipient::Team,
+            };
+            if sent.contains(&r) {
+                continue;
+            }
+            sent.push(r.clone());
+            b.notify_agents(r, kind, None);
+            if let Some(n) = b.notifications.last_mut() {
+                if let NotificationContent::Agent(notice) = &mut n.content {
+                    notice.alert = Some(a.clone());
+                }
+            }
+        }
+    }
+    b.finish()
 }

@@ -117,6 +117,17 @@ pub enum EventKind {
         /// The ticket that now holds the conversation.
         target: TicketId,
     },
+    /// An SLA policy was applied to the ticket (a copy: later edits of the
+    /// policy do not change tickets already under it).
+    SlaPolicyApplied {
+        /// The policy as applied.
+        policy: Box<crate::sla::SlaPolicy>,
+    },
+    /// An SLA warning or breach was raised (once per target).
+    SlaAlerted {
+        /// The alert.
+        alert: crate::sla::SlaAlert,
+    },
     /// Another ticket was merged into this one; its messages are copied here
     /// (public messages of a different requester become internal).
     MergeReceived {
@@ -156,6 +167,8 @@ impl EventKind {
             EventKind::EffortRated { .. } => "effort_rated",
             EventKind::MergedInto { .. } => "merged_into",
             EventKind::MergeReceived { .. } => "merge_received",
+            EventKind::SlaPolicyApplied { .. } => "sla_policy_applied",
+            EventKind::SlaAlerted { .. } => "sla_alerted",
         }
     }
 }

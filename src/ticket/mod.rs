@@ -35,6 +35,7 @@ mod status;
 mod view;
 
 pub use command::{Action, Command, OpenTicket, Origin};
+pub(crate) use decide::record_alerts;
 pub use decide::{Context, Decision, LifecycleRules, decide, merge, open};
 pub use error::DomainError;
 pub use event::{Event, EventKind};

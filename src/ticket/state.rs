@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, GroupId, TenantId, TicketId};
+use crate::sla::{AlertKey, SlaPolicy};
 use crate::ticket::command::Origin;
 use crate::ticket::event::{Event, EventKind};
 use crate::ticket::message::{Ces, Csat, Message, Tag, Visibility};
@@ -62,6 +63,10 @@ pub struct Ticket {
     effort: Option<EffortRating>,
     solved_at: Option<DateTime<Utc>>,
     reopens: u32,
+    #[serde(default)]
+    sla_policy: Option<Box<SlaPolicy>>,
+    #[serde(default)]
+    sla_alerts: BTreeSet<AlertKey>,
 }
 
 impl Ticket {
@@ -118,6 +123,8 @@ impl Ticket {
             effort: None,
             solved_at: None,
             reopens: 0,
+            sla_policy: None,
+            sla_alerts: BTreeSet::new(),
         })
     }
 
@@ -172,6 +179,10 @@ impl Ticket {
                 });
             }
             EventKind::MergedInto { target } => self.merged_into = Some(*target),
+            EventKind::SlaPolicyApplied { policy } => self.sla_policy = Some(policy.clone()),
+            EventKind::SlaAlerted { alert } => {
+                self.sla_alerts.insert(alert.key.clone());
+            }
             EventKind::MergeReceived { source, messages } => {
                 self.merged_from.push(*source);
                 self.messages.extend(messages.iter().cloned());
@@ -277,6 +288,14 @@ impl Ticket {
     /// How many times it went from solved back to unsolved.
     pub fn reopens(&self) -> u32 {
         self.reopens
+    }
+    /// The SLA policy applied to the ticket, as it was when applied.
+    pub fn sla_policy(&self) -> Option<&SlaPolicy> {
+        self.sla_policy.as_deref()
+    }
+    /// The SLA warnings and breaches already raised.
+    pub fn sla_alerts(&self) -> &BTreeSet<AlertKey> {
+        &self.sla_alerts
     }
     /// The first public reply by a human agent (what a first-reply SLA
     /// counts: automated replies and notes do not).

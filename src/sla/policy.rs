@@ -1,0 +1,378 @@
+//! SLA policies: targets per priority and channel, selection conditions,
+//! warnings and escalation ladders.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{BusinessCalendar, CalendarError};
+use crate::channel::Channel;
+use crate::id::{AgentId, GroupId};
+use crate::sla::metric::MetricDef;
+use crate::ticket::{Priority, Tag, Ticket};
+
+/// An SLA configuration or evaluation error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SlaError {
+    /// A target names a calendar that is not configured.
+    #[error("unknown calendar {name:?} in policy {policy:?}")]
+    UnknownCalendar {
+        /// The policy.
+        policy: String,
+        /// The calendar name.
+        name: String,
+    },
+    /// A target names a metric the policy does not define.
+    #[error("target for unknown metric {metric:?} in policy {policy:?}")]
+    UnknownMetric {
+        /// The policy.
+        policy: String,
+        /// The metric name.
+        metric: String,
+    },
+    /// Two metrics of a policy share a name.
+    #[error("metric {metric:?} is defined twice in policy {policy:?}")]
+    DuplicateMetric {
+        /// The policy.
+        policy: String,
+        /// The metric name.
+        metric: String,
+    },
+    /// A target duration is not positive.
+    #[error("target {seconds} s for metric {metric:?} in policy {policy:?} must be positive")]
+    NonPositiveTarget {
+        /// The policy.
+        policy: String,
+        /// The metric name.
+        metric: String,
+        /// The value given.
+        seconds: i64,
+    },
+    /// A warning point is outside (0, 1) or not shorter than a target.
+    #[error("warning {warning} in policy {policy:?} is not before the breach")]
+    BadWarning {
+        /// The policy.
+        policy: String,
+        /// The warning, described.
+        warning: String,
+    },
+    /// Business-time arithmetic failed (for example a calendar with no
+    /// working time, or an instant out of range).
+    #[error("calendar {name:?}: {source}")]
+    Calendar {
+        /// The calendar name.
+        name: String,
+        /// The calendar's error.
+        #[source]
+        source: CalendarError,
+    },
+}
+
+/// Whether a target counts business time on a calendar or plain time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "basis", rename_all = "snake_case")]
+pub enum TimeBasis {
+    /// Business time on the named calendar.
+    Business {
+        /// The calendar's name in the [`Calendars`] set.
+        calendar: String,
+    },
+    /// Calendar (elapsed) time, around the clock.
+    Calendar,
+}
+
+/// One target: a metric's limit for a priority (and optionally a channel).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// The metric's name.
+    pub metric: String,
+    /// The priority it applies to.
+    pub priority: Priority,
+    /// The channel it applies to (`None`: any). A channel-specific target
+    /// wins over a general one.
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    /// The limit in seconds.
+    pub seconds: i64,
+    /// Business or calendar time.
+    #[serde(flatten)]
+    pub basis: TimeBasis,
+}
+
+/// When to warn before a breach.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "at", rename_all = "snake_case")]
+pub enum WarnAt {
+    /// When this share of the target is used (0.75 = 75%).
+    Share {
+        /// Between 0 and 1, exclusive.
+        share: f64,
+    },
+    /// This many seconds (of the target's basis) before the deadline.
+    Before {
+        /// Seconds before the deadline.
+        seconds: i64,
+    },
+}
+
+impl std::fmt::Display for WarnAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WarnAt::Share { share } => write!(f, "{:.0}% used", share * 100.0),
+            WarnAt::Before { seconds } => {
+                write!(f, "{} before the deadline", crate::sla::human(*seconds))
+            }
+        }
+    }
+}
+
+/// What an escalation step reacts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "on", content = "index", rename_all = "snake_case")]
+pub enum Trigger {
+    /// The policy's warning with this index (in `warnings`).
+    Warning(usize),
+    /// The breach.
+    Breach,
+}
+
+/// Who an escalation step notifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "notify", content = "id", rename_all = "snake_case")]
+pub enum EscalateTo {
+    /// The assignee, else the group, else the team.
+    Owner,
+    /// A specific agent (a team lead).
+    Agent(AgentId),
+    /// A group.
+    Group(GroupId),
+    /// The whole team.
+    Team,
+}
+
+/// One rung of an escalation ladder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EscalationStep {
+    /// What it reacts to.
+    pub trigger: Trigger,
+    /// The escalation level it reaches (1, 2, ...).
+    pub level: u8,
+    /// Who hears about it.
+    pub notify: EscalateTo,
+}
+
+/// Which tickets a policy is for. Every non-empty condition must match.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Conditions {
+    /// Any of these priorities.
+    pub priorities: Vec<Priority>,
+    /// Any of these channels.
+    pub channels: Vec<Channel>,
+    /// Carrying any of these tags (a tag matches its descendants too).
+    pub tags: Vec<Tag>,
+    /// A customer in any of these segments.
+    pub segments: Vec<String>,
+}
+
+impl Conditions {
+    /// Whether a ticket (with its customer's segment) matches.
+    pub fn matches(&self, ticket: &Ticket, segment: Option<&str>) -> bool {
+        (self.priorities.is_empty() || self.priorities.contains(&ticket.priority()))
+            && (self.channels.is_empty() || self.channels.contains(&ticket.channel()))
+            && (self.tags.is_empty()
+                || self
+                    .tags
+                    .iter()
+                    .any(|want| ticket.tags().iter().any(|t| t.is_under(want))))
+            && (self.segments.is_empty()
+                || segment.is_some_and(|s| self.segments.iter().any(|x| x == s)))
+    }
+}
+
+/// An SLA policy: metrics, targets, warnings and an escalation ladder.
+///
+/// The policy applied to a ticket is recorded on it (a copy, in a
+/// `SlaPolicyApplied` event), so editing the policy later never rewrites
+/// tickets already under the old version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaPolicy {
+    /// A stable id.
+    pub id: String,
+    /// Bumped on every edit.
+    #[serde(default)]
+    pub version: u32,
+    /// A display name.
+    #[serde(default)]
+    pub name: String,
+    /// Which tickets it is for.
+    #[serde(default)]
+    pub conditions: Conditions,
+    /// The metrics it measures.
+    pub metrics: Vec<MetricDef>,
+    /// The targets.
+    pub targets: Vec<Target>,
+    /// Warning points, in order.
+    #[serde(default)]
+    pub warnings: Vec<WarnAt>,
+    /// The escalation ladder.
+    #[serde(default)]
+    pub escalation: Vec<EscalationStep>,
+}
+
+impl Eq for SlaPolicy {}
+
+impl SlaPolicy {
+    /// The metric definition with this name.
+    pub fn metric(&self, name: &str) -> Option<&MetricDef> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+
+    /// The target of a metric for a priority and channel: a
+    /// channel-specific target wins over a general one.
+    pub fn target(&self, metric: &str, priority: Priority, channel: Channel) -> Option<&Target> {
+        let mut general = None;
+        for t in self
+            .targets
+            .iter()
+            .filter(|t| t.metric == metric && t.priority == priority)
+        {
+            match t.channel {
+                Some(c) if c == channel => return Some(t),
+                None if general.is_none() => general = Some(t),
+                _ => {}
+            }
+        }
+        general
+    }
+
+    /// Checks the policy against a calendar set.
+    ///
+    /// # Errors
+    /// [`SlaError`] naming the first problem: duplicate metric, target for
+    /// an unknown metric or calendar, non-positive target, warning not
+    /// before the breach.
+    pub fn validate(&self, calendars: &Calendars) -> Result<(), SlaError> {
+        for (i, m) in self.metrics.iter().enumerate() {
+            if self.metrics[..i].iter().any(|o| o.name == m.name) {
+                return Err(SlaError::DuplicateMetric {
+                    policy: self.id.clone(),
+                    metric: m.name.clone(),
+                });
+            }
+        }
+        for t in &self.targets {
+            if self.metric(&t.metric).is_none() {
+                return Err(SlaError::UnknownMetric {
+                    policy: self.id.clone(),
+                    metric: t.metric.clone(),
+                });
+            }
+            if t.seconds <= 0 {
+                return Err(SlaError::NonPositiveTarget {
+                    policy: self.id.clone(),
+                    metric: t.metric.clone(),
+                    seconds: t.seconds,
+                });
+            }
+            if let TimeBasis::Business { calendar } = &t.basis {
+                if calendars.get(calendar).is_none() {
+                    return Err(SlaError::UnknownCalendar {
+                        policy: self.id.clone(),
+                        name: calendar.clone(),
+                    });
+                }
+            }
+        }
+        for w in &self.warnings {
+            let ok = match *w {
+                WarnAt::Share { share } => share > 0.0 && share < 1.0,
+                WarnAt::Before { seconds } => {
+                    seconds > 0 && self.targets.iter().all(|t| seconds < t.seconds)
+                }
+            };
+            if !ok {
+                return Err(SlaError::BadWarning {
+                    policy: self.id.clone(),
+                    warning: w.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Named business calendars the targets refer to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Calendars(BTreeMap<String, BusinessCalendar>);
+
+impl Calendars {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a calendar.
+    pub fn insert(&mut self, name: impl Into<String>, calendar: BusinessCalendar) -> &mut Self {
+        self.0.insert(name.into(), calendar);
+        self
+    }
+
+    /// Adds a calendar, builder style.
+    pub fn with(mut self, name: impl Into<String>, calendar: BusinessCalendar) -> Self {
+        self.insert(name, calendar);
+        self
+    }
+
+    /// A calendar by name.
+    pub fn get(&self, name: &str) -> Option<&BusinessCalendar> {
+        self.0.get(name)
+    }
+}
+
+/// Ordered policies with a fallback: the first policy whose conditions match
+/// a ticket applies, else the fallback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicySet {
+    /// Policies in order of precedence.
+    pub policies: Vec<SlaPolicy>,
+    /// The policy for tickets no other matches.
+    pub fallback: SlaPolicy,
+}
+
+impl PolicySet {
+    /// A set with only a fallback policy.
+    pub fn new(fallback: SlaPolicy) -> Self {
+        PolicySet {
+            policies: Vec::new(),
+            fallback,
+        }
+    }
+
+    /// Adds a policy after the existing ones.
+    pub fn with_policy(mut self, policy: SlaPolicy) -> Self {
+        self.policies.push(policy);
+        self
+    }
+
+    /// The policy for a ticket: the first that matches, else the fallback.
+    pub fn select(&self, ticket: &Ticket, segment: Option<&str>) -> &SlaPolicy {
+        self.policies
+            .iter()
+            .find(|p| p.conditions.matches(ticket, segment))
+            .unwrap_or(&self.fallback)
+    }
+
+    /// Validates every policy against the calendars.
+    ///
+    /// # Errors
+    /// The first [`SlaError`] found.
+    pub fn validate(&self, calendars: &Calendars) -> Result<(), SlaError> {
+        for p in self.policies.iter().chain(std::iter::once(&self.fallback)) {
+            p.validate(calendars)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,374 @@
+//! Evaluating a ticket's SLA targets at an instant.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::BusinessCalendar;
+use crate::sla::Span;
+use crate::sla::policy::{Calendars, SlaError, SlaPolicy, Target, TimeBasis, WarnAt};
+use crate::sla::timeline::{Cycle, CycleEnd, Pause, Timeline};
+use crate::ticket::{Event, EventKind};
+
+/// Where a target stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetState {
+    /// The clock runs and the deadline has not passed.
+    Running,
+    /// The clock is paused (e.g. the ticket is pending) before the deadline.
+    Paused,
+    /// Achieved in time.
+    Fulfilled,
+    /// The deadline passed before the clock stopped (whether it stopped
+    /// later or not).
+    Breached,
+    /// Stopped without being achieved, before the deadline (solved without
+    /// a reply, restarted by a newer message).
+    Cancelled,
+}
+
+/// One target of one cycle at an instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetReport {
+    /// The metric.
+    pub metric: String,
+    /// The cycle (0 for the first).
+    pub cycle: u32,
+    /// The state at the report's instant.
+    pub state: TargetState,
+    /// When the clock started.
+    pub started_at: DateTime<Utc>,
+    /// When it stopped, if it did.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The target in seconds.
+    pub target_seconds: i64,
+    /// Business time on a calendar, or calendar time.
+    pub basis: TimeBasis,
+    /// The deadline; `None` while paused before it (it moves with the
+    /// pause).
+    pub deadline: Option<DateTime<Utc>>,
+    /// Time counted so far (business seconds on a business basis), pauses
+    /// left out.
+    pub elapsed_seconds: i64,
+    /// `target - elapsed`; negative once breached.
+    pub remaining_seconds: i64,
+    /// `elapsed / target`.
+    pub share_used: f64,
+    /// The pauses of the cycle.
+    pub pauses: Vec<Pause>,
+    /// The instant of each warning of the policy, when known.
+    pub warnings: Vec<Option<DateTime<Utc>>>,
+}
+
+impl TargetReport {
+    /// Whether the clock is still counting (running or paused).
+    pub fn is_open(&self) -> bool {
+        self.ended_at.is_none()
+    }
+}
+
+/// Every target of a ticket at an instant (not only the nearest).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaReport {
+    /// The policy applied (id, version), if any.
+    pub policy: Option<(String, u32)>,
+    /// The instant of the report.
+    pub at: DateTime<Utc>,
+    /// One entry per metric cycle that has a target for the ticket's
+    /// priority and channel, metrics in policy order, cycles oldest first.
+    pub targets: Vec<TargetReport>,
+}
+
+impl SlaReport {
+    /// The running target with the nearest deadline.
+    pub fn nearest(&self) -> Option<&TargetReport> {
+        self.targets
+            .iter()
+            .filter(|t| t.state == TargetState::Running)
+            .min_by_key(|t| t.deadline)
+    }
+
+    /// The breached targets.
+    pub fn breached(&self) -> impl Iterator<Item = &TargetReport> {
+        self.targets
+            .iter()
+            .filter(|t| t.state == TargetState::Breached)
+    }
+
+    /// The latest cycle of a metric.
+    pub fn latest(&self, metric: &str) -> Option<&TargetReport> {
+        self.targets.iter().rev().find(|t| t.metric == metric)
+    }
+}
+
+/// The far end used for a pause that has not ended.
+pub(crate) fn far_future() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2200, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Business or plain arithmetic, with pauses.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Clockwork<'a> {
+    Business(&'a BusinessCalendar, &'a str),
+    Wall,
+}
+
+impl<'a> Clockwork<'a> {
+    pub(crate) fn for_target(
+        target: &'a Target,
+        calendars: &'a Calendars,
+        policy: &str,
+    ) -> Result<Self, SlaError> {
+        match &target.basis {
+            TimeBasis::Calendar => Ok(Clockwork::Wall),
+            TimeBasis::Business { calendar } => calendars
+                .get(calendar)
+                .map(|c| Clockwork::Business(c, calendar.as_str()))
+                .ok_or_else(|| SlaError::UnknownCalendar {
+                    policy: policy.to_owned(),
+                    name: calendar.clone(),
+                }),
+        }
+    }
+
+    fn err(&self, source: crate::calendar::CalendarError) -> SlaError {
+        let name = match self {
+            Clockwork::Business(_, n) => (*n).to_owned(),
+            Clockwork::Wall => "calendar time".to_owned(),
+        };
+        SlaError::Calendar { name, source }
+    }
+
+    pub(crate) fn add(
+        &self,
+        start: DateTime<Utc>,
+        secs: i64,
+        pauses: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> Result<DateTime<Utc>, SlaError> {
+        match self {
+            Clockwork::Business(cal, _) => cal
+                .add_with_pauses(start, secs, pauses)
+                .map_err(|e| self.err(e)),
+            Clockwork::Wall => {
+                let mut t = start;
+                let mut left = chrono::Duration::seconds(secs);
+                for &(a, b) in pauses {
+                    if b <= t {
+                        continue;
+                    }
+                    if a >= t + left {
+                        break;
+                    }
+                    if a > t {
+                        left -= a - t;
+                    }
+                    t = b;
+                }
+                Ok(t + left)
+            }
+        }
+    }
+
+    pub(crate) fn elapsed(
+        &self,
+        a: DateTime<Utc>,
+        b: DateTime<Utc>,
+        pauses: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> Result<i64, SlaError> {
+        if b <= a {
+            return Ok(0);
+        }
+        match self {
+            Clockwork::Business(cal, _) => cal
+                .elapsed_with_pauses(a, b, pauses)
+                .map_err(|e| self.err(e)),
+            Clockwork::Wall => {
+                let mut total = (b - a).num_seconds();
+                for &(p, q) in pauses {
+                    let (lo, hi) = (p.max(a), q.min(b));
+                    if hi > lo {
+                        total -= (hi - lo).num_seconds();
+                    }
+                }
+                Ok(total)
+            }
+        }
+    }
+}
+
+/// The pauses of a cycle as closed ranges, an unfinished one reaching
+/// `far_future`, and the start of the unfinished one.
+fn pause_ranges(c: &Cycle) -> (Vec<Span>, Option<DateTime<Utc>>) {
+    let far = far_future();
+    let mut open = None;
+    let ranges = c
+        .pauses
+        .iter()
+        .map(|p| {
+            if p.to.is_none() {
+                open = Some(p.from);
+            }
+            (p.from, p.to.unwrap_or(far))
+        })
+        .collect();
+    (ranges, open)
+}
+
+/// The latest policy applied in a history up to `now`.
+pub fn applied_policy(events: &[Event], now: DateTime<Utc>) -> Option<&SlaPolicy> {
+    events
+        .iter()
+        .rev()
+        .filter(|e| e.at <= now)
+        .find_map(|e| match &e.kind {
+            EventKind::SlaPolicyApplied { policy } => Some(&**policy),
+            _ => None,
+        })
+}
+
+/// Evaluates a ticket's history at `now` under the policy recorded in it
+/// (the latest `SlaPolicyApplied` event), or under `policy` when given (a
+/// what-if). Events after `now` are ignored. Pure.
+///
+/// # Errors
+/// [`SlaError::UnknownCalendar`] when a target's calendar is missing;
+/// [`SlaError::Calendar`] when business-time arithmetic fails.
+pub fn evaluate(
+    events: &[Event],
+    calendars: &Calendars,
+    now: DateTime<Utc>,
+    policy: Option<&SlaPolicy>,
+) -> Result<SlaReport, SlaError> {
+    let Some(policy) = policy.or_else(|| applied_policy(events, now)) else {
+        return Ok(SlaReport {
+            policy: None,
+            at: now,
+            targets: Vec::new(),
+        });
+    };
+    let timeline = Timeline::from_events(&policy.metrics, events.iter().filter(|e| e.at <= now));
+    report(policy, &timeline, calendars, now)
+}
+
+/// The report of a timeline under a policy at `now`.
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn report(
+    policy: &SlaPolicy,
+    timeline: &Timeline,
+    calendars: &Calendars,
+    now: DateTime<Utc>,
+) -> Result<SlaReport, SlaError> {
+    let mut targets = Vec::new();
+    for mt in &timeline.metrics {
+        let Some(target) = policy.target(&mt.metric.name, timeline.priority, timeline.channel)
+        else {
+            continue;
+        };
+        let clock = Clockwork::for_target(target, calendars, &policy.id)?;
+        for c in &mt.cycles {
+            targets.push(cycle_report(
+                &mt.metric.name,
+                c,
+                target,
+                &clock,
+                &policy.warnings,
+                now,
+            )?);
+        }
+    }
+    Ok(SlaReport {
+        policy: Some((policy.id.clone(), policy.version)),
+        at: now,
+        targets,
+    })
+}
+
+/// The instant `secs` of the target's time after the cycle start, or `None`
+/// when an unfinished pause starts before it (it is not known yet).
+fn instant_after(
+    clock: &Clockwork<'_>,
+    c: &Cycle,
+    secs: i64,
+    ranges: &[(DateTime<Utc>, DateTime<Utc>)],
+    open_pause: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, SlaError> {
+    let t = clock.add(c.start, secs, ranges)?;
+    Ok(match open_pause {
+        Some(p) if t >= p && c.end.is_none() => None,
+        _ => Some(t),
+    })
+}
+
+fn cycle_report(
+    metric: &str,
+    c: &Cycle,
+    target: &Target,
+    clock: &Clockwork<'_>,
+    warnings: &[WarnAt],
+    now: DateTime<Utc>,
+) -> Result<TargetReport, SlaError> {
+    let (ranges, open_pause) = pause_ranges(c);
+    let deadline = instant_after(clock, c, target.seconds, &ranges, open_pause)?;
+    let (ended_at, how) = match c.end {
+        Some((at, how)) if at <= now => (Some(at), Some(how)),
+        _ => (None, None),
+    };
+    // A solved ticket fulfils a resolution metric while it stays solved.
+    let (ended_at, how) = match (ended_at, c.solved_at) {
+        (None, Some(s)) if s <= now => (Some(s), Some(CycleEnd::Fulfilled)),
+        _ => (ended_at, how),
+    };
+    let until = ended_at.unwrap_or(now).max(c.start);
+    let elapsed = clock.elapsed(c.start, until, &ranges)?;
+    let late = |at: DateTime<Utc>| deadline.is_some_and(|d| at > d);
+    let state = match how {
+        Some(_) if late(until) => TargetState::Breached,
+        Some(CycleEnd::Fulfilled) => TargetState::Fulfilled,
+        Some(CycleEnd::Cancelled) => TargetState::Cancelled,
+        None if late(now) => TargetState::Breached,
+        None if open_pause.is_some_and(|p| p <= now) => TargetState::Paused,
+        None => TargetState::Running,
+    };
+    let mut warn_at = Vec::with_capacity(warnings.len());
+    for w in warnings {
+        let secs = warning_offset(*w, target.seconds);
+        warn_at.push(match secs {
+            Some(s) => instant_after(clock, c, s, &ranges, open_pause)?,
+            None => None,
+        });
+    }
+    let share = if target.seconds > 0 {
+        elapsed as f64 / target.seconds as f64
+    } else {
+        0.0
+    };
+    Ok(TargetReport {
+        metric: metric.to_owned(),
+        cycle: c.index,
+        state,
+        started_at: c.start,
+        ended_at,
+        target_seconds: target.seconds,
+        basis: target.basis.clone(),
+        deadline,
+        elapsed_seconds: elapsed,
+        remaining_seconds: target.seconds - elapsed,
+        share_used: share,
+        pauses: c.pauses.clone(),
+        warnings: warn_at,
+    })
+}
+
+/// Seconds after the start at which a warning falls, if it is before the
+/// deadline.
+pub(crate) fn warning_offset(w: WarnAt, target: i64) -> Option<i64> {
+    let s = match w {
+        WarnAt::Share { share } => (target as f64 * share).ceil() as i64,
+        WarnAt::Before { seconds } => target.saturating_sub(seconds),
+    };
+    (s > 0 && s < target).then_some(s)
+}

@@ -1,0 +1,305 @@
+//! Cycles: the stretches of a ticket's history during which a metric's clock
+//! runs, derived from its events.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::channel::Channel;
+use crate::sla::metric::{Fulfilment, MetricDef, StartAnchor};
+use crate::ticket::{Event, EventKind, Origin, Priority, Status};
+
+/// How a cycle ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CycleEnd {
+    /// What the metric asks for happened.
+    Fulfilled,
+    /// The clock stopped without it: the ticket was solved, closed or
+    /// merged, or a newer customer message restarted the clock.
+    Cancelled,
+}
+
+/// A pause in a cycle: `[from, to)`, `to == None` while it lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Pause {
+    /// When it started.
+    pub from: DateTime<Utc>,
+    /// When it ended, if it did.
+    pub to: Option<DateTime<Utc>>,
+    /// The status that paused the clock.
+    pub status: Status,
+}
+
+/// One run of a metric's clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cycle {
+    /// 0 for the first cycle of the metric, then 1, 2, ...
+    pub index: u32,
+    /// When the clock started.
+    pub start: DateTime<Utc>,
+    /// When and how it ended.
+    pub end: Option<(DateTime<Utc>, CycleEnd)>,
+    /// Pauses, in order, disjoint.
+    pub pauses: Vec<Pause>,
+    /// For metrics fulfilled by solving: when the ticket was solved, while
+    /// it stays solved (a reopen clears it and resumes the cycle).
+    pub solved_at: Option<DateTime<Utc>>,
+}
+
+impl Cycle {
+    fn new(index: u32, start: DateTime<Utc>, paused_in: Option<Status>) -> Self {
+        Cycle {
+            index,
+            start,
+            end: None,
+            pauses: paused_in
+                .map(|status| Pause {
+                    from: start,
+                    to: None,
+                    status,
+                })
+                .into_iter()
+                .collect(),
+            solved_at: None,
+        }
+    }
+
+    /// Whether the clock is still counting or paused (not ended).
+    pub fn is_open(&self) -> bool {
+        self.end.is_none()
+    }
+
+    fn open_pause(&mut self, at: DateTime<Utc>, status: Status) {
+        if self.pauses.last().is_none_or(|p| p.to.is_some()) {
+            self.pauses.push(Pause {
+                from: at,
+                to: None,
+                status,
+            });
+        }
+    }
+
+    fn close_pause(&mut self, at: DateTime<Utc>) {
+        if let Some(p) = self.pauses.last_mut().filter(|p| p.to.is_none()) {
+            p.to = Some(at);
+        }
+        // A zero-length pause says nothing.
+        if self.pauses.last().is_some_and(|p| p.to == Some(p.from)) {
+            self.pauses.pop();
+        }
+    }
+
+    fn finish(&mut self, at: DateTime<Utc>, how: CycleEnd) {
+        self.close_pause(at);
+        self.end = Some((at, how));
+    }
+}
+
+/// The cycles of one metric.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricTimeline {
+    /// The metric.
+    pub metric: MetricDef,
+    /// Its cycles, oldest first.
+    pub cycles: Vec<Cycle>,
+    replied: bool,
+}
+
+/// What the SLA engine reads from a ticket's history: its cycles per metric,
+/// and the facts targets depend on (priority, channel, status).
+///
+/// Feed it events one by one with [`Timeline::observe`] (incremental) or all
+/// at once with [`Timeline::from_events`]; both give the same result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// Per metric.
+    pub metrics: Vec<MetricTimeline>,
+    /// The ticket's current priority.
+    pub priority: Priority,
+    /// The channel it was opened on.
+    pub channel: Channel,
+    /// Its current status.
+    pub status: Status,
+    /// When it was opened (`None` before the `Opened` event).
+    pub opened_at: Option<DateTime<Utc>>,
+}
+
+fn closes(s: Status) -> bool {
+    matches!(s, Status::Solved | Status::Closed)
+}
+
+impl Timeline {
+    /// An empty timeline for these metrics.
+    pub fn new(metrics: &[MetricDef]) -> Self {
+        Timeline {
+            metrics: metrics
+                .iter()
+                .map(|m| MetricTimeline {
+                    metric: m.clone(),
+                    cycles: Vec::new(),
+                    replied: false,
+                })
+                .collect(),
+            priority: Priority::Normal,
+            channel: Channel::Email,
+            status: Status::New,
+            opened_at: None,
+        }
+    }
+
+    /// The timeline of a whole history.
+    pub fn from_events<'a>(
+        metrics: &[MetricDef],
+        events: impl IntoIterator<Item = &'a Event>,
+    ) -> Self {
+        let mut t = Timeline::new(metrics);
+        for e in events {
+            t.observe(e);
+        }
+        t
+    }
+
+    /// Takes one more event into account.
+    pub fn observe(&mut self, e: &Event) {
+        let at = e.at;
+        let status = self.status;
+        match &e.kind {
+            EventKind::Opened {
+                origin,
+                priority,
+                channel,
+                ..
+            } => {
+                self.priority = *priority;
+                self.channel = *channel;
+                self.status = Status::New;
+                self.opened_at = Some(at);
+                let proactive = matches!(origin, Origin::Proactive { .. });
+                for mt in &mut self.metrics {
+                    let m = &mt.metric;
+                    if m.start == StartAnchor::TicketCreated && !(m.reactive_only && proactive) {
+                        let p = paused_status(m, Status::New);
+                        mt.cycles.push(Cycle::new(0, at, p));
+                    }
+                }
+            }
+            EventKind::CustomerReplied { .. } => {
+                for mt in &mut self.metrics {
+                    let m = mt.metric.clone();
+                    if m.cancel_on_customer_message {
+                        if let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) {
+                            c.finish(at, CycleEnd::Cancelled);
+                        }
+                    }
+                    let may_start = m.repeats || mt.cycles.is_empty();
+                    match m.start {
+                        StartAnchor::OldestUnansweredCustomerMessage => {
+                            let running = mt.cycles.last().is_some_and(Cycle::is_open);
+                            if !running && may_start && (!m.after_first_reply || mt.replied) {
+                                start_cycle(mt, at, status);
+                            }
+                        }
+                        StartAnchor::LatestCustomerMessage => {
+                            if let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) {
+                                c.finish(at, CycleEnd::Cancelled);
+                            }
+                            if may_start {
+                                start_cycle(mt, at, status);
+                            }
+                        }
+                        StartAnchor::TicketCreated | StartAnchor::PreviousAgentReply => {}
+                    }
+                }
+            }
+            EventKind::AgentReplied { .. } | EventKind::AutomatedReplySent { .. } => {
+                let human = matches!(e.kind, EventKind::AgentReplied { .. });
+                for mt in &mut self.metrics {
+                    if !human && !mt.metric.count_bot_replies {
+                        continue;
+                    }
+                    mt.replied = true;
+                    if mt.metric.fulfilment == Fulfilment::AgentReply {
+                        if let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) {
+                            c.finish(at, CycleEnd::Fulfilled);
+                        }
+                    }
+                    if mt.metric.start == StartAnchor::PreviousAgentReply
+                        && !closes(status)
+                        && (mt.metric.repeats || mt.cycles.is_empty())
+                    {
+                        start_cycle(mt, at, status);
+                    }
+                }
+            }
+            EventKind::PriorityChanged { to, .. } => self.priority = *to,
+            EventKind::StatusChanged { from, to } => {
+                self.status = *to;
+                for mt in &mut self.metrics {
+                    let m = mt.metric.clone();
+                    let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) else {
+                        continue;
+                    };
+                    match m.fulfilment {
+                        Fulfilment::AgentReply if closes(*to) => {
+                            if c.start == at {
+                                // Started and stopped at once: no clock ran.
+                                mt.cycles.pop();
+                            } else {
+                                c.finish(at, CycleEnd::Cancelled);
+                            }
+                            continue;
+                        }
+                        Fulfilment::Solved if *to == Status::Closed => {
+                            let when = c.solved_at.unwrap_or(at);
+                            c.close_pause(when);
+                            c.end = Some((when, CycleEnd::Fulfilled));
+                            continue;
+                        }
+                        Fulfilment::Solved if *to == Status::Solved => c.solved_at = Some(at),
+                        Fulfilment::Solved if *from == Status::Solved => c.solved_at = None,
+                        _ => {}
+                    }
+                    let was = paused_status(&m, *from);
+                    let now = paused_status(&m, *to);
+                    match (was, now) {
+                        (None, Some(s)) => c.open_pause(at, s),
+                        (Some(_), None) => c.close_pause(at),
+                        (Some(a), Some(b)) if a != b => {
+                            c.close_pause(at);
+                            c.open_pause(at, b);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            EventKind::MergedInto { .. } => {
+                for mt in &mut self.metrics {
+                    if let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) {
+                        c.finish(at, CycleEnd::Cancelled);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The timeline of one metric.
+    pub fn metric(&self, name: &str) -> Option<&MetricTimeline> {
+        self.metrics.iter().find(|m| m.metric.name == name)
+    }
+}
+
+/// The status a metric's clock is paused by, if `status` pauses it.
+fn paused_status(m: &MetricDef, status: Status) -> Option<Status> {
+    let by_solve = m.fulfilment == Fulfilment::Solved && closes(status);
+    (m.pause_in.contains(&status) || by_solve).then_some(status)
+}
+
+fn start_cycle(mt: &mut MetricTimeline, at: DateTime<Utc>, status: Status) {
+    let index = u32::try_from(mt.cycles.len()).unwrap_or(u32::MAX);
+    // A customer message on a solved ticket reopens it in the same
+    // decision; the clock starts running, not paused by the old status.
+    let status = if closes(status) { Status::Open } else { status };
+    let p = paused_status(&mt.metric, status);
+    mt.cycles.push(Cycle::new(index, at, p));
+}
