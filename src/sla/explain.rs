@@ -38,11 +38,13 @@ const MAX_LISTED: usize = 40;
 /// [`SlaError::UnknownCalendar`] when the target's calendar is not in
 /// `calendars`; [`SlaError::Calendar`] on arithmetic errors.
 pub fn explain(t: &TargetReport, calendars: &Calendars) -> Result<Explanation, SlaError> {
+    // Up to the deadline; without one (paused), up to where the clock
+    // stopped or the pause began.
     let horizon = t
         .deadline
         .or(t.ended_at)
+        .or_else(|| t.pauses.last().map(|p| p.from))
         .unwrap_or(t.started_at)
-        .max(t.ended_at.unwrap_or(t.started_at))
         .max(t.started_at);
     let pauses: Vec<Span> = t
         .pauses
@@ -113,12 +115,14 @@ pub fn explain(t: &TargetReport, calendars: &Calendars) -> Result<Explanation, S
             .iter()
             .take(MAX_LISTED)
             .map(|(a, b)| {
-                format!(
-                    "{}–{} ({})",
-                    short(*a),
-                    b.with_timezone(&tz).format("%H:%M"),
-                    human((*b - *a).num_seconds())
-                )
+                let same_day =
+                    a.with_timezone(&tz).date_naive() == b.with_timezone(&tz).date_naive();
+                let end = if same_day {
+                    b.with_timezone(&tz).format("%H:%M").to_string()
+                } else {
+                    short(*b)
+                };
+                format!("{}–{end} ({})", short(*a), human((*b - *a).num_seconds()))
             })
             .collect();
         let more = counted.len().saturating_sub(MAX_LISTED);

@@ -47,7 +47,11 @@ pub enum Fulfilment {
 /// assert_eq!(frt.fulfilment, Fulfilment::AgentReply);
 /// assert!(!frt.count_bot_replies && !frt.repeats);
 /// ```
+///
+/// In serde, a metric is either its full object or, for a preset, just its
+/// name: `"metrics": ["first_reply", "next_reply", {"name": "custom", ...}]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "MetricRepr")]
 pub struct MetricDef {
     /// Name, unique within a policy (targets refer to it).
     pub name: String,
@@ -75,6 +79,66 @@ pub struct MetricDef {
     /// our court again and a reply metric takes over: RT's KeepInLoop).
     #[serde(default)]
     pub cancel_on_customer_message: bool,
+}
+
+/// The serde input of a metric: a preset name or a full definition.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MetricRepr {
+    Preset(String),
+    Full {
+        name: String,
+        start: StartAnchor,
+        fulfilment: Fulfilment,
+        #[serde(default)]
+        pause_in: Vec<Status>,
+        #[serde(default)]
+        repeats: bool,
+        #[serde(default)]
+        count_bot_replies: bool,
+        #[serde(default)]
+        reactive_only: bool,
+        #[serde(default)]
+        after_first_reply: bool,
+        #[serde(default)]
+        cancel_on_customer_message: bool,
+    },
+}
+
+impl TryFrom<MetricRepr> for MetricDef {
+    type Error = String;
+    fn try_from(r: MetricRepr) -> Result<Self, String> {
+        match r {
+            MetricRepr::Preset(name) => MetricDef::preset(&name).ok_or_else(|| {
+                let known: Vec<String> = MetricDef::presets().into_iter().map(|m| m.name).collect();
+                format!(
+                    "unknown metric preset {name:?}; presets are {}",
+                    known.join(", ")
+                )
+            }),
+            MetricRepr::Full {
+                name,
+                start,
+                fulfilment,
+                pause_in,
+                repeats,
+                count_bot_replies,
+                reactive_only,
+                after_first_reply,
+                cancel_on_customer_message,
+            } => Ok(MetricDef {
+                name,
+                start,
+                fulfilment,
+                pause_in,
+                repeats,
+                count_bot_replies,
+                reactive_only,
+                after_first_reply,
+                cancel_on_customer_message,
+            }),
+        }
+    }
 }
 
 impl MetricDef {

@@ -56,6 +56,8 @@ mod explain;
 mod metric;
 mod policy;
 mod report;
+pub mod scenario;
+mod simulate;
 mod timeline;
 mod whatif;
 
@@ -67,6 +69,7 @@ pub use policy::{
     TimeBasis, Trigger, WarnAt,
 };
 pub use report::{SlaReport, TargetReport, TargetState, applied_policy, evaluate, report};
+pub use simulate::{Fired, simulate};
 pub use timeline::{Cycle, CycleEnd, MetricTimeline, Pause, Timeline};
 pub use whatif::{Compliance, WhatIf, what_if};
 

@@ -1,0 +1,448 @@
+//! SLA scenarios: a JSON format to state what a ticket's SLA targets must be
+//! at an instant, and a checker. The format is documented in
+//! `docs/sla-scenarios.md`; the `sla` example runs files of it
+//! (`cargo run --example sla -- check FILE`).
+//!
+//! A scenario opens one ticket under a policy, replays steps (customer and
+//! agent replies, bot replies, notes, status and priority changes, merges,
+//! policy re-application) through the real decision functions, evaluates
+//! at `now`, and compares the expected state, deadline and elapsed time of
+//! each target, and optionally the alerts a simulation fires.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::channel::Channel;
+use crate::id::{AgentId, CustomerId, IdGenerator, TenantId};
+use crate::sla::alert::AlertPoint;
+use crate::sla::policy::{Calendars, SlaPolicy};
+use crate::sla::report::{TargetState, evaluate};
+use crate::sla::simulate::simulate;
+use crate::ticket::{
+    Command, Context, Event, OpenTicket, Priority, Status, Ticket, decide, merge, open,
+};
+
+/// The format tag of version 1.
+pub const FORMAT_V1: &str = "supportdesk sla scenarios v1";
+
+/// A file of scenarios.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Must be [`FORMAT_V1`].
+    pub format: String,
+    /// Named calendars the policies' targets refer to.
+    #[serde(default)]
+    pub calendars: Calendars,
+    /// Named policies the scenarios refer to.
+    #[serde(default)]
+    pub policies: BTreeMap<String, SlaPolicy>,
+    /// The scenarios.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// How the ticket was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScenarioOrigin {
+    /// The customer wrote first.
+    #[default]
+    Reactive,
+    /// An agent wrote first.
+    Proactive,
+}
+
+/// One scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A unique id, printed on failure.
+    pub id: String,
+    /// What it shows.
+    #[serde(default)]
+    pub description: String,
+    /// The name of the policy (in the file's `policies`).
+    pub policy: String,
+    /// When the ticket was opened.
+    pub opened_at: DateTime<Utc>,
+    /// Its priority at opening.
+    #[serde(default)]
+    pub priority: Priority,
+    /// Its channel.
+    #[serde(default = "default_channel")]
+    pub channel: Channel,
+    /// Reactive (default) or proactive.
+    #[serde(default)]
+    pub origin: ScenarioOrigin,
+    /// What happened after opening, in time order.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// The instant of evaluation.
+    pub now: DateTime<Utc>,
+    /// Expected targets.
+    #[serde(default)]
+    pub expect: Vec<Expect>,
+    /// Expected alerts from opening to `now`, in order (checked only when
+    /// present).
+    #[serde(default)]
+    pub expect_alerts: Option<Vec<ExpectAlert>>,
+}
+
+fn default_channel() -> Channel {
+    Channel::Email
+}
+
+/// What happened, in the scenario's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// The customer writes (reopens a pending, on-hold or solved ticket).
+    CustomerReply,
+    /// A human agent replies publicly, optionally setting a status.
+    AgentReply {
+        /// Status after the reply.
+        #[serde(default)]
+        then: Option<Status>,
+    },
+    /// A bot or automation replies publicly.
+    BotReply,
+    /// An agent adds an internal note.
+    Note,
+    /// The status changes.
+    Status {
+        /// The new status.
+        to: Status,
+    },
+    /// The priority changes.
+    Priority {
+        /// The new priority.
+        to: Priority,
+    },
+    /// The ticket is merged into another one (and closed).
+    MergedInto,
+    /// Another policy of the file is applied explicitly.
+    ApplyPolicy {
+        /// Its name.
+        policy: String,
+    },
+}
+
+/// A step: an action at an instant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What.
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// An expectation on one target; absent fields are not checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The metric.
+    pub metric: String,
+    /// The cycle (0 = first); the latest cycle when absent.
+    #[serde(default)]
+    pub cycle: Option<u32>,
+    /// Expected state.
+    #[serde(default)]
+    pub state: Option<TargetState>,
+    /// Expected deadline; `null` expects none (paused).
+    #[serde(default, with = "double_option")]
+    pub deadline: Option<Option<DateTime<Utc>>>,
+    /// Expected elapsed seconds.
+    #[serde(default)]
+    pub elapsed: Option<i64>,
+    /// Expect that the metric has no target/cycle at all.
+    #[serde(default)]
+    pub absent: bool,
+}
+
+/// An expected alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectAlert {
+    /// The metric.
+    pub metric: String,
+    /// The cycle.
+    #[serde(default)]
+    pub cycle: u32,
+    /// `"breach"` or `"warning:N"`.
+    pub point: String,
+    /// When it fires.
+    pub at: DateTime<Utc>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// The outcome of one scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The scenario id.
+    pub id: String,
+    /// Every mismatch, as "what: expected X, got Y"; empty when it passed.
+    pub failures: Vec<String>,
+}
+
+impl Outcome {
+    /// Whether everything matched.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+#[derive(Debug)]
+struct Counter(std::sync::atomic::AtomicU64);
+
+impl IdGenerator for Counter {
+    fn next_uuid(&self) -> uuid::Uuid {
+        uuid::Uuid::from_u128(u128::from(
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        ))
+    }
+}
+
+/// The events a scenario produces, through the real decision functions.
+///
+/// # Errors
+/// A message naming the step that the ticket rules rejected, or an unknown
+/// policy.
+pub fn events_of(file: &ScenarioFile, s: &Scenario) -> Result<Vec<Event>, String> {
+    let ids = Counter(std::sync::atomic::AtomicU64::new(1_000));
+    let tenant = TenantId::from_u128(1);
+    let customer = CustomerId::from_u128(1);
+    let agent = AgentId::from_u128(2);
+    let policy = |name: &str| {
+        file.policies
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("unknown policy {name:?}"))
+    };
+    let body = "scenario message";
+    let cmd = match s.origin {
+        ScenarioOrigin::Reactive => OpenTicket::reactive(customer, s.channel, body),
+        ScenarioOrigin::Proactive => OpenTicket::proactive(customer, s.channel, Some(agent), body),
+    }
+    .with_priority(s.priority);
+    let d = open(tenant, &cmd, &Context::new(s.opened_at, &ids))
+        .map_err(|e| format!("opening: {e}"))?;
+    let mut events = d.events;
+    let mut ticket = Ticket::from_events(&events).ok_or("opening produced no ticket")?;
+    let step = |cmd: Command,
+                at: DateTime<Utc>,
+                events: &mut Vec<Event>,
+                ticket: &mut Ticket,
+                what: &str|
+     -> Result<(), String> {
+        let d = decide(ticket, &cmd, &Context::new(at, &ids))
+            .map_err(|e| format!("step {what} at {at}: {e}"))?;
+        let id = ticket.id();
+        for e in d.events.into_iter().filter(|e| e.ticket == id) {
+            ticket.apply(&e);
+            events.push(e);
+        }
+        Ok(())
+    };
+    step(
+        Command::ApplySlaPolicy {
+            policy: Box::new(policy(&s.policy)?),
+        },
+        s.opened_at,
+        &mut events,
+        &mut ticket,
+        "apply policy",
+    )?;
+    for st in &s.steps {
+        let at = st.at;
+        let cmd = match &st.action {
+            Action::CustomerReply => Command::customer_reply(customer, s.channel, body),
+            Action::AgentReply { then } => Command::AgentReply {
+                agent,
+                channel: None,
+                body: body.to_owned(),
+                then: *then,
+            },
+            Action::BotReply => Command::AutomatedReply {
+                bot: "bot".to_owned(),
+                body: body.to_owned(),
+            },
+            Action::Note => Command::AddNote {
+                agent,
+                body: body.to_owned(),
+            },
+            Action::Status { to } => Command::ChangeStatus { to: *to },
+            Action::Priority { to } => Command::SetPriority { priority: *to },
+            Action::ApplyPolicy { policy: name } => Command::ApplySlaPolicy {
+                policy: Box::new(policy(name)?),
+            },
+            Action::MergedInto => {
+                let other = OpenTicket::reactive(customer, s.channel, body);
+                let od =
+                    open(tenant, &other, &Context::new(at, &ids)).map_err(|e| e.to_string())?;
+                let target = Ticket::from_events(&od.events).ok_or("no merge target")?;
+                let d = merge(&ticket, &target, &Context::new(at, &ids))
+                    .map_err(|e| format!("merge at {at}: {e}"))?;
+                let id = ticket.id();
+                for e in d.events.into_iter().filter(|e| e.ticket == id) {
+                    ticket.apply(&e);
+                    events.push(e);
+                }
+                continue;
+            }
+        };
+        if matches!(cmd, Command::CustomerReply { .. }) && ticket.status() == Status::Closed {
+            return Err(format!(
+                "step customer_reply at {at}: the ticket is closed (a reply would open a follow-up)"
+            ));
+        }
+        step(
+            cmd,
+            at,
+            &mut events,
+            &mut ticket,
+            &format!("{:?}", st.action),
+        )?;
+    }
+    Ok(events)
+}
+
+/// Runs one scenario.
+pub fn run(file: &ScenarioFile, s: &Scenario) -> Outcome {
+    let mut failures = Vec::new();
+    match check_one(file, s, &mut failures) {
+        Ok(()) => {}
+        Err(e) => failures.push(e),
+    }
+    Outcome {
+        id: s.id.clone(),
+        failures,
+    }
+}
+
+/// Runs every scenario of a file.
+pub fn run_all(file: &ScenarioFile) -> Vec<Outcome> {
+    if file.format != FORMAT_V1 {
+        return vec![Outcome {
+            id: "(file)".to_owned(),
+            failures: vec![format!(
+                "format is {:?}, expected {FORMAT_V1:?}",
+                file.format
+            )],
+        }];
+    }
+    file.scenarios.iter().map(|s| run(file, s)).collect()
+}
+
+fn fmt_opt(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(|| "none".to_owned(), |t| t.to_rfc3339())
+}
+
+fn check_one(file: &ScenarioFile, s: &Scenario, failures: &mut Vec<String>) -> Result<(), String> {
+    let events = events_of(file, s)?;
+    let report = evaluate(&events, &file.calendars, s.now, None).map_err(|e| e.to_string())?;
+    for x in &s.expect {
+        let found = report
+            .targets
+            .iter()
+            .filter(|t| t.metric == x.metric)
+            .filter(|t| x.cycle.is_none_or(|c| t.cycle == c))
+            .last();
+        let label = format!(
+            "{} cycle {}",
+            x.metric,
+            x.cycle.map_or("latest".to_owned(), |c| c.to_string())
+        );
+        let Some(t) = found else {
+            if !x.absent {
+                failures.push(format!("{label}: expected a target, found none"));
+            }
+            continue;
+        };
+        if x.absent {
+            failures.push(format!(
+                "{label}: expected no target, found one ({:?})",
+                t.state
+            ));
+            continue;
+        }
+        if let Some(st) = x.state {
+            if st != t.state {
+                failures.push(format!("{label} state: expected {st:?}, got {:?}", t.state));
+            }
+        }
+        if let Some(d) = x.deadline {
+            if d != t.deadline {
+                failures.push(format!(
+                    "{label} deadline: expected {}, got {}",
+                    fmt_opt(d),
+                    fmt_opt(t.deadline)
+                ));
+            }
+        }
+        if let Some(e) = x.elapsed {
+            if e != t.elapsed_seconds {
+                failures.push(format!(
+                    "{label} elapsed: expected {e}, got {}",
+                    t.elapsed_seconds
+                ));
+            }
+        }
+    }
+    if let Some(want) = &s.expect_alerts {
+        let fired = simulate(&events, &file.calendars, None, s.now).map_err(|e| e.to_string())?;
+        let got: Vec<String> = fired
+            .iter()
+            .map(|f| {
+                let point = match f.alert.key.point {
+                    AlertPoint::Breach => "breach".to_owned(),
+                    AlertPoint::Warning(i) => format!("warning:{i}"),
+                };
+                format!(
+                    "{} {} {} at {}",
+                    f.alert.key.metric,
+                    f.alert.key.cycle,
+                    point,
+                    f.at.to_rfc3339()
+                )
+            })
+            .collect();
+        let want: Vec<String> = want
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {} {} at {}",
+                    a.metric,
+                    a.cycle,
+                    a.point,
+                    a.at.to_rfc3339()
+                )
+            })
+            .collect();
+        if got != want {
+            failures.push(format!("alerts: expected {want:?}, got {got:?}"));
+        }
+    }
+    Ok(())
+}
