@@ -366,9 +366,8 @@ fn check_one(file: &ScenarioFile, s: &Scenario, failures: &mut Vec<String>) -> R
         let found = report
             .targets
             .iter()
-            .filter(|t| t.metric == x.metric)
-            .filter(|t| x.cycle.is_none_or(|c| t.cycle == c))
-            .last();
+            .rev()
+            .find(|t| t.metric == x.metric && x.cycle.is_none_or(|c| t.cycle == c));
         let label = format!(
             "{} cycle {}",
             x.metric,
