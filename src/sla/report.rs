@@ -56,7 +56,10 @@ pub struct TargetReport {
     pub share_used: f64,
     /// The pauses of the cycle.
     pub pauses: Vec<Pause>,
-    /// The instant of each warning of the policy, when known.
+    /// The instant of each warning of the policy, for targets still running
+    /// or paused (`None` when not known yet because of a pause, or when the
+    /// warning falls outside the target); empty for targets that ended or
+    /// are breached.
     pub warnings: Vec<Option<DateTime<Utc>>>,
 }
 
@@ -148,6 +151,9 @@ impl<'a> Clockwork<'a> {
         pauses: &[(DateTime<Utc>, DateTime<Utc>)],
     ) -> Result<DateTime<Utc>, SlaError> {
         match self {
+            Clockwork::Business(cal, _) if pauses.is_empty() => {
+                cal.add(start, secs).map_err(|e| self.err(e))
+            }
             Clockwork::Business(cal, _) => cal
                 .add_with_pauses(start, secs, pauses)
                 .map_err(|e| self.err(e)),
@@ -181,6 +187,9 @@ impl<'a> Clockwork<'a> {
             return Ok(0);
         }
         match self {
+            Clockwork::Business(cal, _) if pauses.is_empty() => {
+                cal.elapsed(a, b).map_err(|e| self.err(e))
+            }
             Clockwork::Business(cal, _) => cal
                 .elapsed_with_pauses(a, b, pauses)
                 .map_err(|e| self.err(e)),
@@ -333,8 +342,11 @@ fn cycle_report(
         None if open_pause.is_some_and(|p| p <= now) => TargetState::Paused,
         None => TargetState::Running,
     };
-    let mut warn_at = Vec::with_capacity(warnings.len());
-    for w in warnings {
+    // Warnings matter only while the clock runs: not computed for cycles
+    // that ended or are already breached.
+    let mut warn_at = Vec::new();
+    let open = matches!(state, TargetState::Running | TargetState::Paused);
+    for w in warnings.iter().filter(|_| open) {
         let secs = warning_offset(*w, target.seconds);
         warn_at.push(match secs {
             Some(s) => instant_after(clock, c, s, &ranges, open_pause)?,

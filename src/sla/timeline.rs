@@ -96,10 +96,10 @@ impl Cycle {
 }
 
 /// The cycles of one metric.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MetricTimeline {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricTimeline<'a> {
     /// The metric.
-    pub metric: MetricDef,
+    pub metric: &'a MetricDef,
     /// Its cycles, oldest first.
     pub cycles: Vec<Cycle>,
     replied: bool,
@@ -110,10 +110,10 @@ pub struct MetricTimeline {
 ///
 /// Feed it events one by one with [`Timeline::observe`] (incremental) or all
 /// at once with [`Timeline::from_events`]; both give the same result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Timeline {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline<'a> {
     /// Per metric.
-    pub metrics: Vec<MetricTimeline>,
+    pub metrics: Vec<MetricTimeline<'a>>,
     /// The ticket's current priority.
     pub priority: Priority,
     /// The channel it was opened on.
@@ -128,14 +128,14 @@ fn closes(s: Status) -> bool {
     matches!(s, Status::Solved | Status::Closed)
 }
 
-impl Timeline {
+impl<'a> Timeline<'a> {
     /// An empty timeline for these metrics.
-    pub fn new(metrics: &[MetricDef]) -> Self {
+    pub fn new(metrics: &'a [MetricDef]) -> Self {
         Timeline {
             metrics: metrics
                 .iter()
                 .map(|m| MetricTimeline {
-                    metric: m.clone(),
+                    metric: m,
                     cycles: Vec::new(),
                     replied: false,
                 })
@@ -148,9 +148,9 @@ impl Timeline {
     }
 
     /// The timeline of a whole history.
-    pub fn from_events<'a>(
-        metrics: &[MetricDef],
-        events: impl IntoIterator<Item = &'a Event>,
+    pub fn from_events<'e>(
+        metrics: &'a [MetricDef],
+        events: impl IntoIterator<Item = &'e Event>,
     ) -> Self {
         let mut t = Timeline::new(metrics);
         for e in events {
@@ -185,7 +185,7 @@ impl Timeline {
             }
             EventKind::CustomerReplied { .. } => {
                 for mt in &mut self.metrics {
-                    let m = mt.metric.clone();
+                    let m = mt.metric;
                     if m.cancel_on_customer_message {
                         if let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) {
                             c.finish(at, CycleEnd::Cancelled);
@@ -235,7 +235,7 @@ impl Timeline {
             EventKind::StatusChanged { from, to } => {
                 self.status = *to;
                 for mt in &mut self.metrics {
-                    let m = mt.metric.clone();
+                    let m = mt.metric;
                     let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) else {
                         continue;
                     };
@@ -259,8 +259,8 @@ impl Timeline {
                         Fulfilment::Solved if *from == Status::Solved => c.solved_at = None,
                         _ => {}
                     }
-                    let was = paused_status(&m, *from);
-                    let now = paused_status(&m, *to);
+                    let was = paused_status(m, *from);
+                    let now = paused_status(m, *to);
                     match (was, now) {
                         (None, Some(s)) => c.open_pause(at, s),
                         (Some(_), None) => c.close_pause(at),
@@ -284,7 +284,7 @@ impl Timeline {
     }
 
     /// The timeline of one metric.
-    pub fn metric(&self, name: &str) -> Option<&MetricTimeline> {
+    pub fn metric(&self, name: &str) -> Option<&MetricTimeline<'a>> {
         self.metrics.iter().find(|m| m.metric.name == name)
     }
 }
@@ -295,11 +295,11 @@ fn paused_status(m: &MetricDef, status: Status) -> Option<Status> {
     (m.pause_in.contains(&status) || by_solve).then_some(status)
 }
 
-fn start_cycle(mt: &mut MetricTimeline, at: DateTime<Utc>, status: Status) {
+fn start_cycle(mt: &mut MetricTimeline<'_>, at: DateTime<Utc>, status: Status) {
     let index = u32::try_from(mt.cycles.len()).unwrap_or(u32::MAX);
     // A customer message on a solved ticket reopens it in the same
     // decision; the clock starts running, not paused by the old status.
     let status = if closes(status) { Status::Open } else { status };
-    let p = paused_status(&mt.metric, status);
+    let p = paused_status(mt.metric, status);
     mt.cycles.push(Cycle::new(index, at, p));
 }

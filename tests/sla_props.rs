@@ -1,0 +1,184 @@
+//! Property tests of the SLA engine.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use proptest::prelude::*;
+use supportdesk::Channel;
+use supportdesk::calendar::BusinessCalendar;
+use supportdesk::id::{CustomerId, TenantId};
+use supportdesk::sla::{
+    self, AlertPoint, Calendars, MetricDef, SlaPolicy, Target, TargetState, TimeBasis, Timeline,
+    WarnAt,
+};
+use supportdesk::testing::{SequentialIds, strategies};
+use supportdesk::ticket::{Command, Context, Event, OpenTicket, Priority, Ticket, decide, open};
+
+fn calendars() -> Calendars {
+    let ny = BusinessCalendar::builder("America/New_York")
+        .weekdays("09:00", "12:00")
+        .weekdays("13:00", "17:30")
+        .holiday("2026-03-09".parse().unwrap())
+        .build()
+        .unwrap();
+    let night = BusinessCalendar::builder("Europe/Berlin")
+        .weekdays("22:00", "06:00")
+        .build()
+        .unwrap();
+    Calendars::new().with("ny", ny).with("night", night)
+}
+
+fn policy(basis: TimeBasis, scale: i64) -> SlaPolicy {
+    let metrics = MetricDef::presets();
+    let targets = metrics
+        .iter()
+        .flat_map(|m| {
+            Priority::ALL.into_iter().map(|p| Target {
+                metric: m.name.clone(),
+                priority: p,
+                channel: None,
+                seconds: scale * (4 - p as i64).max(1),
+                basis: basis.clone(),
+            })
+        })
+        .collect();
+    SlaPolicy {
+        id: "prop".into(),
+        version: 1,
+        name: String::new(),
+        conditions: Default::default(),
+        metrics,
+        targets,
+        warnings: vec![WarnAt::Share { share: 0.5 }, WarnAt::Before { seconds: 60 }],
+        escalation: vec![],
+    }
+}
+
+fn basis() -> impl Strategy<Value = TimeBasis> {
+    prop_oneof![
+        Just(TimeBasis::Calendar),
+        Just(TimeBasis::Business {
+            calendar: "ny".into()
+        }),
+        Just(TimeBasis::Business {
+            calendar: "night".into()
+        }),
+    ]
+}
+
+/// A random history: a ticket opened at a random instant around the
+/// 2026 spring DST change, then random commands at random gaps.
+fn history() -> impl Strategy<Value = (Vec<Event>, SlaPolicy)> {
+    (
+        0i64..(20 * 86_400),
+        proptest::collection::vec(
+            (strategies::command(CustomerId::from_u128(1)), 0i64..20_000),
+            0..25,
+        ),
+        basis(),
+        1i64..8,
+    )
+        .prop_map(|(offset, steps, basis, scale)| {
+            let ids = SequentialIds::new();
+            let start: DateTime<Utc> = "2026-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+                + Duration::seconds(offset);
+            let p = policy(basis, scale * 1800);
+            let cmd = OpenTicket::reactive(CustomerId::from_u128(1), Channel::Email, "hi");
+            let d = open(TenantId::from_u128(1), &cmd, &Context::new(start, &ids)).unwrap();
+            let mut events = d.events;
+            let mut t = Ticket::from_events(&events).unwrap();
+            let mut now = start;
+            let apply = Command::ApplySlaPolicy {
+                policy: Box::new(p.clone()),
+            };
+            for c in std::iter::once((apply, 0)).chain(steps) {
+                now += Duration::seconds(c.1);
+                if let Ok(d) = decide(&t, &c.0, &Context::new(now, &ids)) {
+                    let id = t.id();
+                    for e in d.events.into_iter().filter(|e| e.ticket == id) {
+                        t.apply(&e);
+                        events.push(e);
+                    }
+                }
+            }
+            (events, p)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// A breach never fires before its deadline or twice; a warning never
+    /// before its instant; one second earlier the target was not breached.
+    #[test]
+    fn alerts_fire_once_and_never_early((events, _p) in history(), extra in 0i64..(14 * 86_400)) {
+        let cals = calendars();
+        let until = events.last().unwrap().at + Duration::seconds(extra);
+        let fired = sla::simulate(&events, &cals, None, until).unwrap();
+        let mut seen = BTreeSet::new();
+        for f in &fired {
+            prop_assert!(seen.insert(f.alert.key.clone()), "fired twice: {:?}", f.alert.key);
+            match f.alert.key.point {
+                AlertPoint::Breach => {
+                    let deadline = f.alert.deadline.unwrap();
+                    prop_assert!(f.at > deadline, "breach at {} not after deadline {}", f.at, deadline);
+                    let before = sla::evaluate(&events, &cals, f.at - Duration::seconds(1), None).unwrap();
+                    let t = before.targets.iter().find(|t| t.metric == f.alert.key.metric && t.cycle == f.alert.key.cycle);
+                    if let Some(t) = t {
+                        prop_assert!(t.state != TargetState::Breached || t.ended_at.is_some_and(|e| e > deadline),
+                            "already breached one second before the alert");
+                    }
+                }
+                AlertPoint::Warning(_) => prop_assert!(f.at >= f.alert.due_at),
+            }
+        }
+        // Every breached target in the final report was alerted.
+        let report = sla::evaluate(&events, &cals, until, None).unwrap();
+        for t in report.targets.iter().filter(|t| t.state == TargetState::Breached) {
+            prop_assert!(fired.iter().any(|f| f.alert.key.metric == t.metric && f.alert.key.cycle == t.cycle
+                && f.alert.key.point == AlertPoint::Breach), "breach of {} {} never fired", t.metric, t.cycle);
+        }
+    }
+
+    /// Evaluating incrementally (events observed one by one, report at any
+    /// instant) equals evaluating the replayed prefix.
+    #[test]
+    fn incremental_equals_replay((events, p) in history(), cut in any::<prop::sample::Index>(), later in 0i64..86_400) {
+        let cals = calendars();
+        let k = cut.index(events.len()) + 1;
+        let now = events[k - 1].at + Duration::seconds(later);
+        let mut tl = Timeline::new(&p.metrics);
+        for e in &events[..k] {
+            tl.observe(e);
+        }
+        let inc = sla::report(&p, &tl, &cals, now).unwrap();
+        let replay = sla::evaluate(&events[..k], &cals, now, Some(&p)).unwrap();
+        prop_assert_eq!(inc, replay);
+    }
+
+    /// Pausing and resuming adds exactly the paused business time: the
+    /// business time from the start to the deadline is the target plus the
+    /// business time inside the pause.
+    #[test]
+    fn pausing_adds_exactly_the_paused_time(
+        offset in 0i64..(30 * 86_400),
+        pause_at in 0i64..200_000,
+        pause_len in 1i64..300_000,
+        target in 1i64..100_000,
+        cal in prop_oneof![Just("ny"), Just("night")],
+    ) {
+        let cals = calendars();
+        let c = cals.get(cal).unwrap();
+        let t0: DateTime<Utc> = "2026-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::seconds(offset);
+        let p0 = t0 + Duration::seconds(pause_at);
+        let p1 = p0 + Duration::seconds(pause_len);
+        let plain = c.add(t0, target).unwrap();
+        let paused = c.add_with_pauses(t0, target, &[(p0, p1)]).unwrap();
+        if p0 < plain {
+            let inside = c.elapsed(p0, p1.min(paused)).unwrap();
+            prop_assert_eq!(c.elapsed(t0, paused).unwrap(), target + inside);
+        } else {
+            prop_assert_eq!(paused, plain);
+        }
+    }
+}
