@@ -117,6 +117,13 @@ pub(crate) struct YearBlock {
     cum_end: Box<[i64]>,
     /// Business seconds in the whole year.
     pub(crate) total: i64,
+    /// For each UTC day `k` of the year (and the day after it), the index of
+    /// the first interval that ends after the day's start.
+    day_first: Box<[u32]>,
+    /// For each bucket `b` of `2^cum_shift` business seconds, the index of
+    /// the first interval with `cum_end >= b << cum_shift`.
+    cum_first: Box<[u32]>,
+    cum_shift: u32,
 }
 
 impl YearBlock {
@@ -127,13 +134,48 @@ impl YearBlock {
 
     /// The bytes of heap and inline data this block holds.
     pub(crate) fn memory_bytes(&self) -> usize {
-        std::mem::size_of::<YearBlock>() + 3 * self.len() * std::mem::size_of::<i64>()
+        std::mem::size_of::<YearBlock>()
+            + 3 * self.len() * std::mem::size_of::<i64>()
+            + (self.day_first.len() + self.cum_first.len()) * std::mem::size_of::<u32>()
     }
 
-    /// The index of the first interval that ends after `t`.
+    /// The index range `[lo, hi]` that `index` gives for key `k`: entry `k`
+    /// and entry `k + 1` (or everything past `lo` when out of the table).
+    #[inline]
+    fn bounds(index: &[u32], k: Option<usize>, n: usize) -> (usize, usize) {
+        let entry = |k: usize| index.get(k).map(|&i| i as usize);
+        match k {
+            Some(k) => (
+                entry(k).unwrap_or(0),
+                k.checked_add(1).and_then(entry).unwrap_or(n),
+            ),
+            None => (0, n),
+        }
+    }
+
+    /// The index of the first interval that ends after `t`: the day index
+    /// narrows it to that day's intervals, then a binary search.
     #[inline]
     fn first_ending_after(&self, t: i64) -> usize {
-        self.ends.partition_point(|&e| e <= t)
+        let n = self.ends.len();
+        let day = usize::try_from((t - self.start).div_euclid(DAY_SECONDS)).ok();
+        let (lo, hi) = Self::bounds(&self.day_first, day, n);
+        match self.ends.get(lo..hi) {
+            Some(part) => lo + part.partition_point(|&e| e <= t),
+            None => self.ends.partition_point(|&e| e <= t),
+        }
+    }
+
+    /// The index of the first interval with `cum_end >= target`.
+    #[inline]
+    fn first_reaching(&self, target: i64) -> usize {
+        let n = self.cum_end.len();
+        let bucket = usize::try_from(target >> self.cum_shift).ok();
+        let (lo, hi) = Self::bounds(&self.cum_first, bucket, n);
+        match self.cum_end.get(lo..hi) {
+            Some(part) => lo + part.partition_point(|&c| c < target),
+            None => self.cum_end.partition_point(|&c| c < target),
+        }
     }
 
     /// Interval `i` as `(start, end, cum_end)`.
@@ -158,8 +200,8 @@ impl YearBlock {
     /// `0 < target <= total`.
     #[inline]
     pub(crate) fn locate(&self, target: i64) -> Option<i64> {
-        let j = self.cum_end.partition_point(|&c| c < target);
-        self.get(j).map(|(_, e, c)| e - (c - target))
+        self.get(self.first_reaching(target))
+            .map(|(_, e, c)| e - (c - target))
     }
 
     /// The first interval that ends after `t`, as `(start, end)`.
@@ -268,6 +310,8 @@ pub(crate) fn compile_year(src: &Source, slot: usize) -> YearBlock {
         ends.push(e);
         cum_end.push(total);
     }
+    let day_first = day_index(&ends, lo, hi);
+    let (cum_first, cum_shift) = cum_index(&cum_end, total);
     YearBlock {
         start: lo,
         end: hi,
@@ -275,7 +319,53 @@ pub(crate) fn compile_year(src: &Source, slot: usize) -> YearBlock {
         ends: ends.into_boxed_slice(),
         cum_end: cum_end.into_boxed_slice(),
         total,
+        day_first,
+        cum_first,
+        cum_shift,
     }
+}
+
+/// Index `i` as a `u32` table entry (saturating: a saturated entry only
+/// widens the searched range, never makes it wrong).
+fn entry(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// For each day start `lo + k * 86400` (`k` up to one past the last day),
+/// the first interval that ends after it.
+fn day_index(ends: &[i64], lo: i64, hi: i64) -> Box<[u32]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut day = lo;
+    while day <= hi {
+        while ends.get(i).is_some_and(|&e| e <= day) {
+            i += 1;
+        }
+        out.push(entry(i));
+        day += DAY_SECONDS;
+    }
+    out.into_boxed_slice()
+}
+
+/// Buckets of business seconds, sized so there are about as many buckets
+/// as intervals (a power of two, so a bucket is a shift away).
+fn cum_index(cum_end: &[i64], total: i64) -> (Box<[u32]>, u32) {
+    let n = i64::try_from(cum_end.len()).unwrap_or(i64::MAX).max(1);
+    let average = (total / n).max(1);
+    let shift = 63 - average.leading_zeros();
+    let buckets = (total >> shift) + 1;
+    let mut out = Vec::new();
+    let mut j = 0;
+    let mut b = 0;
+    while b <= buckets {
+        let floor = b << shift;
+        while cum_end.get(j).is_some_and(|&c| c < floor) {
+            j += 1;
+        }
+        out.push(entry(j));
+        b += 1;
+    }
+    (out.into_boxed_slice(), shift)
 }
 
 /// Appends the weekly intervals minus holidays that fall in `[lo, hi)`.
@@ -369,6 +459,47 @@ mod tests {
         assert_eq!(resolve(lh, at("2026-10-04 02:15")), utc("2026-10-03 15:45"));
         // Lord Howe overlap 01:30-02:00 on 2026-04-05 (+11 -> +10:30).
         assert_eq!(resolve(lh, at("2026-04-05 01:45")), utc("2026-04-04 14:45"));
+    }
+
+    #[test]
+    fn indexes_agree_with_plain_binary_search() {
+        let tz: Tz = "Australia/Lord_Howe".parse().unwrap();
+        let iv = |o: &str, c: &str| {
+            crate::calendar::schedule::parse_interval(chrono::Weekday::Mon, o, c).unwrap()
+        };
+        let mut weekly = vec![];
+        for day in crate::calendar::schedule::WEEKDAYS {
+            weekly.push((day, iv("01:45", "02:15")));
+            weekly.push((day, iv("09:00", "09:01")));
+            weekly.push((day, iv("13:00", "20:00")));
+        }
+        weekly.push((chrono::Weekday::Sat, iv("22:00", "01:00")));
+        let src = Source {
+            tz,
+            weekly: Weekly::new(weekly).unwrap(),
+            holidays: ["2026-01-01", "2026-10-04"]
+                .iter()
+                .map(|d| d.parse().unwrap())
+                .collect(),
+            closures: vec![(year_start(2026) + 5_000_000, year_start(2026) + 5_100_000)],
+            openings: vec![(year_start(2026) + 8_000_000, year_start(2026) + 9_000_000)],
+        };
+        let block = compile_year(&src, slot_of(year_start(2026)));
+        assert!(block.len() > 500);
+        let mut t = block.start;
+        while t <= block.end {
+            assert_eq!(
+                block.first_ending_after(t),
+                block.ends.partition_point(|&e| e <= t)
+            );
+            t += 997;
+        }
+        for target in (1..=block.total).step_by(331).chain([block.total]) {
+            assert_eq!(
+                block.first_reaching(target),
+                block.cum_end.partition_point(|&c| c < target)
+            );
+        }
     }
 
     #[test]

@@ -43,12 +43,14 @@ pub(crate) fn weekday_key(day: Weekday) -> &'static str {
 /// ```
 /// use supportdesk::calendar::WallTime;
 ///
-/// let t: WallTime = "17:30".parse()?;
-/// assert_eq!((t.hour(), t.minute()), (17, 30));
-/// assert_eq!(t.to_string(), "17:30");
-/// assert!("24:00".parse::<WallTime>()?.is_end_of_day());
-/// assert!("25:00".parse::<WallTime>().is_err());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let t: WallTime = "17:30".parse()?;
+///     assert_eq!((t.hour(), t.minute()), (17, 30));
+///     assert_eq!(t.to_string(), "17:30");
+///     assert!("24:00".parse::<WallTime>()?.is_end_of_day());
+///     assert!("25:00".parse::<WallTime>().is_err());
+///     Ok(())
+/// }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WallTime(u16);
@@ -143,13 +145,15 @@ impl std::str::FromStr for WallTime {
 /// # Example
 ///
 /// ```
-/// use supportdesk::calendar::{WallInterval, WallTime};
+/// use supportdesk::calendar::WallInterval;
 ///
-/// let night = WallInterval::new("22:00".parse()?, "06:00".parse()?).ok_or("bad")?;
-/// assert!(night.is_overnight());
-/// assert_eq!(night.length_minutes(), 8 * 60);
-/// assert_eq!(night.to_string(), "22:00-06:00");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let night = WallInterval::new("22:00".parse()?, "06:00".parse()?).ok_or("bad")?;
+///     assert!(night.is_overnight());
+///     assert_eq!(night.length_minutes(), 8 * 60);
+///     assert_eq!(night.to_string(), "22:00-06:00");
+///     Ok(())
+/// }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WallInterval {
