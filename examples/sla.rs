@@ -9,6 +9,7 @@
 //! line `N passed, M failed`, and exits non-zero on any failure or on a file
 //! it cannot read. The format is documented in `docs/sla-scenarios.md`.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use supportdesk::sla::{self, scenario};
@@ -46,12 +47,14 @@ fn explain(path: &str, id: &str) -> Result<bool, String> {
         .ok_or_else(|| format!("no scenario {id:?} in {path}"))?;
     let events = scenario::events_of(&file, s)?;
     let report = sla::evaluate(&events, &file.calendars, s.now, None).map_err(|e| e.to_string())?;
-    println!("{} — {}", s.id, s.description);
-    println!("at {}\n", s.now);
+    let mut out = std::io::stdout().lock();
+    let mut text = format!("{} — {}\nat {}\n\n", s.id, s.description, s.now);
     for t in &report.targets {
         let e = sla::explain(t, &file.calendars).map_err(|e| e.to_string())?;
-        println!("{e}");
+        text.push_str(&format!("{e}\n"));
     }
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = out.write_all(text.as_bytes());
     Ok(true)
 }
 

@@ -105,7 +105,7 @@ pub fn explain(t: &TargetReport, calendars: &Calendars) -> Result<Explanation, S
     let mut lines = vec![format!(
         "{} (cycle {}): target {} of {}.",
         t.metric,
-        t.cycle + 1,
+        t.cycle,
         human(t.target_seconds),
         what
     )];

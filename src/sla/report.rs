@@ -273,12 +273,13 @@ pub fn report(
 ) -> Result<SlaReport, SlaError> {
     let mut targets = Vec::new();
     for mt in &timeline.metrics {
-        let Some(target) = policy.target(&mt.metric.name, timeline.priority, timeline.channel)
-        else {
-            continue;
-        };
-        let clock = Clockwork::for_target(target, calendars, &policy.id)?;
         for c in &mt.cycles {
+            // The cycle's own priority: a finished cycle keeps the one it
+            // ended under.
+            let Some(target) = policy.target(&mt.metric.name, c.priority, timeline.channel) else {
+                continue;
+            };
+            let clock = Clockwork::for_target(target, calendars, &policy.id)?;
             targets.push(cycle_report(
                 &mt.metric.name,
                 c,
@@ -320,7 +321,15 @@ fn cycle_report(
     warnings: &[WarnAt],
     now: DateTime<Utc>,
 ) -> Result<TargetReport, SlaError> {
-    let (ranges, open_pause) = pause_ranges(c);
+    let (mut ranges, mut open_pause) = pause_ranges(c);
+    if c.solved_at.is_some() && c.end.is_none() {
+        // Solved: the clock stopped at the solve, which ends the cycle for
+        // now; the solved span is not a pause the deadline waits on.
+        if open_pause.is_some() {
+            ranges.pop();
+        }
+        open_pause = None;
+    }
     let deadline = instant_after(clock, c, target.seconds, &ranges, open_pause)?;
     let (ended_at, how) = match c.end {
         Some((at, how)) if at <= now => (Some(at), Some(how)),

@@ -44,12 +44,22 @@ pub struct Cycle {
     /// For metrics fulfilled by solving: when the ticket was solved, while
     /// it stays solved (a reopen clears it and resumes the cycle).
     pub solved_at: Option<DateTime<Utc>>,
+    /// The ticket's priority for this cycle: it follows the ticket while the
+    /// cycle is open and is frozen when the cycle ends, so a later priority
+    /// change never re-judges a finished cycle.
+    pub priority: Priority,
 }
 
 impl Cycle {
-    fn new(index: u32, start: DateTime<Utc>, paused_in: Option<Status>) -> Self {
+    fn new(
+        index: u32,
+        start: DateTime<Utc>,
+        paused_in: Option<Status>,
+        priority: Priority,
+    ) -> Self {
         Cycle {
             index,
+            priority,
             start,
             end: None,
             pauses: paused_in
@@ -103,6 +113,7 @@ pub struct MetricTimeline<'a> {
     /// Its cycles, oldest first.
     pub cycles: Vec<Cycle>,
     replied: bool,
+    last_reply_at: Option<DateTime<Utc>>,
 }
 
 /// What the SLA engine reads from a ticket's history: its cycles per metric,
@@ -138,6 +149,7 @@ impl<'a> Timeline<'a> {
                     metric: m,
                     cycles: Vec::new(),
                     replied: false,
+                    last_reply_at: None,
                 })
                 .collect(),
             priority: Priority::Normal,
@@ -179,11 +191,12 @@ impl<'a> Timeline<'a> {
                     let m = &mt.metric;
                     if m.start == StartAnchor::TicketCreated && !(m.reactive_only && proactive) {
                         let p = paused_status(m, Status::New);
-                        mt.cycles.push(Cycle::new(0, at, p));
+                        mt.cycles.push(Cycle::new(0, at, p, *priority));
                     }
                 }
             }
             EventKind::CustomerReplied { .. } => {
+                let priority = self.priority;
                 for mt in &mut self.metrics {
                     let m = mt.metric;
                     if m.cancel_on_customer_message {
@@ -196,15 +209,22 @@ impl<'a> Timeline<'a> {
                         StartAnchor::OldestUnansweredCustomerMessage => {
                             let running = mt.cycles.last().is_some_and(Cycle::is_open);
                             if !running && may_start && (!m.after_first_reply || mt.replied) {
-                                start_cycle(mt, at, status);
+                                start_cycle(mt, at, status, priority);
                             }
                         }
                         StartAnchor::LatestCustomerMessage => {
-                            if let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) {
-                                c.finish(at, CycleEnd::Cancelled);
-                            }
-                            if may_start {
-                                start_cycle(mt, at, status);
+                            // A newer message restarts a running clock (a
+                            // restart, not a repeat); with no clock running,
+                            // a new one starts only if the metric repeats.
+                            let restart = match mt.cycles.last_mut().filter(|c| c.is_open()) {
+                                Some(c) => {
+                                    c.finish(at, CycleEnd::Cancelled);
+                                    true
+                                }
+                                None => false,
+                            };
+                            if restart || may_start {
+                                start_cycle(mt, at, status, priority);
                             }
                         }
                         StartAnchor::TicketCreated | StartAnchor::PreviousAgentReply => {}
@@ -213,11 +233,13 @@ impl<'a> Timeline<'a> {
             }
             EventKind::AgentReplied { .. } | EventKind::AutomatedReplySent { .. } => {
                 let human = matches!(e.kind, EventKind::AgentReplied { .. });
+                let priority = self.priority;
                 for mt in &mut self.metrics {
                     if !human && !mt.metric.count_bot_replies {
                         continue;
                     }
                     mt.replied = true;
+                    mt.last_reply_at = Some(at);
                     if mt.metric.fulfilment == Fulfilment::AgentReply {
                         if let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) {
                             c.finish(at, CycleEnd::Fulfilled);
@@ -227,15 +249,36 @@ impl<'a> Timeline<'a> {
                         && !closes(status)
                         && (mt.metric.repeats || mt.cycles.is_empty())
                     {
-                        start_cycle(mt, at, status);
+                        start_cycle(mt, at, status, priority);
                     }
                 }
             }
-            EventKind::PriorityChanged { to, .. } => self.priority = *to,
+            EventKind::PriorityChanged { to, .. } => {
+                self.priority = *to;
+                for mt in &mut self.metrics {
+                    if let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) {
+                        c.priority = *to;
+                    }
+                }
+            }
             EventKind::StatusChanged { from, to } => {
                 self.status = *to;
+                let priority = self.priority;
                 for mt in &mut self.metrics {
                     let m = mt.metric;
+                    // An agent reply that reopens a solved ticket (a reply
+                    // with `then: open`) starts the update clock it could not
+                    // start while the ticket was solved.
+                    let reopened = closes(*from) && !closes(*to);
+                    if reopened
+                        && m.start == StartAnchor::PreviousAgentReply
+                        && mt.last_reply_at == Some(at)
+                        && !mt.cycles.last().is_some_and(Cycle::is_open)
+                        && (m.repeats || mt.cycles.is_empty())
+                    {
+                        start_cycle(mt, at, *to, priority);
+                        continue;
+                    }
                     let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) else {
                         continue;
                     };
@@ -275,7 +318,15 @@ impl<'a> Timeline<'a> {
             EventKind::MergedInto { .. } => {
                 for mt in &mut self.metrics {
                     if let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) {
-                        c.finish(at, CycleEnd::Cancelled);
+                        match c.solved_at {
+                            // Solved before the merge: it stays fulfilled
+                            // at the solve, as closing would leave it.
+                            Some(s) => {
+                                c.close_pause(s);
+                                c.end = Some((s, CycleEnd::Fulfilled));
+                            }
+                            None => c.finish(at, CycleEnd::Cancelled),
+                        }
                     }
                 }
             }
@@ -295,11 +346,11 @@ fn paused_status(m: &MetricDef, status: Status) -> Option<Status> {
     (m.pause_in.contains(&status) || by_solve).then_some(status)
 }
 
-fn start_cycle(mt: &mut MetricTimeline<'_>, at: DateTime<Utc>, status: Status) {
+fn start_cycle(mt: &mut MetricTimeline<'_>, at: DateTime<Utc>, status: Status, priority: Priority) {
     let index = u32::try_from(mt.cycles.len()).unwrap_or(u32::MAX);
     // A customer message on a solved ticket reopens it in the same
     // decision; the clock starts running, not paused by the old status.
     let status = if closes(status) { Status::Open } else { status };
     let p = paused_status(mt.metric, status);
-    mt.cycles.push(Cycle::new(index, at, p));
+    mt.cycles.push(Cycle::new(index, at, p, priority));
 }
