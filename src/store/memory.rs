@@ -31,7 +31,7 @@ pub struct InMemoryStore {
 struct Inner {
     tenants: HashMap<TenantId, TenantData>,
     outbox: BTreeMap<u64, Slot>,
-    outbox_index: HashMap<NotificationId, u64>,
+    outbox_index: HashMap<(TenantId, NotificationId), u64>,
     next_slot: u64,
 }
 
@@ -188,12 +188,12 @@ impl TicketStore for InMemoryStore {
             data.inbound.insert(r.key.clone(), r.clone());
         }
         for n in &commit.notifications {
-            if inner.outbox_index.contains_key(&n.id) {
+            if inner.outbox_index.contains_key(&(n.tenant, n.id)) {
                 continue;
             }
             let slot = inner.next_slot;
             inner.next_slot += 1;
-            inner.outbox_index.insert(n.id, slot);
+            inner.outbox_index.insert((n.tenant, n.id), slot);
             inner.outbox.insert(
                 slot,
                 Slot {
@@ -309,9 +309,8 @@ impl TicketStore for InMemoryStore {
         let inner = &mut *inner;
         let slot = inner
             .outbox_index
-            .get(&id)
+            .get(&(tenant, id))
             .and_then(|k| inner.outbox.get_mut(k))
-            .filter(|s| s.entry.notification.tenant == tenant)
             .ok_or(StoreError::UnknownNotification { id })?;
         slot.delivered = true;
         Ok(())
@@ -327,12 +326,56 @@ impl TicketStore for InMemoryStore {
         let inner = &mut *inner;
         let slot = inner
             .outbox_index
-            .get(&id)
+            .get(&(tenant, id))
             .and_then(|k| inner.outbox.get_mut(k))
-            .filter(|s| s.entry.notification.tenant == tenant)
             .ok_or(StoreError::UnknownNotification { id })?;
         slot.entry.attempts = slot.entry.attempts.saturating_add(1);
         slot.entry.last_error = Some(error.to_owned());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notification::{
+        AgentNotice, Notification, NotificationContent, NotificationKind, Recipient,
+    };
+    use crate::ticket::{Priority, Status};
+
+    fn note(tenant: TenantId, id: NotificationId) -> Notification {
+        Notification {
+            id,
+            tenant,
+            ticket: TicketId::from_u128(1),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            recipient: Recipient::Team,
+            kind: NotificationKind::NewTicket,
+            content: NotificationContent::Agent(AgentNotice {
+                subject: "s".to_owned(),
+                status: Status::New,
+                priority: Priority::Normal,
+                message: None,
+                satisfaction: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn the_same_notification_id_in_two_tenants_is_two_entries() {
+        let store = InMemoryStore::new();
+        let (a, b) = (TenantId::from_u128(1), TenantId::from_u128(2));
+        let id = NotificationId::from_u128(9);
+        for t in [a, b] {
+            let mut c = Commit::new(t);
+            c.notifications.push(note(t, id));
+            store.commit(&c).unwrap();
+        }
+        let pending = store.undelivered(10).unwrap();
+        assert_eq!(pending.len(), 2, "{pending:?}");
+        store.mark_delivered(b, id).unwrap();
+        let pending = store.undelivered(10).unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].notification.tenant, a);
     }
 }
