@@ -74,6 +74,8 @@
 //!   builders, scenarios).
 //! - `proptest`: proptest strategies for the crate's values (implies
 //!   `testing`).
+//! - `sqlite`: [`SqliteStore`](store::SqliteStore), the embedded SQLite
+//!   backend (SQLite is compiled in; nothing to install).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -93,4 +95,6 @@ pub mod ticket;
 pub use channel::Channel;
 pub use desk::{Delivery, Desk, DeskError, Inbound, Outcome, Receipt, RetryPolicy};
 pub use store::InMemoryStore;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
 pub use ticket::{Priority, Status, Tag, Ticket};
