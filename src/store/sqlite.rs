@@ -452,6 +452,16 @@ fn configure(conn: &Connection, options: &SqliteOptions, writer: bool) -> rusqli
 /// Brings the schema to [`SCHEMA_VERSION`] in one immediate transaction
 /// (so concurrent openers of a new file migrate it once).
 fn migrate(conn: &Connection) -> Result<(), SqliteOpenError> {
+    // The common case, an up-to-date database, needs no write lock.
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(open_err("reading the schema version"))?;
+    let app: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(open_err("reading the application id"))?;
+    if app == APPLICATION_ID && version == i64::from(SCHEMA_VERSION) {
+        return Ok(());
+    }
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(open_err("locking the database to check its schema"))?;
     let result = migrate_locked(conn);
