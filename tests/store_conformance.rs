@@ -46,111 +46,39 @@ fn run_all_reports_every_case() {
 
 #[cfg(feature = "sqlite")]
 mod sqlite {
-    use std::path::PathBuf;
-
-    use supportdesk::customer::{Customer, Identity};
-    use supportdesk::id::{CustomerId, NotificationId, TenantId, TicketId};
-    use supportdesk::port::{
-        Commit, InboundKey, InboundRecord, OutboxEntry, Page, StoreError, TicketQuery, TicketStore,
-    };
     use supportdesk::store::SqliteStore;
-    use supportdesk::testing::conformance::Capabilities;
-    use supportdesk::ticket::{Event, Ticket};
+    use supportdesk::testing::conformance::{Capabilities, Guarded};
+    use tempfile::TempDir;
 
     /// A store on a file in its own temporary directory, removed with it.
-    #[derive(Debug)]
-    pub struct TempSqlite {
-        store: SqliteStore,
-        dir: tempfile::TempDir,
+    type TempSqlite = Guarded<SqliteStore, TempDir>;
+
+    fn on_a_temp_file() -> TempSqlite {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open(dir.path().join("desk.db")).expect("opening sqlite");
+        Guarded::new(store, dir)
     }
 
-    impl TempSqlite {
-        pub fn new() -> Self {
-            let dir = tempfile::tempdir().expect("a temporary directory");
-            let store = SqliteStore::open(dir.path().join("desk.db")).expect("opening sqlite");
-            TempSqlite { store, dir }
-        }
-
-        fn path(&self) -> PathBuf {
-            self.dir.path().join("desk.db")
-        }
-
-        /// Closes the store and opens the file again.
-        pub fn reopen(self) -> Self {
-            let path = self.path();
-            drop(self.store);
-            let store = SqliteStore::open(path).expect("reopening sqlite");
-            TempSqlite {
-                store,
-                dir: self.dir,
-            }
-        }
-
-        /// Another handle on the same file, as another process would open
-        /// it (the directory stays with the first).
-        pub fn second_handle(&self) -> Self {
-            let store = SqliteStore::open(self.path()).expect("opening a second handle");
-            let dir = tempfile::tempdir().expect("a temporary directory");
-            TempSqlite { store, dir }
-        }
+    /// Closes the store and opens its file again.
+    fn reopen(s: TempSqlite) -> TempSqlite {
+        let (store, dir) = s.into_parts();
+        drop(store);
+        let store = SqliteStore::open(dir.path().join("desk.db")).expect("reopening sqlite");
+        Guarded::new(store, dir)
     }
 
-    impl TicketStore for TempSqlite {
-        fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-            self.store.ticket(tenant, id)
-        }
-        fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
-            self.store.commit(commit)
-        }
-        fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
-            self.store.events(tenant, id)
-        }
-        fn query(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
-            self.store.query(tenant, query)
-        }
-        fn customer(
-            &self,
-            tenant: TenantId,
-            id: CustomerId,
-        ) -> Result<Option<Customer>, StoreError> {
-            self.store.customer(tenant, id)
-        }
-        fn customer_by_identity(
-            &self,
-            tenant: TenantId,
-            identity: &Identity,
-        ) -> Result<Option<Customer>, StoreError> {
-            self.store.customer_by_identity(tenant, identity)
-        }
-        fn inbound(
-            &self,
-            tenant: TenantId,
-            key: &InboundKey,
-        ) -> Result<Option<InboundRecord>, StoreError> {
-            self.store.inbound(tenant, key)
-        }
-        fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-            self.store.undelivered(limit)
-        }
-        fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
-            self.store.mark_delivered(tenant, id)
-        }
-        fn record_failure(
-            &self,
-            tenant: TenantId,
-            id: NotificationId,
-            error: &str,
-        ) -> Result<(), StoreError> {
-            self.store.record_failure(tenant, id, error)
-        }
+    /// Another handle on the same file, as another process would open it
+    /// (the directory stays with the first).
+    fn second_handle(s: &TempSqlite) -> TempSqlite {
+        let path = s.guard().path().join("desk.db");
+        let store = SqliteStore::open(path).expect("opening a second handle");
+        Guarded::new(store, tempfile::tempdir().expect("a temporary directory"))
     }
 
     supportdesk::store_conformance!(
         on_a_file,
-        TempSqlite::new,
-        Capabilities::none()
-            .durable(TempSqlite::reopen)
-            .shared(TempSqlite::second_handle)
+        on_a_temp_file,
+        Capabilities::none().durable(reopen).shared(second_handle)
     );
 
     supportdesk::store_conformance!(

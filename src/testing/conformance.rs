@@ -167,6 +167,98 @@ impl<S> Default for Capabilities<S> {
     }
 }
 
+/// A store together with something that must live exactly as long as it,
+/// usually the temporary directory its files are in: the conformance
+/// factories of file-based backends return one so each case's files are
+/// removed after it. It forwards every [`TicketStore`] call to the store.
+///
+/// ```
+/// use supportdesk::InMemoryStore;
+/// use supportdesk::port::TicketStore;
+/// use supportdesk::testing::conformance::Guarded;
+/// let g = Guarded::new(InMemoryStore::new(), "a temporary directory would go here");
+/// assert!(g.undelivered(1)?.is_empty());
+/// let (_store, _guard) = g.into_parts();
+/// # Ok::<(), supportdesk::port::StoreError>(())
+/// ```
+#[derive(Debug)]
+pub struct Guarded<S, G> {
+    store: S,
+    guard: G,
+}
+
+impl<S, G> Guarded<S, G> {
+    /// Keeps `guard` alive with `store`.
+    pub fn new(store: S, guard: G) -> Self {
+        Guarded { store, guard }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The guard.
+    pub fn guard(&self) -> &G {
+        &self.guard
+    }
+
+    /// Both, to close the store and reopen it on the same files.
+    pub fn into_parts(self) -> (S, G) {
+        (self.store, self.guard)
+    }
+}
+
+impl<S: TicketStore, G: Send + Sync + fmt::Debug> TicketStore for Guarded<S, G> {
+    fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.store.ticket(tenant, id)
+    }
+    fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+        self.store.commit(commit)
+    }
+    fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
+        self.store.events(tenant, id)
+    }
+    fn query(
+        &self,
+        tenant: TenantId,
+        query: &TicketQuery,
+    ) -> Result<crate::port::Page<Ticket>, StoreError> {
+        self.store.query(tenant, query)
+    }
+    fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+        self.store.customer(tenant, id)
+    }
+    fn customer_by_identity(
+        &self,
+        tenant: TenantId,
+        identity: &Identity,
+    ) -> Result<Option<Customer>, StoreError> {
+        self.store.customer_by_identity(tenant, identity)
+    }
+    fn inbound(
+        &self,
+        tenant: TenantId,
+        key: &InboundKey,
+    ) -> Result<Option<InboundRecord>, StoreError> {
+        self.store.inbound(tenant, key)
+    }
+    fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.store.undelivered(limit)
+    }
+    fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
+        self.store.mark_delivered(tenant, id)
+    }
+    fn record_failure(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.store.record_failure(tenant, id, error)
+    }
+}
+
 /// The outcome of one case that did not panic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseResult {
