@@ -222,7 +222,17 @@ pub mod jsonl {
                     }
                 }
                 for identity in &w.customer.identities {
-                    let stored = self.identities.get(&(t, identity.clone())).copied();
+                    // An owner written in this commit without the identity
+                    // releases it: a commit may move an identity.
+                    let stored =
+                        self.identities
+                            .get(&(t, identity.clone()))
+                            .copied()
+                            .filter(|o| {
+                                !commit.customers.iter().any(|w| {
+                                    w.customer.id == *o && !w.customer.has_identity(identity)
+                                })
+                            });
                     let in_commit = commit
                         .customers
                         .iter()
@@ -257,6 +267,7 @@ pub mod jsonl {
                     .or_default()
                     .extend(w.events.iter().cloned());
             }
+            // Releases before claims: an identity may move in one commit.
             for w in &commit.customers {
                 if let Some(old) = self.customers.get(&(t, w.customer.id)) {
                     for gone in old
@@ -264,9 +275,14 @@ pub mod jsonl {
                         .iter()
                         .filter(|i| !w.customer.has_identity(i))
                     {
-                        self.identities.remove(&(t, gone.clone()));
+                        let key = (t, gone.clone());
+                        if self.identities.get(&key) == Some(&w.customer.id) {
+                            self.identities.remove(&key);
+                        }
                     }
                 }
+            }
+            for w in &commit.customers {
                 for i in &w.customer.identities {
                     self.identities.insert((t, i.clone()), w.customer.id);
                 }

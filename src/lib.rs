@@ -74,7 +74,7 @@
 //!   builders, scenarios).
 //! - `proptest`: proptest strategies for the crate's values (implies
 //!   `testing`).
-//! - `sqlite`: [`SqliteStore`](store::SqliteStore), the embedded SQLite
+//! - `sqlite`: `store::SqliteStore`, the embedded SQLite
 //!   backend (SQLite is compiled in; nothing to install).
 
 #![forbid(unsafe_code)]

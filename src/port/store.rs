@@ -494,7 +494,10 @@ impl StoreError {
 /// - **Atomic**: a commit's ticket states, events, customers, inbound
 ///   records and notifications are all written or none are.
 /// - **Unique identities and inbound keys** per tenant
-///   ([`StoreError::IdentityTaken`], [`StoreError::DuplicateInbound`]).
+///   ([`StoreError::IdentityTaken`], [`StoreError::DuplicateInbound`]). A
+///   commit may move an identity: a customer written without it releases
+///   it to another customer of the same commit, in whatever order the two
+///   writes are listed.
 /// - **Stable paging**: [`query`](TicketStore::query) orders by
 ///   the query's order and then by ticket id, and a page's
 ///   [`next`](Page::next) is `Some` exactly when more tickets follow. Paging

@@ -75,6 +75,14 @@ impl InMemoryStore {
     }
 }
 
+/// Whether `commit` writes customer `owner` without `identity`.
+fn released_in(commit: &Commit, owner: CustomerId, identity: &Identity) -> bool {
+    commit
+        .customers
+        .iter()
+        .any(|w| w.customer.id == owner && !w.customer.has_identity(identity))
+}
+
 fn check(data: Option<&TenantData>, commit: &Commit) -> Result<(), StoreError> {
     for w in &commit.tickets {
         let id = w.ticket.id();
@@ -116,7 +124,12 @@ fn check(data: Option<&TenantData>, commit: &Commit) -> Result<(), StoreError> {
             }
         }
         for identity in &w.customer.identities {
-            let owner = data.and_then(|d| d.identities.get(identity)).copied();
+            // An owner written in this same commit without the identity
+            // releases it: a commit may move an identity between customers.
+            let owner = data
+                .and_then(|d| d.identities.get(identity))
+                .copied()
+                .filter(|o| !released_in(commit, *o, identity));
             let claimed_in_commit = commit
                 .customers
                 .iter()
@@ -169,6 +182,8 @@ impl TicketStore for InMemoryStore {
                 .or_default()
                 .extend(w.events.iter().cloned());
         }
+        // Every release before any claim, so an identity moved from one
+        // customer to another in this commit ends with its new owner.
         for w in &commit.customers {
             if let Some(old) = data.customers.get(&w.customer.id) {
                 for gone in old
@@ -176,9 +191,13 @@ impl TicketStore for InMemoryStore {
                     .iter()
                     .filter(|i| !w.customer.has_identity(i))
                 {
-                    data.identities.remove(gone);
+                    if data.identities.get(gone) == Some(&w.customer.id) {
+                        data.identities.remove(gone);
+                    }
                 }
             }
+        }
+        for w in &commit.customers {
             for i in &w.customer.identities {
                 data.identities.insert(i.clone(), w.customer.id);
             }

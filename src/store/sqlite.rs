@@ -719,12 +719,16 @@ fn write_ticket(tx: &Connection, tenant: &[u8], row: &TicketRow<'_>) -> Result<(
     Ok(())
 }
 
-fn write_customer(
+/// Writes a customer's row and releases the identities it dropped; returns
+/// the identities it claims, which [`claim_identities`] inserts once every
+/// customer of the commit has released its own (so a commit may move an
+/// identity from one customer to another).
+fn write_customer<'w>(
     tx: &Connection,
     tenant: &[u8],
-    w: &CustomerWrite,
+    w: &'w CustomerWrite,
     body: &str,
-) -> Result<(), StoreError> {
+) -> Result<Vec<(String, &'w Identity)>, StoreError> {
     let c = &w.customer;
     let id = blob(c.id.as_uuid());
     let version = i64::try_from(c.version).unwrap_or(i64::MAX);
@@ -780,11 +784,25 @@ fn write_customer(
     }
     let new: Vec<(String, &Identity)> = c.identities.iter().map(|i| (i.key(), i)).collect();
     for gone in old.iter().filter(|k| !new.iter().any(|(n, _)| n == *k)) {
-        tx.prepare_cached("DELETE FROM identities WHERE tenant = ?1 AND identity = ?2")
-            .and_then(|mut s| s.execute(params![tenant, gone]))
-            .map_err(backend("removing an identity"))?;
+        tx.prepare_cached(
+            "DELETE FROM identities WHERE tenant = ?1 AND identity = ?2 AND customer = ?3",
+        )
+        .and_then(|mut s| s.execute(params![tenant, gone, id]))
+        .map_err(backend("removing an identity"))?;
     }
-    for (key, identity) in new.iter().filter(|(k, _)| !old.contains(k)) {
+    Ok(new.into_iter().filter(|(k, _)| !old.contains(k)).collect())
+}
+
+/// Inserts the identities a customer claims; one owned by another customer
+/// is [`StoreError::IdentityTaken`].
+fn claim_identities(
+    tx: &Connection,
+    tenant: &[u8],
+    customer: CustomerId,
+    claims: &[(String, &Identity)],
+) -> Result<(), StoreError> {
+    let id = blob(customer.as_uuid());
+    for (key, identity) in claims {
         let inserted = tx
             .prepare_cached(
                 "INSERT INTO identities (tenant, identity, customer) VALUES (?1, ?2, ?3)",
@@ -965,8 +983,12 @@ impl TicketStore for SqliteStore {
             for row in &rows.tickets {
                 write_ticket(tx, tenant, row)?;
             }
+            let mut claims = Vec::with_capacity(rows.customers.len());
             for (w, body) in &rows.customers {
-                write_customer(tx, tenant, w, body)?;
+                claims.push((w.customer.id, write_customer(tx, tenant, w, body)?));
+            }
+            for (customer, claimed) in &claims {
+                claim_identities(tx, tenant, *customer, claimed)?;
             }
             for r in &commit.inbound {
                 write_inbound(tx, commit.tenant, r)?;

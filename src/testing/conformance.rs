@@ -294,6 +294,7 @@ pub const CASES: &[&str] = &[
     "commit_is_all_or_nothing",
     "invalid_commit_is_rejected",
     "identities_are_unique_per_tenant",
+    "identity_moves_between_customers_in_one_commit",
     "query_filters",
     "query_orders",
     "query_paging_is_stable",
@@ -341,6 +342,9 @@ pub fn run_case<S: TicketStore>(
         "commit_is_all_or_nothing" => fresh(commit_is_all_or_nothing::<S>),
         "invalid_commit_is_rejected" => fresh(invalid_commit_is_rejected::<S>),
         "identities_are_unique_per_tenant" => fresh(identities_are_unique_per_tenant::<S>),
+        "identity_moves_between_customers_in_one_commit" => {
+            fresh(identity_moves_between_customers_in_one_commit::<S>)
+        }
         "query_filters" => fresh(query_filters::<S>),
         "query_orders" => fresh(query_orders::<S>),
         "query_paging_is_stable" => fresh(query_paging_is_stable::<S>),
@@ -427,6 +431,7 @@ macro_rules! store_conformance {
                 commit_is_all_or_nothing,
                 invalid_commit_is_rejected,
                 identities_are_unique_per_tenant,
+                identity_moves_between_customers_in_one_commit,
                 query_filters,
                 query_orders,
                 query_paging_is_stable,
@@ -1844,6 +1849,75 @@ pub fn identities_are_unique_per_tenant<S: TicketStore + ?Sized>(store: &S) {
             "customer_by_identity"
         ),
         Some(ana2)
+    );
+}
+
+/// One commit may move an identity: a customer written without it releases
+/// it, and another customer of the same commit claims it, whichever of the
+/// two writes comes first in the commit.
+///
+/// # Panics
+/// When the move is refused or the identity ends with the wrong owner.
+pub fn identity_moves_between_customers_in_one_commit<S: TicketStore + ?Sized>(store: &S) {
+    let phone = identity(Identity::phone("+44 7700 900555"));
+    let ana = a_customer(
+        T1,
+        0xd5,
+        vec![identity(Identity::email("ana@move.example")), phone.clone()],
+    );
+    let mut c = Commit::new(T1);
+    c.customers.push(new_customer(&ana));
+    must(store.commit(&c), "creating the first owner");
+    // The claim first, then the release.
+    let bob = a_customer(T1, 0xd6, vec![phone.clone()]);
+    let mut ana2 = ana.clone();
+    ana2.identities.retain(|i| *i != phone);
+    ana2.version = 2;
+    let mut c = Commit::new(T1);
+    c.customers.push(new_customer(&bob));
+    c.customers.push(CustomerWrite {
+        expected: ExpectedVersion::Version(1),
+        customer: ana2.clone(),
+    });
+    must(
+        store.commit(&c),
+        "identity_moves_between_customers_in_one_commit: moving an identity (claim listed first)",
+    );
+    assert_eq!(
+        must(
+            store.customer_by_identity(T1, &phone),
+            "customer_by_identity"
+        ),
+        Some(bob.clone()),
+        "store conformance: identity_moves_between_customers_in_one_commit: the identity must end with its new owner"
+    );
+    // Back again: the release first, then the claim.
+    let mut bob2 = bob.clone();
+    bob2.identities.clear();
+    bob2.version = 2;
+    let mut ana3 = ana2.clone();
+    ana3.identities.push(phone.clone());
+    ana3.version = 3;
+    let mut c = Commit::new(T1);
+    c.customers.push(CustomerWrite {
+        expected: ExpectedVersion::Version(1),
+        customer: bob2,
+    });
+    c.customers.push(CustomerWrite {
+        expected: ExpectedVersion::Version(2),
+        customer: ana3.clone(),
+    });
+    must(
+        store.commit(&c),
+        "identity_moves_between_customers_in_one_commit: moving an identity back (release listed first)",
+    );
+    assert_eq!(
+        must(
+            store.customer_by_identity(T1, &phone),
+            "customer_by_identity"
+        ),
+        Some(ana3),
+        "store conformance: identity_moves_between_customers_in_one_commit: the identity must end with its new owner"
     );
 }
 
