@@ -9,7 +9,8 @@
 //!
 //! # Running it
 //! In the backend's crate, with `supportdesk` as a dev-dependency with the
-//! `testing` feature, one line generates one `#[test]` per case:
+//! `testing` feature, one line generates one `#[test]` per case (the
+//! walk-through is `docs/implementing-a-store.md` in the repository):
 //!
 //! ```
 //! use supportdesk::InMemoryStore;
@@ -39,7 +40,8 @@
 //! visibility, tags, ratings, merges and follow-ups; customers with every
 //! identity kind; inbound records; notifications of both audiences),
 //! compare-and-set (`AlreadyExists`, `Conflict` with the expected and
-//! actual versions), unknown ids, all-or-nothing commits, `InvalidCommit`
+//! actual versions), unique identities (and moving one between customers
+//! in one commit), unknown ids, all-or-nothing commits, `InvalidCommit`
 //! from [`Commit::validate`], every query filter and order, paging with and
 //! without concurrent writes, tenant isolation (the same ids in two
 //! tenants, ids whose text forms are prefixes of one another), inbound
