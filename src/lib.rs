@@ -74,6 +74,8 @@
 //!   builders, scenarios).
 //! - `proptest`: proptest strategies for the crate's values (implies
 //!   `testing`).
+//! - `sqlite`: `store::SqliteStore`, the embedded SQLite
+//!   backend (SQLite is compiled in; nothing to install).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -102,4 +104,6 @@ pub use desk::{
     Delivery, Desk, DeskError, Inbound, Outcome, Receipt, RetryPolicy, SlaSetup, SweepReport,
 };
 pub use store::InMemoryStore;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
 pub use ticket::{Priority, Status, Tag, Ticket};

@@ -73,7 +73,7 @@ pub struct InboundRecord {
 }
 
 /// A ticket's new state with the events that produced it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketWrite {
     /// `New` for a ticket being created, else the version it was loaded at.
     pub expected: ExpectedVersion,
@@ -85,7 +85,7 @@ pub struct TicketWrite {
 }
 
 /// A customer record to create or update.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerWrite {
     /// `New` to create, else the version it was loaded at.
     pub expected: ExpectedVersion,
@@ -119,7 +119,10 @@ pub struct DueTicket {
 }
 
 /// Everything one command writes, all or nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It is serde, so a backend can log it as it is (the write-ahead log of
+/// `examples/custom_store.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Commit {
     /// The tenant every record belongs to.
     pub tenant: TenantId,
@@ -150,7 +153,8 @@ impl Commit {
 
     /// Checks the commit is self-consistent: every record belongs to
     /// `tenant`, each ticket's events are its own with consecutive sequences
-    /// after `expected`, and its version is the last sequence. Stores call
+    /// after `expected`, its version is the last sequence, and no ticket,
+    /// customer, inbound key or notification appears twice. Stores call
     /// this first and return its error as is.
     ///
     /// # Errors
@@ -214,8 +218,37 @@ impl Commit {
                 ));
             }
         }
+        // The same record twice in one commit would be checked against the
+        // stored version twice and then written twice.
+        if let Some(id) = first_repeat(self.tickets.iter().map(|w| w.ticket.id())) {
+            return bad(format!("ticket {id} is written twice"));
+        }
+        if let Some(id) = first_repeat(self.customers.iter().map(|w| w.customer.id)) {
+            return bad(format!("customer {id} is written twice"));
+        }
+        if let Some(k) = first_repeat(self.inbound.iter().map(|r| &r.key)) {
+            return bad(format!(
+                "inbound message {} on {} is recorded twice",
+                k.external_id, k.channel
+            ));
+        }
+        if let Some(id) = first_repeat(self.notifications.iter().map(|n| n.id)) {
+            return bad(format!("notification {id} is queued twice"));
+        }
         Ok(())
     }
+}
+
+/// The first item that occurs twice.
+fn first_repeat<T: Eq + std::hash::Hash>(items: impl Iterator<Item = T>) -> Option<T> {
+    let mut seen = std::collections::HashSet::new();
+    for item in items {
+        if seen.contains(&item) {
+            return Some(item);
+        }
+        seen.insert(item);
+    }
+    None
 }
 
 /// A notification waiting in the outbox.
@@ -489,11 +522,25 @@ impl StoreError {
 /// - **Atomic**: a commit's ticket states, events, customers, inbound
 ///   records and notifications are all written or none are.
 /// - **Unique identities and inbound keys** per tenant
-///   ([`StoreError::IdentityTaken`], [`StoreError::DuplicateInbound`]).
+///   ([`StoreError::IdentityTaken`], [`StoreError::DuplicateInbound`]). A
+///   commit may move an identity: a customer written without it releases
+///   it to another customer of the same commit, in whatever order the two
+///   writes are listed.
 /// - **Stable paging**: [`query`](TicketStore::query) orders by
-///   the query's order and then by ticket id.
-/// - **Outbox**: notifications stay in [`undelivered`](TicketStore::undelivered)
-///   (oldest first) until [`mark_delivered`](TicketStore::mark_delivered).
+///   the query's order and then by ticket id, and a page's
+///   [`next`](Page::next) is `Some` exactly when more tickets follow. Paging
+///   through with the cursor while nothing is written returns every match
+///   exactly once, in order. While tickets are updated, a ticket that is
+///   not updated is still returned exactly once; an updated one moves to its
+///   new place in an `Updated*` order, so it can be returned twice
+///   (`UpdatedAsc`) or not at all (`UpdatedDesc`).
+/// - **Exact values**: everything read back equals what was written,
+///   timestamps to the nanosecond.
+/// - **Outbox**: notifications are keyed by tenant and id. They stay in
+///   [`undelivered`](TicketStore::undelivered) (oldest commit first, then
+///   in commit order) until [`mark_delivered`](TicketStore::mark_delivered).
+///   A committed notification whose tenant and id are already in the outbox
+///   (delivered or not) is ignored: the first one is kept.
 pub trait TicketStore: Send + Sync + Debug {
     /// The ticket, or `None` if the tenant has no such ticket.
     ///
@@ -625,3 +672,62 @@ macro_rules! forward_store {
 }
 
 forward_store!(&T, Box<T>, Arc<T>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TicketBuilder;
+
+    fn write_of(t: &Ticket, events: Vec<Event>) -> TicketWrite {
+        TicketWrite {
+            expected: ExpectedVersion::New,
+            ticket: t.clone(),
+            events,
+        }
+    }
+
+    #[test]
+    fn validate_rejects_a_ticket_written_twice() {
+        let b = TicketBuilder::new();
+        let t = b.build();
+        let mut c = Commit::new(t.tenant());
+        c.tickets.push(write_of(&t, b.events()));
+        assert!(c.validate().is_ok());
+        c.tickets.push(write_of(&t, b.events()));
+        let err = c.validate().unwrap_err();
+        assert!(
+            matches!(&err, StoreError::InvalidCommit { reason } if reason.contains("written twice")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn validate_rejects_an_inbound_key_recorded_twice() {
+        let t = TenantId::from_u128(1);
+        let rec = InboundRecord {
+            key: InboundKey {
+                channel: Channel::Email,
+                external_id: "<m1@mail>".to_owned(),
+            },
+            ticket: TicketId::from_u128(1),
+            message: MessageId::from_u128(1),
+            customer: CustomerId::from_u128(1),
+        };
+        let mut c = Commit::new(t);
+        c.inbound = vec![rec.clone(), rec];
+        assert!(matches!(
+            c.validate(),
+            Err(StoreError::InvalidCommit { .. })
+        ));
+    }
+
+    #[test]
+    fn commit_round_trips_through_serde() {
+        let b = TicketBuilder::new().tag("vip");
+        let t = b.build();
+        let mut c = Commit::new(t.tenant());
+        c.tickets.push(write_of(&t, b.events()));
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<Commit>(&json).unwrap(), c);
+    }
+}

@@ -271,7 +271,7 @@ pub fn report(
     calendars: &Calendars,
     now: DateTime<Utc>,
 ) -> Result<SlaReport, SlaError> {
-    let mut targets = Vec::new();
+    let mut targets = Vec::with_capacity(timeline.metrics.iter().map(|m| m.cycles.len()).sum());
     for mt in &timeline.metrics {
         for c in &mt.cycles {
             // The cycle's own priority: a finished cycle keeps the one it

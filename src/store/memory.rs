@@ -34,10 +34,10 @@ struct Inner {
     tenants: HashMap<TenantId, TenantData>,
     /// Undelivered notifications by arrival order.
     outbox: BTreeMap<u64, OutboxEntry>,
-    /// Every notification ever committed: its tenant and, while undelivered,
-    /// its slot in `outbox` (delivered ones are dropped from `outbox`; the
-    /// index remembers them so marking twice is not an error).
-    outbox_index: HashMap<NotificationId, (TenantId, Option<u64>)>,
+    /// Every notification ever committed, by tenant and id: its slot in
+    /// `outbox` while undelivered, `None` once delivered (remembered so that
+    /// marking twice is not an error).
+    outbox_index: HashMap<(TenantId, NotificationId), Option<u64>>,
     next_slot: u64,
     /// The due index: every ticket with a due time, ordered by it.
     due: BTreeSet<(DateTime<Utc>, TenantId, TicketId)>,
@@ -76,6 +76,14 @@ impl InMemoryStore {
             .get(&tenant)
             .map_or(0, |t| t.tickets.len())
     }
+}
+
+/// Whether `commit` writes customer `owner` without `identity`.
+fn released_in(commit: &Commit, owner: CustomerId, identity: &Identity) -> bool {
+    commit
+        .customers
+        .iter()
+        .any(|w| w.customer.id == owner && !w.customer.has_identity(identity))
 }
 
 fn check(data: Option<&TenantData>, commit: &Commit) -> Result<(), StoreError> {
@@ -119,7 +127,12 @@ fn check(data: Option<&TenantData>, commit: &Commit) -> Result<(), StoreError> {
             }
         }
         for identity in &w.customer.identities {
-            let owner = data.and_then(|d| d.identities.get(identity)).copied();
+            // An owner written in this same commit without the identity
+            // releases it: a commit may move an identity between customers.
+            let owner = data
+                .and_then(|d| d.identities.get(identity))
+                .copied()
+                .filter(|o| !released_in(commit, *o, identity));
             let claimed_in_commit = commit
                 .customers
                 .iter()
@@ -172,6 +185,8 @@ impl TicketStore for InMemoryStore {
                 .or_default()
                 .extend(w.events.iter().cloned());
         }
+        // Every release before any claim, so an identity moved from one
+        // customer to another in this commit ends with its new owner.
         for w in &commit.customers {
             if let Some(old) = data.customers.get(&w.customer.id) {
                 for gone in old
@@ -179,9 +194,13 @@ impl TicketStore for InMemoryStore {
                     .iter()
                     .filter(|i| !w.customer.has_identity(i))
                 {
-                    data.identities.remove(gone);
+                    if data.identities.get(gone) == Some(&w.customer.id) {
+                        data.identities.remove(gone);
+                    }
                 }
             }
+        }
+        for w in &commit.customers {
             for i in &w.customer.identities {
                 data.identities.insert(i.clone(), w.customer.id);
             }
@@ -209,12 +228,12 @@ impl TicketStore for InMemoryStore {
             }
         }
         for n in &commit.notifications {
-            if inner.outbox_index.contains_key(&n.id) {
+            if inner.outbox_index.contains_key(&(n.tenant, n.id)) {
                 continue;
             }
             let slot = inner.next_slot;
             inner.next_slot += 1;
-            inner.outbox_index.insert(n.id, (n.tenant, Some(slot)));
+            inner.outbox_index.insert((n.tenant, n.id), Some(slot));
             inner.outbox.insert(
                 slot,
                 OutboxEntry {
@@ -318,14 +337,14 @@ impl TicketStore for InMemoryStore {
     fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
         let mut inner = self.write();
         let inner = &mut *inner;
-        match inner.outbox_index.get_mut(&id) {
-            Some((owner, slot)) if *owner == tenant => {
+        match inner.outbox_index.get_mut(&(tenant, id)) {
+            Some(slot) => {
                 if let Some(k) = slot.take() {
                     inner.outbox.remove(&k);
                 }
                 Ok(())
             }
-            _ => Err(StoreError::UnknownNotification { id }),
+            None => Err(StoreError::UnknownNotification { id }),
         }
     }
 
@@ -337,8 +356,8 @@ impl TicketStore for InMemoryStore {
     ) -> Result<(), StoreError> {
         let mut inner = self.write();
         let inner = &mut *inner;
-        match inner.outbox_index.get(&id) {
-            Some((owner, slot)) if *owner == tenant => {
+        match inner.outbox_index.get(&(tenant, id)) {
+            Some(slot) => {
                 // A delivered notification has no slot: nothing to record.
                 if let Some(entry) = slot.and_then(|k| inner.outbox.get_mut(&k)) {
                     entry.attempts = entry.attempts.saturating_add(1);
@@ -346,7 +365,7 @@ impl TicketStore for InMemoryStore {
                 }
                 Ok(())
             }
-            _ => Err(StoreError::UnknownNotification { id }),
+            None => Err(StoreError::UnknownNotification { id }),
         }
     }
 
@@ -359,5 +378,51 @@ impl TicketStore for InMemoryStore {
             .take(limit)
             .map(|&(at, tenant, ticket)| DueTicket { tenant, ticket, at })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notification::{
+        AgentNotice, Notification, NotificationContent, NotificationKind, Recipient,
+    };
+    use crate::ticket::{Priority, Status};
+
+    fn note(tenant: TenantId, id: NotificationId) -> Notification {
+        Notification {
+            id,
+            tenant,
+            ticket: TicketId::from_u128(1),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            recipient: Recipient::Team,
+            kind: NotificationKind::NewTicket,
+            content: NotificationContent::Agent(AgentNotice {
+                subject: "s".to_owned(),
+                status: Status::New,
+                priority: Priority::Normal,
+                message: None,
+                satisfaction: None,
+                alert: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn the_same_notification_id_in_two_tenants_is_two_entries() {
+        let store = InMemoryStore::new();
+        let (a, b) = (TenantId::from_u128(1), TenantId::from_u128(2));
+        let id = NotificationId::from_u128(9);
+        for t in [a, b] {
+            let mut c = Commit::new(t);
+            c.notifications.push(note(t, id));
+            store.commit(&c).unwrap();
+        }
+        let pending = store.undelivered(10).unwrap();
+        assert_eq!(pending.len(), 2, "{pending:?}");
+        store.mark_delivered(b, id).unwrap();
+        let pending = store.undelivered(10).unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].notification.tenant, a);
     }
 }

@@ -1,5 +1,10 @@
-//! Store adapters shipped with the crate.
+//! Store adapters shipped with the crate: [`InMemoryStore`] always, and
+//! [`SqliteStore`] with the `sqlite` feature.
 
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub use memory::InMemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{Durability, SCHEMA_VERSION, SqliteOpenError, SqliteOptions, SqliteStore};

@@ -1,5 +1,6 @@
 //! The test kit (feature `testing`): fakes for the ports, deterministic ids,
-//! fixed-time builders and a given/when/then [`Scenario`] over the pure core.
+//! fixed-time builders, a given/when/then [`Scenario`] over the pure core,
+//! and the storage [`conformance`] suite every backend runs.
 //!
 //! Test a workflow in a few lines:
 //!
@@ -16,6 +17,7 @@
 
 mod builder;
 mod clock;
+pub mod conformance;
 mod faulty;
 mod ids;
 mod notifier;

@@ -1,0 +1,1295 @@
+//! [`SqliteStore`]: the embedded default backend (feature `sqlite`).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::customer::{Customer, Identity};
+use crate::id::{CustomerId, MessageId, NotificationId, TenantId, TicketId};
+use crate::port::{
+    Commit, Cursor, CustomerWrite, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord,
+    OutboxEntry, Page, StoreError, TicketOrder, TicketQuery, TicketStore, TicketWrite,
+};
+use crate::ticket::{Event, EventKind, Ticket};
+
+/// `PRAGMA application_id` of a supportdesk database ("SDK1").
+const APPLICATION_ID: i64 = 0x5344_4b31;
+
+/// The schema migrations, in order: migration `i` takes `PRAGMA
+/// user_version` from `i` to `i + 1`. Forward only: a released migration
+/// is never edited, a change is a new one appended here.
+const MIGRATIONS: &[&str] = &[
+    // 1: tickets with the query columns, tags, events, customers,
+    // identities, inbound keys, the outbox.
+    r#"
+    CREATE TABLE tickets (
+        tenant     BLOB    NOT NULL,
+        id         BLOB    NOT NULL,
+        version    INTEGER NOT NULL,
+        status     TEXT    NOT NULL,
+        assignee   BLOB,
+        customer   BLOB    NOT NULL,
+        channel    TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        state      TEXT    NOT NULL,
+        PRIMARY KEY (tenant, id)
+    );
+    CREATE INDEX tickets_by_created  ON tickets (tenant, created_at, id);
+    CREATE INDEX tickets_by_updated  ON tickets (tenant, updated_at, id);
+    CREATE INDEX tickets_by_status   ON tickets (tenant, status, updated_at, id);
+    CREATE INDEX tickets_by_assignee ON tickets (tenant, assignee, updated_at, id);
+    CREATE INDEX tickets_by_customer ON tickets (tenant, customer, updated_at, id);
+
+    CREATE TABLE ticket_tags (
+        tenant BLOB NOT NULL,
+        ticket BLOB NOT NULL,
+        tag    TEXT NOT NULL,
+        PRIMARY KEY (tenant, ticket, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX ticket_tags_by_tag ON ticket_tags (tenant, tag, ticket);
+
+    CREATE TABLE events (
+        tenant   BLOB    NOT NULL,
+        ticket   BLOB    NOT NULL,
+        sequence INTEGER NOT NULL,
+        at       INTEGER NOT NULL,
+        kind     TEXT    NOT NULL,
+        PRIMARY KEY (tenant, ticket, sequence)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE customers (
+        tenant  BLOB    NOT NULL,
+        id      BLOB    NOT NULL,
+        version INTEGER NOT NULL,
+        body    TEXT    NOT NULL,
+        PRIMARY KEY (tenant, id)
+    );
+
+    CREATE TABLE identities (
+        tenant   BLOB NOT NULL,
+        identity TEXT NOT NULL,
+        customer BLOB NOT NULL,
+        PRIMARY KEY (tenant, identity)
+    ) WITHOUT ROWID;
+    CREATE INDEX identities_by_customer ON identities (tenant, customer);
+
+    CREATE TABLE inbound (
+        tenant      BLOB NOT NULL,
+        channel     TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        ticket      BLOB NOT NULL,
+        message     BLOB NOT NULL,
+        customer    BLOB NOT NULL,
+        PRIMARY KEY (tenant, channel, external_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE outbox (
+        seq        INTEGER PRIMARY KEY,
+        tenant     BLOB    NOT NULL,
+        id         BLOB    NOT NULL,
+        body       TEXT    NOT NULL,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        delivered  INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (tenant, id)
+    );
+    CREATE INDEX outbox_undelivered ON outbox (seq) WHERE delivered = 0;
+    "#,
+    // 2: the SLA due-time index.
+    r#"
+    ALTER TABLE tickets ADD COLUMN due_at INTEGER;
+    CREATE INDEX tickets_by_due ON tickets (due_at, tenant, id) WHERE due_at IS NOT NULL;
+    "#,
+];
+
+/// The schema version this code writes and reads.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// How durable a commit is once it returns (SQLite's `synchronous` in WAL
+/// mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Durability {
+    /// Every commit is synced to disk before it returns: it survives a
+    /// power cut (`synchronous = FULL`). The default.
+    #[default]
+    Full,
+    /// A commit survives the process being killed, but the last commits
+    /// may be lost in a power cut or OS crash (`synchronous = NORMAL`).
+    /// Several times faster on slow disks.
+    ProcessCrash,
+}
+
+/// Settings for [`SqliteStore::open_with`].
+///
+/// ```
+/// use std::time::Duration;
+/// use supportdesk::store::{Durability, SqliteOptions};
+/// let opts = SqliteOptions::default()
+///     .busy_timeout(Duration::from_secs(30))
+///     .durability(Durability::ProcessCrash);
+/// assert_eq!(opts.idle_readers, 4);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SqliteOptions {
+    /// How long a write waits for another connection's (or process's)
+    /// write to finish before failing with a backend error. Default 10 s.
+    pub busy_timeout: Duration,
+    /// Durability of a commit. Default [`Durability::Full`].
+    pub durability: Durability,
+    /// Read connections kept open between calls (file databases; reads
+    /// never wait for the writer in WAL mode). 0 opens a connection per
+    /// read. Default 4.
+    pub idle_readers: usize,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            busy_timeout: Duration::from_secs(10),
+            durability: Durability::Full,
+            idle_readers: 4,
+        }
+    }
+}
+
+impl SqliteOptions {
+    /// Sets the busy timeout.
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+    /// Sets the durability.
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+    /// Sets how many read connections are kept open.
+    pub fn idle_readers(mut self, n: usize) -> Self {
+        self.idle_readers = n;
+        self
+    }
+}
+
+/// Opening a [`SqliteStore`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SqliteOpenError {
+    /// The database was written by a newer version of this crate (its
+    /// schema version is higher than the one this code knows). Nothing was
+    /// changed; upgrade the crate to open it.
+    #[error(
+        "database schema version {found} is newer than the {supported} this version of supportdesk supports"
+    )]
+    SchemaTooNew {
+        /// The database's schema version.
+        found: u32,
+        /// The newest schema this code knows ([`SCHEMA_VERSION`]).
+        supported: u32,
+    },
+    /// The file is an SQLite database of another application.
+    #[error("not a supportdesk database (application id {application_id:#x}, tables present)")]
+    ForeignDatabase {
+        /// Its `PRAGMA application_id`.
+        application_id: i64,
+    },
+    /// SQLite failed (cannot open the file, not a database, I/O error).
+    #[error("opening the sqlite database failed: {message}")]
+    Sqlite {
+        /// What was being done.
+        message: String,
+        /// The driver's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl From<SqliteOpenError> for StoreError {
+    fn from(e: SqliteOpenError) -> Self {
+        StoreError::Backend {
+            message: "opening the sqlite store failed".to_owned(),
+            source: Some(Arc::new(e)),
+        }
+    }
+}
+
+fn open_err(message: &str) -> impl FnOnce(rusqlite::Error) -> SqliteOpenError + '_ {
+    move |e| SqliteOpenError::Sqlite {
+        message: message.to_owned(),
+        source: Box::new(e),
+    }
+}
+
+fn backend(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| StoreError::Backend {
+        message: format!("sqlite: {what}"),
+        source: Some(Arc::new(e)),
+    }
+}
+
+fn json_err(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
+    move |e| StoreError::Backend {
+        message: format!("sqlite: {what}"),
+        source: Some(Arc::new(e)),
+    }
+}
+
+/// Column `i` of a row as text, borrowed.
+fn text<'r>(
+    row: &'r rusqlite::Row<'_>,
+    i: usize,
+    what: &'static str,
+) -> Result<&'r str, StoreError> {
+    let value = row.get_ref(i).map_err(backend(what))?;
+    value.as_str().map_err(|e| StoreError::Backend {
+        message: format!("sqlite: {what}"),
+        source: Some(Arc::new(e)),
+    })
+}
+
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
+}
+
+/// A [`TicketStore`] in an SQLite database: the embedded default for real
+/// use (feature `sqlite`; SQLite is compiled in, nothing to install).
+///
+/// - **Schema**: created on first open and migrated forward on open
+///   (`PRAGMA user_version`); a database newer than the code is refused
+///   with [`SqliteOpenError::SchemaTooNew`].
+/// - **Writes**: one writer connection behind a mutex; every write is a
+///   `BEGIN IMMEDIATE` transaction (it takes the write lock up front) with
+///   a busy timeout, so writers of other processes on the same file wait
+///   for each other instead of failing. A commit's ticket states, events,
+///   customers, inbound keys and notifications are one transaction.
+/// - **Reads**: a small pool of read connections; in WAL mode readers
+///   never wait for writers, and every read is one statement, so one
+///   consistent snapshot.
+/// - **Tenants**: the tenant is in every table, key and query.
+/// - **Values**: a ticket is stored as its JSON with the queried fields
+///   (status, assignee, customer, channel, created and updated times, tags)
+///   in indexed columns; times as nanoseconds since 1970, so they must lie
+///   between the years 1677 and 2262.
+///
+/// Several threads can share one store (it is `Sync`; put it in an
+/// `Arc`), and several processes can open the same file.
+///
+/// ```
+/// use supportdesk::{Channel, Desk, Inbound};
+/// use supportdesk::customer::Identity;
+/// use supportdesk::id::TenantId;
+/// use supportdesk::store::SqliteStore;
+/// use supportdesk::testing::{ManualClock, RecordingNotifier};
+///
+/// let dir = tempfile::tempdir()?;
+/// let store = SqliteStore::open(dir.path().join("desk.db"))?;
+/// let desk = Desk::new(store, RecordingNotifier::new(), ManualClock::at("2026-03-02T09:00:00Z")?);
+/// let shop = TenantId::from_u128(1);
+/// let r = desk.receive(shop, Inbound::new(Identity::email("ana@example.com")?, Channel::Email, "Hello"))?;
+/// assert_eq!(desk.ticket(shop, r.ticket)?.messages().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    /// `None` for an in-memory database: reads use the writer connection.
+    readers: Option<Mutex<Vec<Connection>>>,
+    path: Option<PathBuf>,
+    options: SqliteOptions,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file at `path` with the default
+    /// [`SqliteOptions`], creating or migrating its schema.
+    ///
+    /// # Errors
+    /// [`SqliteOpenError::SchemaTooNew`] for a database of a newer version
+    /// of this crate, [`SqliteOpenError::ForeignDatabase`] for another
+    /// application's database, [`SqliteOpenError::Sqlite`] when the file
+    /// cannot be opened or is not a database.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, SqliteOpenError> {
+        Self::open_with(path, SqliteOptions::default())
+    }
+
+    /// Opens (or creates) the database file at `path` with `options`.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        options: SqliteOptions,
+    ) -> Result<Self, SqliteOpenError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path).map_err(open_err("opening the file"))?;
+        configure(&conn, &options, true).map_err(open_err("configuring the connection"))?;
+        migrate(&conn)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(conn),
+            readers: Some(Mutex::new(Vec::new())),
+            path: Some(path),
+            options,
+        })
+    }
+
+    /// A private database in memory, gone when the store is dropped (for
+    /// tests; one connection serves reads and writes).
+    ///
+    /// # Errors
+    /// [`SqliteOpenError::Sqlite`] if SQLite cannot allocate it.
+    ///
+    /// ```
+    /// use supportdesk::port::TicketStore;
+    /// use supportdesk::store::SqliteStore;
+    /// let store = SqliteStore::in_memory()?;
+    /// assert!(store.undelivered(10)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn in_memory() -> Result<Self, SqliteOpenError> {
+        let options = SqliteOptions::default();
+        let conn = Connection::open_in_memory().map_err(open_err("opening in memory"))?;
+        configure(&conn, &options, true).map_err(open_err("configuring the connection"))?;
+        migrate(&conn)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(conn),
+            readers: None,
+            path: None,
+            options,
+        })
+    }
+
+    /// The database file (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The options it was opened with.
+    pub fn options(&self) -> &SqliteOptions {
+        &self.options
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock dropped its transaction, which
+        // rolled back: the connection is usable.
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on a read connection.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let (Some(pool), Some(path)) = (&self.readers, &self.path) else {
+            return f(&self.writer());
+        };
+        let idle = pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(backend("opening a read connection"))?;
+                configure(&c, &self.options, false)
+                    .map_err(backend("configuring a read connection"))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        let mut idle = pool.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.options.idle_readers {
+            idle.push(conn);
+        }
+        out
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writer, committing
+    /// when it returns `Ok` and rolling back otherwise.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend("beginning a write transaction"))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(backend("committing"))?;
+        Ok(out)
+    }
+}
+
+fn configure(conn: &Connection, options: &SqliteOptions, writer: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(options.busy_timeout)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    if writer {
+        // In memory the journal stays "memory"; a file becomes WAL.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    }
+    let sync = match options.durability {
+        Durability::Full => "FULL",
+        Durability::ProcessCrash => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = OFF;"
+    ))?;
+    if !writer {
+        conn.execute_batch("PRAGMA query_only = ON;")?;
+    }
+    Ok(())
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`] in one immediate transaction
+/// (so concurrent openers of a new file migrate it once).
+fn migrate(conn: &Connection) -> Result<(), SqliteOpenError> {
+    // The common case, an up-to-date database, needs no write lock.
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(open_err("reading the schema version"))?;
+    let app: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(open_err("reading the application id"))?;
+    if app == APPLICATION_ID && version == i64::from(SCHEMA_VERSION) {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(open_err("locking the database to check its schema"))?;
+    let result = migrate_locked(conn);
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = conn
+        .execute_batch(end)
+        .map_err(open_err("ending the schema transaction"));
+    result.and(ended)
+}
+
+fn migrate_locked(conn: &Connection) -> Result<(), SqliteOpenError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(open_err("reading the schema version"))?;
+    let app: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(open_err("reading the application id"))?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(open_err("reading the schema"))?;
+    if app != APPLICATION_ID && (app != 0 || tables > 0) {
+        return Err(SqliteOpenError::ForeignDatabase {
+            application_id: app,
+        });
+    }
+    let found = u32::try_from(version).unwrap_or(u32::MAX);
+    if found > SCHEMA_VERSION {
+        return Err(SqliteOpenError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if app == 0 {
+        conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+            .map_err(open_err("setting the application id"))?;
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        conn.execute_batch(sql)
+            .map_err(open_err("migrating the schema"))?;
+        conn.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+            .map_err(open_err("recording the schema version"))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Values <-> columns.
+
+fn blob(u: &uuid::Uuid) -> &[u8] {
+    u.as_bytes()
+}
+
+fn uuid_of(bytes: &[u8]) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::from_slice(bytes).map_err(|e| StoreError::Backend {
+        message: "sqlite: a stored id is not 16 bytes".to_owned(),
+        source: Some(Arc::new(e)),
+    })
+}
+
+/// Nanoseconds since 1970 of a time to store.
+fn nanos(t: DateTime<Utc>) -> Result<i64, StoreError> {
+    t.timestamp_nanos_opt().ok_or_else(|| {
+        StoreError::backend(format!(
+            "sqlite: time {t} is outside the years 1677 to 2262 the sqlite store can index"
+        ))
+    })
+}
+
+/// Nanoseconds of a time to compare with (saturating: every stored time is
+/// in range).
+fn nanos_bound(t: DateTime<Utc>) -> i64 {
+    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+fn time_of(n: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(n)
+}
+
+/// A commit turned into column values before the write lock is taken.
+struct Rows<'c> {
+    tickets: Vec<TicketRow<'c>>,
+    customers: Vec<(&'c CustomerWrite, String)>,
+    notifications: Vec<(TenantId, NotificationId, String)>,
+    /// (ticket, version, due time in nanoseconds or NULL).
+    due: Vec<(TicketId, i64, Option<i64>)>,
+}
+
+struct TicketRow<'c> {
+    write: &'c TicketWrite,
+    state: String,
+    created: i64,
+    updated: i64,
+    events: Vec<(u64, i64, String)>,
+}
+
+impl<'c> Rows<'c> {
+    fn of(commit: &'c Commit) -> Result<Self, StoreError> {
+        let mut tickets = Vec::with_capacity(commit.tickets.len());
+        for w in &commit.tickets {
+            let mut events = Vec::with_capacity(w.events.len());
+            for e in &w.events {
+                events.push((
+                    e.sequence,
+                    nanos(e.at)?,
+                    serde_json::to_string(&e.kind).map_err(json_err("encoding an event"))?,
+                ));
+            }
+            tickets.push(TicketRow {
+                write: w,
+                state: serde_json::to_string(&w.ticket).map_err(json_err("encoding a ticket"))?,
+                created: nanos(w.ticket.created_at())?,
+                updated: nanos(w.ticket.updated_at())?,
+                events,
+            });
+        }
+        let mut customers = Vec::with_capacity(commit.customers.len());
+        for c in &commit.customers {
+            customers.push((
+                c,
+                serde_json::to_string(&c.customer).map_err(json_err("encoding a customer"))?,
+            ));
+        }
+        let mut notifications = Vec::with_capacity(commit.notifications.len());
+        for n in &commit.notifications {
+            notifications.push((
+                n.tenant,
+                n.id,
+                serde_json::to_string(n).map_err(json_err("encoding a notification"))?,
+            ));
+        }
+        let mut due = Vec::with_capacity(commit.due.len());
+        for d in &commit.due {
+            let version = i64::try_from(d.version).map_err(|_| StoreError::InvalidCommit {
+                reason: format!("ticket {} has a version beyond SQLite's integers", d.ticket),
+            })?;
+            due.push((d.ticket, version, d.at.map(nanos_bound)));
+        }
+        Ok(Rows {
+            tickets,
+            customers,
+            notifications,
+            due,
+        })
+    }
+}
+
+fn write_ticket(tx: &Connection, tenant: &[u8], row: &TicketRow<'_>) -> Result<(), StoreError> {
+    let t = &row.write.ticket;
+    let ticket_id = t.id();
+    let id = blob(ticket_id.as_uuid());
+    let assignee = t.assignee();
+    let assignee = assignee.as_ref().map(|a| blob(a.as_uuid()));
+    let version =
+        i64::try_from(t.version()).map_err(|_| StoreError::backend("sqlite: version too large"))?;
+    let conflict = |expected: ExpectedVersion| -> Result<StoreError, StoreError> {
+        let actual: Option<i64> = tx
+            .prepare_cached("SELECT version FROM tickets WHERE tenant = ?1 AND id = ?2")
+            .and_then(|mut s| s.query_row(params![tenant, id], |r| r.get(0)).optional())
+            .map_err(backend("reading a ticket version"))?;
+        Ok(StoreError::Conflict {
+            entity: Entity::Ticket(t.id()),
+            expected,
+            actual: actual.map(|v| v as u64),
+        })
+    };
+    let mut old_tags = BTreeSet::new();
+    match row.write.expected {
+        ExpectedVersion::New => {
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO tickets (tenant, id, version, status, assignee, customer, channel, created_at, updated_at, state)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        tenant,
+                        id,
+                        version,
+                        t.status().as_str(),
+                        assignee,
+                        blob(t.customer().as_uuid()),
+                        t.channel().as_str(),
+                        row.created,
+                        row.updated,
+                        row.state
+                    ])
+                });
+            match inserted {
+                Ok(_) => {}
+                Err(e) if is_constraint(&e) => {
+                    return Err(StoreError::AlreadyExists {
+                        entity: Entity::Ticket(t.id()),
+                    });
+                }
+                Err(e) => return Err(backend("inserting a ticket")(e)),
+            }
+        }
+        ExpectedVersion::Version(v) => {
+            let v = i64::try_from(v).unwrap_or(i64::MAX);
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE tickets SET version = ?3, status = ?4, assignee = ?5, customer = ?6, channel = ?7,
+                            created_at = ?8, updated_at = ?9, state = ?10
+                     WHERE tenant = ?1 AND id = ?2 AND version = ?11",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        tenant,
+                        id,
+                        version,
+                        t.status().as_str(),
+                        assignee,
+                        blob(t.customer().as_uuid()),
+                        t.channel().as_str(),
+                        row.created,
+                        row.updated,
+                        row.state,
+                        v
+                    ])
+                })
+                .map_err(backend("updating a ticket"))?;
+            if changed == 0 {
+                return Err(conflict(row.write.expected)?);
+            }
+            let mut s = tx
+                .prepare_cached("SELECT tag FROM ticket_tags WHERE tenant = ?1 AND ticket = ?2")
+                .map_err(backend("reading tags"))?;
+            let rows = s
+                .query_map(params![tenant, id], |r| r.get::<_, String>(0))
+                .map_err(backend("reading tags"))?;
+            for tag in rows {
+                old_tags.insert(tag.map_err(backend("reading tags"))?);
+            }
+        }
+    }
+    let new_tags: BTreeSet<&str> = t.tags().iter().map(|g| g.as_str()).collect();
+    for gone in old_tags.iter().filter(|g| !new_tags.contains(g.as_str())) {
+        tx.prepare_cached("DELETE FROM ticket_tags WHERE tenant = ?1 AND ticket = ?2 AND tag = ?3")
+            .and_then(|mut s| s.execute(params![tenant, id, gone]))
+            .map_err(backend("removing a tag"))?;
+    }
+    for added in new_tags.iter().filter(|g| !old_tags.contains(**g)) {
+        tx.prepare_cached("INSERT INTO ticket_tags (tenant, ticket, tag) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![tenant, id, added]))
+            .map_err(backend("adding a tag"))?;
+    }
+    let mut s = tx
+        .prepare_cached(
+            "INSERT INTO events (tenant, ticket, sequence, at, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(backend("appending an event"))?;
+    for (seq, at, kind) in &row.events {
+        let seq = i64::try_from(*seq).unwrap_or(i64::MAX);
+        match s.execute(params![tenant, id, seq, at, kind]) {
+            Ok(_) => {}
+            // Events past the stored version: another writer's history.
+            Err(e) if is_constraint(&e) => return Err(conflict(row.write.expected)?),
+            Err(e) => return Err(backend("appending an event")(e)),
+        }
+    }
+    Ok(())
+}
+
+/// Writes a customer's row and releases the identities it dropped; returns
+/// the identities it claims, which [`claim_identities`] inserts once every
+/// customer of the commit has released its own (so a commit may move an
+/// identity from one customer to another).
+fn write_customer<'w>(
+    tx: &Connection,
+    tenant: &[u8],
+    w: &'w CustomerWrite,
+    body: &str,
+) -> Result<Vec<(String, &'w Identity)>, StoreError> {
+    let c = &w.customer;
+    let id = blob(c.id.as_uuid());
+    let version = i64::try_from(c.version).unwrap_or(i64::MAX);
+    let mut old = BTreeSet::new();
+    match w.expected {
+        ExpectedVersion::New => {
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO customers (tenant, id, version, body) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .and_then(|mut s| s.execute(params![tenant, id, version, body]));
+            match inserted {
+                Ok(_) => {}
+                Err(e) if is_constraint(&e) => {
+                    return Err(StoreError::AlreadyExists {
+                        entity: Entity::Customer(c.id),
+                    });
+                }
+                Err(e) => return Err(backend("inserting a customer")(e)),
+            }
+        }
+        ExpectedVersion::Version(v) => {
+            let v = i64::try_from(v).unwrap_or(i64::MAX);
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE customers SET version = ?3, body = ?4 WHERE tenant = ?1 AND id = ?2 AND version = ?5",
+                )
+                .and_then(|mut s| s.execute(params![tenant, id, version, body, v]))
+                .map_err(backend("updating a customer"))?;
+            if changed == 0 {
+                let actual: Option<i64> = tx
+                    .prepare_cached("SELECT version FROM customers WHERE tenant = ?1 AND id = ?2")
+                    .and_then(|mut s| s.query_row(params![tenant, id], |r| r.get(0)).optional())
+                    .map_err(backend("reading a customer version"))?;
+                return Err(StoreError::Conflict {
+                    entity: Entity::Customer(c.id),
+                    expected: w.expected,
+                    actual: actual.map(|v| v as u64),
+                });
+            }
+            let mut s = tx
+                .prepare_cached(
+                    "SELECT identity FROM identities WHERE tenant = ?1 AND customer = ?2",
+                )
+                .map_err(backend("reading identities"))?;
+            let rows = s
+                .query_map(params![tenant, id], |r| r.get::<_, String>(0))
+                .map_err(backend("reading identities"))?;
+            for key in rows {
+                old.insert(key.map_err(backend("reading identities"))?);
+            }
+        }
+    }
+    let new: Vec<(String, &Identity)> = c.identities.iter().map(|i| (i.key(), i)).collect();
+    for gone in old.iter().filter(|k| !new.iter().any(|(n, _)| n == *k)) {
+        tx.prepare_cached(
+            "DELETE FROM identities WHERE tenant = ?1 AND identity = ?2 AND customer = ?3",
+        )
+        .and_then(|mut s| s.execute(params![tenant, gone, id]))
+        .map_err(backend("removing an identity"))?;
+    }
+    Ok(new.into_iter().filter(|(k, _)| !old.contains(k)).collect())
+}
+
+/// Inserts the identities a customer claims; one owned by another customer
+/// is [`StoreError::IdentityTaken`].
+fn claim_identities(
+    tx: &Connection,
+    tenant: &[u8],
+    customer: CustomerId,
+    claims: &[(String, &Identity)],
+) -> Result<(), StoreError> {
+    let id = blob(customer.as_uuid());
+    for (key, identity) in claims {
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO identities (tenant, identity, customer) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut s| s.execute(params![tenant, key, id]));
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_constraint(&e) => {
+                let owner: Option<Vec<u8>> = tx
+                    .prepare_cached(
+                        "SELECT customer FROM identities WHERE tenant = ?1 AND identity = ?2",
+                    )
+                    .and_then(|mut s| s.query_row(params![tenant, key], |r| r.get(0)).optional())
+                    .map_err(backend("reading an identity's owner"))?;
+                match owner {
+                    // Listed twice in this customer: already claimed by it.
+                    Some(o) if o == id => {}
+                    Some(o) => {
+                        return Err(StoreError::IdentityTaken {
+                            identity: (*identity).clone(),
+                            owner: CustomerId::from_uuid(uuid_of(&o)?),
+                        });
+                    }
+                    None => return Err(backend("inserting an identity")(e)),
+                }
+            }
+            Err(e) => return Err(backend("inserting an identity")(e)),
+        }
+    }
+    Ok(())
+}
+
+fn write_inbound(tx: &Connection, tenant: TenantId, r: &InboundRecord) -> Result<(), StoreError> {
+    let t = blob(tenant.as_uuid());
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO inbound (tenant, channel, external_id, ticket, message, customer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                t,
+                r.key.channel.as_str(),
+                r.key.external_id,
+                blob(r.ticket.as_uuid()),
+                blob(r.message.as_uuid()),
+                blob(r.customer.as_uuid())
+            ])
+        });
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(e) if is_constraint(&e) => match read_inbound(tx, tenant, &r.key)? {
+            Some(existing) => Err(StoreError::DuplicateInbound { existing }),
+            None => Err(backend("recording an inbound message")(e)),
+        },
+        Err(e) => Err(backend("recording an inbound message")(e)),
+    }
+}
+
+fn read_inbound(
+    conn: &Connection,
+    tenant: TenantId,
+    key: &InboundKey,
+) -> Result<Option<InboundRecord>, StoreError> {
+    let row: Option<(Vec<u8>, Vec<u8>, Vec<u8>)> = conn
+        .prepare_cached(
+            "SELECT ticket, message, customer FROM inbound WHERE tenant = ?1 AND channel = ?2 AND external_id = ?3",
+        )
+        .and_then(|mut s| {
+            s.query_row(
+                params![blob(tenant.as_uuid()), key.channel.as_str(), key.external_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+        })
+        .map_err(backend("reading an inbound record"))?;
+    row.map(|(t, m, c)| {
+        Ok(InboundRecord {
+            key: key.clone(),
+            ticket: TicketId::from_uuid(uuid_of(&t)?),
+            message: MessageId::from_uuid(uuid_of(&m)?),
+            customer: CustomerId::from_uuid(uuid_of(&c)?),
+        })
+    })
+    .transpose()
+}
+
+fn decode_ticket(text: &str) -> Result<Ticket, StoreError> {
+    serde_json::from_str(text).map_err(json_err("decoding a stored ticket"))
+}
+
+fn decode_customer(text: &str) -> Result<Customer, StoreError> {
+    serde_json::from_str(text).map_err(json_err("decoding a stored customer"))
+}
+
+/// The SQL and parameters of a ticket query.
+fn query_sql(tenant: TenantId, q: &TicketQuery) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut sql = String::from("SELECT state FROM tickets WHERE tenant = ?");
+    let mut args: Vec<Value> = vec![Value::Blob(tenant.as_uuid().as_bytes().to_vec())];
+    if !q.statuses.is_empty() {
+        sql.push_str(" AND status IN (");
+        for (i, s) in q.statuses.iter().enumerate() {
+            sql.push_str(if i == 0 { "?" } else { ", ?" });
+            args.push(Value::Text(s.as_str().to_owned()));
+        }
+        sql.push(')');
+    }
+    if let Some(a) = q.assignee {
+        sql.push_str(" AND assignee = ?");
+        args.push(Value::Blob(a.as_uuid().as_bytes().to_vec()));
+    }
+    if let Some(c) = q.customer {
+        sql.push_str(" AND customer = ?");
+        args.push(Value::Blob(c.as_uuid().as_bytes().to_vec()));
+    }
+    if let Some(c) = q.channel {
+        sql.push_str(" AND channel = ?");
+        args.push(Value::Text(c.as_str().to_owned()));
+    }
+    if let Some(tag) = &q.tag {
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.tenant = tickets.tenant AND g.ticket = tickets.id AND g.tag = ?)",
+        );
+        args.push(Value::Text(tag.as_str().to_owned()));
+    }
+    if let Some(f) = q.updated_from {
+        sql.push_str(" AND updated_at >= ?");
+        args.push(Value::Integer(nanos_bound(f)));
+    }
+    if let Some(b) = q.updated_before {
+        sql.push_str(" AND updated_at < ?");
+        args.push(Value::Integer(nanos_bound(b)));
+    }
+    let (column, desc) = match q.order {
+        TicketOrder::CreatedAsc => ("created_at", false),
+        TicketOrder::UpdatedAsc => ("updated_at", false),
+        TicketOrder::UpdatedDesc => ("updated_at", true),
+    };
+    if let Some(Cursor { at, id }) = q.after {
+        sql.push_str(&format!(
+            " AND ({column}, id) {} (?, ?)",
+            if desc { "<" } else { ">" }
+        ));
+        args.push(Value::Integer(nanos_bound(at)));
+        args.push(Value::Blob(id.as_uuid().as_bytes().to_vec()));
+    }
+    let dir = if desc { " DESC" } else { "" };
+    sql.push_str(&format!(" ORDER BY {column}{dir}, id{dir} LIMIT ?"));
+    let limit = q.effective_limit() + 1;
+    args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    (sql, args)
+}
+
+impl TicketStore for SqliteStore {
+    fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.read(|conn| {
+            let mut s = conn
+                .prepare_cached("SELECT state FROM tickets WHERE tenant = ?1 AND id = ?2")
+                .map_err(backend("reading a ticket"))?;
+            let mut rows = s
+                .query(params![blob(tenant.as_uuid()), blob(id.as_uuid())])
+                .map_err(backend("reading a ticket"))?;
+            match rows.next().map_err(backend("reading a ticket"))? {
+                Some(row) => {
+                    let text = text(row, 0, "reading a ticket")?;
+                    decode_ticket(text).map(Some)
+                }
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+        commit.validate()?;
+        let rows = Rows::of(commit)?;
+        let tenant = blob(commit.tenant.as_uuid());
+        self.write(|tx| {
+            for row in &rows.tickets {
+                write_ticket(tx, tenant, row)?;
+            }
+            let mut claims = Vec::with_capacity(rows.customers.len());
+            for (w, body) in &rows.customers {
+                claims.push((w.customer.id, write_customer(tx, tenant, w, body)?));
+            }
+            for (customer, claimed) in &claims {
+                claim_identities(tx, tenant, *customer, claimed)?;
+            }
+            for r in &commit.inbound {
+                write_inbound(tx, commit.tenant, r)?;
+            }
+            let mut s = tx
+                .prepare_cached(
+                    "INSERT INTO outbox (tenant, id, body) VALUES (?1, ?2, ?3) ON CONFLICT (tenant, id) DO NOTHING",
+                )
+                .map_err(backend("queueing a notification"))?;
+            for (t, id, body) in &rows.notifications {
+                s.execute(params![blob(t.as_uuid()), blob(id.as_uuid()), body])
+                    .map_err(backend("queueing a notification"))?;
+            }
+            // Due times apply only to the version they were computed for.
+            let mut d = tx
+                .prepare_cached(
+                    "UPDATE tickets SET due_at = ?1 WHERE tenant = ?2 AND id = ?3 AND version = ?4",
+                )
+                .map_err(backend("updating the due index"))?;
+            for (ticket, version, at) in &rows.due {
+                d.execute(params![at, tenant, blob(ticket.as_uuid()), version])
+                    .map_err(backend("updating the due index"))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueTicket>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let until = nanos_bound(until);
+        self.read(|conn| {
+            let mut s = conn
+                .prepare_cached(
+                    "SELECT tenant, id, due_at FROM tickets WHERE due_at IS NOT NULL AND due_at <= ?1
+                     ORDER BY due_at, tenant, id LIMIT ?2",
+                )
+                .map_err(backend("reading the due index"))?;
+            let mut rows = s.query(params![until, limit]).map_err(backend("reading the due index"))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(backend("reading the due index"))? {
+                let tenant: Vec<u8> = row.get(0).map_err(backend("reading the due index"))?;
+                let id: Vec<u8> = row.get(1).map_err(backend("reading the due index"))?;
+                let at: i64 = row.get(2).map_err(backend("reading the due index"))?;
+                let uuid = |b: &[u8]| {
+                    uuid::Uuid::from_slice(b).map_err(|e| StoreError::Backend {
+                        message: "a stored id is not a UUID".to_owned(),
+                        source: Some(std::sync::Arc::new(e)),
+                    })
+                };
+                out.push(DueTicket {
+                    tenant: TenantId::from_uuid(uuid(&tenant)?),
+                    ticket: TicketId::from_uuid(uuid(&id)?),
+                    at: time_of(at),
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
+        self.read(|conn| {
+            let mut s = conn
+                .prepare_cached(
+                    "SELECT sequence, at, kind FROM events WHERE tenant = ?1 AND ticket = ?2 ORDER BY sequence",
+                )
+                .map_err(backend("reading events"))?;
+            let mut rows = s
+                .query(params![blob(tenant.as_uuid()), blob(id.as_uuid())])
+                .map_err(backend("reading events"))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(backend("reading events"))? {
+                let seq: i64 = row.get(0).map_err(backend("reading events"))?;
+                let at: i64 = row.get(1).map_err(backend("reading events"))?;
+                let text = text(row, 2, "reading events")?;
+                let kind: EventKind =
+                    serde_json::from_str(text).map_err(json_err("decoding a stored event"))?;
+                out.push(Event {
+                    tenant,
+                    ticket: id,
+                    sequence: u64::try_from(seq).unwrap_or(0),
+                    at: time_of(at),
+                    kind,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn query(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
+        let (sql, args) = query_sql(tenant, query);
+        let limit = query.effective_limit();
+        self.read(|conn| {
+            let mut s = conn
+                .prepare_cached(&sql)
+                .map_err(backend("querying tickets"))?;
+            let mut rows = s
+                .query(rusqlite::params_from_iter(args.iter()))
+                .map_err(backend("querying tickets"))?;
+            let mut items = Vec::with_capacity(limit.min(64));
+            let mut more = false;
+            while let Some(row) = rows.next().map_err(backend("querying tickets"))? {
+                if items.len() == limit {
+                    more = true;
+                    break;
+                }
+                let text = text(row, 0, "querying tickets")?;
+                items.push(decode_ticket(text)?);
+            }
+            let next = if more {
+                items.last().map(|t| query.cursor_of(t))
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
+    }
+
+    fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+        self.read(|conn| {
+            let body: Option<String> = conn
+                .prepare_cached("SELECT body FROM customers WHERE tenant = ?1 AND id = ?2")
+                .and_then(|mut s| {
+                    s.query_row(params![blob(tenant.as_uuid()), blob(id.as_uuid())], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                })
+                .map_err(backend("reading a customer"))?;
+            body.as_deref().map(decode_customer).transpose()
+        })
+    }
+
+    fn customer_by_identity(
+        &self,
+        tenant: TenantId,
+        identity: &Identity,
+    ) -> Result<Option<Customer>, StoreError> {
+        self.read(|conn| {
+            let body: Option<String> = conn
+                .prepare_cached(
+                    "SELECT c.body FROM identities i JOIN customers c ON c.tenant = i.tenant AND c.id = i.customer
+                     WHERE i.tenant = ?1 AND i.identity = ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![blob(tenant.as_uuid()), identity.key()], |r| r.get(0))
+                        .optional()
+                })
+                .map_err(backend("reading a customer by identity"))?;
+            body.as_deref().map(decode_customer).transpose()
+        })
+    }
+
+    fn inbound(
+        &self,
+        tenant: TenantId,
+        key: &InboundKey,
+    ) -> Result<Option<InboundRecord>, StoreError> {
+        self.read(|conn| read_inbound(conn, tenant, key))
+    }
+
+    fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|conn| {
+            let mut s = conn
+                .prepare_cached(
+                    "SELECT body, attempts, last_error FROM outbox WHERE delivered = 0 ORDER BY seq LIMIT ?1",
+                )
+                .map_err(backend("reading the outbox"))?;
+            let mut rows = s.query(params![limit]).map_err(backend("reading the outbox"))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(backend("reading the outbox"))? {
+                let text = text(row, 0, "reading the outbox")?;
+                let notification =
+                    serde_json::from_str(text).map_err(json_err("decoding a stored notification"))?;
+                let attempts: i64 = row.get(1).map_err(backend("reading the outbox"))?;
+                let last_error: Option<String> = row.get(2).map_err(backend("reading the outbox"))?;
+                out.push(OutboxEntry {
+                    notification,
+                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    last_error,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
+        let changed = self.write(|tx| {
+            tx.prepare_cached("UPDATE outbox SET delivered = 1 WHERE tenant = ?1 AND id = ?2")
+                .and_then(|mut s| s.execute(params![blob(tenant.as_uuid()), blob(id.as_uuid())]))
+                .map_err(backend("marking a notification delivered"))
+        })?;
+        if changed == 0 {
+            return Err(StoreError::UnknownNotification { id });
+        }
+        Ok(())
+    }
+
+    fn record_failure(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let changed = self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE tenant = ?1 AND id = ?2",
+            )
+            .and_then(|mut s| s.execute(params![blob(tenant.as_uuid()), blob(id.as_uuid()), error]))
+            .map_err(backend("recording a delivery failure"))
+        })?;
+        if changed == 0 {
+            return Err(StoreError::UnknownNotification { id });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_a_database_newer_than_the_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))
+            .unwrap();
+        drop(conn);
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(
+            matches!(err, SqliteOpenError::SchemaTooNew { found, supported } if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "database schema version {} is newer than the {} this version of supportdesk supports",
+                SCHEMA_VERSION + 1,
+                SCHEMA_VERSION
+            )
+        );
+    }
+
+    #[test]
+    fn migrates_a_new_file_once_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.db");
+        drop(SqliteStore::open(&path).unwrap());
+        drop(SqliteStore::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((v, mode.as_str()), (i64::from(SCHEMA_VERSION), "wal"));
+    }
+
+    #[test]
+    fn refuses_another_applications_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE t (x)").unwrap();
+        drop(conn);
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(
+            matches!(err, SqliteOpenError::ForeignDatabase { .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_a_typed_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junk.db");
+        std::fs::write(
+            &path,
+            b"this is not an sqlite file, just some text that is long enough",
+        )
+        .unwrap();
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(matches!(err, SqliteOpenError::Sqlite { .. }), "{err:?}");
+    }
+}
