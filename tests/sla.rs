@@ -505,16 +505,39 @@ fn due_index_answers_only_due_tickets() {
 #[test]
 fn sweep_works_on_sqlite_too() {
     use supportdesk::SqliteStore;
-    let d = Desk::new(SqliteStore::in_memory().unwrap(), RecordingNotifier::new(), ManualClock::at("2026-01-06T10:00:00Z").unwrap())
-        .with_ids(SequentialIds::new())
-        .with_sla(PolicySet::new(policy(vec![MetricDef::first_reply()], vec![target("first_reply", 3600, false)])), calendars())
-        .unwrap();
-    let id = d.receive(T, Inbound::new(Identity::email("ana@example.com").unwrap(), Channel::Email, "x")).unwrap().ticket;
+    let d = Desk::new(
+        SqliteStore::in_memory().unwrap(),
+        RecordingNotifier::new(),
+        ManualClock::at("2026-01-06T10:00:00Z").unwrap(),
+    )
+    .with_ids(SequentialIds::new())
+    .with_sla(
+        PolicySet::new(policy(
+            vec![MetricDef::first_reply()],
+            vec![target("first_reply", 3600, false)],
+        )),
+        calendars(),
+    )
+    .unwrap();
+    let id = d
+        .receive(
+            T,
+            Inbound::new(
+                Identity::email("ana@example.com").unwrap(),
+                Channel::Email,
+                "x",
+            ),
+        )
+        .unwrap()
+        .ticket;
     assert_eq!(d.next_wakeup().unwrap(), Some(at("2026-01-06T10:45:00Z")));
     d.clock().set(at("2026-01-06T11:00:01Z"));
     // The host slept through the warning: the breach supersedes it, once.
     let s = d.sweep(10).unwrap();
-    assert_eq!(s.alerts.iter().map(|a| a.1.key.point).collect::<Vec<_>>(), [AlertPoint::Breach]);
+    assert_eq!(
+        s.alerts.iter().map(|a| a.1.key.point).collect::<Vec<_>>(),
+        [AlertPoint::Breach]
+    );
     assert!(d.sweep(10).unwrap().alerts.is_empty());
     assert_eq!(d.next_wakeup().unwrap(), None);
     assert_eq!(d.ticket(T, id).unwrap().sla_alerts().len(), 1);

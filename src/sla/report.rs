@@ -273,13 +273,25 @@ pub fn report(
 ) -> Result<SlaReport, SlaError> {
     let mut targets = Vec::with_capacity(timeline.metrics.iter().map(|m| m.cycles.len()).sum());
     for mt in &timeline.metrics {
+        // Cycles mostly share a priority: look the target up once per change.
+        let mut cached: Option<(crate::ticket::Priority, Option<(&Target, Clockwork<'_>)>)> = None;
         for c in &mt.cycles {
-            // The cycle's own priority: a finished cycle keeps the one it
-            // ended under.
-            let Some(target) = policy.target(&mt.metric.name, c.priority, timeline.channel) else {
+            let hit = match cached {
+                Some((p, hit)) if p == c.priority => hit,
+                _ => {
+                    // The cycle's own priority: a finished cycle keeps the
+                    // one it ended under.
+                    let hit = match policy.target(&mt.metric.name, c.priority, timeline.channel) {
+                        Some(t) => Some((t, Clockwork::for_target(t, calendars, &policy.id)?)),
+                        None => None,
+                    };
+                    cached = Some((c.priority, hit));
+                    hit
+                }
+            };
+            let Some((target, clock)) = hit else {
                 continue;
             };
-            let clock = Clockwork::for_target(target, calendars, &policy.id)?;
             targets.push(cycle_report(
                 &mt.metric.name,
                 c,
