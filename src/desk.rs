@@ -1,6 +1,10 @@
 //! The `Desk` service: load, decide, save with compare-and-set, retry,
 //! dispatch.
 
+mod tags;
+
+pub use tags::{SpikeAlerts, SpikeCheck};
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -18,6 +22,7 @@ use crate::port::{
     Clock, Commit, CustomerWrite, ExpectedVersion, InboundKey, InboundRecord, Notifier, StoreError,
     TicketOrder, TicketQuery, TicketStore, TicketWrite,
 };
+use crate::taxonomy::{AutoTagger, AutoTags, Taxonomy};
 use crate::ticket::{
     self, Command, Context, CustomerTicketView, Decision, DomainError, Event, EventKind,
     LifecycleRules, OpenTicket, Priority, Status, Ticket,
@@ -215,6 +220,9 @@ pub struct Receipt {
     pub opened: bool,
     /// Notification delivery (empty for duplicates).
     pub delivery: Delivery,
+    /// The tags the desk's auto-tagger added, with their explanations
+    /// (empty without an auto-tagger, and for duplicates).
+    pub auto_tags: AutoTags,
 }
 
 /// The support desk service over the host's store, notifier and clock.
@@ -249,6 +257,9 @@ pub struct Desk<S, N, C> {
     ids: Arc<dyn IdGenerator>,
     rules: LifecycleRules,
     retry: RetryPolicy,
+    taxonomy: Option<Arc<Taxonomy>>,
+    auto_tagger: Option<Arc<AutoTagger>>,
+    spike_alerts: Option<SpikeAlerts>,
 }
 
 impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for Desk<S, N, C> {
@@ -260,6 +271,9 @@ impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for Desk<S, N, C> {
             .field("ids", &self.ids)
             .field("rules", &self.rules)
             .field("retry", &self.retry)
+            .field("taxonomy", &self.taxonomy.is_some())
+            .field("auto_tagger", &self.auto_tagger.as_ref().map(|a| a.len()))
+            .field("spike_alerts", &self.spike_alerts)
             .finish()
     }
 }
@@ -279,6 +293,9 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             ids: Arc::new(RandomIds),
             rules: LifecycleRules::default(),
             retry: RetryPolicy::default(),
+            taxonomy: None,
+            auto_tagger: None,
+            spike_alerts: None,
         }
     }
 
@@ -321,10 +338,10 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     }
 
     fn context(&self) -> Context<'_> {
-        Context {
-            now: self.clock.now(),
-            ids: &*self.ids,
-            rules: &self.rules,
+        let ctx = Context::new(self.clock.now(), &*self.ids).with_rules(&self.rules);
+        match &self.taxonomy {
+            Some(t) => ctx.with_taxonomy(t),
+            None => ctx,
         }
     }
 
@@ -632,7 +649,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             None if customer_writes.is_empty() => self.latest_unsolved(tenant, customer.id)?,
             None => None,
         };
-        let (decision, loaded) = match &target {
+        let (mut decision, loaded) = match &target {
             Some(t) => {
                 let cmd = Command::CustomerReply {
                     customer: customer.id,
@@ -663,6 +680,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             .events
             .iter()
             .any(|e| matches!(e.kind, EventKind::Opened { .. }));
+        let auto_tags = self.auto_tag(&mut decision, &loaded, ticket_id, inbound, &ctx);
         let inbound_records = key
             .map(|k| InboundRecord {
                 key: k.clone(),
@@ -687,6 +705,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
                 duplicate: false,
                 opened,
                 delivery: outcome.delivery,
+                auto_tags,
             })),
             Ok(Attempt::Retry) => Ok(Attempt::Retry),
             Err(DeskError::Store(StoreError::DuplicateInbound { existing })) => {
@@ -845,5 +864,6 @@ fn duplicate(rec: InboundRecord) -> Receipt {
         duplicate: true,
         opened: false,
         delivery: Delivery::default(),
+        auto_tags: AutoTags::default(),
     }
 }

@@ -86,11 +86,15 @@ pub mod id;
 pub mod notification;
 pub mod port;
 pub mod store;
+pub mod taxonomy;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod ticket;
 
 pub use channel::Channel;
-pub use desk::{Delivery, Desk, DeskError, Inbound, Outcome, Receipt, RetryPolicy};
+pub use desk::{
+    Delivery, Desk, DeskError, Inbound, Outcome, Receipt, RetryPolicy, SpikeAlerts, SpikeCheck,
+};
 pub use store::InMemoryStore;
+pub use taxonomy::{AutoTagger, Taxonomy};
 pub use ticket::{Priority, Status, Tag, Ticket};

@@ -72,6 +72,9 @@ pub enum NotificationKind {
     NoteAdded,
     /// To the assignee: the customer gave a low satisfaction score (1 or 2).
     LowSatisfaction,
+    /// To agents or the team: a tag's count spiked (or dropped); about no
+    /// single ticket (see [`Notification::ticket_id`]).
+    TagSpike,
 }
 
 /// What a customer is told: only their view of the ticket.
@@ -116,6 +119,8 @@ pub enum NotificationContent {
     Customer(CustomerNotice),
     /// For agents.
     Agent(AgentNotice),
+    /// For agents: a tag spike.
+    TagSpike(crate::taxonomy::SpikeNotice),
 }
 
 /// One notification to send.
@@ -125,7 +130,9 @@ pub struct Notification {
     pub id: NotificationId,
     /// The tenant.
     pub tenant: TenantId,
-    /// The ticket it is about.
+    /// The ticket it is about; the nil id (`TicketId::from_u128(0)`) for
+    /// notifications about no single ticket, such as tag spikes (read it
+    /// with [`Notification::ticket_id`]).
     pub ticket: TicketId,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -135,4 +142,12 @@ pub struct Notification {
     pub kind: NotificationKind,
     /// What to say.
     pub content: NotificationContent,
+}
+
+impl Notification {
+    /// The ticket it is about, or `None` for a notification about no single
+    /// ticket (a tag spike), whose `ticket` is the nil id.
+    pub fn ticket_id(&self) -> Option<TicketId> {
+        (self.ticket.as_u128() != 0).then_some(self.ticket)
+    }
 }

@@ -11,10 +11,11 @@ use crate::id::{IdGenerator, MessageId, NotificationId, TenantId, TicketId};
 use crate::notification::{
     AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
 };
+use crate::taxonomy::Taxonomy;
 use crate::ticket::command::{Action, Command, OpenTicket, Origin};
 use crate::ticket::error::DomainError;
 use crate::ticket::event::{Event, EventKind};
-use crate::ticket::message::{Author, Message, Visibility};
+use crate::ticket::message::{Author, Message, Tag, Visibility};
 use crate::ticket::state::Ticket;
 use crate::ticket::status::Status;
 use crate::ticket::view::CustomerTicketView;
@@ -52,7 +53,8 @@ impl Default for LifecycleRules {
 }
 
 /// What a decision needs besides the ticket and the command: the time, a
-/// source of new ids and the rules. Nothing else is read: `decide` is pure.
+/// source of new ids, the rules and, optionally, a tag taxonomy. Nothing
+/// else is read: `decide` is pure.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     /// The instant every event of the decision is stamped with.
@@ -61,6 +63,9 @@ pub struct Context<'a> {
     pub ids: &'a dyn IdGenerator,
     /// The lifecycle rules.
     pub rules: &'a LifecycleRules,
+    /// The tag taxonomy, if one is configured: tags added must be in it and
+    /// respect its groups, and solving needs its required tags.
+    pub taxonomy: Option<&'a Taxonomy>,
 }
 
 impl<'a> Context<'a> {
@@ -70,12 +75,64 @@ impl<'a> Context<'a> {
             now,
             ids,
             rules: &LifecycleRules::DEFAULT,
+            taxonomy: None,
         }
     }
 
     /// The same context with other rules.
     pub fn with_rules(self, rules: &'a LifecycleRules) -> Self {
         Context { rules, ..self }
+    }
+
+    /// The same context with a tag taxonomy to enforce.
+    ///
+    /// # Example
+    /// ```
+    /// use supportdesk::taxonomy::{Taxonomy, Violation};
+    /// use supportdesk::testing::{SequentialIds, TicketBuilder};
+    /// use supportdesk::ticket::{decide, Command, Context, DomainError};
+    /// use supportdesk::Tag;
+    ///
+    /// let tax: Taxonomy = serde_json::from_str(r#"{"tags": [{"tag": "shipping/late", "kind": "what"}]}"#)?;
+    /// let ids = SequentialIds::new();
+    /// let ctx = Context::new("2026-03-02T09:00:00Z".parse()?, &ids).with_taxonomy(&tax);
+    /// let err = decide(&TicketBuilder::new().build(), &Command::AddTags { tags: vec![Tag::new("vip")?] }, &ctx).unwrap_err();
+    /// assert!(matches!(err, DomainError::Taxonomy { violation: Violation::UnknownTag { .. }, .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_taxonomy(self, taxonomy: &'a Taxonomy) -> Self {
+        Context {
+            taxonomy: Some(taxonomy),
+            ..self
+        }
+    }
+}
+
+/// Checks tags against the context's taxonomy, if any.
+fn check_taxonomy_add(
+    ctx: &Context<'_>,
+    ticket: TicketId,
+    current: &BTreeSet<Tag>,
+    new: &[Tag],
+) -> Result<(), DomainError> {
+    match ctx.taxonomy {
+        Some(t) => t
+            .check_add(current, new)
+            .map_err(|violation| DomainError::Taxonomy { ticket, violation }),
+        None => Ok(()),
+    }
+}
+
+/// Checks the context's taxonomy lets the ticket be solved.
+fn check_taxonomy_solve(ctx: &Context<'_>, ticket: &Ticket) -> Result<(), DomainError> {
+    match ctx.taxonomy {
+        Some(t) => t
+            .check_solve(ticket.tags())
+            .map_err(|violation| DomainError::Taxonomy {
+                ticket: ticket.id(),
+                violation,
+            }),
+        None => Ok(()),
     }
 }
 
@@ -312,6 +369,7 @@ pub fn open(
         .into_iter()
         .collect();
     tags.dedup();
+    check_taxonomy_add(ctx, id, &BTreeSet::new(), &tags)?;
     let opened = Event {
         tenant,
         ticket: id,
@@ -477,6 +535,9 @@ pub fn decide(
             }
             if let Some(to) = then {
                 check_status_change(ticket, *to, Action::ChangeStatus(*to), ctx.rules, true)?;
+                if *to == Status::Solved && status != Status::Solved {
+                    check_taxonomy_solve(ctx, ticket)?;
+                }
             }
             let channel = channel.unwrap_or(ticket.channel());
             let m = b.message(
@@ -585,6 +646,9 @@ pub fn decide(
                 return Ok(Decision::default());
             }
             check_status_change(ticket, *to, action, ctx.rules, false)?;
+            if *to == Status::Solved {
+                check_taxonomy_solve(ctx, ticket)?;
+            }
             b.status(*to);
             if *to == Status::Solved {
                 b.notify_customer(NotificationKind::TicketSolved, ticket.channel(), None);
@@ -599,6 +663,8 @@ pub fn decide(
                 .filter(|t| !ticket.has_tag(t))
                 .cloned()
                 .collect();
+            let new_tags: Vec<Tag> = new.iter().cloned().collect();
+            check_taxonomy_add(ctx, ticket.id(), ticket.tags(), &new_tags)?;
             if !new.is_empty() {
                 b.push(EventKind::TagsAdded {
                     tags: new.into_iter().collect(),

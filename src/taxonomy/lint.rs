@@ -1,0 +1,698 @@
+//! Linting a taxonomy: findings with a code, a reason and a suggestion.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::taxonomy::model::{TagKind, Taxonomy, ancestors};
+use crate::ticket::Tag;
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum LintCode {
+    /// A name that says nothing (`misc`, `other`, `question`, `其他`).
+    VagueName,
+    /// A what-tag that no cause explains.
+    UnexplainedSymptom,
+    /// A tag without a polarity: a spike in it cannot be read as good or
+    /// bad.
+    UnreadableSpike,
+    /// Two tags that differ only by separators, plural or a typo.
+    NearDuplicate,
+    /// A why-tag that explains nothing.
+    OrphanCause,
+    /// Causes that explain each other in a loop, directly, through a chain
+    /// or through the hierarchy.
+    CauseCycle,
+    /// A tag whose declared kind differs from its parent's.
+    KindMismatch,
+}
+
+impl LintCode {
+    /// Every code.
+    pub const ALL: [LintCode; 7] = [
+        LintCode::VagueName,
+        LintCode::UnexplainedSymptom,
+        LintCode::UnreadableSpike,
+        LintCode::NearDuplicate,
+        LintCode::OrphanCause,
+        LintCode::CauseCycle,
+        LintCode::KindMismatch,
+    ];
+
+    /// The stable short code (`TX001` ...).
+    pub fn id(self) -> &'static str {
+        match self {
+            LintCode::VagueName => "TX001",
+            LintCode::UnexplainedSymptom => "TX002",
+            LintCode::UnreadableSpike => "TX003",
+            LintCode::NearDuplicate => "TX004",
+            LintCode::OrphanCause => "TX005",
+            LintCode::CauseCycle => "TX006",
+            LintCode::KindMismatch => "TX007",
+        }
+    }
+
+    /// The kebab-case name (`vague-name` ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            LintCode::VagueName => "vague-name",
+            LintCode::UnexplainedSymptom => "unexplained-symptom",
+            LintCode::UnreadableSpike => "unreadable-spike",
+            LintCode::NearDuplicate => "near-duplicate",
+            LintCode::OrphanCause => "orphan-cause",
+            LintCode::CauseCycle => "cause-cycle",
+            LintCode::KindMismatch => "kind-mismatch",
+        }
+    }
+
+    /// How serious findings of this code are.
+    pub fn severity(self) -> Severity {
+        match self {
+            LintCode::VagueName
+            | LintCode::NearDuplicate
+            | LintCode::CauseCycle
+            | LintCode::KindMismatch => Severity::Warning,
+            LintCode::UnexplainedSymptom | LintCode::UnreadableSpike | LintCode::OrphanCause => {
+                Severity::Notice
+            }
+        }
+    }
+}
+
+impl fmt::Display for LintCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.id(), self.name())
+    }
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Probably a mistake: fix it.
+    Warning,
+    /// Weakens the taxonomy: worth fixing.
+    Notice,
+}
+
+/// One lint finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// What kind of problem.
+    pub code: LintCode,
+    /// How serious.
+    pub severity: Severity,
+    /// The tags involved.
+    pub tags: Vec<Tag>,
+    /// What is wrong.
+    pub reason: String,
+    /// What to do about it.
+    pub suggestion: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Notice => "notice",
+        };
+        write!(
+            f,
+            "{sev}[{}]: {} (suggestion: {})",
+            self.code, self.reason, self.suggestion
+        )
+    }
+}
+
+/// Words that name no symptom and no cause, in the languages of the
+/// sources. A segment made only of these words is vague.
+pub const VAGUE_WORDS: &[&str] = &[
+    "misc",
+    "miscellaneous",
+    "other",
+    "others",
+    "general",
+    "generic",
+    "cool",
+    "interesting",
+    "question",
+    "questions",
+    "query",
+    "queries",
+    "stuff",
+    "various",
+    "etc",
+    "unknown",
+    "none",
+    "na",
+    "random",
+    "issue",
+    "issues",
+    "problem",
+    "problems",
+    "help",
+    "support",
+    "inquiry",
+    "inquiries",
+    "enquiry",
+    "enquiries",
+    "info",
+    "information",
+    "thing",
+    "things",
+    "todo",
+    "temp",
+    "tmp",
+    "test",
+    "weird",
+    "good",
+    "bad",
+    "ok",
+    "default",
+    "uncategorized",
+    "uncategorised",
+    "unsorted",
+    "feedback",
+    "request",
+    "requests",
+    "其他",
+    "其它",
+    "杂项",
+    "一般",
+    "问题",
+    "咨询",
+    "综合",
+    "未分类",
+    "其他问题",
+];
+
+fn finding(code: LintCode, tags: Vec<Tag>, reason: String, suggestion: String) -> Finding {
+    Finding {
+        code,
+        severity: code.severity(),
+        tags,
+        reason,
+        suggestion,
+    }
+}
+
+fn tokens(segment: &str) -> impl Iterator<Item = &str> {
+    segment
+        .split(['-', '_', '.', ':'])
+        .filter(|t| !t.is_empty())
+}
+
+fn is_vague_segment(segment: &str) -> bool {
+    let mut any = false;
+    for t in tokens(segment) {
+        if t.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        if !VAGUE_WORDS.contains(&t) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+fn singular(token: &str) -> String {
+    let n = token.chars().count();
+    if !token.is_ascii() || n <= 3 {
+        return token.to_owned();
+    }
+    if let Some(s) = token.strip_suffix("ies") {
+        return format!("{s}y");
+    }
+    for suf in ["sses", "shes", "ches", "xes"] {
+        if token.ends_with(suf) {
+            return token[..token.len() - 2].to_owned();
+        }
+    }
+    if token.ends_with('s') && !token.ends_with("ss") && !token.ends_with("us") {
+        return token[..token.len() - 1].to_owned();
+    }
+    token.to_owned()
+}
+
+/// The tag with separators removed and each word made singular.
+fn loose_key(tag: &Tag) -> String {
+    tag.as_str()
+        .split(['-', '_', '.', ':', '/'])
+        .filter(|t| !t.is_empty())
+        .map(singular)
+        .collect()
+}
+
+/// Levenshtein distance if it is at most `k`, by a banded dynamic program.
+pub(crate) fn bounded_distance(a: &str, b: &str, k: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > k {
+        return None;
+    }
+    let big = k + 1;
+    let mut prev: Vec<usize> = (0..=b.len()).map(|j| j.min(big)).collect();
+    let mut cur = vec![big; b.len() + 1];
+    for i in 1..=a.len() {
+        let lo = i.saturating_sub(k).max(1);
+        let hi = (i + k).min(b.len());
+        cur.fill(big);
+        cur[0] = i.min(big);
+        let mut row_min = cur[0];
+        for j in lo..=hi {
+            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            let v = sub.min(prev[j] + 1).min(cur[j - 1] + 1).min(big);
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > k {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= k).then_some(d)
+}
+
+fn parent(tag: &Tag) -> &str {
+    tag.as_str().rsplit_once('/').map_or("", |(p, _)| p)
+}
+
+fn last_segment(tag: &Tag) -> &str {
+    tag.as_str()
+        .rsplit_once('/')
+        .map_or(tag.as_str(), |(_, l)| l)
+}
+
+impl Taxonomy {
+    /// Lints the taxonomy. Findings come sorted by code, then tags; the
+    /// same taxonomy always gives the same findings.
+    ///
+    /// # Example
+    /// ```
+    /// use supportdesk::taxonomy::{LintCode, Taxonomy};
+    ///
+    /// let tax: Taxonomy = serde_json::from_str(r#"{"tags": [
+    ///   {"tag": "payment", "kind": "what"},
+    ///   {"tag": "misc", "kind": "what", "polarity": "neutral"}
+    /// ]}"#)?;
+    /// let codes: Vec<LintCode> = tax.lint().iter().map(|f| f.code).collect();
+    /// assert!(codes.contains(&LintCode::VagueName));
+    /// assert!(codes.contains(&LintCode::UnreadableSpike));
+    /// assert!(codes.contains(&LintCode::UnexplainedSymptom));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lint(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.lint_vague(&mut out);
+        self.lint_unexplained(&mut out);
+        self.lint_polarity(&mut out);
+        self.lint_near_duplicates(&mut out);
+        self.lint_orphans(&mut out);
+        self.lint_cycles(&mut out);
+        self.lint_kinds(&mut out);
+        out.sort_by(|a, b| (a.code, &a.tags).cmp(&(b.code, &b.tags)));
+        out.dedup();
+        out
+    }
+
+    fn has_children(&self) -> BTreeSet<&str> {
+        self.tags()
+            .flat_map(|d| ancestors(d.tag()))
+            .collect::<BTreeSet<_>>()
+    }
+
+    fn lint_vague(&self, out: &mut Vec<Finding>) {
+        for d in self.tags() {
+            if let Some(seg) = d.tag().segments().find(|s| is_vague_segment(s)) {
+                let example = match d.kind() {
+                    TagKind::What => "a symptom such as shipping/late or payment/declined",
+                    TagKind::Why => "a root cause such as cause/carrier-delay",
+                };
+                out.push(finding(
+                    LintCode::VagueName,
+                    vec![d.tag().clone()],
+                    format!(
+                        "tag {} is named {seg:?}, which says nothing about what happened or why",
+                        d.tag()
+                    ),
+                    format!(
+                        "rename it to {example}, or split its tickets into specific tags and remove it"
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn link_targets(&self) -> Vec<&Tag> {
+        self.tags().flat_map(|d| d.explains()).collect()
+    }
+
+    fn lint_unexplained(&self, out: &mut Vec<Finding>) {
+        let parents = self.has_children();
+        let targets = self.link_targets();
+        for d in self.tags() {
+            if d.kind() != TagKind::What || parents.contains(d.tag().as_str()) {
+                continue;
+            }
+            if !targets.iter().any(|t| d.tag().is_under(t)) {
+                out.push(finding(
+                    LintCode::UnexplainedSymptom,
+                    vec![d.tag().clone()],
+                    format!(
+                        "what-tag {} has no cause: its count says what customers contact you about, not why",
+                        d.tag()
+                    ),
+                    format!(
+                        "add why-tags that explain it (e.g. cause/... with \"explains\": [\"{}\"]) so its root causes can be counted and fixed",
+                        d.tag()
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn lint_polarity(&self, out: &mut Vec<Finding>) {
+        for d in self.tags() {
+            if d.polarity().is_none() {
+                out.push(finding(
+                    LintCode::UnreadableSpike,
+                    vec![d.tag().clone()],
+                    format!(
+                        "tag {} has no polarity: if its count spikes, nobody can tell whether that is good or bad",
+                        d.tag()
+                    ),
+                    format!(
+                        "set \"polarity\" to good, bad or neutral; if it can go either way, split it (\"payment\" into {0}/error, bad, and {0}/question, neutral)",
+                        d.tag()
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn lint_near_duplicates(&self, out: &mut Vec<Finding>) {
+        let mut by_key: BTreeMap<String, Vec<&Tag>> = BTreeMap::new();
+        for d in self.tags() {
+            by_key.entry(loose_key(d.tag())).or_default().push(d.tag());
+        }
+        let mut pairs: BTreeSet<(Tag, Tag)> = BTreeSet::new();
+        for group in by_key.values().filter(|g| g.len() > 1) {
+            let mut tags: Vec<Tag> = group.iter().map(|t| (*t).clone()).collect();
+            tags.sort();
+            for w in tags.windows(2) {
+                pairs.insert((w[0].clone(), w[1].clone()));
+            }
+            out.push(finding(
+                LintCode::NearDuplicate,
+                tags.clone(),
+                format!(
+                    "tags {} differ only by separators or plural",
+                    tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(", ")
+                ),
+                format!(
+                    "keep one spelling ({}) and merge the others into it",
+                    tags[0]
+                ),
+            ));
+        }
+        // Typos between siblings (same parent), by bounded edit distance.
+        let mut siblings: BTreeMap<&str, Vec<&Tag>> = BTreeMap::new();
+        for d in self.tags() {
+            siblings.entry(parent(d.tag())).or_default().push(d.tag());
+        }
+        for group in siblings.values() {
+            let mut group = group.clone();
+            group.sort_by_key(|t| last_segment(t).chars().count());
+            for (i, a) in group.iter().enumerate() {
+                let la = last_segment(a);
+                let na = la.chars().count();
+                for b in &group[i + 1..] {
+                    let lb = last_segment(b);
+                    let nb = lb.chars().count();
+                    let shorter = na.min(nb);
+                    let k = if shorter >= 10 {
+                        2
+                    } else if shorter >= 5 {
+                        1
+                    } else {
+                        0
+                    };
+                    if nb - na > 2 {
+                        break;
+                    }
+                    if k == 0 || nb - na > k {
+                        continue;
+                    }
+                    let strip = |s: &str| {
+                        s.chars()
+                            .filter(|c| !c.is_ascii_digit())
+                            .collect::<String>()
+                    };
+                    if strip(la) == strip(lb) {
+                        continue; // v1 / v2: numbered, not a typo
+                    }
+                    let (x, y) = if a < b { (*a, *b) } else { (*b, *a) };
+                    if pairs.contains(&(x.clone(), y.clone())) {
+                        continue;
+                    }
+                    if let Some(dist) = bounded_distance(la, lb, k) {
+                        out.push(finding(
+                            LintCode::NearDuplicate,
+                            vec![x.clone(), y.clone()],
+                            format!("tags {x} and {y} differ by {dist} letter(s): probably a typo"),
+                            format!("keep the correct spelling and merge the other into it"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn lint_orphans(&self, out: &mut Vec<Finding>) {
+        let parents = self.has_children();
+        let linked: BTreeSet<&Tag> = self
+            .tags()
+            .filter(|d| !d.explains().is_empty())
+            .map(|d| d.tag())
+            .collect();
+        for d in self.tags() {
+            if d.kind() != TagKind::Why || parents.contains(d.tag().as_str()) {
+                continue;
+            }
+            let inherits = ancestors(d.tag())
+                .filter_map(|a| Tag::new(a).ok())
+                .any(|a| linked.contains(&a));
+            if d.explains().is_empty() && !inherits {
+                out.push(finding(
+                    LintCode::OrphanCause,
+                    vec![d.tag().clone()],
+                    format!("why-tag {} explains no symptom", d.tag()),
+                    "link it to the what-tags it causes with \"explains\", or remove it".to_owned(),
+                ));
+            }
+        }
+    }
+
+    fn lint_cycles(&self, out: &mut Vec<Finding>) {
+        let causes: Vec<&Tag> = self
+            .tags()
+            .filter(|d| d.kind() == TagKind::Why)
+            .map(|d| d.tag())
+            .collect();
+        let index: BTreeMap<Tag, usize> = causes
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((*t).clone(), i))
+            .collect();
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); causes.len()];
+        for (i, c) in causes.iter().enumerate() {
+            let Some(d) = self.tag(c) else { continue };
+            for e in d.explains() {
+                let hierarchy = if e == *c {
+                    Some(("itself", "a cause cannot be its own cause"))
+                } else if c.is_under(e) {
+                    Some(("its own ancestor", "an ancestor's links already cover it"))
+                } else if e.is_under(c) {
+                    Some((
+                        "its own descendant",
+                        "a descendant inherits its ancestor's links",
+                    ))
+                } else {
+                    None
+                };
+                if let Some((rel, why)) = hierarchy {
+                    out.push(finding(
+                        LintCode::CauseCycle,
+                        vec![(*c).clone(), e.clone()],
+                        format!("cause {c} explains {rel} ({e}), so it explains itself"),
+                        format!(
+                            "remove the link ({why}); link causes to symptoms or to deeper causes"
+                        ),
+                    ));
+                }
+                // The link covers every cause at or below the target.
+                for (t, &j) in index.range(e.clone()..) {
+                    if !t.as_str().starts_with(e.as_str()) {
+                        break;
+                    }
+                    if t.is_under(e) {
+                        edges[i].push(j);
+                    }
+                }
+            }
+        }
+        for scc in strongly_connected(&edges) {
+            if scc.len() < 2 {
+                continue; // self-loops are reported above
+            }
+            let mut tags: Vec<Tag> = scc.iter().map(|&i| causes[i].clone()).collect();
+            tags.sort();
+            out.push(finding(
+                LintCode::CauseCycle,
+                tags.clone(),
+                format!(
+                    "causes {} explain each other in a loop, so none of them is the root cause",
+                    tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(", ")
+                ),
+                "break the loop: a link should point from the deeper cause to its effect only"
+                    .to_owned(),
+            ));
+        }
+    }
+
+    fn lint_kinds(&self, out: &mut Vec<Finding>) {
+        for d in self.tags() {
+            if !d.kind_is_declared() {
+                continue;
+            }
+            let parent = ancestors(d.tag())
+                .filter_map(|a| Tag::new(a).ok())
+                .find_map(|a| self.tag(&a));
+            if let Some(p) = parent {
+                if p.kind() != d.kind() {
+                    out.push(finding(
+                        LintCode::KindMismatch,
+                        vec![p.tag().clone(), d.tag().clone()],
+                        format!(
+                            "{} is a {}-tag under {}, a {}-tag",
+                            d.tag(),
+                            d.kind(),
+                            p.tag(),
+                            p.kind()
+                        ),
+                        "keep symptoms and causes in separate branches (e.g. causes under cause/)"
+                            .to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Tarjan's strongly connected components, iteratively (no recursion depth
+/// to overflow on large graphs).
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let n = edges.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut out = Vec::new();
+    let mut next = 0usize;
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        let mut call: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut ei)) = call.last_mut() {
+            if let Some(&w) = edges[v].get(*ei) {
+                *ei += 1;
+                if index[w] == usize::MAX {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    call.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(u, _)) = call.last() {
+                    low[u] = low[u].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    let mut comp = Vec::new();
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        comp.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    out.push(comp);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_is_bounded() {
+        assert_eq!(bounded_distance("delayed", "delayd", 1), Some(1));
+        assert_eq!(bounded_distance("delayed", "delayed", 1), Some(0));
+        assert_eq!(bounded_distance("kitten", "sitting", 2), None);
+        assert_eq!(bounded_distance("kitten", "sitting", 3), Some(3));
+        assert_eq!(bounded_distance("延迟", "延误", 1), Some(1));
+        assert_eq!(bounded_distance("", "ab", 1), None);
+    }
+
+    #[test]
+    fn loose_keys() {
+        let k = |s: &str| loose_key(&Tag::new(s).unwrap());
+        assert_eq!(k("payment-errors"), k("payment_error"));
+        assert_eq!(k("payment/error"), k("payment.error"));
+        assert_eq!(k("deliveries"), k("delivery"));
+        assert_ne!(k("address"), k("addres"));
+    }
+
+    #[test]
+    fn vague_segments() {
+        assert!(is_vague_segment("misc"));
+        assert!(is_vague_segment("general-question"));
+        assert!(is_vague_segment("其他"));
+        assert!(!is_vague_segment("payment-question"));
+        assert!(!is_vague_segment("2024"));
+    }
+
+    #[test]
+    fn tarjan_finds_loops() {
+        let edges = vec![vec![1], vec![2], vec![0], vec![3], vec![]];
+        let mut sccs: Vec<Vec<usize>> = strongly_connected(&edges)
+            .into_iter()
+            .map(|mut c| {
+                c.sort();
+                c
+            })
+            .collect();
+        sccs.sort();
+        assert_eq!(sccs, vec![vec![0, 1, 2], vec![3], vec![4]]);
+    }
+}
