@@ -83,6 +83,7 @@ pub mod channel;
 pub mod customer;
 mod desk;
 pub mod id;
+pub mod insight;
 pub mod notification;
 pub mod port;
 pub mod store;

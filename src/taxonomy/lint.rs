@@ -466,7 +466,7 @@ impl Taxonomy {
                             LintCode::NearDuplicate,
                             vec![x.clone(), y.clone()],
                             format!("tags {x} and {y} differ by {dist} letter(s): probably a typo"),
-                            format!("keep the correct spelling and merge the other into it"),
+                            "keep the correct spelling and merge the other into it".to_owned(),
                         ));
                     }
                 }
