@@ -472,3 +472,204 @@ impl AutoTagger {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(s: &str) -> Tag {
+        Tag::new(s).unwrap()
+    }
+
+    fn tax(rules: &str) -> Taxonomy {
+        serde_json::from_str(&format!(
+            r#"{{"tags":[{{"tag":"shipping","kind":"what"}},{{"tag":"shipping/late"}},{{"tag":"shipping/lost"}},
+                {{"tag":"refund","kind":"what"}},{{"tag":"vip","kind":"what"}},
+                {{"tag":"cause/carrier","kind":"why","explains":["shipping"]}}],
+                "groups":[{{"name":"g","cardinality":"at_most_one","tags":["shipping/late","shipping/lost"]}}],
+                "rules":{rules}}}"#
+        ))
+        .unwrap()
+    }
+
+    fn run(t: &AutoTagger, text: &str) -> Vec<String> {
+        t.tag(&Input::new(text, Channel::Email))
+            .tags
+            .iter()
+            .map(|t| t.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn word_boundaries_for_ascii_and_none_inside_cjk() {
+        let t = AutoTagger::new(&tax(
+            r#"[{"name":"refund","pattern":"refund|退款","add":["refund"]}]"#,
+        ))
+        .unwrap();
+        assert_eq!(run(&t, "I want a REFUND."), ["refund"]);
+        assert_eq!(run(&t, "我要退款，谢谢"), ["refund"]);
+        assert_eq!(run(&t, "我要refund"), ["refund"]);
+        assert!(run(&t, "it was refunded").is_empty());
+        assert!(run(&t, "nonrefundable").is_empty());
+        let loose = AutoTagger::new(&tax(
+            r#"[{"name":"refund","pattern":"refund","add":["refund"],"whole_words":false}]"#,
+        ))
+        .unwrap();
+        assert_eq!(run(&loose, "nonrefundable"), ["refund"]);
+    }
+
+    #[test]
+    fn spans_are_byte_offsets_with_text() {
+        let t = AutoTagger::new(&tax(
+            r#"[{"name":"late","pattern":"延迟|late","add":["shipping/late"]}]"#,
+        ))
+        .unwrap();
+        let text = "包裹延迟了, very late";
+        let out = t.tag(&Input::new(text, Channel::Email));
+        let spans = &out.explanations[0].spans;
+        assert_eq!(spans.len(), 2);
+        assert_eq!(&text[spans[0].start..spans[0].end], "延迟");
+        assert_eq!(spans[0].start, 6);
+        assert_eq!(spans[1].text, "late");
+        assert_eq!(
+            out.explanations[0].to_string(),
+            "shipping/late by rule \"late\": matched \"延迟\" at 6..12, \"late\" at 22..26"
+        );
+    }
+
+    #[test]
+    fn conditions_use_the_tags_before_auto_tagging() {
+        let t = AutoTagger::new(&tax(
+            r#"[{"name":"late","pattern":"late","add":["shipping/late"]},
+                {"name":"carrier","pattern":"dhl","add":["cause/carrier"],"if_tags":["shipping"],"roles":["agent"]},
+                {"name":"vip","pattern":"gold","add":["vip"],"channels":["live_chat"],"unless_tags":["refund"]}]"#,
+        ))
+        .unwrap();
+        // The carrier rule needs `shipping` already there, and an agent.
+        assert_eq!(run(&t, "late, dhl"), ["shipping/late"]);
+        let current: BTreeSet<Tag> = [tag("shipping/late")].into();
+        let agent = Input::new("DHL again", Channel::Email)
+            .role(AuthorRole::Agent)
+            .tags(&current);
+        assert_eq!(t.tag(&agent).tags, [tag("cause/carrier")]);
+        let customer = Input::new("DHL again", Channel::Email).tags(&current);
+        assert!(t.tag(&customer).is_empty());
+        assert!(run(&t, "gold member").is_empty());
+        assert_eq!(
+            t.tag(&Input::new("gold member", Channel::LiveChat)).tags,
+            [tag("vip")]
+        );
+        let refund: BTreeSet<Tag> = [tag("refund")].into();
+        assert!(
+            t.tag(&Input::new("gold", Channel::LiveChat).tags(&refund))
+                .is_empty()
+        );
+        // Tags already there are not proposed again.
+        assert!(
+            t.tag(&Input::new("late", Channel::Email).tags(&current))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn cardinality_skips_every_conflicting_tag() {
+        let t = AutoTagger::new(&tax(
+            r#"[{"name":"late","pattern":"late","add":["shipping/late"]},
+                {"name":"lost","pattern":"lost","add":["shipping/lost"]},
+                {"name":"refund","pattern":"refund","add":["refund"]}]"#,
+        ))
+        .unwrap();
+        let out = t.tag(&Input::new("late or lost? refund!", Channel::Email));
+        assert_eq!(out.tags, [tag("refund")]);
+        assert_eq!(out.skipped.len(), 2);
+        assert!(matches!(
+            out.skipped[0].violation,
+            Violation::TooManyInGroup { .. }
+        ));
+        let current: BTreeSet<Tag> = [tag("shipping/late")].into();
+        let out = t.tag(&Input::new("now lost", Channel::Email).tags(&current));
+        assert!(out.tags.is_empty());
+        assert_eq!(out.skipped[0].tag, tag("shipping/lost"));
+    }
+
+    #[test]
+    fn bad_and_oversized_patterns_name_the_rule() {
+        let err =
+            |rules: &str, limits: Limits| AutoTagger::with_limits(&tax(rules), limits).unwrap_err();
+        let e = err(
+            r#"[{"name":"bad","pattern":"(late","add":["refund"]}]"#,
+            Limits::DEFAULT,
+        );
+        assert!(
+            matches!(&e, AutoTagError::BadPattern { rule, .. } if rule == "bad"),
+            "{e}"
+        );
+        let e = err(
+            r#"[{"name":"empty","pattern":"  ","add":["refund"]}]"#,
+            Limits::DEFAULT,
+        );
+        assert_eq!(
+            e,
+            AutoTagError::EmptyPattern {
+                rule: "empty".into()
+            }
+        );
+        let long = format!(
+            r#"[{{"name":"long","pattern":"{}","add":["refund"]}}]"#,
+            "a".repeat(5000)
+        );
+        assert!(matches!(
+            err(&long, Limits::DEFAULT),
+            AutoTagError::PatternTooLong { len: 5000, .. }
+        ));
+        let big = r#"[{"name":"big","pattern":"\\w{50}","add":["refund"]}]"#;
+        let e = err(
+            big,
+            Limits {
+                size_limit: 10_000,
+                ..Limits::DEFAULT
+            },
+        );
+        assert_eq!(
+            e,
+            AutoTagError::PatternTooLarge {
+                rule: "big".into(),
+                limit: 10_000
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "the pattern of rule \"big\" compiles to more than the limit of 10000 bytes"
+        );
+        let nested = format!(
+            r#"[{{"name":"deep","pattern":"{}a{}","add":["refund"]}}]"#,
+            "(".repeat(40),
+            ")".repeat(40)
+        );
+        assert!(
+            matches!(err(&nested, Limits::DEFAULT), AutoTagError::BadPattern { rule, .. } if rule == "deep")
+        );
+        let set = r#"[{"name":"a","pattern":"\\w{5}","add":["refund"]},{"name":"b","pattern":"\\w{6}","add":["refund"]}]"#;
+        assert!(matches!(
+            err(
+                set,
+                Limits {
+                    set_size_limit: 100,
+                    ..Limits::DEFAULT
+                }
+            ),
+            AutoTagError::SetTooLarge { rules: 2, .. }
+        ));
+    }
+
+    #[test]
+    fn matching_rules_is_the_bare_set_pass() {
+        let t = AutoTagger::new(&tax(
+            r#"[{"name":"late","pattern":"late","add":["shipping/late"]},
+                {"name":"vip","pattern":"gold","add":["vip"],"channels":["live_chat"]}]"#,
+        ))
+        .unwrap();
+        assert_eq!(t.matching_rules("late gold"), ["late", "vip"]);
+        assert_eq!(t.len(), 2);
+    }
+}

@@ -228,3 +228,91 @@ impl Taxonomy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(s: &str) -> Tag {
+        Tag::new(s).unwrap()
+    }
+
+    fn tags(v: &[&str]) -> BTreeSet<Tag> {
+        v.iter().map(|s| tag(s)).collect()
+    }
+
+    fn tax() -> Taxonomy {
+        serde_json::from_str(
+            r#"{"tags":[{"tag":"shipping","kind":"what"},{"tag":"shipping/late"},{"tag":"shipping/lost"},
+               {"tag":"order-status","kind":"what"},{"tag":"vip","kind":"what"},
+               {"tag":"cause/carrier","kind":"why","explains":["shipping"]},
+               {"tag":"cause/bug","kind":"why"}],
+               "groups":[{"name":"reason","cardinality":"exactly_one","tags":["shipping","order-status"]},
+                         {"name":"labels","cardinality":"any","tags":["vip"]}],
+               "solve_requires":[{"require":"kind","kind":"why"},{"require":"explained"}]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn adding_checks_only_new_tags_and_touched_groups() {
+        let t = tax();
+        assert_eq!(t.check_add(&tags(&["legacy"]), &[tag("vip")]), Ok(()));
+        assert_eq!(
+            t.check_add(&tags(&[]), &[tag("nope")]),
+            Err(Violation::UnknownTag { tag: tag("nope") })
+        );
+        let err = t
+            .check_add(&tags(&["shipping/late"]), &[tag("order-status")])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "group \"reason\" allows exactly one tag but the ticket would carry order-status, shipping/late"
+        );
+        // A parent and its child are two tags of the group.
+        assert!(
+            t.check_add(&tags(&["shipping"]), &[tag("shipping/lost")])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn solving_lists_every_violation() {
+        let t = tax();
+        let v = t.solve_violations(&tags(&["vip"]));
+        assert_eq!(
+            v,
+            vec![
+                Violation::MissingFromGroup {
+                    group: "reason".into()
+                },
+                Violation::MissingKind {
+                    kind: TagKind::Why,
+                    min: 1,
+                    found: 0
+                },
+                Violation::Unexplained { tag: tag("vip") },
+            ]
+        );
+        let v = t.solve_violations(&tags(&["order-status", "cause/carrier"]));
+        assert_eq!(
+            v,
+            vec![Violation::Unexplained {
+                tag: tag("order-status")
+            }]
+        );
+        assert!(
+            t.solve_violations(&tags(&["shipping/late", "cause/carrier"]))
+                .is_empty()
+        );
+        assert_eq!(
+            Violation::MissingKind {
+                kind: TagKind::Why,
+                min: 1,
+                found: 0
+            }
+            .to_string(),
+            "solving needs at least 1 why-tag(s), the ticket has 0"
+        );
+    }
+}

@@ -695,4 +695,82 @@ mod tests {
         sccs.sort();
         assert_eq!(sccs, vec![vec![0, 1, 2], vec![3], vec![4]]);
     }
+
+    fn codes(json: &str) -> Vec<(LintCode, Vec<String>)> {
+        let t: Taxonomy = serde_json::from_str(json).unwrap();
+        t.lint()
+            .into_iter()
+            .map(|f| (f.code, f.tags.iter().map(|t| t.to_string()).collect()))
+            .collect()
+    }
+
+    fn has(found: &[(LintCode, Vec<String>)], code: LintCode, tags: &[&str]) -> bool {
+        found.iter().any(|(c, t)| *c == code && t == tags)
+    }
+
+    #[test]
+    fn each_code_fires_on_its_case() {
+        let f = codes(
+            r#"{"tags":[
+              {"tag":"shipping","kind":"what","polarity":"bad"},
+              {"tag":"shipping/late"},{"tag":"shipping/delayed"},{"tag":"shipping/delayd"},
+              {"tag":"shipping/other"},
+              {"tag":"payment-error","kind":"what","polarity":"bad"},{"tag":"payment_errors","kind":"what","polarity":"bad"},
+              {"tag":"payment","kind":"what"},
+              {"tag":"cause","kind":"why","polarity":"bad"},
+              {"tag":"cause/carrier","explains":["shipping/late","cause/staffing"]},
+              {"tag":"cause/staffing","explains":["cause/carrier"]},
+              {"tag":"cause/self","explains":["cause/self"]},
+              {"tag":"cause/parent","explains":["cause"]},
+              {"tag":"cause/lonely"},
+              {"tag":"cause/oops","kind":"what"}
+            ]}"#,
+        );
+        assert!(has(&f, LintCode::VagueName, &["shipping/other"]));
+        assert!(has(&f, LintCode::UnexplainedSymptom, &["shipping/delayed"]));
+        assert!(
+            !f.iter()
+                .any(|(c, t)| *c == LintCode::UnexplainedSymptom && t == &["shipping/late"])
+        );
+        assert!(has(&f, LintCode::UnreadableSpike, &["payment"]));
+        assert!(has(
+            &f,
+            LintCode::NearDuplicate,
+            &["payment-error", "payment_errors"]
+        ));
+        assert!(has(
+            &f,
+            LintCode::NearDuplicate,
+            &["shipping/delayd", "shipping/delayed"]
+        ));
+        assert!(has(&f, LintCode::OrphanCause, &["cause/lonely"]));
+        assert!(has(
+            &f,
+            LintCode::CauseCycle,
+            &["cause/carrier", "cause/staffing"]
+        ));
+        assert!(has(&f, LintCode::CauseCycle, &["cause/self", "cause/self"]));
+        assert!(has(&f, LintCode::CauseCycle, &["cause/parent", "cause"]));
+        assert!(has(&f, LintCode::KindMismatch, &["cause", "cause/oops"]));
+        // Numbered siblings are not typos.
+        let f = codes(
+            r#"{"tags":[{"tag":"plan","kind":"what","polarity":"good"},{"tag":"plan/tier1"},{"tag":"plan/tier2"}]}"#,
+        );
+        assert!(!f.iter().any(|(c, _)| *c == LintCode::NearDuplicate));
+    }
+
+    #[test]
+    fn findings_display_code_reason_and_suggestion() {
+        let t: Taxonomy =
+            serde_json::from_str(r#"{"tags":[{"tag":"misc","kind":"what","polarity":"neutral"}]}"#)
+                .unwrap();
+        let f = t.lint();
+        assert_eq!(f[0].code.id(), "TX001");
+        let s = f[0].to_string();
+        assert!(
+            s.starts_with("warning[TX001 vague-name]: tag misc is named \"misc\""),
+            "{s}"
+        );
+        assert!(s.contains("suggestion: rename it"));
+    }
 }

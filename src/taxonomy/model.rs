@@ -663,3 +663,140 @@ impl Taxonomy {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(json: &str) -> Result<Taxonomy, TaxonomyError> {
+        let c: TaxonomyConfig = serde_json::from_str(json).unwrap();
+        Taxonomy::from_config(c)
+    }
+
+    fn tag(s: &str) -> Tag {
+        Tag::new(s).unwrap()
+    }
+
+    #[test]
+    fn kind_and_polarity_are_inherited() {
+        let t = build(
+            r#"{"tags":[{"tag":"cause","kind":"why","polarity":"bad"},
+                {"tag":"cause/great-agent","polarity":"good"},{"tag":"cause/carrier/dhl"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(t.kind_of(&tag("cause/carrier/dhl")), Some(TagKind::Why));
+        assert_eq!(
+            t.polarity_of(&tag("cause/carrier/dhl")),
+            Some(Polarity::Bad)
+        );
+        assert_eq!(
+            t.polarity_of(&tag("cause/great-agent")),
+            Some(Polarity::Good)
+        );
+        assert!(!t.tag(&tag("cause/carrier/dhl")).unwrap().kind_is_declared());
+    }
+
+    #[test]
+    fn errors_name_the_bad_value() {
+        let cases = [
+            (
+                r#"{"tags":[{"tag":"a b","kind":"what"}]}"#,
+                "invalid tag \"a b\"",
+            ),
+            (
+                r#"{"tags":[{"tag":"Shipping","kind":"what"},{"tag":"shipping","kind":"what"}]}"#,
+                "tag \"shipping\" is defined more than once (as \"Shipping\" and \"shipping\")",
+            ),
+            (r#"{"tags":[{"tag":"x"}]}"#, "tag \"x\" has no kind"),
+            (
+                r#"{"tags":[{"tag":"x","kind":"why","explains":["y"]}]}"#,
+                "tag \"y\" used in the causes of tag \"x\" is not defined",
+            ),
+            (
+                r#"{"tags":[{"tag":"x","kind":"what","explains":["x"]}]}"#,
+                "tag \"x\" is a what-tag and cannot explain \"x\"",
+            ),
+            (
+                r#"{"tags":[{"tag":"x","kind":"what"}],"groups":[{"name":"g","cardinality":"any","tags":["z"]}]}"#,
+                "tag \"z\" used in group \"g\" is not defined",
+            ),
+            (
+                r#"{"tags":[{"tag":"x","kind":"what"}],"groups":[{"name":"g","cardinality":"any","tags":[]}]}"#,
+                "group \"g\" has no tags",
+            ),
+            (
+                r#"{"tags":[{"tag":"x","kind":"what"}],"solve_requires":[{"require":"group","group":"nope"}]}"#,
+                "requirement names group \"nope\"",
+            ),
+            (
+                r#"{"tags":[{"tag":"x","kind":"what"}],"rules":[{"name":"r","pattern":"a","add":[]}]}"#,
+                "rule \"r\" adds no tag",
+            ),
+            (
+                r#"{"tags":[{"tag":"x","kind":"what"}],"rules":[{"name":"r","pattern":"a","add":["x"]},{"name":"r","pattern":"b","add":["x"]}]}"#,
+                "rule name \"r\" is empty or used more than once",
+            ),
+            (
+                r#"{"tags":[{"tag":"x","kind":"what"}],"rules":[{"name":"r","pattern":"a","add":["x"],"if_tags":["q"]}]}"#,
+                "tag \"q\" used in rule \"r\" is not defined",
+            ),
+        ];
+        for (json, want) in cases {
+            let err = build(json).unwrap_err().to_string();
+            assert!(err.contains(want), "{err} does not contain {want}");
+        }
+    }
+
+    #[test]
+    fn too_many_tags_is_an_error() {
+        let c = TaxonomyConfig {
+            tags: (0..=MAX_TAGS)
+                .map(|i| TagConfig::new(format!("t{i}")).kind(TagKind::What))
+                .collect(),
+            ..TaxonomyConfig::default()
+        };
+        assert!(matches!(
+            Taxonomy::from_config(c),
+            Err(TaxonomyError::TooMany { what: "tags", .. })
+        ));
+    }
+
+    #[test]
+    fn causes_cover_descendants_and_chain() {
+        let t = build(
+            r#"{"tags":[{"tag":"shipping","kind":"what"},{"tag":"shipping/late"},
+               {"tag":"cause","kind":"why"},
+               {"tag":"cause/carrier","explains":["shipping"]},
+               {"tag":"cause/staffing","explains":["cause/carrier"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            t.causes_of(&tag("shipping/late")),
+            vec![tag("cause/carrier")]
+        );
+        assert!(t.explains(&tag("cause/carrier"), &tag("shipping/late")));
+        assert!(t.explains(&tag("cause/staffing"), &tag("shipping/late")));
+        assert!(!t.explains(&tag("cause"), &tag("shipping/late")));
+    }
+
+    #[test]
+    fn serde_round_trip_keeps_the_config() {
+        let json = r#"{"tags":[{"tag":"Shipping","kind":"what","polarity":"bad"},{"tag":"shipping/late"},
+            {"tag":"cause/x","kind":"why","explains":["shipping/late"],"description":"d"}],
+            "groups":[{"name":"g","cardinality":"exactly_one","tags":["shipping"]}],
+            "solve_requires":[{"require":"explained"},{"require":"kind","kind":"why","min":2}],
+            "rules":[{"name":"r","pattern":"late","add":["shipping/late"],"channels":["email"],"whole_words":false}]}"#;
+        let t: Taxonomy = serde_json::from_str(json).unwrap();
+        let back: Taxonomy = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(t, back);
+        assert_eq!(t.to_config().tags[0].tag, "Shipping");
+        assert_eq!(
+            t.requirements()[1],
+            Requirement::Kind {
+                kind: TagKind::Why,
+                min: 2
+            }
+        );
+        assert!(!t.rules()[0].whole_words);
+    }
+}
