@@ -313,7 +313,9 @@ pub struct ReasonInsight {
     pub contact_rate: Option<f64>,
     /// The why-tags its tickets carry most, with counts (needs a taxonomy).
     pub top_causes: Vec<(Tag, u32)>,
-    /// Set when it should move to self-service.
+    /// Set when it is asked again and again, or in near-identical words: a
+    /// candidate for self-service (or, in Eliminate, for a fix at the
+    /// source). Never set for Leverage reasons, whose contacts are wanted.
     pub self_service: Option<SelfService>,
     /// What to do.
     pub action: String,
@@ -603,10 +605,13 @@ impl Matrix {
                 .map(RepeatCluster::len)
                 .sum();
             let asked_often = volume >= config.repeats.min_reason_volume.max(1);
-            let self_service = (asked_often || near_identical > 0).then_some(SelfService {
-                asked_often,
-                near_identical,
-            });
+            // Leverage contacts are wanted: never pushed to self-service.
+            let self_service = (quadrant != Quadrant::Leverage
+                && (asked_often || near_identical > 0))
+                .then_some(SelfService {
+                    asked_often,
+                    near_identical,
+                });
             let share = if total > 0 {
                 f64::from(volume) / f64::from(total)
             } else {

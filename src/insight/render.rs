@@ -58,6 +58,85 @@ fn trend(r: &ReasonInsight) -> String {
     }
 }
 
+const LABEL_H: f64 = 16.0;
+
+/// A bubble with its label, laid out.
+struct Node<'a> {
+    r: &'a ReasonInsight,
+    x: f64,
+    y: f64,
+    radius: f64,
+    half_w: f64,
+    label: String,
+}
+
+impl Node<'_> {
+    /// The box of the bubble and its label below: (left, top, right, bottom).
+    fn rect(&self) -> (f64, f64, f64, f64) {
+        (
+            self.x - self.half_w,
+            self.y - self.radius,
+            self.x + self.half_w,
+            self.y + self.radius + LABEL_H,
+        )
+    }
+}
+
+/// A rough width of a label in pixels at 12px (wide for CJK).
+fn text_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 12.0 } else { 6.8 })
+        .sum()
+}
+
+/// Pushes overlapping bubbles (with their labels) apart, keeping each in
+/// its quadrant where it fits. Deterministic: a fixed number of passes in a
+/// fixed order.
+fn spread(nodes: &mut [Node<'_>], bounds: &dyn Fn(Quadrant) -> (f64, f64, f64, f64)) {
+    for pass in 0..80 {
+        let mut moved = false;
+        for i in 0..nodes.len() {
+            for j in i + 1..nodes.len() {
+                let (a, b) = (nodes[i].rect(), nodes[j].rect());
+                let ox = a.2.min(b.2) - a.0.max(b.0);
+                let oy = a.3.min(b.3) - a.1.max(b.1);
+                if ox <= 0.0 || oy <= 0.0 {
+                    continue;
+                }
+                moved = true;
+                // Separate along the axis that needs the smaller move; the
+                // direction follows the centres, or alternates when equal.
+                #[allow(clippy::cast_precision_loss)]
+                let tie = if (i + j + pass) % 2 == 0 { 1.0 } else { -1.0 };
+                let sign = |d: f64| if d.abs() < 1e-9 { tie } else { d.signum() };
+                if ox < oy {
+                    let d = sign(nodes[j].x - nodes[i].x) * (ox / 2.0 + 0.5);
+                    nodes[i].x -= d;
+                    nodes[j].x += d;
+                } else {
+                    let d = sign(nodes[j].y - nodes[i].y) * (oy / 2.0 + 0.5);
+                    nodes[i].y -= d;
+                    nodes[j].y += d;
+                }
+            }
+        }
+        for n in nodes.iter_mut() {
+            let (l, t, r, b) = bounds(n.r.quadrant);
+            let (min_x, max_x) = (l + n.half_w, r - n.half_w);
+            let (min_y, max_y) = (t + n.radius, b - n.radius - LABEL_H);
+            if min_x <= max_x {
+                n.x = n.x.clamp(min_x, max_x);
+            }
+            if min_y <= max_y {
+                n.y = n.y.clamp(min_y, max_y);
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+}
+
 impl Matrix {
     /// The matrix as a Markdown table, followed by the ranked plan and the
     /// repeated questions. Text from the configuration and the tickets is
@@ -152,12 +231,13 @@ impl Matrix {
         const T: f64 = 60.0;
         const PW: f64 = 620.0;
         const PH: f64 = 480.0;
-        let x_of = |v: f64| L + (v.clamp(-2.0, 2.0) + 2.0) / 4.0 * PW;
-        let y_of = |v: f64| T + (2.0 - v.clamp(-2.0, 2.0)) / 4.0 * PH;
+        // Values -2..2 map inside the plot with a margin for the bubbles.
+        let x_of = |v: f64| L + (v.clamp(-2.0, 2.0) + 2.4) / 4.8 * PW;
+        let y_of = |v: f64| T + (2.4 - v.clamp(-2.0, 2.0)) / 4.8 * PH;
         let mut s = String::new();
         let _ = writeln!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12">"#
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif, Noto Sans CJK SC, PingFang SC, Microsoft YaHei" font-size="12">"#
         );
         let _ = writeln!(
             s,
@@ -215,51 +295,60 @@ impl Matrix {
             .max()
             .unwrap_or(0)
             .max(1);
-        // Reasons at the same spot are fanned out on a small spiral.
-        let mut placed: Vec<(i64, i64)> = Vec::new();
-        let mut order: Vec<&ReasonInsight> = self.reasons.iter().filter(|r| r.volume > 0).collect();
-        order.sort_by(|a, b| {
-            b.volume
-                .cmp(&a.volume)
-                .then(a.rating.tag.cmp(&b.rating.tag))
+        let mut nodes: Vec<Node<'_>> = self
+            .reasons
+            .iter()
+            .filter(|r| r.volume > 0)
+            .map(|r| {
+                let radius = 5.0 + 35.0 * (f64::from(r.volume) / f64::from(max)).sqrt();
+                let label = format!("{} ({})", r.rating.label(), r.volume);
+                Node {
+                    r,
+                    x: x_of(r.customer_value),
+                    y: y_of(r.business_value),
+                    radius,
+                    half_w: radius.max(text_width(&label) / 2.0) + 3.0,
+                    label,
+                }
+            })
+            .collect();
+        nodes.sort_by(|a, b| {
+            b.r.volume
+                .cmp(&a.r.volume)
+                .then(a.r.rating.tag.cmp(&b.r.rating.tag))
         });
-        for r in order {
-            #[allow(clippy::cast_possible_truncation)]
-            let key = (
-                (r.customer_value * 20.0).round() as i64,
-                (r.business_value * 20.0).round() as i64,
-            );
-            let k = placed.iter().filter(|p| **p == key).count();
-            placed.push(key);
-            #[allow(clippy::cast_precision_loss)]
-            let (dx, dy) = if k == 0 {
-                (0.0, 0.0)
-            } else {
-                let a = k as f64 * 2.399_963; // the golden angle
-                let rad = 22.0 * (k as f64).sqrt();
-                (rad * a.cos(), rad * a.sin())
-            };
-            let x = x_of(r.customer_value) + dx;
-            let y = y_of(r.business_value) + dy;
-            let radius = 5.0 + 35.0 * (f64::from(r.volume) / f64::from(max)).sqrt();
-            let fill = match r.quadrant {
+        let bounds = |q: Quadrant| -> (f64, f64, f64, f64) {
+            match q {
+                Quadrant::Simplify => (L, T, cx, cy),
+                Quadrant::Leverage => (cx, T, L + PW, cy),
+                Quadrant::Eliminate => (L, cy, cx, T + PH),
+                Quadrant::Automate => (cx, cy, L + PW, T + PH),
+            }
+        };
+        spread(&mut nodes, &bounds);
+        for n in &nodes {
+            let fill = match n.r.quadrant {
                 Quadrant::Leverage => "#2e8b57",
                 Quadrant::Simplify => "#d4a017",
                 Quadrant::Automate => "#3a6fd8",
                 Quadrant::Eliminate => "#c0392b",
             };
-            let label = xml(r.rating.label());
             let _ = writeln!(
                 s,
-                r#"<circle cx="{x:.1}" cy="{y:.1}" r="{radius:.1}" fill="{fill}" fill-opacity="0.55" stroke="{fill}"><title>{label}: {} tickets ({})</title></circle>"#,
-                r.volume,
-                pct(r.share)
+                r#"<circle cx="{:.1}" cy="{:.1}" r="{:.1}" fill="{fill}" fill-opacity="0.55" stroke="{fill}"><title>{}: {} tickets ({})</title></circle>"#,
+                n.x,
+                n.y,
+                n.radius,
+                xml(n.r.rating.label()),
+                n.r.volume,
+                pct(n.r.share)
             );
             let _ = writeln!(
                 s,
-                r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle">{label} ({})</text>"#,
-                y + radius + 14.0,
-                r.volume
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" stroke="#ffffff" stroke-width="3" paint-order="stroke">{}</text>"##,
+                n.x,
+                n.y + n.radius + LABEL_H - 2.0,
+                xml(&n.label)
             );
         }
         s.push_str("</svg>\n");

@@ -129,7 +129,8 @@ impl fmt::Display for Finding {
 }
 
 /// Words that name no symptom and no cause, in the languages of the
-/// sources. A segment made only of these words is vague.
+/// sources. A tag whose last segment is made only of these words (and
+/// digits) is vague.
 pub const VAGUE_WORDS: &[&str] = &[
     "misc",
     "miscellaneous",
@@ -177,8 +178,6 @@ pub const VAGUE_WORDS: &[&str] = &[
     "uncategorised",
     "unsorted",
     "feedback",
-    "request",
-    "requests",
     "其他",
     "其它",
     "杂项",
@@ -329,7 +328,10 @@ impl Taxonomy {
 
     fn lint_vague(&self, out: &mut Vec<Finding>) {
         for d in self.tags() {
-            if let Some(seg) = d.tag().segments().find(|s| is_vague_segment(s)) {
+            // The leaf names the tag: `feedback/praise` is specific even if
+            // `feedback` alone would not be.
+            let seg = last_segment(d.tag());
+            if is_vague_segment(seg) {
                 let example = match d.kind() {
                     TagKind::What => "a symptom such as shipping/late or payment/declined",
                     TagKind::Why => "a root cause such as cause/carrier-delay",
