@@ -235,4 +235,29 @@ proptest! {
         prop_assert_eq!(&tax, &back);
         prop_assert_eq!(tax.lint(), back.lint());
     }
+
+    #[test]
+    fn the_screened_set_pass_finds_exactly_the_rules_each_regex_finds(cfg in config(), texts in proptest::collection::vec(text(), 1..4)) {
+        let Ok(tax) = Taxonomy::from_config(cfg) else { return Ok(()) };
+        let Ok(tagger) = AutoTagger::new(&tax) else { return Ok(()) };
+        let each: Vec<regex::Regex> = tax
+            .rules()
+            .iter()
+            .map(|r| {
+                let build = |p: &str| regex::RegexBuilder::new(p).case_insensitive(true).build();
+                build(&r.compiled_pattern()).or_else(|_| build(&format!("(?:{})", r.pattern)))
+            })
+            .collect::<Result<_, _>>()
+            .expect("patterns the tagger compiled compile");
+        for t in &texts {
+            let want: Vec<&str> = tax
+                .rules()
+                .iter()
+                .zip(&each)
+                .filter(|(_, re)| re.is_match(t))
+                .map(|(r, _)| r.name.as_str())
+                .collect();
+            prop_assert_eq!(tagger.matching_rules(t), want);
+        }
+    }
 }

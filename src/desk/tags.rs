@@ -11,7 +11,8 @@ use crate::id::{TenantId, TicketId};
 use crate::notification::Recipient;
 use crate::port::{Clock, Commit, Notifier, TicketOrder, TicketQuery, TicketStore};
 use crate::taxonomy::{
-    AutoTagger, AutoTags, Input, Spike, SpikeConfig, Taxonomy, detect_spikes, spike_notifications,
+    AutoTagger, AutoTags, Input, MAX_BASELINE_PERIODS, Spike, SpikeConfig, Taxonomy, detect_spikes,
+    spike_notifications,
 };
 use crate::ticket::{AuthorRole, Context, Decision, Event, EventKind, Ticket};
 
@@ -169,7 +170,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         let start = cfg.period.start_of(now, cfg.time_zone);
         let first = cfg
             .period
-            .back(start, cfg.baseline_periods.max(1))
+            .back(start, cfg.baseline_periods.clamp(1, MAX_BASELINE_PERIODS))
             .unwrap_or(start);
         // A day of slack covers every UTC offset.
         let from = first

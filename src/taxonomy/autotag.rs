@@ -224,6 +224,11 @@ struct Compiled {
 /// message finds every matching rule, then only the matching rules' own
 /// regexes run to find the spans for the explanations.
 ///
+/// Before the set pass, a screen (all patterns as one alternation, a
+/// single fast leftmost search) finds where the earliest match of any rule
+/// starts: a message no rule matches costs one quick scan, and the set pass
+/// starts at that point instead of the beginning.
+///
 /// # Example
 /// ```
 /// use supportdesk::taxonomy::{AutoTagger, Input, Taxonomy};
@@ -245,6 +250,7 @@ pub struct AutoTagger {
     taxonomy: Taxonomy,
     rules: Vec<Compiled>,
     set: RegexSet,
+    screen: Option<Regex>,
     limits: Limits,
 }
 
@@ -336,10 +342,27 @@ impl AutoTagger {
                     reason: other.to_string(),
                 },
             })?;
+        // The screen: all patterns as one leftmost-first alternation. It
+        // matches iff some rule does, and its first match starts where the
+        // earliest match of any rule starts, so the set pass can skip
+        // messages no rule matches and the text before that point. Without
+        // it (too large to compile) the set runs over the whole text.
+        let screen = if patterns.is_empty() {
+            None
+        } else {
+            RegexBuilder::new(&patterns.join("|"))
+                .case_insensitive(true)
+                .size_limit(limits.set_size_limit)
+                .dfa_size_limit(limits.set_dfa_size_limit)
+                .nest_limit(limits.nest_limit.saturating_add(2))
+                .build()
+                .ok()
+        };
         Ok(AutoTagger {
             taxonomy: taxonomy.clone(),
             rules,
             set,
+            screen,
             limits,
         })
     }
@@ -367,12 +390,25 @@ impl AutoTagger {
     /// The names of the rules whose pattern matches `text`, ignoring their
     /// conditions, in rule order: the bare [`RegexSet`] pass.
     pub fn matching_rules(&self, text: &str) -> Vec<&str> {
-        self.set
-            .matches(text)
+        self.matched(text)
             .iter()
+            .flat_map(regex::SetMatches::iter)
             .filter_map(|i| self.rules.get(i))
             .map(|c| c.rule.name.as_str())
             .collect()
+    }
+
+    /// The rules whose pattern matches somewhere in `text`: the screen
+    /// finds where the earliest match of any rule starts (or that there is
+    /// none), then one `RegexSet` pass from there, with the text before it
+    /// still seen as context by boundaries and anchors.
+    fn matched(&self, text: &str) -> Option<regex::SetMatches> {
+        let start = match &self.screen {
+            Some(screen) => screen.find(text)?.start(),
+            None => 0,
+        };
+        let m = self.set.matches_at(text, start);
+        m.matched_any().then_some(m)
     }
 
     fn conditions_hold(rule: &Rule, input: &Input<'_>) -> bool {
@@ -387,10 +423,9 @@ impl AutoTagger {
     /// Never fails; the outcome depends only on the set of rules, not their
     /// order.
     pub fn tag(&self, input: &Input<'_>) -> AutoTags {
-        let matched = self.set.matches(input.text);
-        if !matched.matched_any() {
+        let Some(matched) = self.matched(input.text) else {
             return AutoTags::default();
-        }
+        };
         // tag -> rules proposing it
         let mut proposed: BTreeMap<Tag, BTreeSet<usize>> = BTreeMap::new();
         for i in matched.iter() {

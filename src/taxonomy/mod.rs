@@ -55,6 +55,6 @@ pub use model::{
 };
 pub use rule::Rule;
 pub use spike::{
-    Direction, Period, Reading, Spike, SpikeConfig, SpikeNotice, TagCounts, detect_spikes,
-    spike_notifications, spikes_in,
+    Direction, MAX_BASELINE_PERIODS, Period, Reading, Spike, SpikeConfig, SpikeNotice, TagCounts,
+    detect_spikes, spike_notifications, spikes_in,
 };

@@ -95,6 +95,24 @@ impl Rule {
         self
     }
 
+    /// The pattern as the [`AutoTagger`](crate::taxonomy::AutoTagger)
+    /// compiles it: with the word boundaries when `whole_words` is on (if
+    /// the edited pattern does not compile, the tagger falls back to the
+    /// plain one).
+    ///
+    /// ```
+    /// use supportdesk::taxonomy::Rule;
+    /// let r = Rule::new("refund", "refund|退款", vec![]);
+    /// assert_eq!(r.compiled_pattern(), r"(?:(?-u:\b{start-half})(?:refund)(?-u:\b{end-half})|退款)");
+    /// ```
+    pub fn compiled_pattern(&self) -> String {
+        if self.whole_words {
+            with_boundaries(&self.pattern)
+        } else {
+            format!("(?:{})", self.pattern)
+        }
+    }
+
     /// Turns automatic word boundaries on or off.
     pub fn whole_words(mut self, on: bool) -> Self {
         self.whole_words = on;

@@ -63,6 +63,9 @@ impl Period {
     }
 }
 
+/// The longest baseline, in periods.
+pub const MAX_BASELINE_PERIODS: u32 = 520;
+
 /// How spikes are found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -71,7 +74,8 @@ pub struct SpikeConfig {
     pub period: Period,
     /// The time zone periods are counted in.
     pub time_zone: Tz,
-    /// How many previous periods make the baseline (at least 1).
+    /// How many previous periods make the baseline (1 to
+    /// [`MAX_BASELINE_PERIODS`]; values outside are clamped).
     pub baseline_periods: u32,
     /// The smallest count that can be a spike (and the smallest baseline a
     /// drop is looked for in).
@@ -358,7 +362,7 @@ pub fn spikes_in(
 ) -> Vec<Spike> {
     let period = counts.period;
     let start = period.start_of(at, counts.tz);
-    let n = config.baseline_periods.max(1);
+    let n = config.baseline_periods.clamp(1, MAX_BASELINE_PERIODS);
     let mut out = Vec::new();
     for tag in counts.tags() {
         let count = counts.count(tag, start);
