@@ -131,7 +131,7 @@ fn corpus(rng: &mut Lcg, keywords: &[String]) -> Vec<String> {
                     1..=6 => {
                         for _ in 0..4 {
                             m.push_str(CJK[rng.below(CJK.len())]);
-                            m.push_str("的");
+                            m.push('的');
                         }
                     }
                     _ => m.push_str(&filler[rng.below(filler.len())]),
@@ -185,7 +185,7 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(bytes as u64));
     g.sample_size(20);
     g.warm_up_time(Duration::from_secs(2));
-    g.measurement_time(Duration::from_secs(8));
+    g.measurement_time(Duration::from_secs(6));
     g.bench_function("tagger_set_pass_with_spans", |b| {
         b.iter(|| {
             let mut n = 0;
@@ -196,6 +196,19 @@ fn bench(c: &mut Criterion) {
                     .len();
             }
             n
+        });
+    });
+    let inputs: Vec<Input<'_>> = messages
+        .iter()
+        .map(|m| Input::new(m, Channel::Email))
+        .collect();
+    g.bench_function("tagger_batch_tag_all", |b| {
+        b.iter(|| {
+            tagger
+                .tag_all(black_box(&inputs))
+                .iter()
+                .map(|t| t.tags.len())
+                .sum::<usize>()
         });
     });
     g.bench_function("set_pass_only", |b| {

@@ -186,6 +186,9 @@ proptest! {
         let Ok(tagger) = AutoTagger::new(&tax) else { return Ok(()) };
         let current: BTreeSet<Tag> = tax.tags().take(2).map(|d| d.tag().clone()).collect();
         let role = [AuthorRole::Customer, AuthorRole::Agent, AuthorRole::Bot][role];
+        let batch: Vec<Input<'_>> = texts.iter().map(|t| Input::new(t, supportdesk::Channel::Email).role(role)).collect();
+        let one_by_one: Vec<_> = batch.iter().map(|i| tagger.tag(i)).collect();
+        prop_assert_eq!(tagger.tag_all(&batch), one_by_one);
         for t in &texts {
             for tags in [&BTreeSet::new(), &current] {
                 let out = tagger.tag(&Input::new(t, supportdesk::Channel::Email).role(role).tags(tags));
@@ -258,6 +261,47 @@ proptest! {
                 .map(|(r, _)| r.name.as_str())
                 .collect();
             prop_assert_eq!(tagger.matching_rules(t), want);
+        }
+    }
+
+    #[test]
+    fn dense_matches_agree_with_each_regex(
+        pats in proptest::collection::vec(
+            (proptest::sample::select(&["a", "ab", "b+", "a|b", "(?m)^a", "\\bab", "a$", "ba*", "退", "a退|退b", "", "x?", "(?s).b"][..]), any::<bool>()),
+            1..8),
+        texts in proptest::collection::vec("[ab \n.退x]{0,60}", 1..4),
+    ) {
+        let tags = vec![TagConfig::new("t").kind(TagKind::What)];
+        let rules: Vec<Rule> = pats
+            .iter()
+            .enumerate()
+            .map(|(i, (p, w))| Rule::new(format!("r{i}"), *p, vec![Tag::new("t").expect("tag")]).whole_words(*w))
+            .filter(|r| !r.pattern.trim().is_empty())
+            .collect();
+        let tax = Taxonomy::from_config(TaxonomyConfig { tags, rules, ..TaxonomyConfig::default() }).expect("valid");
+        let tagger = AutoTagger::new(&tax).expect("compiles");
+        let each: Vec<regex::Regex> = tax
+            .rules()
+            .iter()
+            .map(|r| regex::RegexBuilder::new(&r.compiled_pattern()).case_insensitive(true).build().expect("compiles"))
+            .collect();
+        for t in &texts {
+            let want: Vec<&str> = tax.rules().iter().zip(&each).filter(|(_, re)| re.is_match(t)).map(|(r, _)| r.name.as_str()).collect();
+            prop_assert_eq!(tagger.matching_rules(t), want);
+            let out = tagger.tag(&Input::new(t, supportdesk::Channel::Email));
+            for e in &out.explanations {
+                let i = tax.rules().iter().position(|r| r.name == e.rule).expect("rule");
+                prop_assert!(!e.spans.is_empty());
+                let mut last_end = None;
+                for sp in &e.spans {
+                    let m = each[i].find_at(t, sp.start).expect("a match from the span");
+                    prop_assert_eq!((m.start(), m.end()), (sp.start, sp.end));
+                    if let Some(le) = last_end {
+                        prop_assert!(sp.start >= le);
+                    }
+                    last_end = Some(sp.end.max(sp.start + 1));
+                }
+            }
         }
     }
 }
