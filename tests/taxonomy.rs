@@ -338,3 +338,53 @@ fn the_tagger_explains_chinese_and_mixed_text() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn results_round_trip_through_serde() -> TestResult {
+    let tax = example();
+    let findings = tax.lint();
+    let back: Vec<supportdesk::taxonomy::Finding> =
+        serde_json::from_str(&serde_json::to_string(&findings)?)?;
+    assert_eq!(findings, back);
+    assert!(serde_json::to_string(&findings[0])?.contains("\"code\":\"vague-name\""));
+    let out = AutoTagger::new(&tax)?.tag(&Input::new("late and broken, 退款", Channel::Email));
+    let back: supportdesk::taxonomy::AutoTags =
+        serde_json::from_str(&serde_json::to_string(&out)?)?;
+    assert_eq!(out, back);
+    let v = Violation::MissingKind {
+        kind: TagKind::Why,
+        min: 1,
+        found: 0,
+    };
+    assert_eq!(
+        serde_json::to_string(&v)?,
+        r#"{"violation":"missing_kind","kind":"why","min":1,"found":0}"#
+    );
+    let tickets: Vec<_> = (0..12u128)
+        .map(|i| {
+            TicketBuilder::new()
+                .id(supportdesk::id::TicketId::from_u128(i))
+                .opened_at(at("2026-03-02T10:00:00Z"))
+                .tag("payment/declined")
+                .build()
+        })
+        .collect();
+    let spikes = supportdesk::taxonomy::detect_spikes(
+        &tickets,
+        Some(&tax),
+        at("2026-03-03T10:00:00Z"),
+        &SpikeConfig::default(),
+    );
+    assert_eq!(
+        spikes[0].to_string(),
+        "bad spike: payment/declined 12 this week, none before"
+    );
+    let back: Vec<supportdesk::taxonomy::Spike> =
+        serde_json::from_str(&serde_json::to_string(&spikes)?)?;
+    assert_eq!(spikes, back);
+    let cfg: SpikeConfig =
+        serde_json::from_str(r#"{"period":"day","time_zone":"Asia/Shanghai","drops":true}"#)?;
+    assert_eq!(cfg.time_zone, chrono_tz::Asia::Shanghai);
+    assert_eq!(cfg.baseline_periods, 8);
+    Ok(())
+}

@@ -29,9 +29,10 @@ pub struct Limits {
     /// The deepest nesting of groups and repetitions
     /// ([`RegexBuilder::nest_limit`]).
     pub nest_limit: u32,
-    /// The compiled size limit of the set of all rules.
+    /// The compiled size limit of each automaton over all rules (the set,
+    /// the anchored sets, the alternation).
     pub set_size_limit: usize,
-    /// The lazy DFA cache of the set of all rules.
+    /// The lazy DFA cache of each automaton over all rules.
     pub set_dfa_size_limit: usize,
     /// How many spans to report per matching rule.
     pub max_spans_per_rule: usize,
@@ -220,9 +221,9 @@ struct Compiled {
     regex: Regex,
 }
 
-/// The rules of a [`Taxonomy`], compiled: one [`RegexSet`] pass over a
-/// message finds every matching rule, then only the matching rules' own
-/// regexes run to find the spans for the explanations.
+/// The rules of a [`Taxonomy`], compiled into one [`RegexSet`] that finds
+/// every matching rule of a message; the matching rules' own regexes run
+/// only where a span for the explanations is still missing.
 ///
 /// How a message is scanned: the rules' patterns are compiled into one
 /// alternation (the *screen*), whose leftmost search jumps from one place
@@ -579,20 +580,6 @@ impl AutoTagger {
     /// order.
     pub fn tag(&self, input: &Input<'_>) -> AutoTags {
         self.finish(input, &self.scan(input.text))
-    }
-
-    /// Auto-tags a batch of messages: the same result as [`AutoTagger::tag`]
-    /// on each, a little faster for bulk work (re-tagging a history, a
-    /// backfill): every message is scanned first, then the spans that need
-    /// a rule's own regex are found, so each automaton stays warm in the CPU
-    /// caches.
-    pub fn tag_all(&self, inputs: &[Input<'_>]) -> Vec<AutoTags> {
-        let scans: Vec<Scan> = inputs.iter().map(|i| self.scan(i.text)).collect();
-        inputs
-            .iter()
-            .zip(&scans)
-            .map(|(input, scan)| self.finish(input, scan))
-            .collect()
     }
 
     fn finish(&self, input: &Input<'_>, scan: &Scan) -> AutoTags {
