@@ -1,6 +1,6 @@
 //! Linting a taxonomy: findings with a code, a reason and a suggestion.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -247,10 +247,62 @@ fn loose_key(tag: &Tag) -> String {
         .collect()
 }
 
+/// Names longer than this (in characters) are not checked for typos.
+const MAX_TYPO_LEN: usize = 32;
+
+/// How many edits a typo may be: 1 from 5 characters, 2 from 10.
+fn typo_budget(len: usize) -> usize {
+    match len {
+        0..=4 => 0,
+        5..=9 => 1,
+        _ => 2,
+    }
+}
+
+fn hash_chars(s: impl Iterator<Item = char>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in s {
+        h ^= u64::from(u32::from(c));
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Hashes of every string made by deleting at most `k` (1 or 2)
+/// characters of `s`, `s` itself included.
+fn deletion_keys(s: &[char], k: usize, out: &mut Vec<u64>) {
+    out.push(hash_chars(s.iter().copied()));
+    for i in 0..s.len() {
+        let one = || {
+            s.iter()
+                .enumerate()
+                .filter(move |&(x, _)| x != i)
+                .map(|(_, c)| *c)
+        };
+        out.push(hash_chars(one()));
+        if k >= 2 {
+            for j in i + 1..s.len() {
+                out.push(hash_chars(
+                    s.iter()
+                        .enumerate()
+                        .filter(|&(x, _)| x != i && x != j)
+                        .map(|(_, c)| *c),
+                ));
+            }
+        }
+    }
+}
+
 /// Levenshtein distance if it is at most `k`, by a banded dynamic program.
-pub(crate) fn bounded_distance(a: &str, b: &str, k: usize) -> Option<usize> {
+#[cfg(test)]
+fn bounded_distance(a: &str, b: &str, k: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    bounded_distance_chars(&a, &b, k)
+}
+
+/// Levenshtein distance if it is at most `k`, by a banded dynamic program.
+fn bounded_distance_chars(a: &[char], b: &[char], k: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > k {
         return None;
     }
@@ -424,53 +476,63 @@ impl Taxonomy {
             ));
         }
         // Typos between siblings (same parent), by bounded edit distance.
+        // Candidates come from shared deletion variants (two names within
+        // distance k share a string reachable by at most k deletions from
+        // each), so large sibling sets are not compared pair by pair.
         let mut siblings: BTreeMap<&str, Vec<&Tag>> = BTreeMap::new();
         for d in self.tags() {
             siblings.entry(parent(d.tag())).or_default().push(d.tag());
         }
         for group in siblings.values() {
-            let mut group = group.clone();
-            group.sort_by_key(|t| last_segment(t).chars().count());
-            for (i, a) in group.iter().enumerate() {
-                let la = last_segment(a);
-                let na = la.chars().count();
-                for b in &group[i + 1..] {
-                    let lb = last_segment(b);
-                    let nb = lb.chars().count();
-                    let shorter = na.min(nb);
-                    let k = if shorter >= 10 {
-                        2
-                    } else if shorter >= 5 {
-                        1
-                    } else {
-                        0
-                    };
-                    if nb - na > 2 {
-                        break;
+            let names: Vec<Vec<char>> = group
+                .iter()
+                .map(|t| last_segment(t).chars().collect())
+                .collect();
+            let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
+            for (i, n) in names.iter().enumerate() {
+                let k = typo_budget(n.len());
+                if k == 0 || n.len() > MAX_TYPO_LEN {
+                    continue;
+                }
+                let mut keys = Vec::new();
+                deletion_keys(n, k, &mut keys);
+                keys.sort_unstable();
+                keys.dedup();
+                for key in keys {
+                    index.entry(key).or_default().push(i);
+                }
+            }
+            let mut candidates: BTreeSet<(usize, usize)> = BTreeSet::new();
+            for list in index.values() {
+                for (x, &i) in list.iter().enumerate() {
+                    for &j in &list[x + 1..] {
+                        candidates.insert((i.min(j), i.max(j)));
                     }
-                    if k == 0 || nb - na > k {
-                        continue;
-                    }
-                    let strip = |s: &str| {
-                        s.chars()
-                            .filter(|c| !c.is_ascii_digit())
-                            .collect::<String>()
-                    };
-                    if strip(la) == strip(lb) {
-                        continue; // v1 / v2: numbered, not a typo
-                    }
-                    let (x, y) = if a < b { (*a, *b) } else { (*b, *a) };
-                    if pairs.contains(&(x.clone(), y.clone())) {
-                        continue;
-                    }
-                    if let Some(dist) = bounded_distance(la, lb, k) {
-                        out.push(finding(
-                            LintCode::NearDuplicate,
-                            vec![x.clone(), y.clone()],
-                            format!("tags {x} and {y} differ by {dist} letter(s): probably a typo"),
-                            "keep the correct spelling and merge the other into it".to_owned(),
-                        ));
-                    }
+                }
+            }
+            for (i, j) in candidates {
+                let (la, lb) = (&names[i], &names[j]);
+                let k = typo_budget(la.len().min(lb.len()));
+                if k == 0 {
+                    continue;
+                }
+                let digitless =
+                    |s: &[char]| s.iter().filter(|c| !c.is_ascii_digit()).collect::<String>();
+                if digitless(la) == digitless(lb) {
+                    continue; // v1 / v2: numbered, not a typo
+                }
+                let (a, b) = (group[i], group[j]);
+                let (x, y) = if a < b { (a, b) } else { (b, a) };
+                if pairs.contains(&(x.clone(), y.clone())) {
+                    continue;
+                }
+                if let Some(dist) = bounded_distance_chars(la, lb, k) {
+                    out.push(finding(
+                        LintCode::NearDuplicate,
+                        vec![x.clone(), y.clone()],
+                        format!("tags {x} and {y} differ by {dist} letter(s): probably a typo"),
+                        "keep the correct spelling and merge the other into it".to_owned(),
+                    ));
                 }
             }
         }
@@ -725,6 +787,7 @@ mod tests {
               {"tag":"cause/self","explains":["cause/self"]},
               {"tag":"cause/parent","explains":["cause"]},
               {"tag":"cause/lonely"},
+              {"tag":"cause/carrier-delays","explains":["shipping/late"]},{"tag":"cause/carier-delay","explains":["shipping/late"]},
               {"tag":"cause/oops","kind":"what"}
             ]}"#,
         );
@@ -746,6 +809,7 @@ mod tests {
             &["shipping/delayd", "shipping/delayed"]
         ));
         assert!(has(&f, LintCode::OrphanCause, &["cause/lonely"]));
+        assert!(has(&f, LintCode::NearDuplicate, &["cause/carier-delay", "cause/carrier-delays"]));
         assert!(has(
             &f,
             LintCode::CauseCycle,
