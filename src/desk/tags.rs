@@ -63,7 +63,9 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// stored as a `TagsAdded` event in the same commit as the message, and
     /// [`Receipt::auto_tags`](crate::Receipt::auto_tags) explains them.
     /// Rules see the message body, the channel, the customer role and the
-    /// ticket's tags before the message.
+    /// ticket's tags before the message. Build the tagger from the same
+    /// taxonomy as [`Desk::with_taxonomy`]: the tagger keeps its own
+    /// taxonomy's groups when it skips conflicting tags.
     ///
     /// # Example
     /// ```

@@ -6,8 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::id::TicketId;
 use crate::taxonomy::model::{Cardinality, Requirement, TagKind, Taxonomy};
-use crate::ticket::Tag;
+use crate::ticket::{DomainError, Tag, Ticket};
 
 /// How a set of tags breaks a taxonomy. Carried by
 /// [`DomainError::Taxonomy`](crate::ticket::DomainError::Taxonomy).
@@ -226,6 +227,38 @@ impl Taxonomy {
             Some(v) => Err(v),
             None => Ok(()),
         }
+    }
+}
+
+/// Checks tags added to a ticket against a taxonomy, if one is configured
+/// (for [`decide`](crate::ticket::decide) and [`open`](crate::ticket::open)).
+pub(crate) fn enforce_add(
+    taxonomy: Option<&Taxonomy>,
+    ticket: TicketId,
+    current: &BTreeSet<Tag>,
+    new: &[Tag],
+) -> Result<(), DomainError> {
+    match taxonomy {
+        Some(t) => t
+            .check_add(current, new)
+            .map_err(|violation| DomainError::Taxonomy { ticket, violation }),
+        None => Ok(()),
+    }
+}
+
+/// Checks a taxonomy, if one is configured, lets the ticket be solved.
+pub(crate) fn enforce_solve(
+    taxonomy: Option<&Taxonomy>,
+    ticket: &Ticket,
+) -> Result<(), DomainError> {
+    match taxonomy {
+        Some(t) => t
+            .check_solve(ticket.tags())
+            .map_err(|violation| DomainError::Taxonomy {
+                ticket: ticket.id(),
+                violation,
+            }),
+        None => Ok(()),
     }
 }
 

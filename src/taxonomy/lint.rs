@@ -809,7 +809,11 @@ mod tests {
             &["shipping/delayd", "shipping/delayed"]
         ));
         assert!(has(&f, LintCode::OrphanCause, &["cause/lonely"]));
-        assert!(has(&f, LintCode::NearDuplicate, &["cause/carier-delay", "cause/carrier-delays"]));
+        assert!(has(
+            &f,
+            LintCode::NearDuplicate,
+            &["cause/carier-delay", "cause/carrier-delays"]
+        ));
         assert!(has(
             &f,
             LintCode::CauseCycle,

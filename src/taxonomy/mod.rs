@@ -48,6 +48,7 @@ mod spike;
 
 pub use autotag::{AutoTagError, AutoTagger, AutoTags, Explanation, Input, Limits, Skipped, Span};
 pub use check::Violation;
+pub(crate) use check::{enforce_add, enforce_solve};
 pub use lint::{Finding, LintCode, Severity, VAGUE_WORDS};
 pub use model::{
     Cardinality, Group, MAX_GROUPS, MAX_RULES, MAX_TAGS, Polarity, Requirement, TagConfig, TagDef,

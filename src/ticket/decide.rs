@@ -11,7 +11,7 @@ use crate::id::{IdGenerator, MessageId, NotificationId, TenantId, TicketId};
 use crate::notification::{
     AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
 };
-use crate::taxonomy::Taxonomy;
+use crate::taxonomy::{Taxonomy, enforce_add, enforce_solve};
 use crate::ticket::command::{Action, Command, OpenTicket, Origin};
 use crate::ticket::error::DomainError;
 use crate::ticket::event::{Event, EventKind};
@@ -105,34 +105,6 @@ impl<'a> Context<'a> {
             taxonomy: Some(taxonomy),
             ..self
         }
-    }
-}
-
-/// Checks tags against the context's taxonomy, if any.
-fn check_taxonomy_add(
-    ctx: &Context<'_>,
-    ticket: TicketId,
-    current: &BTreeSet<Tag>,
-    new: &[Tag],
-) -> Result<(), DomainError> {
-    match ctx.taxonomy {
-        Some(t) => t
-            .check_add(current, new)
-            .map_err(|violation| DomainError::Taxonomy { ticket, violation }),
-        None => Ok(()),
-    }
-}
-
-/// Checks the context's taxonomy lets the ticket be solved.
-fn check_taxonomy_solve(ctx: &Context<'_>, ticket: &Ticket) -> Result<(), DomainError> {
-    match ctx.taxonomy {
-        Some(t) => t
-            .check_solve(ticket.tags())
-            .map_err(|violation| DomainError::Taxonomy {
-                ticket: ticket.id(),
-                violation,
-            }),
-        None => Ok(()),
     }
 }
 
@@ -369,7 +341,7 @@ pub fn open(
         .into_iter()
         .collect();
     tags.dedup();
-    check_taxonomy_add(ctx, id, &BTreeSet::new(), &tags)?;
+    enforce_add(ctx.taxonomy, id, &BTreeSet::new(), &tags)?;
     let opened = Event {
         tenant,
         ticket: id,
@@ -536,7 +508,7 @@ pub fn decide(
             if let Some(to) = then {
                 check_status_change(ticket, *to, Action::ChangeStatus(*to), ctx.rules, true)?;
                 if *to == Status::Solved && status != Status::Solved {
-                    check_taxonomy_solve(ctx, ticket)?;
+                    enforce_solve(ctx.taxonomy, ticket)?;
                 }
             }
             let channel = channel.unwrap_or(ticket.channel());
@@ -647,7 +619,7 @@ pub fn decide(
             }
             check_status_change(ticket, *to, action, ctx.rules, false)?;
             if *to == Status::Solved {
-                check_taxonomy_solve(ctx, ticket)?;
+                enforce_solve(ctx.taxonomy, ticket)?;
             }
             b.status(*to);
             if *to == Status::Solved {
@@ -664,7 +636,7 @@ pub fn decide(
                 .cloned()
                 .collect();
             let new_tags: Vec<Tag> = new.iter().cloned().collect();
-            check_taxonomy_add(ctx, ticket.id(), ticket.tags(), &new_tags)?;
+            enforce_add(ctx.taxonomy, ticket.id(), ticket.tags(), &new_tags)?;
             if !new.is_empty() {
                 b.push(EventKind::TagsAdded {
                     tags: new.into_iter().collect(),
