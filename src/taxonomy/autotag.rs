@@ -361,22 +361,23 @@ impl AutoTagger {
                     max: limits.max_pattern_len,
                 });
             }
-            let build = |p: &str| {
+            let build = |p: &str, nest: u32| {
                 RegexBuilder::new(p)
                     .case_insensitive(true)
                     .size_limit(limits.size_limit)
                     .dfa_size_limit(limits.dfa_size_limit)
-                    .nest_limit(limits.nest_limit)
+                    .nest_limit(nest)
                     .build()
             };
             // The user's pattern as written decides whether it is valid ...
-            let plain =
-                build(&rule.pattern).map_err(|e| regex_error(name, limits.size_limit, e))?;
-            // ... then the boundaries are added, falling back to the plain
-            // pattern if the heuristic edit does not compile.
+            let plain = build(&rule.pattern, limits.nest_limit)
+                .map_err(|e| regex_error(name, limits.size_limit, e))?;
+            // ... then the boundaries are added (two more levels of
+            // nesting), falling back to the plain pattern if the heuristic
+            // edit does not compile.
             let (pattern, regex) = if rule.whole_words {
                 let wrapped = with_boundaries(&rule.pattern);
-                match build(&wrapped) {
+                match build(&wrapped, limits.nest_limit.saturating_add(2)) {
                     Ok(r) => (wrapped, r),
                     Err(_) => (format!("(?:{})", rule.pattern), plain),
                 }

@@ -126,6 +126,11 @@ const END: &str = r"(?-u:\b{end-half})";
 /// The pattern with ASCII half word boundaries at the ASCII-word edges of
 /// its top-level alternatives, as one non-capturing group.
 pub(crate) fn with_boundaries(pattern: &str) -> String {
+    if has_verbose_flag(pattern) {
+        // `(?x)` allows comments and free spacing the scanner does not
+        // follow: no boundaries rather than wrong ones.
+        return format!("(?:{pattern})");
+    }
     let mut out = String::with_capacity(pattern.len() + 64);
     out.push_str("(?:");
     for (i, alt) in top_level_alternatives(pattern).into_iter().enumerate() {
@@ -150,6 +155,17 @@ pub(crate) fn with_boundaries(pattern: &str) -> String {
     }
     out.push(')');
     out
+}
+
+/// Whether a flag group turns on verbose mode (`(?x)`, `(?ix:`).
+fn has_verbose_flag(p: &str) -> bool {
+    p.match_indices("(?").any(|(i, _)| {
+        p[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+            .take_while(|c| *c != '-')
+            .any(|c| c == 'x')
+    })
 }
 
 /// Splits at `|` outside groups and classes (a heuristic scanner: the result
@@ -277,6 +293,18 @@ mod tests {
         assert!(!ends_with_word("退款"));
         assert!(!ends_with_word(r"a\."));
         assert!(!ends_with_word("x$"));
+    }
+
+    #[test]
+    fn verbose_patterns_are_left_alone() {
+        assert_eq!(
+            with_boundaries("(?x) late # or | early"),
+            "(?:(?x) late # or | early)"
+        );
+        assert_eq!(
+            with_boundaries("(?i-x:late)|x"),
+            r"(?:(?-u:\b{start-half})(?:(?i-x:late))(?-u:\b{end-half})|(?-u:\b{start-half})(?:x)(?-u:\b{end-half}))"
+        );
     }
 
     #[test]
