@@ -173,6 +173,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 format!("{} public message(s) in view", c.view.messages.len())
             }
             NotificationContent::Agent(a) => format!("status {}", a.status),
+            _ => String::new(),
         };
         writeln!(out, "  {:?} -> {to} ({what})", n.kind)?;
     }

@@ -1,6 +1,10 @@
 //! The `Desk` service: load, decide, save with compare-and-set, retry,
 //! dispatch.
 
+mod tags;
+
+pub use tags::{SpikeAlerts, SpikeCheck};
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -21,6 +25,7 @@ use crate::port::{
     StoreError, TicketOrder, TicketQuery, TicketStore, TicketWrite,
 };
 use crate::sla::{self, Calendars, PolicySet, SlaError, SlaPolicy, SlaReport};
+use crate::taxonomy::{AutoTagger, AutoTags, Taxonomy};
 use crate::ticket::{
     self, Command, Context, CustomerTicketView, Decision, DomainError, Event, EventKind,
     LifecycleRules, OpenTicket, Priority, Status, Ticket,
@@ -221,6 +226,9 @@ pub struct Receipt {
     pub opened: bool,
     /// Notification delivery (empty for duplicates).
     pub delivery: Delivery,
+    /// The tags the desk's auto-tagger added, with their explanations
+    /// (empty without an auto-tagger, and for duplicates).
+    pub auto_tags: AutoTags,
 }
 
 /// The support desk service over the host's store, notifier and clock.
@@ -256,6 +264,9 @@ pub struct Desk<S, N, C> {
     rules: LifecycleRules,
     retry: RetryPolicy,
     sla: Option<SlaSetup>,
+    taxonomy: Option<Arc<Taxonomy>>,
+    auto_tagger: Option<Arc<AutoTagger>>,
+    spike_alerts: Option<SpikeAlerts>,
 }
 
 /// The SLA configuration of a desk: the policies and the calendars their
@@ -290,6 +301,9 @@ impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for Desk<S, N, C> {
             .field("rules", &self.rules)
             .field("retry", &self.retry)
             .field("sla", &self.sla)
+            .field("taxonomy", &self.taxonomy.is_some())
+            .field("auto_tagger", &self.auto_tagger.as_ref().map(|a| a.len()))
+            .field("spike_alerts", &self.spike_alerts)
             .finish()
     }
 }
@@ -310,6 +324,9 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             rules: LifecycleRules::default(),
             retry: RetryPolicy::default(),
             sla: None,
+            taxonomy: None,
+            auto_tagger: None,
+            spike_alerts: None,
         }
     }
 
@@ -503,10 +520,10 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     }
 
     fn context(&self) -> Context<'_> {
-        Context {
-            now: self.clock.now(),
-            ids: &*self.ids,
-            rules: &self.rules,
+        let ctx = Context::new(self.clock.now(), &*self.ids).with_rules(&self.rules);
+        match &self.taxonomy {
+            Some(t) => ctx.with_taxonomy(t),
+            None => ctx,
         }
     }
 
@@ -831,7 +848,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             None if customer_writes.is_empty() => self.latest_unsolved(tenant, customer.id)?,
             None => None,
         };
-        let (decision, loaded) = match &target {
+        let (mut decision, loaded) = match &target {
             Some(t) => {
                 let cmd = Command::CustomerReply {
                     customer: customer.id,
@@ -862,6 +879,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             .events
             .iter()
             .any(|e| matches!(e.kind, EventKind::Opened { .. }));
+        let auto_tags = self.auto_tag(&mut decision, &loaded, ticket_id, inbound, &ctx);
         let inbound_records = key
             .map(|k| InboundRecord {
                 key: k.clone(),
@@ -887,6 +905,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
                 duplicate: false,
                 opened,
                 delivery: outcome.delivery,
+                auto_tags,
             })),
             Ok(Attempt::Retry) => Ok(Attempt::Retry),
             Err(DeskError::Store(StoreError::DuplicateInbound { existing })) => {
@@ -1122,5 +1141,6 @@ fn duplicate(rec: InboundRecord) -> Receipt {
         duplicate: true,
         opened: false,
         delivery: Delivery::default(),
+        auto_tags: AutoTags::default(),
     }
 }

@@ -86,10 +86,12 @@ pub mod channel;
 pub mod customer;
 mod desk;
 pub mod id;
+pub mod insight;
 pub mod notification;
 pub mod port;
 pub mod sla;
 pub mod store;
+pub mod taxonomy;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod ticket;
@@ -101,9 +103,11 @@ struct ReadmeDoctests;
 
 pub use channel::Channel;
 pub use desk::{
-    Delivery, Desk, DeskError, Inbound, Outcome, Receipt, RetryPolicy, SlaSetup, SweepReport,
+    Delivery, Desk, DeskError, Inbound, Outcome, Receipt, RetryPolicy, SlaSetup, SpikeAlerts,
+    SpikeCheck, SweepReport,
 };
 pub use store::InMemoryStore;
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
+pub use taxonomy::{AutoTagger, Taxonomy};
 pub use ticket::{Priority, Status, Tag, Ticket};

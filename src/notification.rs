@@ -76,6 +76,9 @@ pub enum NotificationKind {
     SlaWarning,
     /// To the escalation ladder: an SLA target was breached.
     SlaBreach,
+    /// To agents or the team: a tag's count spiked (or dropped); about no
+    /// single ticket (see [`Notification::ticket_id`]).
+    TagSpike,
 }
 
 /// What a customer is told: only their view of the ticket.
@@ -118,11 +121,14 @@ pub struct AgentNotice {
 /// notification can only hold a [`CustomerNotice`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "audience", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum NotificationContent {
     /// For a customer.
     Customer(CustomerNotice),
     /// For agents.
     Agent(AgentNotice),
+    /// For agents: a tag spike.
+    TagSpike(crate::taxonomy::SpikeNotice),
 }
 
 /// One notification to send.
@@ -132,7 +138,9 @@ pub struct Notification {
     pub id: NotificationId,
     /// The tenant.
     pub tenant: TenantId,
-    /// The ticket it is about.
+    /// The ticket it is about; the nil id (`TicketId::from_u128(0)`) for
+    /// notifications about no single ticket, such as tag spikes (read it
+    /// with [`Notification::ticket_id`]).
     pub ticket: TicketId,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -142,4 +150,12 @@ pub struct Notification {
     pub kind: NotificationKind,
     /// What to say.
     pub content: NotificationContent,
+}
+
+impl Notification {
+    /// The ticket it is about, or `None` for a notification about no single
+    /// ticket (a tag spike), whose `ticket` is the nil id.
+    pub fn ticket_id(&self) -> Option<TicketId> {
+        (self.ticket.as_u128() != 0).then_some(self.ticket)
+    }
 }

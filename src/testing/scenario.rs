@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::notification::NotificationKind;
+use crate::taxonomy::Taxonomy;
 use crate::testing::{SequentialIds, TicketBuilder};
 use crate::ticket::{
     Command, Context, Decision, DomainError, Event, LifecycleRules, Status, Ticket, decide,
@@ -26,6 +27,7 @@ pub struct Scenario {
     ticket: Ticket,
     now: DateTime<Utc>,
     rules: LifecycleRules,
+    taxonomy: Option<Taxonomy>,
 }
 
 /// The result of [`Scenario::when`], with the assertions.
@@ -49,6 +51,7 @@ impl Scenario {
             ticket,
             now,
             rules: LifecycleRules::default(),
+            taxonomy: None,
         }
     }
 
@@ -76,14 +79,19 @@ impl Scenario {
         self
     }
 
+    /// Decides with this tag taxonomy in the context.
+    pub fn taxonomy(mut self, taxonomy: Taxonomy) -> Self {
+        self.taxonomy = Some(taxonomy);
+        self
+    }
+
     /// Decides the command.
     pub fn when(self, command: Command) -> Then {
         let ids = SequentialIds::new();
-        let ctx = Context {
-            now: self.now,
-            ids: &ids,
-            rules: &self.rules,
-        };
+        let mut ctx = Context::new(self.now, &ids).with_rules(&self.rules);
+        if let Some(t) = &self.taxonomy {
+            ctx = ctx.with_taxonomy(t);
+        }
         let result = decide(&self.ticket, &command, &ctx);
         Then {
             before: self.ticket,

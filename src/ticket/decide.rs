@@ -11,10 +11,11 @@ use crate::id::{IdGenerator, MessageId, NotificationId, TenantId, TicketId};
 use crate::notification::{
     AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
 };
+use crate::taxonomy::{Taxonomy, enforce_add, enforce_solve};
 use crate::ticket::command::{Action, Command, OpenTicket, Origin};
 use crate::ticket::error::DomainError;
 use crate::ticket::event::{Event, EventKind};
-use crate::ticket::message::{Author, Message, Visibility};
+use crate::ticket::message::{Author, Message, Tag, Visibility};
 use crate::ticket::state::Ticket;
 use crate::ticket::status::Status;
 use crate::ticket::view::CustomerTicketView;
@@ -52,7 +53,8 @@ impl Default for LifecycleRules {
 }
 
 /// What a decision needs besides the ticket and the command: the time, a
-/// source of new ids and the rules. Nothing else is read: `decide` is pure.
+/// source of new ids, the rules and, optionally, a tag taxonomy. Nothing
+/// else is read: `decide` is pure.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     /// The instant every event of the decision is stamped with.
@@ -61,6 +63,9 @@ pub struct Context<'a> {
     pub ids: &'a dyn IdGenerator,
     /// The lifecycle rules.
     pub rules: &'a LifecycleRules,
+    /// The tag taxonomy, if one is configured: tags added must be in it and
+    /// respect its groups, and solving needs its required tags.
+    pub taxonomy: Option<&'a Taxonomy>,
 }
 
 impl<'a> Context<'a> {
@@ -70,12 +75,36 @@ impl<'a> Context<'a> {
             now,
             ids,
             rules: &LifecycleRules::DEFAULT,
+            taxonomy: None,
         }
     }
 
     /// The same context with other rules.
     pub fn with_rules(self, rules: &'a LifecycleRules) -> Self {
         Context { rules, ..self }
+    }
+
+    /// The same context with a tag taxonomy to enforce.
+    ///
+    /// # Example
+    /// ```
+    /// use supportdesk::taxonomy::{Taxonomy, Violation};
+    /// use supportdesk::testing::{SequentialIds, TicketBuilder};
+    /// use supportdesk::ticket::{decide, Command, Context, DomainError};
+    /// use supportdesk::Tag;
+    ///
+    /// let tax: Taxonomy = serde_json::from_str(r#"{"tags": [{"tag": "shipping/late", "kind": "what"}]}"#)?;
+    /// let ids = SequentialIds::new();
+    /// let ctx = Context::new("2026-03-02T09:00:00Z".parse()?, &ids).with_taxonomy(&tax);
+    /// let err = decide(&TicketBuilder::new().build(), &Command::AddTags { tags: vec![Tag::new("vip")?] }, &ctx).unwrap_err();
+    /// assert!(matches!(err, DomainError::Taxonomy { violation: Violation::UnknownTag { .. }, .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_taxonomy(self, taxonomy: &'a Taxonomy) -> Self {
+        Context {
+            taxonomy: Some(taxonomy),
+            ..self
+        }
     }
 }
 
@@ -313,6 +342,7 @@ pub fn open(
         .into_iter()
         .collect();
     tags.dedup();
+    enforce_add(ctx.taxonomy, id, &BTreeSet::new(), &tags)?;
     let opened = Event {
         tenant,
         ticket: id,
@@ -478,6 +508,9 @@ pub fn decide(
             }
             if let Some(to) = then {
                 check_status_change(ticket, *to, Action::ChangeStatus(*to), ctx.rules, true)?;
+                if *to == Status::Solved && status != Status::Solved {
+                    enforce_solve(ctx.taxonomy, ticket)?;
+                }
             }
             let channel = channel.unwrap_or(ticket.channel());
             let m = b.message(
@@ -586,6 +619,9 @@ pub fn decide(
                 return Ok(Decision::default());
             }
             check_status_change(ticket, *to, action, ctx.rules, false)?;
+            if *to == Status::Solved {
+                enforce_solve(ctx.taxonomy, ticket)?;
+            }
             b.status(*to);
             if *to == Status::Solved {
                 b.notify_customer(NotificationKind::TicketSolved, ticket.channel(), None);
@@ -600,6 +636,8 @@ pub fn decide(
                 .filter(|t| !ticket.has_tag(t))
                 .cloned()
                 .collect();
+            let new_tags: Vec<Tag> = new.iter().cloned().collect();
+            enforce_add(ctx.taxonomy, ticket.id(), ticket.tags(), &new_tags)?;
             if !new.is_empty() {
                 b.push(EventKind::TagsAdded {
                     tags: new.into_iter().collect(),

@@ -77,6 +77,15 @@ pub enum DomainError {
         /// The ticket.
         ticket: TicketId,
     },
+    /// The tags break the configured taxonomy: an unknown tag, too many tags
+    /// of a group, or a requirement to solve that is not met.
+    #[error("ticket {ticket} breaks the tag taxonomy: {violation}")]
+    Taxonomy {
+        /// The ticket.
+        ticket: TicketId,
+        /// What is wrong.
+        violation: crate::taxonomy::Violation,
+    },
     /// The other ticket of a merge does not exist in this tenant.
     #[error("ticket {ticket} not found")]
     NotFound {

@@ -1,0 +1,243 @@
+//! Auto-tagging throughput: 200 rules over a corpus of support messages
+//! (random-letter words with Chinese passages, 1 in 100 words a rule's
+//! keyword), with the `AutoTagger` (full tagging with explanations, and
+//! matching only), a plain `RegexSet::matches` pass, and the same 200
+//! regexes run one by one.
+//!
+//! ```text
+//! cargo bench --bench autotag
+//! ```
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use regex::{Regex, RegexBuilder, RegexSetBuilder};
+use supportdesk::taxonomy::{
+    AutoTagger, Input, Rule, TagConfig, TagKind, Taxonomy, TaxonomyConfig,
+};
+use supportdesk::{Channel, Tag};
+
+const RULES: usize = 200;
+const MESSAGES: usize = 2_000;
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next()).unwrap_or(0) % n.max(1)
+    }
+}
+
+const CJK: &[&str] = &[
+    "延迟",
+    "退款",
+    "破损",
+    "丢失",
+    "发票",
+    "优惠券",
+    "地址",
+    "取消",
+    "支付",
+    "密码",
+    "会员",
+    "换货",
+    "快递",
+    "客服",
+    "质量",
+    "尺码",
+    "颜色",
+    "保修",
+    "积分",
+    "物流",
+];
+
+fn word(rng: &mut Lcg, min: usize, max: usize) -> String {
+    let len = min + rng.below(max - min + 1);
+    (0..len)
+        .map(|_| char::from(b'a' + u8::try_from(rng.below(26)).unwrap_or(0)))
+        .collect()
+}
+
+/// 200 rules of 3 to 6 keywords each (some phrases, some Chinese), and the
+/// keywords for the corpus to mention.
+fn taxonomy(rng: &mut Lcg) -> (Taxonomy, Vec<String>) {
+    let mut tags = Vec::new();
+    let mut rules = Vec::new();
+    let mut keywords = Vec::new();
+    for i in 0..RULES {
+        let tag = format!("reason/r{i:03}");
+        tags.push(TagConfig::new(tag.clone()).kind(TagKind::What));
+        let mut alts: Vec<String> = (0..3 + rng.below(4))
+            .map(|k| {
+                if k == 0 && rng.below(3) == 0 {
+                    format!("{} {}", word(rng, 4, 8), word(rng, 4, 8))
+                } else {
+                    word(rng, 5, 10)
+                }
+            })
+            .collect();
+        if rng.below(4) == 0 {
+            alts.push(format!(
+                "{}{}",
+                CJK[rng.below(CJK.len())],
+                CJK[rng.below(CJK.len())]
+            ));
+        }
+        keywords.extend(alts.iter().cloned());
+        let mut rule = Rule::new(
+            format!("rule-{i:03}"),
+            alts.join("|"),
+            vec![Tag::new(&tag).unwrap_or_else(|_| unreachable!())],
+        );
+        if i % 10 == 0 {
+            rule.channels = vec![Channel::Email, Channel::LiveChat];
+        }
+        rules.push(rule);
+    }
+    let config = TaxonomyConfig {
+        tags,
+        rules,
+        ..TaxonomyConfig::default()
+    };
+    (
+        Taxonomy::from_config(config).unwrap_or_else(|e| panic!("{e}")),
+        keywords,
+    )
+}
+
+/// Messages of 60 to 160 words: filler, Chinese sentences, and now and
+/// then a rule's keyword.
+fn corpus(rng: &mut Lcg, keywords: &[String]) -> Vec<String> {
+    let filler: Vec<String> = (0..3_000).map(|_| word(rng, 2, 9)).collect();
+    (0..MESSAGES)
+        .map(|_| {
+            let mut m = String::new();
+            let n = 60 + rng.below(100);
+            for k in 0..n {
+                if k > 0 {
+                    m.push(if rng.below(12) == 0 { '.' } else { ' ' });
+                    if m.ends_with('.') {
+                        m.push(' ');
+                    }
+                }
+                match rng.below(100) {
+                    0 => m.push_str(&keywords[rng.below(keywords.len())]),
+                    1..=6 => {
+                        for _ in 0..4 {
+                            m.push_str(CJK[rng.below(CJK.len())]);
+                            m.push('的');
+                        }
+                    }
+                    _ => m.push_str(&filler[rng.below(filler.len())]),
+                }
+            }
+            m
+        })
+        .collect()
+}
+
+fn one_by_one(tax: &Taxonomy) -> Vec<Regex> {
+    tax.rules()
+        .iter()
+        .map(|r| {
+            RegexBuilder::new(&r.compiled_pattern())
+                .case_insensitive(true)
+                .build()
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let mut rng = Lcg(42);
+    let (tax, keywords) = taxonomy(&mut rng);
+    let messages = corpus(&mut rng, &keywords);
+    let bytes: usize = messages.iter().map(String::len).sum();
+    let tagger = AutoTagger::new(&tax).unwrap_or_else(|e| panic!("{e}"));
+    let regexes = one_by_one(&tax);
+
+    // Both ways find the same rules.
+    let mut tagged = 0;
+    for m in &messages {
+        let set: Vec<&str> = tagger.matching_rules(m);
+        let each: Vec<&str> = regexes
+            .iter()
+            .zip(tax.rules())
+            .filter(|(r, _)| r.is_match(m))
+            .map(|(_, rule)| rule.name.as_str())
+            .collect();
+        assert_eq!(set, each);
+        tagged += usize::from(!set.is_empty());
+    }
+    eprintln!(
+        "corpus: {} messages, {bytes} bytes, {tagged} match at least one of {} rules",
+        messages.len(),
+        tax.rules().len()
+    );
+
+    let mut g = c.benchmark_group("autotag_200_rules");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.sample_size(20);
+    g.warm_up_time(Duration::from_secs(2));
+    g.measurement_time(Duration::from_secs(6));
+    g.bench_function("tagger_tag_with_explanations", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for m in &messages {
+                n += tagger
+                    .tag(&Input::new(black_box(m), Channel::Email))
+                    .tags
+                    .len();
+            }
+            n
+        });
+    });
+    let plain = RegexSetBuilder::new(tax.rules().iter().map(Rule::compiled_pattern))
+        .case_insensitive(true)
+        .size_limit(64 << 20)
+        .dfa_size_limit(32 << 20)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    g.bench_function("plain_regexset_matches", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for m in &messages {
+                n += plain.matches(black_box(m)).iter().count();
+            }
+            n
+        });
+    });
+    g.bench_function("matching_rules_only", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for m in &messages {
+                n += tagger.matching_rules(black_box(m)).len();
+            }
+            n
+        });
+    });
+    g.sample_size(10);
+    g.bench_function("one_by_one_200_regexes", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for m in &messages {
+                for r in &regexes {
+                    n += usize::from(r.is_match(black_box(m)));
+                }
+            }
+            n
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

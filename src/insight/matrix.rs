@@ -1,0 +1,713 @@
+//! The value-irritant matrix (Price and Jaffe, "The Best Service is No
+//! Service"; DOMAIN.md section 5).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::id::CustomerId;
+use crate::insight::repeat::{RepeatCluster, RepeatConfig, repeated_questions};
+use crate::taxonomy::{TagKind, Taxonomy};
+use crate::ticket::{Tag, Ticket};
+
+/// The lowest rating.
+pub const MIN_RATING: i8 = -2;
+/// The highest rating.
+pub const MAX_RATING: i8 = 2;
+
+/// Where a contact reason sits in the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quadrant {
+    /// Valuable to both: encourage these contacts (sales, saves, learning).
+    Leverage,
+    /// Valuable to the business, irritating to the customer: make the
+    /// required steps as easy as possible.
+    Simplify,
+    /// Valuable to the customer, irritating to the business: self-service,
+    /// FAQ, bots.
+    Automate,
+    /// Irritating to both: fix the root cause.
+    Eliminate,
+}
+
+impl Quadrant {
+    /// The quadrant for a value to the business and a value to the
+    /// customer (zero counts as valuable).
+    pub fn of(business: f64, customer: f64) -> Quadrant {
+        match (business >= 0.0, customer >= 0.0) {
+            (true, true) => Quadrant::Leverage,
+            (true, false) => Quadrant::Simplify,
+            (false, true) => Quadrant::Automate,
+            (false, false) => Quadrant::Eliminate,
+        }
+    }
+
+    /// The recommended action for every reason in the quadrant.
+    pub fn action(self) -> &'static str {
+        match self {
+            Quadrant::Leverage => {
+                "encourage these contacts: make them easy to reach and staff them with skilled agents (sales, saves, learning)"
+            }
+            Quadrant::Simplify => {
+                "simplify: make the required steps as easy as possible (fewer steps, clear forms, proactive updates)"
+            }
+            Quadrant::Automate => {
+                "automate: move it to self-service (a help-center article, a bot flow, a status page)"
+            }
+            Quadrant::Eliminate => {
+                "eliminate: fix the root cause so customers never need to contact you about it"
+            }
+        }
+    }
+
+    /// How urgent acting on the quadrant is, for ranking (1 for Eliminate
+    /// down to 0.3 for Leverage).
+    pub fn urgency(self) -> f64 {
+        match self {
+            Quadrant::Eliminate => 1.0,
+            Quadrant::Automate => 0.8,
+            Quadrant::Simplify => 0.6,
+            Quadrant::Leverage => 0.3,
+        }
+    }
+
+    /// The name (`Leverage` ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Quadrant::Leverage => "Leverage",
+            Quadrant::Simplify => "Simplify",
+            Quadrant::Automate => "Automate",
+            Quadrant::Eliminate => "Eliminate",
+        }
+    }
+}
+
+impl fmt::Display for Quadrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A contact reason with its ratings, from `-2` (irritating) to `2`
+/// (valuable).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonRating {
+    /// The tag of the reason (a ticket counts when it carries it or a tag
+    /// below it).
+    pub tag: Tag,
+    /// A display name (the tag when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The value to the business, -2 to 2.
+    pub business: i8,
+    /// The value to the customer, -2 to 2.
+    pub customer: i8,
+}
+
+impl ReasonRating {
+    /// A reason with its ratings.
+    pub fn new(tag: Tag, business: i8, customer: i8) -> Self {
+        ReasonRating {
+            tag,
+            label: None,
+            business,
+            customer,
+        }
+    }
+
+    /// The display name.
+    pub fn label(&self) -> &str {
+        self.label.as_deref().unwrap_or(self.tag.as_str())
+    }
+}
+
+/// How much signals from the data move a reason from its rating. Each
+/// signal is scaled to -1..1 and multiplied by its weight; zero turns it
+/// off.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SignalWeights {
+    /// Mean CSAT (1 to 5; 3 is neutral) moves the value to the customer.
+    pub csat: f64,
+    /// Mean effort score (CES 1 to 7; 4 is neutral) moves the value to the
+    /// customer (high effort is irritating).
+    pub effort: f64,
+    /// The recontact rate (0 to 1) lowers both values: a customer who must
+    /// come back is irritated, and it costs the business twice.
+    pub recontacts: f64,
+}
+
+impl Default for SignalWeights {
+    /// 0.5 for CSAT and effort, 1 for recontacts.
+    fn default() -> Self {
+        SignalWeights {
+            csat: 0.5,
+            effort: 0.5,
+            recontacts: 1.0,
+        }
+    }
+}
+
+/// The configuration of a matrix: the rated reasons and how data moves
+/// them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatrixConfig {
+    /// The contact reasons.
+    pub reasons: Vec<ReasonRating>,
+    /// The weights of the data signals.
+    #[serde(default)]
+    pub signals: SignalWeights,
+    /// How repeated questions are found.
+    #[serde(default)]
+    pub repeats: RepeatConfig,
+}
+
+impl MatrixConfig {
+    /// A configuration with these reasons and default signals.
+    pub fn new(reasons: Vec<ReasonRating>) -> Self {
+        MatrixConfig {
+            reasons,
+            signals: SignalWeights::default(),
+            repeats: RepeatConfig::default(),
+        }
+    }
+}
+
+/// The matrix cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InsightError {
+    /// A rating is outside -2..=2.
+    #[error("the {axis} rating {value} of reason {tag} is out of range -2..=2")]
+    RatingOutOfRange {
+        /// The reason.
+        tag: Tag,
+        /// `"business"` or `"customer"`.
+        axis: &'static str,
+        /// The rating given.
+        value: i8,
+    },
+    /// A reason is listed twice.
+    #[error("reason {tag} is listed more than once")]
+    DuplicateReason {
+        /// The reason.
+        tag: Tag,
+    },
+    /// The window is empty or reversed.
+    #[error("the window from {from} to {to} is empty")]
+    EmptyWindow {
+        /// Start.
+        from: DateTime<Utc>,
+        /// End.
+        to: DateTime<Utc>,
+    },
+    /// A weight or threshold is not a finite number in range.
+    #[error("setting {name} is {value}, which is not a finite number in range")]
+    BadSetting {
+        /// The setting.
+        name: &'static str,
+        /// Its value, as text.
+        value: String,
+    },
+}
+
+/// What a contact rate is counted per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DenominatorUnit {
+    /// Orders placed in the window.
+    Orders,
+    /// Customers active in the window.
+    ActiveCustomers,
+}
+
+impl fmt::Display for DenominatorUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DenominatorUnit::Orders => "orders",
+            DenominatorUnit::ActiveCustomers => "active customers",
+        })
+    }
+}
+
+/// How many orders or active customers a window had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Denominator {
+    /// Orders or active customers.
+    pub unit: DenominatorUnit,
+    /// How many.
+    pub count: u64,
+}
+
+/// The host's count of orders or active customers: the denominator of the
+/// contact rate (support requests per order or per customer), which should
+/// fall over time.
+///
+/// # Contract
+/// Return the count for the half-open window `[from, to)`, or `None` when
+/// unknown (the matrix then has no contact rates). Do not block for long.
+pub trait ContactDenominator {
+    /// The count for `[from, to)`.
+    fn denominator(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<Denominator>;
+}
+
+impl<F: Fn(DateTime<Utc>, DateTime<Utc>) -> Option<Denominator>> ContactDenominator for F {
+    fn denominator(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<Denominator> {
+        self(from, to)
+    }
+}
+
+/// How hard a reason's tickets were.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Effort {
+    /// Mean public messages per ticket (customer, agent and bot).
+    pub messages_per_ticket: f64,
+    /// Mean reopens per ticket.
+    pub reopens_per_ticket: f64,
+    /// Median hours from opening to (last) solving, over solved tickets.
+    pub hours_to_resolve: Option<f64>,
+    /// Mean customer effort score (1 easy to 7 hard), over rated tickets.
+    pub ces: Option<f64>,
+}
+
+/// Why a reason is a self-service candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelfService {
+    /// The reason came up at least the configured number of times.
+    pub asked_often: bool,
+    /// How many of its tickets are near-identical questions (in clusters).
+    pub near_identical: usize,
+}
+
+/// One contact reason in the matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasonInsight {
+    /// The reason and its ratings.
+    pub rating: ReasonRating,
+    /// The value to the business after the data signals (-2 to 2).
+    pub business_value: f64,
+    /// The value to the customer after the data signals (-2 to 2).
+    pub customer_value: f64,
+    /// Where it sits.
+    pub quadrant: Quadrant,
+    /// Tickets in the window.
+    pub volume: u32,
+    /// Its share of all tickets in the window (0 to 1).
+    pub share: f64,
+    /// Tickets in the window of the same length before.
+    pub previous_volume: u32,
+    /// The relative change from the previous window (`None` when it had
+    /// none).
+    pub trend: Option<f64>,
+    /// How hard the tickets were.
+    pub effort: Effort,
+    /// Mean CSAT (1 to 5), over rated tickets.
+    pub csat: Option<f64>,
+    /// Share of tickets that were reopened, are follow-ups, or repeat an
+    /// earlier ticket of the same customer for the same reason (0 to 1).
+    pub recontact_rate: f64,
+    /// Tickets per 100 orders or active customers.
+    pub contact_rate: Option<f64>,
+    /// The why-tags its tickets carry most, with counts (needs a taxonomy).
+    pub top_causes: Vec<(Tag, u32)>,
+    /// Set when it is asked again and again, or in near-identical words: a
+    /// candidate for self-service (or, in Eliminate, for a fix at the
+    /// source). Never set for Leverage reasons, whose contacts are wanted.
+    pub self_service: Option<SelfService>,
+    /// What to do.
+    pub action: String,
+    /// The ranking score: share x urgency of the quadrant x trend x effort.
+    pub score: f64,
+}
+
+/// One step of the plan: what to do first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanItem {
+    /// 1 for the first thing to do.
+    pub rank: usize,
+    /// The reason.
+    pub tag: Tag,
+    /// Its quadrant.
+    pub quadrant: Quadrant,
+    /// What to do.
+    pub action: String,
+    /// Its score.
+    pub score: f64,
+}
+
+/// A time window `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Window {
+    /// Start, inclusive.
+    pub from: DateTime<Utc>,
+    /// End, exclusive.
+    pub to: DateTime<Utc>,
+}
+
+impl Window {
+    /// A window.
+    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
+        Window { from, to }
+    }
+
+    /// Whether `at` is inside.
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.from <= at && at < self.to
+    }
+
+    /// The window of the same length just before.
+    pub fn previous(&self) -> Window {
+        let len = self.to - self.from;
+        Window {
+            from: self.from - len,
+            to: self.from,
+        }
+    }
+}
+
+/// The value-irritant matrix of a window: every rated contact reason with
+/// its volume, trend, effort, contact rate and quadrant; the repeated
+/// questions; and a ranked plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Matrix {
+    /// The window.
+    pub window: Window,
+    /// Tickets opened in the window.
+    pub total: u32,
+    /// Tickets in the window with no rated reason.
+    pub unclassified: u32,
+    /// The host's denominator, if given.
+    pub denominator: Option<Denominator>,
+    /// All tickets per 100 orders or active customers.
+    pub contact_rate: Option<f64>,
+    /// The reasons, in the configuration's order.
+    pub reasons: Vec<ReasonInsight>,
+    /// Near-identical questions, largest first.
+    pub repeats: Vec<RepeatCluster>,
+    /// What to do first, best first (Leverage reasons included last-ish:
+    /// their action is to encourage).
+    pub plan: Vec<PlanItem>,
+}
+
+fn check_setting(name: &'static str, v: f64, lo: f64, hi: f64) -> Result<(), InsightError> {
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(InsightError::BadSetting {
+            name,
+            value: v.to_string(),
+        })
+    }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn mean(xs: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = xs
+        .into_iter()
+        .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+fn median(mut xs: Vec<f64>) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(f64::total_cmp);
+    let m = xs.len() / 2;
+    Some(if xs.len() % 2 == 1 {
+        xs[m]
+    } else {
+        (xs[m - 1] + xs[m]) / 2.0
+    })
+}
+
+impl Matrix {
+    /// Builds the matrix of `window` from `tickets` (those opened in the
+    /// window and, for trends, in the window of the same length before;
+    /// others are ignored). A taxonomy adds each reason's top causes; a
+    /// denominator adds contact rates.
+    ///
+    /// # Errors
+    /// [`InsightError`] for a rating out of range, a reason listed twice, an
+    /// empty window or a weight that is not a finite number in `0..=10`.
+    ///
+    /// # Example
+    /// ```
+    /// use supportdesk::insight::{Matrix, MatrixConfig, Quadrant, ReasonRating, Window};
+    /// use supportdesk::testing::TicketBuilder;
+    /// use supportdesk::{id::TicketId, Tag};
+    ///
+    /// let config = MatrixConfig::new(vec![
+    ///     ReasonRating::new(Tag::new("order-status")?, -1, 1),
+    ///     ReasonRating::new(Tag::new("shipping/damaged")?, -2, -2),
+    /// ]);
+    /// let tickets: Vec<_> = (0..10u128)
+    ///     .map(|i| TicketBuilder::new().id(TicketId::from_u128(i))
+    ///         .tag(if i < 7 { "order-status" } else { "shipping/damaged" }).build())
+    ///     .collect();
+    /// let window = Window::new("2026-01-01T00:00:00Z".parse()?, "2026-02-01T00:00:00Z".parse()?);
+    /// let m = Matrix::build(&tickets, &config, window, None, None)?;
+    /// assert_eq!(m.reasons[0].quadrant, Quadrant::Automate);
+    /// assert_eq!(m.reasons[0].volume, 7);
+    /// assert_eq!(m.plan[0].tag.as_str(), "order-status"); // most volume, and automatable
+    /// assert!(m.to_markdown().contains("| order-status | Automate | 7 | 70.0% |"));
+    /// assert!(m.to_svg().starts_with("<svg"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build(
+        tickets: &[Ticket],
+        config: &MatrixConfig,
+        window: Window,
+        taxonomy: Option<&Taxonomy>,
+        denominator: Option<&dyn ContactDenominator>,
+    ) -> Result<Matrix, InsightError> {
+        if window.from >= window.to {
+            return Err(InsightError::EmptyWindow {
+                from: window.from,
+                to: window.to,
+            });
+        }
+        let s = &config.signals;
+        check_setting("signals.csat", s.csat, 0.0, 10.0)?;
+        check_setting("signals.effort", s.effort, 0.0, 10.0)?;
+        check_setting("signals.recontacts", s.recontacts, 0.0, 10.0)?;
+        check_setting("repeats.similarity", config.repeats.similarity, 0.0, 1.0)?;
+        let mut seen = BTreeSet::new();
+        for r in &config.reasons {
+            for (axis, value) in [("business", r.business), ("customer", r.customer)] {
+                if !(MIN_RATING..=MAX_RATING).contains(&value) {
+                    return Err(InsightError::RatingOutOfRange {
+                        tag: r.tag.clone(),
+                        axis,
+                        value,
+                    });
+                }
+            }
+            if !seen.insert(&r.tag) {
+                return Err(InsightError::DuplicateReason { tag: r.tag.clone() });
+            }
+        }
+        let prev_window = window.previous();
+        let current: Vec<&Ticket> = tickets
+            .iter()
+            .filter(|t| window.contains(t.created_at()))
+            .collect();
+        let total = u32::try_from(current.len()).unwrap_or(u32::MAX);
+        let reason_of = |t: &Ticket| -> Option<Tag> {
+            config
+                .reasons
+                .iter()
+                .find(|r| t.tags().iter().any(|x| x.is_under(&r.tag)))
+                .map(|r| r.tag.clone())
+        };
+        let in_window: Vec<Ticket> = current.iter().map(|t| (*t).clone()).collect();
+        let repeats = repeated_questions(&in_window, &config.repeats, reason_of);
+        let denominator = denominator.and_then(|d| d.denominator(window.from, window.to));
+        let per_100 = |v: u32| -> Option<f64> {
+            denominator
+                .filter(|d| d.count > 0)
+                .map(|d| f64::from(v) * 100.0 / d.count as f64)
+        };
+        let unclassified = current
+            .iter()
+            .filter(|t| {
+                !config
+                    .reasons
+                    .iter()
+                    .any(|r| t.tags().iter().any(|x| x.is_under(&r.tag)))
+            })
+            .count();
+        let mut reasons = Vec::with_capacity(config.reasons.len());
+        for r in &config.reasons {
+            let has = |t: &&Ticket| t.tags().iter().any(|x| x.is_under(&r.tag));
+            let mut mine: Vec<&Ticket> = current.iter().copied().filter(has).collect();
+            mine.sort_by_key(|t| (t.created_at(), t.id()));
+            let volume = u32::try_from(mine.len()).unwrap_or(u32::MAX);
+            let previous_volume = u32::try_from(
+                tickets
+                    .iter()
+                    .filter(|t| prev_window.contains(t.created_at()))
+                    .filter(|t| has(t))
+                    .count(),
+            )
+            .unwrap_or(u32::MAX);
+            let trend = (previous_volume > 0).then(|| {
+                (f64::from(volume) - f64::from(previous_volume)) / f64::from(previous_volume)
+            });
+            #[allow(clippy::cast_precision_loss)]
+            let effort = Effort {
+                messages_per_ticket: mean(mine.iter().map(|t| t.public_messages().count() as f64))
+                    .unwrap_or(0.0),
+                reopens_per_ticket: mean(mine.iter().map(|t| f64::from(t.reopens())))
+                    .unwrap_or(0.0),
+                hours_to_resolve: median(
+                    mine.iter()
+                        .filter_map(|t| t.solved_at().map(|s| s - t.created_at()))
+                        .map(|d| d.num_seconds() as f64 / 3600.0)
+                        .collect(),
+                ),
+                ces: mean(
+                    mine.iter()
+                        .filter_map(|t| t.effort())
+                        .map(|e| f64::from(e.score.score())),
+                ),
+            };
+            let csat = mean(
+                mine.iter()
+                    .filter_map(|t| t.satisfaction())
+                    .map(|s| f64::from(s.score.score())),
+            );
+            let mut earlier: BTreeSet<CustomerId> = BTreeSet::new();
+            let mut recontacts = 0u32;
+            for t in &mine {
+                let repeat = !earlier.insert(t.customer());
+                if t.reopens() > 0 || t.follow_up_of().is_some() || repeat {
+                    recontacts += 1;
+                }
+            }
+            let recontact_rate = if volume > 0 {
+                f64::from(recontacts) / f64::from(volume)
+            } else {
+                0.0
+            };
+            let mut customer_value = f64::from(r.customer);
+            let mut business_value = f64::from(r.business);
+            if let Some(c) = csat {
+                customer_value += s.csat * (c - 3.0) / 2.0;
+            }
+            if let Some(e) = effort.ces {
+                customer_value -= s.effort * (e - 4.0) / 3.0;
+            }
+            customer_value -= s.recontacts * recontact_rate;
+            business_value -= s.recontacts * recontact_rate;
+            let customer_value = customer_value.clamp(-2.0, 2.0);
+            let business_value = business_value.clamp(-2.0, 2.0);
+            let quadrant = Quadrant::of(business_value, customer_value);
+            let mut causes: BTreeMap<Tag, u32> = BTreeMap::new();
+            if let Some(tax) = taxonomy {
+                for t in &mine {
+                    for c in t.tags() {
+                        if tax.kind_of(c) == Some(TagKind::Why) {
+                            *causes.entry(c.clone()).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            let mut top_causes: Vec<(Tag, u32)> = causes.into_iter().collect();
+            top_causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            top_causes.truncate(3);
+            let near_identical: usize = repeats
+                .iter()
+                .filter(|c| c.reason.as_ref() == Some(&r.tag))
+                .map(RepeatCluster::len)
+                .sum();
+            let asked_often = volume >= config.repeats.min_reason_volume.max(1);
+            // Leverage contacts are wanted: never pushed to self-service.
+            let self_service = (quadrant != Quadrant::Leverage
+                && (asked_often || near_identical > 0))
+                .then_some(SelfService {
+                    asked_often,
+                    near_identical,
+                });
+            let share = if total > 0 {
+                f64::from(volume) / f64::from(total)
+            } else {
+                0.0
+            };
+            let action = action_text(quadrant, &top_causes, volume, self_service.as_ref());
+            let effort_factor = (effort.messages_per_ticket / 4.0).min(1.0) * 0.5
+                + (effort.reopens_per_ticket * 2.0).min(1.0) * 0.5;
+            let growth = trend.unwrap_or(0.0).clamp(-0.5, 1.0);
+            let boost = if self_service.is_some() && quadrant != Quadrant::Leverage {
+                1.2
+            } else {
+                1.0
+            };
+            let score = share * quadrant.urgency() * (1.0 + growth) * (1.0 + effort_factor) * boost;
+            reasons.push(ReasonInsight {
+                rating: r.clone(),
+                business_value,
+                customer_value,
+                quadrant,
+                volume,
+                share,
+                previous_volume,
+                trend,
+                effort,
+                csat,
+                recontact_rate,
+                contact_rate: per_100(volume),
+                top_causes,
+                self_service,
+                action,
+                score,
+            });
+        }
+        let mut plan: Vec<PlanItem> = reasons
+            .iter()
+            .filter(|r| r.volume > 0)
+            .map(|r| PlanItem {
+                rank: 0,
+                tag: r.rating.tag.clone(),
+                quadrant: r.quadrant,
+                action: r.action.clone(),
+                score: r.score,
+            })
+            .collect();
+        plan.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.tag.cmp(&b.tag)));
+        for (i, p) in plan.iter_mut().enumerate() {
+            p.rank = i + 1;
+        }
+        Ok(Matrix {
+            window,
+            total,
+            unclassified: u32::try_from(unclassified).unwrap_or(u32::MAX),
+            denominator,
+            contact_rate: per_100(total),
+            reasons,
+            repeats,
+            plan,
+        })
+    }
+
+    /// A reason by tag.
+    pub fn reason(&self, tag: &Tag) -> Option<&ReasonInsight> {
+        self.reasons.iter().find(|r| &r.rating.tag == tag)
+    }
+}
+
+fn action_text(
+    quadrant: Quadrant,
+    causes: &[(Tag, u32)],
+    volume: u32,
+    self_service: Option<&SelfService>,
+) -> String {
+    let mut s = quadrant.action().to_owned();
+    if quadrant == Quadrant::Eliminate && !causes.is_empty() {
+        let list: Vec<String> = causes
+            .iter()
+            .map(|(t, n)| {
+                #[allow(clippy::cast_precision_loss)]
+                let pct = f64::from(*n) * 100.0 / f64::from(volume.max(1));
+                format!("{t} {pct:.0}%")
+            })
+            .collect();
+        s.push_str(&format!("; start with {}", list.join(", ")));
+    }
+    if let Some(ss) = self_service {
+        if quadrant != Quadrant::Eliminate && quadrant != Quadrant::Leverage {
+            if ss.near_identical > 0 {
+                s.push_str(&format!(
+                    "; {} near-identical questions: answer them once in self-service",
+                    ss.near_identical
+                ));
+            } else {
+                s.push_str("; asked again and again: a self-service candidate");
+            }
+        }
+    }
+    s
+}

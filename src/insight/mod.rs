@@ -1,0 +1,29 @@
+//! Insight into why customers contact you: the value-irritant matrix (Bill
+//! Price and David Jaffe, "The Best Service is No Service"; DOMAIN.md
+//! section 5) and repeated questions.
+//!
+//! Each contact reason is rated by its value to the business and to the
+//! customer (in config, moved by data signals: CSAT, effort, recontacts)
+//! and lands in one quadrant with its recommended action:
+//!
+//! | | valuable to the customer | irritating to the customer |
+//! |---|---|---|
+//! | **valuable to the business** | Leverage: encourage | Simplify: make easy |
+//! | **irritating to the business** | Automate: self-service | Eliminate: fix the root cause |
+//!
+//! [`Matrix::build`] adds per reason the volume, share, trend, effort,
+//! contact rate (with the host's [`ContactDenominator`]), top causes (with a
+//! [`Taxonomy`](crate::Taxonomy)) and self-service candidates, and ranks
+//! what to do first. [`Matrix::to_markdown`] and [`Matrix::to_svg`] render
+//! it.
+
+mod matrix;
+mod render;
+mod repeat;
+
+pub use matrix::{
+    ContactDenominator, Denominator, DenominatorUnit, Effort, InsightError, MAX_RATING, MIN_RATING,
+    Matrix, MatrixConfig, PlanItem, Quadrant, ReasonInsight, ReasonRating, SelfService,
+    SignalWeights, Window,
+};
+pub use repeat::{RepeatCluster, RepeatConfig, repeated_questions, similarity, tokens};
