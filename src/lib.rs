@@ -66,14 +66,56 @@
 //!
 //! ## ... to an SLA report
 //!
-//! SLA clocks run over business calendars, which the SLA engine and the
-//! `calendar` module (next issues) add on top of the events stored here.
+//! Give the desk business calendars and SLA policies: every new ticket gets
+//! the first matching policy recorded on it, every write keeps a due-time
+//! index current, and [`Desk::sweep`] raises warnings and breaches exactly
+//! once when [`Desk::next_wakeup`] says. [`sla::evaluate`] reports every
+//! target and [`sla::explain`] says why a deadline is where it is.
+//!
+//! ```
+//! use supportdesk::calendar::BusinessCalendar;
+//! use supportdesk::customer::Identity;
+//! use supportdesk::id::TenantId;
+//! use supportdesk::sla::{Calendars, MetricDef, PolicySet, SlaPolicy, Target, TargetState, TimeBasis, WarnAt};
+//! use supportdesk::testing::{ManualClock, RecordingNotifier};
+//! use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority};
+//!
+//! let office = BusinessCalendar::builder("Europe/Paris").weekdays("09:00", "18:00").build()?;
+//! let policy = SlaPolicy {
+//!     id: "standard".into(), version: 1, name: "Standard".into(), conditions: Default::default(),
+//!     metrics: vec![MetricDef::first_reply(), MetricDef::requester_wait()],
+//!     targets: vec![
+//!         Target { metric: "first_reply".into(), priority: Priority::Normal, channel: None,
+//!                  seconds: 2 * 3600, basis: TimeBasis::Business { calendar: "office".into() } },
+//!         Target { metric: "requester_wait".into(), priority: Priority::Normal, channel: None,
+//!                  seconds: 16 * 3600, basis: TimeBasis::Business { calendar: "office".into() } },
+//!     ],
+//!     warnings: vec![WarnAt::Share { share: 0.75 }],
+//!     escalation: vec![],
+//! };
+//! // Friday 17:00 in Paris (16:00 UTC).
+//! let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), ManualClock::at("2026-03-06T16:00:00Z")?)
+//!     .with_sla(PolicySet::new(policy), Calendars::new().with("office", office))?;
+//! let shop = TenantId::from_u128(1);
+//! let r = desk.receive(shop, Inbound::new(Identity::email("ana@example.com")?, Channel::Email, "Refund?"))?;
+//!
+//! let report = desk.sla_report(shop, r.ticket)?;
+//! let frt = report.latest("first_reply").expect("a first-reply target");
+//! assert_eq!(frt.state, TargetState::Running);
+//! // 1 h on Friday, then Monday 09:00-10:00 Paris time.
+//! assert_eq!(frt.deadline, Some("2026-03-09T09:00:00Z".parse()?));
+//! // The warning at 75% (1 h 30 m used) is when the host must wake up.
+//! assert_eq!(desk.next_wakeup()?, Some("2026-03-09T08:30:00Z".parse()?));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ## Features
 //! - `testing`: the test kit (fake clock, recording notifier, faulty store,
 //!   builders, scenarios).
 //! - `proptest`: proptest strategies for the crate's values (implies
 //!   `testing`).
+//! - `sqlite`: [`SqliteStore`](store::SqliteStore), the embedded SQLite
+//!   backend (bundled; nothing to install).
 //! - `sqlite`: `store::SqliteStore`, the embedded SQLite
 //!   backend (SQLite is compiled in; nothing to install).
 
