@@ -22,6 +22,7 @@ mod faulty;
 mod ids;
 mod notifier;
 mod scenario;
+mod sla_sim;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 
@@ -31,3 +32,4 @@ pub use faulty::{FaultyStore, StoreOp};
 pub use ids::SequentialIds;
 pub use notifier::RecordingNotifier;
 pub use scenario::{Scenario, Then};
+pub use sla_sim::SlaSimulator;
