@@ -235,6 +235,7 @@ impl DurationSketch {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -22,6 +22,7 @@ mod notifier;
 mod scenario;
 #[cfg(feature = "proptest")]
 pub mod strategies;
+mod synthetic;
 
 pub use builder::TicketBuilder;
 pub use clock::ManualClock;
@@ -29,3 +30,4 @@ pub use faulty::{FaultyStore, StoreOp};
 pub use ids::SequentialIds;
 pub use notifier::RecordingNotifier;
 pub use scenario::{Scenario, Then};
+pub use synthetic::{Lcg, synthetic_facts};
