@@ -84,6 +84,7 @@ pub mod channel;
 pub mod customer;
 mod desk;
 pub mod id;
+pub mod insight;
 pub mod metrics;
 pub mod notification;
 pub mod port;
