@@ -88,6 +88,7 @@ pub mod insight;
 pub mod metrics;
 pub mod notification;
 pub mod port;
+pub mod report;
 pub mod sla;
 pub mod store;
 #[cfg(feature = "testing")]

@@ -512,6 +512,8 @@ pub struct MaturityReport {
     pub tier: Tier,
     /// The tier above, if any.
     pub next_tier: Option<Tier>,
+    /// Every tier of the model, lowest first.
+    pub tiers: Vec<Tier>,
     /// Traits held.
     pub held: u8,
     /// Every trait, in order.
@@ -567,6 +569,7 @@ pub fn assess(
         model: model.name.clone(),
         tier,
         next_tier: model.next_tier(held).cloned(),
+        tiers: model.tiers.clone(),
         held,
         traits,
         comparison: compare(inputs, &ChampionFigures::PUBLISHED),
