@@ -663,26 +663,13 @@ fn bots_never_count_as_agent_work() {
     assert_eq!(a.summary().agent_replies, 0);
 }
 
-#[test]
-fn speed_threshold_by_hand() {
-    // Answers by first-response bin (fastest first):
-    // under 15m: six 5s, four 4s (4.6); 15m-30m: five 5s, five 4s (4.5);
-    // 30m-1h: the same (4.5); 1h-2h: nine 4s, one 3 (3.9); 2h-4h: two 4s,
-    // eight 3s (3.2). Best 4.6; within 0.15 of it: the first three bins.
+fn speed_facts(copies: usize) -> Aggregate {
+    // Answers by first-response bin (fastest first), each `copies` times:
+    // under 15m: six 5s, four 4s (mean 4.6, variance 0.2667); 15m-30m and
+    // 30m-1h: five 5s, five 4s (4.5, 0.2778); 1h-2h: nine 4s, one 3 (3.9,
+    // 0.1); 2h-4h: two 4s, eight 3s (3.2, 0.1778).
     let mut facts = Vec::new();
     let mut n = 0u128;
-    let mut push = |frt: u64, score: i64| {
-        n += 1;
-        let mut f = TicketFacts::new(
-            TicketId::from_u128(n),
-            CustomerId::from_u128(1),
-            Channel::Email,
-            0,
-        );
-        f.first_reply = Some(Elapsed::new(frt));
-        f.csat = Some(CsatFact::new(Csat::new(score).unwrap(), 100));
-        facts.push(f);
-    };
     for (frt, scores) in [
         (60, vec![5, 5, 5, 5, 5, 5, 4, 4, 4, 4]),
         (1000, vec![5, 5, 5, 5, 5, 4, 4, 4, 4, 4]),
@@ -690,19 +677,58 @@ fn speed_threshold_by_hand() {
         (4000, vec![4, 4, 4, 4, 4, 4, 4, 4, 4, 3]),
         (8000, vec![4, 4, 3, 3, 3, 3, 3, 3, 3, 3]),
     ] {
-        for s in scores {
-            push(frt, s);
+        for _ in 0..copies {
+            for &s in &scores {
+                n += 1;
+                let mut f = TicketFacts::new(
+                    TicketId::from_u128(n),
+                    CustomerId::from_u128(1),
+                    Channel::Email,
+                    0,
+                );
+                f.first_reply = Some(Elapsed::new(frt));
+                f.csat = Some(CsatFact::new(Csat::new(s).unwrap(), 100));
+                facts.push(f);
+            }
         }
     }
-    let a: Aggregate = facts.iter().collect();
+    facts.iter().collect()
+}
+
+#[test]
+fn speed_threshold_by_hand() {
+    let a = speed_facts(1);
+    // Best 4.6. 15m-30m: 4.5 is within 0.15. 1h-2h: 3.9 is 0.7 below; two
+    // standard errors of the difference are 2 * sqrt(0.2667/10 + 0.1/10) =
+    // 0.383: off the plateau. So the plateau ends at 1 hour.
     let t = a.summary().speed_threshold.unwrap();
     assert_eq!(t.within, 3600);
     assert!((t.plateau_mean - 136.0 / 30.0).abs() < 1e-12);
     assert!((t.beyond_mean - 71.0 / 20.0).abs() < 1e-12);
-    // A stricter tolerance keeps only the fastest bin.
-    let strict = speed_threshold(&a.csat_by_response_time(), 5, 0.05).unwrap();
-    assert_eq!(strict.within, 900);
-    // More answers per bin than there are: no threshold.
+    // With ten answers a bin, a strict tolerance of 0.05 still keeps the
+    // 4.5 bins: 0.1 below the best is within two standard errors (0.467).
+    assert_eq!(
+        speed_threshold(&a.csat_by_response_time(), 5, 0.05)
+            .unwrap()
+            .within,
+        3600
+    );
+    // With a hundred times the answers, two standard errors shrink to
+    // 0.047 and the tolerance decides: 0.05 keeps only the fastest bin.
+    let big = speed_facts(100);
+    assert_eq!(
+        speed_threshold(&big.csat_by_response_time(), 5, 0.05)
+            .unwrap()
+            .within,
+        900
+    );
+    assert_eq!(
+        speed_threshold(&big.csat_by_response_time(), 5, 0.15)
+            .unwrap()
+            .within,
+        3600
+    );
+    // More answers per bin required than there are: no threshold.
     assert!(speed_threshold(&a.csat_by_response_time(), 11, 0.15).is_none());
 }
 

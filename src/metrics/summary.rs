@@ -196,6 +196,23 @@ pub struct CsatFigures {
 }
 
 impl CsatFigures {
+    /// The sample variance of the scores (0 with fewer than two answers).
+    pub fn variance(&self) -> f64 {
+        let (Some(mean), n) = (self.mean, self.responses) else {
+            return 0.0;
+        };
+        if n < 2 {
+            return 0.0;
+        }
+        let ss: f64 = self
+            .distribution
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i as f64 + 1.0 - mean).powi(2) * *c as f64)
+            .sum();
+        ss / (n - 1) as f64
+    }
+
     /// The figures of a distribution of scores 1 to 5.
     pub fn of(distribution: &[u64; 5]) -> Self {
         let responses: u64 = distribution.iter().sum();
@@ -313,10 +330,13 @@ pub struct SpeedThreshold {
 
 /// Finds the speed threshold in CSAT-by-first-response bins (fastest
 /// first). Bins with fewer than `min_answers` answers are ignored. The
-/// best mean among the others is the plateau level; the plateau is the
-/// run of bins, from the first within `tolerance` of that level, whose
-/// means stay within it. The threshold is the upper edge of the plateau's
-/// last bin, provided a slower bin with enough answers falls below it
+/// best mean among the others is the plateau level. A bin is *on the
+/// plateau* when its mean is within `tolerance` of that level, or not
+/// significantly below it: less than two standard errors of the difference
+/// (from the bins' own score variances), so that a handful of answers does
+/// not end the plateau by chance. The plateau is the run of bins, from the
+/// first one on it, that stay on it; the threshold is the upper edge of its
+/// last bin, provided a slower bin with enough answers is off the plateau
 /// (otherwise satisfaction does not fall with slower replies in this data
 /// and there is no threshold).
 ///
@@ -336,9 +356,18 @@ pub fn speed_threshold(
         .collect();
     let best = eligible
         .iter()
-        .filter_map(|b| b.csat.mean)
-        .fold(None::<f64>, |m, x| Some(m.map_or(x, |m| m.max(x))))?;
-    let within = |b: &ResponseCsat| b.csat.mean.is_some_and(|m| m >= best - tolerance);
+        .filter(|b| b.csat.mean.is_some())
+        .max_by(|a, b| {
+            let (x, y) = (a.csat.mean.unwrap_or(0.0), b.csat.mean.unwrap_or(0.0));
+            x.total_cmp(&y)
+        })?;
+    let (best_mean, best_var) = (best.csat.mean?, best.csat.variance());
+    let best_n = best.csat.responses as f64;
+    let within = |b: &ResponseCsat| {
+        let Some(m) = b.csat.mean else { return false };
+        let se = (b.csat.variance() / b.csat.responses.max(1) as f64 + best_var / best_n).sqrt();
+        m >= best_mean - tolerance.max(2.0 * se)
+    };
     let start = eligible.iter().position(|b| within(b))?;
     let mut end = start;
     while eligible.get(end + 1).is_some_and(|b| within(b)) {
@@ -409,7 +438,7 @@ pub struct MetricsSummary {
     /// CSAT by first-response bin (calendar time), fastest first.
     pub csat_by_response_time: Vec<ResponseCsat>,
     /// Where faster replies stop raising CSAT (5 answers per bin at least,
-    /// 0.15 points tolerance).
+    /// 0.15 points tolerance; see [`speed_threshold`]).
     pub speed_threshold: Option<SpeedThreshold>,
     /// Compliance with the tickets' own SLA targets, per metric.
     pub sla: BTreeMap<String, Compliance>,

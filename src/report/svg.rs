@@ -19,7 +19,7 @@ const GRID: &str = "#e4e7eb";
 fn open(out: &mut String, id: &str, title: &str, height: f64) {
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="chart" width="{W}" height="{height}" viewBox="0 0 {W} {height}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="chart" width="{W}" height="{height}" viewBox="0 0 {W} {height}" font-family="system-ui, sans-serif" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{}</title>"#,
         esc(title)
     );
 }
@@ -61,8 +61,8 @@ pub(crate) fn distribution(
     bins: &[BinCount],
     target: Option<u64>,
 ) -> String {
-    let h = 260.0;
-    let (left, right, top, bottom) = (40.0, 10.0, 30.0, 50.0);
+    let h = 270.0;
+    let (left, right, top, bottom) = (40.0, 10.0, 44.0, 50.0);
     let mut out = String::new();
     open(&mut out, id, title, h);
     text(&mut out, left, 18.0, "start", 13, INK, title);
@@ -143,7 +143,7 @@ pub(crate) fn csat_per_channel(id: &str, title: &str, rows: &[(Channel, CsatFigu
     let row_h = 26.0;
     let (left, top) = (150.0, 34.0);
     let h = top + row_h * rows.len().max(1) as f64 + 24.0;
-    let width = W - left - 110.0;
+    let width = W - left - 240.0;
     let mut out = String::new();
     open(&mut out, id, title, h);
     text(&mut out, 10.0, 18.0, "start", 13, INK, title);
@@ -201,8 +201,8 @@ pub(crate) fn csat_by_response(
     rows: &[(String, Option<f64>, u64)],
     threshold_after: Option<usize>,
 ) -> String {
-    let h = 240.0;
-    let (left, right, top, bottom) = (40.0, 10.0, 30.0, 50.0);
+    let h = 250.0;
+    let (left, right, top, bottom) = (40.0, 10.0, 44.0, 50.0);
     let mut out = String::new();
     open(&mut out, id, title, h);
     text(&mut out, left, 18.0, "start", 13, INK, title);
