@@ -43,7 +43,7 @@ use supportdesk::{Channel, Desk, DeskError, InMemoryStore, Inbound, Priority, St
 type ShopDesk = Desk<InMemoryStore, RecordingNotifier, ManualClock>;
 
 const SHOP: TenantId = TenantId::from_u128(1);
-const SEED: u64 = 2026_03;
+const SEED: u64 = 202_603;
 const CUSTOMERS: u64 = 600;
 const AGENTS: u128 = 4;
 
@@ -492,9 +492,9 @@ impl World {
             .map_or(i64::MAX, |f| (f - s.opened).num_seconds());
         let base: i64 = match frt {
             ..=1800 => 46,
-            ..=3600 => 45,
-            ..=14_400 => 40,
-            ..=86_400 => 34,
+            1801..=3600 => 45,
+            3601..=14_400 => 40,
+            14_401..=86_400 => 34,
             _ => 27,
         } - if s.reopened { 6 } else { 0 };
         let noisy = base + self.rng.below(25) as i64 - 12;
