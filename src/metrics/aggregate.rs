@@ -81,6 +81,34 @@ pub struct LowScore {
     pub followed_up_in: Option<u64>,
 }
 
+/// Low scores in the order they came; compared and serialised sorted, so
+/// the order of adding and merging never shows. Adding is a push.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct LowScores(pub(crate) Vec<LowScore>);
+
+impl LowScores {
+    pub(crate) fn sorted(&self) -> Vec<LowScore> {
+        let mut v = self.0.clone();
+        v.sort();
+        v
+    }
+}
+
+impl PartialEq for LowScores {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.sorted() == other.sorted()
+    }
+}
+
+impl Eq for LowScores {}
+
+impl Serialize for LowScores {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.sorted())
+    }
+}
+
 /// Tickets unsolved at an instant and how old they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct BacklogTally {
@@ -196,7 +224,7 @@ pub struct Aggregate {
     pub(crate) csat: [u64; 5],
     pub(crate) csat_by_channel: [[u64; 5]; CHANNELS],
     pub(crate) csat_by_response: [[u64; 5]; RESPONSE_BINS],
-    pub(crate) low_scores: Vec<LowScore>,
+    pub(crate) low_scores: LowScores,
     pub(crate) ces: [u64; 7],
 
     pub(crate) sla: BTreeMap<String, Compliance>,
@@ -335,8 +363,7 @@ impl Aggregate {
                     comment: c.comment.clone(),
                     followed_up_in: c.followed_up_in,
                 };
-                let at = self.low_scores.partition_point(|x| *x <= low);
-                self.low_scores.insert(at, low);
+                self.low_scores.0.push(low);
             }
         }
         if let Some(c) = f.ces {
@@ -421,10 +448,7 @@ impl Aggregate {
         for (a, b) in self.csat_by_response.iter_mut().zip(&o.csat_by_response) {
             add_arrays(a, b);
         }
-        if !o.low_scores.is_empty() {
-            self.low_scores.extend(o.low_scores.iter().cloned());
-            self.low_scores.sort();
-        }
+        self.low_scores.0.extend(o.low_scores.0.iter().cloned());
         add_arrays(&mut self.ces, &o.ces);
         for (m, c) in &o.sla {
             merge_compliance(self.sla.entry(m.clone()).or_default(), c);

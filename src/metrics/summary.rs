@@ -491,8 +491,8 @@ impl Aggregate {
                 (d.iter().sum::<u64>() > 0).then(|| (c, CsatFigures::of(d)))
             })
             .collect();
-        let mut delays: Vec<u64> = self
-            .low_scores
+        let low_scores = self.low_scores.sorted();
+        let mut delays: Vec<u64> = low_scores
             .iter()
             .filter_map(|l| l.followed_up_in)
             .collect();
@@ -512,10 +512,10 @@ impl Aggregate {
             by_channel,
             low_followed_up: Rate {
                 count: delays.len() as u64,
-                of: self.low_scores.len() as u64,
+                of: low_scores.len() as u64,
             },
             follow_up_median,
-            low_scores: self.low_scores.clone(),
+            low_scores,
         }
     }
 
