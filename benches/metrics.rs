@@ -131,7 +131,7 @@ fn histories(n: usize) -> Vec<Vec<Event>> {
             let d = open(TenantId::from_u128(1), &cmd, &Context::new(now, &ids)).unwrap();
             let mut t = Ticket::from_events(&d.events).unwrap();
             let mut events = d.events;
-            let mut run =
+            let run =
                 |cmd: Command, now: DateTime<Utc>, t: &mut Ticket, events: &mut Vec<Event>| {
                     if let Ok(d) = decide(t, &cmd, &Context::new(now, &ids)) {
                         for e in d.events {

@@ -20,9 +20,10 @@ agree within the sketch's stated bound (1/128 relative). Percentiles are
 linear interpolation between the closest ranks in both (pandas' default).
 
 Timing: the pandas computation on the loaded DataFrame (best of 5, CSV
-parsing timed separately) against the Rust aggregate of the same tickets
-(best of 5, from the JSON): the Rust side computes every metric of the
-crate in that time, pandas only these three.
+parsing timed separately) against the Rust side over the same tickets in
+memory (best of 5, from the JSON): the same three figures with the
+crate's DurationSketch and CSAT arrays, and the full Aggregate (every
+metric of the crate, one pass, plus the summary).
 """
 
 import json
@@ -104,9 +105,12 @@ def main():
     n = rust["tickets"]
     print(f"pandas {pd.__version__}: CSV load {load * 1e3:.0f} ms; the three figures {best * 1e3:.1f} ms "
           f"({n / best / 1e6:.2f} M tickets/s)")
-    print(f"rust: every metric {rust['rust_seconds'] * 1e3:.1f} ms ({n / rust['rust_seconds'] / 1e6:.2f} M tickets/s)")
-    print(f"ratio pandas / rust: {best / rust['rust_seconds']:.1f}x "
-          f"(with CSV parsing: {(best + load) / rust['rust_seconds']:.1f}x)")
+    three = rust["rust_three_seconds"]
+    print(f"rust: the same three figures {three * 1e3:.1f} ms ({n / three / 1e6:.2f} M tickets/s); "
+          f"every metric of the crate {rust['rust_seconds'] * 1e3:.1f} ms ({n / rust['rust_seconds'] / 1e6:.2f} M tickets/s)")
+    print(f"ratio pandas / rust, same three figures: {best / three:.1f}x "
+          f"(with pandas' CSV parsing: {(best + load) / three:.1f}x)")
+    print(f"ratio pandas (three figures) / rust (every metric): {best / rust['rust_seconds']:.2f}x")
     if problems:
         print("MISMATCH:\n  " + "\n  ".join(problems))
         sys.exit(1)

@@ -218,3 +218,36 @@ proptest! {
         prop_assert_eq!(f.csat.as_ref().map(|c| c.score), ticket.satisfaction().map(|s| s.score));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// Facts from a host can hold anything: extreme instants and durations
+    /// never make aggregation, figures or reports panic.
+    #[test]
+    fn extreme_facts_never_panic(
+        base in prop::collection::vec(strategies::ticket_facts(), 1..4),
+        created in prop::collection::vec(-(1i64 << 40)..(1i64 << 40), 4),
+        ages in prop::collection::vec(0i64..(1i64 << 36), 4),
+        secs in prop::collection::vec(any::<u64>(), 4),
+    ) {
+        let mut all = Aggregate::new();
+        let mut months = Periodic::new(PeriodKind::Month, chrono_tz::Pacific::Apia);
+        for (i, mut f) in base.into_iter().enumerate() {
+            f.created_at = created[i];
+            f.as_of = created[i].saturating_add(ages[i]);
+            f.statuses = vec![(f.created_at, supportdesk::Status::New)];
+            f.status = supportdesk::Status::Open;
+            f.first_reply = Some(supportdesk::metrics::Elapsed::new(secs[i]).with_business(secs[(i + 1) % 4]));
+            f.resolution = Some(supportdesk::metrics::Elapsed::new(secs[(i + 2) % 4]));
+            all.add(&f);
+            months.add(&f);
+        }
+        let mut twice = all.clone();
+        twice.merge(&all);
+        let s = twice.summary();
+        let _ = months.total().summary();
+        let html = supportdesk::report::Report::new("x", s, "2026-01-01T00:00:00Z".parse().unwrap()).to_html();
+        prop_assert!(html.ends_with("</html>\n"));
+    }
+}

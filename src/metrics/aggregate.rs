@@ -124,7 +124,7 @@ pub(crate) struct BacklogTally {
 impl BacklogTally {
     fn merge(&mut self, o: &BacklogTally) {
         self.at = self.at.max(o.at);
-        self.open += o.open;
+        self.open = self.open.saturating_add(o.open);
         add_arrays(&mut self.by_status, &o.by_status);
         add_arrays(&mut self.by_age, &o.by_age);
         keep_longest(&mut self.oldest, o.oldest);
@@ -133,7 +133,7 @@ impl BacklogTally {
 
 fn add_arrays<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
     for (x, y) in a.iter_mut().zip(b) {
-        *x += *y;
+        *x = x.saturating_add(*y);
     }
 }
 
@@ -152,7 +152,7 @@ impl ResponseTally {
         self.times.merge(&o.times);
         add_arrays(&mut self.bins, &o.bins);
         keep_longest(&mut self.longest, o.longest);
-        self.waiting += o.waiting;
+        self.waiting = self.waiting.saturating_add(o.waiting);
         keep_longest(&mut self.longest_waiting, o.longest_waiting);
     }
 }
@@ -241,10 +241,10 @@ pub(crate) fn tally(c: &mut Compliance, s: TargetState) {
 }
 
 fn merge_compliance(a: &mut Compliance, b: &Compliance) {
-    a.met += b.met;
-    a.breached += b.breached;
-    a.open += b.open;
-    a.cancelled += b.cancelled;
+    a.met = a.met.saturating_add(b.met);
+    a.breached = a.breached.saturating_add(b.breached);
+    a.open = a.open.saturating_add(b.open);
+    a.cancelled = a.cancelled.saturating_add(b.cancelled);
 }
 
 impl Aggregate {
@@ -414,16 +414,17 @@ impl Aggregate {
 
     /// [`merge`](Self::merge) without the backlog.
     pub(crate) fn merge_tickets(&mut self, o: &Aggregate) {
-        self.tickets += o.tickets;
-        self.reactive += o.reactive;
+        self.tickets = self.tickets.saturating_add(o.tickets);
+        self.reactive = self.reactive.saturating_add(o.reactive);
         add_arrays(&mut self.by_channel, &o.by_channel);
         add_arrays(&mut self.by_priority, &o.by_priority);
         for (t, n) in &o.by_tag {
-            *self.by_tag.entry(t.clone()).or_default() += n;
+            let c = self.by_tag.entry(t.clone()).or_default();
+            *c = c.saturating_add(*n);
         }
-        self.tagged += o.tagged;
-        self.agent_replies += o.agent_replies;
-        self.bot_replies += o.bot_replies;
+        self.tagged = self.tagged.saturating_add(o.tagged);
+        self.agent_replies = self.agent_replies.saturating_add(o.agent_replies);
+        self.bot_replies = self.bot_replies.saturating_add(o.bot_replies);
         self.newest_event = self.newest_event.max(o.newest_event);
         self.as_of = self.as_of.max(o.as_of);
         self.first_response.merge(&o.first_response);
@@ -432,15 +433,15 @@ impl Aggregate {
         merge_compliance(&mut self.first_response_sla, &o.first_response_sla);
         self.next_reply.merge(&o.next_reply);
         self.next_reply_business.merge(&o.next_reply_business);
-        self.resolved += o.resolved;
-        self.one_touch += o.one_touch;
+        self.resolved = self.resolved.saturating_add(o.resolved);
+        self.one_touch = self.one_touch.saturating_add(o.one_touch);
         self.resolution.merge(&o.resolution);
         self.resolution_business.merge(&o.resolution_business);
         self.agent_work.merge(&o.agent_work);
         self.agent_work_business.merge(&o.agent_work_business);
-        self.solved_ever += o.solved_ever;
-        self.reopened += o.reopened;
-        self.reopens += o.reopens;
+        self.solved_ever = self.solved_ever.saturating_add(o.solved_ever);
+        self.reopened = self.reopened.saturating_add(o.reopened);
+        self.reopens = self.reopens.saturating_add(o.reopens);
         add_arrays(&mut self.csat, &o.csat);
         for (a, b) in self.csat_by_channel.iter_mut().zip(&o.csat_by_channel) {
             add_arrays(a, b);

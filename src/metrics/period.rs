@@ -96,7 +96,9 @@ impl fmt::Display for Period {
 fn local_start(tz: Tz, date: NaiveDate) -> i64 {
     let midnight = date.and_time(NaiveTime::MIN);
     for minutes in 0..=24 * 60 {
-        let t = midnight + chrono::Duration::minutes(minutes);
+        let Some(t) = midnight.checked_add_signed(chrono::Duration::minutes(minutes)) else {
+            break;
+        };
         match tz.from_local_datetime(&t) {
             LocalResult::Single(x) | LocalResult::Ambiguous(x, _) => return x.timestamp(),
             LocalResult::None => continue,
@@ -105,10 +107,13 @@ fn local_start(tz: Tz, date: NaiveDate) -> i64 {
     midnight.and_utc().timestamp()
 }
 
-/// The last period looked up, to skip the time-zone arithmetic for
-/// instants in the same period (ignored by `==` and serde).
-#[derive(Debug, Clone, Copy, Default)]
-struct Cache(Option<(i64, i64, Period)>);
+/// The last period looked up and the bounds of the periods seen, to skip
+/// the time-zone arithmetic (ignored by `==` and serde).
+#[derive(Debug, Clone, Default)]
+struct Cache {
+    last: Option<(i64, i64, Period)>,
+    bounds: BTreeMap<Period, (i64, i64)>,
+}
 
 impl PartialEq for Cache {
     fn eq(&self, _: &Self) -> bool {
@@ -123,7 +128,8 @@ impl PartialEq for Cache {
 /// first response, resolution, ratings and SLA outcomes stay with it, so
 /// rates within a period are consistent). The **backlog** of a period is
 /// measured at its end (the start of the next period), or at the facts'
-/// instant for the period still running.
+/// instant for the period still running; a ticket counts in the backlog of
+/// at most 10,000 periods.
 ///
 /// ```
 /// use supportdesk::metrics::{Periodic, PeriodKind, TicketFacts};
@@ -172,16 +178,26 @@ impl Periodic {
 
     /// The period containing an instant (Unix seconds).
     pub fn period_of(&mut self, t: i64) -> Period {
-        if let Some((a, b, p)) = self.cache.0 {
+        if let Some((a, b, p)) = self.cache.last {
             if a <= t && t < b {
                 return p;
             }
         }
         let local = self.tz.from_utc_datetime(&unix(t).naive_utc()).date_naive();
         let p = Period::containing(self.kind, local);
-        let (a, b) = p.bounds(self.tz);
-        self.cache = Cache(Some((a, b, p)));
+        let (a, b) = self.bounds_of(p);
+        self.cache.last = Some((a, b, p));
         p
+    }
+
+    /// A period's bounds, computed once per period.
+    fn bounds_of(&mut self, p: Period) -> (i64, i64) {
+        if let Some(b) = self.cache.bounds.get(&p) {
+            return *b;
+        }
+        let b = p.bounds(self.tz);
+        self.cache.bounds.insert(p, b);
+        b
     }
 
     /// Adds a ticket: to the period it was opened in, and to the backlog at
@@ -196,8 +212,10 @@ impl Periodic {
             f.statuses.last().map_or(f.created_at, |(at, _)| *at)
         };
         let mut p = first;
-        loop {
-            let (_, end) = p.bounds(self.tz);
+        // Bounded: a ticket counts in the backlog of at most 10,000 periods
+        // (27 years of days) after the one it was opened in.
+        for _ in 0..10_000 {
+            let (_, end) = self.bounds_of(p);
             let at = end.min(f.as_of);
             if at > open_until && !f.status.is_unsolved() {
                 break;
@@ -205,10 +223,11 @@ impl Periodic {
             if f.status_at(at).is_some_and(|s| s.is_unsolved()) {
                 self.periods.entry(p).or_default().add_backlog(f, at);
             }
-            if end > f.as_of {
+            let next = p.next();
+            if end > f.as_of || next <= p {
                 break;
             }
-            p = p.next();
+            p = next;
         }
     }
 

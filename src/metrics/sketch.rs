@@ -134,13 +134,13 @@ impl DurationSketch {
         }
         let exact_before = self.count == self.exact.len() as u64;
         let other_exact = other.count == other.exact.len() as u64;
-        self.count += other.count;
+        self.count = self.count.saturating_add(other.count);
         self.sum = self.sum.saturating_add(other.sum);
         if self.buckets.len() < other.buckets.len() {
             self.buckets.resize(other.buckets.len(), 0);
         }
         for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
-            *a += *b;
+            *a = a.saturating_add(*b);
         }
         if self.count <= EXACT_LIMIT as u64 && exact_before && other_exact {
             self.exact.extend_from_slice(&other.exact);
@@ -211,7 +211,7 @@ impl DurationSketch {
     fn ranked(&self, k: u64) -> f64 {
         let mut seen = 0u64;
         for (i, c) in self.buckets.iter().enumerate() {
-            seen += c;
+            seen = seen.saturating_add(*c);
             if seen > k {
                 let (lo, hi) = bucket_bounds(i);
                 let mid = (lo as f64 + hi as f64) / 2.0;
@@ -230,7 +230,10 @@ impl DurationSketch {
             return self.exact.partition_point(|&x| x <= seconds) as u64;
         }
         let b = bucket_of(seconds);
-        self.buckets.iter().take(b + 1).sum()
+        self.buckets
+            .iter()
+            .take(b + 1)
+            .fold(0u64, |a, c| a.saturating_add(*c))
     }
 }
 

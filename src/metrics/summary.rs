@@ -99,6 +99,22 @@ impl DurationSummary {
     }
 }
 
+/// The number of answers of a distribution.
+fn total(d: &[u64]) -> u64 {
+    d.iter().fold(0u64, |a, n| a.saturating_add(*n))
+}
+
+/// The mean score of a distribution of scores 1, 2, ...
+fn weighted_mean(d: &[u64]) -> Option<f64> {
+    let n = total(d);
+    let sum: f64 = d
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i as f64 + 1.0) * *c as f64)
+        .sum();
+    (n > 0).then(|| sum / n as f64)
+}
+
 /// Seconds as "1h 2m", rounded to the second.
 pub fn secs(s: f64) -> String {
     human(s.round() as i64)
@@ -210,22 +226,18 @@ impl CsatFigures {
             .enumerate()
             .map(|(i, c)| (i as f64 + 1.0 - mean).powi(2) * *c as f64)
             .sum();
+        // (n is at least 2 here.)
         ss / (n - 1) as f64
     }
 
     /// The figures of a distribution of scores 1 to 5.
     pub fn of(distribution: &[u64; 5]) -> Self {
-        let responses: u64 = distribution.iter().sum();
-        let total: u64 = distribution
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (i as u64 + 1) * n)
-            .sum();
+        let responses = total(distribution);
         CsatFigures {
             responses,
-            mean: (responses > 0).then(|| total as f64 / responses as f64),
+            mean: weighted_mean(distribution),
             satisfied: Rate {
-                count: distribution[3] + distribution[4],
+                count: distribution[3].saturating_add(distribution[4]),
                 of: responses,
             },
             distribution: *distribution,
@@ -386,7 +398,7 @@ pub fn speed_threshold(
             &mut slow
         };
         for (s, n) in side.iter_mut().zip(&b.csat.distribution) {
-            *s += n;
+            *s = s.saturating_add(*n);
         }
     }
     Some(SpeedThreshold {
@@ -473,7 +485,7 @@ impl Aggregate {
             .into_iter()
             .zip(&self.csat_by_response)
             .map(|(mut bin, d)| {
-                bin.count = d.iter().sum();
+                bin.count = total(d);
                 ResponseCsat {
                     bin,
                     csat: CsatFigures::of(d),
@@ -488,14 +500,11 @@ impl Aggregate {
             .into_iter()
             .filter_map(|c| {
                 let d = self.csat_by_channel.get(channel_slot(c))?;
-                (d.iter().sum::<u64>() > 0).then(|| (c, CsatFigures::of(d)))
+                (total(d) > 0).then(|| (c, CsatFigures::of(d)))
             })
             .collect();
         let low_scores = self.low_scores.sorted();
-        let mut delays: Vec<u64> = low_scores
-            .iter()
-            .filter_map(|l| l.followed_up_in)
-            .collect();
+        let mut delays: Vec<u64> = low_scores.iter().filter_map(|l| l.followed_up_in).collect();
         delays.sort_unstable();
         let follow_up_median = match delays.len() {
             0 => None,
@@ -521,27 +530,21 @@ impl Aggregate {
 
     /// Effort figures.
     pub fn ces(&self) -> CesSummary {
-        let responses: u64 = self.ces.iter().sum();
-        let total: u64 = self
-            .ces
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (i as u64 + 1) * n)
-            .sum();
+        let responses = total(&self.ces);
         CesSummary {
             responses,
-            mean: (responses > 0).then(|| total as f64 / responses as f64),
+            mean: weighted_mean(&self.ces),
             distribution: self.ces,
             response_rate: Rate {
                 count: responses,
                 of: self.solved_ever,
             },
             easy: Rate {
-                count: self.ces[..3].iter().sum(),
+                count: total(&self.ces[..3]),
                 of: responses,
             },
             hard: Rate {
-                count: self.ces[4..].iter().sum(),
+                count: total(&self.ces[4..]),
                 of: responses,
             },
         }
@@ -570,7 +573,7 @@ impl Aggregate {
         VolumeSummary {
             tickets: self.tickets,
             reactive: self.reactive,
-            proactive: self.tickets - self.reactive.min(self.tickets),
+            proactive: self.tickets.saturating_sub(self.reactive),
             by_channel: Channel::ALL
                 .into_iter()
                 .zip(self.by_channel)

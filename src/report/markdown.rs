@@ -46,7 +46,11 @@ fn table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
 }
 
 fn bar(n: u64, max: u64) -> String {
-    let w = if max == 0 { 0 } else { (n * 30).div_ceil(max) };
+    let w = if max == 0 {
+        0
+    } else {
+        n.min(max).saturating_mul(30).div_ceil(max)
+    };
     "█".repeat(w as usize)
 }
 
