@@ -64,10 +64,44 @@
 //! [`testing`] module (feature `testing`) has a given/when/then
 //! [`Scenario`](testing::Scenario) to test workflows in a few lines.
 //!
-//! ## ... to an SLA report
+//! ## ... to an SLA report ...
 //!
-//! SLA clocks run over business calendars, which the SLA engine and the
-//! `calendar` module (next issues) add on top of the events stored here.
+//! SLA clocks run over business calendars: [`calendar`] does exact
+//! business-time arithmetic, [`sla`] evaluates every target of a ticket
+//! from its events and raises warnings and breaches once
+//! ([`Desk::sweep`]).
+//!
+//! ## ... to metrics, maturity and reports
+//!
+//! [`metrics`] reads each ticket's events once into
+//! [`TicketFacts`](metrics::TicketFacts) with the SLA engine's own clocks,
+//! so figures and SLAs never disagree, and streams them into mergeable
+//! [`Aggregate`](metrics::Aggregate)s (per shard, per day): first response,
+//! resolution, one touch, backlog, volume, CSAT, CES, contact rate.
+//! [`insight::maturity`] scores a CX maturity self-assessment with evidence
+//! from those figures; [`report`] renders it all to Markdown or to one
+//! self-contained HTML page.
+//!
+//! ```
+//! use supportdesk::metrics::{Aggregate, FactsOptions, TicketFacts};
+//! use supportdesk::report::Report;
+//! use supportdesk::sla::Calendars;
+//! use supportdesk::testing::TicketBuilder;
+//! use supportdesk::{Status, id::AgentId};
+//!
+//! let history = TicketBuilder::new()
+//!     .note(AgentId::from_u128(7), "secret: VIP customer")
+//!     .agent_reply(AgentId::from_u128(7), "On it")
+//!     .status(Status::Solved)
+//!     .events();
+//! let options = FactsOptions::new("2026-01-05T12:00:00Z".parse()?, Calendars::new());
+//! let facts = TicketFacts::from_events(&history, &options)?.expect("a history");
+//! let all: Aggregate = [facts].iter().collect();
+//! assert_eq!(all.summary().first_response.times.mean, Some(120.0));
+//! let html = Report::new("Monday", all.summary(), "2026-01-05T12:00:00Z".parse()?).to_html();
+//! assert!(!html.contains("secret"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ## Features
 //! - `testing`: the test kit (fake clock, recording notifier, faulty store,
