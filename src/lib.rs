@@ -64,7 +64,7 @@
 //! [`testing`] module (feature `testing`) has a given/when/then
 //! [`Scenario`](testing::Scenario) to test workflows in a few lines.
 //!
-//! ## ... to an SLA report
+//! ## ... to an SLA report ...
 //!
 //! Give the desk business calendars and SLA policies: every new ticket gets
 //! the first matching policy recorded on it, every write keeps a due-time
@@ -109,6 +109,38 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## ... to metrics, maturity and reports
+//!
+//! [`metrics`] reads each ticket's events once into
+//! [`TicketFacts`](metrics::TicketFacts) with the SLA engine's own clocks,
+//! so figures and SLAs never disagree, and streams them into mergeable
+//! [`Aggregate`](metrics::Aggregate)s (per shard, per day): first response,
+//! resolution, one touch, backlog, volume, CSAT, CES, contact rate.
+//! [`insight::maturity`] scores a CX maturity self-assessment with evidence
+//! from those figures; [`report`] renders it all to Markdown or to one
+//! self-contained HTML page.
+//!
+//! ```
+//! use supportdesk::metrics::{Aggregate, FactsOptions, TicketFacts};
+//! use supportdesk::report::Report;
+//! use supportdesk::sla::Calendars;
+//! use supportdesk::testing::TicketBuilder;
+//! use supportdesk::{Status, id::AgentId};
+//!
+//! let history = TicketBuilder::new()
+//!     .note(AgentId::from_u128(7), "secret: VIP customer")
+//!     .agent_reply(AgentId::from_u128(7), "On it")
+//!     .status(Status::Solved)
+//!     .events();
+//! let options = FactsOptions::new("2026-01-05T12:00:00Z".parse()?, Calendars::new());
+//! let facts = TicketFacts::from_events(&history, &options)?.expect("a history");
+//! let all: Aggregate = [facts].iter().collect();
+//! assert_eq!(all.summary().first_response.times.mean, Some(120.0));
+//! let html = Report::new("Monday", all.summary(), "2026-01-05T12:00:00Z".parse()?).to_html();
+//! assert!(!html.contains("secret"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Features
 //! - `testing`: the test kit (fake clock, recording notifier, faulty store,
 //!   builders, scenarios).
@@ -116,8 +148,6 @@
 //!   `testing`).
 //! - `sqlite`: [`SqliteStore`](store::SqliteStore), the embedded SQLite
 //!   backend (bundled; nothing to install).
-//! - `sqlite`: `store::SqliteStore`, the embedded SQLite
-//!   backend (SQLite is compiled in; nothing to install).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -129,8 +159,10 @@ pub mod customer;
 mod desk;
 pub mod id;
 pub mod insight;
+pub mod metrics;
 pub mod notification;
 pub mod port;
+pub mod report;
 pub mod sla;
 pub mod store;
 pub mod taxonomy;

@@ -16,8 +16,14 @@
 //! [`Taxonomy`](crate::Taxonomy)) and self-service candidates, and ranks
 //! what to do first. [`Matrix::to_markdown`] and [`Matrix::to_svg`] render
 //! it.
+//!
+//! [`maturity`] scores the CX maturity tiers of the Zendesk/ESG benchmark
+//! (the seven traits, the 2021 and 2020 tier models as data) from a
+//! self-assessment with evidence read from the [`metrics`](crate::metrics),
+//! with next steps and a comparison with the published Champion figures.
 
 mod matrix;
+pub mod maturity;
 mod render;
 mod repeat;
 
@@ -27,3 +33,8 @@ pub use matrix::{
     SignalWeights, Window,
 };
 pub use repeat::{RepeatCluster, RepeatConfig, repeated_questions, similarity, tokens};
+
+pub use maturity::{
+    Answer, Baseline, ChampionFigures, Comparison, Evidence, EvidenceInputs, MaturityError,
+    MaturityReport, MaturityTrait, SelfAssessment, Signal, Tier, TierModel, TraitLine, assess,
+};

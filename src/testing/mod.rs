@@ -25,6 +25,7 @@ mod scenario;
 mod sla_sim;
 #[cfg(feature = "proptest")]
 pub mod strategies;
+mod synthetic;
 
 pub use builder::TicketBuilder;
 pub use clock::ManualClock;
@@ -33,3 +34,4 @@ pub use ids::SequentialIds;
 pub use notifier::RecordingNotifier;
 pub use scenario::{Scenario, Then};
 pub use sla_sim::SlaSimulator;
+pub use synthetic::{Lcg, synthetic_facts};

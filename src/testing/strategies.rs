@@ -99,3 +99,111 @@ pub fn command(customer: CustomerId) -> impl Strategy<Value = Command> {
             .map(|score| Command::RateEffort { score })),
     ]
 }
+
+/// A duration with both figures, business never above calendar.
+fn elapsed() -> impl Strategy<Value = crate::metrics::Elapsed> {
+    (0u64..400_000, proptest::option::of(0u64..=100)).prop_map(|(s, share)| {
+        let e = crate::metrics::Elapsed::new(s);
+        match share {
+            Some(p) => e.with_business(s * p / 100),
+            None => e,
+        }
+    })
+}
+
+fn target_state() -> impl Strategy<Value = crate::sla::TargetState> {
+    use crate::sla::TargetState::*;
+    proptest::sample::select(vec![Running, Paused, Fulfilled, Breached, Cancelled])
+}
+
+/// Facts of any shape (not necessarily from a real history): ids, channel,
+/// priority, times in January-February 2026, statuses over time, any mix of
+/// durations, replies, tags, ratings with comments and SLA outcomes. For
+/// properties of aggregates (merging, order independence).
+pub fn ticket_facts() -> impl Strategy<Value = crate::metrics::TicketFacts> {
+    use crate::metrics::{CsatFact, TicketFacts};
+    let base = 1_767_225_600i64; // 2026-01-01T00:00:00Z
+    let ids = (1u128..40, 1u128..10, channel(), priority(), any::<bool>());
+    let times = (
+        0i64..40 * 86_400,
+        0i64..20 * 86_400,
+        proptest::collection::vec((1i64..200_000, status()), 0..4),
+    );
+    let clocks = (
+        proptest::option::of(elapsed()),
+        proptest::option::of(elapsed()),
+        proptest::option::of(target_state()),
+        proptest::collection::vec(elapsed(), 0..3),
+        proptest::option::of(elapsed()),
+        proptest::option::of(elapsed()),
+    );
+    let counts = (
+        0u32..4,
+        0u32..3,
+        0u32..3,
+        proptest::collection::vec(tag(), 0..3),
+    );
+    let ratings = (
+        proptest::option::of((
+            1i64..=5,
+            0i64..86_400,
+            proptest::option::of("[a-z ]{0,12}"),
+            proptest::option::of(0u64..50_000),
+        )),
+        proptest::option::of(1i64..=7),
+        proptest::collection::vec(
+            ("(first_reply|next_reply|agent_work)", target_state()),
+            0..3,
+        ),
+    );
+    (ids, times, clocks, counts, ratings).prop_map(
+        move |((t, c, ch, pr, proactive), (created, age, steps), clocks, counts, ratings)| {
+            let created = base + created;
+            let mut f = TicketFacts::new(
+                crate::id::TicketId::from_u128(t),
+                CustomerId::from_u128(c),
+                ch,
+                created,
+            );
+            f.as_of = created + age;
+            f.priority = pr;
+            f.proactive = proactive;
+            let mut at = created;
+            for (dt, s) in steps {
+                at += dt;
+                if at <= f.as_of && s != Status::New {
+                    f.statuses.push((at, s));
+                    f.status = s;
+                }
+            }
+            f.last_event_at = at.min(f.as_of);
+            let (first, waiting, sla, next, resolution, work) = clocks;
+            f.first_reply = first;
+            f.first_reply_waiting = if first.is_none() { waiting } else { None };
+            f.first_reply_sla = sla;
+            f.next_replies = next;
+            f.resolution = resolution;
+            f.resolved_at = resolution.map(|r| created + r.seconds as i64);
+            f.agent_work = work;
+            f.solved_ever =
+                resolution.is_some() || f.statuses.iter().any(|(_, s)| !s.is_unsolved());
+            let (agents, bots, reopens, mut tags) = counts;
+            f.agent_replies = agents;
+            f.bot_replies = bots;
+            f.reopens = reopens;
+            tags.sort();
+            tags.dedup();
+            f.tags = tags;
+            let (csat, ces, sla_list) = ratings;
+            f.csat = csat.and_then(|(s, dt, comment, follow)| {
+                let mut r = CsatFact::new(Csat::new(s).ok()?, created + dt);
+                r.comment = comment;
+                r.followed_up_in = follow;
+                Some(r)
+            });
+            f.ces = ces.and_then(|s| Ces::new(s).ok());
+            f.sla = sla_list;
+            f
+        },
+    )
+}

@@ -1,0 +1,515 @@
+//! The per-ticket summary every metric is computed from, derived once from a
+//! ticket's events with the SLA engine's own clocks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::channel::Channel;
+use crate::id::{CustomerId, TicketId};
+use crate::metrics::error::MetricsError;
+use crate::sla::{
+    self, Calendars, CycleEnd, MetricDef, SlaPolicy, Target, TargetState, TimeBasis, Timeline,
+};
+use crate::ticket::{AuthorRole, Ces, Csat, Event, EventKind, Origin, Priority, Status, Tag};
+
+/// A time taken, in calendar seconds and, when a business calendar was
+/// named, in business seconds of that calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Elapsed {
+    /// Calendar (wall-clock) seconds, pauses of the metric left out.
+    pub seconds: u64,
+    /// Business seconds on the named calendar, pauses left out.
+    pub business_seconds: Option<u64>,
+}
+
+impl Elapsed {
+    /// A calendar-time duration without a business figure.
+    pub const fn new(seconds: u64) -> Self {
+        Elapsed {
+            seconds,
+            business_seconds: None,
+        }
+    }
+
+    /// The same with a business-time figure.
+    pub const fn with_business(mut self, business_seconds: u64) -> Self {
+        self.business_seconds = Some(business_seconds);
+        self
+    }
+}
+
+/// A satisfaction answer as the metrics see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsatFact {
+    /// The score (the latest answer; a new one replaces it).
+    pub score: Csat,
+    /// When it was given (Unix seconds).
+    pub at: i64,
+    /// The customer's comment.
+    pub comment: Option<String>,
+    /// For a low score (1 or 2): seconds from the answer to the first human
+    /// agent action on the ticket after it (a public reply or an internal
+    /// note), if there was one by the instant of the facts.
+    pub followed_up_in: Option<u64>,
+}
+
+impl CsatFact {
+    /// An answer without comment or follow-up.
+    pub fn new(score: Csat, at: i64) -> Self {
+        CsatFact {
+            score,
+            at,
+            comment: None,
+            followed_up_in: None,
+        }
+    }
+
+    /// A score of 1 or 2: kept with its comment for follow-up.
+    pub fn is_low(&self) -> bool {
+        self.score.score() <= 2
+    }
+}
+
+/// Everything the metrics need from one ticket, derived once from its
+/// events at an instant ([`TicketFacts::from_events`]): a compact summary
+/// (no message bodies, no internal notes) that aggregates read in a few
+/// nanoseconds and that can be stored, sent between shards, or built by a
+/// host from its own data.
+///
+/// Times are Unix seconds (UTC). Durations come from the SLA engine's
+/// [`Timeline`] with the metric presets, so they match what
+/// [`sla::evaluate`] reports for the same events:
+///
+/// | fact | SLA preset | taken from |
+/// |---|---|---|
+/// | `first_reply`, `first_reply_waiting` | [`MetricDef::first_reply`] | cycle 0, fulfilled / still running |
+/// | `next_replies` | [`MetricDef::next_reply`] | every fulfilled cycle |
+/// | `resolution` | [`MetricDef::total_resolution`] | the fulfilled cycle |
+/// | `agent_work` | [`MetricDef::agent_work`] | the fulfilled cycle |
+///
+/// Bot and automated replies never count: they fulfil none of these
+/// presets, and `agent_replies` counts only human agents' public replies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TicketFacts {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The requester.
+    pub customer: CustomerId,
+    /// The channel it was opened on.
+    pub channel: Channel,
+    /// Its priority at the instant.
+    pub priority: Priority,
+    /// We contacted the customer first (no first-reply clock).
+    pub proactive: bool,
+    /// Its status at the instant.
+    pub status: Status,
+    /// When it was opened.
+    pub created_at: i64,
+    /// The instant the facts describe (later events are ignored).
+    pub as_of: i64,
+    /// When its latest event (up to the instant) happened.
+    pub last_event_at: i64,
+    /// First reply time, when a human agent has replied.
+    pub first_reply: Option<Elapsed>,
+    /// The wait so far, while no human agent has replied and the clock
+    /// still runs (or is paused).
+    pub first_reply_waiting: Option<Elapsed>,
+    /// The first-reply target of the ticket's own SLA policy: met
+    /// (`Fulfilled`), `Breached`, still `Running`/`Paused`, or `Cancelled`;
+    /// `None` without a policy or a first-reply target.
+    pub first_reply_sla: Option<TargetState>,
+    /// Next reply times (each customer message after the first reply to the
+    /// agent reply answering it), fulfilled cycles only.
+    pub next_replies: Vec<Elapsed>,
+    /// When it was (last) resolved, if it is resolved at the instant.
+    pub resolved_at: Option<i64>,
+    /// Resolution time (creation to solved, time spent solved before a
+    /// reopen left out), if resolved.
+    pub resolution: Option<Elapsed>,
+    /// Agent work time (time in new and open), if resolved.
+    pub agent_work: Option<Elapsed>,
+    /// Public replies by human agents.
+    pub agent_replies: u32,
+    /// Automated and bot replies (never counted as agent work).
+    pub bot_replies: u32,
+    /// It was solved at least once.
+    pub solved_ever: bool,
+    /// How many times it went from solved back to unsolved.
+    pub reopens: u32,
+    /// Its statuses over time: `(since, status)`, oldest first, starting
+    /// with `(created_at, New)`.
+    pub statuses: Vec<(i64, Status)>,
+    /// Its tags at the instant.
+    pub tags: Vec<Tag>,
+    /// The satisfaction answer.
+    pub csat: Option<CsatFact>,
+    /// The effort answer.
+    pub ces: Option<Ces>,
+    /// Every target of its own SLA policy: `(metric, state)` per cycle.
+    pub sla: Vec<(String, TargetState)>,
+}
+
+impl TicketFacts {
+    /// Facts of a ticket opened at `created_at` with nothing else known yet
+    /// (status new, normal priority): a starting point for hosts and tests
+    /// that build facts directly.
+    pub fn new(ticket: TicketId, customer: CustomerId, channel: Channel, created_at: i64) -> Self {
+        TicketFacts {
+            ticket,
+            customer,
+            channel,
+            priority: Priority::Normal,
+            proactive: false,
+            status: Status::New,
+            created_at,
+            as_of: created_at,
+            last_event_at: created_at,
+            first_reply: None,
+            first_reply_waiting: None,
+            first_reply_sla: None,
+            next_replies: Vec::new(),
+            resolved_at: None,
+            resolution: None,
+            agent_work: None,
+            agent_replies: 0,
+            bot_replies: 0,
+            solved_ever: false,
+            reopens: 0,
+            statuses: vec![(created_at, Status::New)],
+            tags: Vec::new(),
+            csat: None,
+            ces: None,
+            sla: Vec::new(),
+        }
+    }
+
+    /// The facts of a ticket's history at `options`' instant: `None` when
+    /// the history does not start with an `Opened` event or starts after
+    /// the instant. Events after the instant are ignored.
+    ///
+    /// # Errors
+    /// [`MetricsError::Sla`] when the SLA engine cannot evaluate the history
+    /// (a calendar the ticket's policy names is not in the options'
+    /// calendars, or business-time arithmetic fails).
+    ///
+    /// # Example
+    /// ```
+    /// use supportdesk::metrics::{FactsOptions, TicketFacts};
+    /// use supportdesk::sla::Calendars;
+    /// use supportdesk::testing::TicketBuilder;
+    /// use supportdesk::{Status, id::AgentId};
+    ///
+    /// // Opened 09:00, a bot acknowledgement does not count, Bob replies 09:01, solved 09:02.
+    /// let events = TicketBuilder::new()
+    ///     .agent_reply(AgentId::from_u128(7), "On it")
+    ///     .status(Status::Solved)
+    ///     .events();
+    /// let options = FactsOptions::new("2026-01-05T12:00:00Z".parse()?, Calendars::new());
+    /// let facts = TicketFacts::from_events(&events, &options)?.expect("opened");
+    /// assert_eq!(facts.first_reply.map(|e| e.seconds), Some(60));
+    /// assert_eq!(facts.resolution.map(|e| e.seconds), Some(120));
+    /// assert_eq!(facts.agent_replies, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_events(
+        events: &[Event],
+        options: &FactsOptions,
+    ) -> Result<Option<TicketFacts>, MetricsError> {
+        let as_of = options.as_of;
+        let Some(first) = events.first() else {
+            return Ok(None);
+        };
+        let EventKind::Opened {
+            customer,
+            channel,
+            priority,
+            origin,
+            tags,
+            ..
+        } = &first.kind
+        else {
+            return Ok(None);
+        };
+        if first.at > as_of {
+            return Ok(None);
+        }
+        let id = first.ticket;
+        let created = first.at.timestamp();
+        let mut f = TicketFacts::new(id, *customer, *channel, created);
+        f.as_of = as_of.timestamp();
+        f.priority = *priority;
+        f.proactive = matches!(origin, Origin::Proactive { .. });
+        let mut tag_set: BTreeSet<Tag> = tags.iter().cloned().collect();
+        let mut last = created;
+        for e in events.iter().skip(1).filter(|e| e.at <= as_of) {
+            if e.ticket != id {
+                continue;
+            }
+            let at = e.at.timestamp();
+            last = last.max(at);
+            let mut agent_action = false;
+            match &e.kind {
+                EventKind::AgentReplied { .. } => {
+                    f.agent_replies = f.agent_replies.saturating_add(1);
+                    agent_action = true;
+                }
+                EventKind::NoteAdded { message } => {
+                    agent_action = message.author.role() == AuthorRole::Agent;
+                }
+                EventKind::AutomatedReplySent { .. } => {
+                    f.bot_replies = f.bot_replies.saturating_add(1);
+                }
+                EventKind::StatusChanged { from, to } => {
+                    f.status = *to;
+                    f.statuses.push((at, *to));
+                    if matches!(to, Status::Solved | Status::Closed) {
+                        f.solved_ever = true;
+                    }
+                    if *from == Status::Solved && to.is_unsolved() {
+                        f.reopens = f.reopens.saturating_add(1);
+                    }
+                }
+                EventKind::PriorityChanged { to, .. } => f.priority = *to,
+                EventKind::TagsAdded { tags } => tag_set.extend(tags.iter().cloned()),
+                EventKind::TagsRemoved { tags } => {
+                    for t in tags {
+                        tag_set.remove(t);
+                    }
+                }
+                EventKind::SatisfactionRated { score, comment } => {
+                    f.csat = Some(CsatFact {
+                        score: *score,
+                        at,
+                        comment: comment.clone(),
+                        followed_up_in: None,
+                    });
+                }
+                EventKind::EffortRated { score } => f.ces = Some(*score),
+                _ => {}
+            }
+            if agent_action {
+                if let Some(c) = f.csat.as_mut().filter(|c| c.is_low()) {
+                    if c.followed_up_in.is_none() {
+                        c.followed_up_in = Some(u64::try_from(at - c.at).unwrap_or(0));
+                    }
+                }
+            }
+        }
+        f.last_event_at = last;
+        f.tags = tag_set.into_iter().collect();
+        options.clocks(events, &mut f)?;
+        Ok(Some(f))
+    }
+
+    /// The instant the ticket was opened.
+    pub fn created(&self) -> DateTime<Utc> {
+        unix(self.created_at)
+    }
+
+    /// The status at an instant (Unix seconds), `None` before it was opened.
+    pub fn status_at(&self, t: i64) -> Option<Status> {
+        let i = self.statuses.partition_point(|(at, _)| *at <= t);
+        match i {
+            0 if t >= self.created_at => Some(Status::New),
+            0 => None,
+            _ => self.statuses.get(i - 1).map(|(_, s)| *s),
+        }
+    }
+
+    /// Resolved at the instant with exactly one public reply by a human
+    /// agent (bot replies do not count either way).
+    pub fn is_one_touch(&self) -> bool {
+        self.resolution.is_some() && self.agent_replies == 1
+    }
+}
+
+pub(crate) fn unix(t: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(t, 0).unwrap_or_default()
+}
+
+/// The metric presets the facts are read from, by name.
+const FIRST_REPLY: &str = "first_reply";
+const NEXT_REPLY: &str = "next_reply";
+const RESOLUTION: &str = "total_resolution";
+const AGENT_WORK: &str = "agent_work";
+/// Suffix of the business-time copy of a preset.
+const BUSINESS: &str = "@business";
+/// Any target works: the facts read elapsed times, not states. One week
+/// keeps business deadlines well inside the calendar's range.
+const PLACEHOLDER_TARGET: i64 = 7 * 86_400;
+
+/// How to derive [`TicketFacts`]: the instant, the calendars (those the
+/// tickets' SLA policies name, so their own compliance can be evaluated)
+/// and, optionally, the business calendar for business-time figures.
+#[derive(Debug, Clone)]
+pub struct FactsOptions {
+    as_of: DateTime<Utc>,
+    calendars: Calendars,
+    business: Option<String>,
+    policy: SlaPolicy,
+}
+
+impl FactsOptions {
+    /// Calendar-time figures at `as_of`.
+    pub fn new(as_of: DateTime<Utc>, calendars: Calendars) -> Self {
+        FactsOptions {
+            as_of,
+            calendars,
+            business: None,
+            policy: metrics_policy(None),
+        }
+    }
+
+    /// Adds business-time figures on the calendar of that name.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnknownCalendar`] when the calendars have no such
+    /// calendar.
+    pub fn with_business_calendar(mut self, name: &str) -> Result<Self, MetricsError> {
+        if self.calendars.get(name).is_none() {
+            return Err(MetricsError::UnknownCalendar {
+                name: name.to_owned(),
+            });
+        }
+        self.business = Some(name.to_owned());
+        self.policy = metrics_policy(Some(name));
+        Ok(self)
+    }
+
+    /// The instant.
+    pub fn as_of(&self) -> DateTime<Utc> {
+        self.as_of
+    }
+
+    /// The business calendar's name, if any.
+    pub fn business_calendar(&self) -> Option<&str> {
+        self.business.as_deref()
+    }
+
+    /// The calendars.
+    pub fn calendars(&self) -> &Calendars {
+        &self.calendars
+    }
+
+    /// Fills the clock-derived facts from the SLA engine.
+    fn clocks(&self, events: &[Event], f: &mut TicketFacts) -> Result<(), MetricsError> {
+        let as_of = self.as_of;
+        let err = |source| MetricsError::Sla {
+            ticket: f.ticket,
+            source,
+        };
+        let seen = events.iter().filter(|e| e.at <= as_of);
+        let timeline = Timeline::from_events(&self.policy.metrics, seen);
+        let report = sla::report(&self.policy, &timeline, &self.calendars, as_of).map_err(err)?;
+        let mut next: BTreeMap<u32, Elapsed> = BTreeMap::new();
+        for t in &report.targets {
+            let (base, business) = match t.metric.strip_suffix(BUSINESS) {
+                Some(b) => (b, true),
+                None => (t.metric.as_str(), false),
+            };
+            let how = timeline
+                .metric(&t.metric)
+                .and_then(|m| m.cycles.iter().find(|c| c.index == t.cycle))
+                .and_then(|c| {
+                    c.end
+                        .map(|(_, how)| how)
+                        .or(c.solved_at.map(|_| CycleEnd::Fulfilled))
+                });
+            let fulfilled = t.ended_at.is_some() && how == Some(CycleEnd::Fulfilled);
+            let open = t.ended_at.is_none();
+            let secs = u64::try_from(t.elapsed_seconds).unwrap_or(0);
+            let slot = match (base, t.cycle) {
+                (FIRST_REPLY, 0) if fulfilled => &mut f.first_reply,
+                (FIRST_REPLY, 0) if open => &mut f.first_reply_waiting,
+                (NEXT_REPLY, c) if fulfilled => {
+                    let e = next.entry(c).or_insert(Elapsed::new(0));
+                    set(e, secs, business);
+                    continue;
+                }
+                (RESOLUTION, _) if fulfilled => {
+                    if !business {
+                        f.resolved_at = t.ended_at.map(|a| a.timestamp());
+                    }
+                    &mut f.resolution
+                }
+                (AGENT_WORK, _) if fulfilled => &mut f.agent_work,
+                _ => continue,
+            };
+            set(slot.get_or_insert(Elapsed::new(0)), secs, business);
+        }
+        f.next_replies = next.into_values().collect();
+
+        let own = sla::evaluate(events, &self.calendars, as_of, None).map_err(err)?;
+        let first_reply_like = sla::applied_policy(events, as_of).and_then(|p| {
+            p.metrics
+                .iter()
+                .find(|m| **m == MetricDef::first_reply().named(&m.name))
+                .map(|m| m.name.clone())
+        });
+        for t in own.targets {
+            if t.cycle == 0 && Some(&t.metric) == first_reply_like.as_ref() {
+                f.first_reply_sla = Some(t.state);
+            }
+            f.sla.push((t.metric, t.state));
+        }
+        Ok(())
+    }
+}
+
+fn set(e: &mut Elapsed, secs: u64, business: bool) {
+    if business {
+        e.business_seconds = Some(secs);
+    } else {
+        e.seconds = secs;
+    }
+}
+
+/// The policy the facts are measured with: the four presets in calendar
+/// time and, with a business calendar, their copies in business time.
+fn metrics_policy(business: Option<&str>) -> SlaPolicy {
+    let presets = [
+        MetricDef::first_reply(),
+        MetricDef::next_reply(),
+        MetricDef::total_resolution(),
+        MetricDef::agent_work(),
+    ];
+    let mut metrics: Vec<MetricDef> = presets.to_vec();
+    if business.is_some() {
+        metrics.extend(
+            presets
+                .iter()
+                .map(|m| m.clone().named(&format!("{}{BUSINESS}", m.name))),
+        );
+    }
+    let mut targets = Vec::new();
+    for m in &metrics {
+        let basis = match (business, m.name.ends_with(BUSINESS)) {
+            (Some(cal), true) => TimeBasis::Business {
+                calendar: cal.to_owned(),
+            },
+            _ => TimeBasis::Calendar,
+        };
+        for priority in Priority::ALL {
+            targets.push(Target {
+                metric: m.name.clone(),
+                priority,
+                channel: None,
+                seconds: PLACEHOLDER_TARGET,
+                basis: basis.clone(),
+            });
+        }
+    }
+    SlaPolicy {
+        id: "supportdesk-metrics".to_owned(),
+        version: 1,
+        name: "metrics".to_owned(),
+        conditions: Default::default(),
+        metrics,
+        targets,
+        warnings: Vec::new(),
+        escalation: Vec::new(),
+    }
+}

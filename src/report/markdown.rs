@@ -1,0 +1,452 @@
+//! The Markdown report.
+
+use std::fmt::Write as _;
+
+use crate::insight::maturity::Signal;
+use crate::metrics::{BinCount, DurationSummary, Rate, secs};
+use crate::report::{Report, short_id};
+use crate::sla::human;
+
+/// Escapes text for a Markdown table cell or paragraph: no HTML, no
+/// emphasis, links or code, no cell breaks.
+pub(crate) fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            '\\' | '*' | '_' | '`' | '[' | ']' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
+    let _ = writeln!(
+        o,
+        "| {} |",
+        head.iter().map(|h| md(h)).collect::<Vec<_>>().join(" | ")
+    );
+    let _ = writeln!(o, "|{}", "---|".repeat(head.len()));
+    for r in rows {
+        let _ = writeln!(
+            o,
+            "| {} |",
+            r.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | ")
+        );
+    }
+    o.push('\n');
+}
+
+fn bar(n: u64, max: u64) -> String {
+    let w = if max == 0 {
+        0
+    } else {
+        n.min(max).saturating_mul(30).div_ceil(max)
+    };
+    "█".repeat(w as usize)
+}
+
+fn bins(o: &mut String, bins: &[BinCount], target: Option<u64>) {
+    let max = bins.iter().map(|b| b.count).max().unwrap_or(0);
+    let rows: Vec<Vec<String>> = bins
+        .iter()
+        .map(|b| {
+            let mark = match target {
+                Some(t) if t >= b.from && b.to.is_none_or(|to| t < to) => {
+                    format!(" ← target {}", human(t as i64))
+                }
+                _ => String::new(),
+            };
+            vec![
+                b.label.clone(),
+                b.count.to_string(),
+                format!("{}{mark}", bar(b.count, max)),
+            ]
+        })
+        .collect();
+    table(o, &["bin", "tickets", ""], &rows);
+}
+
+fn opt_secs(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_owned(), secs)
+}
+
+fn dur_row(label: &str, d: &DurationSummary) -> Vec<String> {
+    vec![
+        label.to_owned(),
+        d.count.to_string(),
+        opt_secs(d.mean),
+        opt_secs(d.median),
+        opt_secs(d.p90),
+        d.max.map_or_else(|| "n/a".to_owned(), |m| human(m as i64)),
+    ]
+}
+
+fn rate(r: &Rate) -> String {
+    format!("{} ({} of {})", r.percent(), r.count, r.of)
+}
+
+pub(crate) fn render(r: &Report) -> String {
+    let s = &r.summary;
+    let mut o = String::with_capacity(16 * 1024);
+    let _ = writeln!(o, "# {}\n", md(&r.title));
+    if let Some(sub) = &r.subtitle {
+        let _ = writeln!(o, "{}\n", md(sub));
+    }
+    let _ = writeln!(
+        o,
+        "Figures as of {}; newest event {}; generated {}.\n",
+        s.as_of.map_or_else(|| "n/a".to_owned(), |t| t.to_rfc3339()),
+        s.newest_event
+            .map_or_else(|| "n/a".to_owned(), |t| t.to_rfc3339()),
+        r.generated_at.to_rfc3339()
+    );
+
+    o.push_str("## Key figures\n\n");
+    let fr = &s.first_response;
+    let mut key = vec![
+        vec![
+            "tickets".to_owned(),
+            format!(
+                "{} ({} from customers, {} proactive)",
+                s.volume.tickets, s.volume.reactive, s.volume.proactive
+            ),
+        ],
+        vec!["first response".to_owned(), fr.times.describe()],
+        vec![
+            "first replies within SLA target".to_owned(),
+            rate(&fr.within_target),
+        ],
+        vec![
+            "waiting for a first reply now".to_owned(),
+            match fr.longest_waiting {
+                Some(l) => format!(
+                    "{} tickets, longest {}",
+                    fr.waiting,
+                    human(l.seconds as i64)
+                ),
+                None => "none".to_owned(),
+            },
+        ],
+        vec!["next reply".to_owned(), s.next_reply.describe()],
+        vec!["resolution".to_owned(), s.resolution.describe()],
+        vec!["one-touch resolution".to_owned(), rate(&s.one_touch)],
+        vec!["reopened".to_owned(), rate(&s.reopened)],
+        vec!["backlog".to_owned(), format!("{} unsolved", s.backlog.open)],
+        vec![
+            "CSAT".to_owned(),
+            format!(
+                "{} mean, {} satisfied, response rate {}",
+                s.csat
+                    .overall
+                    .mean
+                    .map_or_else(|| "n/a".to_owned(), |m| format!("{m:.2}")),
+                s.csat.overall.satisfied.percent(),
+                s.csat.response_rate.percent()
+            ),
+        ],
+        vec![
+            "CES (1 easy - 7 hard)".to_owned(),
+            format!(
+                "{} mean ({} answers)",
+                s.ces
+                    .mean
+                    .map_or_else(|| "n/a".to_owned(), |m| format!("{m:.2}")),
+                s.ces.responses
+            ),
+        ],
+        vec![
+            "replies".to_owned(),
+            format!("{} by agents, {} automated", s.agent_replies, s.bot_replies),
+        ],
+    ];
+    for (label, c) in &r.contact_rates {
+        key.push(vec![
+            format!("contact rate, {label}"),
+            format!(
+                "{:.3} ({} contacts / {})",
+                c.rate, c.contacts, c.denominator
+            ),
+        ]);
+    }
+    table(&mut o, &["measure", "value"], &key);
+
+    o.push_str("## First response\n\n");
+    let target = r.first_response_target.map(|t| t.0);
+    let dist = match (r.first_response_target, &s.first_response_business) {
+        (Some((_, crate::metrics::Basis::Business)), Some(b)) => b,
+        _ => fr,
+    };
+    bins(&mut o, &dist.bins, target);
+    let mut rows = vec![dur_row("first response", &fr.times)];
+    if let Some(b) = &s.first_response_business {
+        rows.push(dur_row("first response (business)", &b.times));
+    }
+    rows.push(dur_row("next reply", &s.next_reply));
+    rows.push(dur_row("resolution", &s.resolution));
+    if let Some(b) = &s.resolution_business {
+        rows.push(dur_row("resolution (business)", b));
+    }
+    rows.push(dur_row("agent work", &s.agent_work));
+    table(
+        &mut o,
+        &["durations", "count", "mean", "median", "p90", "longest"],
+        &rows,
+    );
+
+    o.push_str("## SLA compliance\n\n");
+    let rows: Vec<Vec<String>> = s
+        .sla
+        .iter()
+        .map(|(m, c)| {
+            vec![
+                m.clone(),
+                c.met.to_string(),
+                c.breached.to_string(),
+                c.open.to_string(),
+                c.cancelled.to_string(),
+                c.rate()
+                    .map_or_else(|| "n/a".to_owned(), |v| format!("{:.1}%", v * 100.0)),
+            ]
+        })
+        .collect();
+    table(
+        &mut o,
+        &[
+            "metric",
+            "met",
+            "breached",
+            "running",
+            "cancelled",
+            "compliance",
+        ],
+        &rows,
+    );
+
+    o.push_str("## Customer satisfaction\n\n");
+    let rows: Vec<Vec<String>> = s
+        .csat
+        .by_channel
+        .iter()
+        .map(|(c, f)| {
+            vec![
+                c.to_string(),
+                f.responses.to_string(),
+                f.mean
+                    .map_or_else(|| "n/a".to_owned(), |m| format!("{m:.2}")),
+                f.satisfied.percent(),
+            ]
+        })
+        .collect();
+    table(&mut o, &["channel", "answers", "mean", "satisfied"], &rows);
+    let _ = writeln!(
+        o,
+        "Low scores followed up: {}.\n",
+        rate(&s.csat.low_followed_up)
+    );
+    let rows: Vec<Vec<String>> = s
+        .csat
+        .low_scores
+        .iter()
+        .rev()
+        .take(r.low_score_limit)
+        .map(|l| {
+            vec![
+                l.at.format("%Y-%m-%d %H:%M").to_string(),
+                short_id(&l.ticket),
+                l.channel.to_string(),
+                l.score.to_string(),
+                l.comment.clone().unwrap_or_default(),
+                l.followed_up_in
+                    .map_or_else(|| "not yet".to_owned(), |s| human(s as i64)),
+            ]
+        })
+        .collect();
+    table(
+        &mut o,
+        &[
+            "when",
+            "ticket",
+            "channel",
+            "score",
+            "comment",
+            "followed up after",
+        ],
+        &rows,
+    );
+
+    o.push_str("## Satisfaction by first-response time\n\n");
+    let rows: Vec<Vec<String>> = s
+        .csat_by_response_time
+        .iter()
+        .map(|b| {
+            vec![
+                b.bin.label.clone(),
+                b.csat.responses.to_string(),
+                b.csat
+                    .mean
+                    .map_or_else(|| "n/a".to_owned(), |m| format!("{m:.2}")),
+            ]
+        })
+        .collect();
+    table(&mut o, &["first response", "answers", "mean CSAT"], &rows);
+    let _ = writeln!(
+        o,
+        "{}\n",
+        md(&match &s.speed_threshold {
+            Some(t) => format!(
+                "Speed threshold: replies within {} already get the best satisfaction ({:.2}); slower ones get {:.2}.",
+                human(t.within as i64),
+                t.plateau_mean,
+                t.beyond_mean
+            ),
+            None => "No speed threshold in this data.".to_owned(),
+        })
+    );
+
+    o.push_str("## Backlog\n\n");
+    bins(&mut o, &s.backlog.by_age, None);
+
+    o.push_str("## Volume\n\n");
+    let rows: Vec<Vec<String>> = s
+        .volume
+        .by_channel
+        .iter()
+        .map(|(c, n)| vec![c.to_string(), n.to_string()])
+        .collect();
+    table(&mut o, &["channel", "tickets"], &rows);
+    let rows: Vec<Vec<String>> = s
+        .volume
+        .by_tag
+        .iter()
+        .take(15)
+        .map(|(t, n)| vec![t.to_string(), n.to_string()])
+        .collect();
+    table(&mut o, &["tag", "tickets"], &rows);
+
+    if !r.periods.is_empty() {
+        o.push_str("## Per period\n\n");
+        let rows: Vec<Vec<String>> = r
+            .periods
+            .iter()
+            .map(|p| {
+                vec![
+                    p.label.clone(),
+                    p.tickets.to_string(),
+                    opt_secs(p.first_response_median),
+                    p.one_touch
+                        .map_or_else(|| "n/a".to_owned(), |v| format!("{:.0}%", v * 100.0)),
+                    p.csat
+                        .0
+                        .map_or_else(|| "n/a".to_owned(), |m| format!("{m:.2} ({})", p.csat.1)),
+                    p.backlog.to_string(),
+                ]
+            })
+            .collect();
+        table(
+            &mut o,
+            &[
+                "period",
+                "tickets",
+                "first response (median)",
+                "one touch",
+                "CSAT",
+                "backlog at end",
+            ],
+            &rows,
+        );
+    }
+
+    o.push_str("## Value-irritant matrix\n\n");
+    match &r.matrix {
+        Some(m) => {
+            match &m.markdown {
+                Some(t) => {
+                    o.push_str(t.trim_end());
+                    o.push_str("\n\n");
+                }
+                None => o.push_str("(The matrix chart is in the HTML report.)\n\n"),
+            }
+            for (i, a) in m.top_actions.iter().enumerate() {
+                let _ = writeln!(o, "{}. {}", i + 1, md(a));
+            }
+            o.push('\n');
+        }
+        None => o.push_str("Not available yet.\n\n"),
+    }
+
+    o.push_str("## CX maturity\n\n");
+    match &r.maturity {
+        Some(m) => {
+            let _ = writeln!(
+                o,
+                "**{}** ({}) with {} of 7 traits{}.\n",
+                md(&m.tier.name),
+                md(&m.model),
+                m.held,
+                m.next_tier.as_ref().map_or_else(String::new, |t| format!(
+                    "; {} needs {}",
+                    md(&t.name),
+                    t.min_traits
+                ))
+            );
+            let rows: Vec<Vec<String>> = m
+                .traits
+                .iter()
+                .map(|t| {
+                    let ev: Vec<String> = t
+                        .evidence
+                        .iter()
+                        .map(|e| {
+                            let w = match e.signal {
+                                Signal::Supports => "supports",
+                                Signal::Contradicts => "contradicts",
+                                Signal::Neutral => "context",
+                            };
+                            format!("{}: {} ({w})", e.label, e.value)
+                        })
+                        .collect();
+                    vec![
+                        t.maturity_trait.title().to_owned(),
+                        if t.held { "held" } else { "not held" }.to_owned(),
+                        ev.join("; "),
+                        t.next_step.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            table(&mut o, &["trait", "answer", "evidence", "next step"], &rows);
+            let rows: Vec<Vec<String>> = m
+                .comparison
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.measure.clone(),
+                        c.yours.clone(),
+                        c.champions.clone(),
+                        match c.at_champion_level {
+                            Some(true) => "yes",
+                            Some(false) => "not yet",
+                            None => "cannot tell",
+                        }
+                        .to_owned(),
+                    ]
+                })
+                .collect();
+            table(
+                &mut o,
+                &["measure", "yours", "Champions", "at Champion level"],
+                &rows,
+            );
+        }
+        None => o.push_str("No self-assessment given.\n"),
+    }
+    o
+}

@@ -1,0 +1,256 @@
+//! Reports: the metrics, SLA compliance, CX maturity and (when available)
+//! the value-irritant matrix in one [`Report`], rendered to Markdown or to a
+//! self-contained HTML page with inline SVG charts.
+//!
+//! The HTML page has no JavaScript and no external assets (styles inline,
+//! charts as SVG), and every piece of text in it is HTML-escaped. A report
+//! is built from aggregated figures only, never from message bodies, so no
+//! internal note can reach it; customers' CSAT comments appear in the list
+//! of low scores to follow up.
+//!
+//! ```
+//! use supportdesk::metrics::Aggregate;
+//! use supportdesk::report::Report;
+//!
+//! let summary = Aggregate::new().summary();
+//! let report = Report::new("Support <weekly>", summary, "2026-03-09T08:00:00Z".parse()?);
+//! let html = report.to_html();
+//! assert!(html.starts_with("<!DOCTYPE html>"));
+//! assert!(html.contains("Support &lt;weekly&gt;"));
+//! assert!(!html.contains("<script"));
+//! assert!(report.to_markdown().starts_with("# Support &lt;weekly&gt;"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod html;
+mod markdown;
+mod svg;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::insight::maturity::MaturityReport;
+use crate::metrics::{Basis, ContactRate, MetricsSummary, Periodic};
+
+/// The ids of the charts of the HTML page (each an `<svg id=...>`), in
+/// page order. The matrix chart is the one the insight module supplies,
+/// wrapped in `<figure id="chart-matrix">`.
+pub const CHART_IDS: [&str; 6] = [
+    "chart-first-response",
+    "chart-csat-channel",
+    "chart-csat-speed",
+    "chart-backlog-age",
+    "chart-matrix",
+    "chart-maturity",
+];
+
+/// The value-irritant matrix, as the insight module renders it: a
+/// pre-rendered SVG chart and/or a Markdown table, and its top actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatrixPanel {
+    /// A complete `<svg>...</svg>` element. It is inserted as markup into
+    /// the HTML page only if it looks safe (an `svg` element without
+    /// scripts, event handlers, `foreignObject` or external references);
+    /// otherwise it is shown escaped as text.
+    pub svg: Option<String>,
+    /// A Markdown table (inserted as is into the Markdown report, as
+    /// escaped preformatted text into the HTML page).
+    pub markdown: Option<String>,
+    /// The top actions, most important first.
+    pub top_actions: Vec<String>,
+}
+
+/// One row of the per-period table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PeriodRow {
+    /// "2026-03-02", "2026-W10", "2026-03".
+    pub label: String,
+    /// Tickets opened.
+    pub tickets: u64,
+    /// Median first response, seconds.
+    pub first_response_median: Option<f64>,
+    /// One-touch share of resolved tickets.
+    pub one_touch: Option<f64>,
+    /// Mean CSAT and answers.
+    pub csat: (Option<f64>, u64),
+    /// Backlog at the period's end.
+    pub backlog: u64,
+}
+
+/// Everything a report shows. Build it with [`Report::new`] and the
+/// `with_*` methods, then render it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// The title.
+    pub title: String,
+    /// A line under the title (the period covered, the desk).
+    pub subtitle: Option<String>,
+    /// When the report was made.
+    pub generated_at: DateTime<Utc>,
+    /// The figures.
+    pub summary: MetricsSummary,
+    /// The first-response target drawn on the distribution (seconds) and
+    /// the basis the distribution is drawn in.
+    pub first_response_target: Option<(u64, Basis)>,
+    /// Per-period rows.
+    pub periods: Vec<PeriodRow>,
+    /// Contact rates, labelled ("March 2026", a period label).
+    pub contact_rates: Vec<(String, ContactRate)>,
+    /// CX maturity.
+    pub maturity: Option<MaturityReport>,
+    /// The value-irritant matrix.
+    pub matrix: Option<MatrixPanel>,
+    /// How many low scores to list (most recent first); 25 by default.
+    pub low_score_limit: usize,
+}
+
+impl Report {
+    /// A report of a summary.
+    pub fn new(title: &str, summary: MetricsSummary, generated_at: DateTime<Utc>) -> Self {
+        Report {
+            title: title.to_owned(),
+            subtitle: None,
+            generated_at,
+            summary,
+            first_response_target: None,
+            periods: Vec::new(),
+            contact_rates: Vec::new(),
+            maturity: None,
+            matrix: None,
+            low_score_limit: 25,
+        }
+    }
+
+    /// Sets the line under the title.
+    pub fn with_subtitle(mut self, subtitle: &str) -> Self {
+        self.subtitle = Some(subtitle.to_owned());
+        self
+    }
+
+    /// Draws a first-response target on the distribution, which is then
+    /// drawn in the target's basis (business time when the target is in
+    /// business time and business figures were measured).
+    pub fn with_first_response_target(mut self, seconds: u64, basis: Basis) -> Self {
+        self.first_response_target = Some((seconds, basis));
+        self
+    }
+
+    /// Adds the per-period table.
+    pub fn with_periods(mut self, periods: &Periodic) -> Self {
+        self.periods = periods
+            .periods()
+            .map(|(p, a)| {
+                let s = a.summary();
+                PeriodRow {
+                    label: p.to_string(),
+                    tickets: s.volume.tickets,
+                    first_response_median: s.first_response.times.median,
+                    one_touch: s.one_touch.value(),
+                    csat: (s.csat.overall.mean, s.csat.overall.responses),
+                    backlog: s.backlog.open,
+                }
+            })
+            .collect();
+        self
+    }
+
+    /// Adds contact rates.
+    pub fn with_contact_rates(mut self, rates: Vec<(String, ContactRate)>) -> Self {
+        self.contact_rates = rates;
+        self
+    }
+
+    /// Adds the CX maturity assessment.
+    pub fn with_maturity(mut self, maturity: MaturityReport) -> Self {
+        self.maturity = Some(maturity);
+        self
+    }
+
+    /// Adds the value-irritant matrix.
+    pub fn with_matrix(mut self, matrix: MatrixPanel) -> Self {
+        self.matrix = Some(matrix);
+        self
+    }
+
+    /// The report as Markdown (GitHub flavour: tables). Text from the data
+    /// is escaped so it cannot open HTML or Markdown markup.
+    pub fn to_markdown(&self) -> String {
+        markdown::render(self)
+    }
+
+    /// The report as one self-contained HTML page.
+    pub fn to_html(&self) -> String {
+        html::render(self)
+    }
+}
+
+/// Escapes text for HTML and XML (text and attribute values).
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether a pre-rendered SVG may be inserted as markup.
+pub(crate) fn is_safe_svg(svg: &str) -> bool {
+    let t = svg.trim();
+    let lower = t.to_ascii_lowercase();
+    let handler = regex::Regex::new(r"\son[a-z]+\s*=")
+        .map(|r| r.is_match(&lower))
+        .unwrap_or(true);
+    let external = regex::Regex::new(r#"href\s*=\s*["'][^#]"#)
+        .map(|r| r.is_match(&lower))
+        .unwrap_or(true);
+    lower.starts_with("<svg")
+        && lower.ends_with("</svg>")
+        && !lower.contains("<script")
+        && !lower.contains("<foreignobject")
+        && !lower.contains("javascript:")
+        && !lower.contains("<!entity")
+        && !lower.contains("url(")
+        && !handler
+        && !external
+}
+
+/// The short form of an id for tables: its last group of hex digits.
+pub(crate) fn short_id(id: &crate::id::TicketId) -> String {
+    let s = id.to_string();
+    s.rsplit('-')
+        .next()
+        .unwrap_or(&s)
+        .trim_start_matches('0')
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_and_svg_safety() {
+        assert_eq!(
+            esc(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert!(is_safe_svg(
+            r##"<svg viewBox="0 0 1 1"><rect width="1" height="1" fill="#fff"/><use href="#a"/></svg>"##
+        ));
+        assert!(!is_safe_svg("<svg><script>alert(1)</script></svg>"));
+        assert!(!is_safe_svg(r#"<svg onload="x()"></svg>"#));
+        assert!(!is_safe_svg(
+            r#"<svg><image href="https://x/y.png"/></svg>"#
+        ));
+        assert!(!is_safe_svg("<div></div>"));
+    }
+}

@@ -1,0 +1,455 @@
+//! The report end to end through the Desk: the HTML page is well-formed
+//! (checked by a small tag-balance parser below), self-contained, has every
+//! chart, escapes hostile text, and never contains internal-note text.
+
+use chrono::Duration;
+use supportdesk::calendar::BusinessCalendar;
+use supportdesk::customer::Identity;
+use supportdesk::id::{AgentId, TenantId};
+use supportdesk::insight::maturity::{
+    Baseline, EvidenceInputs, MaturityTrait, SelfAssessment, Signal, TierModel, assess,
+};
+use supportdesk::metrics::{Aggregate, Basis, FactsOptions, PeriodKind, Periodic, TicketFacts};
+use supportdesk::port::{Clock, TicketQuery, TicketStore};
+use supportdesk::report::{CHART_IDS, MatrixPanel, Report};
+use supportdesk::sla::{Calendars, MetricDef, PolicySet, SlaPolicy, Target, TimeBasis};
+use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
+use supportdesk::ticket::{Command, Csat, Event};
+use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag};
+
+const SHOP: TenantId = TenantId::from_u128(1);
+const BOB: AgentId = AgentId::from_u128(7);
+const MARKER: &str = "ZQX-internal-9931";
+const HOSTILE: &str = r#"<script>alert("x")</script> & | *bold* [link](http://evil)"#;
+
+fn calendars() -> Calendars {
+    let office = BusinessCalendar::builder("Europe/London")
+        .weekdays("09:00", "17:00")
+        .build()
+        .unwrap();
+    Calendars::new().with("office", office)
+}
+
+fn policy() -> SlaPolicy {
+    let targets = Priority::ALL
+        .into_iter()
+        .flat_map(|p| {
+            [("first_reply", 3600), ("next_reply", 4 * 3600)].map(|(m, s)| Target {
+                metric: m.into(),
+                priority: p,
+                channel: None,
+                seconds: s,
+                basis: TimeBasis::Business {
+                    calendar: "office".into(),
+                },
+            })
+        })
+        .collect();
+    SlaPolicy {
+        id: "standard".into(),
+        version: 1,
+        name: "Standard".into(),
+        conditions: Default::default(),
+        metrics: vec![MetricDef::first_reply(), MetricDef::next_reply()],
+        targets,
+        warnings: vec![],
+        escalation: vec![],
+    }
+}
+
+/// Six tickets over a morning, with notes carrying the marker on each.
+fn histories() -> Vec<Vec<Event>> {
+    let desk = Desk::new(
+        InMemoryStore::new(),
+        RecordingNotifier::new(),
+        ManualClock::at("2026-03-02T08:00:00Z").unwrap(),
+    )
+    .with_ids(SequentialIds::new())
+    .with_sla(PolicySet::new(policy()), calendars())
+    .unwrap();
+    let clock = desk.clock();
+    let channels = [
+        Channel::Email,
+        Channel::LiveChat,
+        Channel::WhatsApp,
+        Channel::Email,
+        Channel::WebForm,
+        Channel::Email,
+    ];
+    let mut tickets = Vec::new();
+    for (i, ch) in channels.into_iter().enumerate() {
+        clock.advance(Duration::minutes(20));
+        let who = Identity::email(&format!("c{i}@example.com")).unwrap();
+        let r = desk
+            .receive(SHOP, Inbound::new(who, ch, format!("Order {i} is late")))
+            .unwrap();
+        desk.execute(
+            SHOP,
+            r.ticket,
+            Command::AutomatedReply {
+                bot: "ack".into(),
+                body: "Thanks, we are on it".into(),
+            },
+        )
+        .unwrap();
+        desk.execute(
+            SHOP,
+            r.ticket,
+            Command::AddNote {
+                agent: BOB,
+                body: format!("{MARKER} customer {i} is a <VIP> & angry"),
+            },
+        )
+        .unwrap();
+        tickets.push(r.ticket);
+    }
+    // Answer all but the last, at growing delays; solve, rate.
+    for (i, t) in tickets.iter().enumerate().take(5) {
+        clock.advance(Duration::minutes(15 * i as i64 + 5));
+        desk.execute(
+            SHOP,
+            *t,
+            Command::agent_reply(BOB, "Here is the tracking link"),
+        )
+        .unwrap();
+        desk.execute(
+            SHOP,
+            *t,
+            Command::AddTags {
+                tags: vec![Tag::new("shipping/late").unwrap()],
+            },
+        )
+        .unwrap();
+        desk.execute(SHOP, *t, Command::status(Status::Solved))
+            .unwrap();
+        let (score, comment) = match i {
+            0 => (5, None),
+            1 => (4, Some("ok".to_owned())),
+            2 => (1, Some(HOSTILE.to_owned())),
+            3 => (2, Some("slow".to_owned())),
+            _ => (5, None),
+        };
+        desk.execute(
+            SHOP,
+            *t,
+            Command::RateSatisfaction {
+                score: Csat::new(score).unwrap(),
+                comment,
+            },
+        )
+        .unwrap();
+    }
+    // Follow up the hostile low score with a note.
+    clock.advance(Duration::minutes(30));
+    desk.execute(
+        SHOP,
+        tickets[2],
+        Command::AddNote {
+            agent: BOB,
+            body: format!("{MARKER}: called back"),
+        },
+    )
+    .unwrap();
+    let swept = desk.sweep(100).unwrap();
+    assert!(!swept.alerts.is_empty());
+    let page = desk
+        .store()
+        .query(SHOP, &TicketQuery::new().limit(1000))
+        .unwrap();
+    let mut out: Vec<Vec<Event>> = page
+        .items
+        .iter()
+        .map(|t| desk.history(SHOP, t.id()).unwrap())
+        .collect();
+    out.sort_by_key(|h| h[0].at);
+    assert_eq!(clock.now().to_rfc3339(), "2026-03-02T13:25:00+00:00");
+    out
+}
+
+fn report(matrix: Option<MatrixPanel>) -> Report {
+    let hs = histories();
+    let options = FactsOptions::new("2026-03-02T13:25:00Z".parse().unwrap(), calendars())
+        .with_business_calendar("office")
+        .unwrap();
+    let facts: Vec<TicketFacts> = hs
+        .iter()
+        .map(|h| TicketFacts::from_events(h, &options).unwrap().unwrap())
+        .collect();
+    let all: Aggregate = facts.iter().collect();
+    let mut days = Periodic::new(PeriodKind::Day, chrono_tz::Europe::London);
+    facts.iter().for_each(|f| days.add(f));
+    let summary = all.summary();
+    let answers = SelfAssessment::new()
+        .answer(MaturityTrait::SkilledTeam, true)
+        .answer_with_note(
+            MaturityTrait::ActsOnFeedback,
+            true,
+            "we call back <every> low score",
+        )
+        .answer(MaturityTrait::TimelyData, true);
+    let inputs = EvidenceInputs::new(&summary, "2026-03-02T14:00:00Z".parse().unwrap())
+        .with_periods(&days)
+        .with_agents(1)
+        .with_baseline(Baseline {
+            first_response_seconds: Some(4.0 * 3600.0),
+            resolution_seconds: None,
+            channels: Some(2),
+        });
+    let maturity = assess(&TierModel::esg_2021(), &answers, &inputs).unwrap();
+    let mut r = Report::new(
+        "Shop support: March 2nd",
+        summary,
+        "2026-03-02T14:00:00Z".parse().unwrap(),
+    )
+    .with_subtitle("Monday morning, one agent")
+    .with_first_response_target(3600, Basis::Business)
+    .with_periods(&days)
+    .with_maturity(maturity);
+    if let Some(m) = matrix {
+        r = r.with_matrix(m);
+    }
+    r
+}
+
+/// A minimal well-formedness check: every element opened is closed in
+/// order (void elements and `/>` excepted), no stray `<`, every `&` starts
+/// an entity, and exactly one html, head and body.
+fn check_well_formed(html: &str) -> Result<Vec<String>, String> {
+    const VOID: [&str; 6] = ["meta", "br", "hr", "img", "input", "link"];
+    let mut stack: Vec<String> = Vec::new();
+    let mut seen = Vec::new();
+    let mut rest = html;
+    let entity = regex::Regex::new(r"^&(#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);").unwrap();
+    while let Some(i) = rest.find(['<', '&']) {
+        let (text_part, tail) = rest.split_at(i);
+        if text_part.contains('>') {
+            return Err(format!("stray '>' in text: {text_part:?}"));
+        }
+        if let Some(after) = tail.strip_prefix('&') {
+            if !entity.is_match(tail) {
+                return Err(format!(
+                    "bare '&' before {:?}",
+                    after.chars().take(20).collect::<String>()
+                ));
+            }
+            rest = after;
+            continue;
+        }
+        if let Some(after) = tail.strip_prefix("<!--") {
+            let end = after.find("-->").ok_or("unclosed comment")?;
+            rest = &after[end + 3..];
+            continue;
+        }
+        if tail.starts_with("<!DOCTYPE") {
+            let end = tail.find('>').ok_or("unclosed doctype")?;
+            rest = &tail[end + 1..];
+            continue;
+        }
+        let end = tail.find('>').ok_or("unclosed tag")?;
+        let tag = &tail[1..end];
+        if tag.contains('<') {
+            return Err(format!("'<' inside a tag: {tag:?}"));
+        }
+        rest = &tail[end + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let name = name.trim();
+            match stack.pop() {
+                Some(open) if open == name => {}
+                other => return Err(format!("</{name}> closes {other:?}")),
+            }
+            continue;
+        }
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if name.is_empty() {
+            return Err(format!("bad tag {tag:?}"));
+        }
+        // Attribute values must be quoted and balanced.
+        if tag.matches('"').count() % 2 != 0 {
+            return Err(format!("unbalanced quotes in {tag:?}"));
+        }
+        seen.push(name.clone());
+        if tag.ends_with('/') || VOID.contains(&name.as_str()) {
+            continue;
+        }
+        stack.push(name);
+    }
+    if rest.contains('>') {
+        return Err("stray '>' at the end".into());
+    }
+    if !stack.is_empty() {
+        return Err(format!("unclosed: {stack:?}"));
+    }
+    for one in ["html", "head", "body"] {
+        let n = seen.iter().filter(|s| *s == one).count();
+        if n != 1 {
+            return Err(format!("{n} <{one}> elements"));
+        }
+    }
+    Ok(seen)
+}
+
+#[test]
+fn the_checker_catches_broken_pages() {
+    let ok = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>a &amp; b</title></head><body><p>x<br></p><svg><rect/></svg></body></html>";
+    assert!(check_well_formed(ok).is_ok());
+    for bad in [
+        "<html><head></head><body><p></body></html>",
+        "<html><head></head><body><p>a & b</p></body></html>",
+        "<html><head></head><body><b><i></b></i></body></html>",
+        "<html><head></head><body>1 > 0</body></html>",
+        "<html><head></head><body></body></html><html></html>",
+    ] {
+        assert!(check_well_formed(bad).is_err(), "{bad}");
+    }
+}
+
+fn matrix_panel() -> MatrixPanel {
+    MatrixPanel {
+        svg: Some(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><title>Value-irritant matrix</title><rect width="100" height="50" fill="#eee"/><text x="5" y="20">Eliminate: carrier delay</text></svg>"##
+                .into(),
+        ),
+        markdown: Some("| | valuable | irritating |\n|---|---|---|\n| business | Leverage | Simplify |".into()),
+        top_actions: vec!["Eliminate: fix the carrier <handover>".into()],
+    }
+}
+
+#[test]
+fn html_is_well_formed_complete_and_free_of_internal_notes() {
+    let r = report(Some(matrix_panel()));
+    let html = r.to_html();
+    let tags = check_well_formed(&html).unwrap_or_else(|e| panic!("{e}"));
+    assert!(tags.iter().filter(|t| *t == "svg").count() >= 6);
+    for id in CHART_IDS {
+        assert!(html.contains(&format!("id=\"{id}\"")), "missing chart {id}");
+    }
+    // Self-contained: no scripts, no external resources.
+    assert!(!html.to_lowercase().contains("<script"));
+    assert!(!html.contains("src="));
+    assert!(!html.contains("url("));
+    assert!(!html.contains("href="));
+    // The only URLs are the SVG namespace and the customer's own (escaped) text.
+    let rest = html
+        .replace("xmlns=\"http://www.w3.org/2000/svg\"", "")
+        .replace("[link](http://evil)", "");
+    assert!(!rest.contains("http://") && !rest.contains("https://"));
+    // Internal notes never reach the report, whatever they contain.
+    assert!(!html.contains(MARKER));
+    assert!(!html.contains("VIP"));
+    // Hostile customer text is escaped.
+    assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
+    assert!(html.contains("we call back &lt;every&gt; low score"));
+    assert!(html.contains("Eliminate: fix the carrier &lt;handover&gt;"));
+    // The figures are there.
+    assert!(html.contains("Value-irritant matrix"));
+    assert!(html.contains("Eliminate: carrier delay"));
+    assert!(html.contains("target 1h"));
+    assert!(html.contains("2026-03-02"));
+}
+
+#[test]
+fn markdown_has_every_section_and_no_internal_notes() {
+    let r = report(Some(matrix_panel()));
+    let md = r.to_markdown();
+    for h in [
+        "## Key figures",
+        "## First response",
+        "## SLA compliance",
+        "## Customer satisfaction",
+        "## Satisfaction by first-response time",
+        "## Backlog",
+        "## Volume",
+        "## Per period",
+        "## Value-irritant matrix",
+        "## CX maturity",
+    ] {
+        assert!(md.contains(h), "missing {h}");
+    }
+    assert!(!md.contains(MARKER));
+    assert!(!md.contains("<script"));
+    assert!(md.contains("&lt;script&gt;"));
+    assert!(md.contains("\\*bold\\*"));
+    assert!(md.contains("\\| valuable") || md.contains("| | valuable | irritating |"));
+    assert!(md.contains("← target 1h"));
+    // Every table row has the same number of cells as its header.
+    for block in md.split("\n\n") {
+        let rows: Vec<&str> = block.lines().filter(|l| l.starts_with('|')).collect();
+        if rows.len() < 2 {
+            continue;
+        }
+        let cells = |l: &str| l.replace("\\|", "").matches('|').count();
+        let n = cells(rows[0]);
+        assert!(rows.iter().all(|r| cells(r) == n), "ragged table:\n{block}");
+    }
+}
+
+#[test]
+fn figures_of_the_morning() {
+    let r = report(None);
+    let s = &r.summary;
+    // Six tickets at 08:20, 08:40, ..., 10:00; replies at 10:05, 10:25,
+    // 11:00, 11:50, 12:55. Office opens 09:00.
+    assert_eq!(s.volume.tickets, 6);
+    assert_eq!(s.first_response.times.count, 5);
+    assert_eq!(s.first_response.waiting, 1);
+    assert_eq!(s.bot_replies, 6);
+    assert_eq!(s.agent_replies, 5);
+    // Every resolved ticket was solved with one reply.
+    assert_eq!((s.one_touch.count, s.one_touch.of), (5, 5));
+    assert_eq!(s.csat.overall.distribution, [1, 1, 0, 1, 2]);
+    assert_eq!(s.csat.low_scores.len(), 2);
+    // The hostile 1 (rated 11:00) was followed up by a note at 13:25; the
+    // 2 was not.
+    assert_eq!(
+        (s.csat.low_followed_up.count, s.csat.low_followed_up.of),
+        (1, 2)
+    );
+    assert_eq!(s.csat.follow_up_median, Some(8700.0));
+    // First reply target 1 office hour: 08:20 -> 10:05 is 65 min of office
+    // time (breached), 08:40 -> 10:25 85 min (breached), 09:00 -> 11:00 2 h
+    // (breached), 09:20 -> 11:50 breached, 09:40 -> 12:55 breached; the
+    // sixth, 10:00 waiting to 13:25, breached too.
+    assert_eq!(
+        (
+            s.first_response.within_target.count,
+            s.first_response.within_target.of
+        ),
+        (0, 6)
+    );
+    let m = r.maturity.as_ref().unwrap();
+    assert_eq!((m.held, m.tier.name.as_str()), (3, "Starter"));
+    assert_eq!(m.next_steps().count(), 4);
+    // Evidence beside "acts on feedback": 1 of 2 low scores followed up.
+    let acts = &m.traits[2];
+    assert_eq!(acts.maturity_trait, MaturityTrait::ActsOnFeedback);
+    let follow = acts
+        .evidence
+        .iter()
+        .find(|e| e.label == "low-CSAT follow-up rate")
+        .unwrap();
+    assert_eq!(follow.value, "1 of 2 (50.0%)");
+    assert_eq!(follow.signal, Signal::Neutral);
+    // Skilled team: 100% one touch supports.
+    assert_eq!(m.traits[0].evidence[0].signal, Signal::Supports);
+    // Timely data: newest event 13:25, 35 minutes before 14:00.
+    assert_eq!(m.traits[5].evidence[0].signal, Signal::Supports);
+    // The comparison: first response vs the 4 h baseline, one touch vs 84%.
+    assert_eq!(m.comparison[2].yours, "100.0%");
+    assert_eq!(m.comparison[2].at_champion_level, Some(true));
+    assert_eq!(m.comparison[3].yours, "4 (2.0x your baseline of 2)");
+    assert_eq!(m.comparison[3].at_champion_level, Some(false));
+}
+
+#[test]
+fn an_unsafe_matrix_svg_is_shown_as_text() {
+    let mut panel = matrix_panel();
+    panel.svg = Some(r#"<svg onload="steal()"><text>x</text></svg>"#.into());
+    panel.markdown = None;
+    let html = report(Some(panel)).to_html();
+    check_well_formed(&html).unwrap();
+    assert!(!html.contains("<svg onload"));
+    assert!(html.contains("&lt;svg onload="));
+}
