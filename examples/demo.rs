@@ -20,11 +20,16 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;
+#[cfg(not(feature = "sqlite"))]
+use supportdesk::InMemoryStore;
 use supportdesk::calendar::BusinessCalendar;
 use supportdesk::customer::Identity;
 use supportdesk::id::{AgentId, CustomerId, TenantId, TicketId};
 use supportdesk::insight::maturity::{
     EvidenceInputs, MaturityTrait, SelfAssessment, Signal, TierModel, assess,
+};
+use supportdesk::insight::{
+    Denominator as MatrixDenominator, DenominatorUnit, Matrix, MatrixConfig, ReasonRating, Window,
 };
 use supportdesk::metrics::{
     Aggregate, Basis, ContactBase, Denominator, FactsOptions, PeriodKind, Periodic, TicketFacts,
@@ -38,9 +43,9 @@ use supportdesk::sla::{
 };
 use supportdesk::testing::{Lcg, ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::{Ces, Command, Csat};
-use supportdesk::{Channel, Desk, DeskError, InMemoryStore, Inbound, Priority, Status, Tag};
+use supportdesk::{Channel, Desk, DeskError, Inbound, Priority, Status, Tag};
 
-type ShopDesk = Desk<InMemoryStore, RecordingNotifier, ManualClock>;
+type ShopDesk = Desk<Box<dyn TicketStore>, RecordingNotifier, ManualClock>;
 
 const SHOP: TenantId = TenantId::from_u128(1);
 const SEED: u64 = 202_603;
@@ -662,6 +667,32 @@ impl ContactBase for Orders {
     }
 }
 
+/// The embedded SQLite store (a fresh `demo.db` beside the report) when the
+/// `sqlite` feature is on, which the crate's own examples always have; the
+/// in-memory store otherwise.
+fn open_store(report_path: &str) -> Result<(Box<dyn TicketStore>, String), Box<dyn Error>> {
+    #[cfg(feature = "sqlite")]
+    {
+        use supportdesk::store::{Durability, SqliteOptions, SqliteStore};
+        let db = std::path::Path::new(report_path).with_file_name("demo.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = db.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+        // A simulation: surviving a killed process is enough, no fsync per
+        // commit.
+        let options = SqliteOptions::default().durability(Durability::ProcessCrash);
+        let store = SqliteStore::open_with(&db, options)?;
+        Ok((Box::new(store), format!("SQLite file {}", db.display())))
+    }
+    #[cfg(not(feature = "sqlite"))]
+    {
+        let _ = report_path;
+        Ok((Box::new(InMemoryStore::new()), "in memory".to_owned()))
+    }
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let out_path = std::env::args()
         .nth(1)
@@ -682,8 +713,10 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let office = office()?;
     let calendars = Calendars::new().with("office", office.clone());
+    let (store, store_name) = open_store(&out_path)?;
+    eprintln!("store: {store_name}");
     let desk = Desk::new(
-        InMemoryStore::new(),
+        store,
         RecordingNotifier::new(),
         ManualClock::new(month_start),
     )
@@ -920,17 +953,52 @@ fn main() -> Result<(), Box<dyn Error>> {
             .join(", ")
     );
 
-    // ==== HOOK: value-irritant matrix =====================================
-    // The insight matrix (another branch) is merged separately. When it
-    // lands: build it from the tickets' tags here, print its top actions in
-    // place of the line below, and pass its SVG / Markdown table and top
-    // actions to `Report::with_matrix` (the `matrix` value).
-    let matrix: Option<MatrixPanel> = None;
-    let _ = writeln!(
-        out,
-        "\nMatrix top actions: (available once the insight matrix is merged)"
-    );
-    // ==== END HOOK ========================================================
+    // The value-irritant matrix of the month's contact reasons: each what-tag
+    // rated by value to the business and to the customer, moved by the data
+    // (CSAT, effort, recontacts), with the host's order count as the
+    // contact-rate denominator.
+    let mut all_tickets = Vec::with_capacity(w.tickets.len());
+    for sim in &w.tickets {
+        all_tickets.push(w.desk.ticket(SHOP, sim.id)?);
+    }
+    let ratings = vec![
+        ReasonRating::new(Tag::new("shipping/late")?, -2, -1),
+        ReasonRating::new(Tag::new("shipping/damaged")?, -2, -2),
+        ReasonRating::new(Tag::new("returns")?, -1, 1),
+        ReasonRating::new(Tag::new("refund")?, -1, -1),
+        ReasonRating::new(Tag::new("payment-error")?, -2, -2),
+        ReasonRating::new(Tag::new("order/change")?, -1, 1),
+        ReasonRating::new(Tag::new("product/question")?, 2, 2),
+        ReasonRating::new(Tag::new("discount-code")?, -1, -1),
+    ];
+    let order_count = |from: DateTime<Utc>, to: DateTime<Utc>| {
+        orders.orders(from, to).map(|count| MatrixDenominator {
+            unit: DenominatorUnit::Orders,
+            count,
+        })
+    };
+    let built = Matrix::build(
+        &all_tickets,
+        &MatrixConfig::new(ratings),
+        Window::new(month_start, month_end),
+        None,
+        Some(&order_count),
+    )?;
+    let top_actions: Vec<String> = built
+        .plan
+        .iter()
+        .take(3)
+        .map(|p| format!("{}. {} ({:?}): {}", p.rank, p.tag, p.quadrant, p.action))
+        .collect();
+    let _ = writeln!(out, "\nMatrix top actions:");
+    for a in &top_actions {
+        let _ = writeln!(out, "  {a}");
+    }
+    let matrix = Some(MatrixPanel {
+        svg: Some(built.to_svg()),
+        markdown: Some(built.to_markdown()),
+        top_actions,
+    });
 
     let answers = SelfAssessment::new()
         .answer(MaturityTrait::SkilledTeam, true)
