@@ -146,7 +146,7 @@
 //!   builders, scenarios).
 //! - `proptest`: proptest strategies for the crate's values (implies
 //!   `testing`).
-//! - `sqlite`: [`SqliteStore`](store::SqliteStore), the embedded SQLite
+//! - `sqlite`: [`SqliteStore`], the embedded SQLite
 //!   backend (bundled; nothing to install).
 
 #![forbid(unsafe_code)]
