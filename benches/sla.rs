@@ -165,6 +165,18 @@ fn bench_evaluate(c: &mut Criterion) {
             n
         })
     });
+    g.bench_function("evaluator_100k_tickets", |b| {
+        let mut eval = sla::Evaluator::new(&p, &cals);
+        b.iter(|| {
+            let mut n = 0usize;
+            for h in &hs {
+                n += eval
+                    .evaluate(black_box(h), now)
+                    .map_or(0, |r| r.targets.len());
+            }
+            n
+        })
+    });
     g.finish();
 }
 

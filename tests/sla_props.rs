@@ -156,6 +156,21 @@ proptest! {
         prop_assert_eq!(inc, replay);
     }
 
+    /// The bulk evaluator, reused across tickets, gives exactly the reports
+    /// of `evaluate`.
+    #[test]
+    fn evaluator_equals_evaluate(hs in proptest::collection::vec(history(), 1..6), later in 0i64..86_400) {
+        let cals = calendars();
+        let p = hs[0].1.clone();
+        let mut eval = sla::Evaluator::new(&p, &cals);
+        for (events, _) in &hs {
+            let now = events.last().unwrap().at + Duration::seconds(later);
+            let bulk = eval.evaluate(events, now).unwrap().clone();
+            let one = sla::evaluate(events, &cals, now, Some(&p)).unwrap();
+            prop_assert_eq!(bulk, one);
+        }
+    }
+
     /// Pausing and resuming adds exactly the paused business time: the
     /// business time from the start to the deadline is the target plus the
     /// business time inside the pause.

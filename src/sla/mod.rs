@@ -68,7 +68,9 @@ pub use policy::{
     Calendars, Conditions, EscalateTo, EscalationStep, PolicySet, SlaError, SlaPolicy, Target,
     TimeBasis, Trigger, WarnAt,
 };
-pub use report::{SlaReport, TargetReport, TargetState, applied_policy, evaluate, report};
+pub use report::{
+    Evaluator, SlaReport, TargetReport, TargetState, applied_policy, evaluate, report,
+};
 pub use simulate::{Fired, simulate};
 pub use timeline::{Cycle, CycleEnd, MetricTimeline, Pause, Timeline};
 pub use whatif::{Compliance, WhatIf, what_if};

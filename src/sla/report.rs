@@ -4,9 +4,11 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::BusinessCalendar;
+use crate::channel::Channel;
 use crate::sla::Span;
 use crate::sla::policy::{Calendars, SlaError, SlaPolicy, Target, TimeBasis, WarnAt};
 use crate::sla::timeline::{Cycle, CycleEnd, Pause, Timeline};
+use crate::ticket::Priority;
 use crate::ticket::{Event, EventKind};
 
 /// Where a target stands.
@@ -272,36 +274,8 @@ pub fn report(
     now: DateTime<Utc>,
 ) -> Result<SlaReport, SlaError> {
     let mut targets = Vec::with_capacity(timeline.metrics.iter().map(|m| m.cycles.len()).sum());
-    for mt in &timeline.metrics {
-        // Cycles mostly share a priority: look the target up once per change.
-        let mut cached: Option<(crate::ticket::Priority, Option<(&Target, Clockwork<'_>)>)> = None;
-        for c in &mt.cycles {
-            let hit = match cached {
-                Some((p, hit)) if p == c.priority => hit,
-                _ => {
-                    // The cycle's own priority: a finished cycle keeps the
-                    // one it ended under.
-                    let hit = match policy.target(&mt.metric.name, c.priority, timeline.channel) {
-                        Some(t) => Some((t, Clockwork::for_target(t, calendars, &policy.id)?)),
-                        None => None,
-                    };
-                    cached = Some((c.priority, hit));
-                    hit
-                }
-            };
-            let Some((target, clock)) = hit else {
-                continue;
-            };
-            targets.push(cycle_report(
-                &mt.metric.name,
-                c,
-                target,
-                &clock,
-                &policy.warnings,
-                now,
-            )?);
-        }
-    }
+    let resolved = Resolved::new(policy, calendars)?;
+    fill_targets(policy, &resolved, timeline, now, &mut targets)?;
     Ok(SlaReport {
         policy: Some((policy.id.clone(), policy.version)),
         at: now,
@@ -325,14 +299,17 @@ fn instant_after(
     })
 }
 
-fn cycle_report(
+/// Fills `out` with one cycle's report, reusing its allocations (the
+/// metric and calendar names, pauses and warnings are overwritten in place).
+fn fill_cycle_report(
+    out: &mut TargetReport,
     metric: &str,
     c: &Cycle,
     target: &Target,
     clock: &Clockwork<'_>,
     warnings: &[WarnAt],
     now: DateTime<Utc>,
-) -> Result<TargetReport, SlaError> {
+) -> Result<(), SlaError> {
     let (mut ranges, mut open_pause) = pause_ranges(c);
     if c.solved_at.is_some() && c.end.is_none() {
         // Solved: the clock stopped at the solve, which ends the cycle for
@@ -365,35 +342,222 @@ fn cycle_report(
     };
     // Warnings matter only while the clock runs: not computed for cycles
     // that ended or are already breached.
-    let mut warn_at = Vec::new();
+    out.warnings.clear();
     let open = matches!(state, TargetState::Running | TargetState::Paused);
     for w in warnings.iter().filter(|_| open) {
         let secs = warning_offset(*w, target.seconds);
-        warn_at.push(match secs {
+        let at = match secs {
             Some(s) => instant_after(clock, c, s, &ranges, open_pause)?,
             None => None,
-        });
+        };
+        out.warnings.push(at);
     }
     let share = if target.seconds > 0 {
         elapsed as f64 / target.seconds as f64
     } else {
         0.0
     };
-    Ok(TargetReport {
-        metric: metric.to_owned(),
-        cycle: c.index,
-        state,
-        started_at: c.start,
-        ended_at,
-        target_seconds: target.seconds,
-        basis: target.basis.clone(),
-        deadline,
-        elapsed_seconds: elapsed,
-        remaining_seconds: target.seconds - elapsed,
-        share_used: share,
-        pauses: c.pauses.clone(),
-        warnings: warn_at,
-    })
+    out.metric.clear();
+    out.metric.push_str(metric);
+    out.cycle = c.index;
+    out.state = state;
+    out.started_at = c.start;
+    out.ended_at = ended_at;
+    out.target_seconds = target.seconds;
+    match (&mut out.basis, &target.basis) {
+        (TimeBasis::Business { calendar: mine }, TimeBasis::Business { calendar }) => {
+            mine.clear();
+            mine.push_str(calendar);
+        }
+        (mine, theirs) => *mine = theirs.clone(),
+    }
+    out.deadline = deadline;
+    out.elapsed_seconds = elapsed;
+    out.remaining_seconds = target.seconds - elapsed;
+    out.share_used = share;
+    out.pauses.clear();
+    out.pauses.extend_from_slice(&c.pauses);
+    Ok(())
+}
+
+impl TargetReport {
+    fn blank() -> Self {
+        TargetReport {
+            metric: String::new(),
+            cycle: 0,
+            state: TargetState::Running,
+            started_at: DateTime::<Utc>::UNIX_EPOCH,
+            ended_at: None,
+            target_seconds: 0,
+            basis: TimeBasis::Calendar,
+            deadline: None,
+            elapsed_seconds: 0,
+            remaining_seconds: 0,
+            share_used: 0.0,
+            pauses: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// The targets of a policy resolved once: per metric (in policy order), its
+/// targets with their calendars looked up, so choosing one for a cycle
+/// compares enums, not names.
+#[derive(Debug, Clone)]
+struct Resolved<'a> {
+    /// (metric index, target, its clock), in policy order.
+    targets: Vec<(usize, &'a Target, Clockwork<'a>)>,
+}
+
+impl<'a> Resolved<'a> {
+    fn new(policy: &'a SlaPolicy, calendars: &'a Calendars) -> Result<Self, SlaError> {
+        let mut targets = Vec::with_capacity(policy.targets.len());
+        for t in &policy.targets {
+            if let Some(i) = policy.metrics.iter().position(|m| m.name == t.metric) {
+                targets.push((i, t, Clockwork::for_target(t, calendars, &policy.id)?));
+            }
+        }
+        Ok(Resolved { targets })
+    }
+
+    /// The same choice as [`SlaPolicy::target`]: a channel-specific target
+    /// wins over a general one, the first of each kind.
+    fn pick(
+        &self,
+        metric: usize,
+        priority: Priority,
+        channel: Channel,
+    ) -> Option<(&'a Target, Clockwork<'a>)> {
+        let mut general = None;
+        for &(_, t, clock) in self
+            .targets
+            .iter()
+            .filter(|(m, t, _)| *m == metric && t.priority == priority)
+        {
+            match t.channel {
+                Some(c) if c == channel => return Some((t, clock)),
+                None if general.is_none() => general = Some((t, clock)),
+                _ => {}
+            }
+        }
+        general
+    }
+}
+
+/// Writes every target of `timeline` into `out`, reusing the reports
+/// already there, and truncates it to the targets written.
+fn fill_targets(
+    policy: &SlaPolicy,
+    resolved: &Resolved<'_>,
+    timeline: &Timeline<'_>,
+    now: DateTime<Utc>,
+    out: &mut Vec<TargetReport>,
+) -> Result<(), SlaError> {
+    let mut n = 0usize;
+    for (i, mt) in timeline.metrics.iter().enumerate() {
+        for c in &mt.cycles {
+            // The cycle's own priority: a finished cycle keeps the one it
+            // ended under.
+            let Some((target, clock)) = resolved.pick(i, c.priority, timeline.channel) else {
+                continue;
+            };
+            if n == out.len() {
+                out.push(TargetReport::blank());
+            }
+            if let Some(slot) = out.get_mut(n) {
+                fill_cycle_report(
+                    slot,
+                    &mt.metric.name,
+                    c,
+                    target,
+                    &clock,
+                    &policy.warnings,
+                    now,
+                )?;
+            }
+            n += 1;
+        }
+    }
+    out.truncate(n);
+    Ok(())
+}
+
+/// Evaluates many tickets under one policy, reusing its buffers from one
+/// ticket to the next: the bulk form of [`evaluate`] (reports, dashboards,
+/// what-if over a whole history), with the same results.
+///
+/// ```
+/// use supportdesk::sla::{Calendars, Evaluator, MetricDef, SlaPolicy, Target, TimeBasis, TargetState};
+/// use supportdesk::testing::TicketBuilder;
+/// use supportdesk::Priority;
+///
+/// let policy = SlaPolicy {
+///     id: "p".into(), version: 1, name: String::new(), conditions: Default::default(),
+///     metrics: vec![MetricDef::first_reply()],
+///     targets: vec![Target { metric: "first_reply".into(), priority: Priority::Normal, channel: None,
+///                            seconds: 3600, basis: TimeBasis::Calendar }],
+///     warnings: vec![], escalation: vec![],
+/// };
+/// let calendars = Calendars::new();
+/// let mut eval = Evaluator::new(&policy, &calendars);
+/// let histories = [TicketBuilder::new().events(), TicketBuilder::new().agent_reply(supportdesk::id::AgentId::from_u128(1), "hi").events()];
+/// let now = "2026-01-05T12:00:00Z".parse()?;
+/// let states: Vec<TargetState> = histories
+///     .iter()
+///     .map(|h| eval.evaluate(h, now).map(|r| r.targets[0].state))
+///     .collect::<Result<_, _>>()?;
+/// assert_eq!(states, [TargetState::Breached, TargetState::Fulfilled]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Evaluator<'a> {
+    policy: &'a SlaPolicy,
+    resolved: Result<Resolved<'a>, SlaError>,
+    timeline: Timeline<'a>,
+    report: SlaReport,
+}
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator for tickets under `policy`.
+    pub fn new(policy: &'a SlaPolicy, calendars: &'a Calendars) -> Self {
+        Evaluator {
+            policy,
+            resolved: Resolved::new(policy, calendars),
+            timeline: Timeline::new(&policy.metrics),
+            report: SlaReport {
+                policy: Some((policy.id.clone(), policy.version)),
+                at: DateTime::<Utc>::UNIX_EPOCH,
+                targets: Vec::new(),
+            },
+        }
+    }
+
+    /// The report of one ticket's history at `now`, as [`evaluate`] with
+    /// this policy would give it. The report is overwritten by the next
+    /// call.
+    ///
+    /// # Errors
+    /// As [`evaluate`].
+    pub fn evaluate(
+        &mut self,
+        events: &[Event],
+        now: DateTime<Utc>,
+    ) -> Result<&SlaReport, SlaError> {
+        self.timeline.reset();
+        for e in events.iter().filter(|e| e.at <= now) {
+            self.timeline.observe(e);
+        }
+        self.report.at = now;
+        let resolved = self.resolved.as_ref().map_err(Clone::clone)?;
+        fill_targets(
+            self.policy,
+            resolved,
+            &self.timeline,
+            now,
+            &mut self.report.targets,
+        )?;
+        Ok(&self.report)
+    }
 }
 
 /// Seconds after the start at which a warning falls, if it is before the

@@ -159,6 +159,19 @@ impl<'a> Timeline<'a> {
         }
     }
 
+    /// Empties the timeline for another ticket, keeping its allocations.
+    pub fn reset(&mut self) {
+        for mt in &mut self.metrics {
+            mt.cycles.clear();
+            mt.replied = false;
+            mt.last_reply_at = None;
+        }
+        self.priority = Priority::Normal;
+        self.channel = Channel::Email;
+        self.status = Status::New;
+        self.opened_at = None;
+    }
+
     /// The timeline of a whole history.
     pub fn from_events<'e>(
         metrics: &'a [MetricDef],
