@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::insight::maturity::Signal;
 use crate::metrics::{Basis, DurationSummary, RESPONSE_BIN_EDGES, Rate, secs};
-use crate::report::{Report, esc, is_safe_svg, short_id, svg};
+use crate::report::{Report, duration_cells, esc, is_safe_svg, opt_secs, rate_text, short_id, svg};
 use crate::sla::human;
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2933;max-width:980px;margin:2em auto;padding:0 1em;line-height:1.45}\
@@ -13,10 +13,6 @@ table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #e4e7eb;padd
 th{background:#f5f7fa}td.n{text-align:right}.meta{color:#7b8794}.chart{max-width:100%;height:auto}\
 .supports{color:#2f8132}.contradicts{color:#d64545}.neutral{color:#7b8794}.disputed{background:#fff8e1}\
 pre{background:#f5f7fa;padding:.6em;overflow:auto}figure{margin:1em 0}";
-
-fn opt_secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "n/a".to_owned(), secs)
-}
 
 fn row(out: &mut String, cells: &[String]) {
     out.push_str("<tr>");
@@ -35,21 +31,11 @@ fn head(out: &mut String, cells: &[&str]) {
 }
 
 fn durations(out: &mut String, label: &str, d: &DurationSummary) {
-    row(
-        out,
-        &[
-            label.to_owned(),
-            d.count.to_string(),
-            opt_secs(d.mean),
-            opt_secs(d.median),
-            opt_secs(d.p90),
-            d.max.map_or_else(|| "n/a".to_owned(), |m| human(m as i64)),
-        ],
-    );
+    row(out, &duration_cells(label, d));
 }
 
 fn rate(r: &Rate) -> String {
-    format!("{} ({} of {})", r.percent(), r.count, r.of)
+    rate_text(r)
 }
 
 pub(crate) fn render(r: &Report) -> String {

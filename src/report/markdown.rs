@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use crate::insight::maturity::Signal;
-use crate::metrics::{BinCount, DurationSummary, Rate, secs};
-use crate::report::{Report, short_id};
+use crate::metrics::{BinCount, DurationSummary, Rate};
+use crate::report::{Report, duration_cells, opt_secs, rate_text, short_id};
 use crate::sla::human;
 
 /// Escapes text for a Markdown table cell or paragraph: no HTML, no
@@ -75,23 +75,12 @@ fn bins(o: &mut String, bins: &[BinCount], target: Option<u64>) {
     table(o, &["bin", "tickets", ""], &rows);
 }
 
-fn opt_secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "n/a".to_owned(), secs)
-}
-
 fn dur_row(label: &str, d: &DurationSummary) -> Vec<String> {
-    vec![
-        label.to_owned(),
-        d.count.to_string(),
-        opt_secs(d.mean),
-        opt_secs(d.median),
-        opt_secs(d.p90),
-        d.max.map_or_else(|| "n/a".to_owned(), |m| human(m as i64)),
-    ]
+    duration_cells(label, d)
 }
 
 fn rate(r: &Rate) -> String {
-    format!("{} ({} of {})", r.percent(), r.count, r.of)
+    rate_text(r)
 }
 
 pub(crate) fn render(r: &Report) -> String {

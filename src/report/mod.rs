@@ -203,6 +203,30 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Whether a pre-rendered SVG may be inserted as markup.
+/// A duration in seconds for people, or "n/a".
+pub(crate) fn opt_secs(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_owned(), crate::metrics::secs)
+}
+
+/// The cells of a duration row, shared by the Markdown and HTML tables:
+/// label, count, mean, median, p90, longest.
+pub(crate) fn duration_cells(label: &str, d: &crate::metrics::DurationSummary) -> Vec<String> {
+    vec![
+        label.to_owned(),
+        d.count.to_string(),
+        opt_secs(d.mean),
+        opt_secs(d.median),
+        opt_secs(d.p90),
+        d.max
+            .map_or_else(|| "n/a".to_owned(), |m| crate::sla::human(m as i64)),
+    ]
+}
+
+/// "42.0% (21 of 50)".
+pub(crate) fn rate_text(r: &crate::metrics::Rate) -> String {
+    format!("{} ({} of {})", r.percent(), r.count, r.of)
+}
+
 pub(crate) fn is_safe_svg(svg: &str) -> bool {
     let t = svg.trim();
     let lower = t.to_ascii_lowercase();
