@@ -25,7 +25,7 @@ pub(crate) fn to_datetime(t: i64) -> Result<DateTime<Utc>, CalendarError> {
 
 /// Validates pauses and returns them clamped to the supported range,
 /// sorted and merged.
-fn normalize_pauses(
+pub(crate) fn normalize_pauses(
     pauses: impl Iterator<Item = (i64, i64)>,
 ) -> Result<Vec<(i64, i64)>, CalendarError> {
     let mut out = Vec::with_capacity(pauses.size_hint().0);
@@ -693,8 +693,9 @@ impl BusinessCalendar {
         x
     }
 
-    /// Deadline with normalized pauses removed.
-    fn add_paused(
+    /// Deadline with normalized pauses (sorted, disjoint, clamped to the
+    /// supported range) removed.
+    pub(crate) fn add_paused(
         &self,
         start: i64,
         seconds: i64,
@@ -740,8 +741,9 @@ impl BusinessCalendar {
         })
     }
 
-    /// Elapsed with normalized pauses removed.
-    fn elapsed_paused(
+    /// Elapsed with normalized pauses (sorted, disjoint, clamped to the
+    /// supported range) removed.
+    pub(crate) fn elapsed_paused(
         &self,
         start: i64,
         end: i64,

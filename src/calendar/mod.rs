@@ -122,6 +122,7 @@ mod schedule;
 mod serde_form;
 
 pub use business_calendar::{BusinessCalendar, CacheStats, CalendarBuilder, DeadlineRule};
+pub(crate) use business_time::{normalize_pauses, to_datetime};
 pub use callback::{CallbackPolicy, CallbackWindow};
 pub use error::{CalendarError, RangeKind};
 pub use intervals::{OpenIntervals, WorkingInterval};

@@ -1,11 +1,10 @@
 //! Evaluating a ticket's SLA targets at an instant.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::BusinessCalendar;
+use crate::calendar::{BusinessCalendar, CalendarError, normalize_pauses, to_datetime};
 use crate::channel::Channel;
-use crate::sla::Span;
 use crate::sla::policy::{Calendars, SlaError, SlaPolicy, Target, TimeBasis, WarnAt};
 use crate::sla::timeline::{Cycle, CycleEnd, Pause, Timeline};
 use crate::ticket::Priority;
@@ -106,14 +105,31 @@ impl SlaReport {
     }
 }
 
+/// The far end used for a pause that has not ended: 2200-01-01T00:00:00Z.
+const FAR_FUTURE_UNIX: i64 = 7_258_118_400;
+
 /// The far end used for a pause that has not ended.
 pub(crate) fn far_future() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2200, 1, 1, 0, 0, 0)
-        .single()
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    DateTime::from_timestamp(FAR_FUTURE_UNIX, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-/// Business or plain arithmetic, with pauses.
+/// An instant as whole Unix seconds: the SLA clock counts whole seconds,
+/// sub-second parts are dropped.
+#[inline]
+fn unix(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+/// A pause bound kept inside the calendar's range.
+#[inline]
+fn pause_bound(t: i64) -> i64 {
+    t.clamp(
+        BusinessCalendar::MIN_UNIX_SECONDS,
+        BusinessCalendar::MAX_UNIX_SECONDS,
+    )
+}
+
+/// Business or plain arithmetic, with pauses, on whole Unix seconds.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Clockwork<'a> {
     Business(&'a BusinessCalendar, &'a str),
@@ -138,7 +154,7 @@ impl<'a> Clockwork<'a> {
         }
     }
 
-    fn err(&self, source: crate::calendar::CalendarError) -> SlaError {
+    fn err(&self, source: CalendarError) -> SlaError {
         let name = match self {
             Clockwork::Business(_, n) => (*n).to_owned(),
             Clockwork::Wall => "calendar time".to_owned(),
@@ -146,27 +162,30 @@ impl<'a> Clockwork<'a> {
         SlaError::Calendar { name, source }
     }
 
-    pub(crate) fn add(
-        &self,
-        start: DateTime<Utc>,
-        secs: i64,
-        pauses: &[(DateTime<Utc>, DateTime<Utc>)],
-    ) -> Result<DateTime<Utc>, SlaError> {
+    /// The instant `secs` of counted time after `start`, `pauses` left out
+    /// (sorted, disjoint, within the calendar's range).
+    fn add(&self, start: i64, secs: i64, pauses: &[(i64, i64)]) -> Result<i64, SlaError> {
         match self {
-            Clockwork::Business(cal, _) if pauses.is_empty() => {
-                cal.add(start, secs).map_err(|e| self.err(e))
+            Clockwork::Business(cal, _) => {
+                cal.add_paused(start, secs, pauses).map_err(|e| self.err(e))
             }
-            Clockwork::Business(cal, _) => cal
-                .add_with_pauses(start, secs, pauses)
-                .map_err(|e| self.err(e)),
             Clockwork::Wall => {
+                let beyond = || {
+                    self.err(CalendarError::DeadlineOutOfRange {
+                        start,
+                        seconds: secs,
+                    })
+                };
+                if secs < 0 {
+                    return Err(self.err(CalendarError::NegativeDuration { seconds: secs }));
+                }
                 let mut t = start;
-                let mut left = chrono::Duration::seconds(secs);
+                let mut left = secs;
                 for &(a, b) in pauses {
                     if b <= t {
                         continue;
                     }
-                    if a >= t + left {
+                    if a >= t.checked_add(left).ok_or_else(beyond)? {
                         break;
                     }
                     if a > t {
@@ -174,57 +193,71 @@ impl<'a> Clockwork<'a> {
                     }
                     t = b;
                 }
-                Ok(t + left)
+                t.checked_add(left).ok_or_else(beyond)
             }
         }
     }
 
-    pub(crate) fn elapsed(
-        &self,
-        a: DateTime<Utc>,
-        b: DateTime<Utc>,
-        pauses: &[(DateTime<Utc>, DateTime<Utc>)],
-    ) -> Result<i64, SlaError> {
+    /// The counted seconds in `[a, b)`, `pauses` left out.
+    fn elapsed(&self, a: i64, b: i64, pauses: &[(i64, i64)]) -> Result<i64, SlaError> {
         if b <= a {
             return Ok(0);
         }
         match self {
-            Clockwork::Business(cal, _) if pauses.is_empty() => {
-                cal.elapsed(a, b).map_err(|e| self.err(e))
+            Clockwork::Business(cal, _) => {
+                cal.elapsed_paused(a, b, pauses).map_err(|e| self.err(e))
             }
-            Clockwork::Business(cal, _) => cal
-                .elapsed_with_pauses(a, b, pauses)
-                .map_err(|e| self.err(e)),
             Clockwork::Wall => {
-                let mut total = (b - a).num_seconds();
+                let mut total = b - a;
                 for &(p, q) in pauses {
                     let (lo, hi) = (p.max(a), q.min(b));
                     if hi > lo {
-                        total -= (hi - lo).num_seconds();
+                        total -= hi - lo;
                     }
                 }
                 Ok(total)
             }
         }
     }
+
+    /// Unix seconds back to an instant.
+    fn instant(&self, t: i64) -> Result<DateTime<Utc>, SlaError> {
+        to_datetime(t).map_err(|e| self.err(e))
+    }
 }
 
-/// The pauses of a cycle as closed ranges, an unfinished one reaching
-/// `far_future`, and the start of the unfinished one.
-fn pause_ranges(c: &Cycle) -> (Vec<Span>, Option<DateTime<Utc>>) {
-    let far = far_future();
+/// Writes the pauses of a cycle into `ranges` as closed ranges of Unix
+/// seconds (an unfinished one reaching [`FAR_FUTURE_UNIX`]), sorted and
+/// disjoint, and returns the start of the unfinished one.
+fn pause_ranges(c: &Cycle, ranges: &mut Vec<(i64, i64)>) -> Result<Option<i64>, SlaError> {
+    ranges.clear();
     let mut open = None;
-    let ranges = c
-        .pauses
-        .iter()
-        .map(|p| {
-            if p.to.is_none() {
-                open = Some(p.from);
+    let mut ordered = true;
+    let mut last_end = i64::MIN;
+    for p in &c.pauses {
+        let from = unix(p.from);
+        let to = match p.to {
+            Some(t) => unix(t),
+            None => {
+                open = Some(from);
+                FAR_FUTURE_UNIX
             }
-            (p.from, p.to.unwrap_or(far))
-        })
-        .collect();
-    (ranges, open)
+        };
+        ordered &= from >= last_end && to >= from;
+        last_end = to;
+        ranges.push((pause_bound(from), pause_bound(to)));
+    }
+    // A timeline built from events keeps its pauses in order; one built by
+    // hand may not.
+    if !ordered {
+        let sorted =
+            normalize_pauses(ranges.iter().copied()).map_err(|source| SlaError::Calendar {
+                name: "pauses".to_owned(),
+                source,
+            })?;
+        *ranges = sorted;
+    }
+    Ok(open)
 }
 
 /// The latest policy applied in a history up to `now`.
@@ -275,7 +308,14 @@ pub fn report(
 ) -> Result<SlaReport, SlaError> {
     let mut targets = Vec::with_capacity(timeline.metrics.iter().map(|m| m.cycles.len()).sum());
     let resolved = Resolved::new(policy, calendars)?;
-    fill_targets(policy, &resolved, timeline, now, &mut targets)?;
+    fill_targets(
+        policy,
+        &resolved,
+        timeline,
+        now,
+        &mut targets,
+        &mut Vec::new(),
+    )?;
     Ok(SlaReport {
         policy: Some((policy.id.clone(), policy.version)),
         at: now,
@@ -287,20 +327,23 @@ pub fn report(
 /// when an unfinished pause starts before it (it is not known yet).
 fn instant_after(
     clock: &Clockwork<'_>,
-    c: &Cycle,
+    start: i64,
+    ended: bool,
     secs: i64,
-    ranges: &[(DateTime<Utc>, DateTime<Utc>)],
-    open_pause: Option<DateTime<Utc>>,
-) -> Result<Option<DateTime<Utc>>, SlaError> {
-    let t = clock.add(c.start, secs, ranges)?;
+    ranges: &[(i64, i64)],
+    open_pause: Option<i64>,
+) -> Result<Option<i64>, SlaError> {
+    let t = clock.add(start, secs, ranges)?;
     Ok(match open_pause {
-        Some(p) if t >= p && c.end.is_none() => None,
+        Some(p) if t >= p && !ended => None,
         _ => Some(t),
     })
 }
 
 /// Fills `out` with one cycle's report, reusing its allocations (the
 /// metric and calendar names, pauses and warnings are overwritten in place).
+/// All arithmetic is on whole Unix seconds; `ranges` is scratch space.
+#[allow(clippy::too_many_arguments)]
 fn fill_cycle_report(
     out: &mut TargetReport,
     metric: &str,
@@ -309,8 +352,11 @@ fn fill_cycle_report(
     clock: &Clockwork<'_>,
     warnings: &[WarnAt],
     now: DateTime<Utc>,
+    ranges: &mut Vec<(i64, i64)>,
 ) -> Result<(), SlaError> {
-    let (mut ranges, mut open_pause) = pause_ranges(c);
+    let now_s = unix(now);
+    let start = unix(c.start);
+    let mut open_pause = pause_ranges(c, ranges)?;
     if c.solved_at.is_some() && c.end.is_none() {
         // Solved: the clock stopped at the solve, which ends the cycle for
         // now; the solved span is not a pause the deadline waits on.
@@ -319,7 +365,8 @@ fn fill_cycle_report(
         }
         open_pause = None;
     }
-    let deadline = instant_after(clock, c, target.seconds, &ranges, open_pause)?;
+    let ended = c.end.is_some();
+    let deadline = instant_after(clock, start, ended, target.seconds, ranges, open_pause)?;
     let (ended_at, how) = match c.end {
         Some((at, how)) if at <= now => (Some(at), Some(how)),
         _ => (None, None),
@@ -329,28 +376,30 @@ fn fill_cycle_report(
         (None, Some(s)) if s <= now => (Some(s), Some(CycleEnd::Fulfilled)),
         _ => (ended_at, how),
     };
-    let until = ended_at.unwrap_or(now).max(c.start);
-    let elapsed = clock.elapsed(c.start, until, &ranges)?;
-    let late = |at: DateTime<Utc>| deadline.is_some_and(|d| at > d);
+    let until = ended_at.map_or(now_s, unix).max(start);
+    let elapsed = clock.elapsed(start, until, ranges)?;
+    let late = |at: i64| deadline.is_some_and(|d| at > d);
     let state = match how {
         Some(_) if late(until) => TargetState::Breached,
         Some(CycleEnd::Fulfilled) => TargetState::Fulfilled,
         Some(CycleEnd::Cancelled) => TargetState::Cancelled,
-        None if late(now) => TargetState::Breached,
-        None if open_pause.is_some_and(|p| p <= now) => TargetState::Paused,
+        None if late(now_s) => TargetState::Breached,
+        None if open_pause.is_some_and(|p| p <= now_s) => TargetState::Paused,
         None => TargetState::Running,
     };
     // Warnings matter only while the clock runs: not computed for cycles
     // that ended or are already breached.
     out.warnings.clear();
-    let open = matches!(state, TargetState::Running | TargetState::Paused);
-    for w in warnings.iter().filter(|_| open) {
-        let secs = warning_offset(*w, target.seconds);
-        let at = match secs {
-            Some(s) => instant_after(clock, c, s, &ranges, open_pause)?,
-            None => None,
-        };
-        out.warnings.push(at);
+    if matches!(state, TargetState::Running | TargetState::Paused) {
+        for w in warnings {
+            let at = match warning_offset(*w, target.seconds) {
+                Some(s) => instant_after(clock, start, ended, s, ranges, open_pause)?
+                    .map(|t| clock.instant(t))
+                    .transpose()?,
+                None => None,
+            };
+            out.warnings.push(at);
+        }
     }
     let share = if target.seconds > 0 {
         elapsed as f64 / target.seconds as f64
@@ -371,7 +420,7 @@ fn fill_cycle_report(
         }
         (mine, theirs) => *mine = theirs.clone(),
     }
-    out.deadline = deadline;
+    out.deadline = deadline.map(|d| clock.instant(d)).transpose()?;
     out.elapsed_seconds = elapsed;
     out.remaining_seconds = target.seconds - elapsed;
     out.share_used = share;
@@ -452,6 +501,7 @@ fn fill_targets(
     timeline: &Timeline<'_>,
     now: DateTime<Utc>,
     out: &mut Vec<TargetReport>,
+    ranges: &mut Vec<(i64, i64)>,
 ) -> Result<(), SlaError> {
     let mut n = 0usize;
     for (i, mt) in timeline.metrics.iter().enumerate() {
@@ -473,6 +523,7 @@ fn fill_targets(
                     &clock,
                     &policy.warnings,
                     now,
+                    ranges,
                 )?;
             }
             n += 1;
@@ -515,6 +566,7 @@ pub struct Evaluator<'a> {
     resolved: Result<Resolved<'a>, SlaError>,
     timeline: Timeline<'a>,
     report: SlaReport,
+    ranges: Vec<(i64, i64)>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -529,6 +581,7 @@ impl<'a> Evaluator<'a> {
                 at: DateTime::<Utc>::UNIX_EPOCH,
                 targets: Vec::new(),
             },
+            ranges: Vec::new(),
         }
     }
 
@@ -555,6 +608,7 @@ impl<'a> Evaluator<'a> {
             &self.timeline,
             now,
             &mut self.report.targets,
+            &mut self.ranges,
         )?;
         Ok(&self.report)
     }

@@ -51,25 +51,28 @@ pub struct Cycle {
 }
 
 impl Cycle {
+    /// A new cycle; `pauses` is an empty vector to reuse.
     fn new(
         index: u32,
         start: DateTime<Utc>,
         paused_in: Option<Status>,
         priority: Priority,
+        mut pauses: Vec<Pause>,
     ) -> Self {
+        pauses.clear();
+        if let Some(status) = paused_in {
+            pauses.push(Pause {
+                from: start,
+                to: None,
+                status,
+            });
+        }
         Cycle {
             index,
             priority,
             start,
             end: None,
-            pauses: paused_in
-                .map(|status| Pause {
-                    from: start,
-                    to: None,
-                    status,
-                })
-                .into_iter()
-                .collect(),
+            pauses,
             solved_at: None,
         }
     }
@@ -121,7 +124,10 @@ pub struct MetricTimeline<'a> {
 ///
 /// Feed it events one by one with [`Timeline::observe`] (incremental) or all
 /// at once with [`Timeline::from_events`]; both give the same result.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// [`Timeline::reset`] empties it for another ticket and keeps its
+/// allocations, so replaying many histories through one timeline allocates
+/// almost nothing.
+#[derive(Debug, Clone)]
 pub struct Timeline<'a> {
     /// Per metric.
     pub metrics: Vec<MetricTimeline<'a>>,
@@ -133,7 +139,24 @@ pub struct Timeline<'a> {
     pub status: Status,
     /// When it was opened (`None` before the `Opened` event).
     pub opened_at: Option<DateTime<Utc>>,
+    /// Emptied pause vectors of the cycles dropped by `reset`, reused by new
+    /// cycles.
+    spare: Vec<Vec<Pause>>,
 }
+
+/// Equal when what they say about the ticket is equal (the spare buffers
+/// are not compared).
+impl PartialEq for Timeline<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.metrics == other.metrics
+            && self.priority == other.priority
+            && self.channel == other.channel
+            && self.status == other.status
+            && self.opened_at == other.opened_at
+    }
+}
+
+impl Eq for Timeline<'_> {}
 
 fn closes(s: Status) -> bool {
     matches!(s, Status::Solved | Status::Closed)
@@ -156,13 +179,19 @@ impl<'a> Timeline<'a> {
             channel: Channel::Email,
             status: Status::New,
             opened_at: None,
+            spare: Vec::new(),
         }
     }
 
     /// Empties the timeline for another ticket, keeping its allocations.
     pub fn reset(&mut self) {
         for mt in &mut self.metrics {
-            mt.cycles.clear();
+            self.spare.extend(
+                mt.cycles
+                    .drain(..)
+                    .map(|c| c.pauses)
+                    .filter(|p| p.capacity() > 0),
+            );
             mt.replied = false;
             mt.last_reply_at = None;
         }
@@ -204,7 +233,8 @@ impl<'a> Timeline<'a> {
                     let m = &mt.metric;
                     if m.start == StartAnchor::TicketCreated && !(m.reactive_only && proactive) {
                         let p = paused_status(m, Status::New);
-                        mt.cycles.push(Cycle::new(0, at, p, *priority));
+                        let pauses = self.spare.pop().unwrap_or_default();
+                        mt.cycles.push(Cycle::new(0, at, p, *priority, pauses));
                     }
                 }
             }
@@ -222,7 +252,7 @@ impl<'a> Timeline<'a> {
                         StartAnchor::OldestUnansweredCustomerMessage => {
                             let running = mt.cycles.last().is_some_and(Cycle::is_open);
                             if !running && may_start && (!m.after_first_reply || mt.replied) {
-                                start_cycle(mt, at, status, priority);
+                                start_cycle(mt, &mut self.spare, at, status, priority);
                             }
                         }
                         StartAnchor::LatestCustomerMessage => {
@@ -237,7 +267,7 @@ impl<'a> Timeline<'a> {
                                 None => false,
                             };
                             if restart || may_start {
-                                start_cycle(mt, at, status, priority);
+                                start_cycle(mt, &mut self.spare, at, status, priority);
                             }
                         }
                         StartAnchor::TicketCreated | StartAnchor::PreviousAgentReply => {}
@@ -262,7 +292,7 @@ impl<'a> Timeline<'a> {
                         && !closes(status)
                         && (mt.metric.repeats || mt.cycles.is_empty())
                     {
-                        start_cycle(mt, at, status, priority);
+                        start_cycle(mt, &mut self.spare, at, status, priority);
                     }
                 }
             }
@@ -289,7 +319,7 @@ impl<'a> Timeline<'a> {
                         && !mt.cycles.last().is_some_and(Cycle::is_open)
                         && (m.repeats || mt.cycles.is_empty())
                     {
-                        start_cycle(mt, at, *to, priority);
+                        start_cycle(mt, &mut self.spare, at, *to, priority);
                         continue;
                     }
                     let Some(c) = mt.cycles.last_mut().filter(|c| c.is_open()) else {
@@ -359,11 +389,18 @@ fn paused_status(m: &MetricDef, status: Status) -> Option<Status> {
     (m.pause_in.contains(&status) || by_solve).then_some(status)
 }
 
-fn start_cycle(mt: &mut MetricTimeline<'_>, at: DateTime<Utc>, status: Status, priority: Priority) {
+fn start_cycle(
+    mt: &mut MetricTimeline<'_>,
+    spare: &mut Vec<Vec<Pause>>,
+    at: DateTime<Utc>,
+    status: Status,
+    priority: Priority,
+) {
     let index = u32::try_from(mt.cycles.len()).unwrap_or(u32::MAX);
     // A customer message on a solved ticket reopens it in the same
     // decision; the clock starts running, not paused by the old status.
     let status = if closes(status) { Status::Open } else { status };
     let p = paused_status(mt.metric, status);
-    mt.cycles.push(Cycle::new(index, at, p, priority));
+    let pauses = spare.pop().unwrap_or_default();
+    mt.cycles.push(Cycle::new(index, at, p, priority, pauses));
 }
