@@ -608,19 +608,19 @@ impl BusinessCalendar {
         if !self.inner.has_working_pattern {
             return Err(CalendarError::NoWorkingTime);
         }
-        let beyond = CalendarError::DeadlineOutOfRange { start, seconds };
+        let beyond = || CalendarError::DeadlineOutOfRange { start, seconds };
         // Business time never exceeds real time, so this also rules out
         // overflow below (all values stay within the supported range).
         if seconds > MAX_UNIX - start {
-            return Err(beyond);
+            return Err(beyond());
         }
         let mut slot = slot_of(start);
         let Some(block) = self.block(slot) else {
-            return Err(beyond);
+            return Err(beyond());
         };
         let target = block.before(start) + seconds;
         if target <= block.total {
-            return block.locate(target).ok_or(beyond);
+            return block.locate(target).ok_or_else(beyond);
         }
         let mut rest = target - block.total;
         while slot < LAST_SEARCH_SLOT {
@@ -629,20 +629,21 @@ impl BusinessCalendar {
                 break;
             };
             if rest <= block.total {
-                return block.locate(rest).ok_or(beyond);
+                return block.locate(rest).ok_or_else(beyond);
             }
             rest -= block.total;
         }
-        Err(beyond)
+        Err(beyond())
     }
 
     /// Business seconds in `[a, b)` for checked `a <= b`.
     fn raw_elapsed(&self, a: i64, b: i64) -> Result<i64, CalendarError> {
-        let (sa, sb) = (slot_of(a), slot_of(b));
+        let sa = slot_of(a);
         let first = self.block_at(sa, a)?;
-        if sa == sb {
+        if b < first.end {
             return Ok(first.before(b) - first.before(a));
         }
+        let sb = slot_of(b);
         let mut sum = first.total - first.before(a);
         for slot in sa + 1..sb {
             sum += self.block_at(slot, b)?.total;
@@ -677,7 +678,7 @@ impl BusinessCalendar {
     /// Rolls a deadline sitting on a closing instant to the next instant
     /// that is open and not paused (`pauses` normalized); unchanged if it is
     /// already open or nothing opens later.
-    fn roll(&self, x: i64, pauses: &[(i64, i64)]) -> i64 {
+    pub(crate) fn roll(&self, x: i64, pauses: &[(i64, i64)]) -> i64 {
         let mut x = x;
         for _ in 0..=pauses.len() {
             let Some(y) = self.raw_next_opening(x) else {

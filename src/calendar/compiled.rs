@@ -43,6 +43,7 @@ pub(crate) const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 /// The proleptic Gregorian year of a day count since 1970-01-01
 /// (H. Hinnant's `civil_from_days`, year only).
+#[cfg(test)]
 const fn year_from_days(z: i64) -> i64 {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
@@ -59,11 +60,41 @@ pub(crate) const fn year_start(year: i64) -> i64 {
     days_from_civil(year, 1, 1) * DAY_SECONDS
 }
 
-/// The year slot of an instant in `[MIN_UNIX, MAX_UNIX]`.
+/// The day (since 1970-01-01) on which each slot's year starts, and one
+/// more for the end of the last slot. Evaluated at compile time, so an index
+/// out of bounds fails the build, not a query.
+#[allow(clippy::indexing_slicing)]
+const SLOT_START_DAYS: [i64; SLOT_COUNT + 1] = {
+    let mut days = [0; SLOT_COUNT + 1];
+    let mut i = 0;
+    while i <= SLOT_COUNT {
+        days[i] = days_from_civil(FIRST_YEAR + i as i64, 1, 1);
+        i += 1;
+    }
+    days
+};
+
+/// The year slot of an instant in `[MIN_UNIX, MAX_UNIX]` (0 before it, the
+/// last slot after it): a guess from the mean Gregorian year, corrected by
+/// one table look-up (this sits on the path of every calendar query).
 #[inline]
 pub(crate) fn slot_of(t: i64) -> usize {
-    let year = year_from_days(t.div_euclid(DAY_SECONDS));
-    usize::try_from(year - FIRST_YEAR).unwrap_or(0)
+    let day = t
+        .div_euclid(DAY_SECONDS)
+        .clamp(0, SLOT_START_DAYS[SLOT_COUNT] - 1);
+    // 400 Gregorian years have 146,097 days; the guess is off by at most
+    // one either way.
+    let guess = usize::try_from(day * 400 / 146_097)
+        .unwrap_or(0)
+        .min(SLOT_COUNT - 1);
+    let starts = |i: usize| SLOT_START_DAYS.get(i).copied().unwrap_or(i64::MAX);
+    if starts(guess + 1) <= day {
+        guess + 1
+    } else if starts(guess) > day {
+        guess.saturating_sub(1)
+    } else {
+        guess
+    }
 }
 
 /// The UTC year of a slot.
@@ -420,6 +451,18 @@ fn weekly_intervals(src: &Source, year: i64, lo: i64, hi: i64, out: &mut Vec<(i6
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slot_of_matches_the_civil_year_on_every_day() {
+        for day in 0..(MAX_UNIX / DAY_SECONDS) {
+            let expected = usize::try_from(year_from_days(day) - FIRST_YEAR).unwrap();
+            for t in [day * DAY_SECONDS, day * DAY_SECONDS + DAY_SECONDS - 1] {
+                assert_eq!(slot_of(t), expected, "day {day}");
+            }
+        }
+        assert_eq!(slot_of(-1), 0);
+        assert_eq!(slot_of(i64::MAX), SLOT_COUNT - 1);
+    }
 
     #[test]
     fn civil_arithmetic_matches_chrono() {

@@ -118,6 +118,7 @@ mod callback;
 mod compiled;
 mod error;
 mod intervals;
+mod marks;
 mod schedule;
 mod serde_form;
 
@@ -126,4 +127,5 @@ pub(crate) use business_time::{normalize_pauses, to_datetime};
 pub use callback::{CallbackPolicy, CallbackWindow};
 pub use error::{CalendarError, RangeKind};
 pub use intervals::{OpenIntervals, WorkingInterval};
+pub(crate) use marks::ClockMarks;
 pub use schedule::{ParseWallTimeError, WallInterval, WallTime};

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{BusinessCalendar, CalendarError, normalize_pauses, to_datetime};
+use crate::calendar::{BusinessCalendar, CalendarError, ClockMarks, normalize_pauses, to_datetime};
 use crate::channel::Channel;
 use crate::sla::policy::{Calendars, SlaError, SlaPolicy, Target, TimeBasis, WarnAt};
 use crate::sla::timeline::{Cycle, CycleEnd, Pause, Timeline};
@@ -162,13 +162,34 @@ impl<'a> Clockwork<'a> {
         SlaError::Calendar { name, source }
     }
 
-    /// The instant `secs` of counted time after `start`, `pauses` left out
-    /// (sorted, disjoint, within the calendar's range).
-    fn add(&self, start: i64, secs: i64, pauses: &[(i64, i64)]) -> Result<i64, SlaError> {
+    /// Looks up, for business time, the calendar positions of a cycle's
+    /// start and pauses (sorted, disjoint, within the calendar's range),
+    /// which [`add`](Self::add) and [`elapsed`](Self::elapsed) then use.
+    fn prepare(
+        &self,
+        start: i64,
+        pauses: &[(i64, i64)],
+        marks: &mut ClockMarks,
+    ) -> Result<(), SlaError> {
         match self {
-            Clockwork::Business(cal, _) => {
-                cal.add_paused(start, secs, pauses).map_err(|e| self.err(e))
-            }
+            Clockwork::Business(cal, _) => cal
+                .clock_marks(start, pauses, marks)
+                .map_err(|e| self.err(e)),
+            Clockwork::Wall => Ok(()),
+        }
+    }
+
+    /// The instant `secs` of counted time after `start`, `pauses` left out,
+    /// with `marks` prepared for them.
+    fn add(
+        &self,
+        marks: &ClockMarks,
+        start: i64,
+        secs: i64,
+        pauses: &[(i64, i64)],
+    ) -> Result<i64, SlaError> {
+        match self {
+            Clockwork::Business(cal, _) => cal.marked_add(marks, secs).map_err(|e| self.err(e)),
             Clockwork::Wall => {
                 let beyond = || {
                     self.err(CalendarError::DeadlineOutOfRange {
@@ -198,19 +219,26 @@ impl<'a> Clockwork<'a> {
         }
     }
 
-    /// The counted seconds in `[a, b)`, `pauses` left out.
-    fn elapsed(&self, a: i64, b: i64, pauses: &[(i64, i64)]) -> Result<i64, SlaError> {
-        if b <= a {
+    /// The counted seconds in `[start, until)`, `pauses` left out, with
+    /// `marks` prepared for them.
+    fn elapsed(
+        &self,
+        marks: &ClockMarks,
+        start: i64,
+        until: i64,
+        pauses: &[(i64, i64)],
+    ) -> Result<i64, SlaError> {
+        if until <= start {
             return Ok(0);
         }
         match self {
             Clockwork::Business(cal, _) => {
-                cal.elapsed_paused(a, b, pauses).map_err(|e| self.err(e))
+                cal.marked_elapsed(marks, until).map_err(|e| self.err(e))
             }
             Clockwork::Wall => {
-                let mut total = b - a;
+                let mut total = until - start;
                 for &(p, q) in pauses {
-                    let (lo, hi) = (p.max(a), q.min(b));
+                    let (lo, hi) = (p.max(start), q.min(until));
                     if hi > lo {
                         total -= hi - lo;
                     }
@@ -314,7 +342,7 @@ pub fn report(
         timeline,
         now,
         &mut targets,
-        &mut Vec::new(),
+        &mut Scratch::default(),
     )?;
     Ok(SlaReport {
         policy: Some((policy.id.clone(), policy.version)),
@@ -323,26 +351,47 @@ pub fn report(
     })
 }
 
-/// The instant `secs` of the target's time after the cycle start, or `None`
-/// when an unfinished pause starts before it (it is not known yet).
-fn instant_after(
-    clock: &Clockwork<'_>,
+/// One cycle's clock, ready to answer its deadline, warnings and elapsed
+/// time.
+struct CycleClock<'c, 'a> {
+    clock: &'c Clockwork<'a>,
+    marks: &'c ClockMarks,
     start: i64,
     ended: bool,
-    secs: i64,
-    ranges: &[(i64, i64)],
+    ranges: &'c [(i64, i64)],
     open_pause: Option<i64>,
-) -> Result<Option<i64>, SlaError> {
-    let t = clock.add(start, secs, ranges)?;
-    Ok(match open_pause {
-        Some(p) if t >= p && !ended => None,
-        _ => Some(t),
-    })
+}
+
+impl CycleClock<'_, '_> {
+    /// The instant `secs` of the target's time after the cycle start, or
+    /// `None` when an unfinished pause starts before it (it is not known
+    /// yet).
+    fn instant_after(&self, secs: i64) -> Result<Option<i64>, SlaError> {
+        let t = self.clock.add(self.marks, self.start, secs, self.ranges)?;
+        Ok(match self.open_pause {
+            Some(p) if t >= p && !self.ended => None,
+            _ => Some(t),
+        })
+    }
+
+    /// The target's time counted from the cycle start to `until`.
+    fn elapsed(&self, until: i64) -> Result<i64, SlaError> {
+        self.clock
+            .elapsed(self.marks, self.start, until, self.ranges)
+    }
+}
+
+/// Scratch space for one cycle's arithmetic, kept from one cycle to the
+/// next.
+#[derive(Debug, Default)]
+struct Scratch {
+    ranges: Vec<(i64, i64)>,
+    marks: ClockMarks,
 }
 
 /// Fills `out` with one cycle's report, reusing its allocations (the
 /// metric and calendar names, pauses and warnings are overwritten in place).
-/// All arithmetic is on whole Unix seconds; `ranges` is scratch space.
+/// All arithmetic is on whole Unix seconds.
 #[allow(clippy::too_many_arguments)]
 fn fill_cycle_report(
     out: &mut TargetReport,
@@ -352,10 +401,11 @@ fn fill_cycle_report(
     clock: &Clockwork<'_>,
     warnings: &[WarnAt],
     now: DateTime<Utc>,
-    ranges: &mut Vec<(i64, i64)>,
+    scratch: &mut Scratch,
 ) -> Result<(), SlaError> {
     let now_s = unix(now);
     let start = unix(c.start);
+    let ranges = &mut scratch.ranges;
     let mut open_pause = pause_ranges(c, ranges)?;
     if c.solved_at.is_some() && c.end.is_none() {
         // Solved: the clock stopped at the solve, which ends the cycle for
@@ -365,8 +415,16 @@ fn fill_cycle_report(
         }
         open_pause = None;
     }
-    let ended = c.end.is_some();
-    let deadline = instant_after(clock, start, ended, target.seconds, ranges, open_pause)?;
+    clock.prepare(start, ranges, &mut scratch.marks)?;
+    let cycle = CycleClock {
+        clock,
+        marks: &scratch.marks,
+        start,
+        ended: c.end.is_some(),
+        ranges,
+        open_pause,
+    };
+    let deadline = cycle.instant_after(target.seconds)?;
     let (ended_at, how) = match c.end {
         Some((at, how)) if at <= now => (Some(at), Some(how)),
         _ => (None, None),
@@ -377,7 +435,7 @@ fn fill_cycle_report(
         _ => (ended_at, how),
     };
     let until = ended_at.map_or(now_s, unix).max(start);
-    let elapsed = clock.elapsed(start, until, ranges)?;
+    let elapsed = cycle.elapsed(until)?;
     let late = |at: i64| deadline.is_some_and(|d| at > d);
     let state = match how {
         Some(_) if late(until) => TargetState::Breached,
@@ -393,7 +451,8 @@ fn fill_cycle_report(
     if matches!(state, TargetState::Running | TargetState::Paused) {
         for w in warnings {
             let at = match warning_offset(*w, target.seconds) {
-                Some(s) => instant_after(clock, start, ended, s, ranges, open_pause)?
+                Some(s) => cycle
+                    .instant_after(s)?
                     .map(|t| clock.instant(t))
                     .transpose()?,
                 None => None,
@@ -501,7 +560,7 @@ fn fill_targets(
     timeline: &Timeline<'_>,
     now: DateTime<Utc>,
     out: &mut Vec<TargetReport>,
-    ranges: &mut Vec<(i64, i64)>,
+    scratch: &mut Scratch,
 ) -> Result<(), SlaError> {
     let mut n = 0usize;
     for (i, mt) in timeline.metrics.iter().enumerate() {
@@ -523,7 +582,7 @@ fn fill_targets(
                     &clock,
                     &policy.warnings,
                     now,
-                    ranges,
+                    scratch,
                 )?;
             }
             n += 1;
@@ -566,7 +625,7 @@ pub struct Evaluator<'a> {
     resolved: Result<Resolved<'a>, SlaError>,
     timeline: Timeline<'a>,
     report: SlaReport,
-    ranges: Vec<(i64, i64)>,
+    scratch: Scratch,
 }
 
 impl<'a> Evaluator<'a> {
@@ -581,7 +640,7 @@ impl<'a> Evaluator<'a> {
                 at: DateTime::<Utc>::UNIX_EPOCH,
                 targets: Vec::new(),
             },
-            ranges: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -608,7 +667,7 @@ impl<'a> Evaluator<'a> {
             &self.timeline,
             now,
             &mut self.report.targets,
-            &mut self.ranges,
+            &mut self.scratch,
         )?;
         Ok(&self.report)
     }

@@ -1,0 +1,289 @@
+//! Business-time arithmetic for one clock asked several questions: an SLA
+//! cycle wants a deadline, warning instants and the time elapsed, all from
+//! the same start with the same pauses. [`ClockMarks`] looks up the business
+//! position of the start and of every pause bound once; each question then
+//! costs at most one more look-up.
+//!
+//! The results are exactly those of `add_paused` and `elapsed_paused` (a
+//! test below checks them against each other on random input).
+
+use crate::calendar::business_calendar::{BusinessCalendar, DeadlineRule};
+use crate::calendar::business_time::check_unix;
+use crate::calendar::compiled::{LAST_SEARCH_SLOT, slot_of};
+use crate::calendar::error::CalendarError;
+
+/// A position on the business-time line: the business seconds from the
+/// start of `slot`'s year to the instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Mark {
+    slot: usize,
+    before: i64,
+}
+
+/// A clock's start and pauses with their business positions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ClockMarks {
+    start: i64,
+    start_mark: Option<Mark>,
+    /// The pauses that end after the start, cut to begin no earlier than
+    /// it: sorted and disjoint.
+    bounds: Vec<(i64, i64)>,
+    /// The positions of `bounds`.
+    marks: Vec<(Mark, Mark)>,
+}
+
+impl BusinessCalendar {
+    /// The position of a checked instant.
+    #[inline]
+    fn mark(&self, t: i64) -> Result<Mark, CalendarError> {
+        let slot = slot_of(t);
+        let block = self
+            .block(slot)
+            .ok_or(CalendarError::OutOfRange { unix_seconds: t })?;
+        Ok(Mark {
+            slot,
+            before: block.before(t),
+        })
+    }
+
+    /// Business seconds between two positions, `a` not after `b`.
+    #[inline]
+    fn span(&self, a: Mark, b: Mark) -> Result<i64, CalendarError> {
+        if a.slot == b.slot {
+            return Ok(b.before - a.before);
+        }
+        let total = |slot: usize| {
+            self.block(slot)
+                .map(|b| b.total)
+                .ok_or(CalendarError::OutOfRange {
+                    unix_seconds: i64::MAX,
+                })
+        };
+        let mut sum = total(a.slot)? - a.before;
+        for slot in a.slot + 1..b.slot {
+            sum += total(slot)?;
+        }
+        Ok(sum + b.before)
+    }
+
+    /// The earliest instant with `seconds > 0` business seconds after
+    /// position `a`; `None` if it falls after the supported range.
+    #[inline]
+    fn locate_after(&self, a: Mark, seconds: i64) -> Option<i64> {
+        let mut slot = a.slot;
+        let mut target = a.before.checked_add(seconds)?;
+        while slot <= LAST_SEARCH_SLOT {
+            let block = self.block(slot)?;
+            if target <= block.total {
+                return block.locate(target);
+            }
+            target -= block.total;
+            slot += 1;
+        }
+        None
+    }
+
+    /// Prepares `into` for a clock starting at `start` with `pauses`
+    /// (sorted, disjoint, within the supported range), reusing its buffers.
+    ///
+    /// # Errors
+    /// [`CalendarError::OutOfRange`] if `start` is outside the supported
+    /// range.
+    pub(crate) fn clock_marks(
+        &self,
+        start: i64,
+        pauses: &[(i64, i64)],
+        into: &mut ClockMarks,
+    ) -> Result<(), CalendarError> {
+        check_unix(start)?;
+        into.start = start;
+        into.start_mark = None;
+        into.bounds.clear();
+        into.marks.clear();
+        if !self.inner.has_working_pattern {
+            // Nothing to look up: every question is answered without it.
+            return Ok(());
+        }
+        into.start_mark = Some(self.mark(start)?);
+        for &(ps, pe) in pauses {
+            if pe <= start {
+                continue;
+            }
+            let ps = ps.max(start);
+            into.bounds.push((ps, pe));
+            into.marks.push((self.mark(ps)?, self.mark(pe)?));
+        }
+        Ok(())
+    }
+
+    /// As `add_paused(start, seconds, pauses)` for the clock in `m`.
+    ///
+    /// # Errors
+    /// As `add_paused`.
+    pub(crate) fn marked_add(&self, m: &ClockMarks, seconds: i64) -> Result<i64, CalendarError> {
+        if seconds < 0 {
+            return Err(CalendarError::NegativeDuration { seconds });
+        }
+        if seconds == 0 {
+            return Ok(m.start);
+        }
+        let Some(start_mark) = m.start_mark else {
+            return Err(CalendarError::NoWorkingTime);
+        };
+        let beyond = || CalendarError::DeadlineOutOfRange {
+            start: m.start,
+            seconds,
+        };
+        let mut cur = m.start;
+        let mut cur_mark = start_mark;
+        let mut rest = seconds;
+        let mut found = None;
+        for (&(ps, pe), &(ps_mark, pe_mark)) in m.bounds.iter().zip(&m.marks) {
+            if ps > cur {
+                let available = self.span(cur_mark, ps_mark)?;
+                if available >= rest {
+                    found = Some(self.locate_after(cur_mark, rest).ok_or_else(beyond)?);
+                    break;
+                }
+                rest -= available;
+            }
+            cur = pe;
+            cur_mark = pe_mark;
+        }
+        let x = match found {
+            Some(x) => x,
+            None => self.locate_after(cur_mark, rest).ok_or_else(beyond)?,
+        };
+        Ok(match self.rule {
+            DeadlineRule::StayAtClosing => x,
+            DeadlineRule::RollToNextOpening => self.roll(x, &m.bounds),
+        })
+    }
+
+    /// As `elapsed_paused(start, until, pauses)` for the clock in `m`, for
+    /// `until >= start`.
+    ///
+    /// # Errors
+    /// [`CalendarError::OutOfRange`] if `until` is outside the supported
+    /// range.
+    pub(crate) fn marked_elapsed(&self, m: &ClockMarks, until: i64) -> Result<i64, CalendarError> {
+        check_unix(until)?;
+        let Some(start_mark) = m.start_mark else {
+            return Ok(0);
+        };
+        if until <= m.start {
+            return Ok(0);
+        }
+        let until_mark = self.mark(until)?;
+        let mut sum = self.span(start_mark, until_mark)?;
+        for (&(ps, pe), &(ps_mark, pe_mark)) in m.bounds.iter().zip(&m.marks) {
+            if ps >= until {
+                break;
+            }
+            let hi = if pe <= until { pe_mark } else { until_mark };
+            sum -= self.span(ps_mark, hi)?;
+        }
+        Ok(sum)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::calendar::business_time::normalize_pauses;
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: i64) -> i64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((self.0 >> 33) % n as u64) as i64
+        }
+    }
+
+    fn calendars() -> Vec<BusinessCalendar> {
+        let ny = BusinessCalendar::builder("America/New_York")
+            .weekdays("09:00", "12:00")
+            .weekdays("13:00", "17:30")
+            .holidays(["2026-01-19", "2026-11-26", "2026-12-25"].map(|d| d.parse().unwrap()))
+            .build()
+            .unwrap();
+        let night = BusinessCalendar::builder("Europe/London")
+            .every_day("22:00", "06:00")
+            .build()
+            .unwrap();
+        let sparse = BusinessCalendar::builder("Australia/Lord_Howe")
+            .interval(chrono::Weekday::Wed, "10:00", "11:00")
+            .build()
+            .unwrap();
+        let empty = BusinessCalendar::builder("UTC").build().unwrap();
+        let rolled = ny.with_deadline_rule(DeadlineRule::RollToNextOpening);
+        vec![ny, night, sparse, empty, rolled]
+    }
+
+    #[test]
+    fn marks_answer_as_the_paused_arithmetic_does() {
+        let base = 1_767_225_600; // 2026-01-01
+        let mut rng = Lcg(99);
+        let mut m = ClockMarks::default();
+        for cal in calendars() {
+            for _ in 0..3_000 {
+                let start = base + rng.below(2 * 365 * 86_400);
+                let mut pauses = Vec::new();
+                for _ in 0..rng.below(4) {
+                    let from = start - 86_400 + rng.below(40 * 86_400);
+                    pauses.push((from, from + rng.below(10 * 86_400)));
+                }
+                if rng.below(3) == 0 {
+                    pauses.push((start + rng.below(30 * 86_400), 7_258_118_400));
+                }
+                let pauses = normalize_pauses(pauses.into_iter()).unwrap();
+                cal.clock_marks(start, &pauses, &mut m).unwrap();
+                for seconds in [0, 1, rng.below(4 * 3600), rng.below(400 * 3600), 3600] {
+                    let want = cal.add_paused(start, seconds, &pauses);
+                    assert_eq!(
+                        cal.marked_add(&m, seconds),
+                        want,
+                        "{start} {seconds} {pauses:?}"
+                    );
+                }
+                for until in [start, start + 1, start + rng.below(60 * 86_400)] {
+                    let want = cal.elapsed_paused(start, until, &pauses);
+                    assert_eq!(
+                        cal.marked_elapsed(&m, until),
+                        want,
+                        "{start} {until} {pauses:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn marks_across_new_year_and_out_of_range() {
+        let cal = &calendars()[0];
+        let mut m = ClockMarks::default();
+        let start = 1_798_675_200 - 3 * 86_400; // 2026-12-29
+        cal.clock_marks(start, &[], &mut m).unwrap();
+        let two_years = 2 * 365 * 86_400;
+        assert_eq!(
+            cal.marked_elapsed(&m, start + two_years),
+            cal.elapsed_paused(start, start + two_years, &[])
+        );
+        assert_eq!(
+            cal.marked_add(&m, 4_000 * 3600),
+            cal.add_paused(start, 4_000 * 3600, &[])
+        );
+        assert!(matches!(
+            cal.marked_add(&m, i64::MAX),
+            Err(CalendarError::DeadlineOutOfRange { .. })
+        ));
+        assert!(matches!(
+            cal.clock_marks(-1, &[], &mut m),
+            Err(CalendarError::OutOfRange { .. })
+        ));
+    }
+}
