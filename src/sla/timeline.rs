@@ -117,6 +117,8 @@ pub struct MetricTimeline<'a> {
     pub cycles: Vec<Cycle>,
     replied: bool,
     last_reply_at: Option<DateTime<Utc>>,
+    /// The statuses that pause the metric, as a bit set.
+    pausing: u8,
 }
 
 /// What the SLA engine reads from a ticket's history: its cycles per metric,
@@ -173,6 +175,7 @@ impl<'a> Timeline<'a> {
                     cycles: Vec::new(),
                     replied: false,
                     last_reply_at: None,
+                    pausing: pausing_statuses(m),
                 })
                 .collect(),
             priority: Priority::Normal,
@@ -232,7 +235,7 @@ impl<'a> Timeline<'a> {
                 for mt in &mut self.metrics {
                     let m = &mt.metric;
                     if m.start == StartAnchor::TicketCreated && !(m.reactive_only && proactive) {
-                        let p = paused_status(m, Status::New);
+                        let p = paused_status(mt.pausing, Status::New);
                         let pauses = self.spare.pop().unwrap_or_default();
                         mt.cycles.push(Cycle::new(0, at, p, *priority, pauses));
                     }
@@ -309,6 +312,7 @@ impl<'a> Timeline<'a> {
                 let priority = self.priority;
                 for mt in &mut self.metrics {
                     let m = mt.metric;
+                    let pausing = mt.pausing;
                     // An agent reply that reopens a solved ticket (a reply
                     // with `then: open`) starts the update clock it could not
                     // start while the ticket was solved.
@@ -345,8 +349,8 @@ impl<'a> Timeline<'a> {
                         Fulfilment::Solved if *from == Status::Solved => c.solved_at = None,
                         _ => {}
                     }
-                    let was = paused_status(m, *from);
-                    let now = paused_status(m, *to);
+                    let was = paused_status(pausing, *from);
+                    let now = paused_status(pausing, *to);
                     match (was, now) {
                         (None, Some(s)) => c.open_pause(at, s),
                         (Some(_), None) => c.close_pause(at),
@@ -383,10 +387,36 @@ impl<'a> Timeline<'a> {
     }
 }
 
-/// The status a metric's clock is paused by, if `status` pauses it.
-fn paused_status(m: &MetricDef, status: Status) -> Option<Status> {
-    let by_solve = m.fulfilment == Fulfilment::Solved && closes(status);
-    (m.pause_in.contains(&status) || by_solve).then_some(status)
+/// A status's bit in a set of statuses.
+#[inline]
+const fn status_bit(status: Status) -> u8 {
+    match status {
+        Status::New => 1,
+        Status::Open => 1 << 1,
+        Status::Pending => 1 << 2,
+        Status::OnHold => 1 << 3,
+        Status::Solved => 1 << 4,
+        Status::Closed => 1 << 5,
+    }
+}
+
+/// The statuses that pause a metric's clock, as a bit set: its
+/// `pause_in`, and solved and closed for metrics fulfilled by solving.
+fn pausing_statuses(m: &MetricDef) -> u8 {
+    let by_solve = if m.fulfilment == Fulfilment::Solved {
+        status_bit(Status::Solved) | status_bit(Status::Closed)
+    } else {
+        0
+    };
+    m.pause_in
+        .iter()
+        .fold(by_solve, |set, s| set | status_bit(*s))
+}
+
+/// `status` if it is in the set of pausing statuses.
+#[inline]
+fn paused_status(pausing: u8, status: Status) -> Option<Status> {
+    (pausing & status_bit(status) != 0).then_some(status)
 }
 
 fn start_cycle(
@@ -400,7 +430,7 @@ fn start_cycle(
     // A customer message on a solved ticket reopens it in the same
     // decision; the clock starts running, not paused by the old status.
     let status = if closes(status) { Status::Open } else { status };
-    let p = paused_status(mt.metric, status);
+    let p = paused_status(mt.pausing, status);
     let pauses = spare.pop().unwrap_or_default();
     mt.cycles.push(Cycle::new(index, at, p, priority, pauses));
 }
