@@ -2,66 +2,122 @@
 //! cycle wants a deadline, warning instants and the time elapsed, all from
 //! the same start with the same pauses. [`ClockMarks`] looks up the business
 //! position of the start and of every pause bound once; each question then
-//! costs at most one more look-up.
+//! costs at most one more look-up. A [`MarkMemo`] shares the look-ups of
+//! one ticket's instants between its cycles.
 //!
 //! The results are exactly those of `add_paused` and `elapsed_paused` (a
 //! test below checks them against each other on random input).
 
 use crate::calendar::business_calendar::{BusinessCalendar, DeadlineRule};
 use crate::calendar::business_time::check_unix;
-use crate::calendar::compiled::{LAST_SEARCH_SLOT, slot_of};
+use crate::calendar::compiled::{LAST_SEARCH_SLOT, YearBlock, slot_of};
 use crate::calendar::error::CalendarError;
 
 /// A position on the business-time line: the business seconds from the
-/// start of `slot`'s year to the instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Mark {
+/// start of `slot`'s year (compiled as `block`) to the instant.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark<'c> {
     slot: usize,
     before: i64,
+    block: &'c YearBlock,
+}
+
+/// The positions looked up lately on one calendar: the cycles of a ticket
+/// start, pause and stop at the same few instants (its events, `now`), so
+/// most look-ups repeat one made for another metric, and most fall in the
+/// year of the one before.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MarkMemo<'c> {
+    /// The compiled calendar the entries belong to (its address; the
+    /// calendar outlives `'c`).
+    calendar: usize,
+    /// The year compiled last.
+    year: Option<(usize, &'c YearBlock)>,
+    entries: Vec<(i64, Mark<'c>)>,
+}
+
+/// At most this many remembered positions; then the memo starts over.
+const MEMO_SIZE: usize = 16;
+
+impl MarkMemo<'_> {
+    /// Forgets every position.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
 }
 
 /// A clock's start and pauses with their business positions.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ClockMarks {
+pub(crate) struct ClockMarks<'c> {
     start: i64,
-    start_mark: Option<Mark>,
+    start_mark: Option<Mark<'c>>,
     /// The pauses that end after the start, cut to begin no earlier than
     /// it: sorted and disjoint.
     bounds: Vec<(i64, i64)>,
     /// The positions of `bounds`.
-    marks: Vec<(Mark, Mark)>,
+    marks: Vec<(Mark<'c>, Mark<'c>)>,
 }
 
 impl BusinessCalendar {
+    /// The compiled year of `slot`, or the out-of-range error for `t`.
+    #[inline]
+    fn year(&self, slot: usize, t: i64) -> Result<&YearBlock, CalendarError> {
+        self.block(slot)
+            .ok_or(CalendarError::OutOfRange { unix_seconds: t })
+    }
+
     /// The position of a checked instant.
     #[inline]
-    fn mark(&self, t: i64) -> Result<Mark, CalendarError> {
+    fn mark(&self, t: i64) -> Result<Mark<'_>, CalendarError> {
         let slot = slot_of(t);
-        let block = self
-            .block(slot)
-            .ok_or(CalendarError::OutOfRange { unix_seconds: t })?;
+        let block = self.year(slot, t)?;
         Ok(Mark {
             slot,
             before: block.before(t),
+            block,
         })
+    }
+
+    /// The position of a checked instant, remembered in `memo`.
+    #[inline]
+    fn mark_with<'c>(&'c self, t: i64, memo: &mut MarkMemo<'c>) -> Result<Mark<'c>, CalendarError> {
+        let me = std::sync::Arc::as_ptr(&self.inner) as usize;
+        if memo.calendar != me {
+            memo.calendar = me;
+            memo.year = None;
+            memo.entries.clear();
+        }
+        if let Some(&(_, m)) = memo.entries.iter().find(|(at, _)| *at == t) {
+            return Ok(m);
+        }
+        let m = match memo.year {
+            Some((slot, block)) if block.start <= t && t < block.end => Mark {
+                slot,
+                before: block.before(t),
+                block,
+            },
+            _ => {
+                let m = self.mark(t)?;
+                memo.year = Some((m.slot, m.block));
+                m
+            }
+        };
+        if memo.entries.len() == MEMO_SIZE {
+            memo.entries.clear();
+        }
+        memo.entries.push((t, m));
+        Ok(m)
     }
 
     /// Business seconds between two positions, `a` not after `b`.
     #[inline]
-    fn span(&self, a: Mark, b: Mark) -> Result<i64, CalendarError> {
+    fn span(&self, a: Mark<'_>, b: Mark<'_>) -> Result<i64, CalendarError> {
         if a.slot == b.slot {
             return Ok(b.before - a.before);
         }
-        let total = |slot: usize| {
-            self.block(slot)
-                .map(|b| b.total)
-                .ok_or(CalendarError::OutOfRange {
-                    unix_seconds: i64::MAX,
-                })
-        };
-        let mut sum = total(a.slot)? - a.before;
+        let mut sum = a.block.total - a.before;
         for slot in a.slot + 1..b.slot {
-            sum += total(slot)?;
+            sum += self.year(slot, i64::MAX)?.total;
         }
         Ok(sum + b.before)
     }
@@ -69,9 +125,13 @@ impl BusinessCalendar {
     /// The earliest instant with `seconds > 0` business seconds after
     /// position `a`; `None` if it falls after the supported range.
     #[inline]
-    fn locate_after(&self, a: Mark, seconds: i64) -> Option<i64> {
-        let mut slot = a.slot;
+    fn locate_after(&self, a: Mark<'_>, seconds: i64) -> Option<i64> {
         let mut target = a.before.checked_add(seconds)?;
+        if target <= a.block.total {
+            return a.block.locate(target);
+        }
+        target -= a.block.total;
+        let mut slot = a.slot + 1;
         while slot <= LAST_SEARCH_SLOT {
             let block = self.block(slot)?;
             if target <= block.total {
@@ -89,11 +149,12 @@ impl BusinessCalendar {
     /// # Errors
     /// [`CalendarError::OutOfRange`] if `start` is outside the supported
     /// range.
-    pub(crate) fn clock_marks(
-        &self,
+    pub(crate) fn clock_marks<'c>(
+        &'c self,
         start: i64,
         pauses: &[(i64, i64)],
-        into: &mut ClockMarks,
+        into: &mut ClockMarks<'c>,
+        memo: &mut MarkMemo<'c>,
     ) -> Result<(), CalendarError> {
         check_unix(start)?;
         into.start = start;
@@ -104,14 +165,15 @@ impl BusinessCalendar {
             // Nothing to look up: every question is answered without it.
             return Ok(());
         }
-        into.start_mark = Some(self.mark(start)?);
+        into.start_mark = Some(self.mark_with(start, memo)?);
         for &(ps, pe) in pauses {
             if pe <= start {
                 continue;
             }
             let ps = ps.max(start);
             into.bounds.push((ps, pe));
-            into.marks.push((self.mark(ps)?, self.mark(pe)?));
+            into.marks
+                .push((self.mark_with(ps, memo)?, self.mark_with(pe, memo)?));
         }
         Ok(())
     }
@@ -120,7 +182,11 @@ impl BusinessCalendar {
     ///
     /// # Errors
     /// As `add_paused`.
-    pub(crate) fn marked_add(&self, m: &ClockMarks, seconds: i64) -> Result<i64, CalendarError> {
+    pub(crate) fn marked_add(
+        &self,
+        m: &ClockMarks<'_>,
+        seconds: i64,
+    ) -> Result<i64, CalendarError> {
         if seconds < 0 {
             return Err(CalendarError::NegativeDuration { seconds });
         }
@@ -166,7 +232,12 @@ impl BusinessCalendar {
     /// # Errors
     /// [`CalendarError::OutOfRange`] if `until` is outside the supported
     /// range.
-    pub(crate) fn marked_elapsed(&self, m: &ClockMarks, until: i64) -> Result<i64, CalendarError> {
+    pub(crate) fn marked_elapsed<'c>(
+        &'c self,
+        m: &ClockMarks<'c>,
+        until: i64,
+        memo: &mut MarkMemo<'c>,
+    ) -> Result<i64, CalendarError> {
         check_unix(until)?;
         let Some(start_mark) = m.start_mark else {
             return Ok(0);
@@ -174,7 +245,7 @@ impl BusinessCalendar {
         if until <= m.start {
             return Ok(0);
         }
-        let until_mark = self.mark(until)?;
+        let until_mark = self.mark_with(until, memo)?;
         let mut sum = self.span(start_mark, until_mark)?;
         for (&(ps, pe), &(ps_mark, pe_mark)) in m.bounds.iter().zip(&m.marks) {
             if ps >= until {
@@ -228,9 +299,14 @@ mod tests {
     fn marks_answer_as_the_paused_arithmetic_does() {
         let base = 1_767_225_600; // 2026-01-01
         let mut rng = Lcg(99);
+        let cals = calendars();
         let mut m = ClockMarks::default();
-        for cal in calendars() {
-            for _ in 0..3_000 {
+        // One memo for every calendar, switching between them: a switch
+        // must forget the other calendar's positions.
+        let mut memo = MarkMemo::default();
+        for i in 0..3_000 * cals.len() {
+            let cal = &cals[(i * 7 + i / 5) % cals.len()];
+            {
                 let start = base + rng.below(2 * 365 * 86_400);
                 let mut pauses = Vec::new();
                 for _ in 0..rng.below(4) {
@@ -241,7 +317,7 @@ mod tests {
                     pauses.push((start + rng.below(30 * 86_400), 7_258_118_400));
                 }
                 let pauses = normalize_pauses(pauses.into_iter()).unwrap();
-                cal.clock_marks(start, &pauses, &mut m).unwrap();
+                cal.clock_marks(start, &pauses, &mut m, &mut memo).unwrap();
                 for seconds in [0, 1, rng.below(4 * 3600), rng.below(400 * 3600), 3600] {
                     let want = cal.add_paused(start, seconds, &pauses);
                     assert_eq!(
@@ -253,7 +329,7 @@ mod tests {
                 for until in [start, start + 1, start + rng.below(60 * 86_400)] {
                     let want = cal.elapsed_paused(start, until, &pauses);
                     assert_eq!(
-                        cal.marked_elapsed(&m, until),
+                        cal.marked_elapsed(&m, until, &mut memo),
                         want,
                         "{start} {until} {pauses:?}"
                     );
@@ -266,11 +342,12 @@ mod tests {
     fn marks_across_new_year_and_out_of_range() {
         let cal = &calendars()[0];
         let mut m = ClockMarks::default();
+        let mut memo = MarkMemo::default();
         let start = 1_798_675_200 - 3 * 86_400; // 2026-12-29
-        cal.clock_marks(start, &[], &mut m).unwrap();
+        cal.clock_marks(start, &[], &mut m, &mut memo).unwrap();
         let two_years = 2 * 365 * 86_400;
         assert_eq!(
-            cal.marked_elapsed(&m, start + two_years),
+            cal.marked_elapsed(&m, start + two_years, &mut memo),
             cal.elapsed_paused(start, start + two_years, &[])
         );
         assert_eq!(
@@ -282,7 +359,7 @@ mod tests {
             Err(CalendarError::DeadlineOutOfRange { .. })
         ));
         assert!(matches!(
-            cal.clock_marks(-1, &[], &mut m),
+            cal.clock_marks(-1, &[], &mut m, &mut memo),
             Err(CalendarError::OutOfRange { .. })
         ));
     }

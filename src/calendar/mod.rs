@@ -127,5 +127,5 @@ pub(crate) use business_time::{normalize_pauses, to_datetime};
 pub use callback::{CallbackPolicy, CallbackWindow};
 pub use error::{CalendarError, RangeKind};
 pub use intervals::{OpenIntervals, WorkingInterval};
-pub(crate) use marks::ClockMarks;
+pub(crate) use marks::{ClockMarks, MarkMemo};
 pub use schedule::{ParseWallTimeError, WallInterval, WallTime};

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{BusinessCalendar, CalendarError, ClockMarks, normalize_pauses, to_datetime};
+use crate::calendar::{
+    BusinessCalendar, CalendarError, ClockMarks, MarkMemo, normalize_pauses, to_datetime,
+};
 use crate::channel::Channel;
 use crate::sla::policy::{Calendars, SlaError, SlaPolicy, Target, TimeBasis, WarnAt};
 use crate::sla::timeline::{Cycle, CycleEnd, Pause, Timeline};
@@ -169,11 +171,12 @@ impl<'a> Clockwork<'a> {
         &self,
         start: i64,
         pauses: &[(i64, i64)],
-        marks: &mut ClockMarks,
+        marks: &mut ClockMarks<'a>,
+        memo: &mut MarkMemo<'a>,
     ) -> Result<(), SlaError> {
         match self {
             Clockwork::Business(cal, _) => cal
-                .clock_marks(start, pauses, marks)
+                .clock_marks(start, pauses, marks, memo)
                 .map_err(|e| self.err(e)),
             Clockwork::Wall => Ok(()),
         }
@@ -183,7 +186,7 @@ impl<'a> Clockwork<'a> {
     /// with `marks` prepared for them.
     fn add(
         &self,
-        marks: &ClockMarks,
+        marks: &ClockMarks<'_>,
         start: i64,
         secs: i64,
         pauses: &[(i64, i64)],
@@ -223,7 +226,8 @@ impl<'a> Clockwork<'a> {
     /// `marks` prepared for them.
     fn elapsed(
         &self,
-        marks: &ClockMarks,
+        marks: &ClockMarks<'a>,
+        memo: &mut MarkMemo<'a>,
         start: i64,
         until: i64,
         pauses: &[(i64, i64)],
@@ -232,9 +236,9 @@ impl<'a> Clockwork<'a> {
             return Ok(0);
         }
         match self {
-            Clockwork::Business(cal, _) => {
-                cal.marked_elapsed(marks, until).map_err(|e| self.err(e))
-            }
+            Clockwork::Business(cal, _) => cal
+                .marked_elapsed(marks, until, memo)
+                .map_err(|e| self.err(e)),
             Clockwork::Wall => {
                 let mut total = until - start;
                 for &(p, q) in pauses {
@@ -355,14 +359,14 @@ pub fn report(
 /// time.
 struct CycleClock<'c, 'a> {
     clock: &'c Clockwork<'a>,
-    marks: &'c ClockMarks,
+    marks: &'c ClockMarks<'a>,
     start: i64,
     ended: bool,
     ranges: &'c [(i64, i64)],
     open_pause: Option<i64>,
 }
 
-impl CycleClock<'_, '_> {
+impl<'a> CycleClock<'_, 'a> {
     /// The instant `secs` of the target's time after the cycle start, or
     /// `None` when an unfinished pause starts before it (it is not known
     /// yet).
@@ -375,37 +379,43 @@ impl CycleClock<'_, '_> {
     }
 
     /// The target's time counted from the cycle start to `until`.
-    fn elapsed(&self, until: i64) -> Result<i64, SlaError> {
+    fn elapsed(&self, until: i64, memo: &mut MarkMemo<'a>) -> Result<i64, SlaError> {
         self.clock
-            .elapsed(self.marks, self.start, until, self.ranges)
+            .elapsed(self.marks, memo, self.start, until, self.ranges)
     }
 }
 
 /// Scratch space for one cycle's arithmetic, kept from one cycle to the
 /// next.
 #[derive(Debug, Default)]
-struct Scratch {
+struct Scratch<'a> {
     ranges: Vec<(i64, i64)>,
-    marks: ClockMarks,
+    marks: ClockMarks<'a>,
+    /// Calendar positions of the ticket's instants, shared by its cycles.
+    memo: MarkMemo<'a>,
 }
 
 /// Fills `out` with one cycle's report, reusing its allocations (the
 /// metric and calendar names, pauses and warnings are overwritten in place).
 /// All arithmetic is on whole Unix seconds.
 #[allow(clippy::too_many_arguments)]
-fn fill_cycle_report(
+fn fill_cycle_report<'a>(
     out: &mut TargetReport,
     metric: &str,
     c: &Cycle,
     target: &Target,
-    clock: &Clockwork<'_>,
+    clock: &Clockwork<'a>,
     warnings: &[WarnAt],
     now: DateTime<Utc>,
-    scratch: &mut Scratch,
+    scratch: &mut Scratch<'a>,
 ) -> Result<(), SlaError> {
     let now_s = unix(now);
     let start = unix(c.start);
-    let ranges = &mut scratch.ranges;
+    let Scratch {
+        ranges,
+        marks,
+        memo,
+    } = scratch;
     let mut open_pause = pause_ranges(c, ranges)?;
     if c.solved_at.is_some() && c.end.is_none() {
         // Solved: the clock stopped at the solve, which ends the cycle for
@@ -415,10 +425,10 @@ fn fill_cycle_report(
         }
         open_pause = None;
     }
-    clock.prepare(start, ranges, &mut scratch.marks)?;
+    clock.prepare(start, ranges, marks, memo)?;
     let cycle = CycleClock {
         clock,
-        marks: &scratch.marks,
+        marks,
         start,
         ended: c.end.is_some(),
         ranges,
@@ -435,7 +445,7 @@ fn fill_cycle_report(
         _ => (ended_at, how),
     };
     let until = ended_at.map_or(now_s, unix).max(start);
-    let elapsed = cycle.elapsed(until)?;
+    let elapsed = cycle.elapsed(until, memo)?;
     let late = |at: i64| deadline.is_some_and(|d| at > d);
     let state = match how {
         Some(_) if late(until) => TargetState::Breached,
@@ -554,14 +564,15 @@ impl<'a> Resolved<'a> {
 
 /// Writes every target of `timeline` into `out`, reusing the reports
 /// already there, and truncates it to the targets written.
-fn fill_targets(
+fn fill_targets<'a>(
     policy: &SlaPolicy,
-    resolved: &Resolved<'_>,
+    resolved: &Resolved<'a>,
     timeline: &Timeline<'_>,
     now: DateTime<Utc>,
     out: &mut Vec<TargetReport>,
-    scratch: &mut Scratch,
+    scratch: &mut Scratch<'a>,
 ) -> Result<(), SlaError> {
+    scratch.memo.clear();
     let mut n = 0usize;
     for (i, mt) in timeline.metrics.iter().enumerate() {
         for c in &mt.cycles {
@@ -625,7 +636,7 @@ pub struct Evaluator<'a> {
     resolved: Result<Resolved<'a>, SlaError>,
     timeline: Timeline<'a>,
     report: SlaReport,
-    scratch: Scratch,
+    scratch: Scratch<'a>,
 }
 
 impl<'a> Evaluator<'a> {
