@@ -542,3 +542,22 @@ fn sweep_works_on_sqlite_too() {
     assert_eq!(d.next_wakeup().unwrap(), None);
     assert_eq!(d.ticket(T, id).unwrap().sla_alerts().len(), 1);
 }
+
+#[test]
+fn targets_beyond_the_supported_range_are_errors_not_panics() {
+    use supportdesk::testing::TicketBuilder;
+    let cals = calendars();
+    let events = TicketBuilder::new().events();
+    let now = events[0].at + Duration::hours(1);
+    for business in [false, true] {
+        let p = policy(
+            vec![MetricDef::first_reply()],
+            vec![target("first_reply", i64::MAX, business)],
+        );
+        let err = sla::evaluate(&events, &cals, now, Some(&p)).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, sla::SlaError::Calendar { .. }), "{text}");
+        let mut eval = sla::Evaluator::new(&p, &cals);
+        assert_eq!(eval.evaluate(&events, now).unwrap_err(), err);
+    }
+}
