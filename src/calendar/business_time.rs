@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::calendar::business_calendar::{BusinessCalendar, DeadlineRule};
 use crate::calendar::compiled::{self, LAST_SEARCH_SLOT, MAX_UNIX, MIN_UNIX, YearBlock, slot_of};
 use crate::calendar::error::{CalendarError, RangeKind};
+use crate::calendar::marks::{ClockMarks, MarkMemo};
 
 /// Checks that `t` is in the supported range.
 #[inline]
@@ -695,7 +696,8 @@ impl BusinessCalendar {
     }
 
     /// Deadline with normalized pauses (sorted, disjoint, clamped to the
-    /// supported range) removed.
+    /// supported range) removed: the walk of [`ClockMarks`] over the gaps
+    /// between the pauses.
     pub(crate) fn add_paused(
         &self,
         start: i64,
@@ -705,41 +707,9 @@ impl BusinessCalendar {
         if seconds < 0 {
             return Err(CalendarError::NegativeDuration { seconds });
         }
-        check_unix(start)?;
-        if seconds == 0 {
-            return Ok(start);
-        }
-        let restate = |e: CalendarError| match e {
-            CalendarError::DeadlineOutOfRange { .. } => {
-                CalendarError::DeadlineOutOfRange { start, seconds }
-            }
-            other => other,
-        };
-        let mut cur = start;
-        let mut rest = seconds;
-        let mut found = None;
-        for &(ps, pe) in pauses {
-            if pe <= cur {
-                continue;
-            }
-            if ps > cur {
-                let available = self.raw_elapsed(cur, ps)?;
-                if available >= rest {
-                    found = Some(self.raw_add(cur, rest).map_err(restate)?);
-                    break;
-                }
-                rest -= available;
-            }
-            cur = pe;
-        }
-        let x = match found {
-            Some(x) => x,
-            None => self.raw_add(cur, rest).map_err(restate)?,
-        };
-        Ok(match self.rule {
-            DeadlineRule::StayAtClosing => x,
-            DeadlineRule::RollToNextOpening => self.roll(x, pauses),
-        })
+        let mut marks = ClockMarks::default();
+        self.clock_marks(start, pauses, &mut marks, &mut MarkMemo::default())?;
+        self.marked_add(&marks, seconds)
     }
 
     /// Elapsed with normalized pauses (sorted, disjoint, clamped to the
@@ -751,14 +721,10 @@ impl BusinessCalendar {
         pauses: &[(i64, i64)],
     ) -> Result<i64, CalendarError> {
         let (a, b) = self.checked_range(start, end)?;
-        let mut sum = self.raw_elapsed(a, b)?;
-        for &(ps, pe) in pauses {
-            let (lo, hi) = (ps.max(a), pe.min(b));
-            if lo < hi {
-                sum -= self.raw_elapsed(lo, hi)?;
-            }
-        }
-        Ok(sum)
+        let mut marks = ClockMarks::default();
+        let mut memo = MarkMemo::default();
+        self.clock_marks(a, pauses, &mut marks, &mut memo)?;
+        self.marked_elapsed(&marks, b, &mut memo)
     }
 }
 
