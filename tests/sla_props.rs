@@ -220,6 +220,27 @@ proptest! {
         }
     }
 
+    /// A timeline whose pauses were reordered by hand reports as the one
+    /// built from the events.
+    #[test]
+    fn reordered_pauses_report_the_same((events, p) in history(), later in 0i64..86_400) {
+        let cals = calendars();
+        let now = events.last().unwrap().at + Duration::seconds(later);
+        let timeline = Timeline::from_events(&p.metrics, events.iter().filter(|e| e.at <= now));
+        let mut shuffled = timeline.clone();
+        for mt in &mut shuffled.metrics {
+            for c in &mut mt.cycles {
+                c.pauses.reverse();
+            }
+        }
+        let want = sla::report(&p, &timeline, &cals, now).unwrap();
+        let got = sla::report(&p, &shuffled, &cals, now).unwrap();
+        prop_assert_eq!(want.targets.len(), got.targets.len());
+        for (w, g) in want.targets.iter().zip(&got.targets) {
+            prop_assert_eq!((w.state, w.deadline, w.elapsed_seconds), (g.state, g.deadline, g.elapsed_seconds));
+        }
+    }
+
     /// Pausing and resuming adds exactly the paused business time: the
     /// business time from the start to the deadline is the target plus the
     /// business time inside the pause.

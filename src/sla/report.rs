@@ -261,8 +261,13 @@ impl<'a> Clockwork<'a> {
 /// Writes the pauses of a cycle into `ranges` as closed ranges of Unix
 /// seconds (an unfinished one reaching [`FAR_FUTURE_UNIX`]), sorted and
 /// disjoint, and returns the start of the unfinished one.
+///
+/// A cycle fulfilled by solving, while the ticket stays solved, stopped at
+/// the solve: its unfinished pause (the solved span) is not a pause the
+/// deadline waits on and is left out.
 fn pause_ranges(c: &Cycle, ranges: &mut Vec<(i64, i64)>) -> Result<Option<i64>, SlaError> {
     ranges.clear();
+    let solved = c.solved_at.is_some() && c.end.is_none();
     let mut open = None;
     let mut ordered = true;
     let mut last_end = i64::MIN;
@@ -270,6 +275,7 @@ fn pause_ranges(c: &Cycle, ranges: &mut Vec<(i64, i64)>) -> Result<Option<i64>, 
         let from = unix(p.from);
         let to = match p.to {
             Some(t) => unix(t),
+            None if solved => continue,
             None => {
                 open = Some(from);
                 FAR_FUTURE_UNIX
@@ -416,15 +422,7 @@ fn fill_cycle_report<'a>(
         marks,
         memo,
     } = scratch;
-    let mut open_pause = pause_ranges(c, ranges)?;
-    if c.solved_at.is_some() && c.end.is_none() {
-        // Solved: the clock stopped at the solve, which ends the cycle for
-        // now; the solved span is not a pause the deadline waits on.
-        if open_pause.is_some() {
-            ranges.pop();
-        }
-        open_pause = None;
-    }
+    let open_pause = pause_ranges(c, ranges)?;
     clock.prepare(start, ranges, marks, memo)?;
     let cycle = CycleClock {
         clock,
