@@ -50,8 +50,8 @@ pub enum Fulfilment {
 ///
 /// In serde, a metric is either its full object or, for a preset, just its
 /// name: `"metrics": ["first_reply", "next_reply", {"name": "custom", ...}]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "MetricRepr")]
+/// Unknown keys in the object are errors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MetricDef {
     /// Name, unique within a policy (targets refer to it).
     pub name: String,
@@ -60,84 +60,83 @@ pub struct MetricDef {
     /// What achieves it.
     pub fulfilment: Fulfilment,
     /// Statuses in which the clock is paused.
-    #[serde(default)]
     pub pause_in: Vec<Status>,
     /// Whether a new cycle can start after one ends (next reply, updates).
-    #[serde(default)]
     pub repeats: bool,
     /// Bot and automated public replies fulfil it too.
-    #[serde(default)]
     pub count_bot_replies: bool,
     /// No clock on tickets we opened proactively.
-    #[serde(default)]
     pub reactive_only: bool,
     /// Customer messages before the first agent reply do not start a cycle
     /// (they belong to the first-reply metric).
-    #[serde(default)]
     pub after_first_reply: bool,
     /// A customer message ends a running cycle as cancelled (the ball is in
     /// our court again and a reply metric takes over: RT's KeepInLoop).
-    #[serde(default)]
     pub cancel_on_customer_message: bool,
 }
 
-/// The serde input of a metric: a preset name or a full definition.
+/// The serde input of a full metric definition.
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum MetricRepr {
-    Preset(String),
-    Full {
-        name: String,
-        start: StartAnchor,
-        fulfilment: Fulfilment,
-        #[serde(default)]
-        pause_in: Vec<Status>,
-        #[serde(default)]
-        repeats: bool,
-        #[serde(default)]
-        count_bot_replies: bool,
-        #[serde(default)]
-        reactive_only: bool,
-        #[serde(default)]
-        after_first_reply: bool,
-        #[serde(default)]
-        cancel_on_customer_message: bool,
-    },
+#[serde(deny_unknown_fields)]
+struct MetricRepr {
+    name: String,
+    start: StartAnchor,
+    fulfilment: Fulfilment,
+    #[serde(default)]
+    pause_in: Vec<Status>,
+    #[serde(default)]
+    repeats: bool,
+    #[serde(default)]
+    count_bot_replies: bool,
+    #[serde(default)]
+    reactive_only: bool,
+    #[serde(default)]
+    after_first_reply: bool,
+    #[serde(default)]
+    cancel_on_customer_message: bool,
 }
 
-impl TryFrom<MetricRepr> for MetricDef {
-    type Error = String;
-    fn try_from(r: MetricRepr) -> Result<Self, String> {
-        match r {
-            MetricRepr::Preset(name) => MetricDef::preset(&name).ok_or_else(|| {
-                let known: Vec<String> = MetricDef::presets().into_iter().map(|m| m.name).collect();
-                format!(
-                    "unknown metric preset {name:?}; presets are {}",
-                    known.join(", ")
-                )
-            }),
-            MetricRepr::Full {
-                name,
-                start,
-                fulfilment,
-                pause_in,
-                repeats,
-                count_bot_replies,
-                reactive_only,
-                after_first_reply,
-                cancel_on_customer_message,
-            } => Ok(MetricDef {
-                name,
-                start,
-                fulfilment,
-                pause_in,
-                repeats,
-                count_bot_replies,
-                reactive_only,
-                after_first_reply,
-                cancel_on_customer_message,
-            }),
+impl From<MetricRepr> for MetricDef {
+    fn from(r: MetricRepr) -> Self {
+        MetricDef {
+            name: r.name,
+            start: r.start,
+            fulfilment: r.fulfilment,
+            pause_in: r.pause_in,
+            repeats: r.repeats,
+            count_bot_replies: r.count_bot_replies,
+            reactive_only: r.reactive_only,
+            after_first_reply: r.after_first_reply,
+            cancel_on_customer_message: r.cancel_on_customer_message,
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricDef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor, value::MapAccessDeserializer};
+
+        struct Def;
+        impl<'de> Visitor<'de> for Def {
+            type Value = MetricDef;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a preset metric name or a metric definition object")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<MetricDef, E> {
+                MetricDef::preset(name).ok_or_else(|| {
+                    let known: Vec<String> =
+                        MetricDef::presets().into_iter().map(|m| m.name).collect();
+                    E::custom(format!(
+                        "unknown metric preset {name:?}; presets are {}",
+                        known.join(", ")
+                    ))
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MetricDef, A::Error> {
+                MetricRepr::deserialize(MapAccessDeserializer::new(map)).map(MetricDef::from)
+            }
+        }
+        deserializer.deserialize_any(Def)
     }
 }
 

@@ -83,7 +83,13 @@ pub enum TimeBasis {
 }
 
 /// One target: a metric's limit for a priority (and optionally a channel).
+///
+/// In serde, the basis is flattened into the target:
+/// `{"metric": "first_reply", "priority": "high", "seconds": 3600,
+/// "basis": "business", "calendar": "ny"}` or `"basis": "calendar"`. Unknown
+/// keys are errors, so a misspelt key never goes unnoticed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "TargetRepr")]
 pub struct Target {
     /// The metric's name.
     pub metric: String,
@@ -100,9 +106,61 @@ pub struct Target {
     pub basis: TimeBasis,
 }
 
+/// The serde input of a [`Target`]: its fields and the basis's, checked
+/// together.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetRepr {
+    metric: String,
+    priority: Priority,
+    #[serde(default)]
+    channel: Option<Channel>,
+    seconds: i64,
+    basis: BasisKind,
+    #[serde(default)]
+    calendar: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum BasisKind {
+    Business,
+    Calendar,
+}
+
+impl TryFrom<TargetRepr> for Target {
+    type Error = String;
+    fn try_from(r: TargetRepr) -> Result<Self, String> {
+        let basis = match (r.basis, r.calendar) {
+            (BasisKind::Business, Some(calendar)) => TimeBasis::Business { calendar },
+            (BasisKind::Business, None) => {
+                return Err(format!(
+                    "target for metric {:?}: basis \"business\" needs a \"calendar\"",
+                    r.metric
+                ));
+            }
+            (BasisKind::Calendar, None) => TimeBasis::Calendar,
+            (BasisKind::Calendar, Some(calendar)) => {
+                return Err(format!(
+                    "target for metric {:?}: basis \"calendar\" counts around the clock, \
+                     yet names calendar {calendar:?} (use basis \"business\")",
+                    r.metric
+                ));
+            }
+        };
+        Ok(Target {
+            metric: r.metric,
+            priority: r.priority,
+            channel: r.channel,
+            seconds: r.seconds,
+            basis,
+        })
+    }
+}
+
 /// When to warn before a breach.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "at", rename_all = "snake_case")]
+#[serde(tag = "at", rename_all = "snake_case", deny_unknown_fields)]
 pub enum WarnAt {
     /// When this share of the target is used (0.75 = 75%).
     Share {
@@ -153,6 +211,7 @@ pub enum EscalateTo {
 
 /// One rung of an escalation ladder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EscalationStep {
     /// What it reacts to.
     pub trigger: Trigger,
@@ -164,7 +223,7 @@ pub struct EscalationStep {
 
 /// Which tickets a policy is for. Every non-empty condition must match.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Conditions {
     /// Any of these priorities.
     pub priorities: Vec<Priority>,
@@ -196,7 +255,12 @@ impl Conditions {
 /// The policy applied to a ticket is recorded on it (a copy, in a
 /// `SlaPolicyApplied` event), so editing the policy later never rewrites
 /// tickets already under the old version.
+///
+/// Unknown keys in its serde form (here and in its conditions, targets,
+/// warnings and escalation steps) are errors: a misspelt `"warnings"` would
+/// otherwise silently drop every warning.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SlaPolicy {
     /// A stable id.
     pub id: String,
