@@ -28,7 +28,7 @@ use workclock::{Holidays, Schedule, Weekdays, WorkDay};
 
 const WORKLOAD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/bench/business_time_workload.csv"
+    "/tests/data/business_time_workload.csv"
 );
 const EXPECTED_CHECKSUM: i64 = 17_847_376_514_838;
 const HOLIDAYS: [&str; 12] = [

@@ -1,8 +1,8 @@
 //! Business-time vectors checker and throughput benchmark.
 //!
 //! ```text
-//! cargo run --release --example business_time -- check ../shared/vectors/business_time.json
-//! cargo run --release --example business_time -- bench ../shared/bench/business_time_workload.csv
+//! cargo run --release --example business_time -- check tests/data/business_time.json
+//! cargo run --release --example business_time -- bench tests/data/business_time_workload.csv
 //! ```
 //!
 //! `check FILE` evaluates every deadline and elapsed case (with pauses) of a

@@ -1,13 +1,10 @@
-//! Every deadline and elapsed case of `shared/vectors/business_time.json`.
+//! Every deadline and elapsed case of the business-time vectors (`tests/data/business_time.json`).
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use supportdesk::calendar::BusinessCalendar;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/vectors/business_time.json"
-);
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/business_time.json");
 
 fn instant(v: &Value) -> DateTime<Utc> {
     v.as_str()
