@@ -19,7 +19,7 @@ use crate::calendar::error::CalendarError;
 /// 366 days) and never end after it.
 ///
 /// With the default 30-minute margins, 09:00-12:00 and 13:00-17:00 give
-/// 09:30-11:30 and 13:30-16:30. (DOMAIN.md quotes 13:45-16:30 from the
+/// 09:30-11:30 and 13:30-16:30. (docs/domain.md quotes 13:45-16:30 from the
 /// sources; one rule for every block gives 13:30. Use a larger
 /// `lead_margin` to reproduce 13:45 in afternoons too.)
 ///

@@ -1,5 +1,5 @@
 //! The value-irritant matrix (Price and Jaffe, "The Best Service is No
-//! Service"; DOMAIN.md section 5).
+//! Service"; docs/domain.md section 5).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::{MetricsSummary, Periodic, secs};
 
-/// The seven traits of the benchmark (DOMAIN.md section 7).
+/// The seven traits of the benchmark (docs/domain.md section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MaturityTrait {

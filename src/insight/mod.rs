@@ -1,5 +1,5 @@
 //! Insight into why customers contact you: the value-irritant matrix (Bill
-//! Price and David Jaffe, "The Best Service is No Service"; DOMAIN.md
+//! Price and David Jaffe, "The Best Service is No Service"; docs/domain.md
 //! section 5) and repeated questions.
 //!
 //! Each contact reason is rated by its value to the business and to the

@@ -1,6 +1,6 @@
 //! Tag taxonomies: what-tags (symptoms, contact reasons) and why-tags
 //! (causes), linked so a team can count not only what its customers
-//! contact it about but why (DOMAIN.md section 4).
+//! contact it about but why (docs/domain.md section 4).
 //!
 //! - [`Taxonomy`]: tags in a hierarchy by `/`, each a what- or a why-tag
 //!   with a [`Polarity`] (is a rise good or bad?); causes linked to the

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Where a ticket is in its lifecycle (DOMAIN.md section 1).
+/// Where a ticket is in its lifecycle (docs/domain.md section 1).
 ///
 /// The allowed moves are in one table, [`Status::can_transition_to`]; every
 /// status change the core makes goes through it.

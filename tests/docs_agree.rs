@@ -1,0 +1,105 @@
+//! The documents a new user reads agree with the code: names the docs tell
+//! users to write are accepted, and the README's stated requirements match
+//! the manifest.
+
+use std::path::Path;
+
+use supportdesk::Channel;
+
+fn read(rel: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// The backticked words of a Markdown line.
+fn code_spans(line: &str) -> Vec<&str> {
+    line.split('`').skip(1).step_by(2).collect()
+}
+
+#[test]
+fn taxonomy_doc_channel_names_are_accepted_by_rule_json() {
+    let doc = read("docs/taxonomy.md");
+    let row = doc
+        .lines()
+        .find(|l| l.starts_with("| `channels`"))
+        .expect("docs/taxonomy.md has a `channels` row in the rule table");
+    let names: Vec<&str> = code_spans(row)
+        .into_iter()
+        .filter(|n| *n != "channels")
+        .collect();
+    assert!(names.len() >= 3, "the row names channels: {row}");
+    for name in names {
+        let parsed: Result<Channel, _> =
+            serde_json::from_value(serde_json::Value::String(name.into()));
+        assert!(
+            parsed.is_ok(),
+            "docs/taxonomy.md names channel `{name}`, which rule JSON rejects: {parsed:?}"
+        );
+        assert_eq!(
+            name.parse::<Channel>().ok(),
+            parsed.ok(),
+            "FromStr and serde agree on `{name}`"
+        );
+    }
+}
+
+#[test]
+fn readme_minimum_rust_is_the_manifest_rust_version() {
+    let manifest = read("Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("Cargo.toml declares rust-version");
+    let readme = read("README.md");
+    let line = readme
+        .lines()
+        .find(|l| l.contains("stable Rust toolchain"))
+        .expect("the README's set-up names the minimum Rust");
+    assert!(
+        line.contains(&format!("({version} or newer")),
+        "README says `{line}` but Cargo.toml has rust-version = {version}"
+    );
+}
+
+#[test]
+fn rustdoc_cites_only_documents_shipped_with_the_crate() {
+    // Every "docs/<name>.md" the sources cite exists in the repository.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src];
+    let mut cited = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                !text.contains("DOMAIN.md"),
+                "{} cites DOMAIN.md, which is not in the crate (use docs/domain.md)",
+                path.display()
+            );
+            for part in text.split("docs/").skip(1) {
+                let name: String = part
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    .collect();
+                let name = name.trim_end_matches('.');
+                if name.ends_with(".md") {
+                    cited += 1;
+                    let doc = Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("docs")
+                        .join(name);
+                    assert!(
+                        doc.is_file(),
+                        "{} cites docs/{name}, which does not exist",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(cited > 0, "the sources cite the docs");
+}
