@@ -49,11 +49,9 @@
 //! ids), and a lost-update race: 16 threads each applying 100
 //! compare-and-set updates to one ticket must end with exactly 1,600.
 //!
-//! # Not covered yet
-//! The SLA engine will add a due-time index to the port (the tickets whose
-//! next SLA deadline falls before an instant). Its cases will be added
-//! under the `// SLA due-time index` marker in this module's source when
-//! the port method exists.
+//! The SLA due-time index ([`TicketStore::due`](crate::port::TicketStore::due)
+//! and [`Commit::due`](crate::port::Commit)) is covered by the `due_index_*` cases: order
+//! and limit, updates and removals, stale versions ignored, and tenants.
 //!
 //! # Stability policy
 //! The suite is part of the public API and follows semver with the crate:

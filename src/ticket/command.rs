@@ -130,7 +130,8 @@ pub enum Command {
         channel: Option<Channel>,
         /// The reply.
         body: String,
-        /// Status to set after replying.
+        /// Status to set after replying. With `None`, a `New` ticket moves
+        /// to `Open` and any other status is kept.
         then: Option<Status>,
     },
     /// An internal note: agents only, never shown to the customer.
@@ -274,8 +275,28 @@ impl Command {
         }
     }
 
-    /// Shorthand for [`Command::AgentReply`] with no status change and the
-    /// ticket's channel.
+    /// Shorthand for [`Command::AgentReply`] on the ticket's channel with no
+    /// requested status (`then: None`). The reply still moves a `New` ticket
+    /// to `Open` (an agent has picked it up); in every other status the
+    /// ticket stays where it is. Use the variant with `then` to solve or
+    /// set pending in the same step.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// use supportdesk::testing::{Scenario, TicketBuilder};
+    /// use supportdesk::ticket::Command;
+    /// use supportdesk::id::AgentId;
+    /// use supportdesk::Status;
+    ///
+    /// let bob = AgentId::from_u128(7);
+    /// Scenario::given(TicketBuilder::new().status(Status::New))
+    ///     .when(Command::agent_reply(bob, "On it."))
+    ///     .then_status(Status::Open);
+    /// Scenario::given(TicketBuilder::new().status(Status::Pending))
+    ///     .when(Command::agent_reply(bob, "Any news?"))
+    ///     .then_status(Status::Pending);
+    /// # }
+    /// ```
     pub fn agent_reply(agent: AgentId, body: impl Into<String>) -> Command {
         Command::AgentReply {
             agent,
