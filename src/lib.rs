@@ -151,6 +151,9 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Feature badges on docs.rs (nightly rustdoc, `--cfg docsrs`); every
+// feature-gated item also says its feature in its docs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_debug_implementations, unreachable_pub)]
 // The docs link to items behind the `testing` and `sqlite` features; those
 // links resolve when the features are on (docs.rs and CI document with
@@ -175,6 +178,7 @@ pub mod sla;
 pub mod store;
 pub mod taxonomy;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 pub mod ticket;
 
@@ -190,6 +194,7 @@ pub use desk::{
 };
 pub use store::InMemoryStore;
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;
 pub use taxonomy::{AutoTagger, Taxonomy};
 pub use ticket::{Priority, Status, Tag, Ticket};

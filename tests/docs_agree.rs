@@ -165,3 +165,81 @@ fn design_doc_names_the_stores_and_the_demos_store() {
         );
     }
 }
+
+/// The top-level public items of a source file, with their doc comment.
+fn documented_items(text: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let is_item = [
+            "pub struct ",
+            "pub enum ",
+            "pub fn ",
+            "pub const ",
+            "pub trait ",
+            "macro_rules! ",
+        ]
+        .iter()
+        .any(|p| line.starts_with(p));
+        if !is_item {
+            continue;
+        }
+        let mut j = i;
+        while j > 0 && lines[j - 1].starts_with("#[") {
+            j -= 1;
+        }
+        let mut doc = Vec::new();
+        while j > 0 && lines[j - 1].starts_with("///") {
+            j -= 1;
+            doc.push(lines[j]);
+        }
+        doc.reverse();
+        out.push((line.to_string(), doc.join("\n")));
+    }
+    out
+}
+
+#[test]
+fn feature_gated_items_say_their_feature() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<(std::path::PathBuf, &str)> =
+        vec![(root.join("src/store/sqlite.rs"), "sqlite")];
+    for entry in std::fs::read_dir(root.join("src/testing")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .is_some_and(|n| n != "mod.rs" && n != "strategies.rs")
+        {
+            files.push((path, "testing"));
+        }
+    }
+    let mut checked = 0;
+    for (path, feature) in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Only items of the public surface: the conformance cases are
+        // documented by their module.
+        for (item, doc) in documented_items(&text) {
+            if item.starts_with("pub fn ") && doc.is_empty() {
+                continue;
+            }
+            let is_case = supportdesk::testing::conformance::CASES
+                .iter()
+                .any(|c| item.starts_with(&format!("pub fn {c}<")));
+            if path.ends_with("conformance.rs") && is_case {
+                continue;
+            }
+            checked += 1;
+            assert!(
+                doc.contains(&format!("Available with the crate feature `{feature}`")),
+                "{}: `{item}` is behind the `{feature}` feature but its docs do not say so",
+                path.display()
+            );
+        }
+    }
+    assert!(checked >= 20, "checked {checked} items");
+    let strategies = read("src/testing/strategies.rs");
+    assert!(
+        strategies
+            .starts_with("//! proptest strategies for the crate's values (feature `proptest`)")
+    );
+}

@@ -7,4 +7,5 @@ mod sqlite;
 
 pub use memory::InMemoryStore;
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::{Durability, SCHEMA_VERSION, SqliteOpenError, SqliteOptions, SqliteStore};

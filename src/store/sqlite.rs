@@ -109,10 +109,14 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The schema version this code writes and reads.
+///
+/// Available with the crate feature `sqlite`.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// How durable a commit is once it returns (SQLite's `synchronous` in WAL
 /// mode).
+///
+/// Available with the crate feature `sqlite`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Durability {
@@ -136,6 +140,8 @@ pub enum Durability {
 ///     .durability(Durability::ProcessCrash);
 /// assert_eq!(opts.idle_readers, 4);
 /// ```
+///
+/// Available with the crate feature `sqlite`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SqliteOptions {
@@ -179,6 +185,8 @@ impl SqliteOptions {
 }
 
 /// Opening a [`SqliteStore`] failed.
+///
+/// Available with the crate feature `sqlite`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SqliteOpenError {
@@ -296,6 +304,8 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
 /// assert_eq!(desk.ticket(shop, r.ticket)?.messages().len(), 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Available with the crate feature `sqlite`.
 pub struct SqliteStore {
     writer: Mutex<Connection>,
     /// `None` for an in-memory database: reads use the writer connection.

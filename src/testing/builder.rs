@@ -21,6 +21,8 @@ use crate::ticket::{
 /// assert_eq!(t.messages().len(), 2);
 /// assert_eq!(t.version(), 5); // opened, message, reply, open, solved
 /// ```
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug, Clone)]
 pub struct TicketBuilder {
     tenant: TenantId,

@@ -14,6 +14,8 @@ use crate::port::Clock;
 /// assert_eq!(clock.now().to_rfc3339(), "2026-03-02T10:30:00+00:00");
 /// # Ok::<(), chrono::ParseError>(())
 /// ```
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug)]
 pub struct ManualClock {
     now: Mutex<DateTime<Utc>>,

@@ -49,7 +49,7 @@
 //! ids), and a lost-update race: 16 threads each applying 100
 //! compare-and-set updates to one ticket must end with exactly 1,600.
 //!
-//! The SLA due-time index ([`TicketStore::due`](crate::port::TicketStore::due)
+//! The SLA due-time index ([`TicketStore::due`]
 //! and [`Commit::due`](crate::port::Commit)) is covered by the `due_index_*` cases: order
 //! and limit, updates and removals, stale versions ignored, and tenants.
 //!
@@ -98,6 +98,8 @@ use crate::ticket::{
 /// let caps: Capabilities<InMemoryStore> = Capabilities::none();
 /// assert!(!caps.is_durable() && !caps.is_shared());
 /// ```
+///
+/// Available with the crate feature `testing`.
 #[non_exhaustive]
 pub struct Capabilities<S> {
     /// Closes a store and opens its storage again (a durable backend: a
@@ -181,6 +183,8 @@ impl<S> Default for Capabilities<S> {
 /// let (_store, _guard) = g.into_parts();
 /// # Ok::<(), supportdesk::port::StoreError>(())
 /// ```
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug)]
 pub struct Guarded<S, G> {
     store: S,
@@ -267,6 +271,8 @@ impl<S: TicketStore, G: Send + Sync + fmt::Debug> TicketStore for Guarded<S, G> 
 }
 
 /// The outcome of one case that did not panic.
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseResult {
     /// The store passed.
@@ -279,6 +285,8 @@ pub enum CaseResult {
 }
 
 /// What [`run_all`] did.
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// The cases that ran and passed.
@@ -290,6 +298,8 @@ pub struct Report {
 /// Every case, by name, in the order [`run_all`] runs them. The
 /// [`store_conformance!`](crate::store_conformance) macro generates one
 /// test for each.
+///
+/// Available with the crate feature `testing`.
 pub const CASES: &[&str] = &[
     "round_trip_ticket_every_field",
     "round_trip_customer_every_identity_kind",
@@ -328,6 +338,8 @@ pub const CASES: &[&str] = &[
 ///
 /// # Panics
 /// When the store breaks the case's rule, or `name` is not in [`CASES`].
+///
+/// Available with the crate feature `testing`.
 pub fn run_case<S: TicketStore>(
     name: &str,
     factory: &dyn Fn() -> S,
@@ -399,6 +411,8 @@ pub fn run_case<S: TicketStore>(
 ///
 /// # Panics
 /// At the first case the store fails, with that case's message.
+///
+/// Available with the crate feature `testing`.
 pub fn run_all<S: TicketStore>(factory: &dyn Fn() -> S, caps: &Capabilities<S>) -> Report {
     let mut report = Report::default();
     for &name in CASES {
@@ -427,6 +441,8 @@ pub fn run_all<S: TicketStore>(factory: &dyn Fn() -> S, caps: &Capabilities<S>) 
 ///
 /// A case for an ability that was not declared passes and prints
 /// `NOT RUN` with the reason (see it with `cargo test -- --nocapture`).
+///
+/// Available with the crate feature `testing`.
 #[macro_export]
 macro_rules! store_conformance {
     ($name:ident, $factory:expr, $caps:expr $(,)?) => {

@@ -9,6 +9,8 @@ use crate::port::{
 use crate::ticket::{Event, Ticket};
 
 /// A store operation, for aiming faults.
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StoreOp {
     /// [`TicketStore::ticket`].
@@ -63,6 +65,8 @@ struct Plan {
 /// assert!(store.ticket(t, id).is_err());
 /// assert_eq!(store.calls(), 2);
 /// ```
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug)]
 pub struct FaultyStore<S> {
     inner: S,

@@ -14,6 +14,8 @@ use crate::id::IdGenerator;
 /// assert_eq!(ids.next_uuid().as_u128(), 10);
 /// assert_eq!(ids.next_uuid().as_u128(), 11);
 /// ```
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug)]
 pub struct SequentialIds {
     next: AtomicU64,

@@ -24,6 +24,7 @@ mod notifier;
 mod scenario;
 mod sla_sim;
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategies;
 mod synthetic;
 

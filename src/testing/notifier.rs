@@ -20,6 +20,8 @@ struct State {
 /// n.set_failing(true);  // ... and every one after, until set_failing(false)
 /// assert!(n.sent().is_empty());
 /// ```
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug, Default)]
 pub struct RecordingNotifier {
     state: Mutex<State>,

@@ -22,6 +22,8 @@ use crate::ticket::{
 ///     .when(Command::status(Status::Open))
 ///     .then_error(|e| matches!(e, DomainError::IllegalInStatus { status: Status::Closed, .. }));
 /// ```
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug)]
 pub struct Scenario {
     ticket: Ticket,
@@ -31,6 +33,8 @@ pub struct Scenario {
 }
 
 /// The result of [`Scenario::when`], with the assertions.
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug)]
 pub struct Then {
     before: Ticket,

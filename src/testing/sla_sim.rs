@@ -32,6 +32,8 @@ use crate::ticket::Event;
 /// ]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug, Clone, Copy)]
 pub struct SlaSimulator<'a> {
     events: &'a [Event],

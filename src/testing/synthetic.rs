@@ -9,6 +9,8 @@ use crate::ticket::{Ces, Csat, Priority, Status, Tag};
 
 /// A tiny deterministic generator (64-bit LCG, Knuth's constants; the high
 /// bits are used). Not for anything but test data.
+///
+/// Available with the crate feature `testing`.
 #[derive(Debug, Clone)]
 pub struct Lcg(u64);
 
@@ -92,6 +94,8 @@ const TAGS: [&str; 12] = [
 /// assert_eq!(a.len(), 1000);
 /// assert_eq!(a, synthetic_facts(1000, 7, 1_772_323_200));
 /// ```
+///
+/// Available with the crate feature `testing`.
 pub fn synthetic_facts(n: usize, seed: u64, start: i64) -> Vec<TicketFacts> {
     let mut r = Lcg::new(seed);
     let tags: Vec<Tag> = TAGS.iter().filter_map(|t| Tag::new(t).ok()).collect();
