@@ -43,6 +43,9 @@ pub fn identity() -> impl Strategy<Value = Identity> {
         "\\+[1-9][0-9]{9,12}".prop_filter_map("phone", |s| Identity::phone(&s).ok()),
         ("(x|instagram|facebook)", "[a-z0-9_]{1,12}")
             .prop_filter_map("social", |(n, h)| Identity::social(&n, &h).ok()),
+        // Systems and ids with the key separator and escape character in them.
+        ("[a-z]{1,4}(:[a-z]{1,3})?", "[A-Za-z0-9:%-]{1,10}")
+            .prop_filter_map("external", |(s, i)| Identity::external(&s, &i).ok()),
     ]
 }
 
