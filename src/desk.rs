@@ -56,6 +56,19 @@ pub enum DeskError {
     /// SLA configuration or evaluation failed.
     #[error(transparent)]
     Sla(#[from] SlaError),
+    /// A message named a ticket whose requester does not own the sender's
+    /// identity, and the desk's [`ForeignSender`] policy is
+    /// [`Refuse`](ForeignSender::Refuse). Nothing was written: no customer,
+    /// no message, no identity link.
+    #[error(
+        "refused a message from {identity} naming ticket {ticket}: the identity is not its requester's"
+    )]
+    ForeignSender {
+        /// The sender's identity.
+        identity: Identity,
+        /// The ticket the message named.
+        ticket: TicketId,
+    },
     /// Other writers changed the ticket every time we tried; nothing was
     /// written. Try again later.
     #[error("gave up after {attempts} attempts: other writers kept changing {}", match .ticket { Some(t) => format!("ticket {t}"), None => "the records".to_owned() })]
@@ -128,7 +141,9 @@ pub struct Inbound {
     pub external_id: Option<String>,
     /// The ticket the host knows it belongs to (an email reply's thread, a
     /// ticket link). Without it, the customer's most recently updated
-    /// unsolved ticket is continued, else a new ticket is opened.
+    /// unsolved ticket is continued, else a new ticket is opened. From an
+    /// identity the ticket's requester does not own, the desk's
+    /// [`ForeignSender`] policy applies.
     pub ticket: Option<TicketId>,
     /// The sender's display name, used when the customer is new.
     pub name: Option<String>,
@@ -163,7 +178,18 @@ impl Inbound {
         self
     }
 
-    /// Says which ticket the message belongs to.
+    /// Says which ticket the message belongs to (an email thread's
+    /// `In-Reply-To`, a ticket link).
+    ///
+    /// This never links the sender's identity to the ticket's requester:
+    /// when the requester owns the identity it is their reply; otherwise
+    /// the desk's [`ForeignSender`] policy decides: by default the message
+    /// is recorded on the ticket as from a distinct customer (the one who
+    /// owns the identity, or a new one), a participant of the ticket; with
+    /// [`ForeignSender::Refuse`] it is refused with
+    /// [`DeskError::ForeignSender`]. Link an identity to a customer with
+    /// [`Desk::add_identity`], or move a participant's identity to the
+    /// requester with [`Desk::move_identity`].
     pub fn to_ticket(mut self, ticket: TicketId) -> Self {
         self.ticket = Some(ticket);
         self
@@ -180,6 +206,61 @@ impl Inbound {
         self.priority = priority;
         self
     }
+}
+
+/// What [`Desk::receive`] does with a message that names a ticket
+/// ([`Inbound::to_ticket`]) but comes from an identity the ticket's requester
+/// does not own: an unknown identity, or another customer's.
+///
+/// Hosts take the ticket from headers the sender controls (`In-Reply-To`,
+/// a link), so naming a ticket proves nothing about who wrote. Under every
+/// policy the desk never attaches the sender's identity to the requester:
+/// linking an identity to a customer is only ever the explicit
+/// [`Desk::add_identity`] or [`Desk::move_identity`]. Set with
+/// [`Desk::with_foreign_sender`].
+///
+/// ```
+/// use supportdesk::{Channel, Desk, DeskError, ForeignSender, InMemoryStore, Inbound};
+/// use supportdesk::customer::Identity;
+/// use supportdesk::id::TenantId;
+/// use supportdesk::testing::{ManualClock, RecordingNotifier};
+///
+/// let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), ManualClock::at("2026-03-02T09:00:00Z")?);
+/// let shop = TenantId::from_u128(1);
+/// let ana = desk.receive(shop, Inbound::new(Identity::email("ana@example.com")?, Channel::Email, "My order"))?;
+/// let eve = Identity::email("eve@example.com")?;
+///
+/// // The default: Eve's message is on Ana's ticket, from Eve's own customer.
+/// let r = desk.receive(shop, Inbound::new(eve.clone(), Channel::Email, "Re: My order").to_ticket(ana.ticket))?;
+/// assert_eq!(r.ticket, ana.ticket);
+/// assert_ne!(r.customer, ana.customer);
+/// assert_eq!(desk.ticket(shop, ana.ticket)?.participants(), [r.customer]);
+///
+/// // Refusing instead:
+/// let desk = desk.with_foreign_sender(ForeignSender::Refuse);
+/// let err = desk.receive(shop, Inbound::new(eve, Channel::Email, "Again").to_ticket(ana.ticket)).unwrap_err();
+/// assert!(matches!(err, DeskError::ForeignSender { ticket, .. } if ticket == ana.ticket));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ForeignSender {
+    /// Record the message on the named ticket as from a distinct customer,
+    /// a participant of the ticket (as help desks treat a CC'd sender):
+    /// the customer who owns the identity, or a new customer created for it.
+    /// The identity stays with that customer, so the sender's later
+    /// messages that name no ticket continue or open the sender's own
+    /// tickets, never the requester's. The requester does not see the
+    /// participant's words, and the participant gets no view of the ticket
+    /// (see [`Command::ParticipantReply`]). A named ticket that is closed is
+    /// not followed up for the requester: the message is handled as if it
+    /// named no ticket. The default.
+    #[default]
+    Participant,
+    /// Refuse the message with [`DeskError::ForeignSender`], writing
+    /// nothing.
+    Refuse,
 }
 
 /// What happened to the notifications of a command.
@@ -218,7 +299,9 @@ pub struct Receipt {
     pub ticket: TicketId,
     /// The message it became.
     pub message: MessageId,
-    /// The customer it was matched to.
+    /// The customer who owns the sender's identity (found, or created for
+    /// it). For a participant's message (see [`ForeignSender`]) this is not
+    /// the ticket's requester.
     pub customer: CustomerId,
     /// True when the message had been received before: nothing was written.
     pub duplicate: bool,
@@ -267,6 +350,7 @@ pub struct Desk<S, N, C> {
     taxonomy: Option<Arc<Taxonomy>>,
     auto_tagger: Option<Arc<AutoTagger>>,
     spike_alerts: Option<SpikeAlerts>,
+    foreign_sender: ForeignSender,
 }
 
 /// The SLA configuration of a desk: the policies and the calendars their
@@ -304,6 +388,7 @@ impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for Desk<S, N, C> {
             .field("taxonomy", &self.taxonomy.is_some())
             .field("auto_tagger", &self.auto_tagger.as_ref().map(|a| a.len()))
             .field("spike_alerts", &self.spike_alerts)
+            .field("foreign_sender", &self.foreign_sender)
             .finish()
     }
 }
@@ -327,6 +412,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             taxonomy: None,
             auto_tagger: None,
             spike_alerts: None,
+            foreign_sender: ForeignSender::default(),
         }
     }
 
@@ -497,6 +583,20 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// Sets what [`receive`](Self::receive) does with a message naming a
+    /// ticket from an identity its requester does not own (default
+    /// [`ForeignSender::Participant`]).
+    pub fn with_foreign_sender(mut self, policy: ForeignSender) -> Self {
+        self.foreign_sender = policy;
+        self
+    }
+
+    /// The policy for messages naming a ticket from an identity its
+    /// requester does not own.
+    pub fn foreign_sender(&self) -> ForeignSender {
+        self.foreign_sender
     }
 
     /// The store.
@@ -676,6 +776,52 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         })
     }
 
+    /// Moves an identity to `customer` from whoever has it, in one commit:
+    /// the explicit way to say that a participant's address (see
+    /// [`ForeignSender::Participant`]) is really this customer's. The
+    /// previous owner keeps their tickets and other identities; the
+    /// identity's later messages are `customer`'s. Without a previous
+    /// owner it is [`add_identity`](Self::add_identity).
+    ///
+    /// # Errors
+    /// [`DeskError::CustomerNotFound`]; [`DeskError::Contended`];
+    /// [`DeskError::Store`].
+    pub fn move_identity(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        identity: Identity,
+    ) -> Result<Customer, DeskError> {
+        self.with_retries(None, || {
+            let mut to = self.customer(tenant, customer)?;
+            if to.has_identity(&identity) {
+                return Ok(Attempt::Done(to));
+            }
+            let mut commit = Commit::new(tenant);
+            if let Some(mut from) = self.store.customer_by_identity(tenant, &identity)? {
+                let expected = ExpectedVersion::Version(from.version);
+                from.identities.retain(|i| *i != identity);
+                from.version = from.version.saturating_add(1);
+                commit.customers.push(CustomerWrite {
+                    expected,
+                    customer: from,
+                });
+            }
+            let expected = ExpectedVersion::Version(to.version);
+            to.identities.push(identity.clone());
+            to.version = to.version.saturating_add(1);
+            commit.customers.push(CustomerWrite {
+                expected,
+                customer: to.clone(),
+            });
+            match self.store.commit(&commit) {
+                Ok(()) => Ok(Attempt::Done(to)),
+                Err(e) if e.is_retryable() => Ok(Attempt::Retry),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
     /// Runs a command on a ticket.
     ///
     /// # Errors
@@ -780,10 +926,17 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// (same tenant, channel and external id) is recorded once: the second
     /// call returns the first result with `duplicate: true`.
     ///
+    /// A named ticket whose requester does not own the sender's identity is
+    /// handled by the desk's [`ForeignSender`] policy; the identity is never
+    /// linked to the requester. [`Receipt::customer`] is always the customer
+    /// who owns the sender's identity (for a participant's message, not the
+    /// ticket's requester).
+    ///
     /// # Errors
     /// [`DeskError::TicketNotFound`] for a named ticket the tenant does not
-    /// have; [`DeskError::Domain`] (empty body; the named ticket belongs to
-    /// another customer); [`DeskError::Contended`]; [`DeskError::Store`].
+    /// have; [`DeskError::ForeignSender`] under [`ForeignSender::Refuse`];
+    /// [`DeskError::Domain`] (empty body; the named ticket was merged);
+    /// [`DeskError::Contended`]; [`DeskError::Store`].
     pub fn receive(&self, tenant: TenantId, inbound: Inbound) -> Result<Receipt, DeskError> {
         let key = inbound.external_id.as_ref().map(|e| InboundKey {
             channel: inbound.channel,
@@ -811,38 +964,42 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             Some(id) => Some(self.ticket(tenant, id)?),
             None => None,
         };
-        let customer = match self.store.customer_by_identity(tenant, &inbound.from)? {
+        let found = self.store.customer_by_identity(tenant, &inbound.from)?;
+        // A named ticket whose requester does not own the identity: never
+        // link the identity to the requester (the sender controls what
+        // ticket the message names); the policy decides.
+        let foreign = named
+            .as_ref()
+            .is_some_and(|t| found.as_ref().is_none_or(|c| c.id != t.customer()));
+        if let Some(t) = named
+            .as_ref()
+            .filter(|_| foreign && self.foreign_sender == ForeignSender::Refuse)
+        {
+            return Err(DeskError::ForeignSender {
+                identity: inbound.from.clone(),
+                ticket: t.id(),
+            });
+        }
+        let customer = match found {
             Some(c) => c,
-            None => match &named {
-                // The host says which ticket: the sender is its requester
-                // writing from a new address; link the identity to them.
-                Some(t) => {
-                    let mut c = self.customer(tenant, t.customer())?;
-                    let expected = ExpectedVersion::Version(c.version);
-                    c.identities.push(inbound.from.clone());
-                    c.version = c.version.saturating_add(1);
-                    customer_writes.push(CustomerWrite {
-                        expected,
-                        customer: c.clone(),
-                    });
-                    c
-                }
-                None => {
-                    let mut c = Customer::new(
-                        CustomerId::from_uuid(ctx.ids.next_uuid()),
-                        tenant,
-                        inbound.from.clone(),
-                    );
-                    c.name = inbound.name.clone();
-                    c.version = 1;
-                    customer_writes.push(CustomerWrite {
-                        expected: ExpectedVersion::New,
-                        customer: c.clone(),
-                    });
-                    c
-                }
-            },
+            None => {
+                let mut c = Customer::new(
+                    CustomerId::from_uuid(ctx.ids.next_uuid()),
+                    tenant,
+                    inbound.from.clone(),
+                );
+                c.name = inbound.name.clone();
+                c.version = 1;
+                customer_writes.push(CustomerWrite {
+                    expected: ExpectedVersion::New,
+                    customer: c.clone(),
+                });
+                c
+            }
         };
+        // A participant's message naming a closed ticket is not a follow-up
+        // of the requester's: it is handled as if it named no ticket.
+        let named = named.filter(|t| !(foreign && t.status() == Status::Closed));
         let target = match named {
             Some(t) => Some(t),
             None if customer_writes.is_empty() => self.latest_unsolved(tenant, customer.id)?,
@@ -850,11 +1007,20 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         };
         let (mut decision, loaded) = match &target {
             Some(t) => {
-                let cmd = Command::CustomerReply {
-                    customer: customer.id,
-                    channel: inbound.channel,
-                    body: inbound.body.clone(),
-                    external_id: inbound.external_id.clone(),
+                let cmd = if t.customer() == customer.id {
+                    Command::CustomerReply {
+                        customer: customer.id,
+                        channel: inbound.channel,
+                        body: inbound.body.clone(),
+                        external_id: inbound.external_id.clone(),
+                    }
+                } else {
+                    Command::ParticipantReply {
+                        customer: customer.id,
+                        channel: inbound.channel,
+                        body: inbound.body.clone(),
+                        external_id: inbound.external_id.clone(),
+                    }
                 };
                 (ticket::decide(t, &cmd, &ctx)?, vec![t])
             }

@@ -189,8 +189,8 @@ struct ReadmeDoctests;
 
 pub use channel::Channel;
 pub use desk::{
-    Delivery, Desk, DeskError, Inbound, Outcome, Receipt, RetryPolicy, SlaSetup, SpikeAlerts,
-    SpikeCheck, SweepReport,
+    Delivery, Desk, DeskError, ForeignSender, Inbound, Outcome, Receipt, RetryPolicy, SlaSetup,
+    SpikeAlerts, SpikeCheck, SweepReport,
 };
 pub use store::InMemoryStore;
 #[cfg(feature = "sqlite")]

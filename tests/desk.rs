@@ -7,7 +7,7 @@ use supportdesk::notification::{NotificationContent, NotificationKind, Recipient
 use supportdesk::port::{StoreError, TicketStore};
 use supportdesk::testing::{FaultyStore, ManualClock, RecordingNotifier, SequentialIds, StoreOp};
 use supportdesk::ticket::{Command, DomainError, EventKind, LifecycleRules};
-use supportdesk::{Channel, Desk, DeskError, InMemoryStore, Inbound, Status};
+use supportdesk::{Channel, Desk, DeskError, ForeignSender, InMemoryStore, Inbound, Status};
 
 type TestDesk = Desk<InMemoryStore, RecordingNotifier, ManualClock>;
 
@@ -121,7 +121,7 @@ fn second_channel_continues_the_open_ticket() {
 }
 
 #[test]
-fn host_can_name_the_ticket_and_a_new_identity_is_linked() {
+fn host_can_name_the_ticket_and_a_new_identity_is_not_linked() {
     let d = desk();
     let r1 = d
         .receive(
@@ -141,7 +141,9 @@ fn host_can_name_the_ticket_and_a_new_identity_is_linked() {
         r2.ticket, r1.ticket,
         "a solved ticket is not continued implicitly"
     );
-    // The host threads a reply to the first ticket, from a new address.
+    // The host threads a reply to the first ticket, from a new address: the
+    // desk cannot tell Ana from a stranger who copied the thread, so the
+    // sender is a participant of their own, and the address is not linked.
     let r3 = d
         .receive(
             SHOP,
@@ -154,23 +156,27 @@ fn host_can_name_the_ticket_and_a_new_identity_is_linked() {
         )
         .unwrap();
     assert_eq!(r3.ticket, r1.ticket);
-    assert_eq!(r3.customer, r1.customer);
+    assert_ne!(r3.customer, r1.customer);
     assert_eq!(
         d.ticket(SHOP, r1.ticket).unwrap().status(),
         Status::Open,
         "reopened"
     );
     assert_eq!(d.ticket(SHOP, r1.ticket).unwrap().reopens(), 1);
+    assert_eq!(
+        d.ticket(SHOP, r1.ticket).unwrap().participants(),
+        [r3.customer]
+    );
     assert!(
-        d.customer(SHOP, r1.customer)
+        !d.customer(SHOP, r1.customer)
             .unwrap()
             .has_identity(&email("ana.work@example.com"))
     );
 }
 
 #[test]
-fn naming_someone_elses_ticket_is_rejected() {
-    let d = desk();
+fn naming_someone_elses_ticket_is_rejected_when_refused() {
+    let d = desk().with_foreign_sender(ForeignSender::Refuse);
     let ana = d
         .receive(
             SHOP,
@@ -190,7 +196,7 @@ fn naming_someone_elses_ticket_is_rejected() {
         )
         .unwrap_err();
     assert!(
-        matches!(err, DeskError::Domain(DomainError::NotRequester { .. })),
+        matches!(err, DeskError::ForeignSender { ticket, .. } if ticket == ana.ticket),
         "{err}"
     );
     assert_eq!(d.ticket(SHOP, ana.ticket).unwrap().messages().len(), 1);

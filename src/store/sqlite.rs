@@ -20,13 +20,22 @@ use crate::ticket::{Event, EventKind, Ticket};
 /// `PRAGMA application_id` of a supportdesk database ("SDK1").
 const APPLICATION_ID: i64 = 0x5344_4b31;
 
+/// One schema migration: SQL, or code for a change SQL cannot express.
+enum Migration {
+    /// Statements run as one batch.
+    Sql(&'static str),
+    /// A function run on the connection, inside the migration transaction.
+    Code(fn(&Connection) -> Result<(), SqliteOpenError>),
+}
+
 /// The schema migrations, in order: migration `i` takes `PRAGMA
 /// user_version` from `i` to `i + 1`. Forward only: a released migration
 /// is never edited, a change is a new one appended here.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // 1: tickets with the query columns, tags, events, customers,
     // identities, inbound keys, the outbox.
-    r#"
+    Migration::Sql(
+        r#"
     CREATE TABLE tickets (
         tenant     BLOB    NOT NULL,
         id         BLOB    NOT NULL,
@@ -101,11 +110,16 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_undelivered ON outbox (seq) WHERE delivered = 0;
     "#,
+    ),
     // 2: the SLA due-time index.
-    r#"
+    Migration::Sql(
+        r#"
     ALTER TABLE tickets ADD COLUMN due_at INTEGER;
     CREATE INDEX tickets_by_due ON tickets (due_at, tenant, id) WHERE due_at IS NOT NULL;
     "#,
+    ),
+    // 3: identity keys in the injective format of `Identity::key`.
+    Migration::Code(rekey_identities),
 ];
 
 /// The schema version this code writes and reads.
@@ -208,6 +222,15 @@ pub enum SqliteOpenError {
         /// Its `PRAGMA application_id`.
         application_id: i64,
     },
+    /// A migration of an older database could not convert its data. The
+    /// database was left as it was (the migration is one transaction).
+    #[error("migrating the database to schema version {version} failed: {reason}")]
+    Migration {
+        /// The schema version the failed migration leads to.
+        version: u32,
+        /// What could not be converted.
+        reason: String,
+    },
     /// SQLite failed (cannot open the file, not a database, I/O error).
     #[error("opening the sqlite database failed: {message}")]
     Sqlite {
@@ -271,7 +294,9 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
 ///
 /// - **Schema**: created on first open and migrated forward on open
 ///   (`PRAGMA user_version`); a database newer than the code is refused
-///   with [`SqliteOpenError::SchemaTooNew`].
+///   with [`SqliteOpenError::SchemaTooNew`]. Schema version 3 rewrites the
+///   identity keys of older databases into the injective format of
+///   [`Identity::key`], from the identities the customer records hold.
 /// - **Writes**: one writer connection behind a mutex; every write is a
 ///   `BEGIN IMMEDIATE` transaction (it takes the write lock up front) with
 ///   a busy timeout, so writers of other processes on the same file wait
@@ -330,8 +355,10 @@ impl SqliteStore {
     /// # Errors
     /// [`SqliteOpenError::SchemaTooNew`] for a database of a newer version
     /// of this crate, [`SqliteOpenError::ForeignDatabase`] for another
-    /// application's database, [`SqliteOpenError::Sqlite`] when the file
-    /// cannot be opened or is not a database.
+    /// application's database, [`SqliteOpenError::Migration`] when an older
+    /// database holds data its migration cannot convert,
+    /// [`SqliteOpenError::Sqlite`] when the file cannot be opened or is not
+    /// a database.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, SqliteOpenError> {
         Self::open_with(path, SqliteOptions::default())
     }
@@ -513,11 +540,102 @@ fn migrate_locked(conn: &Connection) -> Result<(), SqliteOpenError> {
         conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
             .map_err(open_err("setting the application id"))?;
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        conn.execute_batch(sql)
-            .map_err(open_err("migrating the schema"))?;
+    for (i, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        match migration {
+            Migration::Sql(sql) => conn
+                .execute_batch(sql)
+                .map_err(open_err("migrating the schema"))?,
+            Migration::Code(run) => run(conn)?,
+        }
         conn.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
             .map_err(open_err("recording the schema version"))?;
+    }
+    Ok(())
+}
+
+/// Migration 3: rewrites every stored identity key into the injective
+/// format of [`Identity::key`].
+///
+/// Earlier keys joined an identity's parts with `:` unescaped, so
+/// `external("shop:eu", "42")` and `external("shop", "eu:42")` shared one
+/// key; the old code refused the second as taken (or found the first's
+/// customer for it), so a database holds at most one identity per old key.
+/// Each row is rewritten from the identity its customer's stored record
+/// lists under that old key: the identity is stored in full there, so the
+/// new key is exact. A row whose customer record does not list it (or
+/// cannot be read) is read back from the old key the way the old code
+/// built it ([`Identity::from_legacy_key`]: for an external id, the system
+/// name up to its first `:`). A key that cannot be read either way fails
+/// the migration with [`SqliteOpenError::Migration`] naming it, and the
+/// database is left as it was.
+fn rekey_identities(conn: &Connection) -> Result<(), SqliteOpenError> {
+    let failed = |reason: String| SqliteOpenError::Migration { version: 3, reason };
+    let read = |e: rusqlite::Error| failed(format!("reading the identities: {e}"));
+    // Each customer's identities by their old key.
+    let mut listed: std::collections::HashMap<(Vec<u8>, Vec<u8>), Vec<Identity>> =
+        std::collections::HashMap::new();
+    {
+        let mut s = conn
+            .prepare("SELECT tenant, id, body FROM customers")
+            .map_err(read)?;
+        let mut rows = s.query([]).map_err(read)?;
+        while let Some(row) = rows.next().map_err(read)? {
+            let tenant: Vec<u8> = row.get(0).map_err(read)?;
+            let id: Vec<u8> = row.get(1).map_err(read)?;
+            let body: String = row.get(2).map_err(read)?;
+            if let Ok(c) = serde_json::from_str::<Customer>(&body) {
+                listed.insert((tenant, id), c.identities);
+            }
+        }
+    }
+    let mut rekeyed = Vec::new();
+    {
+        let mut s = conn
+            .prepare("SELECT tenant, identity, customer FROM identities")
+            .map_err(read)?;
+        let mut rows = s.query([]).map_err(read)?;
+        while let Some(row) = rows.next().map_err(read)? {
+            let tenant: Vec<u8> = row.get(0).map_err(read)?;
+            let old: String = row.get(1).map_err(read)?;
+            let customer: Vec<u8> = row.get(2).map_err(read)?;
+            let from_record = listed
+                .get(&(tenant.clone(), customer.clone()))
+                .and_then(|ids| ids.iter().find(|i| i.legacy_key() == old).cloned());
+            let Some(identity) = from_record.or_else(|| Identity::from_legacy_key(&old)) else {
+                return Err(failed(format!(
+                    "the stored identity key {old:?} is neither listed by its customer nor readable as an identity"
+                )));
+            };
+            rekeyed.push((tenant, identity.key(), customer, old));
+        }
+    }
+    let write = |e: rusqlite::Error| failed(format!("rewriting the identities: {e}"));
+    conn.execute("DELETE FROM identities", []).map_err(write)?;
+    for (tenant, key, customer, old) in &rekeyed {
+        let inserted = conn.execute(
+            "INSERT INTO identities (tenant, identity, customer) VALUES (?1, ?2, ?3)",
+            params![tenant, key, customer],
+        );
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_constraint(&e) => {
+                // Two old keys read as one identity: only possible for keys
+                // the old code did not write. One owner keeps it; two differ.
+                let owner: Vec<u8> = conn
+                    .query_row(
+                        "SELECT customer FROM identities WHERE tenant = ?1 AND identity = ?2",
+                        params![tenant, key],
+                        |r| r.get(0),
+                    )
+                    .map_err(write)?;
+                if owner != *customer {
+                    return Err(failed(format!(
+                        "the stored identity key {old:?} reads as identity {key:?}, which another customer also holds"
+                    )));
+                }
+            }
+            Err(e) => return Err(write(e)),
+        }
     }
     Ok(())
 }
@@ -1274,6 +1392,206 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!((v, mode.as_str()), (i64::from(SCHEMA_VERSION), "wal"));
+    }
+
+    /// A database as version 2 of the schema left it, with identity rows
+    /// under the old, unescaped keys.
+    fn a_version_2_database(path: &Path, customers: &[Customer], extra_rows: &[(&str, u128)]) {
+        let conn = Connection::open(path).unwrap();
+        for m in &MIGRATIONS[..2] {
+            let Migration::Sql(sql) = m else {
+                panic!("migrations 1 and 2 are SQL")
+            };
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 2;"
+        ))
+        .unwrap();
+        let tenant = TenantId::from_u128(1);
+        for c in customers {
+            conn.execute(
+                "INSERT INTO customers (tenant, id, version, body) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    blob(tenant.as_uuid()),
+                    blob(c.id.as_uuid()),
+                    1,
+                    serde_json::to_string(c).unwrap()
+                ],
+            )
+            .unwrap();
+            for i in &c.identities {
+                // The key as the old code wrote it.
+                let old = match i.kind() {
+                    crate::customer::IdentityKind::External => {
+                        let json = serde_json::to_value(i).unwrap();
+                        format!(
+                            "external:{}:{}",
+                            json["system"].as_str().unwrap(),
+                            i.value()
+                        )
+                    }
+                    _ => i.key(),
+                };
+                conn.execute(
+                    "INSERT INTO identities (tenant, identity, customer) VALUES (?1, ?2, ?3)",
+                    params![blob(tenant.as_uuid()), old, blob(c.id.as_uuid())],
+                )
+                .unwrap();
+            }
+        }
+        for (key, customer) in extra_rows {
+            conn.execute(
+                "INSERT INTO identities (tenant, identity, customer) VALUES (?1, ?2, ?3)",
+                params![
+                    blob(tenant.as_uuid()),
+                    key,
+                    blob(CustomerId::from_u128(*customer).as_uuid())
+                ],
+            )
+            .unwrap();
+        }
+    }
+
+    fn customer(id: u128, identities: Vec<Identity>) -> Customer {
+        let mut c = Customer::new(
+            CustomerId::from_u128(id),
+            TenantId::from_u128(1),
+            identities[0].clone(),
+        );
+        c.identities = identities;
+        c.version = 1;
+        c
+    }
+
+    #[test]
+    fn migration_3_rekeys_identities_from_the_customer_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let tenant = TenantId::from_u128(1);
+        let eu = Identity::external("shop:eu", "42").unwrap();
+        let lookalike = Identity::external("shop", "eu:42").unwrap();
+        let percent = Identity::external("shop", "x%3Ay").unwrap();
+        let ana = customer(
+            1,
+            vec![
+                Identity::email("ana@example.com").unwrap(),
+                eu.clone(),
+                percent.clone(),
+            ],
+        );
+        let bob = customer(2, vec![Identity::social("x", "bob").unwrap()]);
+        // A row the customer record does not list: read from the old key.
+        a_version_2_database(
+            &path,
+            &[ana.clone(), bob.clone()],
+            &[("external:crm:7:b", 2)],
+        );
+
+        let store = SqliteStore::open(&path).unwrap();
+        for (i, owner) in [
+            (&Identity::email("ana@example.com").unwrap(), &ana),
+            (&eu, &ana),
+            (&percent, &ana),
+            (&Identity::social("x", "bob").unwrap(), &bob),
+        ] {
+            assert_eq!(
+                store.customer_by_identity(tenant, i).unwrap().as_ref(),
+                Some(owner),
+                "{i:?}"
+            );
+        }
+        // The old reading of `external:crm:7:b`: system "crm", id "7:b".
+        assert_eq!(
+            store
+                .customer_by_identity(tenant, &Identity::external("crm", "7:b").unwrap())
+                .unwrap()
+                .map(|c| c.id),
+            Some(bob.id)
+        );
+        // The look-alike is no one's, and can be registered.
+        assert_eq!(
+            store.customer_by_identity(tenant, &lookalike).unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .customer_by_identity(tenant, &Identity::external("shop", "x:y").unwrap())
+                .unwrap(),
+            None
+        );
+        let carl = customer(3, vec![lookalike.clone()]);
+        let mut c = Commit::new(tenant);
+        c.customers.push(CustomerWrite {
+            expected: ExpectedVersion::New,
+            customer: carl.clone(),
+        });
+        store.commit(&c).unwrap();
+        assert_eq!(
+            store.customer_by_identity(tenant, &lookalike).unwrap(),
+            Some(carl)
+        );
+        assert_eq!(
+            store
+                .customer_by_identity(tenant, &eu)
+                .unwrap()
+                .map(|c| c.id),
+            Some(ana.id)
+        );
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, i64::from(SCHEMA_VERSION));
+        let mut keys: Vec<String> = conn
+            .prepare("SELECT identity FROM identities ORDER BY identity")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "email:ana@example.com",
+                "external:crm:7%3Ab",
+                "external:shop%3Aeu:42",
+                "external:shop:eu%3A42",
+                "external:shop:x%253Ay",
+                "social:x:bob",
+            ]
+        );
+    }
+
+    #[test]
+    fn migration_3_refuses_an_unreadable_key_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let ana = customer(1, vec![Identity::email("ana@example.com").unwrap()]);
+        a_version_2_database(&path, &[ana], &[("fax:12345", 1)]);
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(
+            matches!(&err, SqliteOpenError::Migration { version: 3, reason } if reason.contains("\"fax:12345\"")),
+            "{err:?}"
+        );
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM identities WHERE identity IN ('fax:12345', 'email:ana@example.com')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            (v, n),
+            (2, 2),
+            "the database is left at version 2, unchanged"
+        );
     }
 
     #[test]

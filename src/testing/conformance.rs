@@ -41,7 +41,9 @@
 //! identity kind; inbound records; notifications of both audiences),
 //! compare-and-set (`AlreadyExists`, `Conflict` with the expected and
 //! actual versions), unique identities (and moving one between customers
-//! in one commit), unknown ids, all-or-nothing commits, `InvalidCommit`
+//! in one commit), look-alike identities whose parts joined naively are the
+//! same text kept apart (in the store and through a `Desk` on it), unknown
+//! ids, all-or-nothing commits, `InvalidCommit`
 //! from [`Commit::validate`], every query filter and order, paging with and
 //! without concurrent writes, tenant isolation (the same ids in two
 //! tenants, ids whose text forms are prefixes of one another), inbound
@@ -312,6 +314,8 @@ pub const CASES: &[&str] = &[
     "invalid_commit_is_rejected",
     "identities_are_unique_per_tenant",
     "identity_moves_between_customers_in_one_commit",
+    "lookalike_identities_stay_apart",
+    "desk_keeps_lookalike_identities_apart",
     "query_filters",
     "query_orders",
     "query_paging_is_stable",
@@ -367,6 +371,10 @@ pub fn run_case<S: TicketStore>(
         "identities_are_unique_per_tenant" => fresh(identities_are_unique_per_tenant::<S>),
         "identity_moves_between_customers_in_one_commit" => {
             fresh(identity_moves_between_customers_in_one_commit::<S>)
+        }
+        "lookalike_identities_stay_apart" => fresh(lookalike_identities_stay_apart::<S>),
+        "desk_keeps_lookalike_identities_apart" => {
+            fresh(desk_keeps_lookalike_identities_apart::<S>)
         }
         "query_filters" => fresh(query_filters::<S>),
         "query_orders" => fresh(query_orders::<S>),
@@ -463,6 +471,8 @@ macro_rules! store_conformance {
                 invalid_commit_is_rejected,
                 identities_are_unique_per_tenant,
                 identity_moves_between_customers_in_one_commit,
+                lookalike_identities_stay_apart,
+                desk_keeps_lookalike_identities_apart,
                 query_filters,
                 query_orders,
                 query_paging_is_stable,
@@ -1958,6 +1968,152 @@ pub fn identity_moves_between_customers_in_one_commit<S: TicketStore + ?Sized>(s
         Some(ana3),
         "store conformance: identity_moves_between_customers_in_one_commit: the identity must end with its new owner"
     );
+}
+
+/// Pairs of different identities whose parts, joined naively (with `:`,
+/// another separator, nothing, or without the kind), are the same text;
+/// `n` makes a fresh set.
+fn lookalike_pairs(n: u32) -> Vec<(Identity, Identity)> {
+    vec![
+        (
+            identity(Identity::external(&format!("shop{n}:eu"), "42")),
+            identity(Identity::external(&format!("shop{n}"), "eu:42")),
+        ),
+        (
+            identity(Identity::external(&format!("a{n}:b"), "c:d")),
+            identity(Identity::external(&format!("a{n}"), "b:c:d")),
+        ),
+        (
+            identity(Identity::external(&format!("shop{n}"), "x%3Ay")),
+            identity(Identity::external(&format!("shop{n}"), "x:y")),
+        ),
+        (
+            identity(Identity::social(&format!("twit{n}"), "terana")),
+            identity(Identity::social(&format!("twit{n}ter"), "ana")),
+        ),
+        (
+            identity(Identity::social(&format!("x{n}-y"), "z")),
+            identity(Identity::social(&format!("x{n}"), "y-z")),
+        ),
+        (
+            identity(Identity::social(&format!("net{n}"), "ana")),
+            identity(Identity::external(&format!("net{n}"), "ana")),
+        ),
+    ]
+}
+
+/// Different identities whose parts joined naively are the same text
+/// (`external("shop:eu", "42")` and `external("shop", "eu:42")`, social
+/// handles likewise, the same parts under two kinds) belong to different
+/// customers: each is registered, and each finds its own customer.
+///
+/// # Panics
+/// When registering one is refused, or one finds the other's customer.
+pub fn lookalike_identities_stay_apart<S: TicketStore + ?Sized>(store: &S) {
+    let mut next = 0xe0_u128;
+    for (a, b) in lookalike_pairs(0) {
+        let mut owners = Vec::new();
+        for i in [&a, &b] {
+            next += 1;
+            let c = a_customer(T1, next, vec![i.clone()]);
+            let mut commit = Commit::new(T1);
+            commit.customers.push(new_customer(&c));
+            if let Err(e) = store.commit(&commit) {
+                panic!(
+                    "store conformance: lookalike_identities_stay_apart: registering {i:?} must succeed (it differs from {a:?} / {b:?}), got {e:?}"
+                );
+            }
+            owners.push((i, c));
+        }
+        for (i, c) in &owners {
+            assert_eq!(
+                must(store.customer_by_identity(T1, i), "customer_by_identity"),
+                Some(c.clone()),
+                "store conformance: lookalike_identities_stay_apart: {i:?} must find its own customer"
+            );
+        }
+    }
+    // In one commit too.
+    let pairs = lookalike_pairs(1);
+    let mut commit = Commit::new(T1);
+    let mut owners = Vec::new();
+    for i in pairs.iter().flat_map(|(a, b)| [a, b]) {
+        next += 1;
+        let c = a_customer(T1, next, vec![i.clone()]);
+        commit.customers.push(new_customer(&c));
+        owners.push((i, c));
+    }
+    must(
+        store.commit(&commit),
+        "lookalike_identities_stay_apart: one commit registering look-alike identities",
+    );
+    for (i, c) in &owners {
+        assert_eq!(
+            must(store.customer_by_identity(T1, i), "customer_by_identity"),
+            Some(c.clone()),
+            "store conformance: lookalike_identities_stay_apart: {i:?} must find its own customer"
+        );
+    }
+}
+
+/// Through a [`Desk`](crate::Desk) on the store: a message from each of two
+/// look-alike identities opens a ticket for a customer of its own, and
+/// registering look-alike identities gives two customers.
+///
+/// # Panics
+/// When the second message lands on the first's ticket or customer, or a
+/// registration is refused.
+pub fn desk_keeps_lookalike_identities_apart<S: TicketStore + ?Sized>(store: &S) {
+    let desk = crate::Desk::new(
+        store,
+        crate::testing::RecordingNotifier::new(),
+        crate::testing::ManualClock::new(at(0)),
+    )
+    .with_ids(SequentialIds::starting_at(0x10_0000));
+    for (a, b) in lookalike_pairs(2) {
+        let receive = |i: &Identity| match desk.receive(
+            T1,
+            crate::Inbound::new(i.clone(), Channel::LiveChat, format!("Hello from {i:?}")),
+        ) {
+            Ok(r) => r,
+            Err(e) => panic!(
+                "store conformance: desk_keeps_lookalike_identities_apart: receiving from {i:?} failed: {e}"
+            ),
+        };
+        let (ra, rb) = (receive(&a), receive(&b));
+        assert!(
+            rb.opened && rb.customer != ra.customer && rb.ticket != ra.ticket,
+            "store conformance: desk_keeps_lookalike_identities_apart: a message from {b:?} must open a ticket of its own customer, not continue {a:?}'s ({ra:?} / {rb:?})"
+        );
+        for (i, r) in [(&a, &ra), (&b, &rb)] {
+            match desk.register_customer(T1, None, std::slice::from_ref(i)) {
+                Ok(c) => assert_eq!(
+                    c.id, r.customer,
+                    "store conformance: desk_keeps_lookalike_identities_apart: {i:?} belongs to the customer its message created"
+                ),
+                Err(e) => panic!(
+                    "store conformance: desk_keeps_lookalike_identities_apart: registering {i:?} again must return its customer, got {e}"
+                ),
+            }
+        }
+    }
+    for (a, b) in lookalike_pairs(3) {
+        let register = |i: &Identity| match desk.register_customer(
+            T1,
+            None,
+            std::slice::from_ref(i),
+        ) {
+            Ok(c) => c,
+            Err(e) => panic!(
+                "store conformance: desk_keeps_lookalike_identities_apart: registering {i:?} failed: {e}"
+            ),
+        };
+        let (ca, cb) = (register(&a), register(&b));
+        assert_ne!(
+            ca.id, cb.id,
+            "store conformance: desk_keeps_lookalike_identities_apart: {a:?} and {b:?} must be two customers"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -43,6 +43,9 @@ pub fn identity() -> impl Strategy<Value = Identity> {
         "\\+[1-9][0-9]{9,12}".prop_filter_map("phone", |s| Identity::phone(&s).ok()),
         ("(x|instagram|facebook)", "[a-z0-9_]{1,12}")
             .prop_filter_map("social", |(n, h)| Identity::social(&n, &h).ok()),
+        // Systems and ids with the key separator and escape character in them.
+        ("[a-z]{1,4}(:[a-z]{1,3})?", "[A-Za-z0-9:%-]{1,10}")
+            .prop_filter_map("external", |(s, i)| Identity::external(&s, &i).ok()),
     ]
 }
 
@@ -56,7 +59,8 @@ pub fn body() -> impl Strategy<Value = String> {
 }
 
 /// Any command on a ticket whose requester is `customer` (customer replies
-/// are mostly from them, sometimes from someone else).
+/// are mostly from them, sometimes from someone else; participant messages
+/// mostly from someone else).
 pub fn command(customer: CustomerId) -> impl Strategy<Value = Command> {
     let agent = (1u128..4).prop_map(AgentId::from_u128);
     let who = prop_oneof![9 => Just(customer), 1 => Just(CustomerId::from_u128(999))];
@@ -67,6 +71,17 @@ pub fn command(customer: CustomerId) -> impl Strategy<Value = Command> {
             body,
             external_id: None,
         }),
+        (
+            prop_oneof![1 => Just(customer), 3 => Just(CustomerId::from_u128(998))],
+            channel(),
+            body()
+        )
+            .prop_map(|(customer, channel, body)| Command::ParticipantReply {
+                customer,
+                channel,
+                body,
+                external_id: None,
+            }),
         (agent.clone(), body(), proptest::option::of(status())).prop_map(|(agent, body, then)| {
             Command::AgentReply {
                 agent,

@@ -120,6 +120,31 @@ pub enum Command {
         /// The channel's message id, if any.
         external_id: Option<String>,
     },
+    /// A customer other than the requester writes on the ticket: a
+    /// participant, as help desks treat a CC'd sender. The message is
+    /// recorded as a [`CustomerReplied`](crate::ticket::EventKind::CustomerReplied)
+    /// event whose author is that customer (so [`Ticket::participants`]
+    /// lists them, and a replay finds them again); like a requester's reply
+    /// it reopens a pending, on-hold or solved ticket and notifies the
+    /// assignee. The requester never sees it (a [`CustomerTicketView`] holds
+    /// only the requester's own words), and the participant gets no view of
+    /// the ticket and no notifications about it. Not allowed on a closed
+    /// ticket (a participant's words never start a follow-up for the
+    /// requester). When `customer` is the requester, it is their
+    /// [`CustomerReply`](Command::CustomerReply).
+    ///
+    /// [`Ticket::participants`]: crate::ticket::Ticket::participants
+    /// [`CustomerTicketView`]: crate::ticket::CustomerTicketView
+    ParticipantReply {
+        /// Who wrote (a customer of the tenant).
+        customer: CustomerId,
+        /// Where they wrote.
+        channel: Channel,
+        /// What they wrote.
+        body: String,
+        /// The channel's message id, if any.
+        external_id: Option<String>,
+    },
     /// A human agent answers publicly. `then` sets the status afterwards
     /// (e.g. `Pending` when the reply asks the customer something); without
     /// it a new ticket becomes open and other statuses stay.
@@ -209,6 +234,8 @@ pub enum Action {
     Open,
     /// Add a customer reply.
     CustomerReply,
+    /// Add a participant's message.
+    ParticipantReply,
     /// Add an agent reply.
     AgentReply,
     /// Add an internal note.
@@ -240,6 +267,7 @@ impl std::fmt::Display for Action {
         match self {
             Action::Open => f.write_str("open a ticket"),
             Action::CustomerReply => f.write_str("add a customer reply"),
+            Action::ParticipantReply => f.write_str("add a participant's message"),
             Action::AgentReply => f.write_str("add an agent reply"),
             Action::AddNote => f.write_str("add an internal note"),
             Action::AutomatedReply => f.write_str("add an automated reply"),
@@ -261,6 +289,7 @@ impl Command {
     pub fn action(&self) -> Action {
         match self {
             Command::CustomerReply { .. } => Action::CustomerReply,
+            Command::ParticipantReply { .. } => Action::ParticipantReply,
             Command::AgentReply { .. } => Action::AgentReply,
             Command::AddNote { .. } => Action::AddNote,
             Command::AutomatedReply { .. } => Action::AutomatedReply,

@@ -496,6 +496,38 @@ pub fn decide(
             }
             b.notify_owner(NotificationKind::CustomerReplied, Some(m));
         }
+        Command::ParticipantReply {
+            customer,
+            channel,
+            body,
+            external_id,
+        } => {
+            if *customer == ticket.customer() {
+                let reply = Command::CustomerReply {
+                    customer: *customer,
+                    channel: *channel,
+                    body: body.clone(),
+                    external_id: external_id.clone(),
+                };
+                return decide(ticket, &reply, ctx);
+            }
+            check_body(body, action, ctx.rules)?;
+            if status == Status::Closed {
+                return Err(illegal());
+            }
+            let m = b.message(
+                Author::Customer(*customer),
+                Visibility::Public,
+                *channel,
+                body,
+                external_id.clone(),
+            );
+            b.push(EventKind::CustomerReplied { message: m.clone() });
+            if matches!(status, Status::Pending | Status::OnHold | Status::Solved) {
+                b.status(Status::Open);
+            }
+            b.notify_owner(NotificationKind::CustomerReplied, Some(m));
+        }
         Command::AgentReply {
             agent,
             channel,

@@ -10,7 +10,7 @@ use crate::id::{AgentId, CustomerId, GroupId, TenantId, TicketId};
 use crate::sla::{AlertKey, SlaPolicy};
 use crate::ticket::command::Origin;
 use crate::ticket::event::{Event, EventKind};
-use crate::ticket::message::{Ces, Csat, Message, Tag, Visibility};
+use crate::ticket::message::{Author, Ces, Csat, Message, Tag, Visibility};
 use crate::ticket::status::{Priority, Status};
 
 /// A satisfaction rating with its comment and time.
@@ -246,6 +246,22 @@ impl Ticket {
     /// Every message, public and internal, in time order.
     pub fn messages(&self) -> &[Message] {
         &self.messages
+    }
+    /// The customers other than the requester whose messages the ticket
+    /// holds, in order of their first message: participants who wrote on
+    /// it (see [`Command::ParticipantReply`](crate::ticket::Command::ParticipantReply))
+    /// and requesters of tickets merged into it. Derived from the messages,
+    /// so a replay of the events gives the same list.
+    pub fn participants(&self) -> Vec<CustomerId> {
+        let mut out: Vec<CustomerId> = Vec::new();
+        for m in &self.messages {
+            if let Author::Customer(c) = m.author {
+                if c != self.customer && !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        out
     }
     /// Only the public messages.
     pub fn public_messages(&self) -> impl Iterator<Item = &Message> {
