@@ -549,14 +549,39 @@ fn targets_beyond_the_supported_range_are_errors_not_panics() {
     let cals = calendars();
     let events = TicketBuilder::new().events();
     let now = events[0].at + Duration::hours(1);
-    for business in [false, true] {
+    // i64::MAX overflows; 10^13 s (~317,000 years) fits an i64 but not a
+    // `DateTime`.
+    for (business, secs) in [
+        (false, i64::MAX),
+        (false, 10_000_000_000_000),
+        (true, i64::MAX),
+    ] {
         let p = policy(
             vec![MetricDef::first_reply()],
-            vec![target("first_reply", i64::MAX, business)],
+            vec![target("first_reply", secs, business)],
         );
         let err = sla::evaluate(&events, &cals, now, Some(&p)).unwrap_err();
         let text = err.to_string();
-        assert!(matches!(err, sla::SlaError::Calendar { .. }), "{text}");
+        let start = events[0].at.timestamp();
+        if business {
+            assert!(matches!(err, sla::SlaError::Calendar { .. }), "{text}");
+            assert!(text.contains("business seconds"), "{text}");
+        } else {
+            // Calendar time says so, not "business".
+            assert_eq!(
+                err,
+                sla::SlaError::CalendarTimeOutOfRange {
+                    start,
+                    seconds: secs
+                },
+                "{text}"
+            );
+            assert!(
+                text.contains(&format!("{secs} seconds of calendar time")),
+                "{text}"
+            );
+            assert!(!text.contains("business"), "{text}");
+        }
         let mut eval = sla::Evaluator::new(&p, &cals);
         assert_eq!(eval.evaluate(&events, now).unwrap_err(), err);
     }

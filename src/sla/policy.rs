@@ -57,6 +57,19 @@ pub enum SlaError {
         /// The warning, described.
         warning: String,
     },
+    /// A calendar-time target whose deadline falls after the last instant
+    /// that can be represented (a business-time target reports this as
+    /// [`CalendarError::DeadlineOutOfRange`] inside [`SlaError::Calendar`]).
+    #[error(
+        "no deadline for {seconds} seconds of calendar time from {} before the end of the supported range",
+        crate::sla::policy::fmt_unix(*.start)
+    )]
+    CalendarTimeOutOfRange {
+        /// The start, in Unix seconds.
+        start: i64,
+        /// The calendar-time seconds asked for.
+        seconds: i64,
+    },
     /// Business-time arithmetic failed (for example a calendar with no
     /// working time, or an instant out of range).
     #[error("calendar {name:?}: {source}")]
@@ -67,6 +80,12 @@ pub enum SlaError {
         #[source]
         source: CalendarError,
     },
+}
+
+/// Unix seconds as RFC 3339, or as a number when out of range.
+pub(crate) fn fmt_unix(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map_or_else(|| format!("{t} (Unix seconds)"), |d| d.to_rfc3339())
 }
 
 /// Whether a target counts business time on a calendar or plain time.

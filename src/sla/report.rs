@@ -197,11 +197,9 @@ impl<'a> Clockwork<'a> {
         match self {
             Clockwork::Business(cal, _) => cal.marked_add(marks, secs).map_err(|e| self.err(e)),
             Clockwork::Wall => {
-                let beyond = || {
-                    self.err(CalendarError::DeadlineOutOfRange {
-                        start,
-                        seconds: secs,
-                    })
+                let beyond = || SlaError::CalendarTimeOutOfRange {
+                    start,
+                    seconds: secs,
                 };
                 if secs < 0 {
                     return Err(self.err(CalendarError::NegativeDuration { seconds: secs }));
@@ -220,7 +218,11 @@ impl<'a> Clockwork<'a> {
                     }
                     t = b;
                 }
-                t.checked_add(left).ok_or_else(beyond)
+                // An instant past what `DateTime` holds has no deadline
+                // either.
+                t.checked_add(left)
+                    .filter(|&d| DateTime::from_timestamp(d, 0).is_some())
+                    .ok_or_else(beyond)
             }
         }
     }
