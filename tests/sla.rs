@@ -50,7 +50,26 @@ fn target(metric: &str, secs: i64, business: bool) -> Target {
     }
 }
 
-fn policy(metrics: Vec<MetricDef>, targets: Vec<Target>) -> SlaPolicy {
+/// A policy with `targets`; a metric's target for normal priority applies
+/// to the priorities `targets` leave without one (every metric needs a
+/// target for every priority).
+fn policy(metrics: Vec<MetricDef>, mut targets: Vec<Target>) -> SlaPolicy {
+    for i in 0..targets.len() {
+        for p in Priority::ALL {
+            let t = &targets[i];
+            if t.priority == Priority::Normal
+                && !targets
+                    .iter()
+                    .any(|o| o.metric == t.metric && o.priority == p)
+            {
+                let copy = Target {
+                    priority: p,
+                    ..t.clone()
+                };
+                targets.push(copy);
+            }
+        }
+    }
     SlaPolicy {
         id: "p".into(),
         version: 1,
@@ -725,4 +744,53 @@ fn sweep_raises_the_breach_of_a_ticket_paused_at_its_deadline() {
     );
     assert!(d.sweep(10).unwrap().alerts.is_empty(), "not twice");
     assert_eq!(d.next_wakeup().unwrap(), None);
+}
+
+#[test]
+fn update_clocks_wait_for_the_next_agent_reply_after_reopening() {
+    let d = desk(
+        policy(
+            vec![MetricDef::periodic_update()],
+            vec![target("periodic_update", 3600, false)],
+        ),
+        "2026-01-06T10:00:00Z",
+    );
+    let id = open(&d, "x");
+    d.clock().set(at("2026-01-06T10:10:00Z"));
+    d.execute(T, id, Command::agent_reply(BOB, "looking"))
+        .unwrap();
+    d.clock().set(at("2026-01-06T10:20:00Z"));
+    d.execute(T, id, Command::ChangeStatus { to: Status::Solved })
+        .unwrap();
+    let r = latest(&d, id, "periodic_update");
+    assert_eq!((r.cycle, r.state), (0, TargetState::Cancelled));
+    // The customer reopens the ticket: no update clock until the next reply.
+    d.clock().set(at("2026-01-06T11:00:00Z"));
+    let c = d.ticket(T, id).unwrap().customer();
+    d.execute(T, id, Command::customer_reply(c, Channel::Email, "again"))
+        .unwrap();
+    assert_eq!(d.ticket(T, id).unwrap().status(), Status::Open);
+    d.clock().set(at("2026-01-06T14:00:00Z"));
+    let r = latest(&d, id, "periodic_update");
+    assert_eq!((r.cycle, r.state), (0, TargetState::Cancelled));
+    // The next agent reply starts cycle 1.
+    d.execute(T, id, Command::agent_reply(BOB, "update"))
+        .unwrap();
+    let r = latest(&d, id, "periodic_update");
+    assert_eq!(
+        (r.cycle, r.state, r.started_at, r.deadline),
+        (
+            1,
+            TargetState::Running,
+            at("2026-01-06T14:00:00Z"),
+            Some(at("2026-01-06T15:00:00Z"))
+        )
+    );
+    // `explain` numbers cycles as the report does (docs/sla-scenarios.md).
+    let e = sla::explain(&r, &calendars()).unwrap();
+    assert!(
+        e.lines[0].starts_with("periodic_update (cycle 1): "),
+        "{}",
+        e.lines[0]
+    );
 }
