@@ -105,7 +105,7 @@ fn a_step_out_of_time_order_is_rejected() {
     let outcomes = supportdesk::sla::scenario::run_all(&f);
     assert_eq!(outcomes.len(), 1);
     assert_eq!(outcomes[0].id, "(file)");
-    assert_eq!(outcomes[0].failures, [text.clone()]);
+    assert_eq!(outcomes[0].failures, std::slice::from_ref(&text));
     let one = supportdesk::sla::scenario::run(&f, &f.scenarios[0]);
     assert_eq!(one.failures, [text]);
     // Equal instants are in order.
