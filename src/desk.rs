@@ -450,16 +450,21 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     }
 
     /// Re-applies a policy to a ticket explicitly (time already used is
-    /// kept: clocks run from their original starts).
+    /// kept: clocks run from their original starts). The policy is
+    /// validated against the desk's calendars first, as
+    /// [`with_sla`](Self::with_sla) validates its policies.
     ///
     /// # Errors
-    /// As [`execute`](Self::execute).
+    /// [`DeskError::Sla`] with the error of [`SlaPolicy::validate`];
+    /// otherwise as [`execute`](Self::execute).
     pub fn apply_sla_policy(
         &self,
         tenant: TenantId,
         id: TicketId,
         policy: SlaPolicy,
     ) -> Result<Outcome, DeskError> {
+        let empty = Calendars::new();
+        policy.validate(self.sla.as_ref().map_or(&empty, |s| &s.calendars))?;
         self.execute(
             tenant,
             id,

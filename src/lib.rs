@@ -78,18 +78,17 @@
 //! use supportdesk::id::TenantId;
 //! use supportdesk::sla::{Calendars, MetricDef, PolicySet, SlaPolicy, Target, TargetState, TimeBasis, WarnAt};
 //! use supportdesk::testing::{ManualClock, RecordingNotifier};
-//! use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority};
+//! use supportdesk::{Channel, Desk, InMemoryStore, Inbound};
 //!
 //! let office = BusinessCalendar::builder("Europe/Paris").weekdays("09:00", "18:00").build()?;
 //! let policy = SlaPolicy {
 //!     id: "standard".into(), version: 1, name: "Standard".into(), conditions: Default::default(),
 //!     metrics: vec![MetricDef::first_reply(), MetricDef::requester_wait()],
-//!     targets: vec![
-//!         Target { metric: "first_reply".into(), priority: Priority::Normal, channel: None,
-//!                  seconds: 2 * 3600, basis: TimeBasis::Business { calendar: "office".into() } },
-//!         Target { metric: "requester_wait".into(), priority: Priority::Normal, channel: None,
-//!                  seconds: 16 * 3600, basis: TimeBasis::Business { calendar: "office".into() } },
-//!     ],
+//!     // The same targets for every priority (each metric needs one for each).
+//!     targets: [("first_reply", 2 * 3600), ("requester_wait", 16 * 3600)]
+//!         .into_iter()
+//!         .flat_map(|(m, s)| Target::every_priority(m, s, TimeBasis::Business { calendar: "office".into() }))
+//!         .collect(),
 //!     warnings: vec![WarnAt::Share { share: 0.75 }],
 //!     escalation: vec![],
 //! };

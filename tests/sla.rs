@@ -50,7 +50,26 @@ fn target(metric: &str, secs: i64, business: bool) -> Target {
     }
 }
 
-fn policy(metrics: Vec<MetricDef>, targets: Vec<Target>) -> SlaPolicy {
+/// A policy with `targets`; a metric's target for normal priority applies
+/// to the priorities `targets` leave without one (every metric needs a
+/// target for every priority).
+fn policy(metrics: Vec<MetricDef>, mut targets: Vec<Target>) -> SlaPolicy {
+    for i in 0..targets.len() {
+        for p in Priority::ALL {
+            let t = &targets[i];
+            if t.priority == Priority::Normal
+                && !targets
+                    .iter()
+                    .any(|o| o.metric == t.metric && o.priority == p)
+            {
+                let copy = Target {
+                    priority: p,
+                    ..t.clone()
+                };
+                targets.push(copy);
+            }
+        }
+    }
     SlaPolicy {
         id: "p".into(),
         version: 1,
@@ -549,15 +568,229 @@ fn targets_beyond_the_supported_range_are_errors_not_panics() {
     let cals = calendars();
     let events = TicketBuilder::new().events();
     let now = events[0].at + Duration::hours(1);
-    for business in [false, true] {
+    // i64::MAX overflows; 10^13 s (~317,000 years) fits an i64 but not a
+    // `DateTime`.
+    for (business, secs) in [
+        (false, i64::MAX),
+        (false, 10_000_000_000_000),
+        (true, i64::MAX),
+    ] {
         let p = policy(
             vec![MetricDef::first_reply()],
-            vec![target("first_reply", i64::MAX, business)],
+            vec![target("first_reply", secs, business)],
         );
         let err = sla::evaluate(&events, &cals, now, Some(&p)).unwrap_err();
         let text = err.to_string();
-        assert!(matches!(err, sla::SlaError::Calendar { .. }), "{text}");
+        let start = events[0].at.timestamp();
+        if business {
+            assert!(matches!(err, sla::SlaError::Calendar { .. }), "{text}");
+            assert!(text.contains("business seconds"), "{text}");
+        } else {
+            // Calendar time says so, not "business".
+            assert_eq!(
+                err,
+                sla::SlaError::CalendarTimeOutOfRange {
+                    start,
+                    seconds: secs
+                },
+                "{text}"
+            );
+            assert!(
+                text.contains(&format!("{secs} seconds of calendar time")),
+                "{text}"
+            );
+            assert!(!text.contains("business"), "{text}");
+        }
         let mut eval = sla::Evaluator::new(&p, &cals);
         assert_eq!(eval.evaluate(&events, now).unwrap_err(), err);
     }
+}
+
+/// A ticket opened at `t0` and set pending at `pause` (requester wait
+/// pauses in pending), as events.
+fn pending_at(t0: DateTime<Utc>, pause: DateTime<Utc>) -> Vec<supportdesk::ticket::Event> {
+    use supportdesk::testing::TicketBuilder;
+    let mut events = TicketBuilder::new()
+        .opened_at(t0)
+        .status(Status::Pending)
+        .events();
+    for e in &mut events {
+        if matches!(e.kind, supportdesk::ticket::EventKind::StatusChanged { .. }) {
+            e.at = pause;
+        }
+    }
+    events
+}
+
+#[test]
+fn a_clock_paused_exactly_at_its_deadline_keeps_it_and_breaches() {
+    let cals = calendars();
+    // Calendar time: 10:00Z + 1h = 11:00Z. Business time (New York): Tue
+    // 09:00 EST + 4h = 3h + 13:00-14:00 = 14:00 EST.
+    for (business, t0, secs, deadline) in [
+        (false, "2026-01-06T10:00:00Z", 3600, "2026-01-06T11:00:00Z"),
+        (
+            true,
+            "2026-01-06T09:00:00-05:00",
+            4 * 3600,
+            "2026-01-06T14:00:00-05:00",
+        ),
+    ] {
+        let p = policy(
+            vec![MetricDef::requester_wait()],
+            vec![target("requester_wait", secs, business)],
+        );
+        let (t0, d) = (at(t0), at(deadline));
+        let s = Duration::seconds(1);
+        let report = |pause: DateTime<Utc>, now: DateTime<Utc>| {
+            sla::evaluate(&pending_at(t0, pause), &cals, now, Some(&p))
+                .unwrap()
+                .latest("requester_wait")
+                .cloned()
+                .unwrap()
+        };
+        // Paused one second before: one second left, no deadline yet, for
+        // ever.
+        for now in [d - s, d, d + Duration::days(30)] {
+            let r = report(d - s, now);
+            assert_eq!(
+                (r.state, r.deadline, r.remaining_seconds),
+                (TargetState::Paused, None, 1),
+                "business {business}, now {now}"
+            );
+        }
+        // Paused exactly at the deadline: the target was used up then; the
+        // deadline is known and passes one second later.
+        let r = report(d, d);
+        assert_eq!(
+            (r.state, r.deadline, r.remaining_seconds),
+            (TargetState::Paused, Some(d), 0),
+            "business {business}"
+        );
+        for now in [d + s, d + Duration::days(30)] {
+            let r = report(d, now);
+            assert_eq!(
+                (r.state, r.deadline, r.elapsed_seconds),
+                (TargetState::Breached, Some(d), secs),
+                "business {business}, now {now}"
+            );
+        }
+        // Paused one second after: breached with the same deadline.
+        for now in [d + s, d + Duration::days(30)] {
+            let r = report(d + s, now);
+            assert_eq!(
+                (r.state, r.deadline),
+                (TargetState::Breached, Some(d)),
+                "business {business}, now {now}"
+            );
+        }
+        // The host is woken for the breach of the clock paused at its
+        // deadline, one second after it.
+        let events = pending_at(t0, d);
+        let rep = sla::evaluate(&events, &cals, d, Some(&p)).unwrap();
+        let raised = [sla::AlertKey {
+            policy: p.id.clone(),
+            version: p.version,
+            metric: "requester_wait".into(),
+            cycle: 0,
+            point: AlertPoint::Warning(0),
+        }]
+        .into_iter()
+        .collect();
+        assert_eq!(sla::next_wakeup(&rep, &p, &raised, d), Some(d + s));
+    }
+}
+
+#[test]
+fn sweep_raises_the_breach_of_a_ticket_paused_at_its_deadline() {
+    let d = desk(
+        policy(
+            vec![MetricDef::requester_wait()],
+            vec![target("requester_wait", 3600, false)],
+        ),
+        "2026-01-06T10:00:00Z",
+    );
+    let id = open(&d, "x");
+    d.clock().set(at("2026-01-06T10:45:00Z"));
+    let s = d.sweep(10).unwrap();
+    assert_eq!(s.alerts.len(), 1);
+    assert_eq!(s.alerts[0].1.key.point, AlertPoint::Warning(0));
+    // Pending at exactly the deadline.
+    d.clock().set(at("2026-01-06T11:00:00Z"));
+    d.execute(
+        T,
+        id,
+        Command::ChangeStatus {
+            to: Status::Pending,
+        },
+    )
+    .unwrap();
+    let r = latest(&d, id, "requester_wait");
+    assert_eq!(r.state, TargetState::Paused);
+    assert_eq!(r.deadline, Some(at("2026-01-06T11:00:00Z")));
+    assert_eq!(d.next_wakeup().unwrap(), Some(at("2026-01-06T11:00:01Z")));
+    d.clock().set(at("2026-01-06T11:00:01Z"));
+    let s = d.sweep(10).unwrap();
+    assert_eq!(
+        s.alerts
+            .iter()
+            .map(|a| (a.0, a.1.key.point, a.1.due_at))
+            .collect::<Vec<_>>(),
+        [(id, AlertPoint::Breach, at("2026-01-06T11:00:00Z"))]
+    );
+    assert_eq!(
+        latest(&d, id, "requester_wait").state,
+        TargetState::Breached
+    );
+    assert!(d.sweep(10).unwrap().alerts.is_empty(), "not twice");
+    assert_eq!(d.next_wakeup().unwrap(), None);
+}
+
+#[test]
+fn update_clocks_wait_for_the_next_agent_reply_after_reopening() {
+    let d = desk(
+        policy(
+            vec![MetricDef::periodic_update()],
+            vec![target("periodic_update", 3600, false)],
+        ),
+        "2026-01-06T10:00:00Z",
+    );
+    let id = open(&d, "x");
+    d.clock().set(at("2026-01-06T10:10:00Z"));
+    d.execute(T, id, Command::agent_reply(BOB, "looking"))
+        .unwrap();
+    d.clock().set(at("2026-01-06T10:20:00Z"));
+    d.execute(T, id, Command::ChangeStatus { to: Status::Solved })
+        .unwrap();
+    let r = latest(&d, id, "periodic_update");
+    assert_eq!((r.cycle, r.state), (0, TargetState::Cancelled));
+    // The customer reopens the ticket: no update clock until the next reply.
+    d.clock().set(at("2026-01-06T11:00:00Z"));
+    let c = d.ticket(T, id).unwrap().customer();
+    d.execute(T, id, Command::customer_reply(c, Channel::Email, "again"))
+        .unwrap();
+    assert_eq!(d.ticket(T, id).unwrap().status(), Status::Open);
+    d.clock().set(at("2026-01-06T14:00:00Z"));
+    let r = latest(&d, id, "periodic_update");
+    assert_eq!((r.cycle, r.state), (0, TargetState::Cancelled));
+    // The next agent reply starts cycle 1.
+    d.execute(T, id, Command::agent_reply(BOB, "update"))
+        .unwrap();
+    let r = latest(&d, id, "periodic_update");
+    assert_eq!(
+        (r.cycle, r.state, r.started_at, r.deadline),
+        (
+            1,
+            TargetState::Running,
+            at("2026-01-06T14:00:00Z"),
+            Some(at("2026-01-06T15:00:00Z"))
+        )
+    );
+    // `explain` numbers cycles as the report does (docs/sla-scenarios.md).
+    let e = sla::explain(&r, &calendars()).unwrap();
+    assert!(
+        e.lines[0].starts_with("periodic_update (cycle 1): "),
+        "{}",
+        e.lines[0]
+    );
 }

@@ -17,7 +17,13 @@ const GOOD: &str = r#"{
         {"metric": "first_reply", "priority": "high", "seconds": 3600,
          "basis": "business", "calendar": "ny"},
         {"metric": "callback", "priority": "high", "channel": "phone", "seconds": 900,
-         "basis": "calendar"}
+         "basis": "calendar"},
+        {"metric": "first_reply", "priority": "low", "seconds": 7200, "basis": "calendar"},
+        {"metric": "first_reply", "priority": "normal", "seconds": 7200, "basis": "calendar"},
+        {"metric": "first_reply", "priority": "urgent", "seconds": 1800, "basis": "calendar"},
+        {"metric": "callback", "priority": "low", "seconds": 1800, "basis": "calendar"},
+        {"metric": "callback", "priority": "normal", "seconds": 1800, "basis": "calendar"},
+        {"metric": "callback", "priority": "urgent", "seconds": 900, "basis": "calendar"}
     ],
     "warnings": [{"at": "share", "share": 0.75}, {"at": "before", "seconds": 600}],
     "escalation": [{"trigger": {"on": "breach"}, "level": 2, "notify": {"notify": "team"}}]

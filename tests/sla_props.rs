@@ -267,3 +267,77 @@ proptest! {
         }
     }
 }
+
+/// Events of a ticket opened at `t0` and set pending at `pause`.
+fn pending_at(t0: DateTime<Utc>, pause: DateTime<Utc>) -> Vec<Event> {
+    let mut events = supportdesk::testing::TicketBuilder::new()
+        .opened_at(t0)
+        .status(supportdesk::Status::Pending)
+        .events();
+    for e in &mut events {
+        if matches!(e.kind, supportdesk::ticket::EventKind::StatusChanged { .. }) {
+            e.at = pause;
+        }
+    }
+    events
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The report is continuous at the deadline: a clock paused at the very
+    /// instant its target is used up reports the same deadline as one paused
+    /// a second later (and so the same breach), and one paused a second
+    /// earlier has a second left and no deadline.
+    #[test]
+    fn pausing_at_the_deadline_is_continuous(
+        offset in 0i64..(20 * 86_400),
+        target in 1i64..200_000,
+        basis in basis(),
+        later in 0i64..(3 * 86_400),
+    ) {
+        let cals = calendars();
+        let t0: DateTime<Utc> = "2026-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::seconds(offset);
+        let p = SlaPolicy {
+            id: "edge".into(),
+            version: 1,
+            name: String::new(),
+            conditions: Default::default(),
+            metrics: vec![MetricDef::requester_wait()],
+            targets: Priority::ALL.into_iter().map(|priority| Target {
+                metric: "requester_wait".into(),
+                priority,
+                channel: None,
+                seconds: target,
+                basis: basis.clone(),
+            }).collect(),
+            warnings: vec![],
+            escalation: vec![],
+        };
+        let second = Duration::seconds(1);
+        let eval = |events: &[Event], now: DateTime<Utc>| {
+            sla::evaluate(events, &cals, now, Some(&p)).unwrap().targets[0].clone()
+        };
+        // The deadline of the clock that is never paused.
+        let unpaused = supportdesk::testing::TicketBuilder::new().opened_at(t0).events();
+        let d = eval(&unpaused, t0).deadline.unwrap();
+        let at_deadline = pending_at(t0, d);
+        let after = pending_at(t0, d + second);
+        let r = eval(&at_deadline, d);
+        prop_assert_eq!((r.state, r.deadline), (TargetState::Paused, Some(d)));
+        let now = d + second + Duration::seconds(later);
+        let (a, b) = (eval(&at_deadline, now), eval(&after, now));
+        prop_assert_eq!((a.state, a.deadline), (TargetState::Breached, Some(d)));
+        prop_assert_eq!((a.state, a.deadline), (b.state, b.deadline));
+        prop_assert_eq!(a.elapsed_seconds, target);
+        // Both wake the host for the breach at the same instant.
+        let none = BTreeSet::new();
+        let wake = |events: &[Event], at: DateTime<Utc>| {
+            let r = sla::evaluate(events, &cals, at, Some(&p)).unwrap();
+            sla::next_wakeup(&r, &p, &none, at)
+        };
+        prop_assert_eq!(wake(&at_deadline, d), Some(d + second));
+        let before = eval(&pending_at(t0, d - second), now);
+        prop_assert_eq!((before.state, before.deadline, before.remaining_seconds), (TargetState::Paused, None, 1));
+    }
+}

@@ -102,9 +102,11 @@ pub fn due_alerts(
 }
 
 /// When the host should look at the ticket again: the earliest warning or
-/// breach not raised yet among running targets (a breach is due one second
-/// after the deadline, the first whole second past it). `None` when nothing
-/// can fire without a new event (paused, stopped, or all raised).
+/// breach not raised yet among running targets, and paused targets whose
+/// instants are known (a clock paused exactly at its deadline; a breach is
+/// due one second after the deadline, the first whole second past it).
+/// `None` when nothing can fire without a new event (paused before the
+/// deadline, stopped, or all raised).
 pub fn next_wakeup(
     report: &SlaReport,
     policy: &SlaPolicy,
@@ -123,7 +125,7 @@ pub fn next_wakeup(
     for t in report
         .targets
         .iter()
-        .filter(|t| t.state == TargetState::Running)
+        .filter(|t| matches!(t.state, TargetState::Running | TargetState::Paused))
     {
         let key = |point| AlertKey {
             policy: policy.id.clone(),

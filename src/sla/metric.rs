@@ -18,7 +18,10 @@ pub enum StartAnchor {
     /// clock.
     LatestCustomerMessage,
     /// At each public agent reply: the next update is due a target after the
-    /// previous one.
+    /// previous one. Only a reply starts a cycle: when a ticket leaves
+    /// solved (a customer message reopens it, or its status changes), no
+    /// cycle runs until the next counted agent reply (one that itself
+    /// reopens the ticket starts it at once).
     PreviousAgentReply,
 }
 
@@ -273,6 +276,15 @@ impl MetricDef {
     }
 
     /// Every preset, by name.
+    ///
+    /// The update clocks ([`periodic_update`](Self::periodic_update),
+    /// [`pausable_update`](Self::pausable_update),
+    /// [`rt_keep_in_loop`](Self::rt_keep_in_loop)) start at an agent reply
+    /// ([`StartAnchor::PreviousAgentReply`]): they do not restart when a
+    /// ticket leaves solved, only at the next counted agent reply (an agent
+    /// reply that reopens the ticket starts one at that instant). The
+    /// customer's reopening message is measured by
+    /// [`next_reply`](Self::next_reply) and [`rt_response`](Self::rt_response).
     pub fn presets() -> Vec<MetricDef> {
         vec![
             Self::first_reply(),

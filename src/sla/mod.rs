@@ -71,6 +71,7 @@ pub use policy::{
     Calendars, Conditions, EscalateTo, EscalationStep, PolicySet, SlaError, SlaPolicy, Target,
     TimeBasis, Trigger, WarnAt,
 };
+pub(crate) use policy::{deserialize_recorded, deserialize_recorded_opt};
 pub use report::{
     Evaluator, SlaReport, TargetReport, TargetState, applied_policy, evaluate, report,
 };

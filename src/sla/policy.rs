@@ -49,13 +49,43 @@ pub enum SlaError {
         /// The value given.
         seconds: i64,
     },
+    /// A metric the policy lists has no target for a priority: a ticket at
+    /// that priority (or raised or lowered to it later) would silently not
+    /// be measured.
+    #[error(
+        "metric {metric:?} of policy {policy:?} has no target for priority {priority} \
+         (every metric a policy lists needs a target for every priority)"
+    )]
+    MissingTarget {
+        /// The policy.
+        policy: String,
+        /// The metric name.
+        metric: String,
+        /// The priority left without a target.
+        priority: Priority,
+    },
     /// A warning point is outside (0, 1) or not shorter than a target.
-    #[error("warning {warning} in policy {policy:?} is not before the breach")]
+    #[error(
+        "warning {warning} in policy {policy:?} is not strictly between the start and the breach"
+    )]
     BadWarning {
         /// The policy.
         policy: String,
         /// The warning, described.
         warning: String,
+    },
+    /// A calendar-time target whose deadline falls after the last instant
+    /// that can be represented (a business-time target reports this as
+    /// [`CalendarError::DeadlineOutOfRange`] inside [`SlaError::Calendar`]).
+    #[error(
+        "no deadline for {seconds} seconds of calendar time from {} before the end of the supported range",
+        crate::sla::policy::fmt_unix(*.start)
+    )]
+    CalendarTimeOutOfRange {
+        /// The start, in Unix seconds.
+        start: i64,
+        /// The calendar-time seconds asked for.
+        seconds: i64,
     },
     /// Business-time arithmetic failed (for example a calendar with no
     /// working time, or an instant out of range).
@@ -67,6 +97,12 @@ pub enum SlaError {
         #[source]
         source: CalendarError,
     },
+}
+
+/// Unix seconds as RFC 3339, or as a number when out of range.
+pub(crate) fn fmt_unix(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map_or_else(|| format!("{t} (Unix seconds)"), |d| d.to_rfc3339())
 }
 
 /// Whether a target counts business time on a calendar or plain time.
@@ -104,6 +140,31 @@ pub struct Target {
     /// Business or calendar time.
     #[serde(flatten)]
     pub basis: TimeBasis,
+}
+
+impl Target {
+    /// The same target for every priority, in [`Priority::ALL`] order: a
+    /// policy needs a target for every priority of every metric it lists
+    /// ([`SlaPolicy::check`]).
+    ///
+    /// ```
+    /// use supportdesk::sla::{Target, TimeBasis};
+    /// let targets = Target::every_priority("first_reply", 3600, TimeBasis::Calendar);
+    /// assert_eq!(targets.len(), 4);
+    /// assert!(targets.iter().all(|t| t.seconds == 3600 && t.channel.is_none()));
+    /// ```
+    pub fn every_priority(metric: &str, seconds: i64, basis: TimeBasis) -> Vec<Target> {
+        Priority::ALL
+            .into_iter()
+            .map(|priority| Target {
+                metric: metric.to_owned(),
+                priority,
+                channel: None,
+                seconds,
+                basis: basis.clone(),
+            })
+            .collect()
+    }
 }
 
 /// The serde input of a [`Target`]: its fields and the basis's, checked
@@ -259,30 +320,89 @@ impl Conditions {
 /// Unknown keys in its serde form (here and in its conditions, targets,
 /// warnings and escalation steps) are errors: a misspelt `"warnings"` would
 /// otherwise silently drop every warning.
+///
+/// Deserialising a policy checks it ([`check`](Self::check)): a policy that
+/// does not pass does not load, and the error names the problem. A policy
+/// recorded on a ticket (in its events and stored state) is history and
+/// loads as it was recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "PolicyRepr")]
 pub struct SlaPolicy {
     /// A stable id.
     pub id: String,
     /// Bumped on every edit.
-    #[serde(default)]
     pub version: u32,
     /// A display name.
-    #[serde(default)]
     pub name: String,
     /// Which tickets it is for.
-    #[serde(default)]
     pub conditions: Conditions,
     /// The metrics it measures.
     pub metrics: Vec<MetricDef>,
     /// The targets.
     pub targets: Vec<Target>,
     /// Warning points, in order.
-    #[serde(default)]
     pub warnings: Vec<WarnAt>,
     /// The escalation ladder.
-    #[serde(default)]
     pub escalation: Vec<EscalationStep>,
+}
+
+/// The serde input of an [`SlaPolicy`], before its checks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyRepr {
+    id: String,
+    #[serde(default)]
+    version: u32,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    conditions: Conditions,
+    metrics: Vec<MetricDef>,
+    targets: Vec<Target>,
+    #[serde(default)]
+    warnings: Vec<WarnAt>,
+    #[serde(default)]
+    escalation: Vec<EscalationStep>,
+}
+
+impl PolicyRepr {
+    fn into_policy(self) -> SlaPolicy {
+        SlaPolicy {
+            id: self.id,
+            version: self.version,
+            name: self.name,
+            conditions: self.conditions,
+            metrics: self.metrics,
+            targets: self.targets,
+            warnings: self.warnings,
+            escalation: self.escalation,
+        }
+    }
+}
+
+impl TryFrom<PolicyRepr> for SlaPolicy {
+    type Error = SlaError;
+    fn try_from(r: PolicyRepr) -> Result<Self, SlaError> {
+        let p = r.into_policy();
+        p.check()?;
+        Ok(p)
+    }
+}
+
+/// Deserialises a policy recorded on a ticket without [`SlaPolicy::check`]:
+/// history loads as it was written, even when today's checks are stricter
+/// than those it passed when it was applied.
+pub(crate) fn deserialize_recorded<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Box<SlaPolicy>, D::Error> {
+    PolicyRepr::deserialize(d).map(|r| Box::new(r.into_policy()))
+}
+
+/// [`deserialize_recorded`] for an optional policy.
+pub(crate) fn deserialize_recorded_opt<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Box<SlaPolicy>>, D::Error> {
+    Option::<PolicyRepr>::deserialize(d).map(|r| r.map(|r| Box::new(r.into_policy())))
 }
 
 impl Eq for SlaPolicy {}
@@ -311,15 +431,23 @@ impl SlaPolicy {
         general
     }
 
-    /// Checks the policy against a calendar set.
+    /// Checks what the policy says on its own, without calendars: run when
+    /// a policy is deserialised, and by [`validate`](Self::validate).
     ///
     /// # Errors
-    /// [`SlaError`] naming the first problem: duplicate metric, target for
-    /// an unknown metric or calendar, non-positive target, warning not
-    /// before the breach.
-    pub fn validate(&self, calendars: &Calendars) -> Result<(), SlaError> {
+    /// [`SlaError`] naming the first problem:
+    /// [`DuplicateMetric`](SlaError::DuplicateMetric), a target for a
+    /// metric the policy does not list
+    /// ([`UnknownMetric`](SlaError::UnknownMetric)), a target that is not
+    /// positive ([`NonPositiveTarget`](SlaError::NonPositiveTarget)), a
+    /// listed metric with no target for some priority
+    /// ([`MissingTarget`](SlaError::MissingTarget); a channel-specific
+    /// target counts, and leaves the other channels without one), a
+    /// warning share outside (0, 1) or a `before` warning not strictly
+    /// shorter than every target ([`BadWarning`](SlaError::BadWarning)).
+    pub fn check(&self) -> Result<(), SlaError> {
         for (i, m) in self.metrics.iter().enumerate() {
-            if self.metrics[..i].iter().any(|o| o.name == m.name) {
+            if self.metrics.iter().take(i).any(|o| o.name == m.name) {
                 return Err(SlaError::DuplicateMetric {
                     policy: self.id.clone(),
                     metric: m.name.clone(),
@@ -340,6 +468,56 @@ impl SlaPolicy {
                     seconds: t.seconds,
                 });
             }
+        }
+        for m in &self.metrics {
+            for priority in Priority::ALL {
+                if !self
+                    .targets
+                    .iter()
+                    .any(|t| t.metric == m.name && t.priority == priority)
+                {
+                    return Err(SlaError::MissingTarget {
+                        policy: self.id.clone(),
+                        metric: m.name.clone(),
+                        priority,
+                    });
+                }
+            }
+        }
+        for w in &self.warnings {
+            let ok = match *w {
+                // NaN fails both comparisons.
+                WarnAt::Share { share } => share > 0.0 && share < 1.0,
+                WarnAt::Before { seconds } => {
+                    seconds > 0 && self.targets.iter().all(|t| seconds < t.seconds)
+                }
+            };
+            if !ok {
+                let warning = match *w {
+                    WarnAt::Share { share } => format!("share {share}"),
+                    WarnAt::Before { seconds } => {
+                        format!("{seconds} s before the deadline")
+                    }
+                };
+                return Err(SlaError::BadWarning {
+                    policy: self.id.clone(),
+                    warning,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the policy ([`check`](Self::check)) and its calendars against
+    /// a calendar set.
+    ///
+    /// # Errors
+    /// The error of [`check`](Self::check), or
+    /// [`UnknownCalendar`](SlaError::UnknownCalendar) for a target on a
+    /// calendar not in `calendars`.
+    pub fn validate(&self, calendars: &Calendars) -> Result<(), SlaError> {
+        self.check()?;
+        for t in &self.targets {
             if let TimeBasis::Business { calendar } = &t.basis {
                 if calendars.get(calendar).is_none() {
                     return Err(SlaError::UnknownCalendar {
@@ -347,20 +525,6 @@ impl SlaPolicy {
                         name: calendar.clone(),
                     });
                 }
-            }
-        }
-        for w in &self.warnings {
-            let ok = match *w {
-                WarnAt::Share { share } => share > 0.0 && share < 1.0,
-                WarnAt::Before { seconds } => {
-                    seconds > 0 && self.targets.iter().all(|t| seconds < t.seconds)
-                }
-            };
-            if !ok {
-                return Err(SlaError::BadWarning {
-                    policy: self.id.clone(),
-                    warning: w.to_string(),
-                });
             }
         }
         Ok(())

@@ -18,7 +18,8 @@ use crate::ticket::{Event, EventKind};
 pub enum TargetState {
     /// The clock runs and the deadline has not passed.
     Running,
-    /// The clock is paused (e.g. the ticket is pending) before the deadline.
+    /// The clock is paused (e.g. the ticket is pending) and the deadline has
+    /// not passed.
     Paused,
     /// Achieved in time.
     Fulfilled,
@@ -48,7 +49,9 @@ pub struct TargetReport {
     /// Business time on a calendar, or calendar time.
     pub basis: TimeBasis,
     /// The deadline; `None` while paused before it (it moves with the
-    /// pause).
+    /// pause). A clock paused exactly at its deadline used its whole target
+    /// before the pause: it keeps that deadline and is breached once the
+    /// report's instant is past it, paused or not.
     pub deadline: Option<DateTime<Utc>>,
     /// Time counted so far (business seconds on a business basis), pauses
     /// left out.
@@ -194,11 +197,9 @@ impl<'a> Clockwork<'a> {
         match self {
             Clockwork::Business(cal, _) => cal.marked_add(marks, secs).map_err(|e| self.err(e)),
             Clockwork::Wall => {
-                let beyond = || {
-                    self.err(CalendarError::DeadlineOutOfRange {
-                        start,
-                        seconds: secs,
-                    })
+                let beyond = || SlaError::CalendarTimeOutOfRange {
+                    start,
+                    seconds: secs,
                 };
                 if secs < 0 {
                     return Err(self.err(CalendarError::NegativeDuration { seconds: secs }));
@@ -217,7 +218,11 @@ impl<'a> Clockwork<'a> {
                     }
                     t = b;
                 }
-                t.checked_add(left).ok_or_else(beyond)
+                // An instant past what `DateTime` holds has no deadline
+                // either.
+                t.checked_add(left)
+                    .filter(|&d| DateTime::from_timestamp(d, 0).is_some())
+                    .ok_or_else(beyond)
             }
         }
     }
@@ -375,11 +380,13 @@ struct CycleClock<'c, 'a> {
 impl<'a> CycleClock<'_, 'a> {
     /// The instant `secs` of the target's time after the cycle start, or
     /// `None` when an unfinished pause starts before it (it is not known
-    /// yet).
+    /// yet). A pause that starts exactly at that instant starts after the
+    /// time was used up: the instant is known (a clock paused at its
+    /// deadline has that deadline, and is breached once `now` passes it).
     fn instant_after(&self, secs: i64) -> Result<Option<i64>, SlaError> {
         let t = self.clock.add(self.marks, self.start, secs, self.ranges)?;
         Ok(match self.open_pause {
-            Some(p) if t >= p && !self.ended => None,
+            Some(p) if t > p && !self.ended => None,
             _ => Some(t),
         })
     }

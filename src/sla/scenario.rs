@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, IdGenerator, TenantId};
 use crate::sla::alert::AlertPoint;
-use crate::sla::policy::{Calendars, SlaPolicy};
+use crate::sla::policy::{Calendars, SlaError, SlaPolicy};
 use crate::sla::report::{TargetState, evaluate};
 use crate::sla::simulate::simulate;
 use crate::ticket::{
@@ -27,20 +27,173 @@ use crate::ticket::{
 /// The format tag of version 1.
 pub const FORMAT_V1: &str = "supportdesk sla scenarios v1";
 
+/// A scenario file that cannot be run as written: the checker refuses it
+/// instead of giving a result that depends on how it was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// Two scenarios share an id (`explain` and failure reports name
+    /// scenarios by id).
+    #[error("scenario id {id:?} is used twice: scenarios[{first}] and scenarios[{second}]")]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// The index of its first use in `scenarios`.
+        first: usize,
+        /// The index of the repeat.
+        second: usize,
+    },
+    /// A step before the ticket was opened.
+    #[error("scenario {scenario:?}: steps[{step}] at {at} is before the opening at {opened_at}")]
+    StepBeforeOpening {
+        /// The scenario id.
+        scenario: String,
+        /// The step's index in `steps`.
+        step: usize,
+        /// The step's instant.
+        at: DateTime<Utc>,
+        /// The scenario's `opened_at`.
+        opened_at: DateTime<Utc>,
+    },
+    /// A step earlier than the step before it: steps run in list order, so
+    /// the result would depend on it.
+    #[error(
+        "scenario {scenario:?}: steps[{step}] at {at} is earlier than steps[{}] at {previous_at} \
+         (give steps in time order)",
+        .step.saturating_sub(1)
+    )]
+    StepOutOfOrder {
+        /// The scenario id.
+        scenario: String,
+        /// The step's index in `steps`.
+        step: usize,
+        /// The step's instant.
+        at: DateTime<Utc>,
+        /// The instant of the step before it.
+        previous_at: DateTime<Utc>,
+    },
+    /// The instant of evaluation is before the opening.
+    #[error("scenario {scenario:?}: now {now} is before the opening at {opened_at}")]
+    NowBeforeOpening {
+        /// The scenario id.
+        scenario: String,
+        /// The scenario's `now`.
+        now: DateTime<Utc>,
+        /// The scenario's `opened_at`.
+        opened_at: DateTime<Utc>,
+    },
+    /// A scenario (its `policy`, or an `apply_policy` step) names a policy
+    /// the file does not define.
+    #[error(
+        "scenario {scenario:?} names policy {policy:?}, which the file's policies do not define"
+    )]
+    UnknownPolicy {
+        /// The scenario id.
+        scenario: String,
+        /// The name.
+        policy: String,
+    },
+    /// A policy of the file fails [`SlaPolicy::check`] (a zero target, a
+    /// target for a metric it does not list, a priority without a target,
+    /// a bad warning, ...).
+    #[error("policy {name:?}: {source}")]
+    Policy {
+        /// The policy's key in the file.
+        name: String,
+        /// What is wrong with it.
+        #[source]
+        source: SlaError,
+    },
+}
+
 /// A file of scenarios.
+///
+/// Deserialising a file checks it ([`validate`](Self::validate)): a file
+/// with a bad policy, a duplicate scenario id, steps out of time order or
+/// before the opening, or `now` before the opening does not load, and the
+/// error names the scenario, the step and the values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "ScenarioFileRepr")]
 pub struct ScenarioFile {
     /// Must be [`FORMAT_V1`].
     pub format: String,
     /// Named calendars the policies' targets refer to.
-    #[serde(default)]
     pub calendars: Calendars,
     /// Named policies the scenarios refer to.
-    #[serde(default)]
     pub policies: BTreeMap<String, SlaPolicy>,
     /// The scenarios.
     pub scenarios: Vec<Scenario>,
+}
+
+/// The serde input of a [`ScenarioFile`], before its checks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFileRepr {
+    format: String,
+    #[serde(default)]
+    calendars: Calendars,
+    #[serde(default)]
+    policies: BTreeMap<String, SlaPolicy>,
+    scenarios: Vec<Scenario>,
+}
+
+impl TryFrom<ScenarioFileRepr> for ScenarioFile {
+    type Error = ScenarioError;
+    fn try_from(r: ScenarioFileRepr) -> Result<Self, ScenarioError> {
+        let file = ScenarioFile {
+            format: r.format,
+            calendars: r.calendars,
+            policies: r.policies,
+            scenarios: r.scenarios,
+        };
+        file.validate()?;
+        Ok(file)
+    }
+}
+
+impl ScenarioFile {
+    /// Checks the file: every policy passes [`SlaPolicy::check`], scenario
+    /// ids are unique, every scenario passes [`Scenario::validate`] and
+    /// names only policies of the file. The format tag is not checked here
+    /// ([`run_all`] reports it).
+    ///
+    /// # Errors
+    /// The first [`ScenarioError`] found.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        for (name, p) in &self.policies {
+            p.check().map_err(|source| ScenarioError::Policy {
+                name: name.clone(),
+                source,
+            })?;
+        }
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, s) in self.scenarios.iter().enumerate() {
+            if let Some(&first) = seen.get(s.id.as_str()) {
+                return Err(ScenarioError::DuplicateId {
+                    id: s.id.clone(),
+                    first,
+                    second: i,
+                });
+            }
+            seen.insert(&s.id, i);
+            s.validate()?;
+            let named = std::iter::once(s.policy.as_str()).chain(s.steps.iter().filter_map(|st| {
+                match &st.action {
+                    Action::ApplyPolicy { policy } => Some(policy.as_str()),
+                    _ => None,
+                }
+            }));
+            for name in named {
+                if !self.policies.contains_key(name) {
+                    return Err(ScenarioError::UnknownPolicy {
+                        scenario: s.id.clone(),
+                        policy: name.to_owned(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// How the ticket was started.
@@ -92,6 +245,48 @@ pub struct Scenario {
 
 fn default_channel() -> Channel {
     Channel::Email
+}
+
+impl Scenario {
+    /// Checks the scenario's instants: no step before `opened_at`, steps in
+    /// time order (equal instants keep list order), `now` not before
+    /// `opened_at`.
+    ///
+    /// # Errors
+    /// [`ScenarioError::StepBeforeOpening`],
+    /// [`ScenarioError::StepOutOfOrder`] or
+    /// [`ScenarioError::NowBeforeOpening`], naming the scenario, the step
+    /// and the instants.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.now < self.opened_at {
+            return Err(ScenarioError::NowBeforeOpening {
+                scenario: self.id.clone(),
+                now: self.now,
+                opened_at: self.opened_at,
+            });
+        }
+        let mut previous: Option<DateTime<Utc>> = None;
+        for (i, st) in self.steps.iter().enumerate() {
+            if st.at < self.opened_at {
+                return Err(ScenarioError::StepBeforeOpening {
+                    scenario: self.id.clone(),
+                    step: i,
+                    at: st.at,
+                    opened_at: self.opened_at,
+                });
+            }
+            if let Some(previous_at) = previous.filter(|p| st.at < *p) {
+                return Err(ScenarioError::StepOutOfOrder {
+                    scenario: self.id.clone(),
+                    step: i,
+                    at: st.at,
+                    previous_at,
+                });
+            }
+            previous = Some(st.at);
+        }
+        Ok(())
+    }
 }
 
 /// What happened, in the scenario's words.
@@ -328,10 +523,12 @@ pub fn events_of(file: &ScenarioFile, s: &Scenario) -> Result<Vec<Event>, String
     Ok(events)
 }
 
-/// Runs one scenario.
+/// Runs one scenario (one that fails [`Scenario::validate`] fails with
+/// its error, without running).
 pub fn run(file: &ScenarioFile, s: &Scenario) -> Outcome {
     let mut failures = Vec::new();
-    match check_one(file, s, &mut failures) {
+    let checked = s.validate().map_err(|e| e.to_string());
+    match checked.and_then(|()| check_one(file, s, &mut failures)) {
         Ok(()) => {}
         Err(e) => failures.push(e),
     }
@@ -341,15 +538,23 @@ pub fn run(file: &ScenarioFile, s: &Scenario) -> Outcome {
     }
 }
 
-/// Runs every scenario of a file.
+/// Runs every scenario of a file. A file with another format, or one that
+/// fails [`ScenarioFile::validate`] (possible only for a file built in
+/// code: a deserialised one was checked), fails as a whole: one outcome
+/// with id `(file)`.
 pub fn run_all(file: &ScenarioFile) -> Vec<Outcome> {
-    if file.format != FORMAT_V1 {
+    let whole = if file.format != FORMAT_V1 {
+        Some(format!(
+            "format is {:?}, expected {FORMAT_V1:?}",
+            file.format
+        ))
+    } else {
+        file.validate().err().map(|e| e.to_string())
+    };
+    if let Some(failure) = whole {
         return vec![Outcome {
             id: "(file)".to_owned(),
-            failures: vec![format!(
-                "format is {:?}, expected {FORMAT_V1:?}",
-                file.format
-            )],
+            failures: vec![failure],
         }];
     }
     file.scenarios.iter().map(|s| run(file, s)).collect()

@@ -120,7 +120,9 @@ pub enum EventKind {
     /// An SLA policy was applied to the ticket (a copy: later edits of the
     /// policy do not change tickets already under it).
     SlaPolicyApplied {
-        /// The policy as applied.
+        /// The policy as applied (loaded as recorded, without today's
+        /// policy checks).
+        #[serde(deserialize_with = "crate::sla::deserialize_recorded")]
         policy: Box<crate::sla::SlaPolicy>,
     },
     /// An SLA warning or breach was raised (once per target).

@@ -63,7 +63,7 @@ pub struct Ticket {
     effort: Option<EffortRating>,
     solved_at: Option<DateTime<Utc>>,
     reopens: u32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sla::deserialize_recorded_opt")]
     sla_policy: Option<Box<SlaPolicy>>,
     #[serde(default)]
     sla_alerts: BTreeSet<AlertKey>,
