@@ -51,9 +51,9 @@ pub struct Limits {
 impl Limits {
     /// The defaults: patterns up to 4 KiB and 1 MiB compiled, nesting up to
     /// 32; the whole set up to 64 MiB compiled with a 32 MiB DFA cache; up
-    /// to 8 spans per rule for up to 32 rules per message, each span
-    /// searched within 256 bytes, and 64 KiB of span searching per
-    /// message.
+    /// to 8 spans per rule for up to 16 rules per message, each span
+    /// searched within 256 bytes, and 32 KiB of span searching per
+    /// message (8 windows for each of the 16 rules).
     pub const DEFAULT: Limits = Limits {
         max_pattern_len: 4096,
         size_limit: 1 << 20,
@@ -62,9 +62,9 @@ impl Limits {
         set_size_limit: 64 << 20,
         set_dfa_size_limit: 32 << 20,
         max_spans_per_rule: 8,
-        max_rules_with_spans: 32,
+        max_rules_with_spans: 16,
         span_window: 256,
-        span_budget: 64 << 10,
+        span_budget: 32 << 10,
     };
 }
 
@@ -242,6 +242,9 @@ impl AutoTags {
 struct Compiled {
     rule: Rule,
     regex: Regex,
+    /// For each tag of `rule.add`, the place of (tag, rule name) among all
+    /// rules' (tag, rule name) pairs: the order of the explanations.
+    ranks: Vec<u32>,
 }
 
 /// The rules of a [`Taxonomy`], compiled into one [`RegexSet`] that finds
@@ -534,7 +537,30 @@ impl AutoTagger {
             rules.push(Compiled {
                 rule: rule.clone(),
                 regex,
+                ranks: Vec::new(),
             });
+        }
+        // The order of the explanations, fixed once: by tag, then rule name.
+        let mut pairs: Vec<(&Tag, &str, usize, usize)> = rules
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                c.rule
+                    .add
+                    .iter()
+                    .enumerate()
+                    .map(move |(k, t)| (t, c.rule.name.as_str(), i, k))
+            })
+            .collect();
+        pairs.sort();
+        let mut ranks: Vec<Vec<u32>> = rules.iter().map(|c| vec![0; c.rule.add.len()]).collect();
+        for (rank, (_, _, i, k)) in pairs.iter().enumerate() {
+            if let Some(r) = ranks.get_mut(*i).and_then(|r| r.get_mut(*k)) {
+                *r = u32::try_from(rank).unwrap_or(u32::MAX);
+            }
+        }
+        for (c, r) in rules.iter_mut().zip(ranks) {
+            c.ranks = r;
         }
         let set = RegexSetBuilder::new(&patterns)
             .case_insensitive(true)
@@ -745,25 +771,26 @@ impl AutoTagger {
             return AutoTags::default();
         }
         let name = |i: usize| self.rules.get(i).map_or("", |c| c.rule.name.as_str());
-        // (tag, rule) proposals, by tag then rule name: not the rules'
-        // order, so the outcome does not depend on it.
-        let mut proposed: Vec<(&Tag, usize)> = Vec::new();
+        // (tag, rule) proposals, by tag then rule name (their rank): not the
+        // rules' order, so the outcome does not depend on it.
+        let mut proposed: Vec<(u32, &Tag, usize)> = Vec::new();
         for (i, c) in self.rules.iter().enumerate() {
             if !scan.found.get(i).is_some_and(|f| *f) || !Self::conditions_hold(&c.rule, input) {
                 continue;
             }
-            for t in &c.rule.add {
+            for (t, rank) in c.rule.add.iter().zip(&c.ranks) {
                 if !input.tags.contains(t) {
-                    proposed.push((t, i));
+                    proposed.push((*rank, t, i));
                 }
             }
         }
         if proposed.is_empty() {
             return AutoTags::default();
         }
-        proposed.sort_by(|a, b| (a.0, name(a.1)).cmp(&(b.0, name(b.1))));
-        proposed.dedup();
-        let mut tags: Vec<&Tag> = proposed.iter().map(|(t, _)| *t).collect();
+        proposed.sort_unstable_by_key(|p| p.0);
+        // A rule listing a tag twice proposes it once.
+        proposed.dedup_by(|a, b| a.1 == b.1 && a.2 == b.2);
+        let mut tags: Vec<&Tag> = proposed.iter().map(|(_, t, _)| *t).collect();
         tags.dedup();
         let mut out = AutoTags::default();
         let mut refused: BTreeMap<&Tag, Violation> = BTreeMap::new();
@@ -799,9 +826,12 @@ impl AutoTagger {
             bytes: self.limits.span_budget,
             truncated: false,
         };
+        // Spans of rules adding more than one tag, kept for their other
+        // explanations.
         let mut spans: BTreeMap<usize, Vec<Span>> = BTreeMap::new();
+        let mut rules_with_spans = 0;
         out.explanations.reserve(proposed.len());
-        for (tag, i) in proposed {
+        for (_, tag, i) in proposed {
             if let Some(v) = refused.get(tag) {
                 out.skipped.push(Skipped {
                     tag: tag.clone(),
@@ -812,9 +842,12 @@ impl AutoTagger {
             }
             let s = match spans.get(&i) {
                 Some(s) => s.clone(),
-                None if spans.len() < self.limits.max_rules_with_spans => {
+                None if rules_with_spans < self.limits.max_rules_with_spans => {
+                    rules_with_spans += 1;
                     let s = self.spans(i, input.text, scan, &mut budget);
-                    spans.insert(i, s.clone());
+                    if self.rules.get(i).is_some_and(|c| c.rule.add.len() > 1) {
+                        spans.insert(i, s.clone());
+                    }
                     s
                 }
                 None => {
