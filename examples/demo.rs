@@ -36,7 +36,7 @@ use supportdesk::metrics::{
     secs,
 };
 use supportdesk::port::{Clock, TicketQuery, TicketStore};
-use supportdesk::report::{MatrixPanel, Report};
+use supportdesk::report::Report;
 use supportdesk::sla::{
     AlertPoint, Calendars, Conditions, EscalateTo, EscalationStep, MetricDef, PolicySet, SlaPolicy,
     Target, TimeBasis, Trigger, WarnAt, human,
@@ -994,11 +994,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     for a in &top_actions {
         let _ = writeln!(out, "  {a}");
     }
-    let matrix = Some(MatrixPanel {
-        svg: Some(built.to_svg()),
-        markdown: Some(built.to_markdown()),
-        top_actions,
-    });
+    let matrix = Some(built);
 
     let answers = SelfAssessment::new()
         .answer(MaturityTrait::SkilledTeam, true)

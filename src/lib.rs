@@ -167,6 +167,7 @@ pub mod calendar;
 pub mod channel;
 pub mod customer;
 mod desk;
+mod escape;
 pub mod id;
 pub mod insight;
 pub mod metrics;

@@ -216,7 +216,7 @@ fn renderings_escape_text_and_are_deterministic() -> Result<(), Box<dyn std::err
     cfg.reasons[2].label = Some("Where is <my> order | \"now\" & 订单".to_owned());
     let m = Matrix::build(&tickets(), &cfg, march(), None, None)?;
     let md = m.to_markdown();
-    assert!(md.contains("| Where is &lt;my&gt; order \\| \"now\" & 订单 | Automate | 30 |"));
+    assert!(md.contains("| Where is &lt;my&gt; order \\| \"now\" &amp; 订单 | Automate | 30 |"));
     assert!(md.contains("What to do first:"));
     let svg = m.to_svg();
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));

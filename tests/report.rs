@@ -1,21 +1,28 @@
 //! The report end to end through the Desk: the HTML page is well-formed
 //! (checked by a small tag-balance parser below), self-contained, has every
 //! chart, escapes hostile text, and never contains internal-note text.
+//! Hostile text in every field that reaches a report stays text: no element,
+//! attribute or style of its own in the HTML, no live link, image or HTML in
+//! the Markdown.
 
-use chrono::Duration;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, Utc};
+use proptest::prelude::*;
 use supportdesk::calendar::BusinessCalendar;
 use supportdesk::customer::Identity;
-use supportdesk::id::{AgentId, TenantId};
+use supportdesk::id::{AgentId, CustomerId, TenantId, TicketId};
 use supportdesk::insight::maturity::{
     Baseline, EvidenceInputs, MaturityTrait, SelfAssessment, Signal, TierModel, assess,
 };
+use supportdesk::insight::{Matrix, MatrixConfig, ReasonRating, Window};
 use supportdesk::metrics::{Aggregate, Basis, FactsOptions, PeriodKind, Periodic, TicketFacts};
 use supportdesk::port::{Clock, TicketQuery, TicketStore};
-use supportdesk::report::{CHART_IDS, MatrixPanel, Report};
+use supportdesk::report::{CHART_IDS, Report};
 use supportdesk::sla::{Calendars, MetricDef, PolicySet, SlaPolicy, Target, TimeBasis};
-use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
+use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds, TicketBuilder};
 use supportdesk::ticket::{Command, Csat, Event};
-use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag};
+use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag, Ticket};
 
 const SHOP: TenantId = TenantId::from_u128(1);
 const BOB: AgentId = AgentId::from_u128(7);
@@ -166,7 +173,7 @@ fn histories() -> Vec<Vec<Event>> {
     out
 }
 
-fn report(matrix: Option<MatrixPanel>) -> Report {
+fn report(matrix: Option<Matrix>) -> Report {
     let hs = histories();
     let options = FactsOptions::new("2026-03-02T13:25:00Z".parse().unwrap(), calendars())
         .with_business_calendar("office")
@@ -213,8 +220,14 @@ fn report(matrix: Option<MatrixPanel>) -> Report {
 
 /// A minimal well-formedness check: every element opened is closed in
 /// order (void elements and `/>` excepted), no stray `<`, every `&` starts
-/// an entity, and exactly one html, head and body.
+/// an entity, and exactly one html, head and body. Returns the names of the
+/// elements in order.
 fn check_well_formed(html: &str) -> Result<Vec<String>, String> {
+    Ok(elements(html)?.into_iter().map(|(name, _)| name).collect())
+}
+
+/// As [`check_well_formed`], with each element's whole tag (`a href="x"`).
+fn elements(html: &str) -> Result<Vec<(String, String)>, String> {
     const VOID: [&str; 6] = ["meta", "br", "hr", "img", "input", "link"];
     let mut stack: Vec<String> = Vec::new();
     let mut seen = Vec::new();
@@ -270,7 +283,7 @@ fn check_well_formed(html: &str) -> Result<Vec<String>, String> {
         if tag.matches('"').count() % 2 != 0 {
             return Err(format!("unbalanced quotes in {tag:?}"));
         }
-        seen.push(name.clone());
+        seen.push((name.clone(), tag.to_owned()));
         if tag.ends_with('/') || VOID.contains(&name.as_str()) {
             continue;
         }
@@ -283,7 +296,7 @@ fn check_well_formed(html: &str) -> Result<Vec<String>, String> {
         return Err(format!("unclosed: {stack:?}"));
     }
     for one in ["html", "head", "body"] {
-        let n = seen.iter().filter(|s| *s == one).count();
+        let n = seen.iter().filter(|(s, _)| s == one).count();
         if n != 1 {
             return Err(format!("{n} <{one}> elements"));
         }
@@ -306,20 +319,43 @@ fn the_checker_catches_broken_pages() {
     }
 }
 
-fn matrix_panel() -> MatrixPanel {
-    MatrixPanel {
-        svg: Some(
-            r##"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><title>Value-irritant matrix</title><rect width="100" height="50" fill="#eee"/><text x="5" y="20">Eliminate: carrier delay</text></svg>"##
-                .into(),
-        ),
-        markdown: Some("| | valuable | irritating |\n|---|---|---|\n| business | Leverage | Simplify |".into()),
-        top_actions: vec!["Eliminate: fix the carrier <handover>".into()],
-    }
+/// A value-irritant matrix of six March tickets: four late deliveries
+/// (labelled `label`) and two product questions, all opened with the same
+/// question (`question` and an order number), so they form one cluster of
+/// repeated questions.
+fn matrix(label: &str, question: &str) -> Matrix {
+    let start: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
+    let tickets: Vec<Ticket> = (0..6u128)
+        .map(|i| {
+            TicketBuilder::new()
+                .id(TicketId::from_u128(100 + i))
+                .customer(CustomerId::from_u128(100 + i))
+                .opened_at(start + Duration::hours(i as i64))
+                .body(&format!("{question} order {i}"))
+                .tag(if i < 4 {
+                    "shipping/late"
+                } else {
+                    "product/question"
+                })
+                .build()
+        })
+        .collect();
+    let mut late = ReasonRating::new(Tag::new("shipping/late").unwrap(), -2, -1);
+    late.label = Some(label.to_owned());
+    let config = MatrixConfig::new(vec![
+        late,
+        ReasonRating::new(Tag::new("product/question").unwrap(), 2, 2),
+    ]);
+    let march = Window::new(
+        "2026-03-01T00:00:00Z".parse().unwrap(),
+        "2026-04-01T00:00:00Z".parse().unwrap(),
+    );
+    Matrix::build(&tickets, &config, march, None, None).unwrap()
 }
 
 #[test]
 fn html_is_well_formed_complete_and_free_of_internal_notes() {
-    let r = report(Some(matrix_panel()));
+    let r = report(Some(matrix("Carrier <handover>", "Where is my parcel?")));
     let html = r.to_html();
     let tags = check_well_formed(&html).unwrap_or_else(|e| panic!("{e}"));
     assert!(tags.iter().filter(|t| *t == "svg").count() >= 6);
@@ -342,17 +378,17 @@ fn html_is_well_formed_complete_and_free_of_internal_notes() {
     // Hostile customer text is escaped.
     assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
     assert!(html.contains("we call back &lt;every&gt; low score"));
-    assert!(html.contains("Eliminate: fix the carrier &lt;handover&gt;"));
-    // The figures are there.
+    assert!(html.contains("<strong>Carrier &lt;handover&gt;</strong> (Eliminate): eliminate"));
+    // The figures are there, the matrix drawn from the typed matrix.
     assert!(html.contains("Value-irritant matrix"));
-    assert!(html.contains("Eliminate: carrier delay"));
+    assert!(html.contains("Carrier &lt;handover&gt; (4)"));
     assert!(html.contains("target 1h"));
     assert!(html.contains("2026-03-02"));
 }
 
 #[test]
 fn markdown_has_every_section_and_no_internal_notes() {
-    let r = report(Some(matrix_panel()));
+    let r = report(Some(matrix("Carrier <handover>", "Where is my parcel?")));
     let md = r.to_markdown();
     for h in [
         "## Key figures",
@@ -372,7 +408,8 @@ fn markdown_has_every_section_and_no_internal_notes() {
     assert!(!md.contains("<script"));
     assert!(md.contains("&lt;script&gt;"));
     assert!(md.contains("\\*bold\\*"));
-    assert!(md.contains("\\| valuable") || md.contains("| | valuable | irritating |"));
+    assert!(md.contains("| Carrier &lt;handover&gt; | Eliminate | 4 | 66.7% |"));
+    assert!(md.contains("- 6 tickets (shipping/late): \"Where is my parcel? order 0\""));
     assert!(md.contains("← target 1h"));
     // Every table row has the same number of cells as its header.
     for block in md.split("\n\n") {
@@ -443,13 +480,338 @@ fn figures_of_the_morning() {
     assert_eq!(m.comparison[3].at_champion_level, Some(false));
 }
 
+/// Attacks from the review, and others of the same kinds: markup that
+/// would run or load something if a renderer inserted it, and Markdown that
+/// would become a live link, image or HTML.
+const ATTACKS: [&str; 18] = [
+    "<svg/onload=alert(1)>",
+    "<svg onload=alert(1)//",
+    "</svg><img/src/onerror=alert(1)>",
+    "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
+    "<a href=&#106;avascript:alert(1)>x</a>",
+    "<a href=https://evil.example/>x</a>",
+    "<style>@import 'https://evil.example/x.css';</style>",
+    "@import url(https://evil.example/x.css);",
+    "\"><script>alert(1)</script>",
+    "' onmouseover='alert(1)",
+    "[x](javascript:alert(1))",
+    "![p](https://evil.example/p.png)",
+    "<img src=x onerror=alert(1)>",
+    "<https://evil.example/>",
+    "see https://evil.example/p, www.evil.example or ana@evil.example",
+    "a | b\n| c | d\n\n# heading\n- item",
+    "]]><!-- --><foreignObject>&#x3C;script&#x3E;",
+    "`code` *em* _em_ ~~del~~ [ref]: https://evil.example",
+];
+
+/// The elements the report writes itself: nothing else may appear.
+const REPORT_ELEMENTS: [&str; 30] = [
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "section",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "ul",
+    "ol",
+    "li",
+    "span",
+    "strong",
+    "figure",
+    "figcaption",
+    "svg",
+    "rect",
+    "line",
+    "text",
+    "polygon",
+    "circle",
+];
+
+/// The attributes the report writes itself (none loads or runs anything).
+const REPORT_ATTRIBUTES: [&str; 33] = [
+    "lang",
+    "charset",
+    "name",
+    "content",
+    "id",
+    "class",
+    "xmlns",
+    "width",
+    "height",
+    "viewBox",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "role",
+    "aria-labelledby",
+    "x",
+    "y",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "cx",
+    "cy",
+    "r",
+    "points",
+    "text-anchor",
+    "fill",
+    "fill-opacity",
+    "stroke",
+    "stroke-width",
+    "stroke-dasharray",
+    "paint-order",
+    "transform",
+];
+
+/// The base report with a matrix, built once.
+fn base() -> &'static Report {
+    static BASE: OnceLock<Report> = OnceLock::new();
+    BASE.get_or_init(|| report(Some(matrix("Late parcels", "Where is my parcel?"))))
+}
+
+/// The base report with `text` in every field that carries text from
+/// outside the crate (the host's title, labels and configuration; customers'
+/// comments and questions; self-assessment notes), and hostile but valid
+/// tags.
+fn hostile(text: &str) -> Report {
+    let mut r = base().clone();
+    r.title = text.to_owned();
+    r.subtitle = Some(text.to_owned());
+    let rate = serde_json::from_value(serde_json::json!({
+        "contacts": 3, "denominator": 100, "per": "orders", "rate": 0.03
+    }))
+    .unwrap();
+    r.contact_rates = vec![(text.to_owned(), rate)];
+    r.summary.sla.insert(text.to_owned(), Default::default());
+    for l in &mut r.summary.csat.low_scores {
+        l.comment = Some(text.to_owned());
+    }
+    for t in [
+        "javascript:alert",
+        "www.evil.example",
+        "__init__",
+        "mailto:ana",
+    ] {
+        r.summary.volume.by_tag.push((Tag::new(t).unwrap(), 1));
+    }
+    for p in &mut r.periods {
+        p.label = text.to_owned();
+    }
+    let m = r.maturity.as_mut().unwrap();
+    m.model = text.to_owned();
+    m.tier.name = text.to_owned();
+    for t in m.tiers.iter_mut().chain(m.next_tier.as_mut()) {
+        t.name = text.to_owned();
+    }
+    for t in &mut m.traits {
+        t.note = Some(text.to_owned());
+        t.next_step = Some(text.to_owned());
+        for e in &mut t.evidence {
+            e.label = text.to_owned();
+            e.value = text.to_owned();
+            e.rule = text.to_owned();
+        }
+    }
+    for c in &mut m.comparison {
+        c.measure = text.to_owned();
+        c.yours = text.to_owned();
+        c.champions = text.to_owned();
+    }
+    let mx = r.matrix.as_mut().unwrap();
+    for reason in &mut mx.reasons {
+        reason.rating.label = Some(text.to_owned());
+        reason.action = text.to_owned();
+    }
+    for p in &mut mx.plan {
+        p.action = text.to_owned();
+    }
+    for c in &mut mx.repeats {
+        c.example = text.to_owned();
+    }
+    r
+}
+
+/// The HTML has only the report's own elements and attributes, every
+/// attribute quoted, and only the report's own style sheet.
+fn assert_html_inert(html: &str, what: &str) {
+    let els = elements(html).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let attr = regex::Regex::new(r#"^\s+([A-Za-z][A-Za-z0-9:-]*)="[^"<>]*""#).unwrap();
+    for (name, tag) in &els {
+        assert!(
+            REPORT_ELEMENTS.contains(&name.as_str()),
+            "{what}: element <{tag}>"
+        );
+        let mut rest = tag[name.len()..].trim_end_matches('/');
+        while let Some(c) = attr.captures(rest) {
+            let a = c.get(1).unwrap().as_str();
+            assert!(
+                REPORT_ATTRIBUTES.contains(&a),
+                "{what}: attribute {a} in <{tag}>"
+            );
+            rest = &rest[c.get(0).unwrap().end()..];
+        }
+        assert!(rest.trim().is_empty(), "{what}: {rest:?} in <{tag}>");
+    }
+    assert_eq!(html.matches("<style").count(), 1, "{what}");
+    let style = html
+        .split("<style>")
+        .nth(1)
+        .and_then(|s| s.split("</style>").next())
+        .unwrap();
+    for bad in ["@import", "url(", "expression(", "<"] {
+        assert!(!style.contains(bad), "{what}: {bad} in the style sheet");
+    }
+}
+
+/// Whether the character at byte `i` is escaped by a backslash (an odd
+/// number of backslashes before it).
+fn escaped(s: &str, i: usize) -> bool {
+    s[..i].chars().rev().take_while(|c| *c == '\\').count() % 2 == 1
+}
+
+/// The Markdown has no HTML, no link or image syntax, no autolink and no
+/// code span from the text, and every table row has its header's cells.
+fn assert_markdown_inert(md: &str, what: &str) {
+    // The report's Markdown writes no HTML of its own.
+    assert!(!md.contains('<'), "{what}: raw '<' in\n{md}");
+    for (i, c) in md.char_indices() {
+        if matches!(c, '[' | ']' | '`' | '@') {
+            assert!(escaped(md, i), "{what}: live {c:?} at {i} in\n{md}");
+        }
+    }
+    for (i, _) in md.match_indices("://") {
+        assert!(escaped(md, i), "{what}: live autolink at {i} in\n{md}");
+    }
+    assert!(
+        !md.to_lowercase().contains("www."),
+        "{what}: live www. link"
+    );
+    for block in md.split("\n\n") {
+        let rows: Vec<&str> = block.lines().filter(|l| l.starts_with('|')).collect();
+        if rows.len() < 2 {
+            continue;
+        }
+        let cells = |l: &str| l.replace("\\|", "").matches('|').count();
+        let n = cells(rows[0]);
+        assert!(
+            rows.iter().all(|r| cells(r) == n),
+            "{what}: ragged table:\n{block}"
+        );
+    }
+}
+
 #[test]
-fn an_unsafe_matrix_svg_is_shown_as_text() {
-    let mut panel = matrix_panel();
-    panel.svg = Some(r#"<svg onload="steal()"><text>x</text></svg>"#.into());
-    panel.markdown = None;
-    let html = report(Some(panel)).to_html();
-    check_well_formed(&html).unwrap();
-    assert!(!html.contains("<svg onload"));
-    assert!(html.contains("&lt;svg onload="));
+fn hostile_text_in_every_field_stays_text() {
+    for attack in ATTACKS {
+        let r = hostile(attack);
+        let html = r.to_html();
+        assert_html_inert(&html, attack);
+        // The text itself is there, escaped, not dropped.
+        let first_line = attack.lines().next().unwrap_or("");
+        let escaped_html = first_line
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;");
+        assert!(html.contains(&escaped_html), "{attack}: not shown");
+        assert_markdown_inert(&r.to_markdown(), attack);
+        // The matrix's own Markdown, alone.
+        assert_markdown_inert(&r.matrix.as_ref().unwrap().to_markdown(), attack);
+    }
+}
+
+#[test]
+fn the_matrix_in_a_report_is_drawn_from_the_typed_matrix() {
+    let r = hostile("</svg><img/src/onerror=alert(1)>");
+    let html = r.to_html();
+    let figure = html
+        .split("<figure id=\"chart-matrix\">")
+        .nth(1)
+        .and_then(|s| s.split("</figure>").next())
+        .unwrap();
+    assert!(figure.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\""));
+    assert!(figure.contains("&lt;/svg&gt;&lt;img/src/onerror=alert(1)&gt; (4)"));
+    assert_eq!(figure.matches("<svg").count(), 1);
+    assert_eq!(figure.matches("</svg>").count(), 1);
+    // A report read back from JSON is drawn the same way: there is no field
+    // for markup.
+    let back: Report = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+    assert_eq!(back.to_html(), html);
+}
+
+/// Text that is mostly the characters markup is made of.
+fn markupish() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        proptest::collection::vec(
+            prop_oneof![
+                Just("<"),
+                Just(">"),
+                Just("&"),
+                Just("\""),
+                Just("'"),
+                Just("/"),
+                Just("="),
+                Just("!"),
+                Just("["),
+                Just("]"),
+                Just("("),
+                Just(")"),
+                Just(":"),
+                Just("@"),
+                Just("."),
+                Just("|"),
+                Just("\n"),
+                Just("#"),
+                Just("*"),
+                Just("`"),
+                Just("\\"),
+                Just("-"),
+                Just(" "),
+                Just("svg"),
+                Just("img"),
+                Just("script"),
+                Just("on"),
+                Just("href"),
+                Just("src"),
+                Just("javascript"),
+                Just("www"),
+                Just("http"),
+                Just("1"),
+                Just("@import"),
+                Just("&#"),
+                Just(";"),
+                Just("x"),
+            ],
+            0..40,
+        )
+        .prop_map(|parts| parts.concat()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the text in customer-text fields, the HTML has only the
+    /// report's own elements and attributes, and the Markdown no live
+    /// markup.
+    #[test]
+    fn arbitrary_text_never_adds_an_element(text in markupish()) {
+        let r = hostile(&text);
+        assert_html_inert(&r.to_html(), &text);
+        assert_markdown_inert(&r.to_markdown(), &text);
+    }
 }

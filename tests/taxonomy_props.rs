@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 use supportdesk::Tag;
 use supportdesk::taxonomy::{
-    AutoTagger, Cardinality, Group, Input, Polarity, Requirement, Rule, TagConfig, TagKind,
+    AutoTagger, Cardinality, Group, Input, Limits, Polarity, Requirement, Rule, TagConfig, TagKind,
     Taxonomy, TaxonomyConfig,
 };
 use supportdesk::testing::strategies;
@@ -298,6 +298,62 @@ proptest! {
                     }
                     last_end = Some(sp.end.max(sp.start + 1));
                 }
+            }
+        }
+    }
+
+    /// Under any bound on explanations the tags stay exact, spans are
+    /// looked for for at most `max_rules_with_spans` rules, every span is
+    /// a real match of its rule, and a result without `spans_truncated`
+    /// has spans for every explanation.
+    #[test]
+    fn bounded_explanations_are_true_and_flag_what_they_leave_out(
+        pats in proptest::collection::vec(
+            proptest::sample::select(&["a+", "ab", "b+a*", "a|b", "a*b{3}|a", "退+", "x?a", "(?s).b", "a{20,}"][..]),
+            1..7),
+        text in "[ab 退x]{0,300}",
+        window in 16usize..64,
+        budget in 0usize..2048,
+        max_rules in 0usize..4,
+    ) {
+        let tags: Vec<TagConfig> = (0..pats.len()).map(|i| TagConfig::new(format!("t{i}")).kind(TagKind::What)).collect();
+        let rules: Vec<Rule> = pats
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Rule::new(format!("r{i}"), *p, vec![Tag::new(&format!("t{i}")).expect("tag")]).whole_words(false))
+            .collect();
+        let tax = Taxonomy::from_config(TaxonomyConfig { tags, rules, ..TaxonomyConfig::default() }).expect("valid");
+        let limits = Limits { span_window: window, span_budget: budget, max_rules_with_spans: max_rules, ..Limits::DEFAULT };
+        let tagger = AutoTagger::with_limits(&tax, limits).expect("compiles");
+        let whole: Vec<regex::Regex> = pats
+            .iter()
+            .map(|p| regex::RegexBuilder::new(&format!("^(?:{p})$")).case_insensitive(true).build().expect("compiles"))
+            .collect();
+        let each: Vec<regex::Regex> = pats
+            .iter()
+            .map(|p| regex::RegexBuilder::new(p).case_insensitive(true).build().expect("compiles"))
+            .collect();
+        let out = tagger.tag(&Input::new(&text, supportdesk::Channel::Email));
+        let want: Vec<String> = each.iter().enumerate().filter(|(_, re)| re.is_match(&text)).map(|(i, _)| format!("t{i}")).collect();
+        let mut got: Vec<String> = out.tags.iter().map(|t| t.to_string()).collect();
+        got.sort();
+        let mut want_sorted = want.clone();
+        want_sorted.sort();
+        prop_assert_eq!(got, want_sorted);
+        prop_assert_eq!(out.explanations.len(), want.len());
+        let with_spans = out.explanations.iter().filter(|e| !e.spans.is_empty()).count();
+        prop_assert!(with_spans <= max_rules);
+        for e in &out.explanations {
+            let i: usize = e.rule[1..].parse().expect("rule index");
+            let mut last_end = 0;
+            for sp in &e.spans {
+                prop_assert!(sp.start >= last_end);
+                prop_assert_eq!(text.get(sp.start..sp.end), Some(sp.text.as_str()));
+                prop_assert!(whole[i].is_match(&sp.text), "{:?} is no match of {}", sp, pats[i]);
+                last_end = sp.end;
+            }
+            if !out.spans_truncated {
+                prop_assert!(!e.spans.is_empty(), "{} has no span and nothing is truncated", e.rule);
             }
         }
     }

@@ -65,7 +65,12 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// Rules see the message body, the channel, the customer role and the
     /// ticket's tags before the message. Build the tagger from the same
     /// taxonomy as [`Desk::with_taxonomy`]: the tagger keeps its own
-    /// taxonomy's groups when it skips conflicting tags.
+    /// taxonomy's groups when it skips conflicting tags. The tagger's work
+    /// per message is bounded (linear in the body, plus a fixed budget for
+    /// explanations; see [`AutoTagger`]'s "Work per message"), so a long
+    /// body and many rules cannot stall [`Desk::receive`]; spans the bound
+    /// leaves out are reported by
+    /// [`AutoTags::spans_truncated`](crate::taxonomy::AutoTags::spans_truncated).
     ///
     /// # Example
     /// ```

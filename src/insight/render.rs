@@ -3,41 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::escape::{markdown as md, markup as xml};
 use crate::insight::matrix::{Matrix, Quadrant, ReasonInsight};
-
-/// Escapes text for a Markdown table cell.
-fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '\n' | '\r' => out.push(' '),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escapes text for SVG/XML content and attributes.
-pub(crate) fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 does not allow.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
-            '\u{FFFE}' | '\u{FFFF}' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
@@ -139,8 +106,11 @@ fn spread(nodes: &mut [Node<'_>], bounds: &dyn Fn(Quadrant) -> (f64, f64, f64, f
 
 impl Matrix {
     /// The matrix as a Markdown table, followed by the ranked plan and the
-    /// repeated questions. Text from the configuration and the tickets is
-    /// escaped (`|`, `<`, `>`, line breaks).
+    /// repeated questions. Text from the configuration and the tickets
+    /// (labels, actions, repeated questions) is escaped so that it reads
+    /// as text: no HTML, no links or images (`![p](https://..)` stays
+    /// literal), no emphasis, and `|` or a line break never breaks the
+    /// table.
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(
@@ -225,6 +195,12 @@ impl Matrix {
     /// bubble per reason with its area proportional to its volume, and the
     /// reasons' labels (escaped).
     pub fn to_svg(&self) -> String {
+        self.draw_svg(false)
+    }
+
+    /// The SVG chart; `inline` marks it for a page (`class="chart"`, as an
+    /// image with its title as label) rather than as a standalone file.
+    pub(crate) fn draw_svg(&self, inline: bool) -> String {
         const W: f64 = 760.0;
         const H: f64 = 600.0;
         const L: f64 = 80.0;
@@ -235,9 +211,14 @@ impl Matrix {
         let x_of = |v: f64| L + (v.clamp(-2.0, 2.0) + 2.4) / 4.8 * PW;
         let y_of = |v: f64| T + (2.4 - v.clamp(-2.0, 2.0)) / 4.8 * PH;
         let mut s = String::new();
+        let page = if inline {
+            r#" class="chart" role="img""#
+        } else {
+            ""
+        };
         let _ = writeln!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif, Noto Sans CJK SC, PingFang SC, Microsoft YaHei" font-size="12">"#
+            r#"<svg xmlns="http://www.w3.org/2000/svg"{page} width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif, Noto Sans CJK SC, PingFang SC, Microsoft YaHei" font-size="12">"#
         );
         let _ = writeln!(
             s,
@@ -353,20 +334,5 @@ impl Matrix {
         }
         s.push_str("</svg>\n");
         s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes() {
-        assert_eq!(
-            xml("a<b & \"c\" 'd'>"),
-            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;"
-        );
-        assert_eq!(xml("x\u{1}y"), "x y");
-        assert_eq!(md("a|b\nc"), "a\\|b c");
     }
 }

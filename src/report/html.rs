@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
+use crate::escape::markup as esc;
 use crate::insight::maturity::Signal;
 use crate::metrics::{Basis, DurationSummary, RESPONSE_BIN_EDGES, Rate, secs};
-use crate::report::{Report, duration_cells, esc, is_safe_svg, opt_secs, rate_text, short_id, svg};
+use crate::report::{MATRIX_ACTIONS, Report, duration_cells, opt_secs, rate_text, short_id, svg};
 use crate::sla::human;
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2933;max-width:980px;margin:2em auto;padding:0 1em;line-height:1.45}\
@@ -12,7 +13,7 @@ h1{margin-bottom:0}h2{border-bottom:1px solid #e4e7eb;padding-bottom:.2em;margin
 table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #e4e7eb;padding:.3em .6em;text-align:left;vertical-align:top}\
 th{background:#f5f7fa}td.n{text-align:right}.meta{color:#7b8794}.chart{max-width:100%;height:auto}\
 .supports{color:#2f8132}.contradicts{color:#d64545}.neutral{color:#7b8794}.disputed{background:#fff8e1}\
-pre{background:#f5f7fa;padding:.6em;overflow:auto}figure{margin:1em 0}";
+figure{margin:1em 0}";
 
 fn row(out: &mut String, cells: &[String]) {
     out.push_str("<tr>");
@@ -429,20 +430,22 @@ pub(crate) fn render(r: &Report) -> String {
     o.push_str("<section id=\"matrix\"><h2>Value-irritant matrix</h2><figure id=\"chart-matrix\">");
     match &r.matrix {
         Some(m) => {
-            match (&m.svg, &m.markdown) {
-                (Some(svg), _) if is_safe_svg(svg) => o.push_str(svg.trim()),
-                (_, Some(md)) => {
-                    let _ = write!(o, "<pre>{}</pre>", esc(md));
-                }
-                (Some(svg), None) => {
-                    let _ = write!(o, "<p class=\"meta\">The matrix chart was not inserted (it is not a plain SVG):</p><pre>{}</pre>", esc(svg));
-                }
-                (None, None) => o.push_str("<p class=\"meta\">No matrix given.</p>"),
-            }
-            if !m.top_actions.is_empty() {
+            // Drawn here from the typed matrix by the crate's own renderer,
+            // which escapes every label: never markup from a caller.
+            o.push_str(m.draw_svg(true).trim_end());
+            if !m.plan.is_empty() {
                 o.push_str("<figcaption>Top actions</figcaption><ol>");
-                for a in &m.top_actions {
-                    let _ = write!(o, "<li>{}</li>", esc(a));
+                for p in m.plan.iter().take(MATRIX_ACTIONS) {
+                    let label = m
+                        .reason(&p.tag)
+                        .map_or(p.tag.as_str(), |r| r.rating.label());
+                    let _ = write!(
+                        o,
+                        "<li><strong>{}</strong> ({}): {}</li>",
+                        esc(label),
+                        esc(p.quadrant.name()),
+                        esc(&p.action)
+                    );
                 }
                 o.push_str("</ol>");
             }

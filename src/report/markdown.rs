@@ -2,31 +2,11 @@
 
 use std::fmt::Write as _;
 
+use crate::escape::markdown as md;
 use crate::insight::maturity::Signal;
 use crate::metrics::{BinCount, DurationSummary, Rate};
 use crate::report::{Report, duration_cells, opt_secs, rate_text, short_id};
 use crate::sla::human;
-
-/// Escapes text for a Markdown table cell or paragraph: no HTML, no
-/// emphasis, links or code, no cell breaks.
-pub(crate) fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' => out.push_str("\\|"),
-            '\\' | '*' | '_' | '`' | '[' | ']' | '#' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 fn table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
     let _ = writeln!(
@@ -356,18 +336,11 @@ pub(crate) fn render(r: &Report) -> String {
 
     o.push_str("## Value-irritant matrix\n\n");
     match &r.matrix {
+        // The matrix's own renderer, which escapes every label, action and
+        // question.
         Some(m) => {
-            match &m.markdown {
-                Some(t) => {
-                    o.push_str(t.trim_end());
-                    o.push_str("\n\n");
-                }
-                None => o.push_str("(The matrix chart is in the HTML report.)\n\n"),
-            }
-            for (i, a) in m.top_actions.iter().enumerate() {
-                let _ = writeln!(o, "{}. {}", i + 1, md(a));
-            }
-            o.push('\n');
+            o.push_str(m.to_markdown().trim_end());
+            o.push_str("\n\n");
         }
         None => o.push_str("Not available yet.\n\n"),
     }

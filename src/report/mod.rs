@@ -3,7 +3,11 @@
 //! self-contained HTML page with inline SVG charts.
 //!
 //! The HTML page has no JavaScript and no external assets (styles inline,
-//! charts as SVG), and every piece of text in it is HTML-escaped. A report
+//! charts as SVG), and every piece of text in it is HTML-escaped; the
+//! Markdown escapes text so that it cannot open HTML, links, images or
+//! emphasis, or break a table. Every chart, the value-irritant matrix's
+//! included, is drawn by the crate from typed data: a report never inserts
+//! markup it was handed. A report
 //! is built from aggregated figures only, never from message bodies, so no
 //! internal note can reach it; customers' CSAT comments appear in the list
 //! of low scores to follow up.
@@ -29,12 +33,13 @@ mod svg;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::insight::Matrix;
 use crate::insight::maturity::MaturityReport;
 use crate::metrics::{Basis, ContactRate, MetricsSummary, Periodic};
 
 /// The ids of the charts of the HTML page (each an `<svg id=...>`), in
-/// page order. The matrix chart is the one the insight module supplies,
-/// wrapped in `<figure id="chart-matrix">`.
+/// page order. The matrix chart is [`Matrix::to_svg`]'s drawing of the
+/// report's matrix, wrapped in `<figure id="chart-matrix">`.
 pub const CHART_IDS: [&str; 6] = [
     "chart-first-response",
     "chart-csat-channel",
@@ -44,21 +49,9 @@ pub const CHART_IDS: [&str; 6] = [
     "chart-maturity",
 ];
 
-/// The value-irritant matrix, as the insight module renders it: a
-/// pre-rendered SVG chart and/or a Markdown table, and its top actions.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MatrixPanel {
-    /// A complete `<svg>...</svg>` element. It is inserted as markup into
-    /// the HTML page only if it looks safe (an `svg` element without
-    /// scripts, event handlers, `foreignObject` or external references);
-    /// otherwise it is shown escaped as text.
-    pub svg: Option<String>,
-    /// A Markdown table (inserted as is into the Markdown report, as
-    /// escaped preformatted text into the HTML page).
-    pub markdown: Option<String>,
-    /// The top actions, most important first.
-    pub top_actions: Vec<String>,
-}
+/// How many steps of the matrix's plan the HTML page lists under its
+/// chart, most important first.
+pub const MATRIX_ACTIONS: usize = 3;
 
 /// One row of the per-period table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,8 +93,9 @@ pub struct Report {
     pub contact_rates: Vec<(String, ContactRate)>,
     /// CX maturity.
     pub maturity: Option<MaturityReport>,
-    /// The value-irritant matrix.
-    pub matrix: Option<MatrixPanel>,
+    /// The value-irritant matrix, drawn by the crate's own renderers
+    /// ([`Matrix::to_svg`], [`Matrix::to_markdown`]).
+    pub matrix: Option<Matrix>,
     /// How many low scores to list (most recent first); 25 by default.
     pub low_score_limit: usize,
 }
@@ -168,8 +162,12 @@ impl Report {
         self
     }
 
-    /// Adds the value-irritant matrix.
-    pub fn with_matrix(mut self, matrix: MatrixPanel) -> Self {
+    /// Adds the value-irritant matrix. The HTML page draws it as an SVG
+    /// chart with the first [`MATRIX_ACTIONS`] steps of its plan; the
+    /// Markdown report has its table, plan and repeated questions. Both are
+    /// rendered here from the typed matrix, with every label and question
+    /// escaped: no caller-supplied markup ever reaches a report.
+    pub fn with_matrix(mut self, matrix: Matrix) -> Self {
         self.matrix = Some(matrix);
         self
     }
@@ -186,23 +184,6 @@ impl Report {
     }
 }
 
-/// Escapes text for HTML and XML (text and attribute values).
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Whether a pre-rendered SVG may be inserted as markup.
 /// A duration in seconds for people, or "n/a".
 pub(crate) fn opt_secs(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".to_owned(), crate::metrics::secs)
@@ -227,26 +208,6 @@ pub(crate) fn rate_text(r: &crate::metrics::Rate) -> String {
     format!("{} ({} of {})", r.percent(), r.count, r.of)
 }
 
-pub(crate) fn is_safe_svg(svg: &str) -> bool {
-    let t = svg.trim();
-    let lower = t.to_ascii_lowercase();
-    let handler = regex::Regex::new(r"\son[a-z]+\s*=")
-        .map(|r| r.is_match(&lower))
-        .unwrap_or(true);
-    let external = regex::Regex::new(r#"href\s*=\s*["'][^#]"#)
-        .map(|r| r.is_match(&lower))
-        .unwrap_or(true);
-    lower.starts_with("<svg")
-        && lower.ends_with("</svg>")
-        && !lower.contains("<script")
-        && !lower.contains("<foreignobject")
-        && !lower.contains("javascript:")
-        && !lower.contains("<!entity")
-        && !lower.contains("url(")
-        && !handler
-        && !external
-}
-
 /// The short form of an id for tables: its last group of hex digits.
 pub(crate) fn short_id(id: &crate::id::TicketId) -> String {
     let s = id.to_string();
@@ -255,26 +216,4 @@ pub(crate) fn short_id(id: &crate::id::TicketId) -> String {
         .unwrap_or(&s)
         .trim_start_matches('0')
         .to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_and_svg_safety() {
-        assert_eq!(
-            esc(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-        assert!(is_safe_svg(
-            r##"<svg viewBox="0 0 1 1"><rect width="1" height="1" fill="#fff"/><use href="#a"/></svg>"##
-        ));
-        assert!(!is_safe_svg("<svg><script>alert(1)</script></svg>"));
-        assert!(!is_safe_svg(r#"<svg onload="x()"></svg>"#));
-        assert!(!is_safe_svg(
-            r#"<svg><image href="https://x/y.png"/></svg>"#
-        ));
-        assert!(!is_safe_svg("<div></div>"));
-    }
 }

@@ -1,12 +1,13 @@
 //! Inline SVG charts: plain shapes and text, no scripts, no external
-//! references. Every piece of text goes through [`esc`].
+//! references. Every piece of text goes through
+//! [`escape::markup`](crate::escape::markup).
 
 use std::fmt::Write as _;
 
 use crate::Channel;
+use crate::escape::markup as esc;
 use crate::insight::maturity::MaturityReport;
 use crate::metrics::{BinCount, CsatFigures};
-use crate::report::esc;
 use crate::sla::human;
 
 const W: f64 = 640.0;

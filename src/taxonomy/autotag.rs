@@ -36,12 +36,24 @@ pub struct Limits {
     pub set_dfa_size_limit: usize,
     /// How many spans to report per matching rule.
     pub max_spans_per_rule: usize,
+    /// For how many matching rules of one message spans are looked for (the
+    /// first in the order of the explanations: by tag, then rule name);
+    /// the explanations of the others carry no spans.
+    pub max_rules_with_spans: usize,
+    /// How many bytes of text one span search looks at, from where it
+    /// starts (at least 16): a match longer than that is not shown.
+    pub span_window: usize,
+    /// How many bytes of text all span searches of one message may look at
+    /// together; when it is spent, the remaining spans are left out.
+    pub span_budget: usize,
 }
 
 impl Limits {
     /// The defaults: patterns up to 4 KiB and 1 MiB compiled, nesting up to
     /// 32; the whole set up to 64 MiB compiled with a 32 MiB DFA cache; up
-    /// to 8 spans per rule.
+    /// to 8 spans per rule for up to 16 rules per message, each span
+    /// searched within 256 bytes, and 32 KiB of span searching per
+    /// message (8 windows for each of the 16 rules).
     pub const DEFAULT: Limits = Limits {
         max_pattern_len: 4096,
         size_limit: 1 << 20,
@@ -50,6 +62,9 @@ impl Limits {
         set_size_limit: 64 << 20,
         set_dfa_size_limit: 32 << 20,
         max_spans_per_rule: 8,
+        max_rules_with_spans: 16,
+        span_window: 256,
+        span_budget: 32 << 10,
     };
 }
 
@@ -163,7 +178,8 @@ pub struct Explanation {
     pub tag: Tag,
     /// The rule's name.
     pub rule: String,
-    /// Where the rule's pattern matched (the first few).
+    /// Where the rule's pattern matched (the first few; fewer or none when
+    /// [`AutoTags::spans_truncated`]).
     pub spans: Vec<Span>,
 }
 
@@ -201,6 +217,13 @@ pub struct AutoTags {
     /// cardinality (every proposed tag of such a group is skipped, so the
     /// outcome does not depend on rule order).
     pub skipped: Vec<Skipped>,
+    /// True when the bound on the work for explanations left spans out:
+    /// more rules matched than [`Limits::max_rules_with_spans`], a match
+    /// was longer than [`Limits::span_window`], or [`Limits::span_budget`]
+    /// was spent. The tags and the rules named in the explanations are
+    /// complete all the same; only spans are missing.
+    #[serde(default)]
+    pub spans_truncated: bool,
 }
 
 impl AutoTags {
@@ -219,11 +242,14 @@ impl AutoTags {
 struct Compiled {
     rule: Rule,
     regex: Regex,
+    /// For each tag of `rule.add`, the place of (tag, rule name) among all
+    /// rules' (tag, rule name) pairs: the order of the explanations.
+    ranks: Vec<u32>,
 }
 
 /// The rules of a [`Taxonomy`], compiled into one [`RegexSet`] that finds
 /// every matching rule of a message; the matching rules' own regexes run
-/// only where a span for the explanations is still missing.
+/// only where a span for the explanations is still missing, within a bound.
 ///
 /// How a message is scanned: the rules' patterns are compiled into one
 /// alternation (the *screen*), whose leftmost search jumps from one place
@@ -231,11 +257,24 @@ struct Compiled {
 /// anchored pass of the set (which stops as soon as no pattern can go on)
 /// says exactly which rules match there. A message no rule matches costs one
 /// fast scan; the first span of each place comes from the screen's own
-/// match. When a message has very many such places (more than 16) the rest
-/// of it gets one ordinary overlapping pass of the set instead, so the work
-/// stays linear. The result is always exactly the set of rules a
-/// `RegexSet::matches` over the message would report (a property test
-/// checks it).
+/// match. After 16 such places, or fewer in a long message (as many as fit
+/// 256 KiB of text: none past 256 KiB), the rest of the message gets one
+/// ordinary overlapping pass of the set instead. The result is always
+/// exactly the set of rules a `RegexSet::matches` over the message would
+/// report (a property test checks it).
+///
+/// # Work per message
+/// Finding the matching rules costs at most one overlapping pass of the set
+/// over the message plus, at up to 16 places, one screen search and one
+/// anchored set pass, each over at most the rest of the message, with the
+/// number of places limited so that their text adds up to at most 256 KiB:
+/// linear in the length of the message, whatever the number of rules.
+/// Explanations then cost at most [`Limits::span_budget`] bytes of
+/// single-rule regex search (each search looking at no more than
+/// [`Limits::span_window`] bytes), for at most
+/// [`Limits::max_rules_with_spans`] rules; what does not fit is left out
+/// and reported by [`AutoTags::spans_truncated`] instead of searched for.
+/// The tags are never affected by these bounds.
 ///
 /// # Example
 /// ```
@@ -279,6 +318,24 @@ struct Finder {
 /// pass.
 const MAX_PLACES: usize = 16;
 
+/// The places of one message are limited so that the text they search
+/// (each place costs up to the length of the message) adds up to at most
+/// this many bytes.
+const PLACES_TEXT: usize = 256 << 10;
+
+/// The fewest bytes a span search looks at.
+const MIN_SPAN_WINDOW: usize = 16;
+
+/// How far past a match its look-around assertions (`\b`, `$`) may look:
+/// one character.
+const LOOKAHEAD: usize = 4;
+
+/// The places of a message of `len` bytes that get the screen and the
+/// anchored passes.
+fn max_places(len: usize) -> usize {
+    MAX_PLACES.min(PLACES_TEXT / len.max(1))
+}
+
 /// What scanning one message found.
 #[derive(Debug, Default)]
 struct Scan {
@@ -303,29 +360,121 @@ fn regex_error(rule: &str, limit: usize, e: regex::Error) -> AutoTagError {
     }
 }
 
+/// What span searches of one message may still do.
+#[derive(Debug)]
+struct SpanBudget {
+    /// Bytes of text searches may still look at.
+    bytes: usize,
+    /// Whether something was left out.
+    truncated: bool,
+}
+
+/// The result of one span search.
+enum Search {
+    /// A match, `start..end`, that is a match in the whole text too.
+    Found(usize, usize),
+    /// A match starting here does not fit in the window.
+    TooLong(usize),
+    /// No match in the window, which ends at this byte (the end of the text
+    /// or not).
+    Nothing(usize),
+    /// The budget cannot pay for the search.
+    NoBudget,
+}
+
+/// The last character boundary of `text` at or before `i`, not before
+/// `floor` (a boundary).
+fn boundary_at_or_before(text: &str, i: usize, floor: usize) -> usize {
+    (floor..=i.min(text.len()))
+        .rev()
+        .find(|&b| text.is_char_boundary(b))
+        .unwrap_or(floor)
+}
+
+/// The leftmost match of `regex` starting at or after `at` (a character
+/// boundary) in the window of `window` bytes from `at`, charged to the
+/// budget.
+///
+/// The search sees the text before `at` and only the window after it. A
+/// match ending at least one character before the window's end (or at the
+/// end of the text) saw all the context its assertions look at, so it is a
+/// match in the whole text; one ending closer may have been cut short.
+fn search(regex: &Regex, text: &str, at: usize, window: usize, budget: &mut SpanBudget) -> Search {
+    let cut = boundary_at_or_before(text, at.saturating_add(window), at);
+    let cost = cut.saturating_sub(at).max(1);
+    if cost > budget.bytes {
+        budget.truncated = true;
+        return Search::NoBudget;
+    }
+    budget.bytes -= cost;
+    let Some(hay) = text.get(..cut) else {
+        return Search::Nothing(cut);
+    };
+    match regex.find_at(hay, at) {
+        None => Search::Nothing(cut),
+        Some(m) if cut == text.len() || m.end().saturating_add(LOOKAHEAD) <= cut => {
+            Search::Found(m.start(), m.end())
+        }
+        Some(m) => Search::TooLong(m.start()),
+    }
+}
+
+/// The byte after the character at `at`.
+fn next_char(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|r| r.chars().next())
+        .map_or(text.len().saturating_add(1), |c| at + c.len_utf8())
+}
+
+fn span(text: &str, start: usize, end: usize) -> Option<Span> {
+    Some(Span {
+        start,
+        end,
+        text: text.get(start..end)?.to_owned(),
+    })
+}
+
 /// The first `max` matches of `regex` in `text` from byte `from` (where no
-/// rule's match can start earlier), in order and not overlapping.
-fn find_spans(regex: &Regex, text: &str, from: usize, max: usize) -> Vec<Span> {
+/// rule's match can start earlier), in order and not overlapping, searched
+/// window by window (overlapping by half a window) within the budget.
+fn find_spans(
+    regex: &Regex,
+    text: &str,
+    from: usize,
+    max: usize,
+    window: usize,
+    budget: &mut SpanBudget,
+) -> Vec<Span> {
     let mut out = Vec::new();
     let mut at = from;
+    let mut too_long = 0;
     while out.len() < max && at <= text.len() {
-        let Some(m) = regex.find_at(text, at) else {
-            break;
-        };
-        out.push(Span {
-            start: m.start(),
-            end: m.end(),
-            text: m.as_str().to_owned(),
-        });
-        at = if m.end() > m.start() {
-            m.end()
-        } else {
-            // An empty match: step over the next character.
-            text[m.end()..]
-                .chars()
-                .next()
-                .map_or(text.len() + 1, |c| m.end() + c.len_utf8())
-        };
+        match search(regex, text, at, window, budget) {
+            Search::Found(start, end) => {
+                out.extend(span(text, start, end));
+                // After an empty match, step over the next character.
+                at = if end > start {
+                    end
+                } else {
+                    next_char(text, end)
+                };
+            }
+            Search::TooLong(start) if start > at => at = start,
+            Search::TooLong(start) => {
+                budget.truncated = true;
+                too_long += 1;
+                if too_long > max {
+                    break;
+                }
+                at = next_char(text, start);
+            }
+            Search::Nothing(cut) if cut >= text.len() => break,
+            Search::Nothing(cut) => {
+                let back = boundary_at_or_before(text, cut.saturating_sub(window / 2), at);
+                at = if back > at { back } else { next_char(text, at) };
+            }
+            Search::NoBudget => break,
+        }
     }
     out
 }
@@ -388,7 +537,30 @@ impl AutoTagger {
             rules.push(Compiled {
                 rule: rule.clone(),
                 regex,
+                ranks: Vec::new(),
             });
+        }
+        // The order of the explanations, fixed once: by tag, then rule name.
+        let mut pairs: Vec<(&Tag, &str, usize, usize)> = rules
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                c.rule
+                    .add
+                    .iter()
+                    .enumerate()
+                    .map(move |(k, t)| (t, c.rule.name.as_str(), i, k))
+            })
+            .collect();
+        pairs.sort();
+        let mut ranks: Vec<Vec<u32>> = rules.iter().map(|c| vec![0; c.rule.add.len()]).collect();
+        for (rank, (_, _, i, k)) in pairs.iter().enumerate() {
+            if let Some(r) = ranks.get_mut(*i).and_then(|r| r.get_mut(*k)) {
+                *r = u32::try_from(rank).unwrap_or(u32::MAX);
+            }
+        }
+        for (c, r) in rules.iter_mut().zip(ranks) {
+            c.ranks = r;
         }
         let set = RegexSetBuilder::new(&patterns)
             .case_insensitive(true)
@@ -498,6 +670,14 @@ impl AutoTagger {
             return scan;
         };
         let max = self.limits.max_spans_per_rule;
+        let max_places = max_places(text.len());
+        if max_places == 0 {
+            for i in self.set.matches(text).iter() {
+                scan.found[i] = true;
+            }
+            scan.fallback_from = Some(0);
+            return scan;
+        }
         let mut from = 0;
         let mut places = 0;
         while from <= text.len() {
@@ -506,7 +686,7 @@ impl AutoTagger {
             };
             let at = m.start();
             places += 1;
-            if places > MAX_PLACES {
+            if places > max_places {
                 for i in self.set.matches_at(text, at).iter() {
                     scan.found[i] = true;
                 }
@@ -535,12 +715,14 @@ impl AutoTagger {
         scan
     }
 
-    /// The spans of rule `i` from what the scan found, not overlapping.
-    fn spans(&self, i: usize, text: &str, scan: &Scan) -> Vec<Span> {
+    /// The spans of rule `i` from what the scan found, not overlapping,
+    /// within the budget.
+    fn spans(&self, i: usize, text: &str, scan: &Scan, budget: &mut SpanBudget) -> Vec<Span> {
         let Some(c) = self.rules.get(i) else {
             return Vec::new();
         };
         let max = self.limits.max_spans_per_rule;
+        let window = self.limits.span_window.max(MIN_SPAN_WINDOW);
         let mut out: Vec<Span> = Vec::new();
         for &(start, end) in scan.starts.get(&i).into_iter().flatten() {
             if out.last().is_some_and(|l| start < l.end.max(l.start + 1)) {
@@ -548,20 +730,21 @@ impl AutoTagger {
             }
             let end = match end {
                 Some(e) => e,
-                None => match c.regex.find_at(text, start) {
-                    Some(m) if m.start() == start => m.end(),
-                    _ => continue,
+                None => match search(&c.regex, text, start, window, budget) {
+                    Search::Found(s, e) if s == start => e,
+                    Search::NoBudget => break,
+                    // The match starting here is longer than the window.
+                    _ => {
+                        budget.truncated = true;
+                        continue;
+                    }
                 },
             };
-            out.push(Span {
-                start,
-                end,
-                text: text[start..end].to_owned(),
-            });
+            out.extend(span(text, start, end));
         }
         if out.is_empty() {
             if let Some(from) = scan.fallback_from {
-                out = find_spans(&c.regex, text, from, max);
+                out = find_spans(&c.regex, text, from, max, window, budget);
             }
         }
         out.truncate(max);
@@ -587,24 +770,30 @@ impl AutoTagger {
         if !scan.found.iter().any(|f| *f) {
             return AutoTags::default();
         }
-        // tag -> rules proposing it
-        let mut proposed: BTreeMap<Tag, BTreeSet<usize>> = BTreeMap::new();
-        for i in (0..scan.found.len()).filter(|&i| scan.found[i]) {
-            let Some(c) = self.rules.get(i) else { continue };
-            if !Self::conditions_hold(&c.rule, input) {
+        let name = |i: usize| self.rules.get(i).map_or("", |c| c.rule.name.as_str());
+        // (tag, rule) proposals, by tag then rule name (their rank): not the
+        // rules' order, so the outcome does not depend on it.
+        let mut proposed: Vec<(u32, &Tag, usize)> = Vec::new();
+        for (i, c) in self.rules.iter().enumerate() {
+            if !scan.found.get(i).is_some_and(|f| *f) || !Self::conditions_hold(&c.rule, input) {
                 continue;
             }
-            for t in &c.rule.add {
+            for (t, rank) in c.rule.add.iter().zip(&c.ranks) {
                 if !input.tags.contains(t) {
-                    proposed.entry(t.clone()).or_default().insert(i);
+                    proposed.push((*rank, t, i));
                 }
             }
         }
         if proposed.is_empty() {
             return AutoTags::default();
         }
+        proposed.sort_unstable_by_key(|p| p.0);
+        // A rule listing a tag twice proposes it once.
+        proposed.dedup_by(|a, b| a.1 == b.1 && a.2 == b.2);
+        let mut tags: Vec<&Tag> = proposed.iter().map(|(_, t, _)| *t).collect();
+        tags.dedup();
         let mut out = AutoTags::default();
-        let mut refused: BTreeMap<Tag, Violation> = BTreeMap::new();
+        let mut refused: BTreeMap<&Tag, Violation> = BTreeMap::new();
         for g in self.taxonomy.groups() {
             if g.cardinality == Cardinality::Any {
                 continue;
@@ -612,7 +801,7 @@ impl AutoTagger {
             let members: BTreeSet<&Tag> = input
                 .tags
                 .iter()
-                .chain(proposed.keys())
+                .chain(tags.iter().copied())
                 .filter(|t| g.contains(t))
                 .collect();
             if members.len() > 1 {
@@ -621,42 +810,58 @@ impl AutoTagger {
                     cardinality: g.cardinality,
                     tags: members.iter().map(|t| (*t).clone()).collect(),
                 };
-                for t in proposed.keys().filter(|t| g.contains(t)) {
-                    refused
-                        .entry(t.clone())
-                        .or_insert_with(|| violation.clone());
+                for t in tags.iter().filter(|t| g.contains(t)) {
+                    refused.entry(t).or_insert_with(|| violation.clone());
                 }
             }
         }
+        out.tags = tags
+            .iter()
+            .filter(|t| !refused.contains_key(*t))
+            .map(|t| (*t).clone())
+            .collect();
+        // Spans, in the order of the explanations, for a bounded number of
+        // rules within a bounded budget.
+        let mut budget = SpanBudget {
+            bytes: self.limits.span_budget,
+            truncated: false,
+        };
+        // Spans of rules adding more than one tag, kept for their other
+        // explanations.
         let mut spans: BTreeMap<usize, Vec<Span>> = BTreeMap::new();
-        for (tag, by) in &proposed {
-            for &i in by {
-                let Some(c) = self.rules.get(i) else { continue };
-                if let Some(v) = refused.get(tag) {
-                    out.skipped.push(Skipped {
-                        tag: tag.clone(),
-                        rule: c.rule.name.clone(),
-                        violation: v.clone(),
-                    });
-                    continue;
-                }
-                let s = spans
-                    .entry(i)
-                    .or_insert_with(|| self.spans(i, input.text, scan));
-                out.explanations.push(Explanation {
+        let mut rules_with_spans = 0;
+        out.explanations.reserve(proposed.len());
+        for (_, tag, i) in proposed {
+            if let Some(v) = refused.get(tag) {
+                out.skipped.push(Skipped {
                     tag: tag.clone(),
-                    rule: c.rule.name.clone(),
-                    spans: s.clone(),
+                    rule: name(i).to_owned(),
+                    violation: v.clone(),
                 });
+                continue;
             }
-            if !refused.contains_key(tag) {
-                out.tags.push(tag.clone());
-            }
+            let s = match spans.get(&i) {
+                Some(s) => s.clone(),
+                None if rules_with_spans < self.limits.max_rules_with_spans => {
+                    rules_with_spans += 1;
+                    let s = self.spans(i, input.text, scan, &mut budget);
+                    if self.rules.get(i).is_some_and(|c| c.rule.add.len() > 1) {
+                        spans.insert(i, s.clone());
+                    }
+                    s
+                }
+                None => {
+                    budget.truncated = true;
+                    Vec::new()
+                }
+            };
+            out.explanations.push(Explanation {
+                tag: tag.clone(),
+                rule: name(i).to_owned(),
+                spans: s,
+            });
         }
-        out.explanations
-            .sort_by(|a, b| (&a.tag, &a.rule).cmp(&(&b.tag, &b.rule)));
-        out.skipped
-            .sort_by(|a, b| (&a.tag, &a.rule).cmp(&(&b.tag, &b.rule)));
+        out.spans_truncated = budget.truncated;
         out
     }
 }
@@ -859,5 +1064,175 @@ mod tests {
         .unwrap();
         assert_eq!(t.matching_rules("late gold"), ["late", "vip"]);
         assert_eq!(t.len(), 2);
+    }
+
+    /// `n` rules `a*b{i}|a` (i = rule index, as written, no boundaries),
+    /// each adding its own tag.
+    fn many(n: usize) -> Taxonomy {
+        use crate::taxonomy::{TagConfig, TagKind, TaxonomyConfig};
+        let mut tags = Vec::new();
+        let mut rules = Vec::new();
+        for i in 0..n {
+            tags.push(TagConfig::new(format!("r/{i:04}")).kind(TagKind::What));
+            let mut rule = Rule::new(
+                format!("rule-{i:04}"),
+                format!("a*b{{{i}}}|a"),
+                vec![tag(&format!("r/{i:04}"))],
+            );
+            rule.whole_words = false;
+            rules.push(rule);
+        }
+        Taxonomy::from_config(TaxonomyConfig {
+            tags,
+            rules,
+            ..TaxonomyConfig::default()
+        })
+        .unwrap()
+    }
+
+    fn spans_found(out: &AutoTags) -> usize {
+        out.explanations.iter().map(|e| e.spans.len()).sum()
+    }
+
+    #[test]
+    fn spans_are_looked_for_for_a_bounded_number_of_rules() {
+        let t = AutoTagger::with_limits(
+            &many(40),
+            Limits {
+                max_rules_with_spans: 5,
+                ..Limits::DEFAULT
+            },
+        )
+        .unwrap();
+        let out = t.tag(&Input::new("xx a xx a", Channel::Email));
+        // Every rule matches and is explained: the tags are complete.
+        assert_eq!(out.tags.len(), 40);
+        assert_eq!(out.explanations.len(), 40);
+        // Spans only for the first five explanations (by tag, then rule).
+        let with: Vec<&str> = out
+            .explanations
+            .iter()
+            .filter(|e| !e.spans.is_empty())
+            .map(|e| e.rule.as_str())
+            .collect();
+        assert_eq!(
+            with,
+            [
+                "rule-0000",
+                "rule-0001",
+                "rule-0002",
+                "rule-0003",
+                "rule-0004"
+            ]
+        );
+        assert!(out.spans_truncated);
+        // Under the bound nothing is truncated.
+        let out = AutoTagger::new(&many(5))
+            .unwrap()
+            .tag(&Input::new("xx a xx a", Channel::Email));
+        // rule-0000 is `a*`: 8 spans (empty ones too); the others 2 each.
+        assert_eq!(spans_found(&out), 16);
+        assert!(!out.spans_truncated);
+    }
+
+    #[test]
+    fn span_searches_stay_within_the_budget_on_a_long_message() {
+        // Past 256 KiB a message gets one set pass and no places, so every
+        // span is searched for; on a run of `a` each search reads a whole
+        // window, so a budget of four windows pays for four spans.
+        let text = "a".repeat(300 << 10);
+        let limits = Limits {
+            max_rules_with_spans: 1000,
+            span_window: 1 << 10,
+            span_budget: 4 << 10,
+            ..Limits::DEFAULT
+        };
+        let t = AutoTagger::with_limits(&many(30), limits).unwrap();
+        let out = t.tag(&Input::new(&text, Channel::Email));
+        assert_eq!(out.tags.len(), 30);
+        assert_eq!(out.explanations.len(), 30);
+        assert!(out.spans_truncated);
+        assert!(spans_found(&out) <= 4, "{}", spans_found(&out));
+        // Each span found is a real match of its rule.
+        for e in &out.explanations {
+            for s in &e.spans {
+                assert_eq!(&text[s.start..s.end], s.text);
+                assert!(!s.text.is_empty() || e.rule == "rule-0000");
+            }
+        }
+        // With room in the budget, the first spans of each rule are there.
+        let roomy = Limits {
+            span_budget: 1 << 20,
+            ..limits
+        };
+        let out = AutoTagger::with_limits(&many(3), roomy)
+            .unwrap()
+            .tag(&Input::new(&text, Channel::Email));
+        let late = &out.explanations[1];
+        assert_eq!(late.rule, "rule-0001");
+        assert_eq!(late.spans.len(), 8);
+        assert_eq!((late.spans[7].start, late.spans[7].end), (7, 8));
+        // rule-0000 is `a*`: its match is the whole message, longer than a
+        // window, so it has no span, and the result says so.
+        assert!(out.explanations[0].spans.is_empty());
+        assert!(out.spans_truncated);
+    }
+
+    #[test]
+    fn a_match_longer_than_the_window_is_left_out_not_cut() {
+        let t = AutoTagger::with_limits(
+            &tax(
+                r#"[{"name":"late","pattern":"a+","add":["shipping/late"],"whole_words":false},
+                     {"name":"refund","pattern":"a+b?","add":["refund"],"whole_words":false}]"#,
+            ),
+            Limits {
+                span_window: 64,
+                ..Limits::DEFAULT
+            },
+        )
+        .unwrap();
+        let text = format!("x{}", "a".repeat(100));
+        let out = t.tag(&Input::new(&text, Channel::Email));
+        assert_eq!(out.tags.len(), 2);
+        // The screen's match gives one rule its span for free, whole; the
+        // other would need a search longer than the window.
+        let lens: Vec<usize> = out.explanations.iter().map(|e| e.spans.len()).collect();
+        assert_eq!(lens.iter().sum::<usize>(), 1, "{lens:?}");
+        let shown = out
+            .explanations
+            .iter()
+            .flat_map(|e| &e.spans)
+            .next()
+            .unwrap();
+        assert_eq!((shown.start, shown.end), (1, 101));
+        assert!(out.spans_truncated);
+        // A wide enough window finds both.
+        let wide = AutoTagger::with_limits(t.taxonomy(), Limits::DEFAULT).unwrap();
+        let out = wide.tag(&Input::new(&text, Channel::Email));
+        assert!(out.explanations.iter().all(|e| e.spans.len() == 1));
+        assert!(!out.spans_truncated);
+    }
+
+    #[test]
+    fn a_window_never_shows_a_match_its_cut_made() {
+        // `late\b` in "lately" does not match; a window cut right after
+        // "late" must not make it look like it does.
+        let t = AutoTagger::with_limits(
+            &tax(r#"[{"name":"late","pattern":"late","add":["shipping/late"]}]"#),
+            Limits {
+                span_window: 16,
+                span_budget: 4 << 20,
+                ..Limits::DEFAULT
+            },
+        )
+        .unwrap();
+        // Past 256 KiB: no places, the span is searched for window by
+        // window, and many windows end right after a "late" of "lately".
+        let text = format!("{}late", "lately ".repeat(40_000));
+        let out = t.tag(&Input::new(&text, Channel::Email));
+        assert_eq!(out.tags, [tag("shipping/late")]);
+        let spans = &out.explanations[0].spans;
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        assert_eq!(spans[0].start, text.len() - 4);
     }
 }

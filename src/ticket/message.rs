@@ -2,6 +2,7 @@
 //! ratings.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -115,9 +116,12 @@ pub struct TagError {
 /// assert!(Tag::new("shipping//late").is_err());
 /// # Ok::<(), supportdesk::ticket::TagError>(())
 /// ```
+///
+/// The text is shared: cloning a tag (tickets, metrics and auto-tagging
+/// results copy tags a lot) does not copy it.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Tag(String);
+pub struct Tag(Arc<str>);
 
 impl Tag {
     /// Validates and normalises a tag.
@@ -148,7 +152,7 @@ impl Tag {
         if t.split('/').any(str::is_empty) {
             return Err(err("a level between '/' is empty"));
         }
-        Ok(Tag(t))
+        Ok(Tag(t.into()))
     }
 
     /// The normalised text.
@@ -165,7 +169,7 @@ impl Tag {
     /// `shipping`).
     pub fn is_under(&self, ancestor: &Tag) -> bool {
         self.0 == ancestor.0
-            || (self.0.starts_with(&ancestor.0) && self.0[ancestor.0.len()..].starts_with('/'))
+            || (self.0.starts_with(&*ancestor.0) && self.0[ancestor.0.len()..].starts_with('/'))
     }
 }
 
@@ -178,7 +182,7 @@ impl TryFrom<String> for Tag {
 
 impl From<Tag> for String {
     fn from(t: Tag) -> String {
-        t.0
+        t.0.as_ref().to_owned()
     }
 }
 
