@@ -983,6 +983,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             inbound,
             notifications: decision.notifications,
             due,
+            once: Vec::new(),
         };
         match self.store.commit(&commit) {
             Ok(()) => {}
