@@ -150,7 +150,11 @@ impl RetryPolicy {
         let half = full / 2;
         // A fraction of 2^-16 steps from the attempt and the thread.
         let frac = mix(salt ^ u64::from(lost)) >> 48;
-        let extra = full.saturating_sub(half).as_nanos() * u128::from(frac) >> 16;
+        let extra = full
+            .saturating_sub(half)
+            .as_nanos()
+            .saturating_mul(u128::from(frac))
+            >> 16;
         half.saturating_add(Duration::from_nanos(
             u64::try_from(extra).unwrap_or(u64::MAX),
         ))
