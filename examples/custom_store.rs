@@ -19,7 +19,7 @@ pub mod jsonl {
     //! [`JsonlStore`]: every commit is one JSON line appended and synced
     //! before it is applied to the maps; opening replays the lines.
 
-    use std::collections::{BTreeMap, BTreeSet, HashMap};
+    use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
     use chrono::{DateTime, Utc};
     use std::fs::{File, OpenOptions};
@@ -31,8 +31,8 @@ pub mod jsonl {
     use supportdesk::customer::{Customer, Identity};
     use supportdesk::id::{CustomerId, NotificationId, TenantId, TicketId};
     use supportdesk::port::{
-        Commit, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord, OutboxEntry, Page,
-        StoreError, TicketOrder, TicketQuery, TicketStore,
+        Commit, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord, OnceKey,
+        OutboxEntry, Page, StoreError, TicketOrder, TicketQuery, TicketStore,
     };
     use supportdesk::ticket::{Event, Ticket};
 
@@ -62,6 +62,8 @@ pub mod jsonl {
         customers: HashMap<(TenantId, CustomerId), Customer>,
         identities: HashMap<(TenantId, Identity), CustomerId>,
         inbound: HashMap<(TenantId, InboundKey), InboundRecord>,
+        /// The once keys recorded (`Commit::once`).
+        once: HashSet<(TenantId, OnceKey)>,
         /// Outbox slot -> entry and whether it was delivered.
         outbox: BTreeMap<u64, (OutboxEntry, bool)>,
         outbox_index: HashMap<(TenantId, NotificationId), u64>,
@@ -258,6 +260,13 @@ pub mod jsonl {
                     });
                 }
             }
+            if let Some(key) = commit
+                .once
+                .iter()
+                .find(|k| self.once.contains(&(t, (*k).clone())))
+            {
+                return Err(StoreError::AlreadyDone { key: key.clone() });
+            }
             Ok(())
         }
 
@@ -297,6 +306,7 @@ pub mod jsonl {
             for r in &commit.inbound {
                 self.inbound.insert((t, r.key.clone()), r.clone());
             }
+            self.once.extend(commit.once.iter().map(|k| (t, k.clone())));
             for n in &commit.notifications {
                 if self.outbox_index.contains_key(&(n.tenant, n.id)) {
                     continue; // the contract: a known id keeps its first entry

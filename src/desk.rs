@@ -1,14 +1,16 @@
 //! The `Desk` service: load, decide, save with compare-and-set, retry,
 //! dispatch.
 
+mod retry;
 mod tags;
 
+pub use retry::RetryPolicy;
 pub use tags::{SpikeAlerts, SpikeCheck};
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
@@ -84,43 +86,6 @@ impl DeskError {
     /// Whether the error is a domain rule (the command itself is wrong).
     pub fn is_domain(&self) -> bool {
         matches!(self, DeskError::Domain(_))
-    }
-}
-
-/// How often and how patiently the desk retries a command whose write lost a
-/// race.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RetryPolicy {
-    /// Attempts in all (at least 1).
-    pub max_attempts: u32,
-    /// Pause after the first conflict; doubled after each, up to `max_backoff`.
-    pub base_backoff: Duration,
-    /// The longest pause.
-    pub max_backoff: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 50,
-            base_backoff: Duration::from_micros(20),
-            max_backoff: Duration::from_millis(5),
-        }
-    }
-}
-
-impl RetryPolicy {
-    fn pause(&self, attempt: u32) {
-        let factor = 1u32 << attempt.min(16);
-        let d = self
-            .base_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff);
-        if d.is_zero() {
-            std::thread::yield_now();
-        } else {
-            std::thread::sleep(d);
-        }
     }
 }
 
@@ -346,6 +311,7 @@ pub struct Desk<S, N, C> {
     ids: Arc<dyn IdGenerator>,
     rules: LifecycleRules,
     retry: RetryPolicy,
+    turns: retry::Turns,
     sla: Option<SlaSetup>,
     taxonomy: Option<Arc<Taxonomy>>,
     auto_tagger: Option<Arc<AutoTagger>>,
@@ -408,6 +374,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             ids: Arc::new(RandomIds),
             rules: LifecycleRules::default(),
             retry: RetryPolicy::default(),
+            turns: retry::Turns::new(),
             sla: None,
             taxonomy: None,
             auto_tagger: None,
@@ -633,27 +600,38 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     }
 
     /// Runs `attempt` until it is done, an error that is not a lost race, or
-    /// the retry budget is spent.
+    /// the retry budget is spent (see [`RetryPolicy`]). From the first lost
+    /// race on, the command holds the turn on `contended`, so the desk's
+    /// own losers retry one at a time instead of starving each other.
     fn with_retries<T>(
         &self,
         contended: Option<TicketId>,
         mut attempt: impl FnMut() -> Result<Attempt<T>, DeskError>,
     ) -> Result<T, DeskError> {
         let max = self.retry.max_attempts.max(1);
-        for n in 0..max {
-            match attempt() {
-                Ok(Attempt::Done(v)) => return Ok(v),
-                Ok(Attempt::Retry) => {
-                    if n + 1 < max {
-                        self.retry.pause(n);
-                    }
+        let deadline = self.retry.deadline_from(Instant::now());
+        let mut turn = None;
+        let mut attempts: u32 = 0;
+        loop {
+            attempts = attempts.saturating_add(1);
+            if let Attempt::Done(v) = attempt()? {
+                return Ok(v);
+            }
+            let spent = attempts >= max || deadline.is_some_and(|d| Instant::now() >= d);
+            if spent {
+                break;
+            }
+            self.retry.pause(attempts - 1, deadline);
+            if turn.is_none() {
+                turn = self.turns.enter(contended, deadline);
+                if turn.is_none() {
+                    break;
                 }
-                Err(e) => return Err(e),
             }
         }
         Err(DeskError::Contended {
             ticket: contended,
-            attempts: max,
+            attempts,
         })
     }
 
@@ -1176,6 +1154,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             inbound,
             notifications: decision.notifications,
             due,
+            once: Vec::new(),
         };
         match self.store.commit(&commit) {
             Ok(()) => {}

@@ -434,6 +434,10 @@ fn arb_spec() -> impl Strategy<Value = Spec> {
                 base,
             }
         })
+        // A calendar without any working time does not build.
+        .prop_filter("no working time", |s| {
+            !s.weekly.is_empty() || !s.openings.is_empty()
+        })
 }
 
 /// Pauses near `base`, unsorted and possibly overlapping, at any second.

@@ -418,10 +418,7 @@ fn contended_writers_never_see_busy() {
                     ))
                     // Conflicts are retried until they go through: this test
                     // is about busy errors, not about giving up.
-                    .with_retry(RetryPolicy {
-                        max_attempts: 100_000,
-                        ..RetryPolicy::default()
-                    });
+                    .with_retry(RetryPolicy::attempts(100_000));
                 for n in 0..PER_THREAD {
                     let result = match n % 4 {
                         // A compare-and-set update of the shared ticket

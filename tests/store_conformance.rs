@@ -39,7 +39,8 @@ fn run_all_reports_every_case() {
         report.not_declared,
         vec![
             ("durable_reopen", "durable (Capabilities::durable)"),
-            ("shared_handles", "shared storage (Capabilities::shared)")
+            ("shared_handles", "shared storage (Capabilities::shared)"),
+            ("once_keys_durable", "durable (Capabilities::durable)")
         ]
     );
 }

@@ -384,9 +384,12 @@ impl CalendarBuilder {
     /// # Errors
     ///
     /// [`CalendarError::UnknownTimeZone`], [`CalendarError::MalformedTime`],
-    /// [`CalendarError::OverlappingIntervals`], and
+    /// [`CalendarError::OverlappingIntervals`],
     /// [`CalendarError::EndsBeforeStart`] for a closure or opening whose end
-    /// is before its start (an empty one is allowed and ignored).
+    /// is before its start (an empty one is allowed and ignored), and
+    /// [`CalendarError::NoWorkingTime`] when there is no weekly interval and
+    /// no non-empty extra opening. Valid but suspicious definitions are not
+    /// errors: see [`BusinessCalendar::lint`].
     ///
     /// # Example
     ///
@@ -395,6 +398,9 @@ impl CalendarBuilder {
     ///
     /// let err = BusinessCalendar::builder("UTC").weekdays("09:00", "25:00").build();
     /// assert_eq!(err.unwrap_err().to_string(), r#"malformed time "25:00" on mon"#);
+    /// let err = BusinessCalendar::builder("UTC").holiday("2026-12-25".parse()?).build();
+    /// assert_eq!(err.unwrap_err(), CalendarError::NoWorkingTime);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn build(self) -> Result<BusinessCalendar, CalendarError> {
         let tz: Tz = self
@@ -412,6 +418,9 @@ impl CalendarBuilder {
         let closures = unix_ranges(&self.closures, RangeKind::Closure)?;
         let openings = unix_ranges(&self.openings, RangeKind::Opening)?;
         let has_working_pattern = !weekly.is_empty() || !openings.is_empty();
+        if !has_working_pattern {
+            return Err(CalendarError::NoWorkingTime);
+        }
         let slots = (0..SLOT_COUNT).map(|_| OnceLock::new()).collect();
         Ok(BusinessCalendar {
             inner: Arc::new(Inner {

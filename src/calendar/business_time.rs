@@ -69,8 +69,6 @@ impl BusinessCalendar {
     ///
     /// [`CalendarError::NegativeDuration`]; [`CalendarError::OutOfRange`]
     /// if `start` is outside 1970-01-01T00:00:00Z ..= 2201-01-01T00:00:00Z;
-    /// [`CalendarError::NoWorkingTime`] for `seconds > 0` on a calendar
-    /// with no weekly interval and no opening;
     /// [`CalendarError::DeadlineOutOfRange`] if the working time before the
     /// end of the supported range is too short.
     ///
@@ -1008,13 +1006,18 @@ mod tests {
 
     #[test]
     fn no_working_time() {
-        let closed = BusinessCalendar::builder("UTC").build().unwrap();
         let a = t("2026-01-01T00:00:00Z");
-        assert_eq!(closed.add(a, 1), Err(CalendarError::NoWorkingTime));
-        assert_eq!(closed.add(a, 0), Ok(a));
-        assert_eq!(closed.elapsed(a, t("2027-01-01T00:00:00Z")), Ok(0));
-        assert_eq!(closed.next_opening(a), Ok(None));
-        assert_eq!(closed.next_closing(a), Ok(Some(a)));
+        // Refused when built: there is nothing to count.
+        for b in [
+            BusinessCalendar::builder("UTC"),
+            BusinessCalendar::builder("UTC")
+                .holiday(a.date_naive())
+                .closure(a, t("2026-01-02T00:00:00Z")),
+            // An empty opening is no working time either.
+            BusinessCalendar::builder("UTC").opening(a, a),
+        ] {
+            assert_eq!(b.build().unwrap_err(), CalendarError::NoWorkingTime);
+        }
         // Only a one-off opening: its time can be used, then nothing is left.
         let once = BusinessCalendar::builder("UTC")
             .opening(t("2026-01-01T10:00:00Z"), t("2026-01-01T11:00:00Z"))
@@ -1025,6 +1028,20 @@ mod tests {
             once.add(a, 3601),
             Err(CalendarError::DeadlineOutOfRange { .. })
         ));
+        // An opening a closure cancels builds (`lint` warns about it), and
+        // has no time to give.
+        let cancelled = BusinessCalendar::builder("UTC")
+            .opening(t("2026-01-01T10:00:00Z"), t("2026-01-01T11:00:00Z"))
+            .closure(t("2026-01-01T09:00:00Z"), t("2026-01-01T12:00:00Z"))
+            .build()
+            .unwrap();
+        assert!(matches!(
+            cancelled.add(a, 1),
+            Err(CalendarError::DeadlineOutOfRange { .. })
+        ));
+        assert_eq!(cancelled.add(a, 0), Ok(a));
+        assert_eq!(cancelled.elapsed(a, t("2027-01-01T00:00:00Z")), Ok(0));
+        assert_eq!(cancelled.next_opening(a), Ok(None));
     }
 
     #[test]
@@ -1109,9 +1126,10 @@ mod tests {
                 ..
             }
         ));
-        // An empty closure is fine.
+        // An empty closure is fine (`lint` warns about it).
         assert!(
             BusinessCalendar::builder("UTC")
+                .weekdays("09:00", "17:00")
                 .closure(a, a)
                 .build()
                 .is_ok()

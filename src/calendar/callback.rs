@@ -284,7 +284,11 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        let closed = BusinessCalendar::builder("UTC").build().unwrap();
+        // Open once, before the window asked for.
+        let closed = BusinessCalendar::builder("UTC")
+            .opening(t("2020-01-01T10:00:00Z"), t("2020-01-01T11:00:00Z"))
+            .build()
+            .unwrap();
         assert!(
             closed
                 .callback_windows(t("2026-01-05T10:00:00Z"), 5, &CallbackPolicy::default())

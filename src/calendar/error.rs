@@ -76,9 +76,10 @@ pub enum CalendarError {
         /// The end, in Unix seconds.
         to: i64,
     },
-    /// A positive duration was added on a calendar that has no working
-    /// time at all (no weekly intervals and no extra openings).
-    #[error("calendar has no working time")]
+    /// The calendar has no working time at all: no weekly interval and no
+    /// extra opening (of non-zero length). Building or deserializing such a
+    /// calendar fails with it, so no query meets one.
+    #[error("calendar has no working time: no weekly interval and no extra opening")]
     NoWorkingTime,
     /// An instant outside the supported range
     /// `1970-01-01T00:00:00Z ..= 2201-01-01T00:00:00Z`.

@@ -357,7 +357,18 @@ mod tests {
             .interval(chrono::Weekday::Wed, "10:00", "11:00")
             .build()
             .unwrap();
-        let empty = BusinessCalendar::builder("UTC").build().unwrap();
+        // Only one-off openings.
+        let empty = BusinessCalendar::builder("UTC")
+            .opening(
+                "2026-01-02T10:00:00Z".parse().unwrap(),
+                "2026-01-02T11:00:00Z".parse().unwrap(),
+            )
+            .opening(
+                "2026-01-09T10:00:00Z".parse().unwrap(),
+                "2026-01-09T12:30:00Z".parse().unwrap(),
+            )
+            .build()
+            .unwrap();
         let rolled = ny.with_deadline_rule(DeadlineRule::RollToNextOpening);
         vec![ny, night, sparse, empty, rolled]
     }

@@ -13,7 +13,7 @@
 //! # Conventions
 //!
 //! They are those of the `conventions` block of
-//! `shared/vectors/business_time.json`:
+//! `tests/data/business_time.json`:
 //!
 //! - **Business time is real time.** It is measured in elapsed UTC seconds:
 //!   a 09:00-17:00 interval is 7 or 9 real hours on a day when the clocks
@@ -64,7 +64,18 @@
 //! `openings` and `deadline_rule` (`"stay_at_closing"` or
 //! `"roll_to_next_opening"`). Missing keys mean empty; unknown keys are
 //! rejected; deserialization validates and reports the
-//! [`CalendarError`] message.
+//! [`CalendarError`] message. A calendar must have some working time: at
+//! least one weekly interval or one extra opening (a calendar of only
+//! openings is fine); `"weekly": {}` with no openings is
+//! [`CalendarError::NoWorkingTime`] when it is loaded, not later.
+//!
+//! # Lint
+//!
+//! Some definitions are valid but easy to write by mistake: `09:00-09:00`
+//! (24 hours, not empty), Monday-Friday `17:00-09:00` (an overnight shift,
+//! where `09:00-17:00` was probably meant), an empty closure, an opening
+//! that a closure cancels. [`BusinessCalendar::lint`] lists them as
+//! [`CalendarLint`]s; check it where calendars are configured.
 //!
 //! ```json
 //! {
@@ -118,6 +129,7 @@ mod callback;
 mod compiled;
 mod error;
 mod intervals;
+mod lint;
 mod marks;
 mod schedule;
 mod serde_form;
@@ -127,5 +139,6 @@ pub(crate) use business_time::{normalize_pauses, to_datetime};
 pub use callback::{CallbackPolicy, CallbackWindow};
 pub use error::{CalendarError, RangeKind};
 pub use intervals::{OpenIntervals, WorkingInterval};
+pub use lint::CalendarLint;
 pub(crate) use marks::{ClockMarks, MarkMemo};
 pub use schedule::{ParseWallTimeError, WallInterval, WallTime};

@@ -211,6 +211,33 @@ mod json_tests {
     }
 
     #[test]
+    fn a_calendar_without_working_time_is_refused_at_load() {
+        for json in [
+            r#"{"timezone": "UTC", "weekly": {}}"#,
+            r#"{"timezone": "UTC"}"#,
+            r#"{"timezone": "UTC", "weekly": {"mon": []}, "holidays": ["2026-12-25"]}"#,
+            r#"{"timezone": "UTC", "weekly": {}, "openings": [["2026-01-01T10:00:00Z","2026-01-01T10:00:00Z"]]}"#,
+        ] {
+            let err = parse(json).unwrap_err();
+            assert!(
+                err.starts_with(
+                    "calendar has no working time: no weekly interval and no extra opening"
+                ),
+                "{json}: {err}"
+            );
+        }
+        let typed: Result<BusinessCalendar, _> =
+            serde_json::from_value(serde_json::json!({"timezone": "UTC", "weekly": {}}));
+        assert!(typed.is_err());
+        // Only extra openings: a calendar of one-off events, fine.
+        let events = parse(
+            r#"{"timezone": "UTC", "weekly": {}, "openings": [["2026-01-01T10:00:00Z","2026-01-01T12:00:00Z"]]}"#,
+        )
+        .unwrap();
+        assert_eq!(events.openings().len(), 1);
+    }
+
+    #[test]
     fn round_trip_with_every_key() {
         let json = r#"{
             "timezone": "Europe/London",
@@ -229,11 +256,11 @@ mod json_tests {
         assert_eq!(out["holidays"][0], "2026-01-01");
         let back: BusinessCalendar = serde_json::from_value(out).unwrap();
         assert_eq!(back, cal);
-        // Minimal form: only the time zone.
-        let bare = parse(r#"{"timezone": "UTC"}"#).unwrap();
+        // Minimal form: a time zone and one interval.
+        let bare = parse(r#"{"timezone": "UTC", "weekly": {"wed": [["10:00","11:00"]]}}"#).unwrap();
         assert_eq!(
             serde_json::to_string(&bare).unwrap(),
-            r#"{"timezone":"UTC","weekly":{},"holidays":[]}"#
+            r#"{"timezone":"UTC","weekly":{"wed":[["10:00","11:00"]]},"holidays":[]}"#
         );
     }
 }

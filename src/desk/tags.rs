@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::{Delivery, Desk, DeskError, Inbound};
 use crate::id::{TenantId, TicketId};
 use crate::notification::Recipient;
-use crate::port::{Clock, Commit, Notifier, TicketOrder, TicketQuery, TicketStore};
+use crate::port::{
+    Clock, Commit, Notifier, OnceKey, StoreError, TicketOrder, TicketQuery, TicketStore,
+};
 use crate::taxonomy::{
     AutoTagger, AutoTags, Input, MAX_BASELINE_PERIODS, Spike, SpikeConfig, Taxonomy, detect_spikes,
     spike_notifications,
@@ -46,7 +48,8 @@ pub struct SpikeCheck {
     pub spikes: Vec<Spike>,
     /// How many tickets were read.
     pub tickets_read: usize,
-    /// Delivery of the notifications.
+    /// Delivery of the notices this call queued (spikes notified before
+    /// are not notified again).
     pub delivery: Delivery,
 }
 
@@ -159,11 +162,12 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
 
     /// Finds the tag spikes of the current period (see
     /// [`detect_spikes`]) over the tenant's tickets opened in it and its
-    /// baseline, and notifies the configured recipient. Without
+    /// baseline, and notifies the configured recipient through
+    /// [`notify_spikes`](Self::notify_spikes). Without
     /// [`Desk::with_spike_alerts`] it finds nothing. Call it on a timer
-    /// (e.g. daily): the notice of a spike has the same id every time
-    /// (per tag, period and direction), so a notifier that deduplicates on
-    /// the id, as the [`Notifier`] contract asks, sends it once.
+    /// (e.g. hourly): each spike (per tag, period and direction) is notified
+    /// once, however often it is checked, also across restarts and by
+    /// concurrent callers on the same store.
     ///
     /// # Errors
     /// [`DeskError::Store`] when the tickets cannot be read or the outbox
@@ -212,29 +216,51 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         })
     }
 
-    /// Puts notices of `spikes` for `recipient` in the outbox and sends
-    /// them (see [`spike_notifications`]). A customer recipient gets
-    /// nothing. A notice already in the outbox (a store that refuses a
-    /// duplicate id) is not sent again.
+    /// Puts the notice of each spike for `recipient` in the outbox and sends
+    /// it (see [`spike_notifications`]), exactly once per notice: each
+    /// notice is committed together with its [`OnceKey::notice`], so a notice
+    /// queued before (by an earlier call, a concurrent one, another desk on
+    /// the same store, before a restart) is neither queued nor sent again.
+    /// A notice the notifier does not take stays in the outbox, and
+    /// [`Desk::dispatch_outbox`] sends it later. A customer recipient gets
+    /// nothing.
+    ///
+    /// The [`Delivery`] covers the notices this call queued.
     ///
     /// # Errors
-    /// [`DeskError::Store`] when the outbox cannot be written.
+    /// [`DeskError::Store`] when the outbox cannot be written; then none of
+    /// the notices was queued.
     pub fn notify_spikes(
         &self,
         tenant: TenantId,
         spikes: &[Spike],
         recipient: &Recipient,
     ) -> Result<Delivery, DeskError> {
-        let notifications = spike_notifications(tenant, spikes, self.clock.now(), recipient);
-        if notifications.is_empty() {
-            return Ok(Delivery::default());
+        let mut notifications = spike_notifications(tenant, spikes, self.clock.now(), recipient);
+        // Each round either commits or drops a notice queued before, so
+        // there are at most as many rounds as notices, plus one.
+        while !notifications.is_empty() {
+            let mut commit = Commit::new(tenant);
+            commit.once = notifications
+                .iter()
+                .map(|n| OnceKey::notice(n.id))
+                .collect();
+            commit.notifications = notifications;
+            match self.store.commit(&commit) {
+                Ok(()) => return Ok(self.dispatch(&commit.notifications)),
+                Err(StoreError::AlreadyDone { key }) => {
+                    let before = commit.notifications.len();
+                    notifications = commit.notifications;
+                    notifications.retain(|n| OnceKey::notice(n.id) != key);
+                    if notifications.len() == before {
+                        // A store that names a key the commit did not
+                        // carry: do not loop on it.
+                        return Err(DeskError::Store(StoreError::AlreadyDone { key }));
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
-        let mut commit = Commit::new(tenant);
-        commit.notifications = notifications;
-        match self.store.commit(&commit) {
-            Ok(()) => Ok(self.dispatch(&commit.notifications)),
-            Err(e) if e.is_conflict() => Ok(Delivery::default()),
-            Err(e) => Err(e.into()),
-        }
+        Ok(Delivery::default())
     }
 }

@@ -13,6 +13,6 @@ pub use clock::{Clock, SystemClock};
 pub use notify::{Notifier, NotifyError};
 pub use store::{
     Commit, Cursor, CustomerWrite, DueTicket, DueUpdate, Entity, ExpectedVersion, InboundKey,
-    InboundRecord, OutboxEntry, Page, StoreError, TicketOrder, TicketQuery, TicketStore,
+    InboundRecord, OnceKey, OutboxEntry, Page, StoreError, TicketOrder, TicketQuery, TicketStore,
     TicketWrite,
 };

@@ -72,6 +72,48 @@ pub struct InboundRecord {
     pub customer: CustomerId,
 }
 
+/// A key a commit records once per tenant, to make an action happen once:
+/// a later commit carrying the same key fails with
+/// [`StoreError::AlreadyDone`] and writes nothing. The desk queues a tag
+/// spike's notice in the same commit as [`OnceKey::notice`] of it, so the
+/// notice is queued, and sent, once, however often and however concurrently
+/// spikes are checked.
+///
+/// ```
+/// use supportdesk::id::NotificationId;
+/// use supportdesk::port::OnceKey;
+/// let k = OnceKey::notice(NotificationId::from_u128(7));
+/// assert_eq!(k.as_str(), "notice/00000000-0000-0000-0000-000000000007");
+/// assert_ne!(k, OnceKey::new("notice/7"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OnceKey(String);
+
+impl OnceKey {
+    /// A key of the host's own (keep it apart from the desk's `notice/`
+    /// keys, e.g. with a prefix of your own).
+    pub fn new(key: impl Into<String>) -> Self {
+        OnceKey(key.into())
+    }
+
+    /// The key recording that notification `id` was queued.
+    pub fn notice(id: NotificationId) -> Self {
+        OnceKey(format!("notice/{id}"))
+    }
+
+    /// The key's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OnceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A ticket's new state with the events that produced it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketWrite {
@@ -136,6 +178,11 @@ pub struct Commit {
     pub notifications: Vec<Notification>,
     /// Due-index updates.
     pub due: Vec<DueUpdate>,
+    /// Keys to record once (see [`OnceKey`]): if the tenant has any of them
+    /// already, the commit fails with [`StoreError::AlreadyDone`] and writes
+    /// nothing. Absent in JSON written before it existed: empty.
+    #[serde(default)]
+    pub once: Vec<OnceKey>,
 }
 
 impl Commit {
@@ -148,6 +195,7 @@ impl Commit {
             inbound: Vec::new(),
             notifications: Vec::new(),
             due: Vec::new(),
+            once: Vec::new(),
         }
     }
 
@@ -234,6 +282,9 @@ impl Commit {
         }
         if let Some(id) = first_repeat(self.notifications.iter().map(|n| n.id)) {
             return bad(format!("notification {id} is queued twice"));
+        }
+        if let Some(k) = first_repeat(self.once.iter()) {
+            return bad(format!("once key {k} is recorded twice"));
         }
         Ok(())
     }
@@ -461,6 +512,13 @@ pub enum StoreError {
         /// The record stored first.
         existing: InboundRecord,
     },
+    /// A [`OnceKey`] of the commit is recorded already: what it stands for
+    /// was done by an earlier commit. Nothing was written.
+    #[error("{key} was already done")]
+    AlreadyDone {
+        /// The key found.
+        key: OnceKey,
+    },
     /// The commit is not self-consistent (see [`Commit::validate`]).
     #[error("invalid commit: {reason}")]
     InvalidCommit {
@@ -520,9 +578,10 @@ impl StoreError {
 ///   record's [`ExpectedVersion`] and writes nothing if any differs
 ///   ([`StoreError::Conflict`] / [`StoreError::AlreadyExists`]).
 /// - **Atomic**: a commit's ticket states, events, customers, inbound
-///   records and notifications are all written or none are.
-/// - **Unique identities and inbound keys** per tenant
-///   ([`StoreError::IdentityTaken`], [`StoreError::DuplicateInbound`]). A
+///   records, notifications and once keys are all written or none are.
+/// - **Unique identities, inbound keys and once keys** per tenant
+///   ([`StoreError::IdentityTaken`], [`StoreError::DuplicateInbound`],
+///   [`StoreError::AlreadyDone`]). A
 ///   commit may move an identity: a customer written without it releases
 ///   it to another customer of the same commit, in whatever order the two
 ///   writes are listed.
@@ -554,7 +613,7 @@ pub trait TicketStore: Send + Sync + Debug {
     /// [`StoreError::InvalidCommit`] (from [`Commit::validate`]),
     /// [`StoreError::Conflict`], [`StoreError::AlreadyExists`],
     /// [`StoreError::IdentityTaken`], [`StoreError::DuplicateInbound`],
-    /// [`StoreError::Backend`].
+    /// [`StoreError::AlreadyDone`], [`StoreError::Backend`].
     fn commit(&self, commit: &Commit) -> Result<(), StoreError>;
 
     /// A ticket's events in sequence order (empty when there is no such

@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -6,8 +6,8 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::customer::{Customer, Identity};
 use crate::id::{CustomerId, NotificationId, TenantId, TicketId};
 use crate::port::{
-    Commit, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord, OutboxEntry, Page,
-    StoreError, TicketQuery, TicketStore,
+    Commit, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord, OnceKey, OutboxEntry,
+    Page, StoreError, TicketQuery, TicketStore,
 };
 use crate::ticket::{Event, Ticket};
 
@@ -51,6 +51,7 @@ struct TenantData {
     customers: HashMap<CustomerId, Customer>,
     identities: HashMap<Identity, CustomerId>,
     inbound: HashMap<InboundKey, InboundRecord>,
+    once: HashSet<OnceKey>,
 }
 
 impl InMemoryStore {
@@ -158,6 +159,13 @@ fn check(data: Option<&TenantData>, commit: &Commit) -> Result<(), StoreError> {
             });
         }
     }
+    if let Some(key) = commit
+        .once
+        .iter()
+        .find(|k| data.is_some_and(|d| d.once.contains(*k)))
+    {
+        return Err(StoreError::AlreadyDone { key: key.clone() });
+    }
     Ok(())
 }
 
@@ -209,6 +217,7 @@ impl TicketStore for InMemoryStore {
         for r in &commit.inbound {
             data.inbound.insert(r.key.clone(), r.clone());
         }
+        data.once.extend(commit.once.iter().cloned());
         for u in &commit.due {
             let current = inner
                 .tenants

@@ -120,6 +120,16 @@ const MIGRATIONS: &[Migration] = &[
     ),
     // 3: identity keys in the injective format of `Identity::key`.
     Migration::Code(rekey_identities),
+    // 4: once keys (`Commit::once`), e.g. that a spike notice was queued.
+    Migration::Sql(
+        r#"
+    CREATE TABLE once_keys (
+        tenant BLOB NOT NULL,
+        key    TEXT NOT NULL,
+        PRIMARY KEY (tenant, key)
+    ) WITHOUT ROWID;
+    "#,
+    ),
 ];
 
 /// The schema version this code writes and reads.
@@ -301,7 +311,8 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
 ///   `BEGIN IMMEDIATE` transaction (it takes the write lock up front) with
 ///   a busy timeout, so writers of other processes on the same file wait
 ///   for each other instead of failing. A commit's ticket states, events,
-///   customers, inbound keys and notifications are one transaction.
+///   customers, inbound keys, notifications and once keys are one
+///   transaction.
 /// - **Reads**: a small pool of read connections; in WAL mode readers
 ///   never wait for writers, and every read is one statement, so one
 ///   consistent snapshot.
@@ -1136,6 +1147,20 @@ impl TicketStore for SqliteStore {
             for r in &commit.inbound {
                 write_inbound(tx, commit.tenant, r)?;
             }
+            if !commit.once.is_empty() {
+                let mut s = tx
+                    .prepare_cached("INSERT INTO once_keys (tenant, key) VALUES (?1, ?2)")
+                    .map_err(backend("recording a once key"))?;
+                for key in &commit.once {
+                    match s.execute(params![tenant, key.as_str()]) {
+                        Ok(_) => {}
+                        Err(e) if is_constraint(&e) => {
+                            return Err(StoreError::AlreadyDone { key: key.clone() });
+                        }
+                        Err(e) => return Err(backend("recording a once key")(e)),
+                    }
+                }
+            }
             let mut s = tx
                 .prepare_cached(
                     "INSERT INTO outbox (tenant, id, body) VALUES (?1, ?2, ?3) ON CONFLICT (tenant, id) DO NOTHING",
@@ -1592,6 +1617,35 @@ mod tests {
             (2, 2),
             "the database is left at version 2, unchanged"
         );
+    }
+
+    #[test]
+    fn a_database_without_once_keys_gains_them_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.db");
+        drop(SqliteStore::open(&path).unwrap());
+        // As the schema was before the once-key migration.
+        let conn = Connection::open(&path).unwrap();
+        let before = MIGRATIONS
+            .iter()
+            .position(
+                |m| matches!(m, Migration::Sql(sql) if sql.contains("CREATE TABLE once_keys")),
+            )
+            .unwrap();
+        conn.execute_batch(&format!(
+            "DROP TABLE once_keys; PRAGMA user_version = {before}"
+        ))
+        .unwrap();
+        drop(conn);
+        let store = SqliteStore::open(&path).unwrap();
+        let tenant = TenantId::from_u128(1);
+        let mut c = Commit::new(tenant);
+        c.once.push(crate::port::OnceKey::new("k"));
+        store.commit(&c).unwrap();
+        assert!(matches!(
+            store.commit(&c),
+            Err(StoreError::AlreadyDone { key }) if key.as_str() == "k"
+        ));
     }
 
     #[test]

@@ -47,7 +47,7 @@
 //! from [`Commit::validate`], every query filter and order, paging with and
 //! without concurrent writes, tenant isolation (the same ids in two
 //! tenants, ids whose text forms are prefixes of one another), inbound
-//! idempotency, the outbox (order, delivery, failures, foreign and unknown
+//! idempotency, once keys (and, for a durable store, after a reopen), the outbox (order, delivery, failures, foreign and unknown
 //! ids), and a lost-update race: 16 threads each applying 100
 //! compare-and-set updates to one ticket must end with exactly 1,600.
 //!
@@ -82,8 +82,8 @@ use crate::notification::{
     AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
 };
 use crate::port::{
-    Commit, CustomerWrite, Entity, ExpectedVersion, InboundKey, InboundRecord, OutboxEntry,
-    StoreError, TicketOrder, TicketQuery, TicketStore, TicketWrite,
+    Commit, CustomerWrite, Entity, ExpectedVersion, InboundKey, InboundRecord, OnceKey,
+    OutboxEntry, StoreError, TicketOrder, TicketQuery, TicketStore, TicketWrite,
 };
 use crate::testing::{SequentialIds, TicketBuilder};
 use crate::ticket::{
@@ -324,6 +324,7 @@ pub const CASES: &[&str] = &[
     "tenant_isolation",
     "tenant_isolation_prefix_ids",
     "inbound_idempotency",
+    "once_keys",
     "outbox_order_and_delivery",
     "outbox_failures_are_recorded",
     "outbox_unknown_and_foreign_ids",
@@ -331,6 +332,7 @@ pub const CASES: &[&str] = &[
     "race_compare_and_set",
     "durable_reopen",
     "shared_handles",
+    "once_keys_durable",
     // SLA due-time index.
     "due_index_order_and_limit",
     "due_index_updates_and_removals",
@@ -384,6 +386,7 @@ pub fn run_case<S: TicketStore>(
         "tenant_isolation" => fresh(tenant_isolation::<S>),
         "tenant_isolation_prefix_ids" => fresh(tenant_isolation_prefix_ids::<S>),
         "inbound_idempotency" => fresh(inbound_idempotency::<S>),
+        "once_keys" => fresh(once_keys::<S>),
         "outbox_order_and_delivery" => fresh(outbox_order_and_delivery::<S>),
         "outbox_failures_are_recorded" => fresh(outbox_failures_are_recorded::<S>),
         "outbox_unknown_and_foreign_ids" => fresh(outbox_unknown_and_foreign_ids::<S>),
@@ -409,6 +412,15 @@ pub fn run_case<S: TicketStore>(
             }
             None => CaseResult::NotDeclared {
                 ability: "shared storage (Capabilities::shared)",
+            },
+        },
+        "once_keys_durable" => match caps.reopen {
+            Some(_) => {
+                once_keys_durable(factory, caps);
+                CaseResult::Passed
+            }
+            None => CaseResult::NotDeclared {
+                ability: "durable (Capabilities::durable)",
             },
         },
         other => panic!("store conformance: no case named {other:?}"),
@@ -481,6 +493,7 @@ macro_rules! store_conformance {
                 tenant_isolation,
                 tenant_isolation_prefix_ids,
                 inbound_idempotency,
+                once_keys,
                 outbox_order_and_delivery,
                 outbox_failures_are_recorded,
                 outbox_unknown_and_foreign_ids,
@@ -488,6 +501,7 @@ macro_rules! store_conformance {
                 race_compare_and_set,
                 durable_reopen,
                 shared_handles,
+                once_keys_durable,
                 due_index_order_and_limit,
                 due_index_updates_and_removals,
                 due_index_ignores_stale_versions,
@@ -2621,6 +2635,75 @@ pub fn inbound_idempotency<S: TicketStore + ?Sized>(store: &S) {
 }
 
 // ---------------------------------------------------------------------------
+// Once keys.
+
+/// A once key is recorded once per tenant: a second commit carrying it gives
+/// `AlreadyDone` naming it and writes nothing (not its ticket, not its
+/// notification, not its other keys); another tenant has keys of its own.
+///
+/// # Panics
+/// On another outcome.
+pub fn once_keys<S: TicketStore + ?Sized>(store: &S) {
+    let done = OnceKey::notice(NotificationId::from_u128(0x5b_1000));
+    let fresh = OnceKey::new("host/report-sent/2026-03");
+    let first = simple(T1, TicketId::from_u128(0x5b_1000));
+    let mut c = commit_of(T1, vec![first]);
+    c.notifications.push(agent_notification(
+        T1,
+        0x5b_1000,
+        TicketId::from_u128(0x5b_1000),
+    ));
+    c.once.push(done.clone());
+    must(store.commit(&c), "recording a once key");
+
+    let second = simple(T1, TicketId::from_u128(0x5b_1001));
+    let mut c = commit_of(T1, vec![second.clone()]);
+    c.notifications
+        .push(agent_notification(T1, 0x5b_1001, second.ticket.id()));
+    c.once.push(fresh.clone());
+    c.once.push(done.clone());
+    match store.commit(&c) {
+        Err(StoreError::AlreadyDone { key }) if key == done => {}
+        other => panic!(
+            "store conformance: once_keys: committing {done} again must give AlreadyDone naming it, got {other:?}"
+        ),
+    }
+    assert_eq!(
+        must(store.ticket(T1, second.ticket.id()), "ticket"),
+        None,
+        "store conformance: once_keys: a commit refused for a once key must write nothing"
+    );
+    assert_eq!(
+        ids_of(&must(store.undelivered(10), "undelivered")),
+        vec![(T1, NotificationId::from_u128(0x5b_1000))],
+        "store conformance: once_keys: a commit refused for a once key must queue nothing"
+    );
+    // The fresh key of the refused commit was not recorded.
+    let mut c = Commit::new(T1);
+    c.once.push(fresh.clone());
+    must(store.commit(&c), "a key of a refused commit");
+    match store.commit(&c) {
+        Err(StoreError::AlreadyDone { key }) if key == fresh => {}
+        other => panic!(
+            "store conformance: once_keys: a key alone is recorded too; committing {fresh} twice must give AlreadyDone, got {other:?}"
+        ),
+    }
+    // Keys are compared exactly, and per tenant.
+    for key in [
+        OnceKey::new(format!("{done} ")),
+        OnceKey::new(done.as_str().to_uppercase()),
+        OnceKey::new("notice/"),
+    ] {
+        let mut c = Commit::new(T1);
+        c.once.push(key.clone());
+        must(store.commit(&c), format!("another key {key:?}"));
+    }
+    let mut c = Commit::new(T2);
+    c.once.push(done);
+    must(store.commit(&c), "the same key in another tenant");
+}
+
+// ---------------------------------------------------------------------------
 // Outbox.
 
 /// Undelivered notifications come oldest commit first (across tenants),
@@ -3042,6 +3125,34 @@ pub fn durable_reopen<S: TicketStore>(factory: &dyn Fn() -> S, caps: &Capabiliti
         ],
         "store conformance: durable_reopen: the outbox (delivered ids included) must survive the reopen"
     );
+}
+
+/// (Declared with [`Capabilities::durable`].) Once keys survive a reopen: a
+/// commit carrying one recorded before gives `AlreadyDone`.
+///
+/// # Panics
+/// When a key is forgotten, or the capability is not declared.
+pub fn once_keys_durable<S: TicketStore>(factory: &dyn Fn() -> S, caps: &Capabilities<S>) {
+    let Some(reopen) = caps.reopen else {
+        panic!("store conformance: once_keys_durable needs Capabilities::durable");
+    };
+    let store = factory();
+    let key = OnceKey::notice(NotificationId::from_u128(0x63_0000));
+    let mut c = Commit::new(T1);
+    c.notifications.push(agent_notification(
+        T1,
+        0x63_0000,
+        TicketId::from_u128(0x63_0000),
+    ));
+    c.once.push(key.clone());
+    must(store.commit(&c), "recording a once key");
+    let store = reopen(store);
+    match store.commit(&c) {
+        Err(StoreError::AlreadyDone { key: found }) if found == key => {}
+        other => panic!(
+            "store conformance: once_keys_durable: {key} recorded before the reopen must give AlreadyDone after it, got {other:?}"
+        ),
+    }
 }
 
 /// (Declared with [`Capabilities::shared`].) Two handles on the same

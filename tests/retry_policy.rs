@@ -1,0 +1,216 @@
+//! `RetryPolicy`: a command keeps retrying lost races for its budget in
+//! time, and gives up with `Contended` once the budget (in time or in
+//! attempts) is spent, having written nothing.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use supportdesk::customer::{Customer, Identity};
+use supportdesk::id::{CustomerId, NotificationId, TenantId, TicketId};
+use supportdesk::port::{
+    Commit, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord, OutboxEntry, Page,
+    StoreError, TicketQuery, TicketStore,
+};
+use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
+use supportdesk::ticket::{Command, Event, Ticket};
+use supportdesk::{Channel, Desk, DeskError, InMemoryStore, Inbound, RetryPolicy};
+
+/// A store where a rival writer wins every commit race on a ticket until
+/// `until`: each commit of an existing ticket before then fails with a
+/// version conflict, as when another writer commits first.
+#[derive(Debug)]
+struct Rival {
+    inner: InMemoryStore,
+    until: std::sync::Mutex<Option<Instant>>,
+    lost: AtomicU64,
+}
+
+impl Rival {
+    fn new() -> Self {
+        Rival {
+            inner: InMemoryStore::new(),
+            until: std::sync::Mutex::new(None),
+            lost: AtomicU64::new(0),
+        }
+    }
+
+    fn wins_for(&self, d: Duration) {
+        *self.until.lock().unwrap() = Some(Instant::now() + d);
+    }
+}
+
+impl TicketStore for Rival {
+    fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.inner.ticket(tenant, id)
+    }
+    fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+        let racing = self
+            .until
+            .lock()
+            .unwrap()
+            .is_some_and(|u| Instant::now() < u);
+        if let Some(w) = commit
+            .tickets
+            .iter()
+            .find(|w| racing && w.expected != ExpectedVersion::New)
+        {
+            self.lost.fetch_add(1, Ordering::Relaxed);
+            let ExpectedVersion::Version(v) = w.expected else {
+                unreachable!()
+            };
+            return Err(StoreError::Conflict {
+                entity: Entity::Ticket(w.ticket.id()),
+                expected: w.expected,
+                actual: Some(v + 1),
+            });
+        }
+        self.inner.commit(commit)
+    }
+    fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
+        self.inner.events(tenant, id)
+    }
+    fn query(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
+        self.inner.query(tenant, query)
+    }
+    fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+        self.inner.customer(tenant, id)
+    }
+    fn customer_by_identity(
+        &self,
+        tenant: TenantId,
+        identity: &Identity,
+    ) -> Result<Option<Customer>, StoreError> {
+        self.inner.customer_by_identity(tenant, identity)
+    }
+    fn inbound(
+        &self,
+        tenant: TenantId,
+        key: &InboundKey,
+    ) -> Result<Option<InboundRecord>, StoreError> {
+        self.inner.inbound(tenant, key)
+    }
+    fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.inner.undelivered(limit)
+    }
+    fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
+        self.inner.mark_delivered(tenant, id)
+    }
+    fn record_failure(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.record_failure(tenant, id, error)
+    }
+    fn due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueTicket>, StoreError> {
+        self.inner.due(until, limit)
+    }
+}
+
+fn desk_with_ticket(
+    retry: RetryPolicy,
+) -> (
+    Desk<Rival, RecordingNotifier, ManualClock>,
+    TenantId,
+    TicketId,
+    CustomerId,
+) {
+    let desk = Desk::new(
+        Rival::new(),
+        RecordingNotifier::new(),
+        ManualClock::at("2026-03-02T09:00:00Z").unwrap(),
+    )
+    .with_ids(SequentialIds::new())
+    .with_retry(retry);
+    let tenant = TenantId::from_u128(1);
+    let r = desk
+        .receive(
+            tenant,
+            Inbound::new(
+                Identity::email("ana@example.com").unwrap(),
+                Channel::Email,
+                "first",
+            ),
+        )
+        .unwrap();
+    (desk, tenant, r.ticket, r.customer)
+}
+
+fn reply(customer: CustomerId) -> Command {
+    Command::customer_reply(customer, Channel::LiveChat, "still there?")
+}
+
+/// The old default (50 attempts, pauses of at most 5 ms) gave up after a
+/// quarter of a second of lost races; the default now keeps trying for
+/// its time budget.
+#[test]
+fn the_default_policy_outlasts_a_second_of_lost_races() {
+    let (desk, tenant, id, customer) = desk_with_ticket(RetryPolicy::default());
+    desk.store().wins_for(Duration::from_secs(1));
+    let out = desk.execute(tenant, id, reply(customer)).unwrap();
+    assert_eq!(out.ticket.messages().len(), 2);
+    assert!(desk.store().lost.load(Ordering::Relaxed) > 1);
+}
+
+#[test]
+fn a_count_only_policy_gives_up_after_its_attempts_having_written_nothing() {
+    let (desk, tenant, id, customer) = desk_with_ticket(RetryPolicy::attempts(7));
+    desk.store().wins_for(Duration::from_secs(3600));
+    let before = desk.ticket(tenant, id).unwrap();
+    let err = desk.execute(tenant, id, reply(customer)).unwrap_err();
+    assert!(
+        matches!(err, DeskError::Contended { ticket: Some(t), attempts: 7 } if t == id),
+        "{err:?}"
+    );
+    assert_eq!(desk.store().lost.load(Ordering::Relaxed), 7);
+    assert_eq!(desk.ticket(tenant, id).unwrap(), before);
+}
+
+#[test]
+fn a_time_budget_gives_up_once_it_has_passed() {
+    let budget = Duration::from_millis(150);
+    let (desk, tenant, id, customer) = desk_with_ticket(RetryPolicy::within(budget));
+    desk.store().wins_for(Duration::from_secs(3600));
+    let started = Instant::now();
+    let err = desk.execute(tenant, id, reply(customer)).unwrap_err();
+    assert!(started.elapsed() >= budget);
+    let DeskError::Contended { attempts, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert!(attempts > 1);
+    assert_eq!(
+        u64::from(attempts),
+        desk.store().lost.load(Ordering::Relaxed)
+    );
+}
+
+#[test]
+fn no_retries_fails_on_the_first_lost_race() {
+    let (desk, tenant, id, customer) = desk_with_ticket(RetryPolicy::no_retries());
+    desk.store().wins_for(Duration::from_secs(3600));
+    let err = desk.execute(tenant, id, reply(customer)).unwrap_err();
+    assert!(
+        matches!(err, DeskError::Contended { attempts: 1, .. }),
+        "{err:?}"
+    );
+}
+
+/// While one command holds the turn on a contended ticket, another of the
+/// same desk that lost a race waits for it rather than spinning, and both
+/// go through once the rival stops.
+#[test]
+fn losers_of_one_desk_take_turns_and_all_go_through() {
+    let (desk, tenant, id, customer) = desk_with_ticket(RetryPolicy::default());
+    desk.store().wins_for(Duration::from_millis(300));
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| desk.execute(tenant, id, reply(customer)).map(|_| ())))
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+    });
+    assert_eq!(desk.ticket(tenant, id).unwrap().messages().len(), 9);
+}
