@@ -7,7 +7,7 @@
 //!
 //! Groups:
 //! - `workload_10k`: the 10,000 deadlines of
-//!   `shared/bench/business_time_workload.csv` on the "ny_split" calendar,
+//!   `tests/data/business_time_workload.csv` on the "ny_split" calendar,
 //!   with each implementation (throughput in deadlines per second);
 //! - `latency_by_duration`: one deadline of 1 h, 8 h, 40 h, 400 h and
 //!   4,000 h business time (starts cycling through the workload's);
