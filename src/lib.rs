@@ -167,6 +167,7 @@ pub mod customer;
 mod desk;
 pub mod id;
 pub mod insight;
+mod instant;
 pub mod metrics;
 pub mod notification;
 pub mod port;
