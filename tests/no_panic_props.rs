@@ -22,10 +22,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use supportdesk::calendar::{BusinessCalendar, CallbackPolicy};
+use supportdesk::calendar::{BusinessCalendar, CallbackPolicy, DeadlineRule};
 use supportdesk::channel::{Audience, ChannelProperties, Synchrony};
 use supportdesk::customer::{Customer, Identity};
-use supportdesk::id::{AgentId, CustomerId, TenantId, TicketId};
+use supportdesk::id::{
+    AgentId, CustomerId, GroupId, MessageId, NotificationId, TenantId, TicketId,
+};
 use supportdesk::insight::maturity::{
     Answer, Baseline, ChampionFigures, Comparison, Evidence, EvidenceInputs, MaturityReport,
     MaturityTrait, SelfAssessment, Signal, Tier, TierModel, TraitLine, assess,
@@ -412,13 +414,18 @@ const STRINGS: &[&str] = &[
     "NaN",
     "inf",
     "-1",
-    "+262143-12-31T23:59:59Z",
+    "+262142-12-31T23:59:59.999999999Z",
+    "+262142-12-31T23:59:59Z",
+    "+262142-12-31T23:00:00Z",
     "-262143-01-01T00:00:00Z",
+    "-262143-01-01T00:00:01Z",
+    "-262143-01-01T11:00:00Z",
     "+262142-12-31T23:59:59.999999999-14:00",
+    "+262142-12-31",
+    "-262143-01-01",
     "9999-12-31T23:59:59Z",
     "1970-01-01T00:00:00Z",
     "2026-02-30",
-    "+262143-12-31",
     "24:00",
     "23:59",
     "25:61",
@@ -1125,6 +1132,10 @@ fn sla_and_calendar_types_survive_mutated_json() {
             }
         ),
         probe!(Calendars, [calendars(), part(&w.scenarios, "/calendars")]),
+        probe!(
+            DeadlineRule,
+            [part(&w.scenarios, "/calendars/ny_split_roll/deadline_rule")]
+        ),
         probe!(SlaPolicy, [policy()], move |p: &SlaPolicy| {
             let cal = calendars();
             let _ = p.validate(&cal);
@@ -1173,7 +1184,15 @@ fn sla_and_calendar_types_survive_mutated_json() {
         ),
         probe!(StartAnchor, [part(&MetricDef::next_reply(), "/start")]),
         probe!(Fulfilment, [part(&MetricDef::first_reply(), "/fulfilment")]),
-        probe!(SlaReport, [w.reports[0], w.reports[1]], use_sla_report),
+        probe!(
+            SlaReport,
+            [
+                w.reports[0],
+                w.reports[1],
+                running_until(DateTime::<Utc>::MAX_UTC)
+            ],
+            use_sla_report
+        ),
         probe!(TargetReport, [target_report], |t: &TargetReport| {
             let _ = supportdesk::sla::explain(t, &calendars()).map(|e| e.to_string());
         }),
@@ -1231,6 +1250,23 @@ fn sla_and_calendar_types_survive_mutated_json() {
             [part(&w.scenarios, "/scenarios/4/expect_alerts/0")]
         ),
     ]);
+}
+
+/// An SLA report with one running target due at `deadline`.
+fn running_until(deadline: DateTime<Utc>) -> SlaReport {
+    let mut v = serde_json::to_value(world_report()).unwrap();
+    let t = &mut v["targets"][0];
+    t["state"] = json!("running");
+    t["deadline"] = json!(deadline);
+    t["ended_at"] = Value::Null;
+    t["warnings"] = json!([]);
+    serde_json::from_value(v).unwrap()
+}
+
+fn world_report() -> SlaReport {
+    let events = TicketBuilder::new().events();
+    let at = events[0].at;
+    supportdesk::sla::evaluate(&events, &calendars(), at, Some(&policy())).unwrap()
 }
 
 fn world_events() -> Vec<Event> {
@@ -1343,6 +1379,12 @@ fn ticket_desk_and_port_types_survive_mutated_json() {
         probe!(Audience, [Audience::Public]),
         probe!(ChannelProperties, [Channel::Email.properties()]),
         probe!(TicketId, [TicketId::from_u128(5)]),
+        probe!(TenantId, [SHOP]),
+        probe!(CustomerId, [CustomerId::from_u128(u128::MAX)]),
+        probe!(AgentId, [BOB]),
+        probe!(GroupId, [GroupId::from_u128(3)]),
+        probe!(MessageId, [MessageId::from_u128(4)]),
+        probe!(NotificationId, [NotificationId::from_u128(6)]),
         probe!(
             Identity,
             [
@@ -2096,3 +2138,14 @@ fn counts_read_at_their_maximum_saturate() {
 
 #[allow(dead_code)]
 fn unused(_: BTreeMap<(), ()>, _: &dyn TicketStore, _: &dyn Clock, _: Tier) {}
+
+#[test]
+fn a_deadline_at_the_last_instant_wakes_at_it() {
+    let max = DateTime::<Utc>::MAX_UTC;
+    let r = running_until(max);
+    let now = max - Duration::days(1);
+    assert_eq!(
+        supportdesk::sla::next_wakeup(&r, &policy(), &BTreeSet::new(), now),
+        Some(max)
+    );
+}
