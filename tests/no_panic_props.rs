@@ -1939,8 +1939,13 @@ fn tickets_decide_at_any_instant() {
     });
 }
 
-/// A desk whose clock stands at `at`, with SLA and spike alerts in `tz`.
-fn desk_at(at: DateTime<Utc>, tz: Tz) -> Desk<InMemoryStore, RecordingNotifier, ManualClock> {
+/// A desk on `store` whose clock stands at `at`, with SLA and spike alerts
+/// in `tz`.
+fn desk_at<S: TicketStore>(
+    store: S,
+    at: DateTime<Utc>,
+    tz: Tz,
+) -> Desk<S, RecordingNotifier, ManualClock> {
     static TAGGER: std::sync::OnceLock<(Taxonomy, AutoTagger)> = std::sync::OnceLock::new();
     let (taxonomy, tagger) = TAGGER.get_or_init(|| {
         let taxonomy: Taxonomy = serde_json::from_str(TAXONOMY).unwrap();
@@ -1954,50 +1959,50 @@ fn desk_at(at: DateTime<Utc>, tz: Tz) -> Desk<InMemoryStore, RecordingNotifier, 
         baseline_periods: 3,
         ..SpikeConfig::default()
     };
-    Desk::new(
-        InMemoryStore::new(),
-        RecordingNotifier::new(),
-        ManualClock::new(at),
-    )
-    .with_ids(SequentialIds::new())
-    .with_sla(PolicySet::new(policy()), calendars())
-    .unwrap()
-    .with_taxonomy(taxonomy.clone())
-    .with_auto_tagger(tagger.clone())
-    .with_spike_alerts(SpikeAlerts::new(config, Recipient::Team))
+    Desk::new(store, RecordingNotifier::new(), ManualClock::new(at))
+        .with_ids(SequentialIds::new())
+        .with_sla(PolicySet::new(policy()), calendars())
+        .unwrap()
+        .with_taxonomy(taxonomy.clone())
+        .with_auto_tagger(tagger.clone())
+        .with_spike_alerts(SpikeAlerts::new(config, Recipient::Team))
+}
+
+/// Everything a host does with a desk, at its clock's instant.
+fn exercise<S: TicketStore>(desk: &Desk<S, RecordingNotifier, ManualClock>) {
+    let at = desk.clock().now();
+    let who = Identity::email("ana@example.com").unwrap();
+    let r = desk.receive(
+        SHOP,
+        Inbound::new(who, Channel::Email, "parcel late").external_id("m1"),
+    );
+    if let Ok(r) = &r {
+        for c in commands() {
+            let _ = desk.execute(SHOP, r.ticket, c);
+        }
+        let _ = desk.sla_report(SHOP, r.ticket);
+        let _ = desk.tick(SHOP, r.ticket);
+        let _ = desk.customer_view(SHOP, r.ticket, r.customer);
+        let _ = desk.history(SHOP, r.ticket);
+    }
+    let _ = desk.next_wakeup();
+    let _ = desk.sweep(10);
+    let _ = desk.check_spikes(SHOP);
+    let _ = desk.dispatch_outbox(10);
+    let _ = desk.store().due(at, 10);
+    let _ = desk.store().query(
+        SHOP,
+        &TicketQuery::new().updated_between(at, DateTime::<Utc>::MAX_UTC),
+    );
 }
 
 #[test]
 fn the_desk_runs_at_any_instant_in_any_zone() {
-    let mut runs = 0;
-    let f = |at: DateTime<Utc>, tz: Tz| {
-        let desk = desk_at(at, tz);
-        let who = Identity::email("ana@example.com").unwrap();
-        let r = desk.receive(
-            SHOP,
-            Inbound::new(who, Channel::Email, "parcel late").external_id("m1"),
-        );
-        if let Ok(r) = &r {
-            for c in commands() {
-                let _ = desk.execute(SHOP, r.ticket, c);
-            }
-            let _ = desk.sla_report(SHOP, r.ticket);
-            let _ = desk.tick(SHOP, r.ticket);
-            let _ = desk.customer_view(SHOP, r.ticket, r.customer);
-        }
-        let _ = desk.next_wakeup();
-        let _ = desk.sweep(10);
-        let _ = desk.check_spikes(SHOP);
-        let _ = desk.dispatch_outbox(10);
-        let _ = desk.store().due(at, 10);
-    };
     for at in instants() {
         for tz in zones() {
-            f(at, tz);
-            runs += 1;
+            exercise(&desk_at(InMemoryStore::new(), at, tz));
         }
     }
-    assert_eq!(runs, 60);
     let mut runner = TestRunner::new(Config {
         cases: 8,
         failure_persistence: None,
@@ -2005,10 +2010,23 @@ fn the_desk_runs_at_any_instant_in_any_zone() {
     });
     runner
         .run(&(any_instant(), any_zone()), |(at, tz)| {
-            f(at, tz);
+            exercise(&desk_at(InMemoryStore::new(), at, tz));
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn the_sqlite_desk_runs_at_the_ends_of_time() {
+    for at in instants() {
+        for tz in [
+            chrono_tz::Pacific::Kiritimati,
+            chrono_tz::Pacific::Pago_Pago,
+        ] {
+            let store = supportdesk::SqliteStore::in_memory().unwrap();
+            exercise(&desk_at(store, at, tz));
+        }
+    }
 }
 
 #[test]
@@ -2087,7 +2105,7 @@ fn the_ends_of_time_have_a_period_in_every_zone() {
     assert_eq!(p.period_of(i64::MAX).start, NaiveDate::MAX);
     let window = Window::new(min + Duration::days(1), max);
     assert_eq!(window.previous(), Window::new(min, window.from));
-    let desk = desk_at(max, east);
+    let desk = desk_at(InMemoryStore::new(), max, east);
     assert!(desk.check_spikes(SHOP).unwrap().spikes.is_empty());
 }
 
