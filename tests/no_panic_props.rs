@@ -2151,4 +2151,3 @@ fn counts_read_at_their_maximum_saturate() {
     };
     assert!(c.rate().is_some());
 }
-
