@@ -170,6 +170,7 @@ mod desk;
 mod escape;
 pub mod id;
 pub mod insight;
+mod instant;
 pub mod metrics;
 pub mod notification;
 pub mod port;

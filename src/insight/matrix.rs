@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::id::CustomerId;
@@ -358,11 +358,20 @@ impl Window {
         self.from <= at && at < self.to
     }
 
-    /// The window of the same length just before.
+    /// The window of the same length just before, clipped at the first
+    /// instant chrono can represent ([`DateTime::<Utc>::MIN_UTC`]): nothing
+    /// happens before it. A reversed window gives the empty window at its
+    /// start.
     pub fn previous(&self) -> Window {
-        let len = self.to - self.from;
+        let len = self
+            .to
+            .signed_duration_since(self.from)
+            .max(TimeDelta::zero());
         Window {
-            from: self.from - len,
+            from: self
+                .from
+                .checked_sub_signed(len)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
             to: self.from,
         }
     }

@@ -232,12 +232,27 @@ pub struct Aggregate {
 }
 
 pub(crate) fn tally(c: &mut Compliance, s: TargetState) {
-    match s {
-        TargetState::Fulfilled => c.met += 1,
-        TargetState::Breached => c.breached += 1,
-        TargetState::Running | TargetState::Paused => c.open += 1,
-        TargetState::Cancelled => c.cancelled += 1,
-    }
+    let n = match s {
+        TargetState::Fulfilled => &mut c.met,
+        TargetState::Breached => &mut c.breached,
+        TargetState::Running | TargetState::Paused => &mut c.open,
+        TargetState::Cancelled => &mut c.cancelled,
+    };
+    *n = n.saturating_add(1);
+}
+
+/// Counts one more, saturating: an aggregate read from storage may hold
+/// any count, and a count never wraps to zero.
+#[inline]
+fn bump(n: &mut u64) {
+    *n = n.saturating_add(1);
+}
+
+/// Seconds from `from` to `to` (0 when `to` is earlier), exact for any two
+/// `i64` instants.
+#[inline]
+pub(crate) fn seconds_between(from: i64, to: i64) -> u64 {
+    u64::try_from(i128::from(to) - i128::from(from)).unwrap_or(0)
 }
 
 fn merge_compliance(a: &mut Compliance, b: &Compliance) {
@@ -262,27 +277,29 @@ impl Aggregate {
 
     /// Adds everything about a ticket except the backlog.
     pub fn add_ticket(&mut self, f: &TicketFacts) {
-        self.tickets += 1;
+        bump(&mut self.tickets);
         if !f.proactive {
-            self.reactive += 1;
+            bump(&mut self.reactive);
         }
         if let Some(c) = self.by_channel.get_mut(channel_slot(f.channel)) {
-            *c += 1;
+            bump(c);
         }
-        self.by_priority[f.priority as usize & 3] += 1;
+        bump(&mut self.by_priority[f.priority as usize & 3]);
         if !f.tags.is_empty() {
-            self.tagged += 1;
+            bump(&mut self.tagged);
             for t in &f.tags {
                 match self.by_tag.get_mut(t) {
-                    Some(c) => *c += 1,
+                    Some(c) => bump(c),
                     None => {
                         self.by_tag.insert(t.clone(), 1);
                     }
                 }
             }
         }
-        self.agent_replies += u64::from(f.agent_replies);
-        self.bot_replies += u64::from(f.bot_replies);
+        self.agent_replies = self
+            .agent_replies
+            .saturating_add(u64::from(f.agent_replies));
+        self.bot_replies = self.bot_replies.saturating_add(u64::from(f.bot_replies));
         self.newest_event = self.newest_event.max(Some(f.last_event_at));
         self.as_of = self.as_of.max(Some(f.as_of));
 
@@ -290,22 +307,22 @@ impl Aggregate {
         if let Some(e) = f.first_reply {
             let r = &mut self.first_response;
             r.times.add(e.seconds);
-            r.bins[bin_of(e.seconds, &RESPONSE_BIN_EDGES)] += 1;
+            bump(&mut r.bins[bin_of(e.seconds, &RESPONSE_BIN_EDGES)]);
             keep_longest(&mut r.longest, Some(longest(e.seconds, f.ticket)));
             if let Some(b) = e.business_seconds {
                 let r = &mut self.first_response_business;
                 r.times.add(b);
-                r.bins[bin_of(b, &RESPONSE_BIN_EDGES)] += 1;
+                bump(&mut r.bins[bin_of(b, &RESPONSE_BIN_EDGES)]);
                 keep_longest(&mut r.longest, Some(longest(b, f.ticket)));
             }
         }
         if let Some(e) = f.first_reply_waiting {
             let r = &mut self.first_response;
-            r.waiting += 1;
+            bump(&mut r.waiting);
             keep_longest(&mut r.longest_waiting, Some(longest(e.seconds, f.ticket)));
             if let Some(b) = e.business_seconds {
                 let r = &mut self.first_response_business;
-                r.waiting += 1;
+                bump(&mut r.waiting);
                 keep_longest(&mut r.longest_waiting, Some(longest(b, f.ticket)));
             }
         }
@@ -321,9 +338,9 @@ impl Aggregate {
 
         // Resolution.
         if let Some(e) = f.resolution {
-            self.resolved += 1;
+            bump(&mut self.resolved);
             if f.agent_replies == 1 {
-                self.one_touch += 1;
+                bump(&mut self.one_touch);
             }
             self.resolution.add(e.seconds);
             if let Some(b) = e.business_seconds {
@@ -337,22 +354,22 @@ impl Aggregate {
             }
         }
         if f.solved_ever {
-            self.solved_ever += 1;
+            bump(&mut self.solved_ever);
         }
         if f.reopens > 0 {
-            self.reopened += 1;
-            self.reopens += u64::from(f.reopens);
+            bump(&mut self.reopened);
+            self.reopens = self.reopens.saturating_add(u64::from(f.reopens));
         }
 
         // Satisfaction and effort.
         if let Some(c) = &f.csat {
             let i = usize::from(c.score.score().clamp(1, 5)) - 1;
-            self.csat[i] += 1;
+            bump(&mut self.csat[i]);
             if let Some(row) = self.csat_by_channel.get_mut(channel_slot(f.channel)) {
-                row[i] += 1;
+                bump(&mut row[i]);
             }
             if let Some(e) = f.first_reply {
-                self.csat_by_response[bin_of(e.seconds, &RESPONSE_BIN_EDGES)][i] += 1;
+                bump(&mut self.csat_by_response[bin_of(e.seconds, &RESPONSE_BIN_EDGES)][i]);
             }
             if c.is_low() {
                 let low = LowScore {
@@ -367,7 +384,7 @@ impl Aggregate {
             }
         }
         if let Some(c) = f.ces {
-            self.ces[usize::from(c.score().clamp(1, 7)) - 1] += 1;
+            bump(&mut self.ces[usize::from(c.score().clamp(1, 7)) - 1]);
         }
 
         // The ticket's own SLA targets.
@@ -398,10 +415,10 @@ impl Aggregate {
         let Some(slot) = status.and_then(unsolved_slot) else {
             return;
         };
-        let age = u64::try_from(at - f.created_at).unwrap_or(0);
-        b.open += 1;
-        b.by_status[slot] += 1;
-        b.by_age[bin_of(age, &BACKLOG_AGE_EDGES)] += 1;
+        let age = seconds_between(f.created_at, at);
+        bump(&mut b.open);
+        bump(&mut b.by_status[slot]);
+        bump(&mut b.by_age[bin_of(age, &BACKLOG_AGE_EDGES)]);
         keep_longest(&mut b.oldest, Some(longest(age, f.ticket)));
     }
 

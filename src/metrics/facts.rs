@@ -326,8 +326,14 @@ impl TicketFacts {
     }
 }
 
+/// The instant of Unix seconds `t`, saturating at the first and last
+/// instant chrono can represent.
 pub(crate) fn unix(t: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(t, 0).unwrap_or_default()
+    DateTime::from_timestamp(t, 0).unwrap_or(if t < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
 }
 
 /// The metric presets the facts are read from, by name.

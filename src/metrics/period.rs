@@ -146,13 +146,70 @@ impl PartialEq for Cache {
 /// assert_eq!(days.periods().map(|(_, a)| a.backlog().open).collect::<Vec<_>>(), [1, 1, 1]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Serialised form
+/// The kind, the time zone's name and the periods as a list of entries,
+/// oldest first (JSON objects cannot have a period as key):
+/// `{"kind": "day", "tz": "Europe/London", "periods": [{"period": {"kind":
+/// "day", "start": "2026-03-02"}, "aggregate": {..}}]}`. Reading checks that
+/// every period is of the kind, starts where a period of that kind starts,
+/// and is listed once ([`MetricsError`] names the period otherwise).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawPeriodic")]
 pub struct Periodic {
     kind: PeriodKind,
     tz: Tz,
+    #[serde(serialize_with = "periods_as_entries")]
     periods: BTreeMap<Period, Aggregate>,
     #[serde(skip)]
     cache: Cache,
+}
+
+/// One period and its aggregate, the serialised entry of a [`Periodic`].
+#[derive(Serialize, Deserialize)]
+struct PeriodEntry<A> {
+    period: Period,
+    aggregate: A,
+}
+
+fn periods_as_entries<S: serde::Serializer>(
+    periods: &BTreeMap<Period, Aggregate>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(periods.iter().map(|(p, a)| PeriodEntry {
+        period: *p,
+        aggregate: a,
+    }))
+}
+
+/// The serialised form of a [`Periodic`], checked before it becomes one.
+#[derive(Deserialize)]
+struct RawPeriodic {
+    kind: PeriodKind,
+    tz: Tz,
+    periods: Vec<PeriodEntry<Aggregate>>,
+}
+
+impl TryFrom<RawPeriodic> for Periodic {
+    type Error = MetricsError;
+
+    fn try_from(raw: RawPeriodic) -> Result<Self, MetricsError> {
+        let mut periodic = Periodic::new(raw.kind, raw.tz);
+        for PeriodEntry { period, aggregate } in raw.periods {
+            if period.kind != raw.kind || Period::containing(raw.kind, period.start) != period {
+                return Err(MetricsError::NotAPeriod {
+                    period: format!("{:?} from {}", period.kind, period.start),
+                    kind: raw.kind,
+                });
+            }
+            if periodic.periods.insert(period, aggregate).is_some() {
+                return Err(MetricsError::DuplicatePeriod {
+                    period: period.to_string(),
+                });
+            }
+        }
+        Ok(periodic)
+    }
 }
 
 impl Periodic {
@@ -176,14 +233,17 @@ impl Periodic {
         self.tz
     }
 
-    /// The period containing an instant (Unix seconds).
+    /// The period containing an instant (Unix seconds). Instants beyond
+    /// the range of [`DateTime<Utc>`](chrono::DateTime) read as its first or
+    /// last instant, and a local date beyond chrono's range as its first or
+    /// last date.
     pub fn period_of(&mut self, t: i64) -> Period {
         if let Some((a, b, p)) = self.cache.last {
             if a <= t && t < b {
                 return p;
             }
         }
-        let local = self.tz.from_utc_datetime(&unix(t).naive_utc()).date_naive();
+        let local = crate::instant::local_date(unix(t), self.tz);
         let p = Period::containing(self.kind, local);
         let (a, b) = self.bounds_of(p);
         self.cache.last = Some((a, b, p));

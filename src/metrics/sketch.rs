@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::error::SketchError;
+
 /// While a sketch holds at most this many values it keeps them all and its
 /// percentiles are exact.
 pub const EXACT_LIMIT: usize = 64;
@@ -63,6 +65,14 @@ fn bucket_bounds(i: usize) -> (u64, u64) {
 /// Memory: one `u64` per bucket up to the largest value seen (about 1,100
 /// buckets, 9 KB, for values up to a month).
 ///
+/// Counts and the sum saturate at `u64::MAX` (in [`add`](Self::add) as in
+/// [`merge`](Self::merge)); they never wrap.
+///
+/// Deserialising checks that the parts agree (count, sum, extremes, kept
+/// values and buckets) and fails with a [`SketchError`] naming the field
+/// and value that do not, so a sketch read from storage is always one that
+/// adding values could have made.
+///
 /// ```
 /// use supportdesk::metrics::DurationSketch;
 /// let mut a = DurationSketch::new();
@@ -76,6 +86,7 @@ fn bucket_bounds(i: usize) -> (u64, u64) {
 /// assert_eq!(a.max(), Some(3600));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawSketch")]
 pub struct DurationSketch {
     count: u64,
     sum: u64,
@@ -103,14 +114,14 @@ impl DurationSketch {
             self.min = self.min.min(seconds);
             self.max = self.max.max(seconds);
         }
-        self.count += 1;
+        self.count = self.count.saturating_add(1);
         self.sum = self.sum.saturating_add(seconds);
         let b = bucket_of(seconds);
         if b >= self.buckets.len() {
             self.buckets.resize(b + 1, 0);
         }
         if let Some(c) = self.buckets.get_mut(b) {
-            *c += 1;
+            *c = c.saturating_add(1);
         }
         if self.count <= EXACT_LIMIT as u64 {
             let at = self.exact.partition_point(|&x| x <= seconds);
@@ -215,7 +226,9 @@ impl DurationSketch {
             if seen > k {
                 let (lo, hi) = bucket_bounds(i);
                 let mid = (lo as f64 + hi as f64) / 2.0;
-                return mid.clamp(self.min as f64, self.max as f64);
+                // Not `clamp`: it panics when its bounds are out of order,
+                // and this must hold for any state.
+                return mid.max(self.min as f64).min(self.max as f64);
             }
         }
         self.max as f64
@@ -234,6 +247,131 @@ impl DurationSketch {
             .iter()
             .take(b + 1)
             .fold(0u64, |a, c| a.saturating_add(*c))
+    }
+}
+
+/// The serialised form of a [`DurationSketch`], checked before it becomes
+/// one.
+#[derive(Deserialize)]
+struct RawSketch {
+    count: u64,
+    sum: u64,
+    min: u64,
+    max: u64,
+    exact: Vec<u64>,
+    buckets: Vec<u64>,
+}
+
+/// How many buckets there are: the bucket of `u64::MAX` is the last.
+fn bucket_count() -> usize {
+    bucket_of(u64::MAX) + 1
+}
+
+impl TryFrom<RawSketch> for DurationSketch {
+    type Error = SketchError;
+
+    fn try_from(r: RawSketch) -> Result<Self, SketchError> {
+        if r.buckets.len() > bucket_count() {
+            return Err(SketchError::TooManyBuckets {
+                len: r.buckets.len(),
+                max: bucket_count(),
+            });
+        }
+        let in_buckets = r.buckets.iter().fold(0u64, |a, c| a.saturating_add(*c));
+        if in_buckets != r.count {
+            return Err(SketchError::BucketCount {
+                count: r.count,
+                buckets: in_buckets,
+            });
+        }
+        if r.count == 0 {
+            for (field, value) in [("sum", r.sum), ("min", r.min), ("max", r.max)] {
+                if value != 0 {
+                    return Err(SketchError::NotEmpty { field, value });
+                }
+            }
+            if let Some(v) = r.exact.first() {
+                return Err(SketchError::NotEmpty {
+                    field: "exact",
+                    value: *v,
+                });
+            }
+            return Ok(DurationSketch {
+                buckets: Vec::new(),
+                ..DurationSketch::default()
+            });
+        }
+        if r.min > r.max {
+            return Err(SketchError::MinAboveMax {
+                min: r.min,
+                max: r.max,
+            });
+        }
+        // The extremes lie in the first and the last bucket used.
+        let first = r.buckets.iter().position(|c| *c > 0).unwrap_or(0);
+        let last = r.buckets.iter().rposition(|c| *c > 0).unwrap_or(0);
+        for (field, value, bucket) in [("min", r.min, first), ("max", r.max, last)] {
+            if bucket_of(value) != bucket {
+                let (lo, hi) = bucket_bounds(bucket);
+                return Err(SketchError::OutsideBuckets {
+                    field,
+                    value,
+                    lo,
+                    hi,
+                });
+            }
+        }
+        // The mean lies between the extremes (products saturate like the sum).
+        if r.sum < r.min.saturating_mul(r.count) || r.sum > r.max.saturating_mul(r.count) {
+            return Err(SketchError::Sum {
+                sum: r.sum,
+                count: r.count,
+                min: r.min,
+                max: r.max,
+            });
+        }
+        // Every value is kept while there are at most EXACT_LIMIT, none after.
+        let expected = if r.count <= EXACT_LIMIT as u64 {
+            r.count
+        } else {
+            0
+        };
+        if r.exact.len() as u64 != expected {
+            return Err(SketchError::ExactLength {
+                len: r.exact.len(),
+                expected,
+            });
+        }
+        if !r.exact.is_empty() {
+            let mut rebuilt = DurationSketch::new();
+            for v in &r.exact {
+                rebuilt.add(*v);
+            }
+            let field = if rebuilt.exact != r.exact {
+                Some("exact")
+            } else if rebuilt.min != r.min {
+                Some("min")
+            } else if rebuilt.max != r.max {
+                Some("max")
+            } else if rebuilt.sum != r.sum {
+                Some("sum")
+            } else if rebuilt.buckets != r.buckets {
+                Some("buckets")
+            } else {
+                None
+            };
+            if let Some(field) = field {
+                return Err(SketchError::ExactMismatch { field });
+            }
+        }
+        Ok(DurationSketch {
+            count: r.count,
+            sum: r.sum,
+            min: r.min,
+            max: r.max,
+            exact: r.exact,
+            buckets: r.buckets,
+        })
     }
 }
 
@@ -257,6 +395,102 @@ mod tests {
             prev_hi = Some(hi);
         }
         assert_eq!(bucket_of(u64::MAX), bucket_of(u64::MAX - 1));
+    }
+
+    fn from_json(v: serde_json::Value) -> Result<DurationSketch, String> {
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn min_above_max_is_refused_on_reading() {
+        // Made by hand: quantile used to panic in `f64::clamp`.
+        let err = from_json(serde_json::json!({
+            "count": 100, "sum": 5000, "min": 90, "max": 10,
+            "exact": [], "buckets": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100]
+        }))
+        .unwrap_err();
+        assert!(err.contains("min 90 is above its max 10"), "{err}");
+    }
+
+    #[test]
+    fn inconsistent_parts_are_refused_with_the_field() {
+        let mut s = DurationSketch::new();
+        for v in [3, 5, 700] {
+            s.add(v);
+        }
+        let good = serde_json::to_value(&s).unwrap();
+        assert_eq!(from_json(good.clone()).unwrap(), s);
+        let cases = [
+            (
+                "count",
+                serde_json::json!(4),
+                "count is 4 but its buckets hold 3",
+            ),
+            ("sum", serde_json::json!(1), "sum 1 cannot be"),
+            ("min", serde_json::json!(4), "min 4 is not in"),
+            (
+                "max",
+                serde_json::json!(u64::MAX),
+                "max 18446744073709551615",
+            ),
+            (
+                "exact",
+                serde_json::json!([5, 3, 700]),
+                "disagree with its exact",
+            ),
+            ("exact", serde_json::json!([3, 5]), "keeps 2 exact values"),
+        ];
+        for (field, value, message) in cases {
+            let mut v = good.clone();
+            v[field] = value;
+            let err = from_json(v).unwrap_err();
+            assert!(err.contains(message), "{field}: {err}");
+        }
+        let empty = serde_json::json!({"count": 0, "sum": 0, "min": 7, "max": 0, "exact": [], "buckets": []});
+        assert!(
+            from_json(empty)
+                .unwrap_err()
+                .contains("empty (count 0) but its min is 7")
+        );
+    }
+
+    #[test]
+    fn sketches_made_by_adding_and_merging_read_back() {
+        let mut x = 11u64;
+        for round in 0..40u64 {
+            let mut a = DurationSketch::new();
+            let mut b = DurationSketch::new();
+            for i in 0..(round * 7) {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let v = (x >> 20) % (1 << (round % 40));
+                if i % 3 == 0 { b.add(v) } else { a.add(v) }
+            }
+            a.merge(&b);
+            for s in [&a, &b] {
+                let json = serde_json::to_string(s).unwrap();
+                let back: DurationSketch = serde_json::from_str(&json).unwrap();
+                assert_eq!(&back, s);
+            }
+        }
+    }
+
+    #[test]
+    fn adding_to_a_full_sketch_saturates() {
+        let mut s = DurationSketch::new();
+        s.add(5);
+        let mut full = DurationSketch::new();
+        full.add(5);
+        full.count = u64::MAX;
+        full.buckets[5] = u64::MAX;
+        full.exact.clear();
+        // `count += 1` used to wrap this to an empty sketch.
+        full.add(5);
+        assert_eq!(full.count(), u64::MAX);
+        assert_eq!(full.quantile(0.5), Some(5.0));
+        full.merge(&s);
+        assert_eq!(full.count(), u64::MAX);
     }
 
     #[test]

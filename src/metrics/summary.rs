@@ -191,7 +191,7 @@ impl ResponseSummary {
             bins: bins(&RESPONSE_BIN_EDGES, &r.bins),
             within_target: Rate {
                 count: sla.met as u64,
-                of: (sla.met + sla.breached) as u64,
+                of: sla.met.saturating_add(sla.breached) as u64,
             },
         }
     }

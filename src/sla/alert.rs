@@ -143,7 +143,9 @@ pub fn next_wakeup(
         }
         if let Some(d) = t.deadline {
             if !raised.contains(&key(AlertPoint::Breach)) {
-                consider((d + Duration::seconds(1)).max(now));
+                // (At the last instant there is, the breach is due then.)
+                let due = d.checked_add_signed(Duration::seconds(1)).unwrap_or(d);
+                consider(due.max(now));
             }
         }
     }

@@ -171,7 +171,7 @@ pub fn explain(t: &TargetReport, calendars: &Calendars) -> Result<Explanation, S
     let left = if t.remaining_seconds >= 0 {
         format!("{} left", human(t.remaining_seconds))
     } else {
-        format!("{} over", human(-t.remaining_seconds))
+        format!("{} over", human(t.remaining_seconds.saturating_neg()))
     };
     lines.push(format!(
         "State: {state}, {} used ({:.0}%), {left}.",

@@ -496,7 +496,7 @@ fn fill_cycle_report<'a>(
     }
     out.deadline = deadline.map(|d| clock.instant(d)).transpose()?;
     out.elapsed_seconds = elapsed;
-    out.remaining_seconds = target.seconds - elapsed;
+    out.remaining_seconds = target.seconds.saturating_sub(elapsed);
     out.share_used = share;
     out.pauses.clear();
     out.pauses.extend_from_slice(&c.pauses);

@@ -26,17 +26,18 @@ pub struct Compliance {
 impl Compliance {
     /// `met / (met + breached)`, or `None` when nothing was decided yet.
     pub fn rate(&self) -> Option<f64> {
-        let decided = self.met + self.breached;
+        let decided = self.met.saturating_add(self.breached);
         (decided > 0).then(|| self.met as f64 / decided as f64)
     }
 
     fn add(&mut self, s: TargetState) {
-        match s {
-            TargetState::Fulfilled => self.met += 1,
-            TargetState::Breached => self.breached += 1,
-            TargetState::Running | TargetState::Paused => self.open += 1,
-            TargetState::Cancelled => self.cancelled += 1,
-        }
+        let n = match s {
+            TargetState::Fulfilled => &mut self.met,
+            TargetState::Breached => &mut self.breached,
+            TargetState::Running | TargetState::Paused => &mut self.open,
+            TargetState::Cancelled => &mut self.cancelled,
+        };
+        *n = n.saturating_add(1);
     }
 
     /// Tallies a report's targets by metric.

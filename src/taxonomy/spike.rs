@@ -26,6 +26,10 @@ pub enum Period {
 impl Period {
     /// The first local day of the period holding `at` in `tz`.
     ///
+    /// An instant whose local date is outside chrono's range (such as
+    /// `DateTime::<Utc>::MAX_UTC` east of UTC) reads as the last (or first)
+    /// date there is, [`NaiveDate::MAX`] (or [`NaiveDate::MIN`]).
+    ///
     /// ```
     /// use supportdesk::taxonomy::Period;
     /// use chrono::NaiveDate;
@@ -36,7 +40,7 @@ impl Period {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn start_of(self, at: DateTime<Utc>, tz: Tz) -> NaiveDate {
-        let day = at.with_timezone(&tz).date_naive();
+        let day = crate::instant::local_date(at, tz);
         match self {
             Period::Day => day,
             Period::Week => day

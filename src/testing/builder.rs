@@ -184,7 +184,9 @@ impl TicketBuilder {
         })
     }
 
-    /// The events of the ticket, one minute apart.
+    /// The events of the ticket, one minute apart (never past
+    /// `DateTime::<Utc>::MAX_UTC`: near it, the later events share that
+    /// instant).
     pub fn events(&self) -> Vec<Event> {
         let mut out = Vec::with_capacity(self.steps.len() + 2);
         let mut seq = 0u64;
@@ -223,7 +225,9 @@ impl TicketBuilder {
         push(EventKind::CustomerReplied { message: first }, at);
         let mut status = Status::New;
         for step in &self.steps {
-            at += Duration::minutes(1);
+            at = at
+                .checked_add_signed(Duration::minutes(1))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             let mut kind = step.clone();
             match &mut kind {
                 EventKind::AgentReplied { message }

@@ -44,10 +44,17 @@ impl ManualClock {
         *self.now.lock().unwrap_or_else(|e| e.into_inner()) = now;
     }
 
-    /// Moves the time forward (or back, with a negative duration).
+    /// Moves the time forward (or back, with a negative duration),
+    /// stopping at the first or last instant chrono can represent.
     pub fn advance(&self, by: Duration) {
         let mut g = self.now.lock().unwrap_or_else(|e| e.into_inner());
-        *g += by;
+        *g = g
+            .checked_add_signed(by)
+            .unwrap_or(if by < Duration::zero() {
+                DateTime::<Utc>::MIN_UTC
+            } else {
+                DateTime::<Utc>::MAX_UTC
+            });
     }
 }
 

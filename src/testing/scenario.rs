@@ -50,7 +50,10 @@ impl Scenario {
 
     /// Starts from a ticket.
     pub fn given_ticket(ticket: Ticket) -> Self {
-        let now = ticket.updated_at() + chrono::Duration::hours(1);
+        let now = ticket
+            .updated_at()
+            .checked_add_signed(chrono::Duration::hours(1))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         Scenario {
             ticket,
             now,
