@@ -50,7 +50,7 @@ use supportdesk::port::{
     Clock, Commit, Cursor, CustomerWrite, DueTicket, DueUpdate, Entity, ExpectedVersion,
     InboundKey, InboundRecord, OutboxEntry, TicketOrder, TicketQuery, TicketStore, TicketWrite,
 };
-use supportdesk::report::{MatrixPanel, PeriodRow, Report};
+use supportdesk::report::{PeriodRow, Report};
 use supportdesk::sla::scenario::{
     Action as ScenarioAction, Expect, ExpectAlert, Scenario, ScenarioFile, ScenarioOrigin, Step,
 };
@@ -1006,6 +1006,9 @@ fn insight_and_report_types_survive_mutated_json() {
     run(vec![
         probe!(Matrix, [w.matrix], |m: &Matrix| {
             let _ = (m.to_markdown(), m.to_svg());
+            let report = Report::new("r", Aggregate::new().summary(), DateTime::<Utc>::MIN_UTC)
+                .with_matrix(m.clone());
+            let _ = (report.to_html(), report.to_markdown());
         }),
         probe!(MatrixConfig, [w.matrix_config], move |c: &MatrixConfig| {
             for window in [
@@ -1106,10 +1109,6 @@ fn insight_and_report_types_survive_mutated_json() {
             let _ = (r.to_html(), r.to_markdown());
         }),
         probe!(PeriodRow, [part(&w.report, "/periods/0")]),
-        probe!(
-            MatrixPanel,
-            [json!({"title": "Reasons", "matrix": w.matrix})]
-        ),
     ]);
 }
 
