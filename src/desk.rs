@@ -743,14 +743,8 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             if c.has_identity(&identity) {
                 return Ok(Attempt::Done(c));
             }
-            let expected = ExpectedVersion::Version(c.version);
-            c.identities.push(identity.clone());
-            c.version = c.version.saturating_add(1);
             let mut commit = Commit::new(tenant);
-            commit.customers.push(CustomerWrite {
-                expected,
-                customer: c.clone(),
-            });
+            commit.customers.push(gain_identity(&mut c, &identity));
             match self.store.commit(&commit) {
                 Ok(()) => Ok(Attempt::Done(c)),
                 Err(e) if e.is_conflict() => Ok(Attempt::Retry),
@@ -790,13 +784,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
                     customer: from,
                 });
             }
-            let expected = ExpectedVersion::Version(to.version);
-            to.identities.push(identity.clone());
-            to.version = to.version.saturating_add(1);
-            commit.customers.push(CustomerWrite {
-                expected,
-                customer: to.clone(),
-            });
+            commit.customers.push(gain_identity(&mut to, &identity));
             match self.store.commit(&commit) {
                 Ok(()) => Ok(Attempt::Done(to)),
                 Err(e) if e.is_retryable() => Ok(Attempt::Retry),
@@ -1292,5 +1280,17 @@ fn duplicate(rec: InboundRecord) -> Receipt {
         opened: false,
         delivery: Delivery::default(),
         auto_tags: AutoTags::default(),
+    }
+}
+
+/// Adds `identity` to `customer` (one version on) and returns the write that
+/// stores it, expecting the version the customer was read at.
+fn gain_identity(customer: &mut Customer, identity: &Identity) -> CustomerWrite {
+    let expected = ExpectedVersion::Version(customer.version);
+    customer.identities.push(identity.clone());
+    customer.version = customer.version.saturating_add(1);
+    CustomerWrite {
+        expected,
+        customer: customer.clone(),
     }
 }

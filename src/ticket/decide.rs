@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
-use crate::id::{IdGenerator, MessageId, NotificationId, TenantId, TicketId};
+use crate::id::{CustomerId, IdGenerator, MessageId, NotificationId, TenantId, TicketId};
 use crate::notification::{
     AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
 };
@@ -202,6 +202,30 @@ impl<'c> Builder<'c> {
             at: self.ctx.now,
             external_id,
         }
+    }
+
+    /// A public message from a customer (the requester or a participant):
+    /// it reopens a pending, on-hold or solved ticket and tells its owner.
+    fn customer_message(
+        &mut self,
+        customer: CustomerId,
+        channel: Channel,
+        body: &str,
+        external_id: Option<String>,
+    ) {
+        let before = self.ticket.status();
+        let m = self.message(
+            Author::Customer(customer),
+            Visibility::Public,
+            channel,
+            body,
+            external_id,
+        );
+        self.push(EventKind::CustomerReplied { message: m.clone() });
+        if matches!(before, Status::Pending | Status::OnHold | Status::Solved) {
+            self.status(Status::Open);
+        }
+        self.notify_owner(NotificationKind::CustomerReplied, Some(m));
     }
 
     fn notify_customer(
@@ -483,18 +507,7 @@ pub fn decide(
                 };
                 return open(ticket.tenant(), &follow, ctx);
             }
-            let m = b.message(
-                Author::Customer(*customer),
-                Visibility::Public,
-                *channel,
-                body,
-                external_id.clone(),
-            );
-            b.push(EventKind::CustomerReplied { message: m.clone() });
-            if matches!(status, Status::Pending | Status::OnHold | Status::Solved) {
-                b.status(Status::Open);
-            }
-            b.notify_owner(NotificationKind::CustomerReplied, Some(m));
+            b.customer_message(*customer, *channel, body, external_id.clone());
         }
         Command::ParticipantReply {
             customer,
@@ -515,18 +528,7 @@ pub fn decide(
             if status == Status::Closed {
                 return Err(illegal());
             }
-            let m = b.message(
-                Author::Customer(*customer),
-                Visibility::Public,
-                *channel,
-                body,
-                external_id.clone(),
-            );
-            b.push(EventKind::CustomerReplied { message: m.clone() });
-            if matches!(status, Status::Pending | Status::OnHold | Status::Solved) {
-                b.status(Status::Open);
-            }
-            b.notify_owner(NotificationKind::CustomerReplied, Some(m));
+            b.customer_message(*customer, *channel, body, external_id.clone());
         }
         Command::AgentReply {
             agent,
