@@ -214,3 +214,88 @@ fn losers_of_one_desk_take_turns_and_all_go_through() {
     });
     assert_eq!(desk.ticket(tenant, id).unwrap().messages().len(), 9);
 }
+
+/// A notifier that, the first time it is called after being armed, runs a
+/// hook: here a command on the same desk, as a host's synchronous
+/// notifier might (a bot that answers at once).
+struct CallsBack {
+    hook: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+impl std::fmt::Debug for CallsBack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CallsBack")
+    }
+}
+
+impl supportdesk::port::Notifier for CallsBack {
+    fn notify(
+        &self,
+        _: &supportdesk::notification::Notification,
+    ) -> Result<(), supportdesk::port::NotifyError> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            if let Some(hook) = self.hook.get() {
+                hook();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A command that lost races holds its turn on the ticket while it
+/// dispatches; a notifier that calls back into the desk on the same thread,
+/// and whose command loses a race too, shares that turn instead of waiting
+/// for itself until the budget runs out.
+#[test]
+fn a_notifier_calling_back_into_the_desk_does_not_wait_for_its_own_turn() {
+    use std::sync::{Arc, Mutex};
+    let notifier = Arc::new(CallsBack {
+        hook: std::sync::OnceLock::new(),
+        armed: std::sync::atomic::AtomicBool::new(false),
+    });
+    let desk = Arc::new(
+        Desk::new(
+            Rival::new(),
+            Arc::clone(&notifier),
+            ManualClock::at("2026-03-02T09:00:00Z").unwrap(),
+        )
+        .with_ids(SequentialIds::new())
+        .with_retry(RetryPolicy::within(Duration::from_secs(5))),
+    );
+    let tenant = TenantId::from_u128(1);
+    let r = desk
+        .receive(
+            tenant,
+            Inbound::new(
+                Identity::email("ana@example.com").unwrap(),
+                Channel::Email,
+                "first",
+            ),
+        )
+        .unwrap();
+    let inner: Arc<Mutex<Option<Result<(), String>>>> = Arc::default();
+    {
+        let desk = Arc::downgrade(&desk);
+        let inner = Arc::clone(&inner);
+        let hook: Box<dyn Fn() + Send + Sync> = Box::new(move || {
+            let Some(desk) = desk.upgrade() else { return };
+            // The inner command loses a race too, so it asks for the turn.
+            desk.store().wins_for(Duration::from_millis(50));
+            let started = Instant::now();
+            let result = desk
+                .execute(tenant, r.ticket, reply(r.customer))
+                .map(|_| ())
+                .map_err(|e| format!("{e} after {:?}", started.elapsed()));
+            *inner.lock().unwrap() = Some(result);
+        });
+        assert!(notifier.hook.set(hook).is_ok());
+    }
+    notifier.armed.store(true, Ordering::SeqCst);
+    desk.store().wins_for(Duration::from_millis(50));
+    let outer = desk.execute(tenant, r.ticket, reply(r.customer));
+    assert!(outer.is_ok(), "{outer:?}");
+    let inner = inner.lock().unwrap().take();
+    assert_eq!(inner, Some(Ok(())), "the nested command");
+    assert_eq!(desk.ticket(tenant, r.ticket).unwrap().messages().len(), 3);
+}

@@ -4,6 +4,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -37,7 +38,10 @@ use crate::id::TicketId;
 /// wait for the turn counts against the deadline), competing only with
 /// first attempts, so under heavy contention in one process no command
 /// starves. Writers in other processes are held off by the back-off and the
-/// deadline alone.
+/// deadline alone. A command keeps its turn while it dispatches its
+/// notifications: a notifier that calls back into the desk on the same
+/// thread shares the turn, but one that waits for a command of the same
+/// desk on another thread can hold that command up until its deadline.
 ///
 /// The default gives up after 10 seconds (the default
 /// [`SqliteOptions::busy_timeout`](crate::store::SqliteOptions) too), with
@@ -207,26 +211,34 @@ pub(super) struct Turns {
 
 #[derive(Default)]
 struct Stripe {
-    busy: Mutex<bool>,
+    /// The thread holding the turn, if any.
+    busy: Mutex<Option<ThreadId>>,
     free: Condvar,
 }
 
 impl Stripe {
-    fn lock(&self) -> MutexGuard<'_, bool> {
-        // The flag is a plain bool: consistent even after a panic.
+    fn lock(&self) -> MutexGuard<'_, Option<ThreadId>> {
+        // The holder is a plain value: consistent even after a panic.
         self.busy.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-/// Holding the turn of a stripe; dropping it passes the turn on.
+/// Holding the turn of a stripe; dropping it passes the turn on. A command
+/// run from inside another on the same thread (a notifier that calls back
+/// into the desk while the outer command dispatches) shares the outer
+/// command's turn instead of waiting for itself.
 pub(super) struct Turn<'a> {
     stripe: &'a Stripe,
+    /// False for a nested turn: the outer command passes the turn on.
+    owner: bool,
 }
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        *self.stripe.lock() = false;
-        self.stripe.free.notify_one();
+        if self.owner {
+            *self.stripe.lock() = None;
+            self.stripe.free.notify_one();
+        }
     }
 }
 
@@ -253,8 +265,15 @@ impl Turns {
             (mix(folded) % STRIPES as u64) as usize
         });
         let stripe = self.stripes.get(i)?;
+        let me = std::thread::current().id();
         let mut busy = stripe.lock();
-        while *busy {
+        if *busy == Some(me) {
+            return Some(Turn {
+                stripe,
+                owner: false,
+            });
+        }
+        while busy.is_some() {
             busy = match deadline {
                 None => stripe.free.wait(busy).unwrap_or_else(|e| e.into_inner()),
                 Some(end) => {
@@ -270,8 +289,11 @@ impl Turns {
                 }
             };
         }
-        *busy = true;
-        Some(Turn { stripe })
+        *busy = Some(me);
+        Some(Turn {
+            stripe,
+            owner: true,
+        })
     }
 }
 
