@@ -352,11 +352,23 @@ mod tests {
     fn turns_are_taken_one_at_a_time_and_a_waiter_gives_up_at_its_deadline() {
         let turns = Turns::new();
         let t = Some(TicketId::from_u128(7));
+        let other_thread_gets_it = |wait: Duration| {
+            std::thread::scope(|s| {
+                s.spawn(|| turns.enter(t, Some(Instant::now() + wait)).is_some())
+                    .join()
+                    .unwrap()
+            })
+        };
         let first = turns.enter(t, None).unwrap();
-        let soon = Instant::now() + Duration::from_millis(20);
-        assert!(turns.enter(t, Some(soon)).is_none());
+        // Another thread waits, and gives up at its deadline.
+        assert!(!other_thread_gets_it(Duration::from_millis(20)));
+        // The same thread shares its turn (a nested command); dropping the
+        // nested turn does not pass the turn on.
+        let nested = turns.enter(t, Some(Instant::now())).unwrap();
+        drop(nested);
+        assert!(!other_thread_gets_it(Duration::from_millis(20)));
         drop(first);
-        assert!(turns.enter(t, Some(soon)).is_some());
+        assert!(other_thread_gets_it(Duration::from_secs(5)));
         // Passed on to a waiter in another thread.
         let held = turns.enter(t, None).unwrap();
         std::thread::scope(|s| {
