@@ -1,0 +1,321 @@
+//! Golden event histories.
+//!
+//! Stored events are the storage format: `SqliteStore` keeps each `Event`
+//! as JSON, and a host's own store may too. The files under
+//! `tests/data/golden/` are event logs written by the crate's code of one
+//! day, covering every event kind; this test reads them forever and replays
+//! each history to the ticket state recorded beside it.
+//!
+//! - `histories-2026-12-03.json`: written by the code of 2026-12-03 (bare
+//!   `Event`s, no envelope).
+//!
+//! A change of an event's shape must keep reading every golden file (an
+//! upcaster) and comes with a new golden file written by the new code:
+//! `todays_code_writes_the_newest_golden_file` fails until it exists.
+//! Write it with `SUPPORTDESK_WRITE_GOLDEN=1 cargo test --all-features --test
+//! golden_histories` (it refuses to overwrite an existing file).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use supportdesk::calendar::BusinessCalendar;
+use supportdesk::customer::Identity;
+use supportdesk::id::{AgentId, GroupId, TenantId};
+use supportdesk::sla::{Calendars, MetricDef, PolicySet, SlaPolicy, Target, TimeBasis, WarnAt};
+use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
+use supportdesk::ticket::{Ces, Command, Csat, Event};
+use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag, Ticket};
+
+/// The newest golden file: the one today's code must write.
+const NEWEST: &str = "histories-2026-12-03.json";
+/// Every golden file, oldest first; each is read forever.
+const ALL: &[&str] = &[NEWEST];
+
+/// Every event kind the crate writes (`EventKind::name`).
+const KINDS: &[&str] = &[
+    "opened",
+    "customer_replied",
+    "agent_replied",
+    "note_added",
+    "automated_reply_sent",
+    "assigned",
+    "priority_changed",
+    "status_changed",
+    "tags_added",
+    "tags_removed",
+    "satisfaction_rated",
+    "effort_rated",
+    "merged_into",
+    "merge_received",
+    "sla_policy_applied",
+    "sla_alerted",
+];
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Golden {
+    /// What wrote the file.
+    written_by: String,
+    tickets: Vec<GoldenTicket>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct GoldenTicket {
+    /// What the history shows.
+    about: String,
+    events: Vec<Event>,
+    /// The state the events replay to, as the store kept it.
+    state: Ticket,
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/golden")
+        .join(name)
+}
+
+/// Histories through the desk, deterministic (manual clock, sequential
+/// ids), covering every event kind.
+fn record() -> Golden {
+    let office = BusinessCalendar::builder("Europe/Paris")
+        .weekdays("09:00", "18:00")
+        .build()
+        .unwrap();
+    let policy = SlaPolicy {
+        id: "standard".into(),
+        version: 1,
+        name: "Standard".into(),
+        conditions: Default::default(),
+        metrics: vec![MetricDef::first_reply()],
+        targets: Target::every_priority(
+            "first_reply",
+            3600,
+            TimeBasis::Business {
+                calendar: "office".into(),
+            },
+        )
+        .into_iter()
+        .collect(),
+        warnings: vec![WarnAt::Share { share: 0.75 }],
+        escalation: vec![],
+    };
+    // Monday 10:00 in Paris.
+    let clock = ManualClock::at("2026-03-02T09:00:00Z").unwrap();
+    let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), clock)
+        .with_ids(SequentialIds::new())
+        .with_sla(
+            PolicySet::new(policy),
+            Calendars::new().with("office", office),
+        )
+        .unwrap();
+    let clock = desk.clock();
+    let shop = TenantId::from_u128(1);
+    let bob = AgentId::from_u128(7);
+    let ana = desk
+        .receive(
+            shop,
+            Inbound::new(
+                Identity::email("ana@example.com").unwrap(),
+                Channel::Email,
+                "Where is my refund?",
+            )
+            .subject("Refund")
+            .external_id("<m1@mail>"),
+        )
+        .unwrap();
+    let t = ana.ticket;
+    desk.execute(
+        shop,
+        t,
+        Command::AutomatedReply {
+            bot: "ack".into(),
+            body: "We got your message.".into(),
+        },
+    )
+    .unwrap();
+    // The warning at 45 minutes, the breach after an hour.
+    clock.advance(Duration::minutes(50));
+    desk.sweep(100).unwrap();
+    clock.advance(Duration::minutes(20));
+    desk.sweep(100).unwrap();
+    desk.execute(
+        shop,
+        t,
+        Command::Assign {
+            agent: Some(bob),
+            group: Some(GroupId::from_u128(3)),
+        },
+    )
+    .unwrap();
+    desk.execute(
+        shop,
+        t,
+        Command::SetPriority {
+            priority: Priority::High,
+        },
+    )
+    .unwrap();
+    let refund = Tag::new("billing/refund").unwrap();
+    let late = Tag::new("why/late").unwrap();
+    desk.execute(
+        shop,
+        t,
+        Command::AddTags {
+            tags: vec![refund.clone(), late.clone()],
+        },
+    )
+    .unwrap();
+    desk.execute(
+        shop,
+        t,
+        Command::AddNote {
+            agent: bob,
+            body: "Carrier lost it".into(),
+        },
+    )
+    .unwrap();
+    clock.advance(Duration::minutes(5));
+    desk.execute(
+        shop,
+        t,
+        Command::AgentReply {
+            agent: bob,
+            channel: None,
+            body: "Refunded today.".into(),
+            then: Some(Status::Pending),
+        },
+    )
+    .unwrap();
+    clock.advance(Duration::hours(2));
+    desk.execute(
+        shop,
+        t,
+        Command::customer_reply(ana.customer, Channel::WhatsApp, "Thanks!"),
+    )
+    .unwrap();
+    desk.execute(shop, t, Command::RemoveTags { tags: vec![late] })
+        .unwrap();
+    desk.execute(shop, t, Command::status(Status::Solved))
+        .unwrap();
+    desk.execute(
+        shop,
+        t,
+        Command::RateSatisfaction {
+            score: Csat::new(4).unwrap(),
+            comment: Some("quick".into()),
+        },
+    )
+    .unwrap();
+    desk.execute(
+        shop,
+        t,
+        Command::RateEffort {
+            score: Ces::new(2).unwrap(),
+        },
+    )
+    .unwrap();
+    // Another customer's ticket, merged into Ana's.
+    clock.advance(Duration::hours(1));
+    let eve = desk
+        .receive(
+            shop,
+            Inbound::new(
+                Identity::phone("+44 7700 900123").unwrap(),
+                Channel::Sms,
+                "Same refund problem",
+            ),
+        )
+        .unwrap();
+    desk.merge(shop, eve.ticket, t).unwrap();
+
+    let ticket = |id, about: &str| GoldenTicket {
+        about: about.into(),
+        events: desk.history(shop, id).unwrap(),
+        state: desk.ticket(shop, id).unwrap(),
+    };
+    Golden {
+        written_by: format!("supportdesk {}", env!("CARGO_PKG_VERSION")),
+        tickets: vec![
+            ticket(
+                t,
+                "every event a ticket goes through, SLA alerts and a merge received",
+            ),
+            ticket(eve.ticket, "a ticket merged into another"),
+        ],
+    }
+}
+
+fn read(name: &str) -> Golden {
+    let path = golden_path(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} no longer reads: {e}"))
+}
+
+#[test]
+fn every_golden_history_replays_to_its_recorded_state() {
+    for name in ALL {
+        let golden = read(name);
+        assert!(!golden.tickets.is_empty(), "{name} holds histories");
+        for g in &golden.tickets {
+            let replayed = Ticket::from_events(&g.events)
+                .unwrap_or_else(|| panic!("{name}: `{}` does not start with opened", g.about));
+            assert_eq!(
+                replayed, g.state,
+                "{name}: `{}` replays to another state",
+                g.about
+            );
+            for (i, e) in g.events.iter().enumerate() {
+                assert_eq!(e.sequence, i as u64 + 1, "{name}: `{}` numbering", g.about);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_golden_histories_cover_every_event_kind() {
+    for name in ALL {
+        let seen: BTreeSet<&str> = read(name)
+            .tickets
+            .iter()
+            .flat_map(|g| g.events.iter().map(|e| e.kind.name()))
+            .collect();
+        let missing: Vec<&&str> = KINDS.iter().filter(|k| !seen.contains(**k)).collect();
+        assert!(missing.is_empty(), "{name} has no {missing:?} event");
+    }
+    // KINDS is every kind `EventKind::name` knows.
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ticket/event.rs"))
+            .unwrap();
+    let body = source
+        .split("pub fn name(&self)")
+        .nth(1)
+        .and_then(|rest| rest.split("\n    }\n").next())
+        .expect("EventKind::name in src/ticket/event.rs");
+    let named: BTreeSet<&str> = body
+        .split("=> \"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    assert_eq!(
+        named,
+        KINDS.iter().copied().collect(),
+        "a new event kind needs a golden history"
+    );
+}
+
+#[test]
+fn todays_code_writes_the_newest_golden_file() {
+    let recorded = record();
+    let path = golden_path(NEWEST);
+    if std::env::var_os("SUPPORTDESK_WRITE_GOLDEN").is_some() && !path.exists() {
+        let text = serde_json::to_string_pretty(&recorded).unwrap();
+        std::fs::write(&path, text + "\n").unwrap();
+    }
+    let newest = read(NEWEST);
+    assert_eq!(
+        recorded.tickets, newest.tickets,
+        "today's code writes events unlike {NEWEST}: an event's shape changed. Keep every golden file readable (an upcaster), add a new golden file written by this code, and name it in NEWEST and ALL"
+    );
+}
