@@ -243,3 +243,40 @@ fn feature_gated_items_say_their_feature() {
             .starts_with("//! proptest strategies for the crate's values (feature `proptest`)")
     );
 }
+
+#[test]
+fn store_contracts_name_only_conformance_cases_that_exist() {
+    let port = read("src/port/store.rs");
+    let cases = supportdesk::testing::conformance::CASES;
+    let mut named = 0;
+    let mut in_list = false;
+    for line in port.lines().map(str::trim) {
+        let Some(doc) = line.strip_prefix("///") else {
+            in_list = false;
+            continue;
+        };
+        if doc.trim_start().starts_with("- Conformance:") {
+            in_list = true;
+        } else if doc.trim_start().starts_with("- ") || doc.trim().is_empty() {
+            in_list = false;
+        }
+        if !in_list {
+            continue;
+        }
+        for name in code_spans(doc) {
+            named += 1;
+            let known = match name.strip_suffix('*') {
+                Some(prefix) => cases.iter().any(|c| c.starts_with(prefix)),
+                None => cases.contains(&name),
+            };
+            assert!(
+                known,
+                "src/port/store.rs names conformance case `{name}`, which the suite does not have"
+            );
+        }
+    }
+    assert!(
+        named >= 20,
+        "the contracts name the cases that check them ({named})"
+    );
+}

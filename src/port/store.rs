@@ -603,11 +603,51 @@ impl StoreError {
 pub trait TicketStore: Send + Sync + Debug {
     /// The ticket, or `None` if the tenant has no such ticket.
     ///
+    /// # Contract
+    /// - The state exactly as the last successful commit wrote it (its
+    ///   [`version`](Ticket::version) is the compare-and-set token).
+    /// - `None` also when another tenant has a ticket with this id: never an
+    ///   error that reveals it.
+    /// - Conformance: `round_trip_ticket_every_field`, `unknown_ids_are_none`,
+    ///   `tenant_isolation`, `tenant_isolation_prefix_ids`.
+    ///
     /// # Errors
     /// [`StoreError::Backend`].
     fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError>;
 
     /// Writes a commit atomically, or nothing.
+    ///
+    /// # Contract
+    /// - Calls [`Commit::validate`] first and returns its error as is.
+    /// - Compare-and-set on every ticket and customer write:
+    ///   [`ExpectedVersion::New`] must not exist ([`StoreError::AlreadyExists`]);
+    ///   `Version(v)` must exist at exactly `v` ([`StoreError::Conflict`] with
+    ///   the expected and actual versions, `actual: None` when missing).
+    /// - Unique per tenant: an identity owned by another customer
+    ///   ([`StoreError::IdentityTaken`]; identities a customer drops in the
+    ///   same commit are released first, so one commit can move one), an
+    ///   inbound key already recorded ([`StoreError::DuplicateInbound`] with
+    ///   the first record), a once key already recorded
+    ///   ([`StoreError::AlreadyDone`]).
+    /// - All or nothing: on any error nothing of the commit is visible, not
+    ///   a ticket, event, customer, identity, inbound record, notification,
+    ///   once key or due update.
+    /// - Events are appended after the ticket's last; never changed.
+    /// - Notifications join the outbox in commit order; one whose tenant and
+    ///   id are already there (delivered or not) is ignored.
+    /// - Due index: each [`DueUpdate`] applies only if, after the commit's
+    ///   ticket writes, the stored ticket is at exactly its `version`
+    ///   (otherwise it is ignored silently: a slower writer never undoes a
+    ///   newer due time); `at: None` removes the ticket from the index. A
+    ///   commit may carry due updates only.
+    /// - Concurrent commits, from threads or processes sharing the storage,
+    ///   never lose an update.
+    /// - Conformance: `new_twice_is_already_exists`,
+    ///   `stale_version_is_conflict`, `commit_is_all_or_nothing`,
+    ///   `invalid_commit_is_rejected`, `identities_are_unique_per_tenant`,
+    ///   `identity_moves_between_customers_in_one_commit`,
+    ///   `lookalike_identities_stay_apart`, `inbound_idempotency`,
+    ///   `once_keys`, `race_compare_and_set`, `due_index_*`, `shared_handles`.
     ///
     /// # Errors
     /// [`StoreError::InvalidCommit`] (from [`Commit::validate`]),
@@ -619,11 +659,29 @@ pub trait TicketStore: Send + Sync + Debug {
     /// A ticket's events in sequence order (empty when there is no such
     /// ticket), for replay and audit.
     ///
+    /// # Contract
+    /// - Every committed event of the ticket, sequences `1..=version`, each
+    ///   exactly as written; replaying them gives [`ticket`](Self::ticket)'s
+    ///   state.
+    /// - Empty for an unknown ticket and for another tenant's.
+    ///
     /// # Errors
     /// [`StoreError::Backend`].
     fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError>;
 
     /// One page of tickets matching the query.
+    ///
+    /// # Contract
+    /// - Only the tenant's tickets, every filter of [`TicketQuery`] applied
+    ///   ([`TicketQuery::matches`]).
+    /// - Ordered by the query's order, then by ticket id in the same
+    ///   direction; at most [`TicketQuery::effective_limit`] tickets.
+    /// - [`Page::next`] is `Some` exactly when more tickets follow; a query
+    ///   with `after` continues strictly after that cursor
+    ///   ([`TicketQuery::is_after`]).
+    /// - See the trait docs for paging while tickets are updated.
+    /// - Conformance: `query_filters`, `query_orders`, `query_limits`,
+    ///   `query_paging_is_stable`, `query_paging_with_concurrent_updates`.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -631,11 +689,21 @@ pub trait TicketStore: Send + Sync + Debug {
 
     /// A customer by id.
     ///
+    /// # Contract
+    /// - The customer exactly as last written, with its identities and
+    ///   version; `None` when unknown or another tenant's.
+    ///
     /// # Errors
     /// [`StoreError::Backend`].
     fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError>;
 
     /// The customer who owns an identity.
+    ///
+    /// # Contract
+    /// - Matches identities exactly (both are normalised on construction):
+    ///   two different identities never find the same customer by accident,
+    ///   whatever their parts ([`Identity::key`] is injective).
+    /// - `None` when no customer of the tenant owns it.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -646,6 +714,10 @@ pub trait TicketStore: Send + Sync + Debug {
     ) -> Result<Option<Customer>, StoreError>;
 
     /// The record of an inbound message, if it was already received.
+    ///
+    /// # Contract
+    /// - The first record committed for the tenant, channel and external id;
+    ///   `None` when none was.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -658,11 +730,27 @@ pub trait TicketStore: Send + Sync + Debug {
     /// Up to `limit` undelivered notifications of every tenant, oldest
     /// first (the outbox is drained by infrastructure, not per tenant).
     ///
+    /// # Contract
+    /// - Oldest commit first, then commit order within a commit (an
+    ///   insertion sequence, not times or ids); failed attempts keep their
+    ///   place.
+    /// - A notification stays here until
+    ///   [`mark_delivered`](Self::mark_delivered): it is never dropped.
+    /// - Conformance: `outbox_order_and_delivery`,
+    ///   `outbox_failures_are_recorded`.
+    ///
     /// # Errors
     /// [`StoreError::Backend`].
     fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
 
     /// Removes a notification from the undelivered set.
+    ///
+    /// # Contract
+    /// - Idempotent: marking a delivered notification again is `Ok`.
+    /// - An id the tenant's outbox does not have (unknown, or another
+    ///   tenant's) is [`StoreError::UnknownNotification`] and changes
+    ///   nothing.
+    /// - Conformance: `outbox_unknown_and_foreign_ids`.
     ///
     /// # Errors
     /// [`StoreError::UnknownNotification`] when it is not in the tenant's
@@ -670,6 +758,12 @@ pub trait TicketStore: Send + Sync + Debug {
     fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError>;
 
     /// Records a failed delivery attempt (it stays undelivered).
+    ///
+    /// # Contract
+    /// - Adds one to the entry's attempts and keeps `error` as its last
+    ///   error; the entry stays undelivered, in its place.
+    /// - An id the tenant's outbox does not have is
+    ///   [`StoreError::UnknownNotification`].
     ///
     /// # Errors
     /// [`StoreError::UnknownNotification`], [`StoreError::Backend`].
@@ -684,6 +778,16 @@ pub trait TicketStore: Send + Sync + Debug {
     /// `until`, earliest first (ties by tenant, then ticket id). Answers in
     /// time proportional to the tickets returned, not to all tickets: keep an
     /// index on the due time.
+    ///
+    /// # Contract
+    /// - Tickets of every tenant whose due time is at or before `until`,
+    ///   earliest first, ties by tenant then ticket id, at most `limit`.
+    /// - The due time is the one the latest applicable
+    ///   [`DueUpdate`] set (see [`commit`](Self::commit)); a ticket whose
+    ///   update was `at: None` is not listed.
+    /// - Conformance: `due_index_order_and_limit`,
+    ///   `due_index_updates_and_removals`, `due_index_ignores_stale_versions`,
+    ///   `due_index_tenants`.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
