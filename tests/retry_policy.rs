@@ -109,6 +109,25 @@ impl TicketStore for Rival {
     }
 }
 
+/// Ana's first message on a desk over a `Rival` store: the tenant and the
+/// receipt (her ticket and customer).
+fn ana_writes_in<N: supportdesk::port::Notifier>(
+    desk: &Desk<Rival, N, ManualClock>,
+) -> (TenantId, supportdesk::Receipt) {
+    let tenant = TenantId::from_u128(1);
+    let r = desk
+        .receive(
+            tenant,
+            Inbound::new(
+                Identity::email("ana@example.com").unwrap(),
+                Channel::Email,
+                "first",
+            ),
+        )
+        .unwrap();
+    (tenant, r)
+}
+
 fn desk_with_ticket(
     retry: RetryPolicy,
 ) -> (
@@ -124,17 +143,7 @@ fn desk_with_ticket(
     )
     .with_ids(SequentialIds::new())
     .with_retry(retry);
-    let tenant = TenantId::from_u128(1);
-    let r = desk
-        .receive(
-            tenant,
-            Inbound::new(
-                Identity::email("ana@example.com").unwrap(),
-                Channel::Email,
-                "first",
-            ),
-        )
-        .unwrap();
+    let (tenant, r) = ana_writes_in(&desk);
     (desk, tenant, r.ticket, r.customer)
 }
 
@@ -263,17 +272,7 @@ fn a_notifier_calling_back_into_the_desk_does_not_wait_for_its_own_turn() {
         .with_ids(SequentialIds::new())
         .with_retry(RetryPolicy::within(Duration::from_secs(5))),
     );
-    let tenant = TenantId::from_u128(1);
-    let r = desk
-        .receive(
-            tenant,
-            Inbound::new(
-                Identity::email("ana@example.com").unwrap(),
-                Channel::Email,
-                "first",
-            ),
-        )
-        .unwrap();
+    let (tenant, r) = ana_writes_in(&desk);
     let inner: Arc<Mutex<Option<Result<(), String>>>> = Arc::default();
     {
         let desk = Arc::downgrade(&desk);
