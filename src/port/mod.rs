@@ -5,10 +5,13 @@
 //! and are implemented for `&T`, `Box<T>` and `Arc<T>` so a host can share
 //! one store between several desks.
 
+mod async_store;
 mod clock;
 mod notify;
 mod store;
 
+pub(crate) use async_store::async_via_sync;
+pub use async_store::{AsyncNotifier, AsyncTicketStore, BoxFuture, SyncNotifier, SyncStore};
 pub use clock::{Clock, SystemClock};
 pub use notify::{Notifier, NotifyError};
 pub use store::{

@@ -390,6 +390,8 @@ impl TicketStore for InMemoryStore {
     }
 }
 
+crate::port::async_via_sync!(<> InMemoryStore, s => s);
+
 #[cfg(test)]
 mod tests {
     use super::*;

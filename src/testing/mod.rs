@@ -15,6 +15,7 @@
 //!     .then_status(Status::Pending);
 //! ```
 
+mod block_on;
 mod builder;
 mod clock;
 pub mod conformance;
@@ -28,6 +29,7 @@ mod sla_sim;
 pub mod strategies;
 mod synthetic;
 
+pub use block_on::block_on;
 pub use builder::TicketBuilder;
 pub use clock::ManualClock;
 pub use faulty::{FaultyStore, StoreOp};
