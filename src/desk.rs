@@ -1,15 +1,17 @@
 //! The `Desk` service: load, decide, save with compare-and-set, retry,
 //! dispatch.
 
+mod asynch;
+mod common;
+pub mod plan;
 mod retry;
 mod tags;
 
+pub use asynch::{AsyncDesk, Sleep};
 pub use retry::RetryPolicy;
 pub use tags::{SpikeAlerts, SpikeCheck};
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -18,19 +20,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::customer::{Customer, Identity};
-use crate::id::{
-    AgentId, CustomerId, IdGenerator, MessageId, NotificationId, RandomIds, TenantId, TicketId,
-};
-use crate::notification::Notification;
-use crate::port::{
-    Clock, Commit, CustomerWrite, DueUpdate, ExpectedVersion, InboundKey, InboundRecord, Notifier,
-    StoreError, TicketOrder, TicketQuery, TicketStore, TicketWrite,
-};
+use crate::id::{AgentId, CustomerId, MessageId, NotificationId, TenantId, TicketId};
+use crate::notification::{Notification, Recipient};
+use crate::port::{Clock, Notifier, StoreError, TicketStore};
 use crate::sla::{self, Calendars, PolicySet, SlaError, SlaPolicy, SlaReport};
-use crate::taxonomy::{AutoTagger, AutoTags, Taxonomy};
+use crate::taxonomy::{AutoTags, Spike};
 use crate::ticket::{
-    self, Command, Context, CustomerTicketView, Decision, DomainError, Event, EventKind,
-    LifecycleRules, OpenTicket, Priority, Status, Ticket,
+    Command, CustomerTicketView, DomainError, Event, OpenTicket, Priority, Ticket,
+};
+use plan::{
+    AddIdentity, Answer, ApplyPolicy, CheckSpikes, Delivered, Execute, Merge, MoveIdentity,
+    NotifySpikes, Open, Planner, Read, Receive, RegisterCustomer, Run, Settled, Step, Tick,
+    Workflow,
 };
 
 /// A `Desk` operation failed. Nothing was changed unless the variant says so.
@@ -308,15 +309,9 @@ pub struct Desk<S, N, C> {
     store: S,
     notifier: N,
     clock: C,
-    ids: Arc<dyn IdGenerator>,
-    rules: LifecycleRules,
+    planner: Planner,
     retry: RetryPolicy,
     turns: retry::Turns,
-    sla: Option<SlaSetup>,
-    taxonomy: Option<Arc<Taxonomy>>,
-    auto_tagger: Option<Arc<AutoTagger>>,
-    spike_alerts: Option<SpikeAlerts>,
-    foreign_sender: ForeignSender,
 }
 
 /// The SLA configuration of a desk: the policies and the calendars their
@@ -341,27 +336,54 @@ pub struct SweepReport {
     pub failed: Vec<(TicketId, String)>,
 }
 
+impl SweepReport {
+    /// Adds the result of ticking one due ticket.
+    fn record(&mut self, ticket: TicketId, result: Result<Outcome, DeskError>) {
+        self.checked += 1;
+        match result {
+            Ok(out) => {
+                for alert in plan::raised_alerts(&out) {
+                    self.alerts.push((ticket, alert));
+                }
+            }
+            Err(e) => self.failed.push((ticket, e.to_string())),
+        }
+    }
+}
+
 impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for Desk<S, N, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Desk")
             .field("store", &self.store)
             .field("notifier", &self.notifier)
             .field("clock", &self.clock)
-            .field("ids", &self.ids)
-            .field("rules", &self.rules)
+            .field("planner", &self.planner)
             .field("retry", &self.retry)
-            .field("sla", &self.sla)
-            .field("taxonomy", &self.taxonomy.is_some())
-            .field("auto_tagger", &self.auto_tagger.as_ref().map(|a| a.len()))
-            .field("spike_alerts", &self.spike_alerts)
-            .field("foreign_sender", &self.foreign_sender)
             .finish()
     }
 }
 
-enum Attempt<T> {
-    Done(T),
+/// What one attempt of a workflow came to.
+enum Attempted<T> {
+    /// Finished; the commit whose notifications to dispatch, if one was
+    /// written.
+    Done(T, Option<crate::port::Commit>),
+    /// Lost a race.
     Retry,
+}
+
+/// Answers a read from a synchronous store.
+fn read_sync<S: TicketStore + ?Sized>(store: &S, read: &Read) -> Result<Answer, StoreError> {
+    Ok(match read {
+        Read::Ticket { tenant, id } => Answer::Ticket(store.ticket(*tenant, *id)?.map(Box::new)),
+        Read::Events { tenant, id } => Answer::Events(store.events(*tenant, *id)?),
+        Read::Customer { tenant, id } => Answer::Customer(store.customer(*tenant, *id)?),
+        Read::CustomerByIdentity { tenant, identity } => {
+            Answer::Customer(store.customer_by_identity(*tenant, identity)?)
+        }
+        Read::Inbound { tenant, key } => Answer::Inbound(store.inbound(*tenant, key)?),
+        Read::Query { tenant, query } => Answer::Page(store.query(*tenant, query)?),
+    })
 }
 
 impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
@@ -371,37 +393,80 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             store,
             notifier,
             clock,
-            ids: Arc::new(RandomIds),
-            rules: LifecycleRules::default(),
+            planner: Planner::new(),
             retry: RetryPolicy::default(),
             turns: retry::Turns::new(),
-            sla: None,
-            taxonomy: None,
-            auto_tagger: None,
-            spike_alerts: None,
-            foreign_sender: ForeignSender::default(),
         }
     }
 
-    /// Turns on SLAs: new tickets get the first matching policy applied
-    /// (recorded on them), every write keeps the due index current, and
-    /// [`sweep`](Self::sweep) / [`tick`](Self::tick) raise warnings and
-    /// breaches.
+    common::configuration!();
+
+    /// Runs a workflow: load what it needs, plan, commit, and on a lost race
+    /// start again (bounded by the [`RetryPolicy`], holding the turn on the
+    /// contended ticket from the first lost race on); then dispatch the
+    /// committed notifications.
     ///
     /// # Errors
-    /// The first [`SlaError`] of [`PolicySet::validate`].
-    pub fn with_sla(mut self, policies: PolicySet, calendars: Calendars) -> Result<Self, SlaError> {
-        policies.validate(&calendars)?;
-        self.sla = Some(SlaSetup {
-            policies,
-            calendars,
-        });
-        Ok(self)
+    /// The workflow's [`DeskError`]; [`DeskError::Contended`] when the
+    /// retry budget is spent.
+    pub fn run<W: Workflow>(&self, workflow: W) -> Result<W::Output, DeskError> {
+        let mut run = Run::new(workflow);
+        let max = self.retry.max_attempts.max(1);
+        let deadline = self.retry.deadline_from(Instant::now());
+        let mut turn = None;
+        let mut attempts: u32 = 0;
+        loop {
+            attempts = attempts.saturating_add(1);
+            if let Attempted::Done(mut out, commit) = self.attempt(&mut run)? {
+                drop(turn);
+                if let Some(c) = commit {
+                    out.set_delivery(self.dispatch(&c.notifications));
+                }
+                return Ok(out);
+            }
+            let spent = attempts >= max || deadline.is_some_and(|d| Instant::now() >= d);
+            if spent {
+                break;
+            }
+            self.retry.pause(attempts - 1, deadline);
+            if turn.is_none() {
+                turn = self.turns.enter(run.contended(), deadline);
+                if turn.is_none() {
+                    break;
+                }
+            }
+            run.restart();
+        }
+        Err(DeskError::Contended {
+            ticket: run.contended(),
+            attempts,
+        })
     }
 
-    /// The SLA configuration, if any.
-    pub fn sla(&self) -> Option<&SlaSetup> {
-        self.sla.as_ref()
+    fn attempt<W: Workflow>(&self, run: &mut Run<W>) -> Result<Attempted<W::Output>, DeskError> {
+        let now = self.clock.now();
+        loop {
+            match run.step(&self.planner, now)? {
+                Step::Need(read) => {
+                    let answer = read_sync(&self.store, &read)?;
+                    run.answer(read, answer);
+                }
+                Step::Ready(plan) => {
+                    let Some(commit) = plan.commit else {
+                        return Ok(Attempted::Done(plan.output, None));
+                    };
+                    let result = self.store.commit(&commit);
+                    let written = result.is_ok();
+                    match run.settle(plan.output, result)? {
+                        Settled::Done(out) => {
+                            return Ok(Attempted::Done(out, written.then_some(commit)));
+                        }
+                        Settled::Retry => return Ok(Attempted::Retry),
+                        Settled::Replan => {}
+                    }
+                }
+            }
+        }
     }
 
     /// Every SLA target of a ticket now (an empty report without SLAs or
@@ -411,9 +476,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// [`DeskError::TicketNotFound`], [`DeskError::Sla`], [`DeskError::Store`].
     pub fn sla_report(&self, tenant: TenantId, id: TicketId) -> Result<SlaReport, DeskError> {
         let events = self.history(tenant, id)?;
-        let empty = Calendars::new();
-        let calendars = self.sla.as_ref().map_or(&empty, |s| &s.calendars);
-        Ok(sla::evaluate(&events, calendars, self.clock.now(), None)?)
+        Ok(self.planner.sla_report(&events, self.clock.now())?)
     }
 
     /// Re-applies a policy to a ticket explicitly (time already used is
@@ -430,15 +493,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         id: TicketId,
         policy: SlaPolicy,
     ) -> Result<Outcome, DeskError> {
-        let empty = Calendars::new();
-        policy.validate(self.sla.as_ref().map_or(&empty, |s| &s.calendars))?;
-        self.execute(
-            tenant,
-            id,
-            Command::ApplySlaPolicy {
-                policy: Box::new(policy),
-            },
-        )
+        self.run(ApplyPolicy::new(&self.planner, tenant, id, policy)?)
     }
 
     /// Raises the SLA warnings and breaches of a ticket that are due now and
@@ -451,57 +506,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// [`DeskError::TicketNotFound`], [`DeskError::Sla`],
     /// [`DeskError::Contended`], [`DeskError::Store`].
     pub fn tick(&self, tenant: TenantId, id: TicketId) -> Result<Outcome, DeskError> {
-        let Some(setup) = &self.sla else {
-            return Ok(Outcome {
-                ticket: self.ticket(tenant, id)?,
-                events: Vec::new(),
-                delivery: Delivery::default(),
-            });
-        };
-        self.with_retries(Some(id), || {
-            let current = self.ticket(tenant, id)?;
-            let ctx = self.context();
-            let history = self.store.events(tenant, id)?;
-            let Some(policy) = current.sla_policy() else {
-                return self.set_due(tenant, &current, None);
-            };
-            let report = sla::evaluate(&history, &setup.calendars, ctx.now, Some(policy))?;
-            let alerts = sla::due_alerts(&report, policy, current.sla_alerts(), ctx.now);
-            if alerts.is_empty() {
-                let at = sla::next_wakeup(&report, policy, current.sla_alerts(), ctx.now);
-                return self.set_due(tenant, &current, at);
-            }
-            let decision = ticket::record_alerts(&current, &alerts, policy, &ctx);
-            self.commit_decision(
-                tenant,
-                &[&current],
-                decision,
-                Vec::new(),
-                Vec::new(),
-                id,
-                ctx.now,
-            )
-        })
-    }
-
-    fn set_due(
-        &self,
-        tenant: TenantId,
-        t: &Ticket,
-        at: Option<DateTime<Utc>>,
-    ) -> Result<Attempt<Outcome>, DeskError> {
-        let mut commit = Commit::new(tenant);
-        commit.due.push(DueUpdate {
-            ticket: t.id(),
-            version: t.version(),
-            at,
-        });
-        self.store.commit(&commit)?;
-        Ok(Attempt::Done(Outcome {
-            ticket: t.clone(),
-            events: Vec::new(),
-            delivery: Delivery::default(),
-        }))
+        self.run(Tick::new(tenant, id))
     }
 
     /// Ticks every ticket due by now, at most `limit`, found through the
@@ -512,20 +517,9 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// [`DeskError::Store`] when the index cannot be read; failures on single
     /// tickets are reported in [`SweepReport::failed`].
     pub fn sweep(&self, limit: usize) -> Result<SweepReport, DeskError> {
-        let now = self.clock.now();
         let mut report = SweepReport::default();
-        for d in self.store.due(now, limit)? {
-            report.checked += 1;
-            match self.tick(d.tenant, d.ticket) {
-                Ok(out) => {
-                    for e in out.events {
-                        if let EventKind::SlaAlerted { alert } = e.kind {
-                            report.alerts.push((d.ticket, alert));
-                        }
-                    }
-                }
-                Err(e) => report.failed.push((d.ticket, e.to_string())),
-            }
+        for d in self.store.due(self.clock.now(), limit)? {
+            report.record(d.ticket, self.tick(d.tenant, d.ticket));
         }
         Ok(report)
     }
@@ -536,103 +530,11 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// # Errors
     /// [`DeskError::Store`].
     pub fn next_wakeup(&self) -> Result<Option<DateTime<Utc>>, DeskError> {
-        Ok(self.store.due(sla_far_future(), 1)?.first().map(|d| d.at))
-    }
-
-    /// Uses another id generator (deterministic ids in tests).
-    pub fn with_ids(mut self, ids: impl IdGenerator + 'static) -> Self {
-        self.ids = Arc::new(ids);
-        self
-    }
-
-    /// Uses other lifecycle rules.
-    pub fn with_rules(mut self, rules: LifecycleRules) -> Self {
-        self.rules = rules;
-        self
-    }
-
-    /// Uses another retry policy.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Sets what [`receive`](Self::receive) does with a message naming a
-    /// ticket from an identity its requester does not own (default
-    /// [`ForeignSender::Participant`]).
-    pub fn with_foreign_sender(mut self, policy: ForeignSender) -> Self {
-        self.foreign_sender = policy;
-        self
-    }
-
-    /// The policy for messages naming a ticket from an identity its
-    /// requester does not own.
-    pub fn foreign_sender(&self) -> ForeignSender {
-        self.foreign_sender
-    }
-
-    /// The store.
-    pub fn store(&self) -> &S {
-        &self.store
-    }
-
-    /// The notifier.
-    pub fn notifier(&self) -> &N {
-        &self.notifier
-    }
-
-    /// The clock.
-    pub fn clock(&self) -> &C {
-        &self.clock
-    }
-
-    /// The lifecycle rules.
-    pub fn rules(&self) -> &LifecycleRules {
-        &self.rules
-    }
-
-    fn context(&self) -> Context<'_> {
-        let ctx = Context::new(self.clock.now(), &*self.ids).with_rules(&self.rules);
-        match &self.taxonomy {
-            Some(t) => ctx.with_taxonomy(t),
-            None => ctx,
-        }
-    }
-
-    /// Runs `attempt` until it is done, an error that is not a lost race, or
-    /// the retry budget is spent (see [`RetryPolicy`]). From the first lost
-    /// race on, the command holds the turn on `contended`, so the desk's
-    /// own losers retry one at a time instead of starving each other.
-    fn with_retries<T>(
-        &self,
-        contended: Option<TicketId>,
-        mut attempt: impl FnMut() -> Result<Attempt<T>, DeskError>,
-    ) -> Result<T, DeskError> {
-        let max = self.retry.max_attempts.max(1);
-        let deadline = self.retry.deadline_from(Instant::now());
-        let mut turn = None;
-        let mut attempts: u32 = 0;
-        loop {
-            attempts = attempts.saturating_add(1);
-            if let Attempt::Done(v) = attempt()? {
-                return Ok(v);
-            }
-            let spent = attempts >= max || deadline.is_some_and(|d| Instant::now() >= d);
-            if spent {
-                break;
-            }
-            self.retry.pause(attempts - 1, deadline);
-            if turn.is_none() {
-                turn = self.turns.enter(contended, deadline);
-                if turn.is_none() {
-                    break;
-                }
-            }
-        }
-        Err(DeskError::Contended {
-            ticket: contended,
-            attempts,
-        })
+        Ok(self
+            .store
+            .due(DateTime::<Utc>::MAX_UTC, 1)?
+            .first()
+            .map(|d| d.at))
     }
 
     /// A ticket of the tenant (agents see everything of their own tenant).
@@ -651,11 +553,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// # Errors
     /// [`DeskError::TicketNotFound`], [`DeskError::Store`].
     pub fn history(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, DeskError> {
-        let events = self.store.events(tenant, id)?;
-        if events.is_empty() {
-            return Err(DeskError::TicketNotFound { ticket: id });
-        }
-        Ok(events)
+        common::found_history(id, self.store.events(tenant, id)?)
     }
 
     /// What `customer` may see of a ticket: "not found" unless they are its
@@ -669,9 +567,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         id: TicketId,
         customer: CustomerId,
     ) -> Result<CustomerTicketView, DeskError> {
-        let t = self.ticket(tenant, id)?;
-        CustomerTicketView::for_customer(&t, customer)
-            .ok_or(DeskError::TicketNotFound { ticket: id })
+        common::view_for(&self.ticket(tenant, id)?, customer)
     }
 
     /// A customer of the tenant.
@@ -696,35 +592,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         name: Option<&str>,
         identities: &[Identity],
     ) -> Result<Customer, DeskError> {
-        let Some(first) = identities.first() else {
-            return Err(DeskError::Store(StoreError::InvalidCommit {
-                reason: "a customer needs at least one identity".to_owned(),
-            }));
-        };
-        if let Some(existing) = self.store.customer_by_identity(tenant, first)? {
-            if identities.iter().all(|i| existing.has_identity(i)) {
-                return Ok(existing);
-            }
-        }
-        let mut customer = Customer::new(
-            CustomerId::from_uuid(self.ids.next_uuid()),
-            tenant,
-            first.clone(),
-        );
-        for i in &identities[1..] {
-            if !customer.has_identity(i) {
-                customer.identities.push(i.clone());
-            }
-        }
-        customer.name = name.map(str::to_owned);
-        customer.version = 1;
-        let mut commit = Commit::new(tenant);
-        commit.customers.push(CustomerWrite {
-            expected: ExpectedVersion::New,
-            customer: customer.clone(),
-        });
-        self.store.commit(&commit)?;
-        Ok(customer)
+        self.run(RegisterCustomer::new(tenant, name, identities))
     }
 
     /// Links another identity to a customer (they wrote from a new phone).
@@ -738,19 +606,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         customer: CustomerId,
         identity: Identity,
     ) -> Result<Customer, DeskError> {
-        self.with_retries(None, || {
-            let mut c = self.customer(tenant, customer)?;
-            if c.has_identity(&identity) {
-                return Ok(Attempt::Done(c));
-            }
-            let mut commit = Commit::new(tenant);
-            commit.customers.push(gain_identity(&mut c, &identity));
-            match self.store.commit(&commit) {
-                Ok(()) => Ok(Attempt::Done(c)),
-                Err(e) if e.is_conflict() => Ok(Attempt::Retry),
-                Err(e) => Err(e.into()),
-            }
-        })
+        self.run(AddIdentity::new(tenant, customer, identity))
     }
 
     /// Moves an identity to `customer` from whoever has it, in one commit:
@@ -769,28 +625,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         customer: CustomerId,
         identity: Identity,
     ) -> Result<Customer, DeskError> {
-        self.with_retries(None, || {
-            let mut to = self.customer(tenant, customer)?;
-            if to.has_identity(&identity) {
-                return Ok(Attempt::Done(to));
-            }
-            let mut commit = Commit::new(tenant);
-            if let Some(mut from) = self.store.customer_by_identity(tenant, &identity)? {
-                let expected = ExpectedVersion::Version(from.version);
-                from.identities.retain(|i| *i != identity);
-                from.version = from.version.saturating_add(1);
-                commit.customers.push(CustomerWrite {
-                    expected,
-                    customer: from,
-                });
-            }
-            commit.customers.push(gain_identity(&mut to, &identity));
-            match self.store.commit(&commit) {
-                Ok(()) => Ok(Attempt::Done(to)),
-                Err(e) if e.is_retryable() => Ok(Attempt::Retry),
-                Err(e) => Err(e.into()),
-            }
-        })
+        self.run(MoveIdentity::new(tenant, customer, identity))
     }
 
     /// Runs a command on a ticket.
@@ -805,20 +640,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         id: TicketId,
         command: Command,
     ) -> Result<Outcome, DeskError> {
-        self.with_retries(Some(id), || {
-            let current = self.ticket(tenant, id)?;
-            let ctx = self.context();
-            let decision = ticket::decide(&current, &command, &ctx)?;
-            self.commit_decision(
-                tenant,
-                &[&current],
-                decision,
-                Vec::new(),
-                Vec::new(),
-                id,
-                ctx.now,
-            )
-        })
+        self.run(Execute::new(tenant, id, command))
     }
 
     /// Opens a proactive ticket: we contact the customer first.
@@ -835,9 +657,9 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         subject: &str,
         body: &str,
     ) -> Result<Outcome, DeskError> {
-        self.customer(tenant, customer)?;
-        let cmd = OpenTicket::proactive(customer, channel, agent, body).with_subject(subject);
-        self.open(tenant, &cmd)
+        self.run(Open::proactive(
+            tenant, customer, channel, agent, subject, body,
+        ))
     }
 
     /// Opens a ticket from an [`OpenTicket`] command for a known customer.
@@ -845,20 +667,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// # Errors
     /// [`DeskError::CustomerNotFound`], [`DeskError::Domain`], [`DeskError::Store`].
     pub fn open(&self, tenant: TenantId, cmd: &OpenTicket) -> Result<Outcome, DeskError> {
-        self.customer(tenant, cmd.customer)?;
-        let ctx = self.context();
-        let decision = ticket::open(tenant, cmd, &ctx)?;
-        let id = decision
-            .events
-            .first()
-            .map_or(TicketId::from_u128(0), |e| e.ticket);
-        match self.commit_decision(tenant, &[], decision, Vec::new(), Vec::new(), id, ctx.now)? {
-            Attempt::Done(o) => Ok(o),
-            Attempt::Retry => Err(DeskError::Contended {
-                ticket: Some(id),
-                attempts: 1,
-            }),
-        }
+        self.run(Open::new(tenant, cmd.clone()))
     }
 
     /// Merges `source` into `target` (both of the tenant).
@@ -872,21 +681,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         source: TicketId,
         target: TicketId,
     ) -> Result<Outcome, DeskError> {
-        self.with_retries(Some(source), || {
-            let s = self.ticket(tenant, source)?;
-            let t = self.ticket(tenant, target)?;
-            let ctx = self.context();
-            let decision = ticket::merge(&s, &t, &ctx)?;
-            self.commit_decision(
-                tenant,
-                &[&s, &t],
-                decision,
-                Vec::new(),
-                Vec::new(),
-                target,
-                ctx.now,
-            )
-        })
+        self.run(Merge::new(tenant, source, target))
     }
 
     /// Receives an inbound message: finds (or creates) the customer by
@@ -909,303 +704,51 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// [`DeskError::Domain`] (empty body; the named ticket was merged);
     /// [`DeskError::Contended`]; [`DeskError::Store`].
     pub fn receive(&self, tenant: TenantId, inbound: Inbound) -> Result<Receipt, DeskError> {
-        let key = inbound.external_id.as_ref().map(|e| InboundKey {
-            channel: inbound.channel,
-            external_id: e.clone(),
-        });
-        self.with_retries(inbound.ticket, || {
-            if let Some(k) = &key {
-                if let Some(rec) = self.store.inbound(tenant, k)? {
-                    return Ok(Attempt::Done(duplicate(rec)));
-                }
-            }
-            self.receive_once(tenant, &inbound, key.as_ref())
-        })
+        self.run(Receive::new(tenant, inbound))
     }
 
-    fn receive_once(
+    /// Finds the tag spikes of the current period (see
+    /// [`detect_spikes`](crate::taxonomy::detect_spikes)) over the tenant's
+    /// tickets opened in it and its baseline, and notifies the configured
+    /// recipient as [`notify_spikes`](Self::notify_spikes) does. Without
+    /// [`Desk::with_spike_alerts`] it finds nothing. Call it on a timer
+    /// (e.g. hourly): each spike (per tag, period and direction) is notified
+    /// once, however often it is checked, also across restarts and by
+    /// concurrent callers on the same store.
+    ///
+    /// # Errors
+    /// [`DeskError::Store`] when the tickets cannot be read or the outbox
+    /// written.
+    pub fn check_spikes(&self, tenant: TenantId) -> Result<SpikeCheck, DeskError> {
+        self.run(CheckSpikes::new(tenant))
+    }
+
+    /// Puts the notice of each spike for `recipient` in the outbox and sends
+    /// it (see [`spike_notifications`](crate::taxonomy::spike_notifications)),
+    /// exactly once per notice: each notice is committed together with its
+    /// [`OnceKey::notice`](crate::port::OnceKey::notice), so a notice queued
+    /// before (by an earlier call, a concurrent one, another desk on the
+    /// same store, before a restart) is neither queued nor sent again. A
+    /// notice the notifier does not take stays in the outbox, and
+    /// [`Desk::dispatch_outbox`] sends it later. A customer recipient gets
+    /// nothing.
+    ///
+    /// The [`Delivery`] covers the notices this call queued.
+    ///
+    /// # Errors
+    /// [`DeskError::Store`] when the outbox cannot be written; then none of
+    /// the notices was queued.
+    pub fn notify_spikes(
         &self,
         tenant: TenantId,
-        inbound: &Inbound,
-        key: Option<&InboundKey>,
-    ) -> Result<Attempt<Receipt>, DeskError> {
-        let ctx = self.context();
-        let mut customer_writes = Vec::new();
-        let named = match inbound.ticket {
-            Some(id) => Some(self.ticket(tenant, id)?),
-            None => None,
-        };
-        let found = self.store.customer_by_identity(tenant, &inbound.from)?;
-        // A named ticket whose requester does not own the identity: never
-        // link the identity to the requester (the sender controls what
-        // ticket the message names); the policy decides.
-        let foreign = named
-            .as_ref()
-            .is_some_and(|t| found.as_ref().is_none_or(|c| c.id != t.customer()));
-        if let Some(t) = named
-            .as_ref()
-            .filter(|_| foreign && self.foreign_sender == ForeignSender::Refuse)
-        {
-            return Err(DeskError::ForeignSender {
-                identity: inbound.from.clone(),
-                ticket: t.id(),
-            });
-        }
-        let customer = match found {
-            Some(c) => c,
-            None => {
-                let mut c = Customer::new(
-                    CustomerId::from_uuid(ctx.ids.next_uuid()),
-                    tenant,
-                    inbound.from.clone(),
-                );
-                c.name = inbound.name.clone();
-                c.version = 1;
-                customer_writes.push(CustomerWrite {
-                    expected: ExpectedVersion::New,
-                    customer: c.clone(),
-                });
-                c
-            }
-        };
-        // A participant's message naming a closed ticket is not a follow-up
-        // of the requester's: it is handled as if it named no ticket.
-        let named = named.filter(|t| !(foreign && t.status() == Status::Closed));
-        let target = match named {
-            Some(t) => Some(t),
-            None if customer_writes.is_empty() => self.latest_unsolved(tenant, customer.id)?,
-            None => None,
-        };
-        let (mut decision, loaded) = match &target {
-            Some(t) => {
-                let cmd = if t.customer() == customer.id {
-                    Command::CustomerReply {
-                        customer: customer.id,
-                        channel: inbound.channel,
-                        body: inbound.body.clone(),
-                        external_id: inbound.external_id.clone(),
-                    }
-                } else {
-                    Command::ParticipantReply {
-                        customer: customer.id,
-                        channel: inbound.channel,
-                        body: inbound.body.clone(),
-                        external_id: inbound.external_id.clone(),
-                    }
-                };
-                (ticket::decide(t, &cmd, &ctx)?, vec![t])
-            }
-            None => {
-                let mut cmd =
-                    OpenTicket::reactive(customer.id, inbound.channel, inbound.body.clone())
-                        .with_priority(inbound.priority);
-                cmd.subject = inbound.subject.clone();
-                cmd.external_id = inbound.external_id.clone();
-                (ticket::open(tenant, &cmd, &ctx)?, vec![])
-            }
-        };
-        let Some((ticket_id, message_id)) = decision.events.iter().find_map(|e| match &e.kind {
-            EventKind::CustomerReplied { message } => Some((e.ticket, message.id)),
-            _ => None,
-        }) else {
-            return Err(DeskError::Store(StoreError::InvalidCommit {
-                reason: "an inbound message produced no customer message".to_owned(),
-            }));
-        };
-        let opened = decision
-            .events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::Opened { .. }));
-        let auto_tags = self.auto_tag(&mut decision, &loaded, ticket_id, inbound, &ctx);
-        let inbound_records = key
-            .map(|k| InboundRecord {
-                key: k.clone(),
-                ticket: ticket_id,
-                message: message_id,
-                customer: customer.id,
-            })
-            .into_iter()
-            .collect();
-        match self.commit_decision(
+        spikes: &[Spike],
+        recipient: &Recipient,
+    ) -> Result<Delivery, DeskError> {
+        self.run(NotifySpikes::new(
             tenant,
-            &loaded,
-            decision,
-            customer_writes,
-            inbound_records,
-            ticket_id,
-            ctx.now,
-        ) {
-            Ok(Attempt::Done(outcome)) => Ok(Attempt::Done(Receipt {
-                ticket: ticket_id,
-                message: message_id,
-                customer: customer.id,
-                duplicate: false,
-                opened,
-                delivery: outcome.delivery,
-                auto_tags,
-            })),
-            Ok(Attempt::Retry) => Ok(Attempt::Retry),
-            Err(DeskError::Store(StoreError::DuplicateInbound { existing })) => {
-                Ok(Attempt::Done(duplicate(existing)))
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    fn latest_unsolved(
-        &self,
-        tenant: TenantId,
-        customer: CustomerId,
-    ) -> Result<Option<Ticket>, DeskError> {
-        let q = TicketQuery::new()
-            .customer(customer)
-            .status(Status::New)
-            .status(Status::Open)
-            .status(Status::Pending)
-            .status(Status::OnHold)
-            .order(TicketOrder::UpdatedDesc)
-            .limit(1);
-        Ok(self.store.query(tenant, &q)?.items.into_iter().next())
-    }
-
-    /// Turns a decision into a commit, writes it, and dispatches its
-    /// notifications. A lost race returns `Attempt::Retry`.
-    #[allow(clippy::too_many_arguments)]
-    fn commit_decision(
-        &self,
-        tenant: TenantId,
-        loaded: &[&Ticket],
-        decision: Decision,
-        customers: Vec<CustomerWrite>,
-        inbound: Vec<InboundRecord>,
-        primary: TicketId,
-        now: DateTime<Utc>,
-    ) -> Result<Attempt<Outcome>, DeskError> {
-        let by_id: HashMap<TicketId, &Ticket> = loaded.iter().map(|t| (t.id(), *t)).collect();
-        let mut writes = Vec::new();
-        for id in decision.tickets() {
-            let events: Vec<Event> = decision.events_of(id).cloned().collect();
-            let (expected, state) = match by_id.get(&id) {
-                Some(t) => {
-                    let mut s = (*t).clone();
-                    for e in &events {
-                        s.apply(e);
-                    }
-                    (ExpectedVersion::Version(t.version()), s)
-                }
-                None => match Ticket::from_events(&events) {
-                    Some(s) => (ExpectedVersion::New, s),
-                    None => {
-                        return Err(DeskError::Store(StoreError::InvalidCommit {
-                            reason: format!(
-                                "events for unknown ticket {id} do not start with opened"
-                            ),
-                        }));
-                    }
-                },
-            };
-            writes.push(TicketWrite {
-                expected,
-                ticket: state,
-                events,
-            });
-        }
-        let due = self.sla_prepare(tenant, &mut writes, &customers, now)?;
-        let primary_state = writes
-            .iter()
-            .find(|w| w.ticket.id() != primary && w.expected == ExpectedVersion::New)
-            .or_else(|| writes.iter().find(|w| w.ticket.id() == primary))
-            .map(|w| w.ticket.clone())
-            .or_else(|| by_id.get(&primary).map(|t| (*t).clone()));
-        let Some(primary_state) = primary_state else {
-            return Err(DeskError::TicketNotFound { ticket: primary });
-        };
-        if writes.is_empty()
-            && customers.is_empty()
-            && inbound.is_empty()
-            && decision.notifications.is_empty()
-        {
-            return Ok(Attempt::Done(Outcome {
-                ticket: primary_state,
-                events: Vec::new(),
-                delivery: Delivery::default(),
-            }));
-        }
-        let events: Vec<Event> = writes
-            .iter()
-            .flat_map(|w| w.events.iter().cloned())
-            .collect();
-        let commit = Commit {
-            tenant,
-            tickets: writes,
-            customers,
-            inbound,
-            notifications: decision.notifications,
-            due,
-            once: Vec::new(),
-        };
-        match self.store.commit(&commit) {
-            Ok(()) => {}
-            Err(e) if e.is_retryable() => return Ok(Attempt::Retry),
-            Err(e) => return Err(e.into()),
-        }
-        let delivery = self.dispatch(&commit.notifications);
-        Ok(Attempt::Done(Outcome {
-            ticket: primary_state,
-            events,
-            delivery,
-        }))
-    }
-
-    /// With SLAs configured: applies the selected policy to new tickets (an
-    /// `SlaPolicyApplied` event in the same commit) and computes each written
-    /// ticket's next wake-up for the due index.
-    fn sla_prepare(
-        &self,
-        tenant: TenantId,
-        writes: &mut [TicketWrite],
-        customers: &[CustomerWrite],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<DueUpdate>, DeskError> {
-        let Some(setup) = &self.sla else {
-            return Ok(Vec::new());
-        };
-        let mut due = Vec::with_capacity(writes.len());
-        for w in writes.iter_mut() {
-            if w.expected == ExpectedVersion::New && w.ticket.sla_policy().is_none() {
-                let cid = w.ticket.customer();
-                let segment = match customers.iter().find(|c| c.customer.id == cid) {
-                    Some(c) => c.customer.segment.clone(),
-                    None => self.store.customer(tenant, cid)?.and_then(|c| c.segment),
-                };
-                let policy = setup.policies.select(&w.ticket, segment.as_deref()).clone();
-                let e = Event {
-                    tenant,
-                    ticket: w.ticket.id(),
-                    sequence: w.ticket.version().saturating_add(1),
-                    at: w.events.last().map_or(now, |e| e.at),
-                    kind: EventKind::SlaPolicyApplied {
-                        policy: Box::new(policy),
-                    },
-                };
-                w.ticket.apply(&e);
-                w.events.push(e);
-            }
-            let history = match w.expected {
-                ExpectedVersion::New => w.events.clone(),
-                ExpectedVersion::Version(_) => {
-                    let mut h = self.store.events(tenant, w.ticket.id())?;
-                    h.extend(w.events.iter().cloned());
-                    h
-                }
-            };
-            due.push(DueUpdate {
-                ticket: w.ticket.id(),
-                version: w.ticket.version(),
-                at: wakeup(&w.ticket, &history, &setup.calendars, now)?,
-            });
-        }
-        Ok(due)
+            spikes.to_vec(),
+            recipient.clone(),
+        ))
     }
 
     fn dispatch(&self, notifications: &[Notification]) -> Delivery {
@@ -1217,25 +760,12 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     }
 
     fn deliver(&self, n: &Notification) -> Delivery {
-        let mut d = Delivery::default();
-        match self.notifier.notify(n) {
-            Ok(()) => match self.store.mark_delivered(n.tenant, n.id) {
-                Ok(()) => d.delivered.push(n.id),
-                Err(e) => d.pending.push((
-                    n.id,
-                    format!("sent, but not marked delivered (it may be sent again): {e}"),
-                )),
-            },
-            Err(e) => {
-                let msg = e.to_string();
-                let note = match self.store.record_failure(n.tenant, n.id, &msg) {
-                    Ok(()) => msg,
-                    Err(se) => format!("{msg}; recording the failure failed too: {se}"),
-                };
-                d.pending.push((n.id, note));
-            }
-        }
-        d
+        let sent = self.notifier.notify(n);
+        let recorded = match &sent {
+            Ok(()) => self.store.mark_delivered(n.tenant, n.id),
+            Err(e) => self.store.record_failure(n.tenant, n.id, &e.to_string()),
+        };
+        common::delivery_of(n, sent, recorded)
     }
 
     /// Retries undelivered notifications from the outbox, oldest first, up to
@@ -1250,47 +780,5 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             d.merge(self.deliver(&e.notification));
         }
         Ok(d)
-    }
-}
-
-/// A ticket's next SLA wake-up, from its state and history.
-fn wakeup(
-    ticket: &Ticket,
-    history: &[Event],
-    calendars: &Calendars,
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, SlaError> {
-    let Some(policy) = ticket.sla_policy() else {
-        return Ok(None);
-    };
-    let report = sla::evaluate(history, calendars, now, Some(policy))?;
-    Ok(sla::next_wakeup(&report, policy, ticket.sla_alerts(), now))
-}
-
-fn sla_far_future() -> DateTime<Utc> {
-    DateTime::<Utc>::MAX_UTC
-}
-
-fn duplicate(rec: InboundRecord) -> Receipt {
-    Receipt {
-        ticket: rec.ticket,
-        message: rec.message,
-        customer: rec.customer,
-        duplicate: true,
-        opened: false,
-        delivery: Delivery::default(),
-        auto_tags: AutoTags::default(),
-    }
-}
-
-/// Adds `identity` to `customer` (one version on) and returns the write that
-/// stores it, expecting the version the customer was read at.
-fn gain_identity(customer: &mut Customer, identity: &Identity) -> CustomerWrite {
-    let expected = ExpectedVersion::Version(customer.version);
-    customer.identities.push(identity.clone());
-    customer.version = customer.version.saturating_add(1);
-    CustomerWrite {
-        expected,
-        customer: customer.clone(),
     }
 }

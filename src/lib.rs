@@ -189,9 +189,10 @@ pub mod ticket;
 struct ReadmeDoctests;
 
 pub use channel::Channel;
+pub use desk::plan;
 pub use desk::{
-    Delivery, Desk, DeskError, ForeignSender, Inbound, Outcome, Receipt, RetryPolicy, SlaSetup,
-    SpikeAlerts, SpikeCheck, SweepReport,
+    AsyncDesk, Delivery, Desk, DeskError, ForeignSender, Inbound, Outcome, Receipt, RetryPolicy,
+    SlaSetup, Sleep, SpikeAlerts, SpikeCheck, SweepReport,
 };
 pub use store::InMemoryStore;
 #[cfg(feature = "sqlite")]

@@ -25,6 +25,8 @@ impl Wake for ThreadWaker {
 /// need a runtime's reactor or timers (tokio I/O, `tokio::time::sleep`)
 /// need that runtime's own `block_on`.
 ///
+/// Available with the crate feature `testing`.
+///
 /// ```
 /// assert_eq!(supportdesk::testing::block_on(async { 1 + 1 }), 2);
 /// ```

@@ -94,3 +94,14 @@ impl Notifier for RecordingNotifier {
         Ok(())
     }
 }
+
+/// The same recording, as an asynchronous notifier (for
+/// [`AsyncDesk`](crate::AsyncDesk)).
+impl crate::port::AsyncNotifier for RecordingNotifier {
+    fn notify<'a>(
+        &'a self,
+        notification: &'a Notification,
+    ) -> crate::port::BoxFuture<'a, Result<(), NotifyError>> {
+        Box::pin(async move { Notifier::notify(self, notification) })
+    }
+}

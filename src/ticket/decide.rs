@@ -871,3 +871,37 @@ pub(crate) fn record_alerts(
     }
     b.finish()
 }
+
+/// Records the tags an auto-tagger found for a ticket: a `TagsAdded` event
+/// with those not on the ticket yet, in the order given (empty when none
+/// is new). The tagger has already applied its taxonomy (unknown tags and
+/// group conflicts are skipped there, with explanations), so the
+/// taxonomy's tagging checks are not run again here; the tags a human adds
+/// go through [`decide`] and [`Command::AddTags`].
+///
+/// ```
+/// use supportdesk::testing::{SequentialIds, TicketBuilder};
+/// use supportdesk::ticket::{auto_tag, Context, EventKind};
+/// use supportdesk::Tag;
+///
+/// let ids = SequentialIds::new();
+/// let ctx = Context::new("2026-03-02T09:00:00Z".parse()?, &ids);
+/// let ticket = TicketBuilder::new().build();
+/// let d = auto_tag(&ticket, &[Tag::new("payment/declined")?], &ctx);
+/// assert!(matches!(&d.events[0].kind, EventKind::TagsAdded { tags } if tags.len() == 1));
+/// assert_eq!(d.events[0].sequence, ticket.version() + 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn auto_tag(ticket: &Ticket, tags: &[Tag], ctx: &Context<'_>) -> Decision {
+    let mut new: Vec<Tag> = Vec::new();
+    for t in tags {
+        if !ticket.has_tag(t) && !new.contains(t) {
+            new.push(t.clone());
+        }
+    }
+    let mut b = Builder::new(ticket.clone(), ctx);
+    if !new.is_empty() {
+        b.push(EventKind::TagsAdded { tags: new });
+    }
+    b.finish()
+}

@@ -36,7 +36,7 @@ mod view;
 
 pub use command::{Action, Command, OpenTicket, Origin};
 pub(crate) use decide::record_alerts;
-pub use decide::{Context, Decision, LifecycleRules, decide, merge, open};
+pub use decide::{Context, Decision, LifecycleRules, auto_tag, decide, merge, open};
 pub use error::DomainError;
 pub use event::{Event, EventKind};
 pub use message::{Author, AuthorRole, Ces, Csat, Message, RatingError, Tag, TagError, Visibility};

@@ -1,0 +1,1830 @@
+//! The desk's workflow as pure code: what to read, then what to commit.
+//!
+//! Every write of the desk (receive an inbound message, run a command, open,
+//! merge, apply an SLA policy, raise due SLA alerts, register a customer,
+//! link or move an identity, queue spike notices) is a [`Workflow`]: a
+//! value whose [`plan`](Workflow::plan) is a pure function of what has been
+//! loaded so far ([`Loaded`]), the time and an id source. It answers either
+//! [`Step::Need`] (read this next) or [`Step::Ready`] with a [`Plan`]: the
+//! [`Commit`] to write (with the notifications to dispatch after it) and the
+//! result to return. [`settle`](Workflow::settle) then says what the
+//! commit's result means (done, lost race: retry, or an answer such as a
+//! duplicate inbound message).
+//!
+//! No workflow does I/O, reads a clock or draws a random number: the
+//! drivers do. [`Desk`](crate::Desk) drives them over a
+//! [`TicketStore`](crate::port::TicketStore) and
+//! [`AsyncDesk`](crate::AsyncDesk) over an
+//! [`AsyncTicketStore`](crate::port::AsyncTicketStore); both run the same
+//! workflows, so they behave the same. Every event comes out of the pure
+//! core ([`ticket::decide`] and its siblings, e.g. [`ticket::auto_tag`]),
+//! numbered by it.
+//!
+//! A host can drive a workflow by hand, or test one without any store,
+//! answering reads from its own data (the test kit's
+//! [`Scenario`](crate::testing::Scenario) does):
+//!
+//! ```
+//! use supportdesk::plan::{Answer, Planner, Read, Run, Step, Receive};
+//! use supportdesk::{Channel, Inbound};
+//! use supportdesk::customer::Identity;
+//! use supportdesk::id::TenantId;
+//! use supportdesk::testing::SequentialIds;
+//!
+//! let planner = Planner::new().with_ids(SequentialIds::new());
+//! let shop = TenantId::from_u128(1);
+//! let ana = Identity::email("ana@example.com")?;
+//! let mut run = Run::new(Receive::new(shop, Inbound::new(ana.clone(), Channel::Email, "Hello")));
+//! let now = "2026-03-02T09:00:00Z".parse()?;
+//! // The planner asks who owns the identity; nobody does yet.
+//! let Step::Need(read) = run.step(&planner, now)? else { panic!("a read first") };
+//! assert_eq!(read, Read::CustomerByIdentity { tenant: shop, identity: ana });
+//! run.answer(read, Answer::Customer(None));
+//! // Then it is ready: a new customer and a new ticket, in one commit.
+//! let Step::Ready(plan) = run.step(&planner, now)? else { panic!("ready") };
+//! let commit = plan.commit.expect("something to write");
+//! assert_eq!((commit.customers.len(), commit.tickets.len()), (1, 1));
+//! assert!(plan.output.opened);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Days, NaiveTime, Utc};
+use uuid::Uuid;
+
+use super::{
+    Delivery, DeskError, ForeignSender, Inbound, Outcome, Receipt, SlaSetup, SpikeAlerts,
+    SpikeCheck,
+};
+use crate::channel::Channel;
+use crate::customer::{Customer, Identity};
+use crate::id::{AgentId, CustomerId, IdGenerator, RandomIds, TenantId, TicketId};
+use crate::notification::{Notification, Recipient};
+use crate::port::{
+    Commit, CustomerWrite, DueUpdate, ExpectedVersion, InboundKey, InboundRecord, OnceKey, Page,
+    StoreError, TicketOrder, TicketQuery, TicketWrite,
+};
+use crate::sla::{self, Calendars, PolicySet, SlaAlert, SlaError, SlaPolicy, SlaReport};
+use crate::taxonomy::{
+    AutoTagger, AutoTags, Input, MAX_BASELINE_PERIODS, Spike, Taxonomy, detect_spikes,
+    spike_notifications,
+};
+use crate::ticket::{
+    self, AuthorRole, Command, Context, Decision, Event, EventKind, LifecycleRules, OpenTicket,
+    Status, Ticket,
+};
+
+/// Everything a desk decides with, besides its I/O: the id source, the
+/// lifecycle rules, SLA policies and calendars, the taxonomy, the
+/// auto-tagger, spike alerts and the foreign-sender policy. Both
+/// [`Desk`](crate::Desk) and [`AsyncDesk`](crate::AsyncDesk) hold one; their
+/// `with_*` methods set it.
+#[derive(Clone)]
+pub struct Planner {
+    ids: Arc<dyn IdGenerator>,
+    rules: LifecycleRules,
+    sla: Option<SlaSetup>,
+    taxonomy: Option<Arc<Taxonomy>>,
+    auto_tagger: Option<Arc<AutoTagger>>,
+    spike_alerts: Option<SpikeAlerts>,
+    foreign_sender: ForeignSender,
+}
+
+impl fmt::Debug for Planner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Planner")
+            .field("ids", &self.ids)
+            .field("rules", &self.rules)
+            .field("sla", &self.sla)
+            .field("taxonomy", &self.taxonomy.is_some())
+            .field("auto_tagger", &self.auto_tagger.as_ref().map(|a| a.len()))
+            .field("spike_alerts", &self.spike_alerts)
+            .field("foreign_sender", &self.foreign_sender)
+            .finish()
+    }
+}
+
+impl Default for Planner {
+    fn default() -> Self {
+        Planner::new()
+    }
+}
+
+impl Planner {
+    /// Random ids, default rules, no SLA, taxonomy, auto-tagger or spike
+    /// alerts, [`ForeignSender::Participant`].
+    pub fn new() -> Self {
+        Planner {
+            ids: Arc::new(RandomIds),
+            rules: LifecycleRules::default(),
+            sla: None,
+            taxonomy: None,
+            auto_tagger: None,
+            spike_alerts: None,
+            foreign_sender: ForeignSender::default(),
+        }
+    }
+
+    /// Uses another id generator (deterministic ids in tests).
+    pub fn with_ids(mut self, ids: impl IdGenerator + 'static) -> Self {
+        self.ids = Arc::new(ids);
+        self
+    }
+
+    /// Uses other lifecycle rules.
+    pub fn with_rules(mut self, rules: LifecycleRules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// Turns on SLAs (see [`Desk::with_sla`](crate::Desk::with_sla)).
+    ///
+    /// # Errors
+    /// The first [`SlaError`] of [`PolicySet::validate`].
+    pub fn with_sla(mut self, policies: PolicySet, calendars: Calendars) -> Result<Self, SlaError> {
+        policies.validate(&calendars)?;
+        self.sla = Some(SlaSetup {
+            policies,
+            calendars,
+        });
+        Ok(self)
+    }
+
+    /// Enforces a tag taxonomy (see
+    /// [`Desk::with_taxonomy`](crate::Desk::with_taxonomy)).
+    pub fn with_taxonomy(mut self, taxonomy: Taxonomy) -> Self {
+        self.taxonomy = Some(Arc::new(taxonomy));
+        self
+    }
+
+    /// Auto-tags inbound messages: the tags the tagger's rules add are
+    /// stored as a `TagsAdded` event (from [`ticket::auto_tag`]) in the same
+    /// commit as the message, and
+    /// [`Receipt::auto_tags`](crate::Receipt::auto_tags) explains them.
+    /// Rules see the message body, the channel, the customer role and the
+    /// ticket's tags before the message. Build the tagger from the same
+    /// taxonomy as [`with_taxonomy`](Self::with_taxonomy): the tagger keeps
+    /// its own taxonomy's groups when it skips conflicting tags. The
+    /// tagger's work per message is bounded (linear in the body, plus a
+    /// fixed budget for explanations; see [`AutoTagger`]'s "Work per
+    /// message"), so a long body and many rules cannot stall a receive;
+    /// spans the bound leaves out are reported by
+    /// [`AutoTags::spans_truncated`].
+    ///
+    /// # Example
+    /// ```
+    /// use supportdesk::{AutoTagger, Channel, Desk, InMemoryStore, Inbound, Tag, Taxonomy};
+    /// use supportdesk::customer::Identity;
+    /// use supportdesk::id::TenantId;
+    /// use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
+    ///
+    /// let tax: Taxonomy = serde_json::from_str(r#"{
+    ///   "tags": [{"tag": "payment/declined", "kind": "what", "polarity": "bad"}],
+    ///   "rules": [{"name": "declined", "pattern": "declined|拒绝", "add": ["payment/declined"]}]
+    /// }"#)?;
+    /// let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), ManualClock::at("2026-03-02T09:00:00Z")?)
+    ///     .with_ids(SequentialIds::new())
+    ///     .with_auto_tagger(AutoTagger::new(&tax)?)
+    ///     .with_taxonomy(tax);
+    /// let shop = TenantId::from_u128(1);
+    /// let r = desk.receive(shop, Inbound::new(Identity::email("li@example.com")?, Channel::Email, "我的卡被拒绝了"))?;
+    /// assert!(desk.ticket(shop, r.ticket)?.has_tag(&Tag::new("payment/declined")?));
+    /// assert_eq!(r.auto_tags.explanations[0].spans[0].text, "拒绝");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_auto_tagger(mut self, tagger: AutoTagger) -> Self {
+        self.auto_tagger = Some(Arc::new(tagger));
+        self
+    }
+
+    /// Configures spike alerts.
+    pub fn with_spike_alerts(mut self, alerts: SpikeAlerts) -> Self {
+        self.spike_alerts = Some(alerts);
+        self
+    }
+
+    /// Sets the [`ForeignSender`] policy.
+    pub fn with_foreign_sender(mut self, policy: ForeignSender) -> Self {
+        self.foreign_sender = policy;
+        self
+    }
+
+    /// The id generator.
+    pub fn ids(&self) -> &dyn IdGenerator {
+        &*self.ids
+    }
+
+    /// The lifecycle rules.
+    pub fn rules(&self) -> &LifecycleRules {
+        &self.rules
+    }
+
+    /// The SLA configuration, if any.
+    pub fn sla(&self) -> Option<&SlaSetup> {
+        self.sla.as_ref()
+    }
+
+    /// The taxonomy enforced, if any.
+    pub fn taxonomy(&self) -> Option<&Taxonomy> {
+        self.taxonomy.as_deref()
+    }
+
+    /// The auto-tagger, if any.
+    pub fn auto_tagger(&self) -> Option<&AutoTagger> {
+        self.auto_tagger.as_deref()
+    }
+
+    /// The spike alerts, if any.
+    pub fn spike_alerts(&self) -> Option<&SpikeAlerts> {
+        self.spike_alerts.as_ref()
+    }
+
+    /// The foreign-sender policy.
+    pub fn foreign_sender(&self) -> ForeignSender {
+        self.foreign_sender
+    }
+
+    /// The calendars of the SLA setup (none without SLAs).
+    pub fn calendars(&self) -> &Calendars {
+        static EMPTY: std::sync::OnceLock<Calendars> = std::sync::OnceLock::new();
+        match &self.sla {
+            Some(s) => &s.calendars,
+            None => EMPTY.get_or_init(Calendars::new),
+        }
+    }
+
+    fn context<'a>(&'a self, now: DateTime<Utc>, ids: &'a dyn IdGenerator) -> Context<'a> {
+        let ctx = Context::new(now, ids).with_rules(&self.rules);
+        match &self.taxonomy {
+            Some(t) => ctx.with_taxonomy(t),
+            None => ctx,
+        }
+    }
+
+    /// Every SLA target of a ticket at `now`, from its history (an empty
+    /// report without a policy on the ticket).
+    ///
+    /// # Errors
+    /// [`SlaError`] from [`sla::evaluate`].
+    pub fn sla_report(&self, history: &[Event], now: DateTime<Utc>) -> Result<SlaReport, SlaError> {
+        sla::evaluate(history, self.calendars(), now, None)
+    }
+}
+
+/// A read a workflow needs before it can plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Read {
+    /// [`TicketStore::ticket`](crate::port::TicketStore::ticket).
+    Ticket {
+        /// The tenant.
+        tenant: TenantId,
+        /// The ticket.
+        id: TicketId,
+    },
+    /// [`TicketStore::events`](crate::port::TicketStore::events).
+    Events {
+        /// The tenant.
+        tenant: TenantId,
+        /// The ticket.
+        id: TicketId,
+    },
+    /// [`TicketStore::customer`](crate::port::TicketStore::customer).
+    Customer {
+        /// The tenant.
+        tenant: TenantId,
+        /// The customer.
+        id: CustomerId,
+    },
+    /// [`TicketStore::customer_by_identity`](crate::port::TicketStore::customer_by_identity).
+    CustomerByIdentity {
+        /// The tenant.
+        tenant: TenantId,
+        /// The identity.
+        identity: Identity,
+    },
+    /// [`TicketStore::inbound`](crate::port::TicketStore::inbound).
+    Inbound {
+        /// The tenant.
+        tenant: TenantId,
+        /// The channel's message key.
+        key: InboundKey,
+    },
+    /// [`TicketStore::query`](crate::port::TicketStore::query).
+    Query {
+        /// The tenant.
+        tenant: TenantId,
+        /// The query.
+        query: TicketQuery,
+    },
+}
+
+/// The answer to a [`Read`], of the matching kind.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Answer {
+    /// For [`Read::Ticket`].
+    Ticket(Option<Box<Ticket>>),
+    /// For [`Read::Events`].
+    Events(Vec<Event>),
+    /// For [`Read::Customer`] and [`Read::CustomerByIdentity`].
+    Customer(Option<Customer>),
+    /// For [`Read::Inbound`].
+    Inbound(Option<InboundRecord>),
+    /// For [`Read::Query`].
+    Page(Page<Ticket>),
+}
+
+/// What a workflow has been given so far in this attempt: each [`Read`]
+/// with its [`Answer`].
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    answers: Vec<(Read, Answer)>,
+}
+
+impl Loaded {
+    /// Nothing loaded.
+    pub fn new() -> Self {
+        Loaded::default()
+    }
+
+    /// Records the answer to a read (a second answer to the same read
+    /// replaces the first).
+    pub fn insert(&mut self, read: Read, answer: Answer) {
+        match self.answers.iter_mut().find(|(r, _)| *r == read) {
+            Some(slot) => slot.1 = answer,
+            None => self.answers.push((read, answer)),
+        }
+    }
+
+    /// The answer to a read, if given.
+    pub fn get(&self, read: &Read) -> Option<&Answer> {
+        self.answers.iter().find(|(r, _)| r == read).map(|(_, a)| a)
+    }
+
+    /// How many reads were answered.
+    pub fn len(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// True when nothing was answered.
+    pub fn is_empty(&self) -> bool {
+        self.answers.is_empty()
+    }
+}
+
+/// What a workflow says next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step<T> {
+    /// Load this, then call [`Run::step`] again.
+    Need(Read),
+    /// Everything is known: write the plan's commit (if any).
+    Ready(Plan<T>),
+}
+
+/// A planned write: the commit (none when nothing changes) and the result
+/// to return once it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan<T> {
+    /// What to write, all or nothing. After it is written, its
+    /// notifications are dispatched.
+    pub commit: Option<Commit>,
+    /// The result (its delivery is filled in by the driver).
+    pub output: T,
+}
+
+/// What a commit's result means for a workflow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settled<T> {
+    /// Finished with this result.
+    Done(T),
+    /// A lost race: back off, then start the attempt again from nothing
+    /// loaded.
+    Retry,
+    /// Plan again at once with what is loaded (the workflow learned
+    /// something from the error, e.g. a notice queued before).
+    Replan,
+}
+
+/// A result that carries the delivery of its notifications.
+pub trait Delivered {
+    /// Records what happened to the notifications of the commit.
+    fn set_delivery(&mut self, delivery: Delivery);
+}
+
+impl Delivered for Outcome {
+    fn set_delivery(&mut self, delivery: Delivery) {
+        self.delivery = delivery;
+    }
+}
+
+impl Delivered for Receipt {
+    fn set_delivery(&mut self, delivery: Delivery) {
+        self.delivery = delivery;
+    }
+}
+
+impl Delivered for Customer {
+    fn set_delivery(&mut self, _: Delivery) {}
+}
+
+impl Delivered for Delivery {
+    fn set_delivery(&mut self, delivery: Delivery) {
+        self.merge(delivery);
+    }
+}
+
+impl Delivered for SpikeCheck {
+    fn set_delivery(&mut self, delivery: Delivery) {
+        self.delivery.merge(delivery);
+    }
+}
+
+/// One desk operation as pure code. See the [module docs](self).
+pub trait Workflow: Send {
+    /// What it returns.
+    type Output: Delivered + Send;
+
+    /// The ticket whose turn the workflow takes when it loses a race (see
+    /// [`RetryPolicy`](crate::RetryPolicy)), if any.
+    fn contended(&self) -> Option<TicketId> {
+        None
+    }
+
+    /// Plans from what is loaded, at `now`, drawing new ids from `ids`:
+    /// either the next read it needs or the plan. Pure: the same inputs give
+    /// the same answer (the driver replays the ids drawn by an earlier call
+    /// of the same attempt, so re-planning after a read draws the same ids).
+    ///
+    /// # Errors
+    /// The operation's [`DeskError`] (a domain rule, a ticket not found, ...):
+    /// nothing is written.
+    fn plan(
+        &mut self,
+        planner: &Planner,
+        now: DateTime<Utc>,
+        ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Self::Output>, DeskError>;
+
+    /// What the commit's result means. The default: `Ok` is done, a lost
+    /// race ([`StoreError::is_retryable`]) retries, anything else fails.
+    ///
+    /// # Errors
+    /// The commit's error as a [`DeskError`].
+    fn settle(
+        &mut self,
+        output: Self::Output,
+        result: Result<(), StoreError>,
+    ) -> Result<Settled<Self::Output>, DeskError> {
+        match result {
+            Ok(()) => Ok(Settled::Done(output)),
+            Err(e) if e.is_retryable() => Ok(Settled::Retry),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A workflow in progress: what it has loaded and the ids it drew in this
+/// attempt. Drivers call [`step`](Self::step), answer each [`Step::Need`]
+/// with [`answer`](Self::answer), write a [`Step::Ready`] plan's commit and
+/// pass its result to [`settle`](Self::settle).
+#[derive(Debug)]
+pub struct Run<W> {
+    workflow: W,
+    loaded: Loaded,
+    drawn: Vec<Uuid>,
+}
+
+impl<W: Workflow> Run<W> {
+    /// A run of `workflow` with nothing loaded.
+    pub fn new(workflow: W) -> Self {
+        Run {
+            workflow,
+            loaded: Loaded::new(),
+            drawn: Vec::new(),
+        }
+    }
+
+    /// The workflow.
+    pub fn workflow(&self) -> &W {
+        &self.workflow
+    }
+
+    /// What was loaded so far.
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+
+    /// Plans with what is loaded. Ids drawn by an earlier step of this
+    /// attempt are handed out again in the same order, so a plan that
+    /// needed one more read draws the same ids when it runs again.
+    ///
+    /// # Errors
+    /// As [`Workflow::plan`].
+    pub fn step(
+        &mut self,
+        planner: &Planner,
+        now: DateTime<Utc>,
+    ) -> Result<Step<W::Output>, DeskError> {
+        let ids = ReplayIds {
+            inner: planner.ids(),
+            state: Mutex::new((std::mem::take(&mut self.drawn), 0)),
+        };
+        let out = self.workflow.plan(planner, now, &ids, &self.loaded);
+        self.drawn = ids.into_drawn();
+        out
+    }
+
+    /// Gives the answer to a read.
+    pub fn answer(&mut self, read: Read, answer: Answer) {
+        self.loaded.insert(read, answer);
+    }
+
+    /// What the result of writing the plan's commit means.
+    ///
+    /// # Errors
+    /// As [`Workflow::settle`].
+    pub fn settle(
+        &mut self,
+        output: W::Output,
+        result: Result<(), StoreError>,
+    ) -> Result<Settled<W::Output>, DeskError> {
+        self.workflow.settle(output, result)
+    }
+
+    /// Starts a new attempt: nothing loaded, no ids drawn.
+    pub fn restart(&mut self) {
+        self.loaded = Loaded::new();
+        self.drawn.clear();
+    }
+
+    /// The ticket the workflow contends for.
+    pub fn contended(&self) -> Option<TicketId> {
+        self.workflow.contended()
+    }
+}
+
+/// Hands out the ids drawn before, then new ones from `inner`.
+#[derive(Debug)]
+struct ReplayIds<'a> {
+    inner: &'a dyn IdGenerator,
+    state: Mutex<(Vec<Uuid>, usize)>,
+}
+
+impl ReplayIds<'_> {
+    fn into_drawn(self) -> Vec<Uuid> {
+        match self.state.into_inner() {
+            Ok((drawn, _)) => drawn,
+            Err(poisoned) => poisoned.into_inner().0,
+        }
+    }
+}
+
+impl IdGenerator for ReplayIds<'_> {
+    fn next_uuid(&self) -> Uuid {
+        let mut guard = match self.state.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let (drawn, pos) = &mut *guard;
+        let id = match drawn.get(*pos) {
+            Some(id) => *id,
+            None => {
+                let id = self.inner.next_uuid();
+                drawn.push(id);
+                id
+            }
+        };
+        *pos += 1;
+        id
+    }
+}
+
+/// A value, or the read that must come first (inside the planner).
+enum Got<T> {
+    It(T),
+    Need(Read),
+}
+
+/// A result that can say "read this first".
+trait NeedRead {
+    fn need(read: Read) -> Self;
+}
+
+impl<T> NeedRead for Step<T> {
+    fn need(read: Read) -> Self {
+        Step::Need(read)
+    }
+}
+
+impl<T> NeedRead for Got<T> {
+    fn need(read: Read) -> Self {
+        Got::Need(read)
+    }
+}
+
+/// Takes the answer to `$read` from `$loaded` (of kind `$kind`), or returns
+/// "read this first" from the enclosing function.
+macro_rules! load {
+    ($loaded:expr, $read:expr, $kind:ident) => {{
+        let read = $read;
+        match $loaded.get(&read) {
+            Some(Answer::$kind(v)) => v,
+            Some(other) => {
+                return Err(DeskError::Store(StoreError::backend(format!(
+                    "the driver answered {read:?} with {other:?}"
+                ))));
+            }
+            None => return Ok(NeedRead::need(read)),
+        }
+    }};
+}
+
+/// Unwraps a [`Got::It`] or passes the read it needs up.
+macro_rules! ready {
+    ($got:expr) => {
+        match $got {
+            Got::It(v) => v,
+            Got::Need(r) => return Ok(NeedRead::need(r)),
+        }
+    };
+}
+
+fn ticket_of(loaded: &Loaded, tenant: TenantId, id: TicketId) -> Result<Got<&Ticket>, DeskError> {
+    let t = load!(loaded, Read::Ticket { tenant, id }, Ticket);
+    match t {
+        Some(t) => Ok(Got::It(t)),
+        None => Err(DeskError::TicketNotFound { ticket: id }),
+    }
+}
+
+fn customer_of(
+    loaded: &Loaded,
+    tenant: TenantId,
+    id: CustomerId,
+) -> Result<Got<&Customer>, DeskError> {
+    let c = load!(loaded, Read::Customer { tenant, id }, Customer);
+    match c {
+        Some(c) => Ok(Got::It(c)),
+        None => Err(DeskError::CustomerNotFound { customer: id }),
+    }
+}
+
+/// Appends `next` (decided on `state`) to `decision` and applies its events
+/// to `state`.
+fn chain(decision: &mut Decision, state: &mut Ticket, next: Decision) {
+    for e in &next.events {
+        state.apply(e);
+    }
+    decision.events.extend(next.events);
+    decision.notifications.extend(next.notifications);
+}
+
+/// Turns a decision into a commit: each touched ticket's state and events
+/// (with the expected version it was loaded at), the SLA policy applied to
+/// new tickets, the due index, and the given customer and inbound writes.
+/// Returns the commit (none when nothing changes) and the outcome.
+#[allow(clippy::too_many_arguments)]
+fn commit_decision(
+    planner: &Planner,
+    ctx: &Context<'_>,
+    loaded: &Loaded,
+    tenant: TenantId,
+    base: &[&Ticket],
+    decision: Decision,
+    customers: Vec<CustomerWrite>,
+    inbound: Vec<InboundRecord>,
+    primary: TicketId,
+) -> Result<Got<Plan<Outcome>>, DeskError> {
+    let by_id: HashMap<TicketId, &Ticket> = base.iter().map(|t| (t.id(), *t)).collect();
+    let mut writes = Vec::new();
+    let mut events_out: Vec<Event> = Vec::new();
+    let tickets = decision.tickets();
+    let mut notifications = decision.notifications;
+    let events_by_ticket = decision.events;
+    for id in tickets {
+        let events: Vec<Event> = events_by_ticket
+            .iter()
+            .filter(|e| e.ticket == id)
+            .cloned()
+            .collect();
+        let (expected, mut state) = match by_id.get(&id) {
+            Some(t) => {
+                let mut s = (*t).clone();
+                for e in &events {
+                    s.apply(e);
+                }
+                (ExpectedVersion::Version(t.version()), s)
+            }
+            None => match Ticket::from_events(&events) {
+                Some(s) => (ExpectedVersion::New, s),
+                None => {
+                    return Err(DeskError::Store(StoreError::InvalidCommit {
+                        reason: format!("events for unknown ticket {id} do not start with opened"),
+                    }));
+                }
+            },
+        };
+        let mut events = events;
+        // SLA: a new ticket gets the first matching policy, decided by the
+        // core like every other event.
+        if let Some(setup) = &planner.sla {
+            if expected == ExpectedVersion::New && state.sla_policy().is_none() {
+                let cid = state.customer();
+                let segment = match customers.iter().find(|c| c.customer.id == cid) {
+                    Some(c) => c.customer.segment.clone(),
+                    None => load!(loaded, Read::Customer { tenant, id: cid }, Customer)
+                        .as_ref()
+                        .and_then(|c| c.segment.clone()),
+                };
+                let policy = setup.policies.select(&state, segment.as_deref()).clone();
+                let applied = ticket::decide(
+                    &state,
+                    &Command::ApplySlaPolicy {
+                        policy: Box::new(policy),
+                    },
+                    ctx,
+                )?;
+                for e in &applied.events {
+                    state.apply(e);
+                }
+                events.extend(applied.events);
+                notifications.extend(applied.notifications);
+            }
+        }
+        writes.push(TicketWrite {
+            expected,
+            ticket: state,
+            events,
+        });
+    }
+    let mut due = Vec::with_capacity(writes.len());
+    if let Some(setup) = &planner.sla {
+        for w in &writes {
+            let history: Vec<Event> = match w.expected {
+                ExpectedVersion::New => w.events.clone(),
+                ExpectedVersion::Version(_) => {
+                    let mut h = load!(
+                        loaded,
+                        Read::Events {
+                            tenant,
+                            id: w.ticket.id()
+                        },
+                        Events
+                    )
+                    .clone();
+                    h.extend(w.events.iter().cloned());
+                    h
+                }
+            };
+            due.push(DueUpdate {
+                ticket: w.ticket.id(),
+                version: w.ticket.version(),
+                at: wakeup(&w.ticket, &history, &setup.calendars, ctx.now)?,
+            });
+        }
+    }
+    // The ticket the command is about: a new follow-up ticket if one was
+    // opened, else the primary.
+    let primary_state = writes
+        .iter()
+        .find(|w| w.ticket.id() != primary && w.expected == ExpectedVersion::New)
+        .or_else(|| writes.iter().find(|w| w.ticket.id() == primary))
+        .map(|w| w.ticket.clone())
+        .or_else(|| by_id.get(&primary).map(|t| (*t).clone()));
+    let Some(primary_state) = primary_state else {
+        return Err(DeskError::TicketNotFound { ticket: primary });
+    };
+    for w in &writes {
+        events_out.extend(w.events.iter().cloned());
+    }
+    let outcome = Outcome {
+        ticket: primary_state,
+        events: events_out,
+        delivery: Delivery::default(),
+    };
+    if writes.is_empty() && customers.is_empty() && inbound.is_empty() && notifications.is_empty() {
+        return Ok(Got::It(Plan {
+            commit: None,
+            output: outcome,
+        }));
+    }
+    let commit = Commit {
+        tenant,
+        tickets: writes,
+        customers,
+        inbound,
+        notifications,
+        due,
+        once: Vec::new(),
+    };
+    Ok(Got::It(Plan {
+        commit: Some(commit),
+        output: outcome,
+    }))
+}
+
+/// A ticket's next SLA wake-up, from its state and history.
+fn wakeup(
+    ticket: &Ticket,
+    history: &[Event],
+    calendars: &Calendars,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, SlaError> {
+    let Some(policy) = ticket.sla_policy() else {
+        return Ok(None);
+    };
+    let report = sla::evaluate(history, calendars, now, Some(policy))?;
+    Ok(sla::next_wakeup(&report, policy, ticket.sla_alerts(), now))
+}
+
+/// Receive an inbound message (see [`Desk::receive`](crate::Desk::receive)).
+#[derive(Debug, Clone)]
+pub struct Receive {
+    tenant: TenantId,
+    inbound: Inbound,
+    key: Option<InboundKey>,
+    auto_tags: AutoTags,
+}
+
+impl Receive {
+    /// Receive `inbound` for `tenant`.
+    pub fn new(tenant: TenantId, inbound: Inbound) -> Self {
+        let key = inbound.external_id.as_ref().map(|e| InboundKey {
+            channel: inbound.channel,
+            external_id: e.clone(),
+        });
+        Receive {
+            tenant,
+            inbound,
+            key,
+            auto_tags: AutoTags::default(),
+        }
+    }
+}
+
+/// The query for a customer's most recently updated unsolved ticket.
+fn latest_unsolved(customer: CustomerId) -> TicketQuery {
+    TicketQuery::new()
+        .customer(customer)
+        .status(Status::New)
+        .status(Status::Open)
+        .status(Status::Pending)
+        .status(Status::OnHold)
+        .order(TicketOrder::UpdatedDesc)
+        .limit(1)
+}
+
+fn duplicate(rec: InboundRecord) -> Receipt {
+    Receipt {
+        ticket: rec.ticket,
+        message: rec.message,
+        customer: rec.customer,
+        duplicate: true,
+        opened: false,
+        delivery: Delivery::default(),
+        auto_tags: AutoTags::default(),
+    }
+}
+
+impl Workflow for Receive {
+    type Output = Receipt;
+
+    fn contended(&self) -> Option<TicketId> {
+        self.inbound.ticket
+    }
+
+    fn plan(
+        &mut self,
+        planner: &Planner,
+        now: DateTime<Utc>,
+        ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Receipt>, DeskError> {
+        let tenant = self.tenant;
+        let inbound = &self.inbound;
+        if let Some(k) = &self.key {
+            let rec = load!(
+                loaded,
+                Read::Inbound {
+                    tenant,
+                    key: k.clone()
+                },
+                Inbound
+            );
+            if let Some(rec) = rec {
+                return Ok(Step::Ready(Plan {
+                    commit: None,
+                    output: duplicate(rec.clone()),
+                }));
+            }
+        }
+        let named = match inbound.ticket {
+            Some(id) => Some(ready!(ticket_of(loaded, tenant, id)?)),
+            None => None,
+        };
+        let found = load!(
+            loaded,
+            Read::CustomerByIdentity {
+                tenant,
+                identity: inbound.from.clone()
+            },
+            Customer
+        )
+        .as_ref();
+        // A named ticket whose requester does not own the identity: never
+        // link the identity to the requester (the sender controls what
+        // ticket the message names); the policy decides.
+        let foreign = named.is_some_and(|t| found.is_none_or(|c| c.id != t.customer()));
+        if let Some(t) =
+            named.filter(|_| foreign && planner.foreign_sender == ForeignSender::Refuse)
+        {
+            return Err(DeskError::ForeignSender {
+                identity: inbound.from.clone(),
+                ticket: t.id(),
+            });
+        }
+        // A participant's message naming a closed ticket is not a follow-up
+        // of the requester's: it is handled as if it named no ticket.
+        let named = named.filter(|t| !(foreign && t.status() == Status::Closed));
+        let target: Option<&Ticket> = match (named, found) {
+            (Some(t), _) => Some(t),
+            (None, Some(c)) => load!(
+                loaded,
+                Read::Query {
+                    tenant,
+                    query: latest_unsolved(c.id)
+                },
+                Page
+            )
+            .items
+            .first(),
+            (None, None) => None,
+        };
+        let ctx = planner.context(now, ids);
+        let mut customer_writes = Vec::new();
+        let customer = match found {
+            Some(c) => c.clone(),
+            None => {
+                let mut c = Customer::new(
+                    CustomerId::from_uuid(ids.next_uuid()),
+                    tenant,
+                    inbound.from.clone(),
+                );
+                c.name = inbound.name.clone();
+                c.version = 1;
+                customer_writes.push(CustomerWrite {
+                    expected: ExpectedVersion::New,
+                    customer: c.clone(),
+                });
+                c
+            }
+        };
+        let (mut decision, base): (Decision, Vec<&Ticket>) = match target {
+            Some(t) => {
+                let cmd = if t.customer() == customer.id {
+                    Command::CustomerReply {
+                        customer: customer.id,
+                        channel: inbound.channel,
+                        body: inbound.body.clone(),
+                        external_id: inbound.external_id.clone(),
+                    }
+                } else {
+                    Command::ParticipantReply {
+                        customer: customer.id,
+                        channel: inbound.channel,
+                        body: inbound.body.clone(),
+                        external_id: inbound.external_id.clone(),
+                    }
+                };
+                (ticket::decide(t, &cmd, &ctx)?, vec![t])
+            }
+            None => {
+                let mut cmd =
+                    OpenTicket::reactive(customer.id, inbound.channel, inbound.body.clone())
+                        .with_priority(inbound.priority);
+                cmd.subject = inbound.subject.clone();
+                cmd.external_id = inbound.external_id.clone();
+                (ticket::open(tenant, &cmd, &ctx)?, vec![])
+            }
+        };
+        let Some((ticket_id, message_id)) = decision.events.iter().find_map(|e| match &e.kind {
+            EventKind::CustomerReplied { message } => Some((e.ticket, message.id)),
+            _ => None,
+        }) else {
+            return Err(DeskError::Store(StoreError::InvalidCommit {
+                reason: "an inbound message produced no customer message".to_owned(),
+            }));
+        };
+        let opened = decision
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Opened { .. }));
+        self.auto_tags = auto_tag(planner, &mut decision, &base, ticket_id, inbound, &ctx);
+        let inbound_records = self
+            .key
+            .as_ref()
+            .map(|k| InboundRecord {
+                key: k.clone(),
+                ticket: ticket_id,
+                message: message_id,
+                customer: customer.id,
+            })
+            .into_iter()
+            .collect();
+        let plan = ready!(commit_decision(
+            planner,
+            &ctx,
+            loaded,
+            tenant,
+            &base,
+            decision,
+            customer_writes,
+            inbound_records,
+            ticket_id,
+        )?);
+        Ok(Step::Ready(Plan {
+            commit: plan.commit,
+            output: Receipt {
+                ticket: ticket_id,
+                message: message_id,
+                customer: customer.id,
+                duplicate: false,
+                opened,
+                delivery: Delivery::default(),
+                auto_tags: self.auto_tags.clone(),
+            },
+        }))
+    }
+
+    fn settle(
+        &mut self,
+        output: Receipt,
+        result: Result<(), StoreError>,
+    ) -> Result<Settled<Receipt>, DeskError> {
+        match result {
+            Ok(()) => Ok(Settled::Done(output)),
+            // A concurrent delivery of the same message won: its result.
+            Err(StoreError::DuplicateInbound { existing }) => {
+                Ok(Settled::Done(duplicate(existing)))
+            }
+            Err(e) if e.is_retryable() => Ok(Settled::Retry),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Appends the auto-tags of an inbound message to a decision, through the
+/// core's [`ticket::auto_tag`].
+fn auto_tag(
+    planner: &Planner,
+    decision: &mut Decision,
+    base: &[&Ticket],
+    ticket: TicketId,
+    inbound: &Inbound,
+    ctx: &Context<'_>,
+) -> AutoTags {
+    let Some(tagger) = &planner.auto_tagger else {
+        return AutoTags::default();
+    };
+    let state = match base.iter().find(|t| t.id() == ticket) {
+        Some(t) => {
+            let mut s = (*t).clone();
+            for e in decision.events_of(ticket) {
+                s.apply(e);
+            }
+            Some(s)
+        }
+        None => Ticket::from_events(decision.events_of(ticket)),
+    };
+    let Some(mut state) = state else {
+        return AutoTags::default();
+    };
+    let input = Input::new(&inbound.body, inbound.channel)
+        .role(AuthorRole::Customer)
+        .tags(state.tags());
+    let out = tagger.tag(&input);
+    let tagged = ticket::auto_tag(&state, &out.tags, ctx);
+    chain(decision, &mut state, tagged);
+    out
+}
+
+/// Run a command on a ticket (see [`Desk::execute`](crate::Desk::execute)).
+#[derive(Debug, Clone)]
+pub struct Execute {
+    tenant: TenantId,
+    id: TicketId,
+    command: Command,
+}
+
+impl Execute {
+    /// Run `command` on ticket `id` of `tenant`.
+    pub fn new(tenant: TenantId, id: TicketId, command: Command) -> Self {
+        Execute {
+            tenant,
+            id,
+            command,
+        }
+    }
+}
+
+impl Workflow for Execute {
+    type Output = Outcome;
+
+    fn contended(&self) -> Option<TicketId> {
+        Some(self.id)
+    }
+
+    fn plan(
+        &mut self,
+        planner: &Planner,
+        now: DateTime<Utc>,
+        ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Outcome>, DeskError> {
+        let current = ready!(ticket_of(loaded, self.tenant, self.id)?);
+        let ctx = planner.context(now, ids);
+        let decision = ticket::decide(current, &self.command, &ctx)?;
+        Ok(Step::Ready(ready!(commit_decision(
+            planner,
+            &ctx,
+            loaded,
+            self.tenant,
+            &[current],
+            decision,
+            Vec::new(),
+            Vec::new(),
+            self.id,
+        )?)))
+    }
+}
+
+/// Apply an SLA policy to a ticket explicitly (see
+/// [`Desk::apply_sla_policy`](crate::Desk::apply_sla_policy)).
+#[derive(Debug, Clone)]
+pub struct ApplyPolicy(Execute);
+
+impl ApplyPolicy {
+    /// Apply `policy` to ticket `id`, after checking it against the
+    /// planner's calendars.
+    ///
+    /// # Errors
+    /// [`DeskError::Sla`] with the error of [`SlaPolicy::validate`].
+    pub fn new(
+        planner: &Planner,
+        tenant: TenantId,
+        id: TicketId,
+        policy: SlaPolicy,
+    ) -> Result<Self, DeskError> {
+        policy.validate(planner.calendars())?;
+        Ok(ApplyPolicy(Execute::new(
+            tenant,
+            id,
+            Command::ApplySlaPolicy {
+                policy: Box::new(policy),
+            },
+        )))
+    }
+}
+
+impl Workflow for ApplyPolicy {
+    type Output = Outcome;
+
+    fn contended(&self) -> Option<TicketId> {
+        self.0.contended()
+    }
+
+    fn plan(
+        &mut self,
+        planner: &Planner,
+        now: DateTime<Utc>,
+        ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Outcome>, DeskError> {
+        self.0.plan(planner, now, ids, loaded)
+    }
+}
+
+/// Open a ticket for a known customer (see [`Desk::open`](crate::Desk::open)).
+#[derive(Debug, Clone)]
+pub struct Open {
+    tenant: TenantId,
+    command: OpenTicket,
+}
+
+impl Open {
+    /// Open a ticket from `command` for `tenant`.
+    pub fn new(tenant: TenantId, command: OpenTicket) -> Self {
+        Open { tenant, command }
+    }
+
+    /// A proactive ticket: we contact the customer first (see
+    /// [`Desk::open_proactive`](crate::Desk::open_proactive)).
+    pub fn proactive(
+        tenant: TenantId,
+        customer: CustomerId,
+        channel: Channel,
+        agent: Option<AgentId>,
+        subject: &str,
+        body: &str,
+    ) -> Self {
+        Open::new(
+            tenant,
+            OpenTicket::proactive(customer, channel, agent, body).with_subject(subject),
+        )
+    }
+}
+
+impl Workflow for Open {
+    type Output = Outcome;
+
+    fn plan(
+        &mut self,
+        planner: &Planner,
+        now: DateTime<Utc>,
+        ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Outcome>, DeskError> {
+        ready!(customer_of(loaded, self.tenant, self.command.customer)?);
+        let ctx = planner.context(now, ids);
+        let decision = ticket::open(self.tenant, &self.command, &ctx)?;
+        let id = decision
+            .events
+            .first()
+            .map_or(TicketId::from_u128(0), |e| e.ticket);
+        Ok(Step::Ready(ready!(commit_decision(
+            planner,
+            &ctx,
+            loaded,
+            self.tenant,
+            &[],
+            decision,
+            Vec::new(),
+            Vec::new(),
+            id,
+        )?)))
+    }
+}
+
+/// Merge one ticket into another (see [`Desk::merge`](crate::Desk::merge)).
+#[derive(Debug, Clone)]
+pub struct Merge {
+    tenant: TenantId,
+    source: TicketId,
+    target: TicketId,
+}
+
+impl Merge {
+    /// Merge `source` into `target`.
+    pub fn new(tenant: TenantId, source: TicketId, target: TicketId) -> Self {
+        Merge {
+            tenant,
+            source,
+            target,
+        }
+    }
+}
+
+impl Workflow for Merge {
+    type Output = Outcome;
+
+    fn contended(&self) -> Option<TicketId> {
+        Some(self.source)
+    }
+
+    fn plan(
+        &mut self,
+        planner: &Planner,
+        now: DateTime<Utc>,
+        ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Outcome>, DeskError> {
+        let s = ready!(ticket_of(loaded, self.tenant, self.source)?);
+        let t = ready!(ticket_of(loaded, self.tenant, self.target)?);
+        let ctx = planner.context(now, ids);
+        let decision = ticket::merge(s, t, &ctx)?;
+        Ok(Step::Ready(ready!(commit_decision(
+            planner,
+            &ctx,
+            loaded,
+            self.tenant,
+            &[s, t],
+            decision,
+            Vec::new(),
+            Vec::new(),
+            self.target,
+        )?)))
+    }
+}
+
+/// Raise a ticket's due SLA alerts and update its due time (see
+/// [`Desk::tick`](crate::Desk::tick)).
+#[derive(Debug, Clone)]
+pub struct Tick {
+    tenant: TenantId,
+    id: TicketId,
+}
+
+impl Tick {
+    /// Tick ticket `id`.
+    pub fn new(tenant: TenantId, id: TicketId) -> Self {
+        Tick { tenant, id }
+    }
+}
+
+impl Workflow for Tick {
+    type Output = Outcome;
+
+    fn contended(&self) -> Option<TicketId> {
+        Some(self.id)
+    }
+
+    fn plan(
+        &mut self,
+        planner: &Planner,
+        now: DateTime<Utc>,
+        ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Outcome>, DeskError> {
+        let current = ready!(ticket_of(loaded, self.tenant, self.id)?);
+        let unchanged = |due: Option<Option<DateTime<Utc>>>| {
+            let commit = due.map(|at| {
+                let mut c = Commit::new(self.tenant);
+                c.due.push(DueUpdate {
+                    ticket: current.id(),
+                    version: current.version(),
+                    at,
+                });
+                c
+            });
+            Ok(Step::Ready(Plan {
+                commit,
+                output: Outcome {
+                    ticket: current.clone(),
+                    events: Vec::new(),
+                    delivery: Delivery::default(),
+                },
+            }))
+        };
+        let Some(setup) = &planner.sla else {
+            return unchanged(None);
+        };
+        let Some(policy) = current.sla_policy() else {
+            return unchanged(Some(None));
+        };
+        let history = load!(
+            loaded,
+            Read::Events {
+                tenant: self.tenant,
+                id: self.id
+            },
+            Events
+        );
+        let report = sla::evaluate(history, &setup.calendars, now, Some(policy))?;
+        let alerts = sla::due_alerts(&report, policy, current.sla_alerts(), now);
+        if alerts.is_empty() {
+            let at = sla::next_wakeup(&report, policy, current.sla_alerts(), now);
+            return unchanged(Some(at));
+        }
+        let ctx = planner.context(now, ids);
+        let decision = ticket::record_alerts(current, &alerts, policy, &ctx);
+        Ok(Step::Ready(ready!(commit_decision(
+            planner,
+            &ctx,
+            loaded,
+            self.tenant,
+            &[current],
+            decision,
+            Vec::new(),
+            Vec::new(),
+            self.id,
+        )?)))
+    }
+}
+
+/// The alerts a tick raised, from its events.
+pub fn raised_alerts(outcome: &Outcome) -> Vec<SlaAlert> {
+    outcome
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::SlaAlerted { alert } => Some(alert.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Register a customer (see
+/// [`Desk::register_customer`](crate::Desk::register_customer)).
+#[derive(Debug, Clone)]
+pub struct RegisterCustomer {
+    tenant: TenantId,
+    name: Option<String>,
+    identities: Vec<Identity>,
+}
+
+impl RegisterCustomer {
+    /// Register a customer of `tenant` with `identities` (at least one).
+    pub fn new(tenant: TenantId, name: Option<&str>, identities: &[Identity]) -> Self {
+        RegisterCustomer {
+            tenant,
+            name: name.map(str::to_owned),
+            identities: identities.to_vec(),
+        }
+    }
+}
+
+impl Workflow for RegisterCustomer {
+    type Output = Customer;
+
+    fn plan(
+        &mut self,
+        _planner: &Planner,
+        _now: DateTime<Utc>,
+        ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Customer>, DeskError> {
+        let tenant = self.tenant;
+        let Some(first) = self.identities.first() else {
+            return Err(DeskError::Store(StoreError::InvalidCommit {
+                reason: "a customer needs at least one identity".to_owned(),
+            }));
+        };
+        let existing = load!(
+            loaded,
+            Read::CustomerByIdentity {
+                tenant,
+                identity: first.clone()
+            },
+            Customer
+        );
+        if let Some(existing) = existing {
+            if self.identities.iter().all(|i| existing.has_identity(i)) {
+                return Ok(Step::Ready(Plan {
+                    commit: None,
+                    output: existing.clone(),
+                }));
+            }
+        }
+        let mut customer = Customer::new(
+            CustomerId::from_uuid(ids.next_uuid()),
+            tenant,
+            first.clone(),
+        );
+        for i in &self.identities[1..] {
+            if !customer.has_identity(i) {
+                customer.identities.push(i.clone());
+            }
+        }
+        customer.name = self.name.clone();
+        customer.version = 1;
+        let mut commit = Commit::new(tenant);
+        commit.customers.push(CustomerWrite {
+            expected: ExpectedVersion::New,
+            customer: customer.clone(),
+        });
+        Ok(Step::Ready(Plan {
+            commit: Some(commit),
+            output: customer,
+        }))
+    }
+
+    fn settle(
+        &mut self,
+        output: Customer,
+        result: Result<(), StoreError>,
+    ) -> Result<Settled<Customer>, DeskError> {
+        // A taken identity is the caller's error, not a race to retry.
+        result.map(|()| Settled::Done(output)).map_err(Into::into)
+    }
+}
+
+/// Adds `identity` to `customer` (one version on) and returns the write that
+/// stores it, expecting the version the customer was read at.
+fn gain_identity(customer: &mut Customer, identity: &Identity) -> CustomerWrite {
+    let expected = ExpectedVersion::Version(customer.version);
+    customer.identities.push(identity.clone());
+    customer.version = customer.version.saturating_add(1);
+    CustomerWrite {
+        expected,
+        customer: customer.clone(),
+    }
+}
+
+/// Link an identity to a customer (see
+/// [`Desk::add_identity`](crate::Desk::add_identity)).
+#[derive(Debug, Clone)]
+pub struct AddIdentity {
+    tenant: TenantId,
+    customer: CustomerId,
+    identity: Identity,
+}
+
+impl AddIdentity {
+    /// Link `identity` to `customer`.
+    pub fn new(tenant: TenantId, customer: CustomerId, identity: Identity) -> Self {
+        AddIdentity {
+            tenant,
+            customer,
+            identity,
+        }
+    }
+}
+
+impl Workflow for AddIdentity {
+    type Output = Customer;
+
+    fn plan(
+        &mut self,
+        _planner: &Planner,
+        _now: DateTime<Utc>,
+        _ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Customer>, DeskError> {
+        let mut c = ready!(customer_of(loaded, self.tenant, self.customer)?).clone();
+        if c.has_identity(&self.identity) {
+            return Ok(Step::Ready(Plan {
+                commit: None,
+                output: c,
+            }));
+        }
+        let mut commit = Commit::new(self.tenant);
+        commit.customers.push(gain_identity(&mut c, &self.identity));
+        Ok(Step::Ready(Plan {
+            commit: Some(commit),
+            output: c,
+        }))
+    }
+
+    fn settle(
+        &mut self,
+        output: Customer,
+        result: Result<(), StoreError>,
+    ) -> Result<Settled<Customer>, DeskError> {
+        match result {
+            Ok(()) => Ok(Settled::Done(output)),
+            // Only a changed customer is a race; a taken identity is an
+            // answer.
+            Err(e) if e.is_conflict() => Ok(Settled::Retry),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Move an identity to a customer from whoever has it (see
+/// [`Desk::move_identity`](crate::Desk::move_identity)).
+#[derive(Debug, Clone)]
+pub struct MoveIdentity(AddIdentity);
+
+impl MoveIdentity {
+    /// Move `identity` to `customer`.
+    pub fn new(tenant: TenantId, customer: CustomerId, identity: Identity) -> Self {
+        MoveIdentity(AddIdentity::new(tenant, customer, identity))
+    }
+}
+
+impl Workflow for MoveIdentity {
+    type Output = Customer;
+
+    fn plan(
+        &mut self,
+        _planner: &Planner,
+        _now: DateTime<Utc>,
+        _ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Customer>, DeskError> {
+        let AddIdentity {
+            tenant,
+            customer,
+            identity,
+        } = &self.0;
+        let mut to = ready!(customer_of(loaded, *tenant, *customer)?).clone();
+        if to.has_identity(identity) {
+            return Ok(Step::Ready(Plan {
+                commit: None,
+                output: to,
+            }));
+        }
+        let from = load!(
+            loaded,
+            Read::CustomerByIdentity {
+                tenant: *tenant,
+                identity: identity.clone()
+            },
+            Customer
+        );
+        let mut commit = Commit::new(*tenant);
+        if let Some(from) = from {
+            let mut from = from.clone();
+            let expected = ExpectedVersion::Version(from.version);
+            from.identities.retain(|i| i != identity);
+            from.version = from.version.saturating_add(1);
+            commit.customers.push(CustomerWrite {
+                expected,
+                customer: from,
+            });
+        }
+        commit.customers.push(gain_identity(&mut to, identity));
+        Ok(Step::Ready(Plan {
+            commit: Some(commit),
+            output: to,
+        }))
+    }
+}
+
+/// Queue the notices of spikes, each exactly once (see
+/// [`Desk::notify_spikes`](crate::Desk::notify_spikes)).
+#[derive(Debug, Clone)]
+pub struct NotifySpikes {
+    tenant: TenantId,
+    spikes: Vec<Spike>,
+    recipient: Recipient,
+    /// The keys of the last planned commit.
+    planned: Vec<OnceKey>,
+    /// Notices queued before (by an earlier call, another desk, ...).
+    done: Vec<OnceKey>,
+}
+
+impl NotifySpikes {
+    /// The notices of `spikes` for `recipient`.
+    pub fn new(tenant: TenantId, spikes: Vec<Spike>, recipient: Recipient) -> Self {
+        NotifySpikes {
+            tenant,
+            spikes,
+            recipient,
+            planned: Vec::new(),
+            done: Vec::new(),
+        }
+    }
+
+    fn plan_notices(&mut self, now: DateTime<Utc>) -> Option<Commit> {
+        let notifications: Vec<Notification> =
+            spike_notifications(self.tenant, &self.spikes, now, &self.recipient)
+                .into_iter()
+                .filter(|n| !self.done.contains(&OnceKey::notice(n.id)))
+                .collect();
+        if notifications.is_empty() {
+            return None;
+        }
+        let mut commit = Commit::new(self.tenant);
+        commit.once = notifications
+            .iter()
+            .map(|n| OnceKey::notice(n.id))
+            .collect();
+        self.planned.clone_from(&commit.once);
+        commit.notifications = notifications;
+        Some(commit)
+    }
+
+    /// A notice queued before: drop it and plan again (`Ok(false)`); a key
+    /// the commit did not carry is the store's error.
+    fn settle_notices(&mut self, result: Result<(), StoreError>) -> Result<bool, DeskError> {
+        match result {
+            Ok(()) => Ok(true),
+            Err(StoreError::AlreadyDone { key }) => {
+                if !self.planned.contains(&key) || self.done.contains(&key) {
+                    // Do not loop on a key the commit did not carry.
+                    return Err(DeskError::Store(StoreError::AlreadyDone { key }));
+                }
+                self.done.push(key);
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Workflow for NotifySpikes {
+    type Output = Delivery;
+
+    fn plan(
+        &mut self,
+        _planner: &Planner,
+        now: DateTime<Utc>,
+        _ids: &dyn IdGenerator,
+        _loaded: &Loaded,
+    ) -> Result<Step<Delivery>, DeskError> {
+        Ok(Step::Ready(Plan {
+            commit: self.plan_notices(now),
+            output: Delivery::default(),
+        }))
+    }
+
+    fn settle(
+        &mut self,
+        output: Delivery,
+        result: Result<(), StoreError>,
+    ) -> Result<Settled<Delivery>, DeskError> {
+        Ok(if self.settle_notices(result)? {
+            Settled::Done(output)
+        } else {
+            Settled::Replan
+        })
+    }
+}
+
+/// Find the spikes of the current period and queue their notices (see
+/// [`Desk::check_spikes`](crate::Desk::check_spikes)).
+#[derive(Debug, Clone)]
+pub struct CheckSpikes {
+    tenant: TenantId,
+    notices: Option<NotifySpikes>,
+}
+
+impl CheckSpikes {
+    /// Check the spikes of `tenant`.
+    pub fn new(tenant: TenantId) -> Self {
+        CheckSpikes {
+            tenant,
+            notices: None,
+        }
+    }
+}
+
+impl Workflow for CheckSpikes {
+    type Output = SpikeCheck;
+
+    fn plan(
+        &mut self,
+        planner: &Planner,
+        now: DateTime<Utc>,
+        _ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<SpikeCheck>, DeskError> {
+        let Some(alerts) = &planner.spike_alerts else {
+            return Ok(Step::Ready(Plan {
+                commit: None,
+                output: SpikeCheck::default(),
+            }));
+        };
+        let cfg = &alerts.config;
+        let start = cfg.period.start_of(now, cfg.time_zone);
+        let first = cfg
+            .period
+            .back(start, cfg.baseline_periods.clamp(1, MAX_BASELINE_PERIODS))
+            .unwrap_or(start);
+        // A day of slack covers every UTC offset.
+        let from = first
+            .checked_sub_days(Days::new(1))
+            .unwrap_or(first)
+            .and_time(NaiveTime::MIN)
+            .and_utc();
+        let mut query = TicketQuery::new()
+            .order(TicketOrder::CreatedAsc)
+            .limit(TicketQuery::MAX_LIMIT);
+        query.updated_from = Some(from);
+        let mut tickets: Vec<Ticket> = Vec::new();
+        loop {
+            let page = load!(
+                loaded,
+                Read::Query {
+                    tenant: self.tenant,
+                    query: query.clone()
+                },
+                Page
+            );
+            tickets.extend(
+                page.items
+                    .iter()
+                    .filter(|t| t.created_at() >= from && t.created_at() <= now)
+                    .cloned(),
+            );
+            match page.next {
+                Some(c) if tickets.len() < alerts.max_tickets => query.after = Some(c),
+                _ => break,
+            }
+        }
+        tickets.truncate(alerts.max_tickets);
+        let spikes = detect_spikes(&tickets, planner.taxonomy(), now, cfg);
+        let notices = self.notices.get_or_insert_with(|| {
+            NotifySpikes::new(self.tenant, spikes.clone(), alerts.recipient.clone())
+        });
+        Ok(Step::Ready(Plan {
+            commit: notices.plan_notices(now),
+            output: SpikeCheck {
+                spikes,
+                tickets_read: tickets.len(),
+                delivery: Delivery::default(),
+            },
+        }))
+    }
+
+    fn settle(
+        &mut self,
+        output: SpikeCheck,
+        result: Result<(), StoreError>,
+    ) -> Result<Settled<SpikeCheck>, DeskError> {
+        let Some(notices) = &mut self.notices else {
+            return result.map(|()| Settled::Done(output)).map_err(Into::into);
+        };
+        Ok(if notices.settle_notices(result)? {
+            Settled::Done(output)
+        } else {
+            Settled::Replan
+        })
+    }
+}
