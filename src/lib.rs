@@ -172,6 +172,7 @@ pub mod id;
 pub mod insight;
 mod instant;
 pub mod metrics;
+pub mod model;
 pub mod notification;
 pub mod port;
 pub mod report;
@@ -194,9 +195,10 @@ pub use desk::{
     AsyncDesk, Delivery, Desk, DeskError, ForeignSender, Inbound, Outcome, Receipt, RetryPolicy,
     SlaSetup, Sleep, SpikeAlerts, SpikeCheck, SweepReport,
 };
+pub use model::{Priority, Status, Tag};
 pub use store::InMemoryStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;
 pub use taxonomy::{AutoTagger, Taxonomy};
-pub use ticket::{Priority, Status, Tag, Ticket};
+pub use ticket::Ticket;

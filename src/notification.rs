@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, GroupId, MessageId, NotificationId, TenantId, TicketId};
-use crate::ticket::{CustomerTicketView, Message, Priority, PublicMessage, Status};
+use crate::model::{
+    CustomerTicketView, Message, Priority, PublicMessage, SlaAlert, SpikeNotice, Status,
+};
 
 /// Who a notification is for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -114,7 +116,7 @@ pub struct AgentNotice {
     pub satisfaction: Option<(u8, Option<String>)>,
     /// The SLA alert, for warnings and breaches.
     #[serde(default)]
-    pub alert: Option<crate::sla::SlaAlert>,
+    pub alert: Option<SlaAlert>,
 }
 
 /// The content of a notification, split by audience so a customer
@@ -128,7 +130,7 @@ pub enum NotificationContent {
     /// For agents.
     Agent(AgentNotice),
     /// For agents: a tag spike.
-    TagSpike(crate::taxonomy::SpikeNotice),
+    TagSpike(SpikeNotice),
 }
 
 /// One notification to send.

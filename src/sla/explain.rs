@@ -4,7 +4,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::sla::policy::{Calendars, SlaError, TimeBasis};
+use crate::model::{SlaError, TimeBasis};
+use crate::sla::policy::Calendars;
 use crate::sla::report::{TargetReport, TargetState, far_future};
 use crate::sla::{Span, human};
 

@@ -56,7 +56,6 @@
 
 mod alert;
 mod explain;
-mod metric;
 mod policy;
 mod report;
 pub mod scenario;
@@ -64,14 +63,9 @@ mod simulate;
 mod timeline;
 mod whatif;
 
-pub use alert::{AlertKey, AlertPoint, SlaAlert, due_alerts, next_wakeup, recipients};
+pub use alert::{due_alerts, next_wakeup};
 pub use explain::{Explanation, explain};
-pub use metric::{Fulfilment, MetricDef, StartAnchor};
-pub use policy::{
-    Calendars, Conditions, EscalateTo, EscalationStep, PolicySet, SlaError, SlaPolicy, Target,
-    TimeBasis, Trigger, WarnAt,
-};
-pub(crate) use policy::{deserialize_recorded, deserialize_recorded_opt};
+pub use policy::{Calendars, PolicySet};
 pub use report::{
     Evaluator, SlaReport, TargetReport, TargetState, applied_policy, evaluate, report,
 };
@@ -79,26 +73,13 @@ pub use simulate::{Fired, simulate};
 pub use timeline::{Cycle, CycleEnd, MetricTimeline, Pause, Timeline};
 pub use whatif::{Compliance, WhatIf, what_if};
 
+// The SLA data a ticket records (policies, metric definitions, alerts) lives
+// in `model`; it stays reachable here.
+pub use crate::model::sla::human;
+pub use crate::model::{
+    AlertKey, AlertPoint, Conditions, EscalateTo, EscalationStep, Fulfilment, MetricDef, SlaAlert,
+    SlaError, SlaPolicy, StartAnchor, Target, TimeBasis, Trigger, WarnAt, recipients,
+};
+
 /// A range of instants `[from, to)`.
 pub type Span = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
-
-/// "2h 30m", "45m", "3d 4h", "59s": a duration for people.
-pub fn human(seconds: i64) -> String {
-    let neg = seconds < 0;
-    let s = seconds.unsigned_abs();
-    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-    let mut parts = Vec::new();
-    if d > 0 {
-        parts.push(format!("{d}d"));
-    }
-    if h > 0 {
-        parts.push(format!("{h}h"));
-    }
-    if m > 0 {
-        parts.push(format!("{m}m"));
-    }
-    if sec > 0 || parts.is_empty() {
-        parts.push(format!("{sec}s"));
-    }
-    format!("{}{}", if neg { "-" } else { "" }, parts.join(" "))
-}

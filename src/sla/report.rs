@@ -7,9 +7,9 @@ use crate::calendar::{
     BusinessCalendar, CalendarError, ClockMarks, MarkMemo, normalize_pauses, to_datetime,
 };
 use crate::channel::Channel;
-use crate::sla::policy::{Calendars, SlaError, SlaPolicy, Target, TimeBasis, WarnAt};
+use crate::model::{Priority, SlaError, SlaPolicy, Target, TimeBasis, WarnAt};
+use crate::sla::policy::Calendars;
 use crate::sla::timeline::{Cycle, CycleEnd, Pause, Timeline};
-use crate::ticket::Priority;
 use crate::ticket::{Event, EventKind};
 
 /// Where a target stands.

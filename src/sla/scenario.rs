@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, IdGenerator, TenantId};
-use crate::sla::alert::AlertPoint;
-use crate::sla::policy::{Calendars, SlaError, SlaPolicy};
+use crate::model::{AlertPoint, SlaError, SlaPolicy};
+use crate::sla::policy::Calendars;
 use crate::sla::report::{TargetState, evaluate};
 use crate::sla::simulate::simulate;
 use crate::ticket::{

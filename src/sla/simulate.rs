@@ -4,8 +4,9 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
-use crate::sla::alert::{AlertKey, SlaAlert, due_alerts, next_wakeup};
-use crate::sla::policy::{Calendars, SlaError, SlaPolicy};
+use crate::model::{AlertKey, SlaAlert, SlaError, SlaPolicy};
+use crate::sla::alert::{due_alerts, next_wakeup};
+use crate::sla::policy::Calendars;
 use crate::sla::report::evaluate;
 use crate::ticket::{Event, EventKind};
 

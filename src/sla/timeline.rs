@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
-use crate::sla::metric::{Fulfilment, MetricDef, StartAnchor};
-use crate::ticket::{Event, EventKind, Origin, Priority, Status};
+use crate::model::{Fulfilment, MetricDef, Origin, Priority, StartAnchor, Status};
+use crate::ticket::{Event, EventKind};
 
 /// How a cycle ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::sla::policy::{Calendars, PolicySet, SlaError};
+use crate::model::SlaError;
+use crate::sla::policy::{Calendars, PolicySet};
 use crate::sla::report::{SlaReport, TargetState, applied_policy, evaluate};
 use crate::ticket::{Event, Ticket};
 

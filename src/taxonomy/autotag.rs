@@ -8,10 +8,9 @@ use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
-use crate::taxonomy::check::Violation;
-use crate::taxonomy::model::{Cardinality, Taxonomy};
+use crate::model::{AuthorRole, Cardinality, Tag, Violation};
+use crate::taxonomy::model::Taxonomy;
 use crate::taxonomy::rule::{Rule, with_boundaries};
-use crate::ticket::{AuthorRole, Tag};
 
 /// Bounds on user-supplied patterns, so a taxonomy from a config file
 /// cannot make the desk compile or run an enormous automaton.

@@ -4,63 +4,9 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
-use crate::id::TicketId;
-use crate::taxonomy::model::{Cardinality, Requirement, TagKind, Taxonomy};
-use crate::ticket::{DomainError, Tag, Ticket};
-
-/// How a set of tags breaks a taxonomy. Carried by
-/// [`DomainError::Taxonomy`](crate::ticket::DomainError::Taxonomy).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "violation", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Violation {
-    /// The tag is not defined by the taxonomy.
-    #[error("tag {tag} is not in the taxonomy")]
-    UnknownTag {
-        /// The tag.
-        tag: Tag,
-    },
-    /// More tags of a group than its cardinality allows.
-    #[error("group {group:?} allows {cardinality} tag but the ticket would carry {}", join(.tags))]
-    TooManyInGroup {
-        /// The group.
-        group: String,
-        /// Its cardinality.
-        cardinality: Cardinality,
-        /// The tags of the group the ticket would carry.
-        tags: Vec<Tag>,
-    },
-    /// A group needs a tag before the ticket can be solved (an
-    /// exactly-one group, or a group a requirement names).
-    #[error("group {group:?} needs a tag before the ticket can be solved")]
-    MissingFromGroup {
-        /// The group.
-        group: String,
-    },
-    /// Too few tags of a kind to solve.
-    #[error("solving needs at least {min} {kind}-tag(s), the ticket has {found}")]
-    MissingKind {
-        /// The kind.
-        kind: TagKind,
-        /// How many are needed.
-        min: u32,
-        /// How many the ticket has.
-        found: u32,
-    },
-    /// A what-tag has no why-tag on the ticket that explains it.
-    #[error("tag {tag} has no cause on the ticket that explains it")]
-    Unexplained {
-        /// The what-tag.
-        tag: Tag,
-    },
-}
-
-fn join(tags: &[Tag]) -> String {
-    let v: Vec<&str> = tags.iter().map(Tag::as_str).collect();
-    v.join(", ")
-}
+use crate::model::{Cardinality, Tag, TagKind, Violation};
+use crate::taxonomy::model::{Requirement, Taxonomy};
+use crate::ticket::{Context, TagRules};
 
 impl fmt::Display for Requirement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -230,35 +176,38 @@ impl Taxonomy {
     }
 }
 
-/// Checks tags added to a ticket against a taxonomy, if one is configured
-/// (for [`decide`](crate::ticket::decide) and [`open`](crate::ticket::open)).
-pub(crate) fn enforce_add(
-    taxonomy: Option<&Taxonomy>,
-    ticket: TicketId,
-    current: &BTreeSet<Tag>,
-    new: &[Tag],
-) -> Result<(), DomainError> {
-    match taxonomy {
-        Some(t) => t
-            .check_add(current, new)
-            .map_err(|violation| DomainError::Taxonomy { ticket, violation }),
-        None => Ok(()),
+impl TagRules for Taxonomy {
+    fn check_add(&self, current: &BTreeSet<Tag>, new: &[Tag]) -> Result<(), Violation> {
+        Taxonomy::check_add(self, current, new)
+    }
+
+    fn check_solve(&self, tags: &BTreeSet<Tag>) -> Result<(), Violation> {
+        Taxonomy::check_solve(self, tags)
     }
 }
 
-/// Checks a taxonomy, if one is configured, lets the ticket be solved.
-pub(crate) fn enforce_solve(
-    taxonomy: Option<&Taxonomy>,
-    ticket: &Ticket,
-) -> Result<(), DomainError> {
-    match taxonomy {
-        Some(t) => t
-            .check_solve(ticket.tags())
-            .map_err(|violation| DomainError::Taxonomy {
-                ticket: ticket.id(),
-                violation,
-            }),
-        None => Ok(()),
+impl<'a> Context<'a> {
+    /// The same context with a tag taxonomy to enforce: tagging commands
+    /// reject unknown tags and broken cardinality, and solving checks the
+    /// requirements ([`with_tag_rules`](Context::with_tag_rules) with the
+    /// taxonomy as the [`TagRules`]).
+    ///
+    /// # Example
+    /// ```
+    /// use supportdesk::taxonomy::{Taxonomy, Violation};
+    /// use supportdesk::testing::{SequentialIds, TicketBuilder};
+    /// use supportdesk::ticket::{decide, Command, Context, DomainError};
+    /// use supportdesk::Tag;
+    ///
+    /// let tax: Taxonomy = serde_json::from_str(r#"{"tags": [{"tag": "shipping/late", "kind": "what"}]}"#)?;
+    /// let ids = SequentialIds::new();
+    /// let ctx = Context::new("2026-03-02T09:00:00Z".parse()?, &ids).with_taxonomy(&tax);
+    /// let err = decide(&TicketBuilder::new().build(), &Command::AddTags { tags: vec![Tag::new("vip")?] }, &ctx).unwrap_err();
+    /// assert!(matches!(err, DomainError::Taxonomy { violation: Violation::UnknownTag { .. }, .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_taxonomy(self, taxonomy: &'a Taxonomy) -> Self {
+        self.with_tag_rules(taxonomy)
     }
 }
 

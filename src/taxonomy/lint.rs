@@ -5,8 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::taxonomy::model::{TagKind, Taxonomy, ancestors};
-use crate::ticket::Tag;
+use crate::model::{Tag, TagKind};
+use crate::taxonomy::model::{Taxonomy, ancestors};
 
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

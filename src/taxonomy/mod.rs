@@ -47,15 +47,18 @@ mod rule;
 mod spike;
 
 pub use autotag::{AutoTagError, AutoTagger, AutoTags, Explanation, Input, Limits, Skipped, Span};
-pub use check::Violation;
-pub(crate) use check::{enforce_add, enforce_solve};
 pub use lint::{Finding, LintCode, Severity, VAGUE_WORDS};
 pub use model::{
-    Cardinality, Group, MAX_GROUPS, MAX_RULES, MAX_TAGS, Polarity, Requirement, TagConfig, TagDef,
-    TagKind, Taxonomy, TaxonomyConfig, TaxonomyError,
+    Group, MAX_GROUPS, MAX_RULES, MAX_TAGS, Requirement, TagConfig, TagDef, Taxonomy,
+    TaxonomyConfig, TaxonomyError,
 };
 pub use rule::Rule;
 pub use spike::{
-    Direction, MAX_BASELINE_PERIODS, Period, Reading, Spike, SpikeConfig, SpikeNotice, TagCounts,
-    detect_spikes, spike_notifications, spikes_in,
+    MAX_BASELINE_PERIODS, Period, Spike, SpikeConfig, TagCounts, detect_spikes,
+    spike_notifications, spikes_in,
+};
+
+// The taxonomy's values live in `model`; they stay reachable here.
+pub use crate::model::{
+    Cardinality, Direction, Polarity, Reading, SpikeNotice, TagKind, Violation,
 };

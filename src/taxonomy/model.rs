@@ -2,12 +2,11 @@
 //! groups, solve requirements, and its serde form.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::{Cardinality, Polarity, Tag, TagKind};
 use crate::taxonomy::rule::Rule;
-use crate::ticket::Tag;
 
 /// The largest number of tags a taxonomy may define.
 pub const MAX_TAGS: usize = 5_000;
@@ -15,69 +14,6 @@ pub const MAX_TAGS: usize = 5_000;
 pub const MAX_RULES: usize = 5_000;
 /// The largest number of groups a taxonomy may hold.
 pub const MAX_GROUPS: usize = 1_000;
-
-/// What a tag says about a ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TagKind {
-    /// A symptom or contact reason: what happened (`shipping/late`).
-    What,
-    /// A cause: why it happened (`cause/carrier-delay`).
-    Why,
-}
-
-impl fmt::Display for TagKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TagKind::What => "what",
-            TagKind::Why => "why",
-        })
-    }
-}
-
-/// How to read a rise in a tag's count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Polarity {
-    /// More of it is good news (`feedback/praise`, `sales/upgrade`).
-    Good,
-    /// More of it is bad news (`payment/error`, `shipping/late`).
-    Bad,
-    /// Neither: a rise is worth a look but is not good or bad by itself.
-    Neutral,
-}
-
-impl fmt::Display for Polarity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Polarity::Good => "good",
-            Polarity::Bad => "bad",
-            Polarity::Neutral => "neutral",
-        })
-    }
-}
-
-/// How many tags of a group a ticket may carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cardinality {
-    /// At most one while the ticket is worked, exactly one to solve it.
-    ExactlyOne,
-    /// At most one, always.
-    AtMostOne,
-    /// Any number.
-    Any,
-}
-
-impl fmt::Display for Cardinality {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Cardinality::ExactlyOne => "exactly one",
-            Cardinality::AtMostOne => "at most one",
-            Cardinality::Any => "any number",
-        })
-    }
-}
 
 /// A named set of tags with a cardinality. A member covers its descendants:
 /// a group with `shipping` holds `shipping/late` too.

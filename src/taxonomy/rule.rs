@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
-use crate::ticket::{AuthorRole, Tag};
+use crate::model::{AuthorRole, Tag};
 
 /// An auto-tagging rule: when a message's text matches `pattern` (and the
 /// conditions hold), add the tags in `add`.

@@ -9,9 +9,10 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::id::{NotificationId, TenantId, TicketId};
+use crate::model::{Direction, Polarity, Reading, SpikeNotice, Tag};
 use crate::notification::{Notification, NotificationContent, NotificationKind, Recipient};
-use crate::taxonomy::model::{Polarity, Taxonomy};
-use crate::ticket::{Tag, Ticket};
+use crate::taxonomy::model::Taxonomy;
+use crate::ticket::Ticket;
 
 /// The length of a counting period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -171,30 +172,6 @@ impl TagCounts {
     }
 }
 
-/// Up or down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// More than usual.
-    Up,
-    /// Fewer than usual.
-    Down,
-}
-
-/// What a spike means, from its direction and the tag's polarity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reading {
-    /// Bad news: more of a bad tag, or fewer of a good one.
-    Bad,
-    /// The tag has no polarity: nobody can say.
-    Unknown,
-    /// Neither good nor bad by itself.
-    Neutral,
-    /// Good news: more of a good tag, or fewer of a bad one.
-    Good,
-}
-
 impl Reading {
     fn of(direction: Direction, polarity: Option<Polarity>) -> Reading {
         match (direction, polarity) {
@@ -290,28 +267,6 @@ impl fmt::Display for Spike {
             ),
         }
     }
-}
-
-/// What an agent notification about a spike says (integers only, so it
-/// compares exactly).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SpikeNotice {
-    /// The one-line summary.
-    pub summary: String,
-    /// The tag.
-    pub tag: Tag,
-    /// The first local day of the period.
-    pub period_start: NaiveDate,
-    /// The count in the period.
-    pub count: u32,
-    /// The baseline mean, rounded.
-    pub baseline: u32,
-    /// The change in whole percent (`None` when the baseline is zero).
-    pub change_percent: Option<i64>,
-    /// Up or down.
-    pub direction: Direction,
-    /// What it means.
-    pub reading: Reading,
 }
 
 /// Finds the spikes of the period holding `at`, from the tags of `tickets`

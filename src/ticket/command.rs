@@ -4,23 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, GroupId, TicketId};
-use crate::ticket::message::{Ces, Csat, Tag};
-use crate::ticket::status::{Priority, Status};
-
-/// Who started a ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Origin {
-    /// The customer contacted us.
-    Reactive,
-    /// We contacted the customer first (an outage notice, a delivery
-    /// problem we spotted), by this agent or, with `agent: None`, by an
-    /// automation.
-    Proactive {
-        /// The agent who reached out, if a person did.
-        agent: Option<AgentId>,
-    },
-}
+use crate::model::{Ces, Csat, Origin, Priority, SlaPolicy, Status, Tag};
 
 /// Open a new ticket. Built by the [`Desk`](crate::Desk) from an inbound
 /// message, or directly for proactive outreach; [`open`](crate::ticket::open)
@@ -221,7 +205,7 @@ pub enum Command {
     /// already used: clocks still run from their original starts).
     ApplySlaPolicy {
         /// The policy.
-        policy: Box<crate::sla::SlaPolicy>,
+        policy: Box<SlaPolicy>,
     },
 }
 

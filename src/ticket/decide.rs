@@ -8,17 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::id::{CustomerId, IdGenerator, MessageId, NotificationId, TenantId, TicketId};
+use crate::model::{
+    AlertPoint, Author, CustomerTicketView, EscalateTo, Message, Origin, SlaAlert, SlaPolicy,
+    Status, Tag, Violation, Visibility, recipients,
+};
 use crate::notification::{
     AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
 };
-use crate::taxonomy::{Taxonomy, enforce_add, enforce_solve};
-use crate::ticket::command::{Action, Command, OpenTicket, Origin};
+use crate::ticket::command::{Action, Command, OpenTicket};
 use crate::ticket::error::DomainError;
 use crate::ticket::event::{Event, EventKind};
-use crate::ticket::message::{Author, Message, Tag, Visibility};
 use crate::ticket::state::Ticket;
-use crate::ticket::status::Status;
-use crate::ticket::view::CustomerTicketView;
 
 /// Lifecycle rules a tenant can set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,9 +52,62 @@ impl Default for LifecycleRules {
     }
 }
 
+/// Tag rules `decide` enforces: which tags may be added to a ticket and
+/// which tags a ticket needs before it can be solved. A
+/// [`Taxonomy`](crate::taxonomy::Taxonomy) is one (its tags, groups and
+/// solve requirements); a host may bring its own.
+///
+/// # Example
+/// ```
+/// use std::collections::BTreeSet;
+/// use supportdesk::taxonomy::Violation;
+/// use supportdesk::testing::{SequentialIds, TicketBuilder};
+/// use supportdesk::ticket::{decide, Command, Context, DomainError, TagRules};
+/// use supportdesk::Tag;
+///
+/// /// Only `vip/...` tags, and no solving without one.
+/// #[derive(Debug)]
+/// struct VipOnly;
+/// impl TagRules for VipOnly {
+///     fn check_add(&self, _current: &BTreeSet<Tag>, new: &[Tag]) -> Result<(), Violation> {
+///         let vip = Tag::new("vip").expect("a valid tag");
+///         match new.iter().find(|t| !t.is_under(&vip)) {
+///             Some(t) => Err(Violation::UnknownTag { tag: t.clone() }),
+///             None => Ok(()),
+///         }
+///     }
+///     fn check_solve(&self, _tags: &BTreeSet<Tag>) -> Result<(), Violation> {
+///         Ok(())
+///     }
+/// }
+///
+/// let ids = SequentialIds::new();
+/// let ctx = Context::new("2026-03-02T09:00:00Z".parse()?, &ids).with_tag_rules(&VipOnly);
+/// let ticket = TicketBuilder::new().build();
+/// let err = decide(&ticket, &Command::AddTags { tags: vec![Tag::new("refund")?] }, &ctx).unwrap_err();
+/// assert!(matches!(err, DomainError::Taxonomy { violation: Violation::UnknownTag { .. }, .. }));
+/// assert!(decide(&ticket, &Command::AddTags { tags: vec![Tag::new("vip/gold")?] }, &ctx).is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait TagRules: std::fmt::Debug {
+    /// Checks adding `new` tags to a ticket that carries `current`.
+    ///
+    /// # Errors
+    /// The [`Violation`] that refuses the tags; `decide` returns it as
+    /// [`DomainError::Taxonomy`].
+    fn check_add(&self, current: &BTreeSet<Tag>, new: &[Tag]) -> Result<(), Violation>;
+
+    /// Checks a ticket carrying `tags` can be solved.
+    ///
+    /// # Errors
+    /// The [`Violation`] that keeps it from being solved; `decide` returns
+    /// it as [`DomainError::Taxonomy`].
+    fn check_solve(&self, tags: &BTreeSet<Tag>) -> Result<(), Violation>;
+}
+
 /// What a decision needs besides the ticket and the command: the time, a
-/// source of new ids, the rules and, optionally, a tag taxonomy. Nothing
-/// else is read: `decide` is pure.
+/// source of new ids, the rules and, optionally, tag rules (a taxonomy).
+/// Nothing else is read: `decide` is pure.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     /// The instant every event of the decision is stamped with.
@@ -63,9 +116,10 @@ pub struct Context<'a> {
     pub ids: &'a dyn IdGenerator,
     /// The lifecycle rules.
     pub rules: &'a LifecycleRules,
-    /// The tag taxonomy, if one is configured: tags added must be in it and
-    /// respect its groups, and solving needs its required tags.
-    pub taxonomy: Option<&'a Taxonomy>,
+    /// The tag rules, if any are configured (a tag taxonomy): tags added
+    /// must pass [`TagRules::check_add`], and solving
+    /// [`TagRules::check_solve`].
+    pub tag_rules: Option<&'a dyn TagRules>,
 }
 
 impl<'a> Context<'a> {
@@ -75,7 +129,7 @@ impl<'a> Context<'a> {
             now,
             ids,
             rules: &LifecycleRules::DEFAULT,
-            taxonomy: None,
+            tag_rules: None,
         }
     }
 
@@ -84,27 +138,42 @@ impl<'a> Context<'a> {
         Context { rules, ..self }
     }
 
-    /// The same context with a tag taxonomy to enforce.
-    ///
-    /// # Example
-    /// ```
-    /// use supportdesk::taxonomy::{Taxonomy, Violation};
-    /// use supportdesk::testing::{SequentialIds, TicketBuilder};
-    /// use supportdesk::ticket::{decide, Command, Context, DomainError};
-    /// use supportdesk::Tag;
-    ///
-    /// let tax: Taxonomy = serde_json::from_str(r#"{"tags": [{"tag": "shipping/late", "kind": "what"}]}"#)?;
-    /// let ids = SequentialIds::new();
-    /// let ctx = Context::new("2026-03-02T09:00:00Z".parse()?, &ids).with_taxonomy(&tax);
-    /// let err = decide(&TicketBuilder::new().build(), &Command::AddTags { tags: vec![Tag::new("vip")?] }, &ctx).unwrap_err();
-    /// assert!(matches!(err, DomainError::Taxonomy { violation: Violation::UnknownTag { .. }, .. }));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn with_taxonomy(self, taxonomy: &'a Taxonomy) -> Self {
+    /// The same context with tag rules to enforce (a tag taxonomy, or the
+    /// host's own [`TagRules`]). [`with_taxonomy`](Self::with_taxonomy)
+    /// is the same for a [`Taxonomy`](crate::taxonomy::Taxonomy).
+    pub fn with_tag_rules(self, tag_rules: &'a dyn TagRules) -> Self {
         Context {
-            taxonomy: Some(taxonomy),
+            tag_rules: Some(tag_rules),
             ..self
         }
+    }
+}
+
+/// Checks tags added to a ticket against the tag rules, if any.
+fn enforce_add(
+    rules: Option<&dyn TagRules>,
+    ticket: TicketId,
+    current: &BTreeSet<Tag>,
+    new: &[Tag],
+) -> Result<(), DomainError> {
+    match rules {
+        Some(r) => r
+            .check_add(current, new)
+            .map_err(|violation| DomainError::Taxonomy { ticket, violation }),
+        None => Ok(()),
+    }
+}
+
+/// Checks the tag rules, if any, let the ticket be solved.
+fn enforce_solve(rules: Option<&dyn TagRules>, ticket: &Ticket) -> Result<(), DomainError> {
+    match rules {
+        Some(r) => r
+            .check_solve(ticket.tags())
+            .map_err(|violation| DomainError::Taxonomy {
+                ticket: ticket.id(),
+                violation,
+            }),
+        None => Ok(()),
     }
 }
 
@@ -366,7 +435,7 @@ pub fn open(
         .into_iter()
         .collect();
     tags.dedup();
-    enforce_add(ctx.taxonomy, id, &BTreeSet::new(), &tags)?;
+    enforce_add(ctx.tag_rules, id, &BTreeSet::new(), &tags)?;
     let opened = Event {
         tenant,
         ticket: id,
@@ -543,7 +612,7 @@ pub fn decide(
             if let Some(to) = then {
                 check_status_change(ticket, *to, Action::ChangeStatus(*to), ctx.rules, true)?;
                 if *to == Status::Solved && status != Status::Solved {
-                    enforce_solve(ctx.taxonomy, ticket)?;
+                    enforce_solve(ctx.tag_rules, ticket)?;
                 }
             }
             let channel = channel.unwrap_or(ticket.channel());
@@ -654,7 +723,7 @@ pub fn decide(
             }
             check_status_change(ticket, *to, action, ctx.rules, false)?;
             if *to == Status::Solved {
-                enforce_solve(ctx.taxonomy, ticket)?;
+                enforce_solve(ctx.tag_rules, ticket)?;
             }
             b.status(*to);
             if *to == Status::Solved {
@@ -671,7 +740,7 @@ pub fn decide(
                 .cloned()
                 .collect();
             let new_tags: Vec<Tag> = new.iter().cloned().collect();
-            enforce_add(ctx.taxonomy, ticket.id(), ticket.tags(), &new_tags)?;
+            enforce_add(ctx.tag_rules, ticket.id(), ticket.tags(), &new_tags)?;
             if !new.is_empty() {
                 b.push(EventKind::TagsAdded {
                     tags: new.into_iter().collect(),
@@ -829,16 +898,51 @@ pub fn merge(source: &Ticket, target: &Ticket, ctx: &Context<'_>) -> Result<Deci
     Ok(decision)
 }
 
-/// Records SLA alerts on a ticket: one `SlaAlerted` event each, and a
-/// notification per recipient of the escalation ladder. Alerts already
-/// raised on the ticket are skipped, so replaying is harmless.
-pub(crate) fn record_alerts(
+/// Records SLA alerts on a ticket: one
+/// [`SlaAlerted`](EventKind::SlaAlerted) event each, and an agent
+/// notification ([`SlaWarning`](NotificationKind::SlaWarning) or
+/// [`SlaBreach`](NotificationKind::SlaBreach), carrying the alert) per
+/// recipient the policy's escalation ladder names for the alert's point
+/// ([`recipients`]; the owner is the assignee, else the group, else the
+/// team), each recipient once. Alerts already raised on the ticket (in
+/// [`Ticket::sla_alerts`]) are skipped, so replaying is harmless; nothing
+/// raised gives an empty decision. Pure, like [`decide`]: the alerts come
+/// from the SLA engine ([`sla::due_alerts`](crate::sla::due_alerts)), the
+/// time and ids from `ctx`.
+///
+/// # Example
+/// ```
+/// use supportdesk::model::{AlertKey, AlertPoint, SlaAlert, SlaPolicy};
+/// use supportdesk::notification::NotificationKind;
+/// use supportdesk::testing::{SequentialIds, TicketBuilder};
+/// use supportdesk::ticket::{record_alerts, Context};
+///
+/// let policy: SlaPolicy = serde_json::from_str(r#"{"id": "std", "version": 2, "metrics": [], "targets": []}"#)?;
+/// let ticket = TicketBuilder::new().build();
+/// let alert = SlaAlert {
+///     key: AlertKey { policy: "std".into(), version: 2, metric: "first_reply".into(), cycle: 0, point: AlertPoint::Breach },
+///     due_at: "2026-03-02T11:00:00Z".parse()?,
+///     deadline: Some("2026-03-02T11:00:00Z".parse()?),
+///     level: None,
+/// };
+/// let ids = SequentialIds::new();
+/// let ctx = Context::new("2026-03-02T11:00:01Z".parse()?, &ids);
+/// let d = record_alerts(&ticket, &[alert.clone()], &policy, &ctx);
+/// assert_eq!(d.events.len(), 1);
+/// assert_eq!(d.notifications[0].kind, NotificationKind::SlaBreach);
+///
+/// // Once recorded, the same alert is not raised again.
+/// let mut after = ticket.clone();
+/// for e in &d.events { after.apply(e); }
+/// assert!(record_alerts(&after, &[alert], &policy, &ctx).is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn record_alerts(
     ticket: &Ticket,
-    alerts: &[crate::sla::SlaAlert],
-    policy: &crate::sla::SlaPolicy,
+    alerts: &[SlaAlert],
+    policy: &SlaPolicy,
     ctx: &Context<'_>,
 ) -> Decision {
-    use crate::sla::{AlertPoint, EscalateTo, recipients};
     let mut b = Builder::new(ticket.clone(), ctx);
     for a in alerts {
         if b.ticket.sla_alerts().contains(&a.key) {

@@ -2,8 +2,8 @@
 
 use crate::channel::Channel;
 use crate::id::{CustomerId, TicketId};
+use crate::model::{Status, Violation};
 use crate::ticket::command::Action;
-use crate::ticket::status::Status;
 
 /// A command the ticket's rules do not allow. Returned by
 /// [`decide`](crate::ticket::decide), [`open`](crate::ticket::open) and
@@ -84,7 +84,7 @@ pub enum DomainError {
         /// The ticket.
         ticket: TicketId,
         /// What is wrong.
-        violation: crate::taxonomy::Violation,
+        violation: Violation,
     },
     /// The other ticket of a merge does not exist in this tenant.
     #[error("ticket {ticket} not found")]

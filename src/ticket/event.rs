@@ -5,9 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, GroupId, TenantId, TicketId};
-use crate::ticket::command::Origin;
-use crate::ticket::message::{Ces, Csat, Message, Tag};
-use crate::ticket::status::{Priority, Status};
+use crate::model::{Ces, Csat, Message, Origin, Priority, SlaAlert, SlaPolicy, Status, Tag};
 
 /// One thing that happened to one ticket.
 ///
@@ -122,13 +120,13 @@ pub enum EventKind {
     SlaPolicyApplied {
         /// The policy as applied (loaded as recorded, without today's
         /// policy checks).
-        #[serde(deserialize_with = "crate::sla::deserialize_recorded")]
-        policy: Box<crate::sla::SlaPolicy>,
+        #[serde(deserialize_with = "crate::model::deserialize_recorded")]
+        policy: Box<SlaPolicy>,
     },
     /// An SLA warning or breach was raised (once per target).
     SlaAlerted {
         /// The alert.
-        alert: crate::sla::SlaAlert,
+        alert: SlaAlert,
     },
     /// Another ticket was merged into this one; its messages are copied here
     /// (public messages of a different requester become internal).

@@ -29,17 +29,20 @@ mod command;
 mod decide;
 mod error;
 mod event;
-mod message;
 mod state;
-mod status;
 mod view;
 
-pub use command::{Action, Command, OpenTicket, Origin};
-pub(crate) use decide::record_alerts;
-pub use decide::{Context, Decision, LifecycleRules, auto_tag, decide, merge, open};
+pub use command::{Action, Command, OpenTicket};
+pub use decide::{
+    Context, Decision, LifecycleRules, TagRules, auto_tag, decide, merge, open, record_alerts,
+};
 pub use error::DomainError;
 pub use event::{Event, EventKind};
-pub use message::{Author, AuthorRole, Ces, Csat, Message, RatingError, Tag, TagError, Visibility};
 pub use state::{EffortRating, SatisfactionRating, Ticket};
-pub use status::{Priority, Status, UnknownPriority, UnknownStatus, Waiting};
-pub use view::{CustomerStatus, CustomerTicketView, PublicAuthor, PublicMessage};
+
+// The values tickets are made of live in `model`; they stay reachable here.
+pub use crate::model::{
+    Author, AuthorRole, Ces, Csat, CustomerStatus, CustomerTicketView, Message, Origin, Priority,
+    PublicAuthor, PublicMessage, RatingError, Status, Tag, TagError, UnknownPriority,
+    UnknownStatus, Visibility, Waiting,
+};

@@ -7,11 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, GroupId, TenantId, TicketId};
-use crate::sla::{AlertKey, SlaPolicy};
-use crate::ticket::command::Origin;
+use crate::model::{
+    AlertKey, Author, Ces, Csat, Message, Origin, Priority, SlaPolicy, Status, Tag, Visibility,
+};
 use crate::ticket::event::{Event, EventKind};
-use crate::ticket::message::{Author, Ces, Csat, Message, Tag, Visibility};
-use crate::ticket::status::{Priority, Status};
 
 /// A satisfaction rating with its comment and time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +62,7 @@ pub struct Ticket {
     effort: Option<EffortRating>,
     solved_at: Option<DateTime<Utc>>,
     reopens: u32,
-    #[serde(default, deserialize_with = "crate::sla::deserialize_recorded_opt")]
+    #[serde(default, deserialize_with = "crate::model::deserialize_recorded_opt")]
     sla_policy: Option<Box<SlaPolicy>>,
     #[serde(default)]
     sla_alerts: BTreeSet<AlertKey>,
