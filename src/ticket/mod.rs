@@ -32,6 +32,7 @@ mod event;
 mod message;
 mod state;
 mod status;
+pub(crate) mod stored;
 mod view;
 
 pub use command::{Action, Command, OpenTicket, Origin};
@@ -42,4 +43,5 @@ pub use event::{Event, EventKind};
 pub use message::{Author, AuthorRole, Ces, Csat, Message, RatingError, Tag, TagError, Visibility};
 pub use state::{EffortRating, SatisfactionRating, Ticket};
 pub use status::{Priority, Status, UnknownPriority, UnknownStatus, Waiting};
+pub use stored::{EVENT_FORMAT_VERSION, StoredEvent, StoredEventError};
 pub use view::{CustomerStatus, CustomerTicketView, PublicAuthor, PublicMessage};
