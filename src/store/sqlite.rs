@@ -1825,7 +1825,11 @@ mod tests {
 
         let bodies = bodies(&path);
         assert_eq!(&bodies[..2], &V1_KINDS, "old rows are not rewritten");
-        assert!(bodies[2].starts_with(r#"{"format":2,"event":{"#), "{}", bodies[2]);
+        assert!(
+            bodies[2].starts_with(r#"{"format":2,"event":{"#),
+            "{}",
+            bodies[2]
+        );
         let conn = Connection::open(&path).unwrap();
         let v: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1880,7 +1884,11 @@ mod tests {
     fn an_event_row_of_a_newer_format_is_a_typed_error_naming_its_version() {
         let (store, tenant, id, events) = a_store_with_two_events();
         assert_eq!(store.events(tenant, id).unwrap(), events);
-        set_body(&store, 2, r#"{"format":3,"event":{"a":"shape from the future"}}"#);
+        set_body(
+            &store,
+            2,
+            r#"{"format":3,"event":{"a":"shape from the future"}}"#,
+        );
         let err = store.events(tenant, id).unwrap_err();
         assert_eq!(
             stored_event_error(&err),
@@ -1890,7 +1898,10 @@ mod tests {
             }),
             "{err:?}"
         );
-        assert!(err.to_string().contains("stored event 2 of ticket"), "{err}");
+        assert!(
+            err.to_string().contains("stored event 2 of ticket"),
+            "{err}"
+        );
     }
 
     #[test]

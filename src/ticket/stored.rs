@@ -319,9 +319,8 @@ mod tests {
     /// (rejected commands skipped), seven minutes apart.
     fn history(cmds: &[crate::ticket::Command]) -> Vec<Event> {
         let ids = SequentialIds::new();
-        let mut now: chrono::DateTime<chrono::Utc> = "2026-03-02T09:00:00.123456789Z"
-            .parse()
-            .expect("a time");
+        let mut now: chrono::DateTime<chrono::Utc> =
+            "2026-03-02T09:00:00.123456789Z".parse().expect("a time");
         let opened = open(
             TenantId::from_u128(1),
             &OpenTicket::reactive(CustomerId::from_u128(1), Channel::Email, "hello"),
@@ -371,7 +370,12 @@ mod tests {
         let event = read_json(V1_OPENED).expect("format 1 reads");
         assert_eq!(event.sequence, 1);
         assert_eq!(event.tenant, TenantId::from_u128(1));
-        assert_eq!(event.at, "2026-03-02T09:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().expect("a time"));
+        assert_eq!(
+            event.at,
+            "2026-03-02T09:00:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .expect("a time")
+        );
         match &event.kind {
             crate::ticket::EventKind::Opened {
                 customer,
@@ -387,7 +391,10 @@ mod tests {
         }
         // Written again, it is the envelope of today's format.
         let text = serde_json::to_string(&StoredEvent::new(&event)).expect("encodes");
-        assert!(text.starts_with(r#"{"format":2,"event":{"tenant":"#), "{text}");
+        assert!(
+            text.starts_with(r#"{"format":2,"event":{"tenant":"#),
+            "{text}"
+        );
         assert_eq!(read_json(&text), Ok(event));
     }
 
