@@ -30,7 +30,7 @@ use supportdesk::port::{
 };
 use supportdesk::store::{Durability, SqliteOptions, SqliteStore};
 use supportdesk::testing::{ManualClock, SequentialIds};
-use supportdesk::ticket::{Command, Event, Ticket};
+use supportdesk::ticket::{Command, Event, StoredEvent, Ticket};
 use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Status};
 
 const SHOP: TenantId = TenantId::from_u128(1);
@@ -330,7 +330,7 @@ impl Raw {
                     }
                     let mut s = tx
                         .prepare_cached(
-                            "INSERT INTO events (tenant, ticket, sequence, at, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            "INSERT INTO events (tenant, ticket, sequence, at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
                         )
                         .expect("prepare event");
                     for e in &w.events {
@@ -339,7 +339,7 @@ impl Raw {
                             id(e.ticket.as_uuid()),
                             e.sequence as i64,
                             ns(e.at),
-                            serde_json::to_string(&e.kind).expect("encode")
+                            serde_json::to_string(&StoredEvent::new(e)).expect("encode")
                         ])
                         .expect("insert event");
                     }

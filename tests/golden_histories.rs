@@ -1,19 +1,26 @@
 //! Golden event histories.
 //!
 //! Stored events are the storage format: `SqliteStore` keeps each `Event`
-//! as JSON, and a host's own store may too. The files under
-//! `tests/data/golden/` are event logs written by the crate's code of one
-//! day, covering every event kind; this test reads them forever and replays
-//! each history to the ticket state recorded beside it.
+//! in its envelope (`StoredEvent`, carrying the format version), and a
+//! host's own store may too. The files under `tests/data/golden/` are event
+//! logs written by the crate's code of one day, covering every event kind;
+//! this test reads them forever, each through the upcasters from the format
+//! it is in (`StoredEvent::read`), and replays each history to the ticket
+//! state recorded beside it.
 //!
-//! - `histories-2026-12-03.json`: written by the code of 2026-12-03 (bare
-//!   `Event`s, no envelope).
+//! - `histories-2026-12-03.json`: written by the code of 2026-12-03 in
+//!   format 1 (bare `Event`s, no envelope).
+//! - `histories-v2-2026-12-03.json`: the same histories, written by the
+//!   code of the same day in format 2 (the `StoredEvent` envelope).
 //!
-//! A change of an event's shape must keep reading every golden file (an
-//! upcaster) and comes with a new golden file written by the new code:
-//! `todays_code_writes_the_newest_golden_file` fails until it exists.
-//! Write it with `SUPPORTDESK_WRITE_GOLDEN=1 cargo test --all-features --test
-//! golden_histories` (it refuses to overwrite an existing file).
+//! A change of an event's shape is a new format version: it must keep
+//! reading every golden file (an upcaster) and comes with a new golden file
+//! written by the new code: `todays_code_writes_the_newest_golden_file`
+//! fails until it exists. Name it so that it sorts after the others
+//! (`histories-v3-<date>.json`), put it in `NEWEST` and `ALL` with its
+//! format, and write it with `SUPPORTDESK_WRITE_GOLDEN=1 cargo test
+//! --all-features --test golden_histories` (it refuses to overwrite an
+//! existing file).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -25,13 +32,20 @@ use supportdesk::customer::Identity;
 use supportdesk::id::{AgentId, GroupId, TenantId};
 use supportdesk::sla::{Calendars, MetricDef, PolicySet, SlaPolicy, Target, TimeBasis, WarnAt};
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
-use supportdesk::ticket::{Ces, Command, Csat, Event};
+use supportdesk::ticket::{Ces, Command, Csat, EVENT_FORMAT_VERSION, Event, StoredEvent};
 use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag, Ticket};
 
-/// The newest golden file: the one today's code must write.
-const NEWEST: &str = "histories-2026-12-03.json";
-/// Every golden file, oldest first; each is read forever.
-const ALL: &[&str] = &[NEWEST];
+/// The newest golden file: the one today's code must write, in today's
+/// format (`EVENT_FORMAT_VERSION`).
+const NEWEST: &str = "histories-v2-2026-12-03.json";
+/// Every golden file, oldest first, with the event format it is written in;
+/// each is read forever.
+const ALL: &[(&str, u32)] = &[
+    // Bare `Event`s.
+    ("histories-2026-12-03.json", 1),
+    // `StoredEvent` envelopes.
+    (NEWEST, 2),
+];
 
 /// Every event kind the crate writes (`EventKind::name`).
 const KINDS: &[&str] = &[
@@ -53,21 +67,27 @@ const KINDS: &[&str] = &[
     "sla_alerted",
 ];
 
+/// A golden file as it is stored: the events in their stored format.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
-struct Golden {
+struct GoldenFile<E> {
     /// What wrote the file.
     written_by: String,
-    tickets: Vec<GoldenTicket>,
+    tickets: Vec<GoldenTicket<E>>,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
-struct GoldenTicket {
+struct GoldenTicket<E> {
     /// What the history shows.
     about: String,
-    events: Vec<Event>,
+    /// The events: stored records (`serde_json::Value`) as read, `Event`s
+    /// once decoded, `StoredEvent`s to write.
+    events: Vec<E>,
     /// The state the events replay to, as the store kept it.
     state: Ticket,
 }
+
+/// A golden file with its events decoded to today's `Event`.
+type Golden = GoldenFile<Event>;
 
 fn golden_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -246,17 +266,66 @@ fn record() -> Golden {
     }
 }
 
-fn read(name: &str) -> Golden {
+/// The golden file `name` as stored.
+fn read_stored(name: &str) -> GoldenFile<serde_json::Value> {
     let path = golden_path(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} no longer reads: {e}"))
 }
 
+/// The golden file `name`, its events (all in `format`) decoded through
+/// the upcasters to today's `Event`.
+fn read(name: &str, format: u32) -> Golden {
+    let stored = read_stored(name);
+    GoldenFile {
+        written_by: stored.written_by,
+        tickets: stored
+            .tickets
+            .into_iter()
+            .map(|t| GoldenTicket {
+                events: t
+                    .events
+                    .iter()
+                    .map(|e| {
+                        assert_eq!(
+                            StoredEvent::format_of(e),
+                            Ok(format),
+                            "{name}: `{}` holds an event of another format than ALL says",
+                            t.about
+                        );
+                        StoredEvent::read(e).unwrap_or_else(|err| {
+                            panic!("{name}: `{}`: an event no longer reads: {err}", t.about)
+                        })
+                    })
+                    .collect(),
+                about: t.about,
+                state: t.state,
+            })
+            .collect(),
+    }
+}
+
+/// What today's code stores for the recorded histories.
+fn stored_today(recorded: &Golden) -> GoldenFile<StoredEvent<'_>> {
+    GoldenFile {
+        written_by: recorded.written_by.clone(),
+        tickets: recorded
+            .tickets
+            .iter()
+            .map(|t| GoldenTicket {
+                about: t.about.clone(),
+                events: t.events.iter().map(StoredEvent::new).collect(),
+                state: t.state.clone(),
+            })
+            .collect(),
+    }
+}
+
 #[test]
 fn every_golden_history_replays_to_its_recorded_state() {
-    for name in ALL {
-        let golden = read(name);
+    for (name, format) in ALL {
+        let golden = read(name, *format);
         assert!(!golden.tickets.is_empty(), "{name} holds histories");
         for g in &golden.tickets {
             let replayed = Ticket::from_events(&g.events)
@@ -275,8 +344,8 @@ fn every_golden_history_replays_to_its_recorded_state() {
 
 #[test]
 fn the_golden_histories_cover_every_event_kind() {
-    for name in ALL {
-        let seen: BTreeSet<&str> = read(name)
+    for (name, format) in ALL {
+        let seen: BTreeSet<&str> = read(name, *format)
             .tickets
             .iter()
             .flat_map(|g| g.events.iter().map(|e| e.kind.name()))
@@ -307,15 +376,39 @@ fn the_golden_histories_cover_every_event_kind() {
 
 #[test]
 fn todays_code_writes_the_newest_golden_file() {
+    assert_eq!(
+        ALL.last(),
+        Some(&(NEWEST, EVENT_FORMAT_VERSION)),
+        "the newest golden file is last in ALL, in today's event format: a new format version needs a new golden file"
+    );
+    let names: Vec<&str> = ALL.iter().map(|(name, _)| *name).collect();
+    assert!(
+        names.is_sorted(),
+        "golden file names sort oldest first: {names:?}"
+    );
     let recorded = record();
     let path = golden_path(NEWEST);
     if std::env::var_os("SUPPORTDESK_WRITE_GOLDEN").is_some() && !path.exists() {
-        let text = serde_json::to_string_pretty(&recorded).unwrap();
+        let text = serde_json::to_string_pretty(&stored_today(&recorded)).unwrap();
         std::fs::write(&path, text + "\n").unwrap();
     }
-    let newest = read(NEWEST);
+    let today = serde_json::to_value(stored_today(&recorded)).unwrap();
+    // Exactly the records today's code stores, not only the same events
+    // once decoded.
+    let newest = serde_json::to_value(read_stored(NEWEST)).unwrap();
     assert_eq!(
-        recorded.tickets, newest.tickets,
-        "today's code writes events unlike {NEWEST}: an event's shape changed. Keep every golden file readable (an upcaster), add a new golden file written by this code, and name it in NEWEST and ALL"
+        today["tickets"], newest["tickets"],
+        "today's code writes events unlike {NEWEST}: an event's shape or its envelope changed. Keep every golden file readable (an upcaster), add a new golden file written by this code, and name it in NEWEST and ALL"
     );
+    assert_eq!(read(NEWEST, EVENT_FORMAT_VERSION).tickets, recorded.tickets);
+}
+
+/// The two files of 2026-12-03 were written by the code of the same day,
+/// in format 1 and in format 2: through the upcaster they are the same
+/// histories, event for event.
+#[test]
+fn the_format_1_upcaster_loses_nothing() {
+    let bare = read("histories-2026-12-03.json", 1);
+    let envelopes = read("histories-v2-2026-12-03.json", 2);
+    assert_eq!(bare.tickets, envelopes.tickets);
 }

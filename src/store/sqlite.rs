@@ -15,7 +15,8 @@ use crate::port::{
     Commit, Cursor, CustomerWrite, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord,
     OutboxEntry, Page, StoreError, TicketOrder, TicketQuery, TicketStore, TicketWrite,
 };
-use crate::ticket::{Event, EventKind, Ticket};
+use crate::ticket::stored;
+use crate::ticket::{Event, StoredEvent, StoredEventError, Ticket};
 
 /// `PRAGMA application_id` of a supportdesk database ("SDK1").
 const APPLICATION_ID: i64 = 0x5344_4b31;
@@ -130,6 +131,12 @@ const MIGRATIONS: &[Migration] = &[
     ) WITHOUT ROWID;
     "#,
     ),
+    // 5: events are stored as their envelope (`StoredEvent`, which carries
+    // its format version) in `body`. Rows written before keep their bare
+    // `EventKind` JSON (format 1, the rest of the event in the columns)
+    // and are read through the upcasters; nothing is rewritten. Code of
+    // schema 4, which cannot read an envelope, refuses the database.
+    Migration::Sql("ALTER TABLE events RENAME COLUMN kind TO body;"),
 ];
 
 /// The schema version this code writes and reads.
@@ -307,6 +314,12 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
 ///   with [`SqliteOpenError::SchemaTooNew`]. Schema version 3 rewrites the
 ///   identity keys of older databases into the injective format of
 ///   [`Identity::key`], from the identities the customer records hold.
+/// - **Events**: since schema version 5 each event is stored as its
+///   envelope ([`StoredEvent`](crate::ticket::StoredEvent), which carries
+///   its format version) and read back through the upcasters; the bare
+///   event kinds older versions wrote still read, unchanged. A row of a
+///   format newer than the code is a [`StoreError::Backend`] whose source is
+///   [`StoredEventError::TooNew`](crate::ticket::StoredEventError::TooNew).
 /// - **Writes**: one writer connection behind a mutex; every write is a
 ///   `BEGIN IMMEDIATE` transaction (it takes the write lock up front) with
 ///   a busy timeout, so writers of other processes on the same file wait
@@ -714,7 +727,8 @@ impl<'c> Rows<'c> {
                 events.push((
                     e.sequence,
                     nanos(e.at)?,
-                    serde_json::to_string(&e.kind).map_err(json_err("encoding an event"))?,
+                    serde_json::to_string(&StoredEvent::new(e))
+                        .map_err(json_err("encoding an event"))?,
                 ));
             }
             tickets.push(TicketRow {
@@ -858,12 +872,12 @@ fn write_ticket(tx: &Connection, tenant: &[u8], row: &TicketRow<'_>) -> Result<(
     }
     let mut s = tx
         .prepare_cached(
-            "INSERT INTO events (tenant, ticket, sequence, at, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO events (tenant, ticket, sequence, at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .map_err(backend("appending an event"))?;
-    for (seq, at, kind) in &row.events {
+    for (seq, at, body) in &row.events {
         let seq = i64::try_from(*seq).unwrap_or(i64::MAX);
-        match s.execute(params![tenant, id, seq, at, kind]) {
+        match s.execute(params![tenant, id, seq, at, body]) {
             Ok(_) => {}
             // Events past the stored version: another writer's history.
             Err(e) if is_constraint(&e) => return Err(conflict(row.write.expected)?),
@@ -1043,6 +1057,55 @@ fn read_inbound(
     .transpose()
 }
 
+/// An event from its row: the envelope in `body` (any format, through the
+/// upcasters), or, in rows written before schema 5, the bare kind of
+/// format 1 with the rest of the event in the columns. The envelope must
+/// agree with the row's columns.
+fn decode_event(
+    tenant: TenantId,
+    ticket: TicketId,
+    sequence: u64,
+    at: DateTime<Utc>,
+    body: &str,
+) -> Result<Event, StoreError> {
+    let stored = |e: StoredEventError| StoreError::Backend {
+        message: format!("sqlite: decoding stored event {sequence} of ticket {ticket}"),
+        source: Some(Arc::new(e)),
+    };
+    let format =
+        StoredEvent::format_of(&mut serde_json::Deserializer::from_str(body)).map_err(stored)?;
+    let event = match format {
+        // No version: a kind alone, as schema 4 and before wrote it.
+        1 => {
+            let kind: stored::v1::EventKind = serde_json::from_str(body).map_err(|e| {
+                stored(StoredEventError::Malformed {
+                    format: 1,
+                    reason: e.to_string(),
+                })
+            })?;
+            stored::from_v1(stored::v1::Event {
+                tenant,
+                ticket,
+                sequence,
+                at,
+                kind,
+            })
+        }
+        format => StoredEvent::decode(format, &mut serde_json::Deserializer::from_str(body))
+            .map_err(stored)?,
+    };
+    if (event.tenant, event.ticket, event.sequence, event.at) != (tenant, ticket, sequence, at) {
+        return Err(stored(StoredEventError::Malformed {
+            format,
+            reason: format!(
+                "the event is {} #{} at {} of tenant {}, its row {ticket} #{sequence} at {at} of tenant {tenant}",
+                event.ticket, event.sequence, event.at, event.tenant
+            ),
+        }));
+    }
+    Ok(event)
+}
+
 fn decode_ticket(text: &str) -> Result<Ticket, StoreError> {
     serde_json::from_str(text).map_err(json_err("decoding a stored ticket"))
 }
@@ -1220,7 +1283,7 @@ impl TicketStore for SqliteStore {
         self.read(|conn| {
             let mut s = conn
                 .prepare_cached(
-                    "SELECT sequence, at, kind FROM events WHERE tenant = ?1 AND ticket = ?2 ORDER BY sequence",
+                    "SELECT sequence, at, body FROM events WHERE tenant = ?1 AND ticket = ?2 ORDER BY sequence",
                 )
                 .map_err(backend("reading events"))?;
             let mut rows = s
@@ -1230,16 +1293,9 @@ impl TicketStore for SqliteStore {
             while let Some(row) = rows.next().map_err(backend("reading events"))? {
                 let seq: i64 = row.get(0).map_err(backend("reading events"))?;
                 let at: i64 = row.get(1).map_err(backend("reading events"))?;
-                let text = text(row, 2, "reading events")?;
-                let kind: EventKind =
-                    serde_json::from_str(text).map_err(json_err("decoding a stored event"))?;
-                out.push(Event {
-                    tenant,
-                    ticket: id,
-                    sequence: u64::try_from(seq).unwrap_or(0),
-                    at: time_of(at),
-                    kind,
-                });
+                let body = text(row, 2, "reading events")?;
+                let sequence = u64::try_from(seq).unwrap_or(0);
+                out.push(decode_event(tenant, id, sequence, time_of(at), body)?);
             }
             Ok(out)
         })
@@ -1624,7 +1680,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("desk.db");
         drop(SqliteStore::open(&path).unwrap());
-        // As the schema was before the once-key migration.
+        // As the schema was before the once-key migration (and the event
+        // envelope's, which follows it).
         let conn = Connection::open(&path).unwrap();
         let before = MIGRATIONS
             .iter()
@@ -1633,7 +1690,7 @@ mod tests {
             )
             .unwrap();
         conn.execute_batch(&format!(
-            "DROP TABLE once_keys; PRAGMA user_version = {before}"
+            "DROP TABLE once_keys; ALTER TABLE events RENAME COLUMN body TO kind; PRAGMA user_version = {before}"
         ))
         .unwrap();
         drop(conn);
@@ -1646,6 +1703,231 @@ mod tests {
             store.commit(&c),
             Err(StoreError::AlreadyDone { key }) if key.as_str() == "k"
         ));
+    }
+
+    /// Two events as schema 4 and before stored them: the bare kind of
+    /// format 1, the rest in the columns (frozen here, from the golden
+    /// history of 2026-12-03).
+    const V1_KINDS: [&str; 2] = [
+        r#"{"event":"opened","customer":"00000000-0000-0000-0000-0000000f4240","channel":"email","subject":"Refund","priority":"normal","origin":{"kind":"reactive"},"follow_up_of":null,"tags":[]}"#,
+        r#"{"event":"customer_replied","message":{"id":"00000000-0000-0000-0000-0000000f4242","author":{"role":"customer","id":"00000000-0000-0000-0000-0000000f4240"},"visibility":"public","channel":"email","body":"Where is my refund?","at":"2026-03-02T09:00:00Z","external_id":"<m1@mail>"}}"#,
+    ];
+
+    /// The events of [`V1_KINDS`], as the format-1 upcaster reads them
+    /// from bare events.
+    fn v1_events(tenant: TenantId, ticket: TicketId) -> Vec<Event> {
+        V1_KINDS
+            .iter()
+            .enumerate()
+            .map(|(i, kind)| {
+                let bare = serde_json::json!({
+                    "tenant": tenant,
+                    "ticket": ticket,
+                    "sequence": i + 1,
+                    "at": "2026-03-02T09:00:00Z",
+                    "kind": serde_json::from_str::<serde_json::Value>(kind).unwrap(),
+                });
+                StoredEvent::read(&bare).unwrap()
+            })
+            .collect()
+    }
+
+    /// A database as schema 4 left it (raw SQL), holding one ticket whose
+    /// events are stored the old way.
+    fn a_version_4_database(path: &Path, tenant: TenantId, ticket: &Ticket) {
+        let conn = Connection::open(path).unwrap();
+        for m in &MIGRATIONS[..4] {
+            match m {
+                Migration::Sql(sql) => conn.execute_batch(sql).unwrap(),
+                Migration::Code(run) => run(&conn).unwrap(),
+            }
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 4;"
+        ))
+        .unwrap();
+        conn.execute(
+            "INSERT INTO tickets (tenant, id, version, status, assignee, customer, channel, created_at, updated_at, state)
+             VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                blob(tenant.as_uuid()),
+                blob(ticket.id().as_uuid()),
+                2,
+                ticket.status().as_str(),
+                blob(ticket.customer().as_uuid()),
+                ticket.channel().as_str(),
+                nanos(ticket.created_at()).unwrap(),
+                nanos(ticket.updated_at()).unwrap(),
+                serde_json::to_string(ticket).unwrap()
+            ],
+        )
+        .unwrap();
+        for (i, kind) in V1_KINDS.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO events (tenant, ticket, sequence, at, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    blob(tenant.as_uuid()),
+                    blob(ticket.id().as_uuid()),
+                    i as i64 + 1,
+                    nanos("2026-03-02T09:00:00Z".parse().unwrap()).unwrap(),
+                    kind
+                ],
+            )
+            .unwrap();
+        }
+    }
+
+    fn bodies(path: &Path) -> Vec<String> {
+        let conn = Connection::open(path).unwrap();
+        conn.prepare("SELECT body FROM events ORDER BY sequence")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn migration_5_keeps_reading_the_bare_events_of_older_databases() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let tenant = TenantId::from_u128(1);
+        let id = TicketId::from_u128(0xf4241);
+        let old = v1_events(tenant, id);
+        let ticket = Ticket::from_events(&old).unwrap();
+        a_version_4_database(&path, tenant, &ticket);
+
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.events(tenant, id).unwrap(), old);
+        assert_eq!(store.ticket(tenant, id).unwrap().as_ref(), Some(&ticket));
+
+        // The ticket goes on: the new event is written as an envelope, the
+        // old rows stay as they were, and all read together.
+        let ids = crate::testing::SequentialIds::new();
+        let ctx = crate::ticket::Context::new("2026-03-02T10:00:00Z".parse().unwrap(), &ids);
+        let cmd = crate::ticket::Command::agent_reply(crate::id::AgentId::from_u128(7), "Done.");
+        let d = crate::ticket::decide(&ticket, &cmd, &ctx).unwrap();
+        let mut after = ticket.clone();
+        for e in &d.events {
+            after.apply(e);
+        }
+        let mut c = Commit::new(tenant);
+        c.tickets.push(TicketWrite {
+            expected: ExpectedVersion::Version(2),
+            ticket: after.clone(),
+            events: d.events.clone(),
+        });
+        store.commit(&c).unwrap();
+        let all: Vec<Event> = old.iter().chain(&d.events).cloned().collect();
+        assert_eq!(store.events(tenant, id).unwrap(), all);
+        assert_eq!(Ticket::from_events(&all).as_ref(), Some(&after));
+        drop(store);
+
+        let bodies = bodies(&path);
+        assert_eq!(&bodies[..2], &V1_KINDS, "old rows are not rewritten");
+        assert!(
+            bodies[2].starts_with(r#"{"format":2,"event":{"#),
+            "{}",
+            bodies[2]
+        );
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 5);
+        // Reopened, the mixed history still reads.
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.events(tenant, id).unwrap(), all);
+    }
+
+    /// A store holding one ticket of two events, and a way to rewrite one
+    /// event row.
+    fn a_store_with_two_events() -> (SqliteStore, TenantId, TicketId, Vec<Event>) {
+        let store = SqliteStore::in_memory().unwrap();
+        let events = crate::testing::TicketBuilder::new()
+            .customer_reply("Still waiting")
+            .events();
+        let ticket = Ticket::from_events(&events).unwrap();
+        let (tenant, id) = (ticket.tenant(), ticket.id());
+        let mut c = Commit::new(tenant);
+        c.tickets.push(TicketWrite {
+            expected: ExpectedVersion::New,
+            ticket,
+            events: events.clone(),
+        });
+        store.commit(&c).unwrap();
+        (store, tenant, id, events)
+    }
+
+    fn set_body(store: &SqliteStore, sequence: i64, body: &str) {
+        let n = store
+            .writer()
+            .execute(
+                "UPDATE events SET body = ?1 WHERE sequence = ?2",
+                params![body, sequence],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    fn stored_event_error(e: &StoreError) -> Option<&StoredEventError> {
+        match e {
+            StoreError::Backend {
+                source: Some(source),
+                ..
+            } => source.downcast_ref::<StoredEventError>(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn an_event_row_of_a_newer_format_is_a_typed_error_naming_its_version() {
+        let (store, tenant, id, events) = a_store_with_two_events();
+        assert_eq!(store.events(tenant, id).unwrap(), events);
+        set_body(
+            &store,
+            2,
+            r#"{"format":3,"event":{"a":"shape from the future"}}"#,
+        );
+        let err = store.events(tenant, id).unwrap_err();
+        assert_eq!(
+            stored_event_error(&err),
+            Some(&StoredEventError::TooNew {
+                found: 3,
+                supported: 2
+            }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("stored event 2 of ticket"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_envelope_that_disagrees_with_its_row_is_refused() {
+        let (store, tenant, id, events) = a_store_with_two_events();
+        // The envelope of event 1 in the row of event 2.
+        let first = serde_json::to_string(&StoredEvent::new(&events[0])).unwrap();
+        set_body(&store, 2, &first);
+        let err = store.events(tenant, id).unwrap_err();
+        assert!(
+            matches!(
+                stored_event_error(&err),
+                Some(StoredEventError::Malformed { format: 2, reason }) if reason.contains(" #1 ") && reason.contains(" #2 ")
+            ),
+            "{err:?}"
+        );
+        // A kind alone that is not a kind.
+        set_body(&store, 2, r#"{"event":"teleported"}"#);
+        let err = store.events(tenant, id).unwrap_err();
+        assert!(
+            matches!(
+                stored_event_error(&err),
+                Some(StoredEventError::Malformed { format: 1, reason }) if reason.contains("teleported")
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]

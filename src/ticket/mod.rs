@@ -30,6 +30,7 @@ mod decide;
 mod error;
 mod event;
 mod state;
+pub(crate) mod stored;
 mod view;
 
 pub use command::{Action, Command, OpenTicket};
@@ -39,6 +40,7 @@ pub use decide::{
 pub use error::DomainError;
 pub use event::{Event, EventKind};
 pub use state::{EffortRating, SatisfactionRating, Ticket};
+pub use stored::{EVENT_FORMAT_VERSION, StoredEvent, StoredEventError};
 
 // The values tickets are made of live in `model`; they stay reachable here.
 pub use crate::model::{
