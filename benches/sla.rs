@@ -220,9 +220,11 @@ fn million_open_tickets() -> InMemoryStore {
             ticket.version(),
             Some(sweep_base() + Duration::seconds(rng.below(30 * 86_400))),
         );
-        let commit = Commit::new(tenant)
-            .due(due)
-            .ticket(TicketWrite::new(ExpectedVersion::New, ticket, events));
+        let commit = Commit::new(tenant).due(due).ticket(TicketWrite::new(
+            ExpectedVersion::New,
+            ticket,
+            events,
+        ));
         store.commit(&commit).unwrap();
     }
     store

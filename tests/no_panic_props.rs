@@ -337,10 +337,9 @@ fn world() -> World {
         tickets[2].clone(),
         decision.events.clone(),
     ));
-    commit.customers.push(CustomerWrite::new(
-        ExpectedVersion::New,
-        customer.clone(),
-    ));
+    commit
+        .customers
+        .push(CustomerWrite::new(ExpectedVersion::New, customer.clone()));
     commit.inbound.push(InboundRecord::new(
         InboundKey::new(Channel::Email, "<m1@example.com>"),
         tickets[2].id(),
@@ -348,7 +347,9 @@ fn world() -> World {
         customer.id,
     ));
     commit.notifications = desk.notifier().sent();
-    commit.due.push(DueUpdate::new(tickets[2].id(), 3, Some(now)));
+    commit
+        .due
+        .push(DueUpdate::new(tickets[2].id(), 3, Some(now)));
     let what_if = supportdesk::sla::what_if(&histories, &calendars(), None, None, now).unwrap();
     let explanation = reports
         .iter()

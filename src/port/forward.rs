@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 
 use crate::customer::Identity;
 use crate::id::{CustomerId, NotificationId, TenantId, TicketId};
-use crate::port::{Commit, InboundKey, TicketQuery};
 #[cfg(doc)]
 use crate::port::{AsyncTicketStore, TicketStore};
+use crate::port::{Commit, InboundKey, TicketQuery};
 
 /// A store operation: one method of [`TicketStore`] (and of
 /// [`AsyncTicketStore`]), for aiming faults and for forwarding hooks.
@@ -84,10 +84,7 @@ pub enum StoreCall<'a> {
         error: &'a str,
     },
     /// [`TicketStore::due`].
-    Due {
-        until: DateTime<Utc>,
-        limit: usize,
-    },
+    Due { until: DateTime<Utc>, limit: usize },
 }
 
 impl StoreCall<'_> {

@@ -94,7 +94,12 @@ pub struct InboundRecord {
 impl InboundRecord {
     /// The record that the message under `key` became `message` on `ticket`,
     /// matched to `customer`.
-    pub fn new(key: InboundKey, ticket: TicketId, message: MessageId, customer: CustomerId) -> Self {
+    pub fn new(
+        key: InboundKey,
+        ticket: TicketId,
+        message: MessageId,
+        customer: CustomerId,
+    ) -> Self {
         InboundRecord {
             key,
             ticket,
