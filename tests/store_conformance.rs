@@ -75,7 +75,11 @@ fn run_all_async_runs_the_whole_suite_on_the_native_async_store() {
     let ran: Vec<&str> = conformance::CASES
         .iter()
         .map(|c| c.name)
-        .filter(|n| !not_declared_without_capabilities().iter().any(|(d, _)| d == n))
+        .filter(|n| {
+            !not_declared_without_capabilities()
+                .iter()
+                .any(|(d, _)| d == n)
+        })
         .collect();
     assert_eq!(report.ran, ran);
     assert_eq!(report.not_declared, not_declared_without_capabilities());

@@ -237,6 +237,7 @@ macro_rules! forward_ticket_store {
         $($m:ident $op:ident ($($a:ident : $t:ty),*) -> $r:ty;)*) => {
         impl<$($gen)*> $crate::port::TicketStore for $ty {
             $(
+                #[allow(clippy::needless_lifetimes)]
                 fn $m<'a>(&'a self, $($a: $t),*) -> ::core::result::Result<$r, $crate::port::StoreError> {
                     let $this = self;
                     $crate::port::TicketStore::$m($inner, $($a),*)
@@ -248,6 +249,7 @@ macro_rules! forward_ticket_store {
         $($m:ident $op:ident ($($a:ident : $t:ty),*) -> $r:ty;)*) => {
         impl<$($gen)*> $crate::port::TicketStore for $ty {
             $(
+                #[allow(clippy::needless_lifetimes)]
                 fn $m<'a>(&'a self, $($a: $t),*) -> ::core::result::Result<$r, $crate::port::StoreError> {
                     let $this = self;
                     #[allow(unused_variables)]
@@ -263,6 +265,7 @@ macro_rules! forward_ticket_store {
         $($m:ident $op:ident ($($a:ident : $t:ty),*) -> $r:ty;)*) => {
         impl<$($gen)*> $crate::port::TicketStore for $ty {
             $(
+                #[allow(clippy::needless_lifetimes)]
                 fn $m<'a>(&'a self, $($a: $t),*) -> ::core::result::Result<$r, $crate::port::StoreError> {
                     let $this = self;
                     let $future = $crate::port::AsyncTicketStore::$m($inner, $($a),*);
@@ -275,6 +278,7 @@ macro_rules! forward_ticket_store {
         $($m:ident $op:ident ($($a:ident : $t:ty),*) -> $r:ty;)*) => {
         impl<$($gen)*> $crate::port::AsyncTicketStore for $ty {
             $(
+                #[allow(clippy::needless_lifetimes)]
                 fn $m<'a>(&'a self, $($a: $t),*)
                     -> $crate::port::BoxFuture<'a, ::core::result::Result<$r, $crate::port::StoreError>> {
                     let $this = self;
@@ -287,6 +291,7 @@ macro_rules! forward_ticket_store {
         $($m:ident $op:ident ($($a:ident : $t:ty),*) -> $r:ty;)*) => {
         impl<$($gen)*> $crate::port::AsyncTicketStore for $ty {
             $(
+                #[allow(clippy::needless_lifetimes)]
                 fn $m<'a>(&'a self, $($a: $t),*)
                     -> $crate::port::BoxFuture<'a, ::core::result::Result<$r, $crate::port::StoreError>> {
                     let $this = self;
@@ -303,6 +308,7 @@ macro_rules! forward_ticket_store {
         $($m:ident $op:ident ($($a:ident : $t:ty),*) -> $r:ty;)*) => {
         impl<$($gen)*> $crate::port::AsyncTicketStore for $ty {
             $(
+                #[allow(clippy::needless_lifetimes)]
                 fn $m<'a>(&'a self, $($a: $t),*)
                     -> $crate::port::BoxFuture<'a, ::core::result::Result<$r, $crate::port::StoreError>> {
                     let $this = self;

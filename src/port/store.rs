@@ -729,6 +729,8 @@ impl StoreError {
 ///
 /// # Contract
 /// Every backend keeps these rules; `testing::conformance` checks them.
+/// They apply word for word to [`AsyncTicketStore`](crate::port::AsyncTicketStore),
+/// method by method, and the same conformance cases check both ports.
 /// - **Tenant scope**: every read and write names a tenant and sees only that
 ///   tenant's records. A record of another tenant is "not found" (`None`),
 ///   never an error that reveals it exists.
@@ -822,6 +824,8 @@ pub trait TicketStore: Send + Sync + Debug {
     ///   exactly as written; replaying them gives [`ticket`](Self::ticket)'s
     ///   state.
     /// - Empty for an unknown ticket and for another tenant's.
+    /// - Conformance: `round_trip_ticket_every_field`, `unknown_ids_are_none`,
+    ///   `tenant_isolation`, `race_compare_and_set`.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -838,7 +842,7 @@ pub trait TicketStore: Send + Sync + Debug {
     ///   with `after` continues strictly after that cursor
     ///   ([`TicketQuery::is_after`]).
     /// - See the trait docs for paging while tickets are updated.
-    /// - Conformance: `query_filters`, `query_orders`, `query_limits`,
+    /// - Conformance: `query_filters`, `query_fixed_answers`, `query_orders`, `query_limits`,
     ///   `query_paging_is_stable`, `query_paging_with_concurrent_updates`.
     ///
     /// # Errors
@@ -850,6 +854,8 @@ pub trait TicketStore: Send + Sync + Debug {
     /// # Contract
     /// - The customer exactly as last written, with its identities and
     ///   version; `None` when unknown or another tenant's.
+    /// - Conformance: `round_trip_customer_every_identity_kind`,
+    ///   `unknown_ids_are_none`, `tenant_isolation`.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -862,6 +868,9 @@ pub trait TicketStore: Send + Sync + Debug {
     ///   two different identities never find the same customer by accident,
     ///   whatever their parts ([`Identity::key`] is injective).
     /// - `None` when no customer of the tenant owns it.
+    /// - Conformance: `round_trip_customer_every_identity_kind`,
+    ///   `lookalike_identities_stay_apart`,
+    ///   `desk_keeps_lookalike_identities_apart`, `tenant_isolation`.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -876,6 +885,8 @@ pub trait TicketStore: Send + Sync + Debug {
     /// # Contract
     /// - The first record committed for the tenant, channel and external id;
     ///   `None` when none was.
+    /// - Conformance: `round_trip_inbound_record`, `inbound_idempotency`,
+    ///   `tenant_isolation_prefix_ids`.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -922,6 +933,8 @@ pub trait TicketStore: Send + Sync + Debug {
     ///   error; the entry stays undelivered, in its place.
     /// - An id the tenant's outbox does not have is
     ///   [`StoreError::UnknownNotification`].
+    /// - Conformance: `outbox_failures_are_recorded`,
+    ///   `outbox_unknown_and_foreign_ids`.
     ///
     /// # Errors
     /// [`StoreError::UnknownNotification`], [`StoreError::Backend`].

@@ -348,10 +348,6 @@ pub struct Report {
     pub not_declared: Vec<(&'static str, &'static str)>,
 }
 
-/// Every case, by name, in the order [`run_all`] runs them. The
-/// [`store_conformance!`](crate::store_conformance) macro generates one
-/// test for each.
-
 /// What a case needs besides a fresh, empty store.
 ///
 /// Available with the crate feature `testing`.

@@ -313,7 +313,9 @@ pub async fn query_fixed_answers(store: &dyn AsyncTicketStore) {
         );
     }
     // Paging by hand: the pages and their cursors.
-    let pages: Vec<(TicketOrder, usize, Vec<(Vec<u128>, Option<(i64, u128)>)>)> = vec![
+    // Each page: the ids, and the next cursor as (minute, id).
+    type Pages = Vec<(Vec<u128>, Option<(i64, u128)>)>;
+    let pages: Vec<(TicketOrder, usize, Pages)> = vec![
         (
             TicketOrder::UpdatedAsc,
             2,
