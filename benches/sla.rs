@@ -215,17 +215,16 @@ fn million_open_tickets() -> InMemoryStore {
     for i in 0..1_000_000u128 {
         let events: Vec<Event> = template.clone().id(TicketId::from_u128(i + 1)).events();
         let ticket = Ticket::from_events(&events).unwrap();
-        let mut commit = Commit::new(tenant);
-        commit.due.push(DueUpdate {
-            ticket: ticket.id(),
-            version: ticket.version(),
-            at: Some(sweep_base() + Duration::seconds(rng.below(30 * 86_400))),
-        });
-        commit.tickets.push(TicketWrite {
-            expected: ExpectedVersion::New,
+        let due = DueUpdate::new(
+            ticket.id(),
+            ticket.version(),
+            Some(sweep_base() + Duration::seconds(rng.below(30 * 86_400))),
+        );
+        let commit = Commit::new(tenant).due(due).ticket(TicketWrite::new(
+            ExpectedVersion::New,
             ticket,
             events,
-        });
+        ));
         store.commit(&commit).unwrap();
     }
     store

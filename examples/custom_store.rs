@@ -313,11 +313,7 @@ pub mod jsonl {
                 }
                 let slot = self.outbox.last_key_value().map_or(0, |(k, _)| k + 1);
                 self.outbox_index.insert((n.tenant, n.id), slot);
-                let entry = OutboxEntry {
-                    notification: n.clone(),
-                    attempts: 0,
-                    last_error: None,
-                };
+                let entry = OutboxEntry::new(n.clone(), 0, None);
                 self.outbox.insert(slot, (entry, false));
             }
             // Due times apply only to the version they were computed for.
@@ -402,10 +398,7 @@ pub mod jsonl {
             } else {
                 None
             };
-            Ok(Page {
-                items: hits.into_iter().cloned().collect(),
-                next,
-            })
+            Ok(Page::new(hits.into_iter().cloned().collect(), next))
         }
 
         fn customer(
@@ -490,7 +483,7 @@ pub mod jsonl {
                 .iter()
                 .take_while(|(at, _, _)| *at <= until)
                 .take(limit)
-                .map(|&(at, tenant, ticket)| DueTicket { tenant, ticket, at })
+                .map(|&(at, tenant, ticket)| DueTicket::new(tenant, ticket, at))
                 .collect())
         }
     }

@@ -34,12 +34,13 @@ supportdesk::store_conformance!(jsonl, fresh, Capabilities::none().durable(reope
 fn a_torn_last_line_is_dropped_on_open() {
     let s = fresh();
     let b = TicketBuilder::new();
-    let mut c = supportdesk::port::Commit::new(b.build().tenant());
-    c.tickets.push(supportdesk::port::TicketWrite {
-        expected: supportdesk::port::ExpectedVersion::New,
-        ticket: b.build(),
-        events: b.events(),
-    });
+    let c = supportdesk::port::Commit::new(b.build().tenant()).ticket(
+        supportdesk::port::TicketWrite::new(
+            supportdesk::port::ExpectedVersion::New,
+            b.build(),
+            b.events(),
+        ),
+    );
     s.commit(&c).expect("commit");
     let (store, dir) = s.into_parts();
     let path = store.path().to_path_buf();

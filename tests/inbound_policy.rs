@@ -236,10 +236,7 @@ fn refuse_writes_nothing<S: TicketStore>(store: S) {
             d.store()
                 .inbound(
                     SHOP,
-                    &supportdesk::port::InboundKey {
-                        channel: Channel::Email,
-                        external_id: format!("<{from}>"),
-                    }
+                    &supportdesk::port::InboundKey::new(Channel::Email, format!("<{from}>"))
                 )
                 .unwrap()
                 .is_none()

@@ -332,30 +332,24 @@ fn world() -> World {
     let ctx = Context::new(now, &seq);
     let decision = ticket::decide(&tickets[2], &Command::agent_reply(BOB, "On it"), &ctx).unwrap();
     let mut commit = Commit::new(SHOP);
-    commit.tickets.push(TicketWrite {
-        expected: ExpectedVersion::Version(tickets[2].version()),
-        ticket: tickets[2].clone(),
-        events: decision.events.clone(),
-    });
-    commit.customers.push(CustomerWrite {
-        expected: ExpectedVersion::New,
-        customer: customer.clone(),
-    });
-    commit.inbound.push(InboundRecord {
-        key: InboundKey {
-            channel: Channel::Email,
-            external_id: "<m1@example.com>".into(),
-        },
-        ticket: tickets[2].id(),
-        message: tickets[2].messages()[0].id,
-        customer: customer.id,
-    });
+    commit.tickets.push(TicketWrite::new(
+        ExpectedVersion::Version(tickets[2].version()),
+        tickets[2].clone(),
+        decision.events.clone(),
+    ));
+    commit
+        .customers
+        .push(CustomerWrite::new(ExpectedVersion::New, customer.clone()));
+    commit.inbound.push(InboundRecord::new(
+        InboundKey::new(Channel::Email, "<m1@example.com>"),
+        tickets[2].id(),
+        tickets[2].messages()[0].id,
+        customer.id,
+    ));
     commit.notifications = desk.notifier().sent();
-    commit.due.push(DueUpdate {
-        ticket: tickets[2].id(),
-        version: 3,
-        at: Some(now),
-    });
+    commit
+        .due
+        .push(DueUpdate::new(tickets[2].id(), 3, Some(now)));
     let what_if = supportdesk::sla::what_if(&histories, &calendars(), None, None, now).unwrap();
     let explanation = reports
         .iter()
@@ -1423,19 +1417,19 @@ fn ticket_desk_and_port_types_survive_mutated_json() {
         probe!(DueUpdate, [w.commit.due[0]]),
         probe!(
             DueTicket,
-            [DueTicket {
-                tenant: SHOP,
-                ticket: TicketId::from_u128(1),
-                at: DateTime::<Utc>::MAX_UTC
-            }]
+            [DueTicket::new(
+                SHOP,
+                TicketId::from_u128(1),
+                DateTime::<Utc>::MAX_UTC
+            )]
         ),
         probe!(
             OutboxEntry,
-            [OutboxEntry {
-                notification: w.notifications[0].clone(),
-                attempts: 2,
-                last_error: Some("x".into())
-            }]
+            [OutboxEntry::new(
+                w.notifications[0].clone(),
+                2,
+                Some("x".into())
+            )]
         ),
         probe!(TicketOrder, [TicketOrder::CreatedAsc]),
         probe!(Cursor, [TicketQuery::new().cursor_of(&w.tickets[0])]),

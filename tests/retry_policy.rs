@@ -5,15 +5,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-use supportdesk::customer::{Customer, Identity};
-use supportdesk::id::{CustomerId, NotificationId, TenantId, TicketId};
-use supportdesk::port::{
-    Commit, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord, OutboxEntry, Page,
-    StoreError, TicketQuery, TicketStore,
-};
+use supportdesk::customer::Identity;
+use supportdesk::id::{CustomerId, TenantId, TicketId};
+use supportdesk::port::{Commit, Entity, ExpectedVersion, StoreCall, StoreError};
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
-use supportdesk::ticket::{Command, Event, Ticket};
+use supportdesk::ticket::Command;
 use supportdesk::{Channel, Desk, DeskError, InMemoryStore, Inbound, RetryPolicy};
 
 /// A store where a rival writer wins every commit race on a ticket until
@@ -40,11 +36,10 @@ impl Rival {
     }
 }
 
-impl TicketStore for Rival {
-    fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-        self.inner.ticket(tenant, id)
-    }
-    fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+impl Rival {
+    /// A commit of an existing ticket while the rival wins: the conflict
+    /// the rival's earlier commit causes.
+    fn lose(&self, commit: &Commit) -> Result<(), StoreError> {
         let racing = self
             .until
             .lock()
@@ -65,47 +60,19 @@ impl TicketStore for Rival {
                 actual: Some(v + 1),
             });
         }
-        self.inner.commit(commit)
+        Ok(())
     }
-    fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
-        self.inner.events(tenant, id)
-    }
-    fn query(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
-        self.inner.query(tenant, query)
-    }
-    fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
-        self.inner.customer(tenant, id)
-    }
-    fn customer_by_identity(
-        &self,
-        tenant: TenantId,
-        identity: &Identity,
-    ) -> Result<Option<Customer>, StoreError> {
-        self.inner.customer_by_identity(tenant, identity)
-    }
-    fn inbound(
-        &self,
-        tenant: TenantId,
-        key: &InboundKey,
-    ) -> Result<Option<InboundRecord>, StoreError> {
-        self.inner.inbound(tenant, key)
-    }
-    fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.inner.undelivered(limit)
-    }
-    fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
-        self.inner.mark_delivered(tenant, id)
-    }
-    fn record_failure(
-        &self,
-        tenant: TenantId,
-        id: NotificationId,
-        error: &str,
-    ) -> Result<(), StoreError> {
-        self.inner.record_failure(tenant, id, error)
-    }
-    fn due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueTicket>, StoreError> {
-        self.inner.due(until, limit)
+}
+
+supportdesk::forward_ticket_store! {
+    impl[] TicketStore for Rival {
+        inner(this) = &this.inner;
+        around(call, forward) = {
+            if let StoreCall::Commit { commit } = call {
+                this.lose(commit)?;
+            }
+            forward()
+        };
     }
 }
 

@@ -394,11 +394,11 @@ fn contended_writers_never_see_busy() {
         .id(hot)
         .agent_reply(AgentId::from_u128(1), "On it")
         .events();
-    let created = TicketWrite {
-        expected: ExpectedVersion::New,
-        ticket: Ticket::from_events(&w).expect("opened"),
-        events: w,
-    };
+    let created = TicketWrite::new(
+        ExpectedVersion::New,
+        Ticket::from_events(&w).expect("opened"),
+        w,
+    );
     let start = created.ticket.version();
     let mut c = Commit::new(shop);
     c.tickets.push(created);

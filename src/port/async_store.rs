@@ -101,53 +101,14 @@ pub trait AsyncTicketStore: Send + Sync + Debug {
 }
 
 /// Implements [`AsyncTicketStore`] for a type by calling its
-/// [`TicketStore`] methods, each to completion inside the returned future.
+/// [`TicketStore`] methods, each to completion inside the returned future
+/// (a shorthand for the `sync_inner` form of
+/// [`forward_ticket_store!`](crate::forward_ticket_store)).
 macro_rules! async_via_sync {
     (<$($g:ident),*> $ty:ty, $inner:ident => $expr:expr) => {
-        impl<$($g: $crate::port::TicketStore),*> $crate::port::AsyncTicketStore for $ty {
-            fn ticket(&self, tenant: $crate::id::TenantId, id: $crate::id::TicketId) -> $crate::port::BoxFuture<'_, Result<Option<$crate::ticket::Ticket>, $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::ticket($expr, tenant, id) })
-            }
-            fn commit<'a>(&'a self, commit: &'a $crate::port::Commit) -> $crate::port::BoxFuture<'a, Result<(), $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::commit($expr, commit) })
-            }
-            fn events(&self, tenant: $crate::id::TenantId, id: $crate::id::TicketId) -> $crate::port::BoxFuture<'_, Result<Vec<$crate::ticket::Event>, $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::events($expr, tenant, id) })
-            }
-            fn query<'a>(&'a self, tenant: $crate::id::TenantId, query: &'a $crate::port::TicketQuery) -> $crate::port::BoxFuture<'a, Result<$crate::port::Page<$crate::ticket::Ticket>, $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::query($expr, tenant, query) })
-            }
-            fn customer(&self, tenant: $crate::id::TenantId, id: $crate::id::CustomerId) -> $crate::port::BoxFuture<'_, Result<Option<$crate::customer::Customer>, $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::customer($expr, tenant, id) })
-            }
-            fn customer_by_identity<'a>(&'a self, tenant: $crate::id::TenantId, identity: &'a $crate::customer::Identity) -> $crate::port::BoxFuture<'a, Result<Option<$crate::customer::Customer>, $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::customer_by_identity($expr, tenant, identity) })
-            }
-            fn inbound<'a>(&'a self, tenant: $crate::id::TenantId, key: &'a $crate::port::InboundKey) -> $crate::port::BoxFuture<'a, Result<Option<$crate::port::InboundRecord>, $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::inbound($expr, tenant, key) })
-            }
-            fn undelivered(&self, limit: usize) -> $crate::port::BoxFuture<'_, Result<Vec<$crate::port::OutboxEntry>, $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::undelivered($expr, limit) })
-            }
-            fn mark_delivered(&self, tenant: $crate::id::TenantId, id: $crate::id::NotificationId) -> $crate::port::BoxFuture<'_, Result<(), $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::mark_delivered($expr, tenant, id) })
-            }
-            fn record_failure<'a>(&'a self, tenant: $crate::id::TenantId, id: $crate::id::NotificationId, error: &'a str) -> $crate::port::BoxFuture<'a, Result<(), $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::record_failure($expr, tenant, id, error) })
-            }
-            fn due(&self, until: chrono::DateTime<chrono::Utc>, limit: usize) -> $crate::port::BoxFuture<'_, Result<Vec<$crate::port::DueTicket>, $crate::port::StoreError>> {
-                let $inner = self;
-                Box::pin(async move { $crate::port::TicketStore::due($expr, until, limit) })
+        $crate::forward_ticket_store! {
+            impl[$($g: $crate::port::TicketStore),*] AsyncTicketStore for $ty {
+                sync_inner($inner) = $expr;
             }
         }
     };
@@ -177,47 +138,21 @@ pub struct SyncStore<S>(pub S);
 
 async_via_sync!(<S> SyncStore<S>, s => &s.0);
 
-macro_rules! forward_async_store {
-    ($($ty:ty),*) => {$(
-        impl<T: AsyncTicketStore + ?Sized> AsyncTicketStore for $ty {
-            fn ticket(&self, tenant: TenantId, id: TicketId) -> BoxFuture<'_, Result<Option<Ticket>, StoreError>> {
-                (**self).ticket(tenant, id)
-            }
-            fn commit<'a>(&'a self, commit: &'a Commit) -> BoxFuture<'a, Result<(), StoreError>> {
-                (**self).commit(commit)
-            }
-            fn events(&self, tenant: TenantId, id: TicketId) -> BoxFuture<'_, Result<Vec<Event>, StoreError>> {
-                (**self).events(tenant, id)
-            }
-            fn query<'a>(&'a self, tenant: TenantId, query: &'a TicketQuery) -> BoxFuture<'a, Result<Page<Ticket>, StoreError>> {
-                (**self).query(tenant, query)
-            }
-            fn customer(&self, tenant: TenantId, id: CustomerId) -> BoxFuture<'_, Result<Option<Customer>, StoreError>> {
-                (**self).customer(tenant, id)
-            }
-            fn customer_by_identity<'a>(&'a self, tenant: TenantId, identity: &'a Identity) -> BoxFuture<'a, Result<Option<Customer>, StoreError>> {
-                (**self).customer_by_identity(tenant, identity)
-            }
-            fn inbound<'a>(&'a self, tenant: TenantId, key: &'a InboundKey) -> BoxFuture<'a, Result<Option<InboundRecord>, StoreError>> {
-                (**self).inbound(tenant, key)
-            }
-            fn undelivered(&self, limit: usize) -> BoxFuture<'_, Result<Vec<OutboxEntry>, StoreError>> {
-                (**self).undelivered(limit)
-            }
-            fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> BoxFuture<'_, Result<(), StoreError>> {
-                (**self).mark_delivered(tenant, id)
-            }
-            fn record_failure<'a>(&'a self, tenant: TenantId, id: NotificationId, error: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-                (**self).record_failure(tenant, id, error)
-            }
-            fn due(&self, until: DateTime<Utc>, limit: usize) -> BoxFuture<'_, Result<Vec<DueTicket>, StoreError>> {
-                (**self).due(until, limit)
-            }
-        }
-    )*};
+crate::forward_ticket_store! {
+    impl[T: AsyncTicketStore + ?Sized] AsyncTicketStore for &T {
+        inner(this) = &**this;
+    }
 }
-
-forward_async_store!(&T, Box<T>, Arc<T>);
+crate::forward_ticket_store! {
+    impl[T: AsyncTicketStore + ?Sized] AsyncTicketStore for Box<T> {
+        inner(this) = &**this;
+    }
+}
+crate::forward_ticket_store! {
+    impl[T: AsyncTicketStore + ?Sized] AsyncTicketStore for Arc<T> {
+        inner(this) = &**this;
+    }
+}
 
 /// The asynchronous notification port: [`Notifier`] with a future. The same
 /// contract (accept means accepted; at-least-once, deduplicate on the id).

@@ -51,6 +51,7 @@ impl fmt::Display for Entity {
 /// What identifies an inbound message for idempotency: the same tenant,
 /// channel and external id is the same message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InboundKey {
     /// The channel it came on.
     pub channel: Channel,
@@ -58,9 +59,27 @@ pub struct InboundKey {
     pub external_id: String,
 }
 
+impl InboundKey {
+    /// The key of message `external_id` received on `channel`.
+    ///
+    /// ```
+    /// use supportdesk::Channel;
+    /// use supportdesk::port::InboundKey;
+    /// let k = InboundKey::new(Channel::Email, "<m1@mail>");
+    /// assert_eq!(k.external_id, "<m1@mail>");
+    /// ```
+    pub fn new(channel: Channel, external_id: impl Into<String>) -> Self {
+        InboundKey {
+            channel,
+            external_id: external_id.into(),
+        }
+    }
+}
+
 /// Where an inbound message went: stored under its [`InboundKey`] in the same
 /// commit as the ticket change, so a redelivery finds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InboundRecord {
     /// The key.
     pub key: InboundKey,
@@ -70,6 +89,24 @@ pub struct InboundRecord {
     pub message: MessageId,
     /// The customer it was matched to.
     pub customer: CustomerId,
+}
+
+impl InboundRecord {
+    /// The record that the message under `key` became `message` on `ticket`,
+    /// matched to `customer`.
+    pub fn new(
+        key: InboundKey,
+        ticket: TicketId,
+        message: MessageId,
+        customer: CustomerId,
+    ) -> Self {
+        InboundRecord {
+            key,
+            ticket,
+            message,
+            customer,
+        }
+    }
 }
 
 /// A key a commit records once per tenant, to make an action happen once:
@@ -116,6 +153,7 @@ impl fmt::Display for OnceKey {
 
 /// A ticket's new state with the events that produced it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TicketWrite {
     /// `New` for a ticket being created, else the version it was loaded at.
     pub expected: ExpectedVersion,
@@ -126,8 +164,21 @@ pub struct TicketWrite {
     pub events: Vec<Event>,
 }
 
+impl TicketWrite {
+    /// A ticket's new state with the events that produced it, written over
+    /// `expected` ([`ExpectedVersion::New`] to create it).
+    pub fn new(expected: ExpectedVersion, ticket: Ticket, events: Vec<Event>) -> Self {
+        TicketWrite {
+            expected,
+            ticket,
+            events,
+        }
+    }
+}
+
 /// A customer record to create or update.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomerWrite {
     /// `New` to create, else the version it was loaded at.
     pub expected: ExpectedVersion,
@@ -135,10 +186,19 @@ pub struct CustomerWrite {
     pub customer: Customer,
 }
 
+impl CustomerWrite {
+    /// A customer record written over `expected` ([`ExpectedVersion::New`]
+    /// to create it).
+    pub fn new(expected: ExpectedVersion, customer: Customer) -> Self {
+        CustomerWrite { expected, customer }
+    }
+}
+
 /// A ticket's next SLA wake-up time, for the due index. Applied only if the
 /// stored ticket is at `version` once the commit's ticket writes are done
 /// (a stale update from a slower writer is ignored, not an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DueUpdate {
     /// The ticket.
     pub ticket: TicketId,
@@ -149,8 +209,21 @@ pub struct DueUpdate {
     pub at: Option<DateTime<Utc>>,
 }
 
+impl DueUpdate {
+    /// Sets (`Some`) or removes (`None`) the due time of `ticket`, computed
+    /// for its `version`.
+    pub fn new(ticket: TicketId, version: u64, at: Option<DateTime<Utc>>) -> Self {
+        DueUpdate {
+            ticket,
+            version,
+            at,
+        }
+    }
+}
+
 /// A ticket found by [`TicketStore::due`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DueTicket {
     /// Its tenant.
     pub tenant: TenantId,
@@ -160,11 +233,19 @@ pub struct DueTicket {
     pub at: DateTime<Utc>,
 }
 
+impl DueTicket {
+    /// Ticket `ticket` of `tenant`, due at `at`.
+    pub fn new(tenant: TenantId, ticket: TicketId, at: DateTime<Utc>) -> Self {
+        DueTicket { tenant, ticket, at }
+    }
+}
+
 /// Everything one command writes, all or nothing.
 ///
 /// It is serde, so a backend can log it as it is (the write-ahead log of
 /// `examples/custom_store.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Commit {
     /// The tenant every record belongs to.
     pub tenant: TenantId,
@@ -197,6 +278,52 @@ impl Commit {
             due: Vec::new(),
             once: Vec::new(),
         }
+    }
+
+    /// Adds a ticket write.
+    ///
+    /// ```
+    /// use supportdesk::id::{NotificationId, TenantId, TicketId};
+    /// use supportdesk::port::{Commit, DueUpdate, OnceKey};
+    /// let tenant = TenantId::from_u128(1);
+    /// let c = Commit::new(tenant)
+    ///     .due(DueUpdate::new(TicketId::from_u128(2), 3, None))
+    ///     .once(OnceKey::notice(NotificationId::from_u128(4)));
+    /// assert_eq!((c.due.len(), c.once.len(), c.tickets.len()), (1, 1, 0));
+    /// ```
+    pub fn ticket(mut self, write: TicketWrite) -> Self {
+        self.tickets.push(write);
+        self
+    }
+
+    /// Adds a customer write.
+    pub fn customer(mut self, write: CustomerWrite) -> Self {
+        self.customers.push(write);
+        self
+    }
+
+    /// Adds an inbound idempotency record.
+    pub fn inbound(mut self, record: InboundRecord) -> Self {
+        self.inbound.push(record);
+        self
+    }
+
+    /// Adds a notification to queue in the outbox.
+    pub fn notification(mut self, notification: Notification) -> Self {
+        self.notifications.push(notification);
+        self
+    }
+
+    /// Adds a due-index update.
+    pub fn due(mut self, update: DueUpdate) -> Self {
+        self.due.push(update);
+        self
+    }
+
+    /// Adds a key to record once (see [`OnceKey`]).
+    pub fn once(mut self, key: OnceKey) -> Self {
+        self.once.push(key);
+        self
     }
 
     /// Checks the commit is self-consistent: every record belongs to
@@ -304,6 +431,7 @@ fn first_repeat<T: Eq + std::hash::Hash>(items: impl Iterator<Item = T>) -> Opti
 
 /// A notification waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OutboxEntry {
     /// The notification.
     pub notification: Notification,
@@ -311,6 +439,18 @@ pub struct OutboxEntry {
     pub attempts: u32,
     /// The last failure.
     pub last_error: Option<String>,
+}
+
+impl OutboxEntry {
+    /// An outbox entry: the notification, how many times sending it failed
+    /// and the last failure.
+    pub fn new(notification: Notification, attempts: u32, last_error: Option<String>) -> Self {
+        OutboxEntry {
+            notification,
+            attempts,
+            last_error,
+        }
+    }
 }
 
 /// The order of a ticket query. Every order ends with the ticket id, so
@@ -329,11 +469,19 @@ pub enum TicketOrder {
 
 /// Where the next page starts: the sort key of the last ticket returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Cursor {
     /// The timestamp the order sorts on (created or updated).
     pub at: DateTime<Utc>,
     /// The ticket id, the tie-breaker.
     pub id: TicketId,
+}
+
+impl Cursor {
+    /// The cursor of a ticket `id` whose sort timestamp is `at`.
+    pub fn new(at: DateTime<Utc>, id: TicketId) -> Self {
+        Cursor { at, id }
+    }
 }
 
 /// A ticket query: all filters given must match. Build it with the
@@ -346,6 +494,7 @@ pub struct Cursor {
 /// assert_eq!(q.statuses, vec![Status::Open, Status::New]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TicketQuery {
     /// Any of these statuses (empty: any status).
     pub statuses: Vec<Status>,
@@ -469,11 +618,20 @@ impl TicketQuery {
 
 /// One page of results.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The items, in the query's order.
     pub items: Vec<T>,
     /// Where the next page starts; `None` on the last page.
     pub next: Option<Cursor>,
+}
+
+impl<T> Page<T> {
+    /// A page of `items`, with the cursor of the next page (`None` on the
+    /// last page).
+    pub fn new(items: Vec<T>, next: Option<Cursor>) -> Self {
+        Page { items, next }
+    }
 }
 
 /// A storage failure. The variants are part of the contract every backend
@@ -571,6 +729,8 @@ impl StoreError {
 ///
 /// # Contract
 /// Every backend keeps these rules; `testing::conformance` checks them.
+/// They apply word for word to [`AsyncTicketStore`](crate::port::AsyncTicketStore),
+/// method by method, and the same conformance cases check both ports.
 /// - **Tenant scope**: every read and write names a tenant and sees only that
 ///   tenant's records. A record of another tenant is "not found" (`None`),
 ///   never an error that reveals it exists.
@@ -664,6 +824,8 @@ pub trait TicketStore: Send + Sync + Debug {
     ///   exactly as written; replaying them gives [`ticket`](Self::ticket)'s
     ///   state.
     /// - Empty for an unknown ticket and for another tenant's.
+    /// - Conformance: `round_trip_ticket_every_field`, `unknown_ids_are_none`,
+    ///   `tenant_isolation`, `race_compare_and_set`.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -680,7 +842,7 @@ pub trait TicketStore: Send + Sync + Debug {
     ///   with `after` continues strictly after that cursor
     ///   ([`TicketQuery::is_after`]).
     /// - See the trait docs for paging while tickets are updated.
-    /// - Conformance: `query_filters`, `query_orders`, `query_limits`,
+    /// - Conformance: `query_filters`, `query_fixed_answers`, `query_orders`, `query_limits`,
     ///   `query_paging_is_stable`, `query_paging_with_concurrent_updates`.
     ///
     /// # Errors
@@ -692,6 +854,8 @@ pub trait TicketStore: Send + Sync + Debug {
     /// # Contract
     /// - The customer exactly as last written, with its identities and
     ///   version; `None` when unknown or another tenant's.
+    /// - Conformance: `round_trip_customer_every_identity_kind`,
+    ///   `unknown_ids_are_none`, `tenant_isolation`.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -704,6 +868,9 @@ pub trait TicketStore: Send + Sync + Debug {
     ///   two different identities never find the same customer by accident,
     ///   whatever their parts ([`Identity::key`] is injective).
     /// - `None` when no customer of the tenant owns it.
+    /// - Conformance: `round_trip_customer_every_identity_kind`,
+    ///   `lookalike_identities_stay_apart`,
+    ///   `desk_keeps_lookalike_identities_apart`, `tenant_isolation`.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -718,6 +885,8 @@ pub trait TicketStore: Send + Sync + Debug {
     /// # Contract
     /// - The first record committed for the tenant, channel and external id;
     ///   `None` when none was.
+    /// - Conformance: `round_trip_inbound_record`, `inbound_idempotency`,
+    ///   `tenant_isolation_prefix_ids`.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -764,6 +933,8 @@ pub trait TicketStore: Send + Sync + Debug {
     ///   error; the entry stays undelivered, in its place.
     /// - An id the tenant's outbox does not have is
     ///   [`StoreError::UnknownNotification`].
+    /// - Conformance: `outbox_failures_are_recorded`,
+    ///   `outbox_unknown_and_foreign_ids`.
     ///
     /// # Errors
     /// [`StoreError::UnknownNotification`], [`StoreError::Backend`].
@@ -794,47 +965,21 @@ pub trait TicketStore: Send + Sync + Debug {
     fn due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueTicket>, StoreError>;
 }
 
-macro_rules! forward_store {
-    ($($ty:ty),*) => {$(
-        impl<T: TicketStore + ?Sized> TicketStore for $ty {
-            fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-                (**self).ticket(tenant, id)
-            }
-            fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
-                (**self).commit(commit)
-            }
-            fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
-                (**self).events(tenant, id)
-            }
-            fn query(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
-                (**self).query(tenant, query)
-            }
-            fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
-                (**self).customer(tenant, id)
-            }
-            fn customer_by_identity(&self, tenant: TenantId, identity: &Identity) -> Result<Option<Customer>, StoreError> {
-                (**self).customer_by_identity(tenant, identity)
-            }
-            fn inbound(&self, tenant: TenantId, key: &InboundKey) -> Result<Option<InboundRecord>, StoreError> {
-                (**self).inbound(tenant, key)
-            }
-            fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-                (**self).undelivered(limit)
-            }
-            fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
-                (**self).mark_delivered(tenant, id)
-            }
-            fn record_failure(&self, tenant: TenantId, id: NotificationId, error: &str) -> Result<(), StoreError> {
-                (**self).record_failure(tenant, id, error)
-            }
-            fn due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueTicket>, StoreError> {
-                (**self).due(until, limit)
-            }
-        }
-    )*};
+crate::forward_ticket_store! {
+    impl[T: TicketStore + ?Sized] TicketStore for &T {
+        inner(this) = &**this;
+    }
 }
-
-forward_store!(&T, Box<T>, Arc<T>);
+crate::forward_ticket_store! {
+    impl[T: TicketStore + ?Sized] TicketStore for Box<T> {
+        inner(this) = &**this;
+    }
+}
+crate::forward_ticket_store! {
+    impl[T: TicketStore + ?Sized] TicketStore for Arc<T> {
+        inner(this) = &**this;
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -30,6 +30,8 @@ impl Wake for ThreadWaker {
 /// ```
 /// assert_eq!(supportdesk::testing::block_on(async { 1 + 1 }), 2);
 /// ```
+///
+/// Available with the crate feature `testing`.
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));

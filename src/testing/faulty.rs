@@ -1,41 +1,6 @@
 use std::sync::Mutex;
 
-use crate::customer::{Customer, Identity};
-use crate::id::{CustomerId, NotificationId, TenantId, TicketId};
-use crate::port::{
-    Commit, DueTicket, InboundKey, InboundRecord, OutboxEntry, Page, StoreError, TicketQuery,
-    TicketStore,
-};
-use crate::ticket::{Event, Ticket};
-
-/// A store operation, for aiming faults.
-///
-/// Available with the crate feature `testing`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StoreOp {
-    /// [`TicketStore::ticket`].
-    Ticket,
-    /// [`TicketStore::commit`].
-    Commit,
-    /// [`TicketStore::events`].
-    Events,
-    /// [`TicketStore::query`].
-    Query,
-    /// [`TicketStore::customer`].
-    Customer,
-    /// [`TicketStore::customer_by_identity`].
-    CustomerByIdentity,
-    /// [`TicketStore::inbound`].
-    Inbound,
-    /// [`TicketStore::undelivered`].
-    Undelivered,
-    /// [`TicketStore::mark_delivered`].
-    MarkDelivered,
-    /// [`TicketStore::record_failure`].
-    RecordFailure,
-    /// [`TicketStore::due`].
-    Due,
-}
+use crate::port::{StoreError, StoreOp, TicketStore};
 
 #[derive(Debug, Default)]
 struct Plan {
@@ -159,66 +124,12 @@ impl<S> FaultyStore<S> {
     }
 }
 
-impl<S: TicketStore> TicketStore for FaultyStore<S> {
-    fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-        self.gate(StoreOp::Ticket)?;
-        self.inner.ticket(tenant, id)
-    }
-    fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
-        self.gate(StoreOp::Commit)?;
-        self.inner.commit(commit)
-    }
-    fn events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
-        self.gate(StoreOp::Events)?;
-        self.inner.events(tenant, id)
-    }
-    fn query(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
-        self.gate(StoreOp::Query)?;
-        self.inner.query(tenant, query)
-    }
-    fn customer(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
-        self.gate(StoreOp::Customer)?;
-        self.inner.customer(tenant, id)
-    }
-    fn customer_by_identity(
-        &self,
-        tenant: TenantId,
-        identity: &Identity,
-    ) -> Result<Option<Customer>, StoreError> {
-        self.gate(StoreOp::CustomerByIdentity)?;
-        self.inner.customer_by_identity(tenant, identity)
-    }
-    fn inbound(
-        &self,
-        tenant: TenantId,
-        key: &InboundKey,
-    ) -> Result<Option<InboundRecord>, StoreError> {
-        self.gate(StoreOp::Inbound)?;
-        self.inner.inbound(tenant, key)
-    }
-    fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.gate(StoreOp::Undelivered)?;
-        self.inner.undelivered(limit)
-    }
-    fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
-        self.gate(StoreOp::MarkDelivered)?;
-        self.inner.mark_delivered(tenant, id)
-    }
-    fn record_failure(
-        &self,
-        tenant: TenantId,
-        id: NotificationId,
-        error: &str,
-    ) -> Result<(), StoreError> {
-        self.gate(StoreOp::RecordFailure)?;
-        self.inner.record_failure(tenant, id, error)
-    }
-    fn due(
-        &self,
-        until: chrono::DateTime<chrono::Utc>,
-        limit: usize,
-    ) -> Result<Vec<DueTicket>, StoreError> {
-        self.gate(StoreOp::Due)?;
-        self.inner.due(until, limit)
+crate::forward_ticket_store! {
+    impl[S: TicketStore] TicketStore for FaultyStore<S> {
+        inner(this) = &this.inner;
+        around(call, forward) = {
+            this.gate(call.op())?;
+            forward()
+        };
     }
 }

@@ -29,10 +29,11 @@ mod sla_sim;
 pub mod strategies;
 mod synthetic;
 
+pub use crate::port::StoreOp;
 pub use block_on::block_on;
 pub use builder::TicketBuilder;
 pub use clock::ManualClock;
-pub use faulty::{FaultyStore, StoreOp};
+pub use faulty::FaultyStore;
 pub use ids::SequentialIds;
 pub use notifier::RecordingNotifier;
 pub use scenario::{Scenario, Then};
