@@ -765,6 +765,15 @@ fn commit_decision(
     let mut due = Vec::with_capacity(writes.len());
     if let Some(setup) = &planner.sla {
         for w in &writes {
+            if w.ticket.sla_policy().is_none() {
+                // No policy, no clock: nothing to read.
+                due.push(DueUpdate {
+                    ticket: w.ticket.id(),
+                    version: w.ticket.version(),
+                    at: None,
+                });
+                continue;
+            }
             let history: Vec<Event> = match w.expected {
                 ExpectedVersion::New => w.events.clone(),
                 ExpectedVersion::Version(_) => {
@@ -1826,5 +1835,221 @@ impl Workflow for CheckSpikes {
         } else {
             Settled::Replan
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::BusinessCalendar;
+    use crate::id::AgentId;
+    use crate::sla::{MetricDef, Target, TimeBasis, WarnAt};
+    use crate::testing::{SequentialIds, TicketBuilder};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn with_sla(planner: Planner) -> Planner {
+        let office = BusinessCalendar::builder("Europe/Paris")
+            .weekdays("09:00", "18:00")
+            .build()
+            .unwrap();
+        let policy = SlaPolicy {
+            id: "standard".into(),
+            version: 1,
+            name: "Standard".into(),
+            conditions: Default::default(),
+            metrics: vec![MetricDef::first_reply()],
+            targets: Target::every_priority(
+                "first_reply",
+                2 * 3600,
+                TimeBasis::Business {
+                    calendar: "office".into(),
+                },
+            ),
+            warnings: vec![WarnAt::Share { share: 0.75 }],
+            escalation: vec![],
+        };
+        planner
+            .with_sla(
+                PolicySet::new(policy),
+                Calendars::new().with("office", office),
+            )
+            .unwrap()
+    }
+
+    /// Drives a run to its plan, answering reads from `answer`.
+    fn drive<W: Workflow>(
+        run: &mut Run<W>,
+        planner: &Planner,
+        now: DateTime<Utc>,
+        answer: impl Fn(&Read) -> Answer,
+    ) -> (Plan<W::Output>, usize) {
+        let mut reads = 0;
+        loop {
+            match run.step(planner, now).unwrap() {
+                Step::Need(read) => {
+                    reads += 1;
+                    assert!(reads < 20, "the planner keeps asking: {read:?}");
+                    let a = answer(&read);
+                    run.answer(read, a);
+                }
+                Step::Ready(plan) => return (plan, reads),
+            }
+        }
+    }
+
+    #[test]
+    fn replanning_after_a_read_draws_the_same_ids() {
+        // With SLAs the plan needs the ticket's history only after deciding
+        // (which draws message and notification ids): the second pass must
+        // hand out the same ids, not new ones.
+        let planner = with_sla(Planner::new());
+        let mut history = TicketBuilder::new().events();
+        let mut ticket = Ticket::from_events(&history).unwrap();
+        let ids = SequentialIds::new();
+        let policy = planner
+            .sla()
+            .unwrap()
+            .policies
+            .select(&ticket, None)
+            .clone();
+        let applied = ticket::decide(
+            &ticket,
+            &Command::ApplySlaPolicy {
+                policy: Box::new(policy),
+            },
+            &Context::new(at("2026-03-02T09:00:00Z"), &ids),
+        )
+        .unwrap();
+        for e in applied.events {
+            ticket.apply(&e);
+            history.push(e);
+        }
+        let answer = |r: &Read| match r {
+            Read::Ticket { .. } => Answer::Ticket(Some(Box::new(ticket.clone()))),
+            Read::Events { .. } => Answer::Events(history.clone()),
+            other => panic!("unexpected read {other:?}"),
+        };
+        let reply = || {
+            Execute::new(
+                ticket.tenant(),
+                ticket.id(),
+                Command::agent_reply(AgentId::from_u128(7), "On it"),
+            )
+        };
+        let now = at("2026-03-02T10:00:00Z");
+        let planner = with_sla(Planner::new().with_ids(SequentialIds::starting_at(100)));
+        let (step_by_step, reads) = drive(&mut Run::new(reply()), &planner, now, answer);
+        assert_eq!(reads, 2, "the ticket, then its history");
+
+        // Everything answered up front: one pass, the same commit.
+        let planner = with_sla(Planner::new().with_ids(SequentialIds::starting_at(100)));
+        let mut run = Run::new(reply());
+        for read in [
+            Read::Ticket {
+                tenant: ticket.tenant(),
+                id: ticket.id(),
+            },
+            Read::Events {
+                tenant: ticket.tenant(),
+                id: ticket.id(),
+            },
+        ] {
+            let a = answer(&read);
+            run.answer(read, a);
+        }
+        let (at_once, reads) = drive(&mut run, &planner, now, answer);
+        assert_eq!(reads, 0);
+        assert_eq!(step_by_step.commit, at_once.commit);
+        let commit = at_once.commit.unwrap();
+        assert_eq!(commit.due.len(), 1, "the due index is kept");
+        assert_eq!(commit.tickets[0].events.len(), 2, "reply and status change");
+    }
+
+    #[test]
+    fn a_lost_race_retries_and_a_restart_forgets_what_was_loaded() {
+        let ticket = TicketBuilder::new().build();
+        let mut run = Run::new(Execute::new(
+            ticket.tenant(),
+            ticket.id(),
+            Command::AddNote {
+                agent: AgentId::from_u128(7),
+                body: "n".into(),
+            },
+        ));
+        let planner = Planner::new().with_ids(SequentialIds::new());
+        let (plan, _) = drive(&mut run, &planner, at("2026-03-02T10:00:00Z"), |_| {
+            Answer::Ticket(Some(Box::new(ticket.clone())))
+        });
+        let lost = run.settle(
+            plan.output.clone(),
+            Err(StoreError::Conflict {
+                entity: crate::port::Entity::Ticket(ticket.id()),
+                expected: ExpectedVersion::Version(ticket.version()),
+                actual: Some(ticket.version() + 1),
+            }),
+        );
+        assert!(matches!(lost, Ok(Settled::Retry)));
+        run.restart();
+        assert!(run.loaded().is_empty());
+        let failed = run.settle(plan.output, Err(StoreError::backend("disk full")));
+        assert!(matches!(failed, Err(DeskError::Store(_))));
+    }
+
+    #[test]
+    fn a_concurrent_redelivery_settles_to_the_first_result() {
+        let tenant = TenantId::from_u128(1);
+        let from = Identity::email("ana@example.com").unwrap();
+        let inbound = Inbound::new(from, Channel::Email, "Hi").external_id("<m1>");
+        let mut run = Run::new(Receive::new(tenant, inbound));
+        let planner = Planner::new().with_ids(SequentialIds::new());
+        let (plan, reads) = drive(
+            &mut run,
+            &planner,
+            at("2026-03-02T10:00:00Z"),
+            |r| match r {
+                Read::Inbound { .. } => Answer::Inbound(None),
+                Read::CustomerByIdentity { .. } => Answer::Customer(None),
+                other => panic!("unexpected read {other:?}"),
+            },
+        );
+        assert_eq!(reads, 2);
+        let first = InboundRecord {
+            key: InboundKey {
+                channel: Channel::Email,
+                external_id: "<m1>".into(),
+            },
+            ticket: TicketId::from_u128(9),
+            message: crate::id::MessageId::from_u128(10),
+            customer: CustomerId::from_u128(11),
+        };
+        let settled = run
+            .settle(
+                plan.output,
+                Err(StoreError::DuplicateInbound {
+                    existing: first.clone(),
+                }),
+            )
+            .unwrap();
+        let Settled::Done(receipt) = settled else {
+            panic!("a duplicate is an answer, not a retry")
+        };
+        assert!(receipt.duplicate);
+        assert_eq!(receipt.ticket, first.ticket);
+    }
+
+    #[test]
+    fn loaded_keeps_one_answer_per_read() {
+        let mut l = Loaded::new();
+        let r = Read::Ticket {
+            tenant: TenantId::from_u128(1),
+            id: TicketId::from_u128(2),
+        };
+        l.insert(r.clone(), Answer::Ticket(None));
+        l.insert(r.clone(), Answer::Ticket(None));
+        assert_eq!(l.len(), 1);
+        assert_eq!(l.get(&r), Some(&Answer::Ticket(None)));
     }
 }

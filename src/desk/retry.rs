@@ -38,10 +38,12 @@ use crate::id::TicketId;
 /// wait for the turn counts against the deadline), competing only with
 /// first attempts, so under heavy contention in one process no command
 /// starves. Writers in other processes are held off by the back-off and the
-/// deadline alone. A command keeps its turn while it dispatches its
-/// notifications: a notifier that calls back into the desk on the same
-/// thread shares the turn, but one that waits for a command of the same
-/// desk on another thread can hold that command up until its deadline.
+/// deadline alone. A command gives its turn back as soon as its commit is
+/// written, before its notifications are dispatched, so a slow notifier
+/// never holds up the other writers of the ticket. An
+/// [`AsyncDesk`](crate::AsyncDesk) pauses with the host's
+/// [`Sleep`](crate::Sleep) and has no turns: its tasks are held off by the
+/// back-off and the deadline, like writers of other processes.
 ///
 /// The default gives up after 10 seconds (the default
 /// [`SqliteOptions::busy_timeout`](crate::store::SqliteOptions) too), with
