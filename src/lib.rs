@@ -64,6 +64,26 @@
 //! [`testing`] module (feature `testing`) has a given/when/then
 //! [`Scenario`](testing::Scenario) to test workflows in a few lines.
 //!
+//! Between the two sits the [`plan`]ner: each desk operation (receive,
+//! execute, merge, tick, ...) is a pure [`Workflow`](plan::Workflow) that
+//! says what to read and then what to commit. [`Desk`] drives it over a
+//! synchronous store, and [`AsyncDesk`] over an
+//! [`AsyncTicketStore`](port::AsyncTicketStore) (sqlx, tokio-postgres) with
+//! the same methods and behaviour; no runtime is required (futures are
+//! `Send`; retries pause with the host's [`Sleep`]).
+//!
+//! ```
+//! use supportdesk::{AsyncDesk, Channel, InMemoryStore, Inbound};
+//! use supportdesk::customer::Identity;
+//! use supportdesk::id::TenantId;
+//! use supportdesk::testing::{block_on, ManualClock, RecordingNotifier};
+//!
+//! let desk = AsyncDesk::new(InMemoryStore::new(), RecordingNotifier::new(), ManualClock::at("2026-03-02T09:00:00Z")?);
+//! let r = block_on(desk.receive(TenantId::from_u128(1), Inbound::new(Identity::email("ana@example.com")?, Channel::LiveChat, "Hi")))?;
+//! assert!(r.opened);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## ... to an SLA report ...
 //!
 //! Give the desk business calendars and SLA policies: every new ticket gets
