@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::channel::Channel;
 use crate::customer::{Customer, Identity};
 use crate::id::{AgentId, CustomerId, MessageId, NotificationId, TenantId, TicketId};
-use crate::notification::{Notification, Recipient};
+use crate::model::notification::{Notification, Recipient};
 use crate::port::{Clock, Notifier, StoreError, TicketStore};
 use crate::sla::{self, Calendars, PolicySet, SlaError, SlaPolicy, SlaReport};
 use crate::taxonomy::{AutoTags, Spike};

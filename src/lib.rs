@@ -193,7 +193,6 @@ pub mod insight;
 mod instant;
 pub mod metrics;
 pub mod model;
-pub mod notification;
 pub mod port;
 pub mod report;
 pub mod sla;
@@ -215,6 +214,7 @@ pub use desk::{
     AsyncDesk, Delivery, Desk, DeskError, ForeignSender, Inbound, Outcome, Receipt, RetryPolicy,
     SlaSetup, Sleep, SpikeAlerts, SpikeCheck, SweepReport,
 };
+pub use model::notification;
 pub use model::{Priority, Status, Tag};
 pub use store::InMemoryStore;
 #[cfg(feature = "sqlite")]

@@ -20,7 +20,7 @@ use super::{
 use crate::channel::Channel;
 use crate::customer::{Customer, Identity};
 use crate::id::{AgentId, CustomerId, TenantId, TicketId};
-use crate::notification::{Notification, Recipient};
+use crate::model::notification::{Notification, Recipient};
 use crate::port::{AsyncNotifier, AsyncTicketStore, BoxFuture, Clock, Commit, StoreError};
 use crate::sla::{SlaPolicy, SlaReport};
 use crate::taxonomy::Spike;

@@ -4,7 +4,7 @@
 
 use super::{Delivery, DeskError};
 use crate::id::{CustomerId, TicketId};
-use crate::notification::Notification;
+use crate::model::notification::Notification;
 use crate::port::{NotifyError, StoreError};
 use crate::ticket::{CustomerTicketView, Event, Ticket};
 

@@ -62,7 +62,7 @@ use super::{
 use crate::channel::Channel;
 use crate::customer::{Customer, Identity};
 use crate::id::{AgentId, CustomerId, IdGenerator, RandomIds, TenantId, TicketId};
-use crate::notification::{Notification, Recipient};
+use crate::model::notification::{Notification, Recipient};
 use crate::port::{
     Commit, CustomerWrite, DueUpdate, ExpectedVersion, InboundKey, InboundRecord, OnceKey, Page,
     StoreError, TicketOrder, TicketQuery, TicketWrite,

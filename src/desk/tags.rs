@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Delivery;
-use crate::notification::Recipient;
+use crate::model::notification::Recipient;
 use crate::taxonomy::{Spike, SpikeConfig};
 
 /// Spike alerts for a [`Desk`](crate::Desk): how to find spikes and whom to tell.

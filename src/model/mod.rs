@@ -42,6 +42,7 @@
 //! ```
 
 mod message;
+pub mod notification;
 mod origin;
 pub(crate) mod sla;
 mod spike;

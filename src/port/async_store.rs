@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 
 use crate::customer::{Customer, Identity};
 use crate::id::{CustomerId, NotificationId, TenantId, TicketId};
-use crate::notification::Notification;
+use crate::model::notification::Notification;
 #[cfg(doc)]
 use crate::port::TicketStore;
 use crate::port::{

@@ -1,6 +1,6 @@
 use std::fmt::Debug;
 
-use crate::notification::Notification;
+use crate::model::notification::Notification;
 
 /// A notification could not be sent. The notification stays in the outbox
 /// and a later [`Desk::dispatch_outbox`](crate::Desk::dispatch_outbox)

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::channel::Channel;
 use crate::customer::{Customer, Identity};
 use crate::id::{AgentId, CustomerId, MessageId, NotificationId, TenantId, TicketId};
-use crate::notification::Notification;
+use crate::model::notification::Notification;
 use crate::ticket::{Event, Status, Tag, Ticket};
 
 /// The version a write expects the stored record to have.

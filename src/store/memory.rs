@@ -395,7 +395,7 @@ crate::port::async_via_sync!(<> InMemoryStore, s => s);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notification::{
+    use crate::model::notification::{
         AgentNotice, Notification, NotificationContent, NotificationKind, Recipient,
     };
     use crate::ticket::{Priority, Status};

@@ -9,8 +9,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::id::{NotificationId, TenantId, TicketId};
+use crate::model::notification::{Notification, NotificationContent, NotificationKind, Recipient};
 use crate::model::{Direction, Polarity, Reading, SpikeNotice, Tag};
-use crate::notification::{Notification, NotificationContent, NotificationKind, Recipient};
 use crate::taxonomy::model::Taxonomy;
 use crate::ticket::Ticket;
 

@@ -1,6 +1,6 @@
 use std::sync::Mutex;
 
-use crate::notification::Notification;
+use crate::model::notification::Notification;
 use crate::port::{Notifier, NotifyError};
 
 #[derive(Debug, Default)]

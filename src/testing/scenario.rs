@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use crate::notification::NotificationKind;
+use crate::model::notification::NotificationKind;
 use crate::taxonomy::Taxonomy;
 use crate::testing::{SequentialIds, TicketBuilder};
 use crate::ticket::{

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::id::{CustomerId, IdGenerator, MessageId, NotificationId, TenantId, TicketId};
+use crate::model::notification::{
+    AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
+};
 use crate::model::{
     AlertPoint, Author, CustomerTicketView, EscalateTo, Message, Origin, SlaAlert, SlaPolicy,
     Status, Tag, Violation, Visibility, recipients,
-};
-use crate::notification::{
-    AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
 };
 use crate::ticket::command::{Action, Command, OpenTicket};
 use crate::ticket::error::DomainError;
@@ -54,7 +54,7 @@ impl Default for LifecycleRules {
 
 /// Tag rules `decide` enforces: which tags may be added to a ticket and
 /// which tags a ticket needs before it can be solved. A
-/// [`Taxonomy`](crate::taxonomy::Taxonomy) is one (its tags, groups and
+/// [`Taxonomy`](crate::Taxonomy) is one (its tags, groups and
 /// solve requirements); a host may bring its own.
 ///
 /// # Example
@@ -140,7 +140,7 @@ impl<'a> Context<'a> {
 
     /// The same context with tag rules to enforce (a tag taxonomy, or the
     /// host's own [`TagRules`]). [`with_taxonomy`](Self::with_taxonomy)
-    /// is the same for a [`Taxonomy`](crate::taxonomy::Taxonomy).
+    /// is the same for a [`Taxonomy`](crate::Taxonomy).
     pub fn with_tag_rules(self, tag_rules: &'a dyn TagRules) -> Self {
         Context {
             tag_rules: Some(tag_rules),
@@ -907,7 +907,7 @@ pub fn merge(source: &Ticket, target: &Ticket, ctx: &Context<'_>) -> Result<Deci
 /// team), each recipient once. Alerts already raised on the ticket (in
 /// [`Ticket::sla_alerts`]) are skipped, so replaying is harmless; nothing
 /// raised gives an empty decision. Pure, like [`decide`]: the alerts come
-/// from the SLA engine ([`sla::due_alerts`](crate::sla::due_alerts)), the
+/// from the SLA engine (`sla::due_alerts`), the
 /// time and ids from `ctx`.
 ///
 /// # Example

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::channel::Channel;
 use crate::customer::{Customer, Identity};
 use crate::id::{AgentId, CustomerId, GroupId, MessageId, NotificationId, TenantId, TicketId};
-use crate::notification::{
+use crate::model::notification::{
     AgentNotice, Notification, NotificationContent, NotificationKind, Recipient,
 };
 use crate::port::{

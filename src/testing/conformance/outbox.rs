@@ -3,7 +3,7 @@
 use super::fixtures::*;
 use crate::channel::Channel;
 use crate::id::{AgentId, GroupId, NotificationId, TenantId, TicketId};
-use crate::notification::{
+use crate::model::notification::{
     AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
 };
 use crate::port::{AsyncTicketStore, OutboxEntry, StoreError};
