@@ -176,7 +176,7 @@ impl Scenario {
     /// Starts from a ticket's state (without history, see [`GivenTicket`]);
     /// `now` is one hour after it was last updated.
     pub fn given_ticket(ticket: Ticket) -> Self {
-        Self::starting_with(WorldTicket::from_given(GivenTicket::State(ticket)))
+        Self::starting_with(WorldTicket::from_given(GivenTicket::from(ticket)))
     }
 
     /// Starts from a stored history.
@@ -648,5 +648,219 @@ impl Then {
     /// The raw result.
     pub fn result(&self) -> &Result<Decision, DomainError> {
         &self.result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::Channel;
+    use crate::plan::{Answer, Read};
+    use crate::port::{TicketOrder, TicketQuery};
+    use crate::sla::{Calendars, MetricDef, PolicySet, Target, TimeBasis};
+
+    const SHOP: TenantId = TenantId::from_u128(1);
+    const OTHER: TenantId = TenantId::from_u128(2);
+    const ANA: CustomerId = CustomerId::from_u128(1);
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn ana() -> Customer {
+        let id = Identity::email("ana@example.com").unwrap_or_else(|e| panic!("{e}"));
+        Customer::new(ANA, SHOP, id)
+    }
+
+    fn ticket(n: u128, minutes: i64) -> TicketBuilder {
+        TicketBuilder::new()
+            .id(TicketId::from_u128(n))
+            .customer(ANA)
+            .opened_at(t0() + Duration::minutes(minutes))
+    }
+
+    fn page_ids(answer: Answer) -> (Vec<u128>, bool) {
+        match answer {
+            Answer::Page(p) => (
+                p.items.iter().map(|t| t.id().as_u128()).collect(),
+                p.next.is_some(),
+            ),
+            other => panic!("expected a page, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_world_answers_a_query_by_its_filters_order_limit_and_cursor() {
+        let s = Scenario::new().given_tickets([
+            ticket(100, 0),
+            ticket(101, 10).status(Status::Solved),
+            ticket(102, 20),
+            ticket(103, 30).tenant(OTHER),
+            ticket(104, 5).customer(CustomerId::from_u128(9)),
+        ]);
+        let unsolved = TicketQuery::new()
+            .customer(ANA)
+            .status(Status::New)
+            .status(Status::Open)
+            .order(TicketOrder::UpdatedDesc)
+            .limit(1);
+        let read = |query: TicketQuery| Read::Query {
+            tenant: SHOP,
+            query,
+        };
+        // The latest unsolved ticket of Ana in the shop: not the solved one,
+        // not another tenant's, not another customer's.
+        let (ids, more) = page_ids(s.world.answer(&read(unsolved.clone()), SHOP));
+        assert_eq!(ids, [102]);
+        assert!(more);
+        // The next page, after the cursor of the first.
+        let first = s
+            .world
+            .ticket(SHOP, TicketId::from_u128(102))
+            .map(|w| unsolved.cursor_of(&w.ticket));
+        let (ids, more) = page_ids(s.world.answer(&read(unsolved.after(first)), SHOP));
+        assert_eq!(ids, [100]);
+        assert!(!more);
+        // Oldest first, every ticket of the shop.
+        let all = TicketQuery::new().order(TicketOrder::CreatedAsc);
+        assert_eq!(
+            page_ids(s.world.answer(&read(all), SHOP)).0,
+            [100, 104, 101, 102]
+        );
+    }
+
+    #[test]
+    fn the_world_answers_customers_and_inbound_records_per_tenant() {
+        let ana = ana();
+        let email = ana.identities[0].clone();
+        let record = InboundRecord {
+            key: crate::port::InboundKey {
+                channel: Channel::Email,
+                external_id: "<m1>".into(),
+            },
+            ticket: TicketId::from_u128(100),
+            message: crate::id::MessageId::from_u128(1),
+            customer: ANA,
+        };
+        let s = Scenario::new()
+            .given_customer(ana)
+            .given_inbound(record.clone());
+        // Given at version 0 (Customer::new), stored at version 1.
+        assert_eq!(s.customer(ANA).map(|c| c.version), Some(1));
+        let by_identity = |tenant| Read::CustomerByIdentity {
+            tenant,
+            identity: email.clone(),
+        };
+        assert!(
+            matches!(s.world.answer(&by_identity(SHOP), SHOP), Answer::Customer(Some(c)) if c.id == ANA)
+        );
+        assert_eq!(
+            s.world.answer(&by_identity(OTHER), SHOP),
+            Answer::Customer(None)
+        );
+        let inbound = |tenant| Read::Inbound {
+            tenant,
+            key: record.key.clone(),
+        };
+        assert_eq!(
+            s.world.answer(&inbound(SHOP), SHOP),
+            Answer::Inbound(Some(record.clone()))
+        );
+        assert_eq!(s.world.answer(&inbound(OTHER), SHOP), Answer::Inbound(None));
+    }
+
+    #[test]
+    fn when_decides_on_the_first_given_ticket_of_an_empty_scenario() {
+        Scenario::new()
+            .given_tickets([ticket(100, 0).status(Status::Solved), ticket(101, 0)])
+            .when(Command::status(Status::Open))
+            .then_events(&["status_changed"])
+            .then_status(Status::Open);
+    }
+
+    #[test]
+    #[should_panic(expected = "no ticket was given")]
+    fn when_without_a_ticket_says_so() {
+        let _ = Scenario::new().when(Command::status(Status::Open));
+    }
+
+    #[test]
+    #[should_panic(expected = "given as a state without history")]
+    fn a_workflow_reading_the_history_of_a_state_says_so() {
+        let planner = Planner::new()
+            .with_sla(
+                PolicySet::new(SlaPolicy {
+                    id: "p".into(),
+                    version: 1,
+                    name: "p".into(),
+                    conditions: Default::default(),
+                    metrics: vec![MetricDef::first_reply()],
+                    targets: Target::every_priority("first_reply", 3600, TimeBasis::Calendar),
+                    warnings: Vec::new(),
+                    escalation: Vec::new(),
+                }),
+                Calendars::new(),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Executing a command under SLAs reads the history for the due time.
+        let _ = Scenario::given_ticket(ticket(100, 0).build())
+            .planner(planner)
+            .when_executed(TicketId::from_u128(100), Command::status(Status::Open));
+    }
+
+    #[test]
+    #[should_panic(expected = "expected a new ticket")]
+    fn then_opens_fails_on_a_continued_ticket() {
+        let _ = Scenario::new()
+            .given_customer(ana())
+            .given_tickets([ticket(100, 0)])
+            .when_received(Inbound::new(
+                ana().identities[0].clone(),
+                Channel::Email,
+                "Hi",
+            ))
+            .then_continues(TicketId::from_u128(100))
+            .then_opens();
+    }
+
+    #[test]
+    #[should_panic(expected = "events differ")]
+    fn then_events_fails_on_other_events() {
+        let _ = Scenario::new()
+            .when_received(Inbound::new(
+                ana().identities[0].clone(),
+                Channel::Email,
+                "Hi",
+            ))
+            .then_events(&["customer_replied"]);
+    }
+
+    #[test]
+    fn afterwards_carries_the_commit_into_the_world() {
+        let first = Scenario::new().at(t0()).when_received(Inbound::new(
+            ana().identities[0].clone(),
+            Channel::Email,
+            "Hi",
+        ));
+        let receipt = first.output().clone();
+        let next = first.afterwards();
+        assert_eq!(next.now(), t0());
+        assert_eq!(next.customer(receipt.customer).map(|c| c.version), Some(1));
+        let stored = next
+            .world
+            .ticket(SHOP, receipt.ticket)
+            .map(|w| (w.ticket.version(), w.history.as_ref().map(Vec::len)));
+        assert_eq!(stored, Some((2, Some(2))));
+        next.when_received(Inbound::new(
+            ana().identities[0].clone(),
+            Channel::Sms,
+            "Again",
+        ))
+        .then_continues(receipt.ticket)
+        .then_customer(receipt.customer)
+        .then_no_customer_written()
+        .then_events(&["customer_replied"]);
     }
 }

@@ -32,7 +32,7 @@ pub enum GivenTicket {
     /// A stored history, starting with an `opened` event.
     History(Vec<Event>),
     /// A state without history.
-    State(Ticket),
+    State(Box<Ticket>),
 }
 
 impl From<TicketBuilder> for GivenTicket {
@@ -55,7 +55,7 @@ impl From<&[Event]> for GivenTicket {
 
 impl From<Ticket> for GivenTicket {
     fn from(t: Ticket) -> Self {
-        GivenTicket::State(t)
+        GivenTicket::State(Box::new(t))
     }
 }
 
@@ -92,7 +92,7 @@ impl WorldTicket {
                 ),
             },
             GivenTicket::State(ticket) => WorldTicket {
-                ticket,
+                ticket: *ticket,
                 history: None,
             },
         }
