@@ -28,6 +28,8 @@ mod sla_sim;
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategies;
 mod synthetic;
+mod then_plan;
+mod world;
 
 pub use crate::port::StoreOp;
 pub use block_on::block_on;
@@ -39,3 +41,5 @@ pub use notifier::RecordingNotifier;
 pub use scenario::{Scenario, Then};
 pub use sla_sim::SlaSimulator;
 pub use synthetic::{Lcg, synthetic_facts};
+pub use then_plan::ThenPlan;
+pub use world::GivenTicket;
