@@ -520,7 +520,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
                 Ok(out) => {
                     for e in out.events {
                         if let EventKind::SlaAlerted { alert } = e.kind {
-                            report.alerts.push((d.ticket, alert));
+                            report.alerts.push((d.ticket, *alert));
                         }
                     }
                 }
@@ -1015,7 +1015,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         let opened = decision
             .events
             .iter()
-            .any(|e| matches!(e.kind, EventKind::Opened { .. }));
+            .any(|e| matches!(e.kind, EventKind::Opened(_)));
         let auto_tags = self.auto_tag(&mut decision, &loaded, ticket_id, inbound, &ctx);
         let inbound_records = key
             .map(|k| InboundRecord {

@@ -88,7 +88,7 @@ use crate::port::{
 use crate::testing::{SequentialIds, TicketBuilder};
 use crate::ticket::{
     self, Author, Ces, Command, Context, Csat, CustomerTicketView, Event, EventKind, Message,
-    Origin, Priority, Status, Tag, Ticket, Visibility,
+    Origin, Priority, Status, Tag, Ticket, TicketOpened, Visibility,
 };
 
 /// Optional abilities a backend declares, so the cases that need them run
@@ -617,7 +617,7 @@ fn append(t: &Ticket, at: DateTime<Utc>, kinds: Vec<EventKind>) -> TicketWrite {
 
 fn note(id: u128, agent: AgentId, at: DateTime<Utc>, body: &str) -> EventKind {
     EventKind::NoteAdded {
-        message: Message {
+        message: Box::new(Message {
             id: MessageId::from_u128(id),
             author: Author::Agent(agent),
             visibility: Visibility::Internal,
@@ -625,7 +625,7 @@ fn note(id: u128, agent: AgentId, at: DateTime<Utc>, body: &str) -> EventKind {
             body: body.to_owned(),
             at,
             external_id: None,
-        },
+        }),
     }
 }
 
@@ -700,7 +700,7 @@ fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Event>) {
     };
     push(
         0,
-        EventKind::Opened {
+        EventKind::Opened(Box::new(TicketOpened {
             customer,
             channel: Channel::WhatsApp,
             subject: "Colis «perdu» \"again\"\n— 物流/延迟".to_owned(),
@@ -708,12 +708,12 @@ fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Event>) {
             origin: Origin::Proactive { agent: Some(ana) },
             follow_up_of: Some(TicketId::from_u128(id.as_u128() + 2)),
             tags: vec![tag("shipping"), tag("物流/延迟")],
-        },
+        })),
     );
     push(
         1,
         EventKind::CustomerReplied {
-            message: msg(
+            message: Box::new(msg(
                 1,
                 Author::Customer(customer),
                 Visibility::Public,
@@ -721,13 +721,13 @@ fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Event>) {
                 "Where is it?\nLine two\t\"quoted\" \\ back\u{0}slash ✓",
                 at(1),
                 Some("wamid.HBgM\u{e9}=="),
-            ),
+            )),
         },
     );
     push(
         2,
         EventKind::AutomatedReplySent {
-            message: msg(
+            message: Box::new(msg(
                 2,
                 Author::Bot("ack-bot".to_owned()),
                 Visibility::Public,
@@ -735,13 +735,13 @@ fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Event>) {
                 "We got it",
                 at(2),
                 None,
-            ),
+            )),
         },
     );
     push(
         3,
         EventKind::AgentReplied {
-            message: msg(
+            message: Box::new(msg(
                 3,
                 Author::Agent(ana),
                 Visibility::Public,
@@ -749,13 +749,13 @@ fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Event>) {
                 "It ships today",
                 at(3),
                 Some("<r1@desk>"),
-            ),
+            )),
         },
     );
     push(
         4,
         EventKind::NoteAdded {
-            message: msg(
+            message: Box::new(msg(
                 4,
                 Author::Agent(bob),
                 Visibility::Internal,
@@ -763,7 +763,7 @@ fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Event>) {
                 "Carrier lost it",
                 at(4),
                 None,
-            ),
+            )),
         },
     );
     push(
@@ -833,7 +833,8 @@ fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Event>) {
                     at(17),
                     None,
                 ),
-            ],
+            ]
+            .into_boxed_slice(),
         },
     );
     let source_events = vec![
@@ -842,7 +843,7 @@ fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Event>) {
             source,
             1,
             at(-30),
-            EventKind::Opened {
+            EventKind::Opened(Box::new(TicketOpened {
                 customer: other,
                 channel: Channel::Email,
                 subject: String::new(),
@@ -850,7 +851,7 @@ fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Event>) {
                 origin: Origin::Reactive,
                 follow_up_of: None,
                 tags: Vec::new(),
-            },
+            })),
         ),
         ev(
             tenant,

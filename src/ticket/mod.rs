@@ -38,7 +38,7 @@ pub use command::{Action, Command, OpenTicket, Origin};
 pub(crate) use decide::record_alerts;
 pub use decide::{Context, Decision, LifecycleRules, decide, merge, open};
 pub use error::DomainError;
-pub use event::{Event, EventKind};
+pub use event::{Event, EventKind, TicketOpened};
 pub use message::{Author, AuthorRole, Ces, Csat, Message, RatingError, Tag, TagError, Visibility};
 pub use state::{EffortRating, SatisfactionRating, Ticket};
 pub use status::{Priority, Status, UnknownPriority, UnknownStatus, Waiting};

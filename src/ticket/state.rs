@@ -9,7 +9,7 @@ use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, GroupId, TenantId, TicketId};
 use crate::sla::{AlertKey, SlaPolicy};
 use crate::ticket::command::Origin;
-use crate::ticket::event::{Event, EventKind};
+use crate::ticket::event::{Event, EventKind, TicketOpened};
 use crate::ticket::message::{Author, Ces, Csat, Message, Tag, Visibility};
 use crate::ticket::status::{Priority, Status};
 
@@ -85,7 +85,10 @@ impl Ticket {
     /// The ticket an [`EventKind::Opened`] event creates (version 1), or
     /// `None` for any other event.
     pub fn opened(event: &Event) -> Option<Ticket> {
-        let EventKind::Opened {
+        let EventKind::Opened(opened) = &event.kind else {
+            return None;
+        };
+        let TicketOpened {
             customer,
             channel,
             subject,
@@ -93,10 +96,7 @@ impl Ticket {
             origin,
             follow_up_of,
             tags,
-        } = &event.kind
-        else {
-            return None;
-        };
+        } = &**opened;
         Some(Ticket {
             id: event.ticket,
             tenant: event.tenant,
@@ -140,11 +140,13 @@ impl Ticket {
             return;
         }
         match &event.kind {
-            EventKind::Opened { .. } => {}
+            EventKind::Opened(_) => {}
             EventKind::CustomerReplied { message }
             | EventKind::AgentReplied { message }
             | EventKind::NoteAdded { message }
-            | EventKind::AutomatedReplySent { message } => self.messages.push(message.clone()),
+            | EventKind::AutomatedReplySent { message } => {
+                self.messages.push(Message::clone(message))
+            }
             EventKind::Assigned { agent, group } => {
                 self.assignee = *agent;
                 self.group = *group;
