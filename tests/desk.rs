@@ -652,7 +652,7 @@ fn history_replays_to_the_stored_ticket() {
     let history = d.history(SHOP, r.ticket).unwrap();
     let replayed = supportdesk::Ticket::from_events(&history).unwrap();
     assert_eq!(replayed, d.ticket(SHOP, r.ticket).unwrap());
-    assert!(matches!(history[0].kind, EventKind::Opened { .. }));
+    assert!(matches!(history[0].kind, EventKind::Opened(_)));
     assert!(
         history
             .iter()

@@ -1421,7 +1421,7 @@ pub fn raised_alerts(outcome: &Outcome) -> Vec<SlaAlert> {
         .events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::SlaAlerted { alert } => Some(alert.clone()),
+            EventKind::SlaAlerted { alert } => Some((**alert).clone()),
             _ => None,
         })
         .collect()

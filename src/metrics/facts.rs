@@ -12,7 +12,9 @@ use crate::metrics::error::MetricsError;
 use crate::sla::{
     self, Calendars, CycleEnd, MetricDef, SlaPolicy, Target, TargetState, TimeBasis, Timeline,
 };
-use crate::ticket::{AuthorRole, Ces, Csat, Event, EventKind, Origin, Priority, Status, Tag};
+use crate::ticket::{
+    AuthorRole, Ces, Csat, Event, EventKind, Origin, Priority, Status, Tag, TicketOpened,
+};
 
 /// A time taken, in calendar seconds and, when a business calendar was
 /// named, in business seconds of that calendar.
@@ -222,17 +224,17 @@ impl TicketFacts {
         let Some(first) = events.first() else {
             return Ok(None);
         };
-        let EventKind::Opened {
+        let EventKind::Opened(opened) = &first.kind else {
+            return Ok(None);
+        };
+        let TicketOpened {
             customer,
             channel,
             priority,
             origin,
             tags,
             ..
-        } = &first.kind
-        else {
-            return Ok(None);
-        };
+        } = &**opened;
         if first.at > as_of {
             return Ok(None);
         }

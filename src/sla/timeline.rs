@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::model::{Fulfilment, MetricDef, Origin, Priority, StartAnchor, Status};
-use crate::ticket::{Event, EventKind};
+use crate::ticket::{Event, EventKind, TicketOpened};
 
 /// How a cycle ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -221,12 +221,13 @@ impl<'a> Timeline<'a> {
         let at = e.at;
         let status = self.status;
         match &e.kind {
-            EventKind::Opened {
-                origin,
-                priority,
-                channel,
-                ..
-            } => {
+            EventKind::Opened(opened) => {
+                let TicketOpened {
+                    origin,
+                    priority,
+                    channel,
+                    ..
+                } = &**opened;
                 self.priority = *priority;
                 self.channel = *channel;
                 self.status = Status::New;

@@ -3,7 +3,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, MessageId, TenantId, TicketId};
 use crate::ticket::{
-    Author, Event, EventKind, Message, Origin, Priority, Status, Tag, Ticket, Visibility,
+    Author, Event, EventKind, Message, Origin, Priority, Status, Tag, Ticket, TicketOpened,
+    Visibility,
 };
 
 /// Builds a ticket with fixed ids and times through real events, so the
@@ -117,19 +118,25 @@ impl TicketBuilder {
     /// Adds a public agent reply.
     pub fn agent_reply(mut self, agent: AgentId, body: &str) -> Self {
         let m = self.message(Author::Agent(agent), Visibility::Public, body);
-        self.steps.push(EventKind::AgentReplied { message: m });
+        self.steps.push(EventKind::AgentReplied {
+            message: Box::new(m),
+        });
         self
     }
     /// Adds a customer reply.
     pub fn customer_reply(mut self, body: &str) -> Self {
         let m = self.message(Author::Customer(self.customer), Visibility::Public, body);
-        self.steps.push(EventKind::CustomerReplied { message: m });
+        self.steps.push(EventKind::CustomerReplied {
+            message: Box::new(m),
+        });
         self
     }
     /// Adds an internal note.
     pub fn note(mut self, agent: AgentId, body: &str) -> Self {
         let m = self.message(Author::Agent(agent), Visibility::Internal, body);
-        self.steps.push(EventKind::NoteAdded { message: m });
+        self.steps.push(EventKind::NoteAdded {
+            message: Box::new(m),
+        });
         self
     }
     /// Assigns an agent.
@@ -202,7 +209,7 @@ impl TicketBuilder {
             });
         };
         push(
-            EventKind::Opened {
+            EventKind::Opened(Box::new(TicketOpened {
                 customer: self.customer,
                 channel: self.channel,
                 subject: self.subject.clone(),
@@ -210,7 +217,7 @@ impl TicketBuilder {
                 origin: Origin::Reactive,
                 follow_up_of: None,
                 tags: Vec::new(),
-            },
+            })),
             at,
         );
         let first = Message {
@@ -222,7 +229,12 @@ impl TicketBuilder {
             at,
             external_id: None,
         };
-        push(EventKind::CustomerReplied { message: first }, at);
+        push(
+            EventKind::CustomerReplied {
+                message: Box::new(first),
+            },
+            at,
+        );
         let mut status = Status::New;
         for step in &self.steps {
             at = at

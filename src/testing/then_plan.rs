@@ -395,9 +395,10 @@ impl ThenPlan<Receipt> {
     #[track_caller]
     pub fn then_follows_up(self, ticket: TicketId) -> Self {
         let r = self.output();
-        let follow_up = self.events_of(r.ticket).iter().any(
-            |e| matches!(&e.kind, EventKind::Opened { follow_up_of: Some(t), .. } if *t == ticket),
-        );
+        let follow_up = self
+            .events_of(r.ticket)
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::Opened(o) if o.follow_up_of == Some(ticket)));
         assert!(
             r.opened && follow_up,
             "expected a follow-up of ticket {ticket}, got {r:?} with events {:?}",

@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::ticket::command::{Action, Command, OpenTicket};
 use crate::ticket::error::DomainError;
-use crate::ticket::event::{Event, EventKind};
+use crate::ticket::event::{Event, EventKind, TicketOpened};
 use crate::ticket::state::Ticket;
 
 /// Lifecycle rules a tenant can set.
@@ -290,7 +290,9 @@ impl<'c> Builder<'c> {
             body,
             external_id,
         );
-        self.push(EventKind::CustomerReplied { message: m.clone() });
+        self.push(EventKind::CustomerReplied {
+            message: Box::new(m.clone()),
+        });
         if matches!(before, Status::Pending | Status::OnHold | Status::Solved) {
             self.status(Status::Open);
         }
@@ -411,7 +413,7 @@ fn subject_from(subject: Option<&str>, body: &str, max: usize) -> String {
 /// let now = "2026-03-02T09:00:00Z".parse()?;
 /// let cmd = OpenTicket::reactive(CustomerId::from_u128(1), Channel::Email, "My parcel is late");
 /// let d = open(TenantId::from_u128(1), &cmd, &Context::new(now, &ids))?;
-/// assert!(matches!(d.events[0].kind, EventKind::Opened { .. }));
+/// assert!(matches!(d.events[0].kind, EventKind::Opened(_)));
 /// assert!(matches!(d.events[1].kind, EventKind::CustomerReplied { .. }));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -441,7 +443,7 @@ pub fn open(
         ticket: id,
         sequence: 1,
         at: ctx.now,
-        kind: EventKind::Opened {
+        kind: EventKind::Opened(Box::new(TicketOpened {
             customer: cmd.customer,
             channel: cmd.channel,
             subject: subject_from(
@@ -453,7 +455,7 @@ pub fn open(
             origin: cmd.origin.clone(),
             follow_up_of: cmd.follow_up_of,
             tags,
-        },
+        })),
     };
     let Some(ticket) = Ticket::opened(&opened) else {
         return Err(DomainError::NotFound { ticket: id });
@@ -469,7 +471,9 @@ pub fn open(
                 &cmd.body,
                 cmd.external_id.clone(),
             );
-            b.push(EventKind::CustomerReplied { message: m.clone() });
+            b.push(EventKind::CustomerReplied {
+                message: Box::new(m.clone()),
+            });
             if ctx.rules.acknowledge_new_tickets {
                 b.notify_customer(NotificationKind::TicketReceived, cmd.channel, None);
             }
@@ -489,9 +493,13 @@ pub fn open(
             );
             let id = m.id;
             if agent.is_some() {
-                b.push(EventKind::AgentReplied { message: m });
+                b.push(EventKind::AgentReplied {
+                    message: Box::new(m),
+                });
             } else {
-                b.push(EventKind::AutomatedReplySent { message: m });
+                b.push(EventKind::AutomatedReplySent {
+                    message: Box::new(m),
+                });
             }
             b.status(Status::Pending);
             b.notify_customer(NotificationKind::ProactiveMessage, cmd.channel, Some(id));
@@ -624,7 +632,9 @@ pub fn decide(
                 None,
             );
             let mid = m.id;
-            b.push(EventKind::AgentReplied { message: m });
+            b.push(EventKind::AgentReplied {
+                message: Box::new(m),
+            });
             match then {
                 Some(to) => b.status(*to),
                 None if status == Status::New => b.status(Status::Open),
@@ -649,7 +659,9 @@ pub fn decide(
                 body,
                 None,
             );
-            b.push(EventKind::NoteAdded { message: m.clone() });
+            b.push(EventKind::NoteAdded {
+                message: Box::new(m.clone()),
+            });
             if ticket.assignee().is_some_and(|a| a != *agent) {
                 b.notify_owner(NotificationKind::NoteAdded, Some(m));
             }
@@ -667,7 +679,9 @@ pub fn decide(
                 None,
             );
             let mid = m.id;
-            b.push(EventKind::AutomatedReplySent { message: m });
+            b.push(EventKind::AutomatedReplySent {
+                message: Box::new(m),
+            });
             b.notify_customer(
                 NotificationKind::AutomatedReply,
                 ticket.channel(),
@@ -948,7 +962,9 @@ pub fn record_alerts(
         if b.ticket.sla_alerts().contains(&a.key) {
             continue;
         }
-        b.push(EventKind::SlaAlerted { alert: a.clone() });
+        b.push(EventKind::SlaAlerted {
+            alert: Box::new(a.clone()),
+        });
         let kind = match a.key.point {
             AlertPoint::Warning(_) => NotificationKind::SlaWarning,
             AlertPoint::Breach => NotificationKind::SlaBreach,

@@ -10,7 +10,7 @@ use crate::id::{AgentId, CustomerId, GroupId, TenantId, TicketId};
 use crate::model::{
     AlertKey, Author, Ces, Csat, Message, Origin, Priority, SlaPolicy, Status, Tag, Visibility,
 };
-use crate::ticket::event::{Event, EventKind};
+use crate::ticket::event::{Event, EventKind, TicketOpened};
 
 /// A satisfaction rating with its comment and time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +84,10 @@ impl Ticket {
     /// The ticket an [`EventKind::Opened`] event creates (version 1), or
     /// `None` for any other event.
     pub fn opened(event: &Event) -> Option<Ticket> {
-        let EventKind::Opened {
+        let EventKind::Opened(opened) = &event.kind else {
+            return None;
+        };
+        let TicketOpened {
             customer,
             channel,
             subject,
@@ -92,10 +95,7 @@ impl Ticket {
             origin,
             follow_up_of,
             tags,
-        } = &event.kind
-        else {
-            return None;
-        };
+        } = &**opened;
         Some(Ticket {
             id: event.ticket,
             tenant: event.tenant,
@@ -139,11 +139,13 @@ impl Ticket {
             return;
         }
         match &event.kind {
-            EventKind::Opened { .. } => {}
+            EventKind::Opened(_) => {}
             EventKind::CustomerReplied { message }
             | EventKind::AgentReplied { message }
             | EventKind::NoteAdded { message }
-            | EventKind::AutomatedReplySent { message } => self.messages.push(message.clone()),
+            | EventKind::AutomatedReplySent { message } => {
+                self.messages.push(Message::clone(message))
+            }
             EventKind::Assigned { agent, group } => {
                 self.assignee = *agent;
                 self.group = *group;

@@ -377,15 +377,10 @@ mod tests {
                 .expect("a time")
         );
         match &event.kind {
-            crate::ticket::EventKind::Opened {
-                customer,
-                subject,
-                tags,
-                ..
-            } => {
-                assert_eq!(*customer, CustomerId::from_u128(1_000_000));
-                assert_eq!(subject, "Refund");
-                assert!(tags.is_empty());
+            crate::ticket::EventKind::Opened(opened) => {
+                assert_eq!(opened.customer, CustomerId::from_u128(1_000_000));
+                assert_eq!(opened.subject, "Refund");
+                assert!(opened.tags.is_empty());
             }
             other => panic!("read as {other:?}"),
         }

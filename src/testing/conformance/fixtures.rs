@@ -14,7 +14,8 @@ use crate::port::{
 };
 use crate::testing::TicketBuilder;
 use crate::ticket::{
-    Author, Ces, Csat, Event, EventKind, Message, Origin, Priority, Status, Tag, Ticket, Visibility,
+    Author, Ces, Csat, Event, EventKind, Message, Origin, Priority, Status, Tag, Ticket,
+    TicketOpened, Visibility,
 };
 use std::fmt::Display;
 
@@ -94,7 +95,7 @@ pub(super) fn append(t: &Ticket, at: DateTime<Utc>, kinds: Vec<EventKind>) -> Ti
 
 pub(super) fn note(id: u128, agent: AgentId, at: DateTime<Utc>, body: &str) -> EventKind {
     EventKind::NoteAdded {
-        message: Message {
+        message: Box::new(Message {
             id: MessageId::from_u128(id),
             author: Author::Agent(agent),
             visibility: Visibility::Internal,
@@ -102,7 +103,7 @@ pub(super) fn note(id: u128, agent: AgentId, at: DateTime<Utc>, body: &str) -> E
             body: body.to_owned(),
             at,
             external_id: None,
-        },
+        }),
     }
 }
 
@@ -177,7 +178,7 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
     };
     push(
         0,
-        EventKind::Opened {
+        EventKind::Opened(Box::new(TicketOpened {
             customer,
             channel: Channel::WhatsApp,
             subject: "Colis «perdu» \"again\"\n— 物流/延迟".to_owned(),
@@ -185,12 +186,12 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
             origin: Origin::Proactive { agent: Some(ana) },
             follow_up_of: Some(TicketId::from_u128(id.as_u128() + 2)),
             tags: vec![tag("shipping"), tag("物流/延迟")],
-        },
+        })),
     );
     push(
         1,
         EventKind::CustomerReplied {
-            message: msg(
+            message: Box::new(msg(
                 1,
                 Author::Customer(customer),
                 Visibility::Public,
@@ -198,13 +199,13 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
                 "Where is it?\nLine two\t\"quoted\" \\ back\u{0}slash ✓",
                 at(1),
                 Some("wamid.HBgM\u{e9}=="),
-            ),
+            )),
         },
     );
     push(
         2,
         EventKind::AutomatedReplySent {
-            message: msg(
+            message: Box::new(msg(
                 2,
                 Author::Bot("ack-bot".to_owned()),
                 Visibility::Public,
@@ -212,13 +213,13 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
                 "We got it",
                 at(2),
                 None,
-            ),
+            )),
         },
     );
     push(
         3,
         EventKind::AgentReplied {
-            message: msg(
+            message: Box::new(msg(
                 3,
                 Author::Agent(ana),
                 Visibility::Public,
@@ -226,13 +227,13 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
                 "It ships today",
                 at(3),
                 Some("<r1@desk>"),
-            ),
+            )),
         },
     );
     push(
         4,
         EventKind::NoteAdded {
-            message: msg(
+            message: Box::new(msg(
                 4,
                 Author::Agent(bob),
                 Visibility::Internal,
@@ -240,7 +241,7 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
                 "Carrier lost it",
                 at(4),
                 None,
-            ),
+            )),
         },
     );
     push(
@@ -310,7 +311,8 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
                     at(17),
                     None,
                 ),
-            ],
+            ]
+            .into_boxed_slice(),
         },
     );
     let source_events = vec![
@@ -319,7 +321,7 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
             source,
             1,
             at(-30),
-            EventKind::Opened {
+            EventKind::Opened(Box::new(TicketOpened {
                 customer: other,
                 channel: Channel::Email,
                 subject: String::new(),
@@ -327,7 +329,7 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
                 origin: Origin::Reactive,
                 follow_up_of: None,
                 tags: Vec::new(),
-            },
+            })),
         ),
         ev(
             tenant,
