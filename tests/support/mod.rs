@@ -35,6 +35,7 @@ use supportdesk::{
 };
 
 pub mod chaos;
+pub mod tasks;
 
 /// The desk's methods in blocking form: what a behavioural test calls.
 pub trait Driver {
