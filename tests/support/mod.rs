@@ -13,6 +13,8 @@
 //! - `port(store)`: a synchronous store as the store `TheDesk` takes (itself,
 //!   or [`SyncStore`] around it) for stores that have only the synchronous
 //!   port (`FaultyStore`, `SqliteStore`);
+//! - `StorePort`: the store trait `TheDesk` takes (`TicketStore` or
+//!   `AsyncTicketStore`), for helpers generic over the store;
 //! - `DRIVER`: `"Desk"` or `"AsyncDesk"`, for messages.
 //!
 //! Tests about threads taking turns inside one `Desk` stay sync-only.
@@ -328,6 +330,10 @@ pub mod sync_flavor {
     /// The name, for messages.
     pub const DRIVER: &str = "Desk";
 
+    /// The store port this desk takes: [`TicketStore`].
+    pub trait StorePort: TicketStore {}
+    impl<S: TicketStore> StorePort for S {}
+
     /// The desk as a test drives it.
     pub fn drive<S: TicketStore, N: Notifier, C: Clock>(desk: Desk<S, N, C>) -> Driven<S, N, C> {
         desk
@@ -349,6 +355,10 @@ pub mod async_flavor {
     /// The name, for messages.
     pub const DRIVER: &str = "AsyncDesk";
 
+    /// The store port this desk takes: [`AsyncTicketStore`].
+    pub trait StorePort: AsyncTicketStore {}
+    impl<S: AsyncTicketStore> StorePort for S {}
+
     /// The desk as a test drives it.
     pub fn drive<S: AsyncTicketStore, N: AsyncNotifier, C: Clock>(
         desk: AsyncDesk<S, N, C>,
@@ -364,8 +374,8 @@ pub mod async_flavor {
 
 /// Expands the items given twice: in `mod sync_desk` (over [`Desk`]) and in
 /// `mod async_desk` (over [`AsyncDesk`] in blocking form), each with the
-/// parent's items and its flavor's `TheDesk`, `Driven`, `drive`, `port`
-/// and `DRIVER` in scope.
+/// parent's items and its flavor's `TheDesk`, `Driven`, `drive`, `port`,
+/// `StorePort` and `DRIVER` in scope.
 macro_rules! for_both_drivers {
     ($($body:tt)*) => {
         mod sync_desk {
