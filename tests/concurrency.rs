@@ -13,9 +13,7 @@ use supportdesk::id::{AgentId, NotificationId, TenantId};
 use supportdesk::port::{SystemClock, TicketStore};
 use supportdesk::testing::{RecordingNotifier, SequentialIds};
 use supportdesk::ticket::Command;
-use supportdesk::{
-    AsyncDesk, Channel, Delivery, Desk, DeskError, InMemoryStore, Inbound, Receipt,
-};
+use supportdesk::{AsyncDesk, Channel, Delivery, Desk, DeskError, InMemoryStore, Inbound, Receipt};
 
 use support::Driver;
 use support::chaos::FlakyNotifier;
@@ -108,8 +106,12 @@ fn ana() -> Identity {
 /// Message `i` of writer `who`: from Ana, with its own external id, so all
 /// of them land on her one open ticket.
 fn message(who: usize, i: usize) -> Inbound {
-    Inbound::new(ana(), Channel::LiveChat, format!("writer {who} message {i}"))
-        .external_id(format!("<{who}.{i}@chat>"))
+    Inbound::new(
+        ana(),
+        Channel::LiveChat,
+        format!("writer {who} message {i}"),
+    )
+    .external_id(format!("<{who}.{i}@chat>"))
 }
 
 /// What a writer sends, in order: each of its messages, then a redelivery
@@ -138,19 +140,35 @@ fn check_inbound<D: Driver<Store = InMemoryStore>>(desk: &D, first: &Receipt, se
         let firsts = rs.iter().filter(|r| !r.duplicate).count();
         assert_eq!((rs.len(), firsts), (2, 1), "{}: message {key:?}", D::NAME);
         assert_eq!(rs[0].message, rs[1].message, "{}: message {key:?}", D::NAME);
-        assert!(rs.iter().all(|r| r.ticket == first.ticket && r.customer == first.customer));
+        assert!(
+            rs.iter()
+                .all(|r| r.ticket == first.ticket && r.customer == first.customer)
+        );
     }
     let t = desk.ticket(TENANT, first.ticket).expect("Ana's ticket");
     assert_eq!(t.messages().len(), 1 + WRITERS * EACH, "{}", D::NAME);
-    let bodies: BTreeSet<_> = t.messages().iter().skip(1).map(|m| m.body.clone()).collect();
-    assert_eq!(bodies.len(), WRITERS * EACH, "{}: a message stored twice", D::NAME);
+    let bodies: BTreeSet<_> = t
+        .messages()
+        .iter()
+        .skip(1)
+        .map(|m| m.body.clone())
+        .collect();
+    assert_eq!(
+        bodies.len(),
+        WRITERS * EACH,
+        "{}: a message stored twice",
+        D::NAME
+    );
     let ids: BTreeSet<_> = receipts.values().map(|rs| rs[0].message).collect();
     let stored: BTreeSet<_> = t.messages().iter().skip(1).map(|m| m.id).collect();
     assert_eq!(ids, stored, "{}", D::NAME);
     assert_eq!(desk.store().ticket_count(TENANT), 1);
     let events = desk.history(TENANT, first.ticket).expect("its history");
     assert_eq!(events.len() as u64, t.version());
-    assert_eq!(supportdesk::Ticket::from_events(&events).expect("replays"), t);
+    assert_eq!(
+        supportdesk::Ticket::from_events(&events).expect("replays"),
+        t
+    );
 }
 
 #[test]
@@ -199,7 +217,10 @@ fn sixteen_tasks_receive_one_hundred_messages_each_through_async_desk() {
             }) as Task<'_, _>
         })
         .collect();
-    let sent = run_tasks(EXECUTOR_THREADS, tasks).into_iter().flatten().collect();
+    let sent = run_tasks(EXECUTOR_THREADS, tasks)
+        .into_iter()
+        .flatten()
+        .collect();
     check_inbound(&support::BlockingAsync(desk), &first, sent);
 }
 
@@ -215,7 +236,10 @@ fn customer(w: usize, i: usize) -> Inbound {
 
 /// The notification ids a command's delivery names.
 fn ids(d: &Delivery) -> impl Iterator<Item = NotificationId> + '_ {
-    d.delivered.iter().copied().chain(d.pending.iter().map(|(id, _)| *id))
+    d.delivered
+        .iter()
+        .copied()
+        .chain(d.pending.iter().map(|(id, _)| *id))
 }
 
 /// After outbox rounds, every queued notification was accepted exactly
@@ -228,24 +252,46 @@ fn check_flaky<D: Driver<Store = InMemoryStore, Notifier = FlakyNotifier>>(
     let failed_first = desk.notifier().failed();
     assert!(failed_first > 0, "{}: the notifier failed no call", D::NAME);
     let mut rounds = 0;
-    while !desk.store().undelivered(usize::MAX).expect("the outbox").is_empty() {
+    while !desk
+        .store()
+        .undelivered(usize::MAX)
+        .expect("the outbox")
+        .is_empty()
+    {
         rounds += 1;
-        assert!(rounds <= 100, "{}: the outbox did not drain in 100 rounds", D::NAME);
+        assert!(
+            rounds <= 100,
+            "{}: the outbox did not drain in 100 rounds",
+            D::NAME
+        );
         desk.dispatch_outbox(64).expect("dispatch");
     }
     let accepted = desk.notifier().accepted();
     let delivered: BTreeSet<_> = accepted.keys().copied().collect();
-    assert_eq!(delivered, queued, "{}: lost or unknown notifications", D::NAME);
+    assert_eq!(
+        delivered,
+        queued,
+        "{}: lost or unknown notifications",
+        D::NAME
+    );
     let doubled: Vec<_> = accepted.iter().filter(|(_, n)| **n != 1).collect();
-    assert!(doubled.is_empty(), "{}: sent more than once: {doubled:?}", D::NAME);
+    assert!(
+        doubled.is_empty(),
+        "{}: sent more than once: {doubled:?}",
+        D::NAME
+    );
     let calls = desk.notifier().calls();
     assert_eq!(calls - desk.notifier().failed(), queued.len() as u64);
 }
 
 #[test]
 fn a_notifier_failing_thirty_percent_loses_nothing_through_desk() {
-    let desk = Desk::new(InMemoryStore::new(), FlakyNotifier::new(30, 12), SystemClock)
-        .with_ids(SequentialIds::new());
+    let desk = Desk::new(
+        InMemoryStore::new(),
+        FlakyNotifier::new(30, 12),
+        SystemClock,
+    )
+    .with_ids(SequentialIds::new());
     let queued: BTreeSet<NotificationId> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..WRITERS)
             .map(|w| {
@@ -274,8 +320,12 @@ fn a_notifier_failing_thirty_percent_loses_nothing_through_desk() {
 
 #[test]
 fn a_notifier_failing_thirty_percent_loses_nothing_through_async_desk() {
-    let desk = AsyncDesk::new(InMemoryStore::new(), FlakyNotifier::new(30, 12), SystemClock)
-        .with_ids(SequentialIds::new());
+    let desk = AsyncDesk::new(
+        InMemoryStore::new(),
+        FlakyNotifier::new(30, 12),
+        SystemClock,
+    )
+    .with_ids(SequentialIds::new());
     let tasks: Vec<Task<'_, Vec<NotificationId>>> = (0..WRITERS)
         .map(|w| {
             let desk = &desk;
@@ -294,6 +344,9 @@ fn a_notifier_failing_thirty_percent_loses_nothing_through_async_desk() {
             }) as Task<'_, _>
         })
         .collect();
-    let queued = run_tasks(EXECUTOR_THREADS, tasks).into_iter().flatten().collect();
+    let queued = run_tasks(EXECUTOR_THREADS, tasks)
+        .into_iter()
+        .flatten()
+        .collect();
     check_flaky(&support::BlockingAsync(desk), queued);
 }

@@ -13,6 +13,7 @@
 //! - `port(store)`: a synchronous store as the store `TheDesk` takes (itself,
 //!   or [`SyncStore`] around it) for stores that have only the synchronous
 //!   port (`FaultyStore`, `SqliteStore`);
+//! - `Port<S>`: the type `port` makes of a store `S`;
 //! - `StorePort`: the store trait `TheDesk` takes (`TicketStore` or
 //!   `AsyncTicketStore`), for helpers generic over the store;
 //! - `DRIVER`: `"Desk"` or `"AsyncDesk"`, for messages.
@@ -63,8 +64,12 @@ pub trait Driver {
     /// `receive`.
     fn receive(&self, tenant: TenantId, inbound: Inbound) -> Result<Receipt, DeskError>;
     /// `execute`.
-    fn execute(&self, tenant: TenantId, id: TicketId, command: Command)
-    -> Result<Outcome, DeskError>;
+    fn execute(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        command: Command,
+    ) -> Result<Outcome, DeskError>;
     /// `open`.
     fn open(&self, tenant: TenantId, cmd: &OpenTicket) -> Result<Outcome, DeskError>;
     /// `open_proactive`.
@@ -78,8 +83,12 @@ pub trait Driver {
         body: &str,
     ) -> Result<Outcome, DeskError>;
     /// `merge`.
-    fn merge(&self, tenant: TenantId, source: TicketId, target: TicketId)
-    -> Result<Outcome, DeskError>;
+    fn merge(
+        &self,
+        tenant: TenantId,
+        source: TicketId,
+        target: TicketId,
+    ) -> Result<Outcome, DeskError>;
     /// `apply_sla_policy`.
     fn apply_sla_policy(
         &self,
@@ -330,6 +339,9 @@ pub mod sync_flavor {
     /// The name, for messages.
     pub const DRIVER: &str = "Desk";
 
+    /// What [`port`] makes of a synchronous store `S`.
+    pub type Port<S> = S;
+
     /// The store port this desk takes: [`TicketStore`].
     pub trait StorePort: TicketStore {}
     impl<S: TicketStore> StorePort for S {}
@@ -355,6 +367,9 @@ pub mod async_flavor {
     /// The name, for messages.
     pub const DRIVER: &str = "AsyncDesk";
 
+    /// What [`port`] makes of a synchronous store `S`.
+    pub type Port<S> = SyncStore<S>;
+
     /// The store port this desk takes: [`AsyncTicketStore`].
     pub trait StorePort: AsyncTicketStore {}
     impl<S: AsyncTicketStore> StorePort for S {}
@@ -375,7 +390,7 @@ pub mod async_flavor {
 /// Expands the items given twice: in `mod sync_desk` (over [`Desk`]) and in
 /// `mod async_desk` (over [`AsyncDesk`] in blocking form), each with the
 /// parent's items and its flavor's `TheDesk`, `Driven`, `drive`, `port`,
-/// `StorePort` and `DRIVER` in scope.
+/// `Port`, `StorePort` and `DRIVER` in scope.
 macro_rules! for_both_drivers {
     ($($body:tt)*) => {
         mod sync_desk {
