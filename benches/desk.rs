@@ -1,15 +1,22 @@
 //! `Desk` against `AsyncDesk` (driven by `block_on`) over `InMemoryStore`,
 //! per command, in the same run: receiving a message from a new customer
 //! (opens a ticket), an agent reply, and an SLA tick that raises a warning.
-//! Each iteration runs on a desk in the same state (built outside the
-//! timing), so the two drivers do the same work.
+//! Each sample builds its desk and the tickets it needs outside the timing,
+//! so for the same number of iterations both drivers do the same work on
+//! the same state.
+//!
+//! After criterion's figures, a paired run prints the ratio AsyncDesk/Desk
+//! per command: rounds that time both drivers back to back (alternating
+//! which goes first), so a change in the machine's load hits both sides of
+//! a ratio alike; the median of the rounds' ratios is the figure.
 //!
 //! `cargo bench --bench desk`
 
 use std::hint::black_box;
+use std::time::{Duration as StdDuration, Instant};
 
 use chrono::Duration;
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 use supportdesk::customer::Identity;
 use supportdesk::id::{AgentId, TenantId, TicketId};
 use supportdesk::sla::{
@@ -71,130 +78,192 @@ macro_rules! desk {
     };
 }
 
+/// A desk driver as the bench drives it: each command to completion.
+trait Driver: Sized {
+    /// The driver's name.
+    const NAME: &'static str;
+    /// A desk with the bench's configuration.
+    fn desk() -> Self;
+    fn clock(&self) -> &ManualClock;
+    fn receive(&self, inbound: Inbound) -> TicketId;
+    fn execute(&self, id: TicketId, command: Command) -> usize;
+    fn tick(&self, id: TicketId) -> usize;
+}
+
+impl Driver for Desk<InMemoryStore, RecordingNotifier, ManualClock> {
+    const NAME: &'static str = "Desk";
+    fn desk() -> Self {
+        desk!(Desk)
+    }
+    fn clock(&self) -> &ManualClock {
+        Desk::clock(self)
+    }
+    fn receive(&self, inbound: Inbound) -> TicketId {
+        Desk::receive(self, SHOP, inbound).expect("receive").ticket
+    }
+    fn execute(&self, id: TicketId, command: Command) -> usize {
+        Desk::execute(self, SHOP, id, command)
+            .expect("execute")
+            .events
+            .len()
+    }
+    fn tick(&self, id: TicketId) -> usize {
+        Desk::tick(self, SHOP, id).expect("tick").events.len()
+    }
+}
+
+impl Driver for AsyncDesk<InMemoryStore, RecordingNotifier, ManualClock> {
+    const NAME: &'static str = "AsyncDesk";
+    fn desk() -> Self {
+        desk!(AsyncDesk)
+    }
+    fn clock(&self) -> &ManualClock {
+        AsyncDesk::clock(self)
+    }
+    fn receive(&self, inbound: Inbound) -> TicketId {
+        block_on(AsyncDesk::receive(self, SHOP, inbound))
+            .expect("receive")
+            .ticket
+    }
+    fn execute(&self, id: TicketId, command: Command) -> usize {
+        block_on(AsyncDesk::execute(self, SHOP, id, command))
+            .expect("execute")
+            .events
+            .len()
+    }
+    fn tick(&self, id: TicketId) -> usize {
+        block_on(AsyncDesk::tick(self, SHOP, id))
+            .expect("tick")
+            .events
+            .len()
+    }
+}
+
+/// A desk with `n` customers' tickets.
+fn with_tickets<D: Driver>(n: u64) -> (D, Vec<TicketId>) {
+    let d = D::desk();
+    let tickets = (0..n).map(|i| d.receive(message(i))).collect();
+    (d, tickets)
+}
+
+/// `iters` messages from new customers, on a desk with 20 tickets.
+fn time_receive<D: Driver>(iters: u64) -> StdDuration {
+    let (d, _) = with_tickets::<D>(20);
+    let start = Instant::now();
+    for i in 0..iters {
+        black_box(d.receive(message(1_000 + i)));
+    }
+    start.elapsed()
+}
+
+/// An agent reply on each of `iters` tickets.
+fn time_reply<D: Driver>(iters: u64) -> StdDuration {
+    let (d, tickets) = with_tickets::<D>(iters);
+    let start = Instant::now();
+    for t in &tickets {
+        black_box(d.execute(*t, Command::agent_reply(BOB, "It ships today.")));
+    }
+    start.elapsed()
+}
+
+/// A tick raising the first-reply warning on each of `iters` tickets
+/// (assigned to Bob, 45 minutes after they were opened).
+fn time_tick<D: Driver>(iters: u64) -> StdDuration {
+    let (d, tickets) = with_tickets::<D>(iters);
+    for t in &tickets {
+        d.execute(
+            *t,
+            Command::Assign {
+                agent: Some(BOB),
+                group: None,
+            },
+        );
+    }
+    d.clock().advance(Duration::minutes(45));
+    let start = Instant::now();
+    let mut raised = 0;
+    for t in &tickets {
+        raised += black_box(d.tick(*t));
+    }
+    let took = start.elapsed();
+    assert_eq!(raised as u64, iters, "{}: one warning per tick", D::NAME);
+    took
+}
+
 type SyncDesk = Desk<InMemoryStore, RecordingNotifier, ManualClock>;
 type AsyncDeskT = AsyncDesk<InMemoryStore, RecordingNotifier, ManualClock>;
 
-/// A desk with 20 customers' tickets, and the last one's id.
-fn sync_with_tickets() -> (SyncDesk, TicketId) {
-    let d = desk!(Desk);
-    let mut last = None;
-    for n in 0..20 {
-        last = Some(d.receive(SHOP, message(n)).expect("receive").ticket);
-    }
-    (d, last.expect("a ticket"))
-}
-
-fn async_with_tickets() -> (AsyncDeskT, TicketId) {
-    let d = desk!(AsyncDesk);
-    let mut last = None;
-    for n in 0..20 {
-        last = Some(
-            block_on(d.receive(SHOP, message(n)))
-                .expect("receive")
-                .ticket,
-        );
-    }
-    (d, last.expect("a ticket"))
-}
-
-/// Assigned to Bob and 45 minutes on: the tick raises the warning.
-fn sync_due() -> (SyncDesk, TicketId) {
-    let (d, t) = sync_with_tickets();
-    d.execute(
-        SHOP,
-        t,
-        Command::Assign {
-            agent: Some(BOB),
-            group: None,
-        },
-    )
-    .expect("assign");
-    d.clock().advance(Duration::minutes(45));
-    (d, t)
-}
-
-fn async_due() -> (AsyncDeskT, TicketId) {
-    let (d, t) = async_with_tickets();
-    block_on(d.execute(
-        SHOP,
-        t,
-        Command::Assign {
-            agent: Some(BOB),
-            group: None,
-        },
-    ))
-    .expect("assign");
-    d.clock().advance(Duration::minutes(45));
-    (d, t)
-}
+/// The commands measured, each with its timing for both drivers.
+const COMMANDS: [(&str, fn(u64) -> StdDuration, fn(u64) -> StdDuration); 3] = [
+    (
+        "receive_new",
+        time_receive::<SyncDesk>,
+        time_receive::<AsyncDeskT>,
+    ),
+    (
+        "agent_reply",
+        time_reply::<SyncDesk>,
+        time_reply::<AsyncDeskT>,
+    ),
+    (
+        "tick_warning",
+        time_tick::<SyncDesk>,
+        time_tick::<AsyncDeskT>,
+    ),
+];
 
 fn commands(c: &mut Criterion) {
     let mut g = c.benchmark_group("desk_command");
-
-    g.bench_function("receive_new/Desk", |b| {
-        b.iter_batched_ref(
-            sync_with_tickets,
-            |(d, _)| black_box(d.receive(SHOP, message(1000)).expect("receive")),
-            BatchSize::SmallInput,
-        )
-    });
-    g.bench_function("receive_new/AsyncDesk", |b| {
-        b.iter_batched_ref(
-            async_with_tickets,
-            |(d, _)| black_box(block_on(d.receive(SHOP, message(1000))).expect("receive")),
-            BatchSize::SmallInput,
-        )
-    });
-
-    g.bench_function("agent_reply/Desk", |b| {
-        b.iter_batched_ref(
-            sync_with_tickets,
-            |(d, t)| {
-                black_box(
-                    d.execute(SHOP, *t, Command::agent_reply(BOB, "It ships today."))
-                        .expect("reply"),
-                )
-            },
-            BatchSize::SmallInput,
-        )
-    });
-    g.bench_function("agent_reply/AsyncDesk", |b| {
-        b.iter_batched_ref(
-            async_with_tickets,
-            |(d, t)| {
-                black_box(
-                    block_on(d.execute(SHOP, *t, Command::agent_reply(BOB, "It ships today.")))
-                        .expect("reply"),
-                )
-            },
-            BatchSize::SmallInput,
-        )
-    });
-
-    g.bench_function("tick_warning/Desk", |b| {
-        b.iter_batched_ref(
-            sync_due,
-            |(d, t)| {
-                let out = d.tick(SHOP, *t).expect("tick");
-                debug_assert_eq!(out.events.len(), 1);
-                black_box(out)
-            },
-            BatchSize::SmallInput,
-        )
-    });
-    g.bench_function("tick_warning/AsyncDesk", |b| {
-        b.iter_batched_ref(
-            async_due,
-            |(d, t)| {
-                let out = block_on(d.tick(SHOP, *t)).expect("tick");
-                debug_assert_eq!(out.events.len(), 1);
-                black_box(out)
-            },
-            BatchSize::SmallInput,
-        )
-    });
+    for (name, sync, asynch) in COMMANDS {
+        g.bench_function(format!("{name}/Desk"), |b| b.iter_custom(sync));
+        g.bench_function(format!("{name}/AsyncDesk"), |b| b.iter_custom(asynch));
+    }
     g.finish();
 }
 
-criterion_group!(benches, commands);
-criterion_main!(benches);
+/// Rounds of the paired comparison, and commands per driver in a round.
+const ROUNDS: usize = 31;
+const PER_ROUND: u64 = 400;
+
+/// Times both drivers back to back, `ROUNDS` times per command, and prints
+/// the median, lowest and highest ratio AsyncDesk/Desk.
+fn paired() {
+    println!("\npaired AsyncDesk/Desk ({ROUNDS} rounds of {PER_ROUND} commands per driver):");
+    for (name, sync, asynch) in COMMANDS {
+        let mut ratios = Vec::with_capacity(ROUNDS);
+        let (mut s_total, mut a_total) = (StdDuration::ZERO, StdDuration::ZERO);
+        for round in 0..ROUNDS {
+            let (s, a) = if round % 2 == 0 {
+                let s = sync(PER_ROUND);
+                (s, asynch(PER_ROUND))
+            } else {
+                let a = asynch(PER_ROUND);
+                (sync(PER_ROUND), a)
+            };
+            s_total += s;
+            a_total += a;
+            ratios.push(a.as_secs_f64() / s.as_secs_f64());
+        }
+        ratios.sort_by(f64::total_cmp);
+        let per = |d: StdDuration| d.as_secs_f64() * 1e6 / (ROUNDS as f64 * PER_ROUND as f64);
+        println!(
+            "  {name:<13} Desk {:>7.2} µs  AsyncDesk {:>7.2} µs  ratio median {:.3} (min {:.3}, max {:.3})",
+            per(s_total),
+            per(a_total),
+            ratios[ROUNDS / 2],
+            ratios[0],
+            ratios[ROUNDS - 1],
+        );
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    commands(&mut c);
+    c.final_summary();
+    // `cargo bench -- --test` and filtered runs only check the benches.
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--test") {
+        paired();
+    }
+}

@@ -26,14 +26,14 @@ use chrono::{DateTime, Utc};
 use supportdesk::customer::{Customer, Identity};
 use supportdesk::id::{AgentId, CustomerId, TenantId, TicketId};
 use supportdesk::notification::Recipient;
-use supportdesk::plan::Workflow;
+use supportdesk::plan::{Planner, Workflow};
 use supportdesk::port::{AsyncNotifier, AsyncTicketStore, Clock, Notifier, SyncStore, TicketStore};
 use supportdesk::sla::{SlaPolicy, SlaReport};
 use supportdesk::taxonomy::Spike;
 use supportdesk::testing::block_on;
 use supportdesk::ticket::{Command, CustomerTicketView, Event, OpenTicket};
 use supportdesk::{
-    AsyncDesk, Channel, Delivery, Desk, DeskError, Inbound, Outcome, Receipt, SpikeCheck,
+    AsyncDesk, Channel, Delivery, Desk, DeskError, Inbound, Outcome, Receipt, SlaSetup, SpikeCheck,
     SweepReport, Ticket,
 };
 
@@ -58,6 +58,10 @@ pub trait Driver {
     fn notifier(&self) -> &Self::Notifier;
     /// The clock.
     fn clock(&self) -> &Self::Clock;
+    /// The SLA configuration, if any.
+    fn sla(&self) -> Option<&SlaSetup>;
+    /// The planner.
+    fn planner(&self) -> &Planner;
 
     /// `run`.
     fn run<W: Workflow>(&self, workflow: W) -> Result<W::Output, DeskError>;
@@ -167,6 +171,14 @@ macro_rules! forward_driver {
         fn clock(&self) -> &Self::Clock {
             let $d = self;
             $desk.clock()
+        }
+        fn sla(&self) -> Option<&SlaSetup> {
+            let $d = self;
+            $desk.sla()
+        }
+        fn planner(&self) -> &Planner {
+            let $d = self;
+            $desk.planner()
         }
         fn run<W: Workflow>(&self, workflow: W) -> Result<W::Output, DeskError> {
             let $d = self;
