@@ -34,7 +34,7 @@ fn clock() -> ManualClock {
     ManualClock::at("2026-01-06T10:00:00Z").expect("a valid time")
 }
 
-fn message(n: u32) -> Inbound {
+fn message(n: u64) -> Inbound {
     let from = Identity::email(&format!("c{n}@example.com")).expect("a valid email");
     Inbound::new(from, Channel::Email, "Where is my order?").subject("Order 1234")
 }
