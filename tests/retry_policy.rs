@@ -330,3 +330,49 @@ fn a_notifier_calling_back_into_the_desk_does_not_wait_for_its_own_turn() {
     assert_eq!(inner, Some(Ok(())), "the nested command");
     assert_eq!(desk.ticket(tenant, r.ticket).unwrap().messages().len(), 3);
 }
+
+/// `AsyncDesk` only: between attempts it pauses with the host's sleep, for
+/// the policy's back-off (equal jitter: between half and all of it), and
+/// never sleeps after the last attempt.
+#[test]
+fn the_async_desk_pauses_with_the_hosts_sleep_for_the_backoff() {
+    use std::sync::Mutex;
+    let policy =
+        RetryPolicy::attempts(6).with_backoff(Duration::from_millis(1), Duration::from_millis(4));
+    let pauses: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let rival = Arc::new(Rival::new());
+    let recorded = Arc::clone(&pauses);
+    let desk = supportdesk::AsyncDesk::new(
+        supportdesk::port::SyncStore(Arc::clone(&rival)),
+        RecordingNotifier::new(),
+        ManualClock::at("2026-03-02T09:00:00Z").unwrap(),
+    )
+    .with_ids(SequentialIds::new())
+    .with_retry(policy)
+    .with_sleep(move |d: Duration| {
+        recorded.lock().unwrap().push(d);
+        std::future::ready(())
+    });
+    let desk = support::BlockingAsync(desk);
+    let (tenant, r) = ana_writes_in(&desk);
+    assert!(pauses.lock().unwrap().is_empty(), "no race, no pause");
+    rival.wins_for(Duration::from_secs(3600));
+    let err = desk
+        .execute(tenant, r.ticket, reply(r.customer))
+        .unwrap_err();
+    assert!(
+        matches!(err, DeskError::Contended { attempts: 6, .. }),
+        "{err:?}"
+    );
+    let pauses = pauses.lock().unwrap().clone();
+    assert_eq!(pauses.len(), 5, "{pauses:?}");
+    for (lost, p) in pauses.iter().enumerate() {
+        let full = policy.backoff(lost as u32);
+        assert!(
+            full / 2 <= *p && *p <= full,
+            "pause {lost}: {p:?} outside {:?}..={full:?}",
+            full / 2
+        );
+    }
+    assert_eq!(policy.backoff(4), Duration::from_millis(4));
+}
