@@ -158,15 +158,12 @@ fn reply(customer: CustomerId) -> Command {
 
 support::for_both_drivers! {
 
+/// A desk over a `Rival` store, as this module drives it.
+type RivalDesk = Driven<Port<Arc<Rival>>, RecordingNotifier, ManualClock>;
+
 fn desk_with_ticket(
     retry: RetryPolicy,
-) -> (
-    Driven<Port<Arc<Rival>>, RecordingNotifier, ManualClock>,
-    Arc<Rival>,
-    TenantId,
-    TicketId,
-    CustomerId,
-) {
+) -> (RivalDesk, Arc<Rival>, TenantId, TicketId, CustomerId) {
     let rival = Arc::new(Rival::new());
     let desk = drive(
         TheDesk::new(
