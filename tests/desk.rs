@@ -1,4 +1,10 @@
-//! Integration tests of the `Desk` service through the public API only.
+//! Integration tests of the desk service through the public API only, run
+//! against both drivers (`Desk` and `AsyncDesk`, see `support`).
+
+#[macro_use]
+mod support;
+
+use std::sync::Arc;
 
 use chrono::Duration;
 use supportdesk::customer::Identity;
@@ -7,18 +13,7 @@ use supportdesk::notification::{NotificationContent, NotificationKind, Recipient
 use supportdesk::port::{StoreError, TicketStore};
 use supportdesk::testing::{FaultyStore, ManualClock, RecordingNotifier, SequentialIds, StoreOp};
 use supportdesk::ticket::{Command, DomainError, EventKind, LifecycleRules};
-use supportdesk::{Channel, Desk, DeskError, ForeignSender, InMemoryStore, Inbound, Status};
-
-type TestDesk = Desk<InMemoryStore, RecordingNotifier, ManualClock>;
-
-fn desk() -> TestDesk {
-    Desk::new(
-        InMemoryStore::new(),
-        RecordingNotifier::new(),
-        ManualClock::at("2026-03-02T09:00:00Z").unwrap(),
-    )
-    .with_ids(SequentialIds::new())
-}
+use supportdesk::{Channel, DeskError, ForeignSender, InMemoryStore, Inbound, Status};
 
 const SHOP: TenantId = TenantId::from_u128(1);
 const OTHER: TenantId = TenantId::from_u128(2);
@@ -26,6 +21,24 @@ const BOB: AgentId = AgentId::from_u128(7);
 
 fn email(a: &str) -> Identity {
     Identity::email(a).unwrap()
+}
+
+fn clock() -> ManualClock {
+    ManualClock::at("2026-03-02T09:00:00Z").unwrap()
+}
+
+support::for_both_drivers! {
+
+type TestDesk = Driven<InMemoryStore, RecordingNotifier, ManualClock>;
+
+/// The desk before it is driven, for tests that configure it further.
+fn base() -> TheDesk<InMemoryStore, RecordingNotifier, ManualClock> {
+    TheDesk::new(InMemoryStore::new(), RecordingNotifier::new(), clock())
+        .with_ids(SequentialIds::new())
+}
+
+fn desk() -> TestDesk {
+    drive(base())
 }
 
 #[test]
@@ -176,7 +189,7 @@ fn host_can_name_the_ticket_and_a_new_identity_is_not_linked() {
 
 #[test]
 fn naming_someone_elses_ticket_is_rejected_when_refused() {
-    let d = desk().with_foreign_sender(ForeignSender::Refuse);
+    let d = drive(base().with_foreign_sender(ForeignSender::Refuse));
     let ana = d
         .receive(
             SHOP,
@@ -277,10 +290,10 @@ fn illegal_command_changes_nothing_and_names_ticket_status_action() {
 
 #[test]
 fn solving_unanswered_ticket_can_be_forbidden() {
-    let d = desk().with_rules(LifecycleRules {
+    let d = drive(base().with_rules(LifecycleRules {
         require_agent_reply_to_solve: true,
         ..LifecycleRules::default()
-    });
+    }));
     let r = d
         .receive(
             SHOP,
@@ -410,13 +423,11 @@ fn notifier_failure_keeps_change_and_outbox_retries() {
 
 #[test]
 fn failed_commit_leaves_ticket_untouched_and_notifies_nobody() {
-    let store = FaultyStore::new(InMemoryStore::new());
-    let d = Desk::new(
-        store,
-        RecordingNotifier::new(),
-        ManualClock::at("2026-03-02T09:00:00Z").unwrap(),
-    )
-    .with_ids(SequentialIds::new());
+    let store = Arc::new(FaultyStore::new(InMemoryStore::new()));
+    let d = drive(
+        TheDesk::new(port(Arc::clone(&store)), RecordingNotifier::new(), clock())
+            .with_ids(SequentialIds::new()),
+    );
     let r = d
         .receive(
             SHOP,
@@ -425,7 +436,7 @@ fn failed_commit_leaves_ticket_untouched_and_notifies_nobody() {
         .unwrap();
     let before = d.ticket(SHOP, r.ticket).unwrap();
     let sent = d.notifier().sent().len();
-    d.store().fail_op(StoreOp::Commit, 1);
+    store.fail_op(StoreOp::Commit, 1);
     let err = d
         .execute(SHOP, r.ticket, Command::agent_reply(BOB, "Hello"))
         .unwrap_err();
@@ -435,7 +446,7 @@ fn failed_commit_leaves_ticket_untouched_and_notifies_nobody() {
     );
     assert_eq!(d.ticket(SHOP, r.ticket).unwrap(), before);
     assert_eq!(d.notifier().sent().len(), sent);
-    assert!(d.store().undelivered(10).unwrap().is_empty());
+    assert!(store.undelivered(10).unwrap().is_empty());
 }
 
 #[test]
@@ -693,4 +704,6 @@ fn no_op_commands_write_nothing() {
     )
     .unwrap();
     assert_eq!(d.ticket(SHOP, r.ticket).unwrap().version(), v);
+}
+
 }

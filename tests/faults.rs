@@ -1,30 +1,29 @@
 //! Fault injection through `Desk`: for every kind of command and every k,
 //! fail the k-th storage call the command makes and check the ticket is
 //! either fully changed or untouched, with its notifications in the outbox
-//! exactly when the change committed, and the error typed.
+//! exactly when the change committed, and the error typed. Through both
+//! drivers (`Desk` and `AsyncDesk`).
+
+#[macro_use]
+mod support;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use supportdesk::customer::{Customer, Identity};
 use supportdesk::id::{AgentId, NotificationId, TenantId, TicketId};
 use supportdesk::port::{StoreError, TicketOrder, TicketQuery, TicketStore};
 use supportdesk::testing::{FaultyStore, ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::{Command, Event, OpenTicket};
-use supportdesk::{Channel, Desk, DeskError, InMemoryStore, Inbound, Status, Ticket};
+use supportdesk::{Channel, DeskError, InMemoryStore, Inbound, Status, Ticket};
 
-type TestDesk<S> = Desk<FaultyStore<S>, RecordingNotifier, ManualClock>;
+use support::Driver;
 
 const SHOP: TenantId = TenantId::from_u128(1);
 const BOB: AgentId = AgentId::from_u128(7);
 
 fn ana() -> Identity {
     Identity::email("ana@example.com").expect("a valid email")
-}
-
-fn desk<S: TicketStore>(store: S) -> TestDesk<S> {
-    let clock = ManualClock::at("2026-03-02T09:00:00Z").expect("a valid time");
-    Desk::new(FaultyStore::new(store), RecordingNotifier::new(), clock)
-        .with_ids(SequentialIds::new())
 }
 
 /// What a command's setup left: the tickets it is about.
@@ -52,8 +51,13 @@ impl Snapshot {
     }
 }
 
-fn snapshot<S: TicketStore>(desk: &TestDesk<S>) -> Snapshot {
-    let store = desk.store().inner();
+/// Everything observable, read from `store` past the fault injector, and
+/// what the desk's notifier accepted.
+fn snapshot<S: TicketStore, D: Driver<Notifier = RecordingNotifier>>(
+    desk: &D,
+    faulty: &FaultyStore<S>,
+) -> Snapshot {
+    let store = faulty.inner();
     let mut tickets = Vec::new();
     let mut after = None;
     loop {
@@ -94,115 +98,11 @@ fn snapshot<S: TicketStore>(desk: &TestDesk<S>) -> Snapshot {
     }
 }
 
-type Setup<S> = fn(&TestDesk<S>) -> Fixture;
-type Run<S> = fn(&TestDesk<S>, &Fixture) -> Result<(), DeskError>;
-
-/// Runs the command once without faults, then once per storage call it
-/// makes with that call failing, each time on a fresh store.
-fn check<S: TicketStore>(make: &dyn Fn() -> S, name: &str, setup: Setup<S>, run: Run<S>) -> u64 {
-    // The reference run.
-    let reference = desk(make());
-    let fixture = setup(&reference);
-    let before = snapshot(&reference);
-    let calls_before = reference.store().calls();
-    run(&reference, &fixture)
-        .unwrap_or_else(|e| panic!("{name}: the command failed without faults: {e}"));
-    let calls = reference.store().calls() - calls_before;
-    let after = snapshot(&reference);
-    assert_ne!(
-        before.tickets, after.tickets,
-        "{name}: the command changed no ticket"
-    );
-    let new_notes: BTreeSet<NotificationId> = after
-        .notified()
-        .difference(&before.notified())
-        .copied()
-        .collect();
-    assert!(
-        !new_notes.is_empty(),
-        "{name}: the command sent no notification"
-    );
-    assert!(calls > 0);
-
-    let (mut untouched, mut committed) = (0, 0);
-    for k in 1..=calls {
-        let d = desk(make());
-        let fixture = setup(&d);
-        assert_eq!(
-            snapshot(&d),
-            before,
-            "{name}: the setup is not deterministic"
-        );
-        d.store().fail_call(k);
-        let result = run(&d, &fixture);
-        let now = snapshot(&d);
-        match result {
-            Err(DeskError::Store(StoreError::Backend { message, .. })) => {
-                assert!(
-                    message.contains("injected fault"),
-                    "{name} k={k}: {message}"
-                );
-                assert_eq!(
-                    now, before,
-                    "{name} k={k}: a failed command changed something"
-                );
-                untouched += 1;
-            }
-            Err(e) => panic!("{name} k={k}: the error is not the injected backend error: {e:?}"),
-            Ok(()) => {
-                // Committed: the change is whole, every notification of it is
-                // in the outbox (sent, or still waiting to be).
-                assert_eq!(
-                    now.tickets, after.tickets,
-                    "{name} k={k}: tickets differ from the fault-free run"
-                );
-                assert_eq!(
-                    now.events, after.events,
-                    "{name} k={k}: events differ from the fault-free run"
-                );
-                assert_eq!(
-                    now.customers, after.customers,
-                    "{name} k={k}: customers differ"
-                );
-                let notes: BTreeSet<NotificationId> = now
-                    .notified()
-                    .difference(&before.notified())
-                    .copied()
-                    .collect();
-                assert_eq!(
-                    notes, new_notes,
-                    "{name} k={k}: the committed change's notifications are not all in the outbox"
-                );
-                // The fault hit after the commit (marking delivered): the
-                // notification is still waiting.
-                let waiting: BTreeSet<NotificationId> = now.outbox.iter().copied().collect();
-                let unsent: BTreeSet<NotificationId> = new_notes
-                    .iter()
-                    .filter(|n| !now.sent.contains(n))
-                    .copied()
-                    .collect();
-                assert!(
-                    unsent.is_subset(&waiting),
-                    "{name} k={k}: a notification not sent left the outbox"
-                );
-                committed += 1;
-            }
-        }
-    }
-    // Faults before the commit leave the ticket untouched; faults after it
-    // (marking notifications delivered) leave it changed.
-    assert!(
-        untouched > 0 && committed > 0,
-        "{name}: {untouched} untouched and {committed} committed outcomes over {calls} calls"
-    );
-    calls
-}
-
-fn receive_new<S: TicketStore>(_: &TestDesk<S>) -> Fixture {
+fn receive_new<D: Driver>(_: &D) -> Fixture {
     Fixture::default()
 }
 
-fn run_receive_new<S: TicketStore>(d: &TestDesk<S>, _: &Fixture) -> Result<(), DeskError> {
+fn run_receive_new<D: Driver>(d: &D, _: &Fixture) -> Result<(), DeskError> {
     let from = Identity::email("new@example.com").expect("a valid email");
     let r = d.receive(
         SHOP,
@@ -212,7 +112,7 @@ fn run_receive_new<S: TicketStore>(d: &TestDesk<S>, _: &Fixture) -> Result<(), D
     Ok(())
 }
 
-fn one_ticket<S: TicketStore>(d: &TestDesk<S>) -> Fixture {
+fn one_ticket<D: Driver>(d: &D) -> Fixture {
     let r = d
         .receive(
             SHOP,
@@ -224,7 +124,7 @@ fn one_ticket<S: TicketStore>(d: &TestDesk<S>) -> Fixture {
     }
 }
 
-fn run_receive_existing<S: TicketStore>(d: &TestDesk<S>, f: &Fixture) -> Result<(), DeskError> {
+fn run_receive_existing<D: Driver>(d: &D, f: &Fixture) -> Result<(), DeskError> {
     let r = d.receive(
         SHOP,
         Inbound::new(ana(), Channel::WhatsApp, "Any news?").external_id("wamid.2"),
@@ -233,7 +133,7 @@ fn run_receive_existing<S: TicketStore>(d: &TestDesk<S>, f: &Fixture) -> Result<
     Ok(())
 }
 
-fn run_reply<S: TicketStore>(d: &TestDesk<S>, f: &Fixture) -> Result<(), DeskError> {
+fn run_reply<D: Driver>(d: &D, f: &Fixture) -> Result<(), DeskError> {
     d.execute(
         SHOP,
         f.tickets[0],
@@ -242,7 +142,7 @@ fn run_reply<S: TicketStore>(d: &TestDesk<S>, f: &Fixture) -> Result<(), DeskErr
     Ok(())
 }
 
-fn replied<S: TicketStore>(d: &TestDesk<S>) -> Fixture {
+fn replied<D: Driver>(d: &D) -> Fixture {
     let f = one_ticket(d);
     d.execute(
         SHOP,
@@ -253,13 +153,13 @@ fn replied<S: TicketStore>(d: &TestDesk<S>) -> Fixture {
     f
 }
 
-fn run_solve<S: TicketStore>(d: &TestDesk<S>, f: &Fixture) -> Result<(), DeskError> {
+fn run_solve<D: Driver>(d: &D, f: &Fixture) -> Result<(), DeskError> {
     let out = d.execute(SHOP, f.tickets[0], Command::status(Status::Solved))?;
     assert_eq!(out.ticket.status(), Status::Solved);
     Ok(())
 }
 
-fn two_tickets<S: TicketStore>(d: &TestDesk<S>) -> Fixture {
+fn two_tickets<D: Driver>(d: &D) -> Fixture {
     let f = one_ticket(d);
     let customer = d
         .ticket(SHOP, f.tickets[0])
@@ -276,12 +176,12 @@ fn two_tickets<S: TicketStore>(d: &TestDesk<S>) -> Fixture {
     }
 }
 
-fn run_merge<S: TicketStore>(d: &TestDesk<S>, f: &Fixture) -> Result<(), DeskError> {
+fn run_merge<D: Driver>(d: &D, f: &Fixture) -> Result<(), DeskError> {
     d.merge(SHOP, f.tickets[0], f.tickets[1])?;
     Ok(())
 }
 
-fn closed<S: TicketStore>(d: &TestDesk<S>) -> Fixture {
+fn closed<D: Driver>(d: &D) -> Fixture {
     let f = replied(d);
     d.execute(SHOP, f.tickets[0], Command::status(Status::Solved))
         .expect("setup: solve");
@@ -290,13 +190,133 @@ fn closed<S: TicketStore>(d: &TestDesk<S>) -> Fixture {
     f
 }
 
-fn run_follow_up<S: TicketStore>(d: &TestDesk<S>, f: &Fixture) -> Result<(), DeskError> {
+fn run_follow_up<D: Driver>(d: &D, f: &Fixture) -> Result<(), DeskError> {
     let r = d.receive(
         SHOP,
         Inbound::new(ana(), Channel::Email, "It broke again").to_ticket(f.tickets[0]),
     )?;
     assert!(r.opened && r.ticket != f.tickets[0]);
     Ok(())
+}
+
+support::for_both_drivers! {
+
+/// A desk over a fault injector around `S`, as this module drives it.
+type TestDesk<S> = Driven<Port<Arc<FaultyStore<S>>>, RecordingNotifier, ManualClock>;
+
+/// A desk over `store` behind a fault injector, and the injector.
+fn desk<S: TicketStore>(store: S) -> (TestDesk<S>, Arc<FaultyStore<S>>) {
+    let clock = ManualClock::at("2026-03-02T09:00:00Z").expect("a valid time");
+    let faulty = Arc::new(FaultyStore::new(store));
+    let desk = drive(
+        TheDesk::new(port(Arc::clone(&faulty)), RecordingNotifier::new(), clock)
+            .with_ids(SequentialIds::new()),
+    );
+    (desk, faulty)
+}
+
+type Setup<S> = fn(&TestDesk<S>) -> Fixture;
+type Run<S> = fn(&TestDesk<S>, &Fixture) -> Result<(), DeskError>;
+
+/// Runs the command once without faults, then once per storage call it
+/// makes with that call failing, each time on a fresh store.
+fn check<S: TicketStore>(make: &dyn Fn() -> S, name: &str, setup: Setup<S>, run: Run<S>) -> u64 {
+    // The reference run.
+    let (reference, faulty) = desk(make());
+    let fixture = setup(&reference);
+    let before = snapshot(&reference, &faulty);
+    let calls_before = faulty.calls();
+    run(&reference, &fixture)
+        .unwrap_or_else(|e| panic!("{DRIVER} {name}: the command failed without faults: {e}"));
+    let calls = faulty.calls() - calls_before;
+    let after = snapshot(&reference, &faulty);
+    assert_ne!(
+        before.tickets, after.tickets,
+        "{DRIVER} {name}: the command changed no ticket"
+    );
+    let new_notes: BTreeSet<NotificationId> = after
+        .notified()
+        .difference(&before.notified())
+        .copied()
+        .collect();
+    assert!(
+        !new_notes.is_empty(),
+        "{DRIVER} {name}: the command sent no notification"
+    );
+    assert!(calls > 0);
+
+    let (mut untouched, mut committed) = (0, 0);
+    for k in 1..=calls {
+        let (d, faulty) = desk(make());
+        let fixture = setup(&d);
+        assert_eq!(
+            snapshot(&d, &faulty),
+            before,
+            "{DRIVER} {name}: the setup is not deterministic"
+        );
+        faulty.fail_call(k);
+        let result = run(&d, &fixture);
+        let now = snapshot(&d, &faulty);
+        match result {
+            Err(DeskError::Store(StoreError::Backend { message, .. })) => {
+                assert!(
+                    message.contains("injected fault"),
+                    "{DRIVER} {name} k={k}: {message}"
+                );
+                assert_eq!(
+                    now, before,
+                    "{DRIVER} {name} k={k}: a failed command changed something"
+                );
+                untouched += 1;
+            }
+            Err(e) => panic!("{DRIVER} {name} k={k}: the error is not the injected backend error: {e:?}"),
+            Ok(()) => {
+                // Committed: the change is whole, every notification of it is
+                // in the outbox (sent, or still waiting to be).
+                assert_eq!(
+                    now.tickets, after.tickets,
+                    "{DRIVER} {name} k={k}: tickets differ from the fault-free run"
+                );
+                assert_eq!(
+                    now.events, after.events,
+                    "{DRIVER} {name} k={k}: events differ from the fault-free run"
+                );
+                assert_eq!(
+                    now.customers, after.customers,
+                    "{DRIVER} {name} k={k}: customers differ"
+                );
+                let notes: BTreeSet<NotificationId> = now
+                    .notified()
+                    .difference(&before.notified())
+                    .copied()
+                    .collect();
+                assert_eq!(
+                    notes, new_notes,
+                    "{DRIVER} {name} k={k}: the committed change's notifications are not all in the outbox"
+                );
+                // The fault hit after the commit (marking delivered): the
+                // notification is still waiting.
+                let waiting: BTreeSet<NotificationId> = now.outbox.iter().copied().collect();
+                let unsent: BTreeSet<NotificationId> = new_notes
+                    .iter()
+                    .filter(|n| !now.sent.contains(n))
+                    .copied()
+                    .collect();
+                assert!(
+                    unsent.is_subset(&waiting),
+                    "{DRIVER} {name} k={k}: a notification not sent left the outbox"
+                );
+                committed += 1;
+            }
+        }
+    }
+    // Faults before the commit leave the ticket untouched; faults after it
+    // (marking notifications delivered) leave it changed.
+    assert!(
+        untouched > 0 && committed > 0,
+        "{DRIVER} {name}: {untouched} untouched and {committed} committed outcomes over {calls} calls"
+    );
+    calls
 }
 
 fn check_all<S: TicketStore>(make: &dyn Fn() -> S) {
@@ -334,4 +354,6 @@ fn every_failed_storage_call_leaves_all_or_nothing_in_memory() {
 #[test]
 fn every_failed_storage_call_leaves_all_or_nothing_in_sqlite() {
     check_all(&|| supportdesk::store::SqliteStore::in_memory().expect("sqlite in memory"));
+}
+
 }

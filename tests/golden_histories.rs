@@ -22,6 +22,9 @@
 //! --all-features --test golden_histories` (it refuses to overwrite an
 //! existing file).
 
+#[macro_use]
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -33,7 +36,11 @@ use supportdesk::id::{AgentId, GroupId, TenantId};
 use supportdesk::sla::{Calendars, MetricDef, PolicySet, SlaPolicy, Target, TimeBasis, WarnAt};
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::{Ces, Command, Csat, EVENT_FORMAT_VERSION, Event, StoredEvent};
-use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag, Ticket};
+use supportdesk::{
+    AsyncDesk, Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag, Ticket,
+};
+
+use support::Driver;
 
 /// The newest golden file: the one today's code must write, in today's
 /// format (`EVENT_FORMAT_VERSION`).
@@ -95,9 +102,25 @@ fn golden_path(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Histories through the desk, deterministic (manual clock, sequential
-/// ids), covering every event kind.
+/// Histories through the desk (`Desk`), deterministic (manual clock,
+/// sequential ids), covering every event kind.
 fn record() -> Golden {
+    let (policies, calendars) = sla_setup();
+    record_on(
+        &Desk::new(InMemoryStore::new(), RecordingNotifier::new(), start())
+            .with_ids(SequentialIds::new())
+            .with_sla(policies, calendars)
+            .unwrap(),
+    )
+}
+
+/// Monday 10:00 in Paris.
+fn start() -> ManualClock {
+    ManualClock::at("2026-03-02T09:00:00Z").unwrap()
+}
+
+/// The SLA policy and calendar the recorded desk runs with.
+fn sla_setup() -> (PolicySet, Calendars) {
     let office = BusinessCalendar::builder("Europe/Paris")
         .weekdays("09:00", "18:00")
         .build()
@@ -120,15 +143,14 @@ fn record() -> Golden {
         warnings: vec![WarnAt::Share { share: 0.75 }],
         escalation: vec![],
     };
-    // Monday 10:00 in Paris.
-    let clock = ManualClock::at("2026-03-02T09:00:00Z").unwrap();
-    let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), clock)
-        .with_ids(SequentialIds::new())
-        .with_sla(
-            PolicySet::new(policy),
-            Calendars::new().with("office", office),
-        )
-        .unwrap();
+    (
+        PolicySet::new(policy),
+        Calendars::new().with("office", office),
+    )
+}
+
+/// The histories, recorded through either driver.
+fn record_on<D: Driver<Clock = ManualClock>>(desk: &D) -> Golden {
     let clock = desk.clock();
     let shop = TenantId::from_u128(1);
     let bob = AgentId::from_u128(7);
@@ -406,6 +428,20 @@ fn todays_code_writes_the_newest_golden_file() {
 /// The two files of 2026-12-03 were written by the code of the same day,
 /// in format 1 and in format 2: through the upcaster they are the same
 /// histories, event for event.
+/// `AsyncDesk` writes exactly the histories and states `Desk` writes (so
+/// the golden files hold for hosts on either driver).
+#[test]
+fn the_async_desk_writes_the_same_histories() {
+    let (policies, calendars) = sla_setup();
+    let desk = AsyncDesk::new(InMemoryStore::new(), RecordingNotifier::new(), start())
+        .with_ids(SequentialIds::new())
+        .with_sla(policies, calendars)
+        .unwrap();
+    let through_async = record_on(&support::BlockingAsync(desk));
+    assert_eq!(through_async, record());
+    assert!(through_async.tickets.iter().all(|t| !t.events.is_empty()));
+}
+
 #[test]
 fn the_format_1_upcaster_loses_nothing() {
     let bare = read("histories-2026-12-03.json", 1);

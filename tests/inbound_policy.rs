@@ -1,14 +1,19 @@
 //! What `Desk::receive` does with a message that names a ticket
 //! (`Inbound::to_ticket`) from an identity its requester does not own: the
 //! `ForeignSender` policy, on every store the crate ships. The identity is
-//! never linked to the requester implicitly.
+//! never linked to the requester implicitly. Through both drivers.
+
+#[macro_use]
+mod support;
 
 use supportdesk::customer::Identity;
 use supportdesk::id::{AgentId, TenantId};
 use supportdesk::port::TicketStore;
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::{Author, Command, Ticket};
-use supportdesk::{Channel, Desk, DeskError, ForeignSender, Inbound, Receipt, Status};
+use supportdesk::{Channel, DeskError, ForeignSender, Inbound, Receipt, Status};
+
+use support::Driver;
 
 const SHOP: TenantId = TenantId::from_u128(1);
 const BOB: AgentId = AgentId::from_u128(7);
@@ -17,24 +22,28 @@ fn email(a: &str) -> Identity {
     Identity::email(a).unwrap()
 }
 
-fn desk<S: TicketStore>(store: S) -> Desk<S, RecordingNotifier, ManualClock> {
-    Desk::new(
-        store,
+support::for_both_drivers! {
+
+/// The desk before it is driven, over `store`.
+fn base<S: TicketStore>(store: &S) -> TheDesk<Port<&S>, RecordingNotifier, ManualClock> {
+    TheDesk::new(
+        port(store),
         RecordingNotifier::new(),
         ManualClock::at("2026-03-02T09:00:00Z").unwrap(),
     )
     .with_ids(SequentialIds::new())
 }
 
-fn receive<S: TicketStore>(
-    d: &Desk<S, RecordingNotifier, ManualClock>,
-    inbound: Inbound,
-) -> Receipt {
+fn desk<S: TicketStore>(store: &S) -> Driven<Port<&S>, RecordingNotifier, ManualClock> {
+    drive(base(store))
+}
+
+fn receive<D: Driver>(d: &D, inbound: Inbound) -> Receipt {
     d.receive(SHOP, inbound).unwrap()
 }
 
 /// Ana's ticket, with an agent's reply.
-fn anas_ticket<S: TicketStore>(d: &Desk<S, RecordingNotifier, ManualClock>) -> Receipt {
+fn anas_ticket<D: Driver>(d: &D) -> Receipt {
     let ana = receive(
         d,
         Inbound::new(
@@ -57,7 +66,7 @@ fn anas_ticket<S: TicketStore>(d: &Desk<S, RecordingNotifier, ManualClock>) -> R
 /// ticket as from a customer of their own, a participant; Ana's customer
 /// keeps only her identity; the stranger's later un-threaded message opens
 /// their own ticket, never continues Ana's.
-fn stranger_is_a_participant_never_linked<S: TicketStore>(store: S) {
+fn stranger_is_a_participant_never_linked<S: TicketStore>(store: &S) {
     let d = desk(store);
     let ana = anas_ticket(&d);
     let stranger = email("mallory@example.net");
@@ -79,7 +88,7 @@ fn stranger_is_a_participant_never_linked<S: TicketStore>(store: S) {
         "the stranger's identity is not linked to Ana"
     );
     assert_eq!(
-        d.store()
+        store
             .customer_by_identity(SHOP, &stranger)
             .unwrap()
             .map(|c| c.id),
@@ -124,7 +133,7 @@ fn stranger_is_a_participant_never_linked<S: TicketStore>(store: S) {
 
 /// A known customer naming someone else's ticket is a participant too; their
 /// own ticket is not touched.
-fn known_customer_is_a_participant<S: TicketStore>(store: S) {
+fn known_customer_is_a_participant<S: TicketStore>(store: &S) {
     let d = desk(store);
     let ana = anas_ticket(&d);
     let eve = receive(
@@ -150,7 +159,7 @@ fn known_customer_is_a_participant<S: TicketStore>(store: S) {
 
 /// Like a CC'd sender's reply, a participant's message reopens a solved
 /// ticket, so an agent sees it.
-fn participant_reopens_a_solved_ticket<S: TicketStore>(store: S) {
+fn participant_reopens_a_solved_ticket<S: TicketStore>(store: &S) {
     let d = desk(store);
     let ana = anas_ticket(&d);
     d.execute(SHOP, ana.ticket, Command::status(Status::Solved))
@@ -166,7 +175,7 @@ fn participant_reopens_a_solved_ticket<S: TicketStore>(store: S) {
 
 /// A closed ticket is not followed up for Ana from a stranger's message:
 /// the stranger gets a ticket of their own, with nothing of Ana's in it.
-fn participant_naming_a_closed_ticket_gets_their_own<S: TicketStore>(store: S) {
+fn participant_naming_a_closed_ticket_gets_their_own<S: TicketStore>(store: &S) {
     let d = desk(store);
     let ana = anas_ticket(&d);
     d.execute(SHOP, ana.ticket, Command::status(Status::Solved))
@@ -192,9 +201,10 @@ fn participant_naming_a_closed_ticket_gets_their_own<S: TicketStore>(store: S) {
 /// Under `Refuse`: a typed error naming the identity and the ticket, and
 /// nothing written (no customer, message, inbound record or notification).
 /// The requester's own replies still go through.
-fn refuse_writes_nothing<S: TicketStore>(store: S) {
-    let d = desk(store).with_foreign_sender(ForeignSender::Refuse);
+fn refuse_writes_nothing<S: TicketStore>(store: &S) {
+    let d = base(store).with_foreign_sender(ForeignSender::Refuse);
     assert_eq!(d.foreign_sender(), ForeignSender::Refuse);
+    let d = drive(d);
     let ana = anas_ticket(&d);
     let eve = receive(
         &d,
@@ -226,14 +236,14 @@ fn refuse_writes_nothing<S: TicketStore>(store: S) {
             "{text}"
         );
         assert_eq!(
-            d.store()
+            store
                 .customer_by_identity(SHOP, &from)
                 .unwrap()
                 .map(|c| c.id),
             known.then_some(eve.customer)
         );
         assert!(
-            d.store()
+            store
                 .inbound(
                     SHOP,
                     &supportdesk::port::InboundKey::new(Channel::Email, format!("<{from}>"))
@@ -255,7 +265,7 @@ fn refuse_writes_nothing<S: TicketStore>(store: S) {
 /// Ana writing from a new address while naming her ticket is not linked
 /// either: the desk cannot tell her from a stranger. Linking is explicit,
 /// before (`add_identity`) or after (`move_identity`) the fact.
-fn new_address_is_linked_only_explicitly<S: TicketStore>(store: S) {
+fn new_address_is_linked_only_explicitly<S: TicketStore>(store: &S) {
     let d = desk(store);
     let ana = anas_ticket(&d);
     let work = email("ana.work@example.com");
@@ -286,7 +296,7 @@ macro_rules! on_every_store {
             $(
                 #[test]
                 fn $case() {
-                    super::$case(supportdesk::InMemoryStore::new());
+                    super::$case(&supportdesk::InMemoryStore::new());
                 }
             )*
         }
@@ -294,7 +304,7 @@ macro_rules! on_every_store {
             $(
                 #[test]
                 fn $case() {
-                    super::$case(supportdesk::SqliteStore::in_memory().unwrap());
+                    super::$case(&supportdesk::SqliteStore::in_memory().unwrap());
                 }
             )*
         }
@@ -309,6 +319,8 @@ on_every_store!(
     refuse_writes_nothing,
     new_address_is_linked_only_explicitly,
 );
+
+}
 
 /// The core command behind a participant's message, without a desk.
 #[test]

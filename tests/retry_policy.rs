@@ -1,7 +1,12 @@
 //! `RetryPolicy`: a command keeps retrying lost races for its budget in
 //! time, and gives up with `Contended` once the budget (in time or in
-//! attempts) is spent, having written nothing.
+//! attempts) is spent, having written nothing. The budget tests run through
+//! both drivers; the turns that one `Desk`'s threads take stay sync-only.
 
+#[macro_use]
+mod support;
+
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -11,6 +16,8 @@ use supportdesk::port::{Commit, Entity, ExpectedVersion, StoreCall, StoreError};
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::Command;
 use supportdesk::{Channel, Desk, DeskError, InMemoryStore, Inbound, RetryPolicy};
+
+use support::Driver;
 
 /// A store where a rival writer wins every commit race on a ticket until
 /// `until`: each commit of an existing ticket before then fails with a
@@ -78,9 +85,7 @@ supportdesk::forward_ticket_store! {
 
 /// Ana's first message on a desk over a `Rival` store: the tenant and the
 /// receipt (her ticket and customer).
-fn ana_writes_in<N: supportdesk::port::Notifier>(
-    desk: &Desk<Rival, N, ManualClock>,
-) -> (TenantId, supportdesk::Receipt) {
+fn ana_writes_in<D: Driver>(desk: &D) -> (TenantId, supportdesk::Receipt) {
     let tenant = TenantId::from_u128(1);
     let r = desk
         .receive(
@@ -95,7 +100,7 @@ fn ana_writes_in<N: supportdesk::port::Notifier>(
     (tenant, r)
 }
 
-fn desk_with_ticket(
+fn sync_desk_with_ticket(
     retry: RetryPolicy,
 ) -> (
     Desk<Rival, RecordingNotifier, ManualClock>,
@@ -118,37 +123,59 @@ fn reply(customer: CustomerId) -> Command {
     Command::customer_reply(customer, Channel::LiveChat, "still there?")
 }
 
+support::for_both_drivers! {
+
+/// A desk over a `Rival` store, as this module drives it.
+type RivalDesk = Driven<Port<Arc<Rival>>, RecordingNotifier, ManualClock>;
+
+fn desk_with_ticket(
+    retry: RetryPolicy,
+) -> (RivalDesk, Arc<Rival>, TenantId, TicketId, CustomerId) {
+    let rival = Arc::new(Rival::new());
+    let desk = drive(
+        TheDesk::new(
+            port(Arc::clone(&rival)),
+            RecordingNotifier::new(),
+            ManualClock::at("2026-03-02T09:00:00Z").unwrap(),
+        )
+        .with_ids(SequentialIds::new())
+        .with_retry(retry),
+    );
+    let (tenant, r) = ana_writes_in(&desk);
+    (desk, rival, tenant, r.ticket, r.customer)
+}
+
 /// The old default (50 attempts, pauses of at most 5 ms) gave up after a
 /// quarter of a second of lost races; the default now keeps trying for
 /// its time budget.
 #[test]
 fn the_default_policy_outlasts_a_second_of_lost_races() {
-    let (desk, tenant, id, customer) = desk_with_ticket(RetryPolicy::default());
-    desk.store().wins_for(Duration::from_secs(1));
+    let (desk, rival, tenant, id, customer) = desk_with_ticket(RetryPolicy::default());
+    rival.wins_for(Duration::from_secs(1));
     let out = desk.execute(tenant, id, reply(customer)).unwrap();
     assert_eq!(out.ticket.messages().len(), 2);
-    assert!(desk.store().lost.load(Ordering::Relaxed) > 1);
+    assert!(rival.lost.load(Ordering::Relaxed) > 1);
 }
 
 #[test]
 fn a_count_only_policy_gives_up_after_its_attempts_having_written_nothing() {
-    let (desk, tenant, id, customer) = desk_with_ticket(RetryPolicy::attempts(7));
-    desk.store().wins_for(Duration::from_secs(3600));
+    let (desk, rival, tenant, id, customer) = desk_with_ticket(RetryPolicy::attempts(7));
+    rival.wins_for(Duration::from_secs(3600));
     let before = desk.ticket(tenant, id).unwrap();
     let err = desk.execute(tenant, id, reply(customer)).unwrap_err();
     assert!(
         matches!(err, DeskError::Contended { ticket: Some(t), attempts: 7 } if t == id),
         "{err:?}"
     );
-    assert_eq!(desk.store().lost.load(Ordering::Relaxed), 7);
+    assert_eq!(rival.lost.load(Ordering::Relaxed), 7);
     assert_eq!(desk.ticket(tenant, id).unwrap(), before);
 }
 
 #[test]
 fn a_time_budget_gives_up_once_it_has_passed() {
     let budget = Duration::from_millis(150);
-    let (desk, tenant, id, customer) = desk_with_ticket(RetryPolicy::within(budget));
-    desk.store().wins_for(Duration::from_secs(3600));
+    let (desk, rival, tenant, id, customer) = desk_with_ticket(RetryPolicy::within(budget));
+    rival.wins_for(Duration::from_secs(3600));
     let started = Instant::now();
     let err = desk.execute(tenant, id, reply(customer)).unwrap_err();
     assert!(started.elapsed() >= budget);
@@ -158,14 +185,14 @@ fn a_time_budget_gives_up_once_it_has_passed() {
     assert!(attempts > 1);
     assert_eq!(
         u64::from(attempts),
-        desk.store().lost.load(Ordering::Relaxed)
+        rival.lost.load(Ordering::Relaxed)
     );
 }
 
 #[test]
 fn no_retries_fails_on_the_first_lost_race() {
-    let (desk, tenant, id, customer) = desk_with_ticket(RetryPolicy::no_retries());
-    desk.store().wins_for(Duration::from_secs(3600));
+    let (desk, rival, tenant, id, customer) = desk_with_ticket(RetryPolicy::no_retries());
+    rival.wins_for(Duration::from_secs(3600));
     let err = desk.execute(tenant, id, reply(customer)).unwrap_err();
     assert!(
         matches!(err, DeskError::Contended { attempts: 1, .. }),
@@ -173,12 +200,14 @@ fn no_retries_fails_on_the_first_lost_race() {
     );
 }
 
+}
+
 /// While one command holds the turn on a contended ticket, another of the
 /// same desk that lost a race waits for it rather than spinning, and both
 /// go through once the rival stops.
 #[test]
 fn losers_of_one_desk_take_turns_and_all_go_through() {
-    let (desk, tenant, id, customer) = desk_with_ticket(RetryPolicy::default());
+    let (desk, tenant, id, customer) = sync_desk_with_ticket(RetryPolicy::default());
     desk.store().wins_for(Duration::from_millis(300));
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..8)
@@ -239,7 +268,7 @@ fn a_notifier_calling_back_into_the_desk_does_not_wait_for_its_own_turn() {
         .with_ids(SequentialIds::new())
         .with_retry(RetryPolicy::within(Duration::from_secs(5))),
     );
-    let (tenant, r) = ana_writes_in(&desk);
+    let (tenant, r) = ana_writes_in(&*desk);
     let inner: Arc<Mutex<Option<Result<(), String>>>> = Arc::default();
     {
         let desk = Arc::downgrade(&desk);
@@ -264,4 +293,50 @@ fn a_notifier_calling_back_into_the_desk_does_not_wait_for_its_own_turn() {
     let inner = inner.lock().unwrap().take();
     assert_eq!(inner, Some(Ok(())), "the nested command");
     assert_eq!(desk.ticket(tenant, r.ticket).unwrap().messages().len(), 3);
+}
+
+/// `AsyncDesk` only: between attempts it pauses with the host's sleep, for
+/// the policy's back-off (equal jitter: between half and all of it), and
+/// never sleeps after the last attempt.
+#[test]
+fn the_async_desk_pauses_with_the_hosts_sleep_for_the_backoff() {
+    use std::sync::Mutex;
+    let policy =
+        RetryPolicy::attempts(6).with_backoff(Duration::from_millis(1), Duration::from_millis(4));
+    let pauses: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let rival = Arc::new(Rival::new());
+    let recorded = Arc::clone(&pauses);
+    let desk = supportdesk::AsyncDesk::new(
+        supportdesk::port::SyncStore(Arc::clone(&rival)),
+        RecordingNotifier::new(),
+        ManualClock::at("2026-03-02T09:00:00Z").unwrap(),
+    )
+    .with_ids(SequentialIds::new())
+    .with_retry(policy)
+    .with_sleep(move |d: Duration| {
+        recorded.lock().unwrap().push(d);
+        std::future::ready(())
+    });
+    let desk = support::BlockingAsync(desk);
+    let (tenant, r) = ana_writes_in(&desk);
+    assert!(pauses.lock().unwrap().is_empty(), "no race, no pause");
+    rival.wins_for(Duration::from_secs(3600));
+    let err = desk
+        .execute(tenant, r.ticket, reply(r.customer))
+        .unwrap_err();
+    assert!(
+        matches!(err, DeskError::Contended { attempts: 6, .. }),
+        "{err:?}"
+    );
+    let pauses = pauses.lock().unwrap().clone();
+    assert_eq!(pauses.len(), 5, "{pauses:?}");
+    for (lost, p) in pauses.iter().enumerate() {
+        let full = policy.backoff(lost as u32);
+        assert!(
+            full / 2 <= *p && *p <= full,
+            "pause {lost}: {p:?} outside {:?}..={full:?}",
+            full / 2
+        );
+    }
+    assert_eq!(policy.backoff(4), Duration::from_millis(4));
 }

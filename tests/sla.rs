@@ -1,5 +1,9 @@
 //! SLA engine through the public API: presets, pauses, reopen, bots,
-//! warnings and breaches raised exactly once through the Desk.
+//! warnings and breaches raised exactly once through the desk (both
+//! drivers, `Desk` and `AsyncDesk`).
+
+#[macro_use]
+mod support;
 
 use chrono::{DateTime, Duration, Utc};
 use supportdesk::calendar::BusinessCalendar;
@@ -13,7 +17,9 @@ use supportdesk::sla::{
 };
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::Command;
-use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status};
+use supportdesk::{Channel, InMemoryStore, Inbound, Priority, Status};
+
+use support::Driver;
 
 const T: TenantId = TenantId::from_u128(1);
 const BOB: AgentId = AgentId::from_u128(7);
@@ -93,17 +99,160 @@ fn policy(metrics: Vec<MetricDef>, mut targets: Vec<Target>) -> SlaPolicy {
     }
 }
 
-type D = Desk<InMemoryStore, RecordingNotifier, ManualClock>;
+/// A ticket opened at `t0` and set pending at `pause` (requester wait
+/// pauses in pending), as events.
+fn pending_at(t0: DateTime<Utc>, pause: DateTime<Utc>) -> Vec<supportdesk::ticket::Event> {
+    use supportdesk::testing::TicketBuilder;
+    let mut events = TicketBuilder::new()
+        .opened_at(t0)
+        .status(Status::Pending)
+        .events();
+    for e in &mut events {
+        if matches!(e.kind, supportdesk::ticket::EventKind::StatusChanged { .. }) {
+            e.at = pause;
+        }
+    }
+    events
+}
+
+#[test]
+fn targets_beyond_the_supported_range_are_errors_not_panics() {
+    use supportdesk::testing::TicketBuilder;
+    let cals = calendars();
+    let events = TicketBuilder::new().events();
+    let now = events[0].at + Duration::hours(1);
+    // i64::MAX overflows; 10^13 s (~317,000 years) fits an i64 but not a
+    // `DateTime`.
+    for (business, secs) in [
+        (false, i64::MAX),
+        (false, 10_000_000_000_000),
+        (true, i64::MAX),
+    ] {
+        let p = policy(
+            vec![MetricDef::first_reply()],
+            vec![target("first_reply", secs, business)],
+        );
+        let err = sla::evaluate(&events, &cals, now, Some(&p)).unwrap_err();
+        let text = err.to_string();
+        let start = events[0].at.timestamp();
+        if business {
+            assert!(matches!(err, sla::SlaError::Calendar { .. }), "{text}");
+            assert!(text.contains("business seconds"), "{text}");
+        } else {
+            // Calendar time says so, not "business".
+            assert_eq!(
+                err,
+                sla::SlaError::CalendarTimeOutOfRange {
+                    start,
+                    seconds: secs
+                },
+                "{text}"
+            );
+            assert!(
+                text.contains(&format!("{secs} seconds of calendar time")),
+                "{text}"
+            );
+            assert!(!text.contains("business"), "{text}");
+        }
+        let mut eval = sla::Evaluator::new(&p, &cals);
+        assert_eq!(eval.evaluate(&events, now).unwrap_err(), err);
+    }
+}
+
+#[test]
+fn a_clock_paused_exactly_at_its_deadline_keeps_it_and_breaches() {
+    let cals = calendars();
+    // Calendar time: 10:00Z + 1h = 11:00Z. Business time (New York): Tue
+    // 09:00 EST + 4h = 3h + 13:00-14:00 = 14:00 EST.
+    for (business, t0, secs, deadline) in [
+        (false, "2026-01-06T10:00:00Z", 3600, "2026-01-06T11:00:00Z"),
+        (
+            true,
+            "2026-01-06T09:00:00-05:00",
+            4 * 3600,
+            "2026-01-06T14:00:00-05:00",
+        ),
+    ] {
+        let p = policy(
+            vec![MetricDef::requester_wait()],
+            vec![target("requester_wait", secs, business)],
+        );
+        let (t0, d) = (at(t0), at(deadline));
+        let s = Duration::seconds(1);
+        let report = |pause: DateTime<Utc>, now: DateTime<Utc>| {
+            sla::evaluate(&pending_at(t0, pause), &cals, now, Some(&p))
+                .unwrap()
+                .latest("requester_wait")
+                .cloned()
+                .unwrap()
+        };
+        // Paused one second before: one second left, no deadline yet, for
+        // ever.
+        for now in [d - s, d, d + Duration::days(30)] {
+            let r = report(d - s, now);
+            assert_eq!(
+                (r.state, r.deadline, r.remaining_seconds),
+                (TargetState::Paused, None, 1),
+                "business {business}, now {now}"
+            );
+        }
+        // Paused exactly at the deadline: the target was used up then; the
+        // deadline is known and passes one second later.
+        let r = report(d, d);
+        assert_eq!(
+            (r.state, r.deadline, r.remaining_seconds),
+            (TargetState::Paused, Some(d), 0),
+            "business {business}"
+        );
+        for now in [d + s, d + Duration::days(30)] {
+            let r = report(d, now);
+            assert_eq!(
+                (r.state, r.deadline, r.elapsed_seconds),
+                (TargetState::Breached, Some(d), secs),
+                "business {business}, now {now}"
+            );
+        }
+        // Paused one second after: breached with the same deadline.
+        for now in [d + s, d + Duration::days(30)] {
+            let r = report(d + s, now);
+            assert_eq!(
+                (r.state, r.deadline),
+                (TargetState::Breached, Some(d)),
+                "business {business}, now {now}"
+            );
+        }
+        // The host is woken for the breach of the clock paused at its
+        // deadline, one second after it.
+        let events = pending_at(t0, d);
+        let rep = sla::evaluate(&events, &cals, d, Some(&p)).unwrap();
+        let raised = [sla::AlertKey {
+            policy: p.id.clone(),
+            version: p.version,
+            metric: "requester_wait".into(),
+            cycle: 0,
+            point: AlertPoint::Warning(0),
+        }]
+        .into_iter()
+        .collect();
+        assert_eq!(sla::next_wakeup(&rep, &p, &raised, d), Some(d + s));
+    }
+}
+
+support::for_both_drivers! {
+
+type D = Driven<InMemoryStore, RecordingNotifier, ManualClock>;
 
 fn desk(p: SlaPolicy, start: &str) -> D {
-    Desk::new(
-        InMemoryStore::new(),
-        RecordingNotifier::new(),
-        ManualClock::at(start).unwrap(),
+    drive(
+        TheDesk::new(
+            InMemoryStore::new(),
+            RecordingNotifier::new(),
+            ManualClock::at(start).unwrap(),
+        )
+        .with_ids(SequentialIds::new())
+        .with_sla(PolicySet::new(p), calendars())
+        .unwrap(),
     )
-    .with_ids(SequentialIds::new())
-    .with_sla(PolicySet::new(p), calendars())
-    .unwrap()
 }
 
 fn open(d: &D, body: &str) -> TicketId {
@@ -462,7 +611,7 @@ fn what_if_compares_compliance() {
         &d.sla().unwrap().calendars,
         Some(&PolicySet::new(looser)),
         None,
-        d.clock_now(),
+        supportdesk::port::Clock::now(d.clock()),
     )
     .unwrap();
     assert_eq!(
@@ -480,16 +629,6 @@ fn what_if_compares_compliance() {
         (2, 1)
     );
     assert_eq!(w.changed, vec![ids[1]]);
-}
-
-trait Now {
-    fn clock_now(&self) -> DateTime<Utc>;
-}
-impl Now for D {
-    fn clock_now(&self) -> DateTime<Utc> {
-        use supportdesk::port::Clock;
-        self.clock().now()
-    }
 }
 
 #[test]
@@ -524,8 +663,8 @@ fn due_index_answers_only_due_tickets() {
 #[test]
 fn sweep_works_on_sqlite_too() {
     use supportdesk::SqliteStore;
-    let d = Desk::new(
-        SqliteStore::in_memory().unwrap(),
+    let d = TheDesk::new(
+        port(SqliteStore::in_memory().unwrap()),
         RecordingNotifier::new(),
         ManualClock::at("2026-01-06T10:00:00Z").unwrap(),
     )
@@ -538,6 +677,7 @@ fn sweep_works_on_sqlite_too() {
         calendars(),
     )
     .unwrap();
+    let d = drive(d);
     let id = d
         .receive(
             T,
@@ -560,145 +700,6 @@ fn sweep_works_on_sqlite_too() {
     assert!(d.sweep(10).unwrap().alerts.is_empty());
     assert_eq!(d.next_wakeup().unwrap(), None);
     assert_eq!(d.ticket(T, id).unwrap().sla_alerts().len(), 1);
-}
-
-#[test]
-fn targets_beyond_the_supported_range_are_errors_not_panics() {
-    use supportdesk::testing::TicketBuilder;
-    let cals = calendars();
-    let events = TicketBuilder::new().events();
-    let now = events[0].at + Duration::hours(1);
-    // i64::MAX overflows; 10^13 s (~317,000 years) fits an i64 but not a
-    // `DateTime`.
-    for (business, secs) in [
-        (false, i64::MAX),
-        (false, 10_000_000_000_000),
-        (true, i64::MAX),
-    ] {
-        let p = policy(
-            vec![MetricDef::first_reply()],
-            vec![target("first_reply", secs, business)],
-        );
-        let err = sla::evaluate(&events, &cals, now, Some(&p)).unwrap_err();
-        let text = err.to_string();
-        let start = events[0].at.timestamp();
-        if business {
-            assert!(matches!(err, sla::SlaError::Calendar { .. }), "{text}");
-            assert!(text.contains("business seconds"), "{text}");
-        } else {
-            // Calendar time says so, not "business".
-            assert_eq!(
-                err,
-                sla::SlaError::CalendarTimeOutOfRange {
-                    start,
-                    seconds: secs
-                },
-                "{text}"
-            );
-            assert!(
-                text.contains(&format!("{secs} seconds of calendar time")),
-                "{text}"
-            );
-            assert!(!text.contains("business"), "{text}");
-        }
-        let mut eval = sla::Evaluator::new(&p, &cals);
-        assert_eq!(eval.evaluate(&events, now).unwrap_err(), err);
-    }
-}
-
-/// A ticket opened at `t0` and set pending at `pause` (requester wait
-/// pauses in pending), as events.
-fn pending_at(t0: DateTime<Utc>, pause: DateTime<Utc>) -> Vec<supportdesk::ticket::Event> {
-    use supportdesk::testing::TicketBuilder;
-    let mut events = TicketBuilder::new()
-        .opened_at(t0)
-        .status(Status::Pending)
-        .events();
-    for e in &mut events {
-        if matches!(e.kind, supportdesk::ticket::EventKind::StatusChanged { .. }) {
-            e.at = pause;
-        }
-    }
-    events
-}
-
-#[test]
-fn a_clock_paused_exactly_at_its_deadline_keeps_it_and_breaches() {
-    let cals = calendars();
-    // Calendar time: 10:00Z + 1h = 11:00Z. Business time (New York): Tue
-    // 09:00 EST + 4h = 3h + 13:00-14:00 = 14:00 EST.
-    for (business, t0, secs, deadline) in [
-        (false, "2026-01-06T10:00:00Z", 3600, "2026-01-06T11:00:00Z"),
-        (
-            true,
-            "2026-01-06T09:00:00-05:00",
-            4 * 3600,
-            "2026-01-06T14:00:00-05:00",
-        ),
-    ] {
-        let p = policy(
-            vec![MetricDef::requester_wait()],
-            vec![target("requester_wait", secs, business)],
-        );
-        let (t0, d) = (at(t0), at(deadline));
-        let s = Duration::seconds(1);
-        let report = |pause: DateTime<Utc>, now: DateTime<Utc>| {
-            sla::evaluate(&pending_at(t0, pause), &cals, now, Some(&p))
-                .unwrap()
-                .latest("requester_wait")
-                .cloned()
-                .unwrap()
-        };
-        // Paused one second before: one second left, no deadline yet, for
-        // ever.
-        for now in [d - s, d, d + Duration::days(30)] {
-            let r = report(d - s, now);
-            assert_eq!(
-                (r.state, r.deadline, r.remaining_seconds),
-                (TargetState::Paused, None, 1),
-                "business {business}, now {now}"
-            );
-        }
-        // Paused exactly at the deadline: the target was used up then; the
-        // deadline is known and passes one second later.
-        let r = report(d, d);
-        assert_eq!(
-            (r.state, r.deadline, r.remaining_seconds),
-            (TargetState::Paused, Some(d), 0),
-            "business {business}"
-        );
-        for now in [d + s, d + Duration::days(30)] {
-            let r = report(d, now);
-            assert_eq!(
-                (r.state, r.deadline, r.elapsed_seconds),
-                (TargetState::Breached, Some(d), secs),
-                "business {business}, now {now}"
-            );
-        }
-        // Paused one second after: breached with the same deadline.
-        for now in [d + s, d + Duration::days(30)] {
-            let r = report(d + s, now);
-            assert_eq!(
-                (r.state, r.deadline),
-                (TargetState::Breached, Some(d)),
-                "business {business}, now {now}"
-            );
-        }
-        // The host is woken for the breach of the clock paused at its
-        // deadline, one second after it.
-        let events = pending_at(t0, d);
-        let rep = sla::evaluate(&events, &cals, d, Some(&p)).unwrap();
-        let raised = [sla::AlertKey {
-            policy: p.id.clone(),
-            version: p.version,
-            metric: "requester_wait".into(),
-            cycle: 0,
-            point: AlertPoint::Warning(0),
-        }]
-        .into_iter()
-        .collect();
-        assert_eq!(sla::next_wakeup(&rep, &p, &raised, d), Some(d + s));
-    }
 }
 
 #[test]
@@ -793,4 +794,6 @@ fn update_clocks_wait_for_the_next_agent_reply_after_reopening() {
         "{}",
         e.lines[0]
     );
+}
+
 }

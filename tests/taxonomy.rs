@@ -1,6 +1,9 @@
 //! The taxonomy through the public API: enforcement in the pure core and
 //! the desk, auto-tagging on inbound messages, spikes, lint, serde.
 
+#[macro_use]
+mod support;
+
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
@@ -14,7 +17,9 @@ use supportdesk::testing::{
     ManualClock, RecordingNotifier, Scenario, SequentialIds, TicketBuilder,
 };
 use supportdesk::ticket::{Command, Context, DomainError, EventKind, OpenTicket, decide, open};
-use supportdesk::{Channel, Desk, DeskError, InMemoryStore, Inbound, SpikeAlerts, Status, Tag};
+use supportdesk::{Channel, DeskError, InMemoryStore, Inbound, SpikeAlerts, Status, Tag};
+
+use support::Driver;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -144,12 +149,15 @@ fn solving_needs_a_what_and_a_why_tag() -> TestResult {
     Ok(())
 }
 
+support::for_both_drivers! {
+
+/// The desk before it is driven.
 fn desk(
     tax: &Taxonomy,
     clock: ManualClock,
-) -> Result<Desk<InMemoryStore, RecordingNotifier, ManualClock>, Box<dyn std::error::Error>> {
+) -> Result<TheDesk<InMemoryStore, RecordingNotifier, ManualClock>, Box<dyn std::error::Error>> {
     Ok(
-        Desk::new(InMemoryStore::new(), RecordingNotifier::new(), clock)
+        TheDesk::new(InMemoryStore::new(), RecordingNotifier::new(), clock)
             .with_ids(SequentialIds::new())
             .with_auto_tagger(AutoTagger::new(tax)?)
             .with_taxonomy(tax.clone()),
@@ -159,7 +167,7 @@ fn desk(
 #[test]
 fn the_desk_auto_tags_inbound_messages_in_the_same_commit() -> TestResult {
     let tax = example();
-    let desk = desk(&tax, ManualClock::at("2026-03-02T09:00:00Z")?)?;
+    let desk = drive(desk(&tax, ManualClock::at("2026-03-02T09:00:00Z")?)?);
     let shop = TenantId::from_u128(1);
     let li = Identity::email("li@example.com")?;
     let r = desk.receive(
@@ -236,7 +244,7 @@ fn the_desk_auto_tags_inbound_messages_in_the_same_commit() -> TestResult {
 #[test]
 fn auto_tagging_skips_conflicting_group_tags_instead_of_failing() -> TestResult {
     let tax = example();
-    let desk = desk(&tax, ManualClock::at("2026-03-02T09:00:00Z")?)?;
+    let desk = drive(desk(&tax, ManualClock::at("2026-03-02T09:00:00Z")?)?);
     let shop = TenantId::from_u128(1);
     let r = desk.receive(
         shop,
@@ -262,11 +270,13 @@ fn spikes_are_found_and_sent_to_the_team() -> TestResult {
         min_count: 5,
         ..SpikeConfig::default()
     };
-    let desk = desk(&tax, ManualClock::at("2026-01-05T09:00:00Z")?)? // a Monday
-        .with_spike_alerts(SpikeAlerts::new(cfg, Recipient::Team));
+    let desk = drive(
+        desk(&tax, ManualClock::at("2026-01-05T09:00:00Z")?)? // a Monday
+            .with_spike_alerts(SpikeAlerts::new(cfg, Recipient::Team)),
+    );
     let shop = TenantId::from_u128(1);
     let mut n = 0;
-    let mut write = |desk: &Desk<_, _, _>, body: &str| -> TestResult {
+    let mut write = |desk: &Driven<_, _, _>, body: &str| -> TestResult {
         n += 1;
         let who = Identity::email(&format!("c{n}@example.com"))?;
         desk.receive(shop, Inbound::new(who, Channel::Email, body))?;
@@ -314,6 +324,8 @@ fn spikes_are_found_and_sent_to_the_team() -> TestResult {
         .collect();
     assert_eq!(ids.len(), 1);
     Ok(())
+}
+
 }
 
 #[test]

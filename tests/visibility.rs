@@ -1,4 +1,8 @@
-//! No customer view or customer notification ever holds an internal note.
+//! No customer view or customer notification ever holds an internal note,
+//! through both drivers.
+
+#[macro_use]
+mod support;
 
 use proptest::prelude::*;
 use supportdesk::customer::Identity;
@@ -7,7 +11,9 @@ use supportdesk::notification::Recipient;
 use supportdesk::port::TicketStore;
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::{Command, CustomerTicketView};
-use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Status};
+use supportdesk::{Channel, InMemoryStore, Inbound, Status};
+
+use support::Driver;
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -34,6 +40,8 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
+support::for_both_drivers! {
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -41,8 +49,8 @@ proptest! {
     fn internal_notes_never_reach_customers(steps in proptest::collection::vec(step(), 1..25)) {
         let tenant = TenantId::from_u128(1);
         let agent = AgentId::from_u128(7);
-        let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), ManualClock::at("2026-03-02T09:00:00Z").unwrap())
-            .with_ids(SequentialIds::new());
+        let desk = drive(TheDesk::new(InMemoryStore::new(), RecordingNotifier::new(), ManualClock::at("2026-03-02T09:00:00Z").unwrap())
+            .with_ids(SequentialIds::new()));
         let ana = Identity::email("ana@example.com").unwrap();
         let eve = Identity::email("eve@example.com").unwrap();
         let r = desk.receive(tenant, Inbound::new(ana.clone(), Channel::Email, "hello")).unwrap();
@@ -94,4 +102,6 @@ proptest! {
             }
         }
     }
+}
+
 }
