@@ -282,12 +282,15 @@ pub struct Receipt {
 
 /// The support desk service over the host's store, notifier and clock.
 ///
-/// Every command runs the same loop: load the ticket, [`decide`](ticket::decide),
-/// commit state + events + notifications with the loaded version, and on a
-/// version conflict reload and decide again (bounded by the
-/// [`RetryPolicy`], then [`DeskError::Contended`]). After the commit, the
-/// notifications are handed to the notifier and marked delivered; a notifier
-/// failure never undoes the commit, the notification stays in the outbox.
+/// Every command is a [`Workflow`] of the [`plan`]ner, and the desk is its
+/// synchronous driver: load what the workflow asks for, let it plan (the
+/// pure core, [`decide`](crate::ticket::decide) and its siblings), commit
+/// state + events + notifications with the loaded versions, and on a
+/// version conflict start again (bounded by the [`RetryPolicy`], then
+/// [`DeskError::Contended`]). After the commit, the notifications are
+/// handed to the notifier and marked delivered; a notifier failure never
+/// undoes the commit, the notification stays in the outbox.
+/// [`AsyncDesk`] drives the same workflows over the async ports.
 ///
 /// ```
 /// use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Status, ticket::Command};

@@ -158,7 +158,7 @@ fn race_agent(thread: usize, n: usize) -> AgentId {
     AgentId::from_u128(0xa1_0000_0000 + ((thread as u128) << 16) + n as u128)
 }
 
-/// (Declared with [`Capabilities::shared`].) Two handles on the same
+/// (Declared with [`Capabilities::shared`](super::Capabilities::shared).) Two handles on the same
 /// storage, as two processes: each sees the other's commits at once,
 /// compare-and-set holds across them (a stale write through one after a
 /// write through the other conflicts), and the lost-update race over both

@@ -7,7 +7,7 @@ use crate::customer::Identity;
 use crate::id::{NotificationId, TicketId};
 use crate::port::{Commit, TicketOrder};
 
-/// (Declared with [`Capabilities::durable`].) Everything written is read
+/// (Declared with [`Capabilities::durable`](super::Capabilities::durable).) Everything written is read
 /// back the same after the store is closed and reopened, and the reopened
 /// store goes on (compare-and-set against the stored versions, the outbox
 /// state kept).

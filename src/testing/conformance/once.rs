@@ -71,7 +71,7 @@ pub async fn once_keys(store: &dyn AsyncTicketStore) {
     must(store.commit(&c).await, "the same key in another tenant");
 }
 
-/// (Declared with [`Capabilities::durable`].) Once keys survive a reopen: a
+/// (Declared with [`Capabilities::durable`](super::Capabilities::durable).) Once keys survive a reopen: a
 /// commit carrying one recorded before gives `AlreadyDone`.
 ///
 /// # Panics
