@@ -1,6 +1,6 @@
 //! Evaluating a ticket's SLA targets at an instant.
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{
@@ -261,26 +261,6 @@ impl<'a> Clockwork<'a> {
     fn instant(&self, t: i64) -> Result<DateTime<Utc>, SlaError> {
         to_datetime(t).map_err(|e| self.err(e))
     }
-
-    /// Unix seconds back to an instant, counted from `anchor` (a UTC time
-    /// on a whole second, `anchor_unix` as Unix seconds): chrono moves a
-    /// date within its year by its day of the year, without the
-    /// conversion from a day count that [`instant`](Self::instant) makes.
-    /// The same instant as `instant(t)`.
-    #[inline]
-    fn instant_from(
-        &self,
-        anchor: Option<NaiveDateTime>,
-        anchor_unix: i64,
-        t: i64,
-    ) -> Result<DateTime<Utc>, SlaError> {
-        let moved =
-            anchor.and_then(|a| a.checked_add_signed(TimeDelta::try_seconds(t - anchor_unix)?));
-        match moved {
-            Some(at) => Ok(at.and_utc()),
-            None => self.instant(t),
-        }
-    }
 }
 
 /// Writes the pauses of a cycle into `ranges` as closed ranges of Unix
@@ -444,9 +424,6 @@ fn fill_cycle_report<'a>(
 ) -> Result<(), SlaError> {
     let now_s = unix(now);
     let start = unix(c.start);
-    // The start on its whole second: the deadline and warnings are
-    // counted from it.
-    let anchor = c.start.naive_utc().with_nanosecond(0);
     let Scratch {
         ranges,
         marks,
@@ -491,7 +468,7 @@ fn fill_cycle_report<'a>(
             let at = match warning_offset(*w, target.seconds) {
                 Some(s) => cycle
                     .instant_after(s)?
-                    .map(|t| clock.instant_from(anchor, start, t))
+                    .map(|t| clock.instant(t))
                     .transpose()?,
                 None => None,
             };
@@ -517,9 +494,7 @@ fn fill_cycle_report<'a>(
         }
         (mine, theirs) => *mine = theirs.clone(),
     }
-    out.deadline = deadline
-        .map(|d| clock.instant_from(anchor, start, d))
-        .transpose()?;
+    out.deadline = deadline.map(|d| clock.instant(d)).transpose()?;
     out.elapsed_seconds = elapsed;
     out.remaining_seconds = target.seconds.saturating_sub(elapsed);
     out.share_used = share;
@@ -722,47 +697,4 @@ pub(crate) fn warning_offset(w: WarnAt, target: i64) -> Option<i64> {
         WarnAt::Before { seconds } => target.saturating_sub(seconds),
     };
     (s > 0 && s < target).then_some(s)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    /// Counting from the cycle start's whole second gives the instant the
-    /// conversion from Unix seconds gives: starts with sub-second parts, on
-    /// a leap second, near New Year and near the end of the range.
-    #[test]
-    fn instants_from_the_start_match_the_unix_conversion() {
-        let clock = Clockwork::Wall;
-        let starts = [
-            "2026-03-04T05:06:07.891Z",
-            "2016-12-31T23:59:59Z",
-            "2026-12-31T23:59:59.999999999Z",
-            "2028-02-28T12:00:00Z",
-            "2199-12-31T00:00:00Z",
-        ];
-        for s in starts {
-            let mut start: DateTime<Utc> = s.parse().unwrap();
-            for with_leap_second in [false, true] {
-                if with_leap_second {
-                    // 23:59:60 as chrono writes it: a second with 1e9+ ns.
-                    start = start.with_nanosecond(1_500_000_000).unwrap_or(start);
-                }
-                let anchor = start.naive_utc().with_nanosecond(0);
-                let from = unix(start);
-                for d in [0, 1, 59, 3_600, 86_399, 86_400, 40 * 86_400, 400 * 86_400] {
-                    let t = from + d;
-                    assert_eq!(
-                        clock.instant_from(anchor, from, t).ok(),
-                        clock.instant(t).ok(),
-                        "{start} + {d}"
-                    );
-                }
-            }
-        }
-        // Past what the calendar range holds: the same error either way.
-        let t = BusinessCalendar::MAX_UNIX_SECONDS + 1_000_000_000_000_000;
-        assert!(clock.instant_from(None, 0, t).is_err());
-    }
 }
