@@ -830,6 +830,7 @@ fn commit_decision(
         notifications,
         due,
         once: Vec::new(),
+        lease: None,
     };
     Ok(Got::It(Plan {
         commit: Some(commit),

@@ -21,7 +21,7 @@ use crate::model::notification::Notification;
 #[cfg(doc)]
 use crate::port::TicketStore;
 use crate::port::{
-    Commit, DueTicket, InboundKey, InboundRecord, Notifier, NotifyError, OutboxEntry, Page,
+    Commit, DueTicket, InboundKey, InboundRecord, Notifier, NotifyError, OutboxClaim, OutboxEntry, Page,
     StoreError, TicketQuery,
 };
 use crate::ticket::{Event, Ticket};
@@ -98,6 +98,35 @@ pub trait AsyncTicketStore: Send + Sync + Debug {
         until: DateTime<Utc>,
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<DueTicket>, StoreError>>;
+    /// See [`TicketStore::claim`] (the same default: `undelivered`, no
+    /// lease).
+    fn claim<'a>(
+        &'a self,
+        claim: &'a OutboxClaim,
+    ) -> BoxFuture<'a, Result<Vec<OutboxEntry>, StoreError>> {
+        self.undelivered(claim.limit)
+    }
+    /// See [`TicketStore::mark_delivered_at`] (the same default:
+    /// `mark_delivered`, no time kept).
+    fn mark_delivered_at(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let _ = at;
+        self.mark_delivered(tenant, id)
+    }
+    /// See [`TicketStore::prune_delivered`] (the same default: deletes
+    /// nothing).
+    fn prune_delivered(
+        &self,
+        delivered_before: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<usize, StoreError>> {
+        let _ = (delivered_before, limit);
+        Box::pin(std::future::ready(Ok(0)))
+    }
 }
 
 /// Implements [`AsyncTicketStore`] for a type by calling its

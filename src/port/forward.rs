@@ -10,7 +10,7 @@ use crate::customer::Identity;
 use crate::id::{CustomerId, NotificationId, TenantId, TicketId};
 #[cfg(doc)]
 use crate::port::{AsyncTicketStore, TicketStore};
-use crate::port::{Commit, InboundKey, TicketQuery};
+use crate::port::{Commit, InboundKey, OutboxClaim, TicketQuery};
 
 /// A store operation: one method of [`TicketStore`] (and of
 /// [`AsyncTicketStore`]), for aiming faults and for forwarding hooks.
@@ -39,6 +39,12 @@ pub enum StoreOp {
     RecordFailure,
     /// [`TicketStore::due`].
     Due,
+    /// [`TicketStore::claim`].
+    Claim,
+    /// [`TicketStore::mark_delivered_at`].
+    MarkDeliveredAt,
+    /// [`TicketStore::prune_delivered`].
+    PruneDelivered,
 }
 
 /// One call of a store port with its arguments, as a forwarding hook of
@@ -85,6 +91,19 @@ pub enum StoreCall<'a> {
     },
     /// [`TicketStore::due`].
     Due { until: DateTime<Utc>, limit: usize },
+    /// [`TicketStore::claim`].
+    Claim { claim: &'a OutboxClaim },
+    /// [`TicketStore::mark_delivered_at`].
+    MarkDeliveredAt {
+        tenant: TenantId,
+        id: NotificationId,
+        at: DateTime<Utc>,
+    },
+    /// [`TicketStore::prune_delivered`].
+    PruneDelivered {
+        delivered_before: DateTime<Utc>,
+        limit: usize,
+    },
 }
 
 impl StoreCall<'_> {
@@ -102,6 +121,9 @@ impl StoreCall<'_> {
             StoreCall::MarkDelivered { .. } => StoreOp::MarkDelivered,
             StoreCall::RecordFailure { .. } => StoreOp::RecordFailure,
             StoreCall::Due { .. } => StoreOp::Due,
+            StoreCall::Claim { .. } => StoreOp::Claim,
+            StoreCall::MarkDeliveredAt { .. } => StoreOp::MarkDeliveredAt,
+            StoreCall::PruneDelivered { .. } => StoreOp::PruneDelivered,
         }
     }
 }
@@ -229,6 +251,14 @@ macro_rules! forward_ticket_store {
                 (tenant: $crate::id::TenantId, id: $crate::id::NotificationId, error: &'a str) -> ();
             due Due (until: $crate::port::__private::DateTime<$crate::port::__private::Utc>, limit: usize)
                 -> ::std::vec::Vec<$crate::port::DueTicket>;
+            claim Claim (claim: &'a $crate::port::OutboxClaim)
+                -> ::std::vec::Vec<$crate::port::OutboxEntry>;
+            mark_delivered_at MarkDeliveredAt
+                (tenant: $crate::id::TenantId, id: $crate::id::NotificationId,
+                 at: $crate::port::__private::DateTime<$crate::port::__private::Utc>) -> ();
+            prune_delivered PruneDelivered
+                (delivered_before: $crate::port::__private::DateTime<$crate::port::__private::Utc>, limit: usize)
+                -> usize;
         );
     };
 

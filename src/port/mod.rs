@@ -43,7 +43,7 @@ pub use forward::{StoreCall, StoreOp};
 pub use notify::{Notifier, NotifyError};
 pub use store::{
     Commit, Cursor, CustomerWrite, DueTicket, DueUpdate, Entity, ExpectedVersion, InboundKey,
-    InboundRecord, OnceKey, OutboxEntry, Page, StoreError, TicketOrder, TicketQuery, TicketStore,
+    InboundRecord, OnceKey, OutboxClaim, OutboxEntry, OutboxLease, Page, StoreError, TicketOrder, TicketQuery, TicketStore,
     TicketWrite,
 };
 

@@ -264,6 +264,12 @@ pub struct Commit {
     /// nothing. Absent in JSON written before it existed: empty.
     #[serde(default)]
     pub once: Vec<OnceKey>,
+    /// The lease the commit's notifications enter the outbox under (see
+    /// [`Commit::leased_to`]); `None`: unleased, claimable at once. Stores
+    /// without leases ignore it. Absent in JSON written before it existed:
+    /// `None`.
+    #[serde(default)]
+    pub lease: Option<OutboxLease>,
 }
 
 impl Commit {
@@ -277,6 +283,7 @@ impl Commit {
             notifications: Vec::new(),
             due: Vec::new(),
             once: Vec::new(),
+            lease: None,
         }
     }
 
@@ -323,6 +330,17 @@ impl Commit {
     /// Adds a key to record once (see [`OnceKey`]).
     pub fn once(mut self, key: OnceKey) -> Self {
         self.once.push(key);
+        self
+    }
+
+    /// Puts the commit's notifications in the outbox already leased to the
+    /// committing worker: it delivers them itself right after the commit,
+    /// and no dispatcher [claims](TicketStore::claim) them until the lease
+    /// ends (then, if the worker died before marking them delivered, one
+    /// does). [`Desk`](crate::Desk) and [`AsyncDesk`](crate::AsyncDesk)
+    /// lease every commit they make to their worker name.
+    pub fn leased_to(mut self, lease: OutboxLease) -> Self {
+        self.lease = Some(lease);
         self
     }
 
@@ -439,16 +457,120 @@ pub struct OutboxEntry {
     pub attempts: u32,
     /// The last failure.
     pub last_error: Option<String>,
+    /// Who holds the entry and until when, if anyone claimed it (stores
+    /// without leases leave it `None`). Absent in JSON written before it
+    /// existed: `None`.
+    #[serde(default)]
+    pub lease: Option<OutboxLease>,
 }
 
 impl OutboxEntry {
     /// An outbox entry: the notification, how many times sending it failed
-    /// and the last failure.
+    /// and the last failure; not leased.
     pub fn new(notification: Notification, attempts: u32, last_error: Option<String>) -> Self {
         OutboxEntry {
             notification,
             attempts,
             last_error,
+            lease: None,
+        }
+    }
+
+    /// The same entry, leased as `lease`.
+    pub fn leased(mut self, lease: Option<OutboxLease>) -> Self {
+        self.lease = lease;
+        self
+    }
+}
+
+/// A lease on outbox entries: who may deliver them, and until when.
+///
+/// A dispatcher that [claims](TicketStore::claim) entries holds them until
+/// `until`; no other dispatcher claims them before. If it dies mid-lease,
+/// nothing is lost: the lease expires and another dispatcher claims them.
+/// A [`Commit`] can put its notifications in the outbox already leased to
+/// the committing worker ([`Commit::leased_to`]), so the desk that made
+/// them delivers them at once and no dispatcher sends them a second time
+/// meanwhile.
+///
+/// Lease times come from the workers' clocks (the desk's
+/// [`Clock`](crate::port::Clock)): workers sharing a store should agree on
+/// the time to well within a lease.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OutboxLease {
+    /// The worker holding the entries (a name unique among the workers
+    /// sharing the store).
+    pub owner: String,
+    /// When the lease ends; from then on anyone may claim the entries.
+    pub until: DateTime<Utc>,
+}
+
+impl OutboxLease {
+    /// A lease held by `owner` until `until`.
+    pub fn new(owner: impl Into<String>, until: DateTime<Utc>) -> Self {
+        OutboxLease {
+            owner: owner.into(),
+            until,
+        }
+    }
+
+    /// Whether the lease still holds at `now` (it ends at `until`).
+    pub fn holds_at(&self, now: DateTime<Utc>) -> bool {
+        now < self.until
+    }
+}
+
+/// A request to [claim](TicketStore::claim) undelivered notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OutboxClaim {
+    /// The worker claiming, and when its lease on what it claims ends.
+    pub lease: OutboxLease,
+    /// The claiming worker's time: leases ending at or before it have
+    /// expired.
+    pub now: DateTime<Utc>,
+    /// At most this many entries.
+    pub limit: usize,
+}
+
+impl OutboxClaim {
+    /// Claims up to `limit` entries for `owner` from `now` until `now +
+    /// lease_for` (a negative or overflowing duration leases until `now`,
+    /// i.e. not at all).
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use supportdesk::port::OutboxClaim;
+    /// let now = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+    /// let claim = OutboxClaim::new("dispatcher-1", now, Duration::seconds(30), 100);
+    /// assert_eq!(claim.lease.until, now + Duration::seconds(30));
+    /// ```
+    pub fn new(
+        owner: impl Into<String>,
+        now: DateTime<Utc>,
+        lease_for: chrono::Duration,
+        limit: usize,
+    ) -> Self {
+        let until = if lease_for > chrono::Duration::zero() {
+            now.checked_add_signed(lease_for).unwrap_or(now)
+        } else {
+            now
+        };
+        OutboxClaim {
+            lease: OutboxLease::new(owner, until),
+            now,
+            limit,
+        }
+    }
+
+    /// Whether an entry leased as `lease` may be claimed: it has no lease,
+    /// its lease has expired at [`now`](Self::now), or the claimant holds it
+    /// already.
+    pub fn may_take(&self, lease: Option<&OutboxLease>) -> bool {
+        match lease {
+            None => true,
+            Some(l) => !l.holds_at(self.now) || l.owner == self.lease.owner,
         }
     }
 }
@@ -930,7 +1052,8 @@ pub trait TicketStore: Send + Sync + Debug {
     ///
     /// # Contract
     /// - Adds one to the entry's attempts and keeps `error` as its last
-    ///   error; the entry stays undelivered, in its place.
+    ///   error; the entry stays undelivered, in its place, and its lease
+    ///   (if any) ends: any dispatcher may claim it again at once.
     /// - An id the tenant's outbox does not have is
     ///   [`StoreError::UnknownNotification`].
     /// - Conformance: `outbox_failures_are_recorded`,
@@ -963,6 +1086,87 @@ pub trait TicketStore: Send + Sync + Debug {
     /// # Errors
     /// [`StoreError::Backend`].
     fn due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueTicket>, StoreError>;
+
+    /// Claims up to `claim.limit` undelivered notifications of every tenant
+    /// for one dispatcher, leasing them to it until `claim.lease.until`.
+    ///
+    /// # Contract
+    /// - Returns undelivered entries in outbox order (as
+    ///   [`undelivered`](Self::undelivered)) that have no lease, whose
+    ///   lease has ended at `claim.now`, or that the claimant holds already
+    ///   ([`OutboxClaim::may_take`]); each is returned leased to
+    ///   `claim.lease`, and the store keeps that lease.
+    /// - While a lease holds, no other owner's claim returns the entry, even
+    ///   when claims run at the same instant in several threads or
+    ///   processes sharing the storage.
+    /// - A lease never removes an entry: it stays in the outbox until
+    ///   [`mark_delivered`](Self::mark_delivered) /
+    ///   [`mark_delivered_at`](Self::mark_delivered_at), whoever holds it.
+    /// - Conformance: `outbox_claims_lease_entries`,
+    ///   `outbox_claims_expire`, `outbox_commit_leases`,
+    ///   `outbox_concurrent_claims_are_disjoint`.
+    ///
+    /// The default, for single-process stores without leases, returns
+    /// [`undelivered`](Self::undelivered)`(claim.limit)` and leases nothing:
+    /// every claim sees the same oldest entries, so run one dispatcher.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn claim(&self, claim: &OutboxClaim) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.undelivered(claim.limit)
+    }
+
+    /// Marks a notification delivered at `at` (the dispatcher's time),
+    /// which [`prune_delivered`](Self::prune_delivered) measures its age by.
+    ///
+    /// # Contract
+    /// - As [`mark_delivered`](Self::mark_delivered) (idempotent; unknown
+    ///   or another tenant's id is [`StoreError::UnknownNotification`]), and
+    ///   the first delivery time recorded is kept.
+    /// - Conformance: `outbox_retention_prunes_old_deliveries`.
+    ///
+    /// The default calls [`mark_delivered`](Self::mark_delivered) and keeps
+    /// no time.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownNotification`], [`StoreError::Backend`].
+    fn mark_delivered_at(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let _ = at;
+        self.mark_delivered(tenant, id)
+    }
+
+    /// Deletes up to `limit` delivered notifications of every tenant that
+    /// were delivered before `delivered_before`; returns how many it
+    /// deleted (call again while it returns `limit`).
+    ///
+    /// # Contract
+    /// - Only delivered entries go, oldest delivery first; an undelivered
+    ///   entry is never deleted, however old. An entry delivered with no
+    ///   recorded time ([`mark_delivered`](Self::mark_delivered), or before
+    ///   the store recorded times) counts as delivered before any time.
+    /// - Once pruned, the id is forgotten: [`mark_delivered`](Self::mark_delivered)
+    ///   of it is [`StoreError::UnknownNotification`], and a later commit
+    ///   of the same tenant and id queues it again.
+    /// - Conformance: `outbox_retention_prunes_old_deliveries`.
+    ///
+    /// The default deletes nothing and returns 0 (a store that keeps no
+    /// delivered notifications, or does not prune).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn prune_delivered(
+        &self,
+        delivered_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let _ = (delivered_before, limit);
+        Ok(0)
+    }
 }
 
 crate::forward_ticket_store! {

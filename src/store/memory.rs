@@ -245,11 +245,7 @@ impl TicketStore for InMemoryStore {
             inner.outbox_index.insert((n.tenant, n.id), Some(slot));
             inner.outbox.insert(
                 slot,
-                OutboxEntry {
-                    notification: n.clone(),
-                    attempts: 0,
-                    last_error: None,
-                },
+                OutboxEntry::new(n.clone(), 0, None),
             );
         }
         Ok(())

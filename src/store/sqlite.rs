@@ -1389,11 +1389,11 @@ impl TicketStore for SqliteStore {
                     serde_json::from_str(text).map_err(json_err("decoding a stored notification"))?;
                 let attempts: i64 = row.get(1).map_err(backend("reading the outbox"))?;
                 let last_error: Option<String> = row.get(2).map_err(backend("reading the outbox"))?;
-                out.push(OutboxEntry {
+                out.push(OutboxEntry::new(
                     notification,
-                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    u32::try_from(attempts).unwrap_or(u32::MAX),
                     last_error,
-                });
+                ));
             }
             Ok(out)
         })

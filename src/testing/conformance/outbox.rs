@@ -104,11 +104,7 @@ pub async fn round_trip_notifications_both_audiences(store: &dyn AsyncTicketStor
     let got = must(store.undelivered(100).await, "undelivered");
     let want: Vec<OutboxEntry> = notes
         .into_iter()
-        .map(|notification| OutboxEntry {
-            notification,
-            attempts: 0,
-            last_error: None,
-        })
+        .map(|notification| OutboxEntry::new(notification, 0, None))
         .collect();
     assert_eq!(
         got, want,
