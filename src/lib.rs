@@ -217,6 +217,9 @@ pub use desk::{
 pub use model::notification;
 pub use model::{Priority, Status, Tag};
 pub use store::InMemoryStore;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use store::PostgresStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;

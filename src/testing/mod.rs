@@ -22,6 +22,9 @@ pub mod conformance;
 mod faulty;
 mod ids;
 mod notifier;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod postgres;
 mod scenario;
 mod sla_sim;
 #[cfg(feature = "proptest")]
