@@ -356,4 +356,10 @@ fn every_failed_storage_call_leaves_all_or_nothing_in_sqlite() {
     check_all(&|| supportdesk::store::SqliteStore::in_memory().expect("sqlite in memory"));
 }
 
+#[cfg(feature = "postgres")]
+#[test]
+fn every_failed_storage_call_leaves_all_or_nothing_in_postgres() {
+    check_all(&|| support::pg::BlockingPg::fresh("faults"));
+}
+
 }

@@ -38,6 +38,8 @@ use supportdesk::{
 };
 
 pub mod chaos;
+#[cfg(feature = "postgres")]
+pub mod pg;
 pub mod tasks;
 
 /// The desk's methods in blocking form: what a behavioural test calls.

@@ -537,22 +537,32 @@ impl PostgresStore {
             .begin()
             .await
             .map_err(backend("starting a transaction"))?;
-        in_transaction(tx, &self.shared, tenant, op).await
+        in_transaction(tx, &self.shared, tenant, None, op).await
     }
 }
 
 /// Runs `op` in `tx` with the transaction's scope set, then commits, or
-/// rolls back on any error.
+/// rolls back on any error. In a savepoint of the host's transaction,
+/// `restore` holds the settings to put back before releasing it (a setting
+/// made `LOCAL` in a released savepoint would last until the host's
+/// transaction ends, so the host's own statements would run as the tenant
+/// role).
 async fn in_transaction<T>(
     mut tx: Transaction<'_, Postgres>,
     shared: &Shared,
     tenant: Option<TenantId>,
+    restore: Option<&ops::Settings>,
     op: impl AsyncFnOnce(&mut PgConnection, &Sql) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    let done = match ops::set_scope(&mut tx, tenant, shared.role.as_deref()).await {
+    let mut done = match ops::set_scope(&mut tx, tenant, shared.role.as_deref()).await {
         Ok(()) => op(&mut tx, &shared.sql).await,
         Err(e) => Err(e),
     };
+    if let (Ok(_), Some(settings)) = (&done, restore) {
+        if let Err(e) = ops::restore_settings(&mut tx, settings).await {
+            done = Err(e);
+        }
+    }
     match done {
         Ok(out) => {
             tx.commit()
@@ -593,12 +603,13 @@ impl PostgresTx<'_> {
         op: impl AsyncFnOnce(&mut PgConnection, &Sql) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().await;
+        let settings = ops::read_settings(&mut conn).await?;
         // A savepoint when the connection is in a transaction already.
         let tx = (**conn)
             .begin()
             .await
             .map_err(backend("starting a savepoint"))?;
-        in_transaction(tx, &self.shared, tenant, op).await
+        in_transaction(tx, &self.shared, tenant, Some(&settings), op).await
     }
 }
 

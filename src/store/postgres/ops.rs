@@ -105,6 +105,46 @@ pub(super) async fn set_scope(
     Ok(())
 }
 
+/// The settings [`set_scope`] changes, as they were before.
+#[derive(Debug)]
+pub(super) struct Settings {
+    tenant: String,
+    scope: String,
+    role: String,
+}
+
+/// Reads the settings [`set_scope`] changes.
+pub(super) async fn read_settings(conn: &mut PgConnection) -> Result<Settings, StoreError> {
+    let (tenant, scope, role): (Option<String>, Option<String>, String) = sqlx::query_as(
+        "SELECT current_setting('supportdesk.tenant', true), current_setting('supportdesk.scope', true), current_setting('role')",
+    )
+    .fetch_one(conn)
+    .await
+    .map_err(backend("reading the transaction's settings"))?;
+    Ok(Settings {
+        tenant: tenant.unwrap_or_default(),
+        scope: scope.unwrap_or_default(),
+        role,
+    })
+}
+
+/// Puts back what [`read_settings`] read.
+pub(super) async fn restore_settings(
+    conn: &mut PgConnection,
+    s: &Settings,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "SELECT set_config('supportdesk.tenant', $1, true), set_config('supportdesk.scope', $2, true), set_config('role', $3, true)",
+    )
+    .bind(&s.tenant)
+    .bind(&s.scope)
+    .bind(&s.role)
+    .execute(conn)
+    .await
+    .map_err(backend("restoring the transaction's settings"))?;
+    Ok(())
+}
+
 fn decode_ticket(text: &str) -> Result<Ticket, StoreError> {
     serde_json::from_str(text).map_err(json_err("decoding a stored ticket"))
 }
