@@ -670,7 +670,21 @@ impl ContactBase for Orders {
 /// The embedded SQLite store (a fresh `demo.db` beside the report) when the
 /// `sqlite` feature is on, which the crate's own examples always have; the
 /// in-memory store otherwise.
+///
+/// With `DATABASE_URL` set to a `postgres://` URL (and the `postgres`
+/// feature: `cargo run --example demo --features postgres`), the demo runs
+/// on `PostgresStore` instead, in a schema `supportdesk_demo` it drops and
+/// recreates.
 fn open_store(report_path: &str) -> Result<(Box<dyn TicketStore>, String), Box<dyn Error>> {
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return open_postgres(&url);
+        }
+        return Err(format!(
+            "DATABASE_URL={url} is not a postgres:// URL; unset it to run on SQLite"
+        )
+        .into());
+    }
     #[cfg(feature = "sqlite")]
     {
         use supportdesk::store::{Durability, SqliteOptions, SqliteStore};
@@ -691,6 +705,54 @@ fn open_store(report_path: &str) -> Result<(Box<dyn TicketStore>, String), Box<d
         let _ = report_path;
         Ok((Box::new(InMemoryStore::new()), "in memory".to_owned()))
     }
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(_url: &str) -> Result<(Box<dyn TicketStore>, String), Box<dyn Error>> {
+    Err("DATABASE_URL names PostgreSQL: run with `--features postgres`".into())
+}
+
+/// `PostgresStore` (an async store) behind the synchronous port the demo's
+/// `Desk` takes: each call runs to completion on a tokio runtime.
+#[cfg(feature = "postgres")]
+#[derive(Debug)]
+struct BlockingPostgres {
+    store: supportdesk::PostgresStore,
+    runtime: tokio::runtime::Runtime,
+}
+
+#[cfg(feature = "postgres")]
+supportdesk::forward_ticket_store! {
+    impl[] TicketStore for BlockingPostgres {
+        async_inner(this) = &this.store;
+        block_on(future) = this.runtime.block_on(future);
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn open_postgres(url: &str) -> Result<(Box<dyn TicketStore>, String), Box<dyn Error>> {
+    use supportdesk::store::{PostgresOptions, PostgresStore};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let store = runtime.block_on(async {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(4)
+            .connect(url)
+            .await
+            .map_err(|e| format!("connecting to {url}: {e}"))?;
+        // A fresh simulation each run, as with the SQLite file.
+        sqlx::raw_sql("DROP SCHEMA IF EXISTS supportdesk_demo CASCADE")
+            .execute(&pool)
+            .await
+            .map_err(|e| format!("dropping the old demo schema: {e}"))?;
+        PostgresStore::open_with(pool, PostgresOptions::new().schema("supportdesk_demo"))
+            .await
+            .map_err(|e| e.to_string())
+    })?;
+    let name = format!("PostgreSQL {url}, schema supportdesk_demo");
+    Ok((Box::new(BlockingPostgres { store, runtime }), name))
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
