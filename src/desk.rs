@@ -74,7 +74,9 @@ pub enum DeskError {
     },
     /// [`Desk::prune_delivered`] was given a negative age, or one that
     /// reaches before the earliest representable time. Nothing was deleted.
-    #[error("cannot prune deliveries older than {older_than} at {now}: the age must be zero or more, and {now} minus it a representable time")]
+    #[error(
+        "cannot prune deliveries older than {older_than} at {now}: the age must be zero or more, and {now} minus it a representable time"
+    )]
     InvalidRetention {
         /// The age given.
         older_than: chrono::Duration,
@@ -791,7 +793,9 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     fn deliver(&self, n: &Notification) -> Delivery {
         let sent = self.notifier.notify(n);
         let recorded = match &sent {
-            Ok(()) => self.store.mark_delivered_at(n.tenant, n.id, self.clock.now()),
+            Ok(()) => self
+                .store
+                .mark_delivered_at(n.tenant, n.id, self.clock.now()),
             Err(e) => self.store.record_failure(n.tenant, n.id, &e.to_string()),
         };
         common::delivery_of(n, sent, recorded)

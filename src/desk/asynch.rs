@@ -22,8 +22,7 @@ use crate::customer::{Customer, Identity};
 use crate::id::{AgentId, CustomerId, TenantId, TicketId};
 use crate::model::notification::{Notification, Recipient};
 use crate::port::{
-    AsyncNotifier, AsyncTicketStore, BoxFuture, Clock, Commit, OutboxClaim, OutboxLease,
-    StoreError,
+    AsyncNotifier, AsyncTicketStore, BoxFuture, Clock, Commit, OutboxClaim, OutboxLease, StoreError,
 };
 use crate::sla::{SlaPolicy, SlaReport};
 use crate::taxonomy::Spike;

@@ -285,7 +285,9 @@ impl TicketStore for InMemoryStore {
             }
             let slot = inner.next_slot;
             inner.next_slot += 1;
-            inner.outbox_index.insert((n.tenant, n.id), Slot::Waiting(slot));
+            inner
+                .outbox_index
+                .insert((n.tenant, n.id), Slot::Waiting(slot));
             inner.outbox.insert(
                 slot,
                 OutboxEntry::new(n.clone(), 0, None).leased(commit.lease.clone()),

@@ -1419,7 +1419,9 @@ impl TicketStore for SqliteStore {
                      WHERE delivered = 0 ORDER BY seq LIMIT ?1",
                 )
                 .map_err(backend("reading the outbox"))?;
-            let mut rows = s.query(params![limit]).map_err(backend("reading the outbox"))?;
+            let mut rows = s
+                .query(params![limit])
+                .map_err(backend("reading the outbox"))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next().map_err(backend("reading the outbox"))? {
                 out.push(outbox_entry(row)?);
@@ -2145,9 +2147,11 @@ mod tests {
             "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 5;"
         ))
         .unwrap();
-        for (id, attempts, error, delivered) in
-            [(1u128, 0, None, 1), (2, 1, Some("smtp 451"), 0), (3, 0, None, 0)]
-        {
+        for (id, attempts, error, delivered) in [
+            (1u128, 0, None, 1),
+            (2, 1, Some("smtp 451"), 0),
+            (3, 0, None, 0),
+        ] {
             conn.execute(
                 "INSERT INTO outbox (tenant, id, body, attempts, last_error, delivered) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
@@ -2198,7 +2202,10 @@ mod tests {
         store
             .mark_delivered_at(tenant, NotificationId::from_u128(2), now)
             .unwrap();
-        assert_eq!(store.prune_delivered(DateTime::<Utc>::MIN_UTC, 10).unwrap(), 1);
+        assert_eq!(
+            store.prune_delivered(DateTime::<Utc>::MIN_UTC, 10).unwrap(),
+            1
+        );
         assert!(matches!(
             store.mark_delivered(tenant, NotificationId::from_u128(1)),
             Err(StoreError::UnknownNotification { .. })
@@ -2246,7 +2253,11 @@ mod tests {
             "SELECT seq FROM outbox WHERE delivered = 1 AND delivered_at < 5 ORDER BY delivered_at, seq LIMIT 10",
         ] {
             let p = plan(&conn, sql);
-            assert!(p.contains("USING COVERING INDEX outbox_delivered") || p.contains("USING INDEX outbox_delivered"), "{sql}: {p}");
+            assert!(
+                p.contains("USING COVERING INDEX outbox_delivered")
+                    || p.contains("USING INDEX outbox_delivered"),
+                "{sql}: {p}"
+            );
             assert!(!p.contains("TEMP B-TREE"), "{sql}: {p}");
         }
     }
@@ -2297,12 +2308,15 @@ mod tests {
         });
         let mut all: Vec<u128> = claimed.iter().flatten().copied().collect();
         all.sort_unstable();
-        assert_eq!(all, (1..=200).collect::<Vec<_>>(), "every entry claimed by exactly one worker, once");
+        assert_eq!(
+            all,
+            (1..=200).collect::<Vec<_>>(),
+            "every entry claimed by exactly one worker, once"
+        );
         assert!(
             claimed.iter().filter(|c| !c.is_empty()).count() > 1,
             "the workers took turns: {:?}",
             claimed.iter().map(Vec::len).collect::<Vec<_>>()
         );
     }
-
 }

@@ -56,7 +56,13 @@ pub async fn outbox_claims_lease_entries(store: &dyn AsyncTicketStore) {
     queue(store, T1, &[11, 12], None).await;
     queue(store, T2, &[21], None).await;
     queue(store, T1, &[13, 14], None).await;
-    let all = vec![(T1, nid(11)), (T1, nid(12)), (T2, nid(21)), (T1, nid(13)), (T1, nid(14))];
+    let all = [
+        (T1, nid(11)),
+        (T1, nid(12)),
+        (T2, nid(21)),
+        (T1, nid(13)),
+        (T1, nid(14)),
+    ];
 
     let a = OutboxClaim::new("worker-a", at(0), Duration::minutes(10), 2);
     let got = must(store.claim(&a).await, "claim");
@@ -98,7 +104,20 @@ pub async fn outbox_claims_lease_entries(store: &dyn AsyncTicketStore) {
         must(store.claim(&c).await, "claim").is_empty(),
         "store conformance: outbox_claims_lease_entries: nothing may be claimed while every entry is leased to others"
     );
-    assert!(must(store.claim(&OutboxClaim::new("worker-c", at(2), Duration::minutes(1), 0)).await, "claim with limit 0").is_empty());
+    assert!(
+        must(
+            store
+                .claim(&OutboxClaim::new(
+                    "worker-c",
+                    at(2),
+                    Duration::minutes(1),
+                    0
+                ))
+                .await,
+            "claim with limit 0"
+        )
+        .is_empty()
+    );
 
     // The holder claims its own again: the lease is renewed.
     let a2 = OutboxClaim::new("worker-a", at(3), Duration::minutes(10), 10);
@@ -113,8 +132,14 @@ pub async fn outbox_claims_lease_entries(store: &dyn AsyncTicketStore) {
     );
 
     // Delivering one and failing the other: the failure ends its lease.
-    must(store.mark_delivered_at(T1, nid(11), at(4)).await, "mark_delivered_at");
-    must(store.record_failure(T1, nid(12), "smtp 451").await, "record_failure");
+    must(
+        store.mark_delivered_at(T1, nid(11), at(4)).await,
+        "mark_delivered_at",
+    );
+    must(
+        store.record_failure(T1, nid(12), "smtp 451").await,
+        "record_failure",
+    );
     let got = must(store.claim(&c).await, "claim after a failure");
     assert_eq!(
         leases_of(&got),
@@ -149,7 +174,10 @@ pub async fn outbox_claims_expire(store: &dyn AsyncTicketStore) {
     let just_before = dead.lease.until - Duration::nanoseconds(1);
     let early = OutboxClaim::new("rescuer", just_before, Duration::minutes(1), 10);
     assert_eq!(
-        ids_of(&must(store.claim(&early).await, "claim before the lease ends")),
+        ids_of(&must(
+            store.claim(&early).await,
+            "claim before the lease ends"
+        )),
         vec![(T1, nid(3))],
         "store conformance: outbox_claims_expire: a lease must hold until its last nanosecond"
     );
@@ -176,7 +204,10 @@ pub async fn outbox_claims_expire(store: &dyn AsyncTicketStore) {
     );
     let later = OutboxClaim::new("rescuer-3", at(10), Duration::minutes(1), 10);
     assert_eq!(
-        ids_of(&must(store.claim(&later).await, "claim after every lease ended")),
+        ids_of(&must(
+            store.claim(&later).await,
+            "claim after every lease ended"
+        )),
         vec![(T1, nid(2)), (T1, nid(3))],
         "store conformance: outbox_claims_expire: a delivered entry is never claimed again"
     );
@@ -214,14 +245,20 @@ pub async fn outbox_commit_leases(store: &dyn AsyncTicketStore) {
     queue(store, T1, &[1, 2], None).await;
     let own = OutboxClaim::new("desk-1", at(1), Duration::minutes(1), 10);
     assert_eq!(
-        leases_of(&must(store.claim(&own).await, "claim by the commit's worker")),
+        leases_of(&must(
+            store.claim(&own).await,
+            "claim by the commit's worker"
+        )),
         vec![
             (T1, nid(1), Some(own.lease.clone())),
             (T1, nid(2), Some(own.lease.clone()))
         ],
         "store conformance: outbox_commit_leases: the committing worker may claim what it holds (and nothing another holds)"
     );
-    must(store.mark_delivered_at(T1, nid(1), at(1)).await, "mark_delivered_at");
+    must(
+        store.mark_delivered_at(T1, nid(1), at(1)).await,
+        "mark_delivered_at",
+    );
     let after = OutboxClaim::new("dispatcher", own.lease.until, Duration::minutes(1), 10);
     assert_eq!(
         ids_of(&must(store.claim(&after).await, "claim after the lease")),
@@ -316,24 +353,50 @@ pub async fn outbox_retention_prunes_old_deliveries(store: &dyn AsyncTicketStore
     queue(store, T1, &[1, 2, 3], None).await;
     queue(store, T2, &[4, 5, 6, 7], None).await;
     let exact = at(40) + Duration::nanoseconds(1);
-    must(store.mark_delivered(T1, nid(1)).await, "mark_delivered (no time)");
-    must(store.mark_delivered_at(T1, nid(2), at(10)).await, "mark_delivered_at");
-    must(store.mark_delivered_at(T1, nid(3), at(5)).await, "mark_delivered_at");
-    must(store.mark_delivered_at(T2, nid(4), at(20)).await, "mark_delivered_at");
-    must(store.mark_delivered_at(T2, nid(6), at(1)).await, "mark_delivered_at");
+    must(
+        store.mark_delivered(T1, nid(1)).await,
+        "mark_delivered (no time)",
+    );
+    must(
+        store.mark_delivered_at(T1, nid(2), at(10)).await,
+        "mark_delivered_at",
+    );
+    must(
+        store.mark_delivered_at(T1, nid(3), at(5)).await,
+        "mark_delivered_at",
+    );
+    must(
+        store.mark_delivered_at(T2, nid(4), at(20)).await,
+        "mark_delivered_at",
+    );
+    must(
+        store.mark_delivered_at(T2, nid(6), at(1)).await,
+        "mark_delivered_at",
+    );
     // A second marking keeps the first time.
-    must(store.mark_delivered_at(T2, nid(6), at(30)).await, "mark_delivered_at again");
-    must(store.mark_delivered_at(T2, nid(7), exact).await, "mark_delivered_at");
+    must(
+        store.mark_delivered_at(T2, nid(6), at(30)).await,
+        "mark_delivered_at again",
+    );
+    must(
+        store.mark_delivered_at(T2, nid(7), exact).await,
+        "mark_delivered_at",
+    );
     // 5 stays undelivered.
 
     let prune = |before, limit| async move {
-        must(store.prune_delivered(before, limit).await, "prune_delivered")
+        must(
+            store.prune_delivered(before, limit).await,
+            "prune_delivered",
+        )
     };
     let known = |tenant, n| async move {
         match store.mark_delivered(tenant, nid(n)).await {
             Ok(()) => true,
             Err(StoreError::UnknownNotification { id }) if id == nid(n) => false,
-            Err(e) => panic!("store conformance: outbox_retention_prunes_old_deliveries: mark_delivered of {n}: {e} ({e:?})"),
+            Err(e) => panic!(
+                "store conformance: outbox_retention_prunes_old_deliveries: mark_delivered of {n}: {e} ({e:?})"
+            ),
         }
     };
     assert_eq!(
@@ -345,12 +408,20 @@ pub async fn outbox_retention_prunes_old_deliveries(store: &dyn AsyncTicketStore
         !known(T1, 1).await,
         "store conformance: outbox_retention_prunes_old_deliveries: a pruned id must be UnknownNotification"
     );
-    assert_eq!(prune(at(11), 1).await, 1, "store conformance: outbox_retention_prunes_old_deliveries: the limit must hold");
+    assert_eq!(
+        prune(at(11), 1).await,
+        1,
+        "store conformance: outbox_retention_prunes_old_deliveries: the limit must hold"
+    );
     assert!(
         !known(T2, 6).await && known(T1, 3).await,
         "store conformance: outbox_retention_prunes_old_deliveries: the oldest delivery goes first, and a second marking must keep the first delivery time"
     );
-    assert_eq!(prune(at(11), 10).await, 2, "store conformance: outbox_retention_prunes_old_deliveries: deliveries before the cut-off, across tenants");
+    assert_eq!(
+        prune(at(11), 10).await,
+        2,
+        "store conformance: outbox_retention_prunes_old_deliveries: deliveries before the cut-off, across tenants"
+    );
     assert!(!known(T1, 3).await && !known(T1, 2).await && known(T2, 4).await);
     assert_eq!(
         prune(exact, 10).await,

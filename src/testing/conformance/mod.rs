@@ -766,17 +766,12 @@ pub fn run_case<S: TicketStore>(
     factory: &dyn Fn() -> S,
     caps: &Capabilities<S>,
 ) -> CaseResult {
-    run_named(
-        name,
-        &|needs| declares(caps, needs),
-        &BlockOn,
-        &|| {
-            Box::new(SyncHandles {
-                store: Some(SyncStore(factory())),
-                caps,
-            })
-        },
-    )
+    run_named(name, &|needs| declares(caps, needs), &BlockOn, &|| {
+        Box::new(SyncHandles {
+            store: Some(SyncStore(factory())),
+            caps,
+        })
+    })
 }
 
 /// Runs one case by name on async stores from `factory`, their futures
@@ -792,17 +787,12 @@ pub fn run_case_async<S: AsyncTicketStore, E: Executor>(
     caps: &Capabilities<S>,
     executor: &E,
 ) -> CaseResult {
-    run_named(
-        name,
-        &|needs| declares(caps, needs),
-        executor,
-        &|| {
-            Box::new(AsyncHandles {
-                store: Some(factory()),
-                caps,
-            })
-        },
-    )
+    run_named(name, &|needs| declares(caps, needs), executor, &|| {
+        Box::new(AsyncHandles {
+            store: Some(factory()),
+            caps,
+        })
+    })
 }
 
 /// Runs every case in [`CASES`], each on a fresh synchronous store from
