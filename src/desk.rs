@@ -22,7 +22,7 @@ use crate::channel::Channel;
 use crate::customer::{Customer, Identity};
 use crate::id::{AgentId, CustomerId, MessageId, NotificationId, TenantId, TicketId};
 use crate::model::notification::{Notification, Recipient};
-use crate::port::{Clock, Notifier, StoreError, TicketStore};
+use crate::port::{Clock, Notifier, OutboxClaim, OutboxLease, StoreError, TicketStore};
 use crate::sla::{self, Calendars, PolicySet, SlaError, SlaPolicy, SlaReport};
 use crate::taxonomy::{AutoTags, Spike};
 use crate::ticket::{
@@ -71,6 +71,17 @@ pub enum DeskError {
         identity: Identity,
         /// The ticket the message named.
         ticket: TicketId,
+    },
+    /// [`Desk::prune_delivered`] was given a negative age, or one that
+    /// reaches before the earliest representable time. Nothing was deleted.
+    #[error(
+        "cannot prune deliveries older than {older_than} at {now}: the age must be zero or more, and {now} minus it a representable time"
+    )]
+    InvalidRetention {
+        /// The age given.
+        older_than: chrono::Duration,
+        /// The desk's time.
+        now: DateTime<Utc>,
     },
     /// Other writers changed the ticket every time we tried; nothing was
     /// written. Try again later.
@@ -292,6 +303,15 @@ pub struct Receipt {
 /// undoes the commit, the notification stays in the outbox.
 /// [`AsyncDesk`] drives the same workflows over the async ports.
 ///
+/// Every commit puts its notifications in the outbox leased to the desk's
+/// [`worker`](Desk::worker) for its [`outbox_lease`](Desk::outbox_lease)
+/// (see [`Commit::leased_to`](crate::port::Commit::leased_to)): the desk
+/// delivers them itself at once, and dispatchers on other desks or
+/// processes ([`dispatch_outbox`](Desk::dispatch_outbox), which claims
+/// entries under the same kind of lease) take only what is left when the
+/// lease ends. Delivery is at least once: a notifier must deduplicate on
+/// the notification id.
+///
 /// ```
 /// use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Status, ticket::Command};
 /// use supportdesk::customer::Identity;
@@ -315,6 +335,8 @@ pub struct Desk<S, N, C> {
     planner: Planner,
     retry: RetryPolicy,
     turns: retry::Turns,
+    worker: String,
+    outbox_lease: chrono::Duration,
 }
 
 /// The SLA configuration of a desk: the policies and the calendars their
@@ -362,6 +384,8 @@ impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for Desk<S, N, C> {
             .field("clock", &self.clock)
             .field("planner", &self.planner)
             .field("retry", &self.retry)
+            .field("worker", &self.worker)
+            .field("outbox_lease", &self.outbox_lease)
             .finish()
     }
 }
@@ -392,13 +416,16 @@ fn read_sync<S: TicketStore + ?Sized>(store: &S, read: &Read) -> Result<Answer, 
 impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// A desk with random ids, default rules and the default retry policy.
     pub fn new(store: S, notifier: N, clock: C) -> Self {
+        let planner = Planner::new();
         Desk {
             store,
             notifier,
             clock,
-            planner: Planner::new(),
+            worker: common::default_worker(&planner),
+            planner,
             retry: RetryPolicy::default(),
             turns: retry::Turns::new(),
+            outbox_lease: common::DEFAULT_OUTBOX_LEASE,
         }
     }
 
@@ -458,6 +485,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
                     let Some(commit) = plan.commit else {
                         return Ok(Attempted::Done(plan.output, None));
                     };
+                    let commit = commit.leased_to(self.lease_from(now));
                     let result = self.store.commit(&commit);
                     let written = result.is_ok();
                     match run.settle(plan.output, result)? {
@@ -765,23 +793,60 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     fn deliver(&self, n: &Notification) -> Delivery {
         let sent = self.notifier.notify(n);
         let recorded = match &sent {
-            Ok(()) => self.store.mark_delivered(n.tenant, n.id),
+            Ok(()) => self
+                .store
+                .mark_delivered_at(n.tenant, n.id, self.clock.now()),
             Err(e) => self.store.record_failure(n.tenant, n.id, &e.to_string()),
         };
         common::delivery_of(n, sent, recorded)
     }
 
-    /// Retries undelivered notifications from the outbox, oldest first, up to
-    /// `limit` of them. Call it on a timer (or after an outage).
+    /// The lease of the desk's worker taken at `now`.
+    fn lease_from(&self, now: DateTime<Utc>) -> OutboxLease {
+        OutboxLease::new(
+            self.worker.clone(),
+            common::lease_until(now, self.outbox_lease),
+        )
+    }
+
+    /// Sends undelivered notifications from the outbox, oldest first, up to
+    /// `limit` of them: those nobody holds, those whose lease has ended
+    /// (their worker died or gave up), and those this desk's worker holds.
+    /// It [claims](TicketStore::claim) them for the desk's
+    /// [`outbox_lease`](Self::outbox_lease) first, so several desks and
+    /// dispatcher processes can run it at once without sending an entry
+    /// twice while its lease holds. A failed send ends the lease (the next
+    /// run retries it). Call it on a timer (or after an outage).
     ///
     /// # Errors
-    /// [`DeskError::Store`] when the outbox cannot be read.
+    /// [`DeskError::Store`] when the outbox cannot be claimed from.
     pub fn dispatch_outbox(&self, limit: usize) -> Result<Delivery, DeskError> {
-        let entries = self.store.undelivered(limit)?;
+        let now = self.clock.now();
+        let claim = OutboxClaim::new(self.worker.clone(), now, self.outbox_lease, limit);
+        let entries = self.store.claim(&claim)?;
         let mut d = Delivery::default();
         for e in entries {
             d.merge(self.deliver(&e.notification));
         }
         Ok(d)
+    }
+
+    /// Deletes up to `limit` notifications of every tenant delivered more
+    /// than `older_than` ago (by the desk's clock), oldest delivery first;
+    /// returns how many it deleted (call again while it returns `limit`).
+    /// Undelivered notifications are never deleted. See
+    /// [`TicketStore::prune_delivered`] (a store without retention deletes
+    /// nothing).
+    ///
+    /// # Errors
+    /// [`DeskError::InvalidRetention`] for a negative age, or one reaching
+    /// before the earliest representable time; [`DeskError::Store`].
+    pub fn prune_delivered(
+        &self,
+        older_than: chrono::Duration,
+        limit: usize,
+    ) -> Result<usize, DeskError> {
+        let before = common::prune_cutoff(self.clock.now(), older_than)?;
+        Ok(self.store.prune_delivered(before, limit)?)
     }
 }

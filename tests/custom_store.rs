@@ -1,5 +1,7 @@
 //! The example's JSON-lines store passes the whole conformance suite,
-//! durability included.
+//! durability included. It keeps the port's defaults for the outbox lease
+//! and retention methods (one dispatcher, delivered notifications kept), so
+//! it opts out of those cases, which report themselves `NOT RUN`.
 
 #[allow(dead_code)]
 #[path = "../examples/custom_store.rs"]
@@ -28,7 +30,44 @@ fn reopen(s: TempJsonl) -> TempJsonl {
     Guarded::new(store, dir)
 }
 
-supportdesk::store_conformance!(jsonl, fresh, Capabilities::none().durable(reopen));
+supportdesk::store_conformance!(
+    jsonl,
+    fresh,
+    Capabilities::none()
+        .durable(reopen)
+        .without_leases()
+        .without_retention()
+);
+
+#[test]
+fn the_opted_out_cases_are_reported_not_run() {
+    let caps = Capabilities::none()
+        .durable(reopen)
+        .without_leases()
+        .without_retention();
+    let report = supportdesk::testing::conformance::run_all(&fresh, &caps);
+    let not_run: Vec<&str> = report.not_declared.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        not_run,
+        [
+            "shared_handles",
+            "outbox_claims_lease_entries",
+            "outbox_claims_expire",
+            "outbox_commit_leases",
+            "outbox_concurrent_claims_are_disjoint",
+            "outbox_retention_prunes_old_deliveries",
+        ]
+    );
+    assert!(
+        report.not_declared[1].1.contains("without_leases"),
+        "{:?}",
+        report.not_declared
+    );
+    assert_eq!(
+        report.ran.len() + report.not_declared.len(),
+        supportdesk::testing::conformance::CASES.len()
+    );
+}
 
 #[test]
 fn a_torn_last_line_is_dropped_on_open() {

@@ -10,7 +10,7 @@ use chrono::Duration;
 use supportdesk::customer::Identity;
 use supportdesk::id::{AgentId, TenantId, TicketId};
 use supportdesk::notification::{NotificationContent, NotificationKind, Recipient};
-use supportdesk::port::{StoreError, TicketStore};
+use supportdesk::port::{Clock, OutboxClaim, OutboxLease, StoreError, TicketStore};
 use supportdesk::testing::{FaultyStore, ManualClock, RecordingNotifier, SequentialIds, StoreOp};
 use supportdesk::ticket::{Command, DomainError, EventKind, LifecycleRules};
 use supportdesk::{Channel, DeskError, ForeignSender, InMemoryStore, Inbound, Status};
@@ -419,6 +419,131 @@ fn notifier_failure_keeps_change_and_outbox_retries() {
     assert_eq!(retry.delivered.len(), 2);
     assert!(d.store().undelivered(10).unwrap().is_empty());
     assert_eq!(d.notifier().sent().len(), 2);
+}
+
+/// A desk on the shared `store` and `clock`, delivering to its own
+/// notifier, under the worker name `worker`.
+fn worker_on<S: TicketStore + 'static>(
+    store: S,
+    clock: &Arc<ManualClock>,
+    worker: &str,
+) -> Driven<Port<S>, RecordingNotifier, Arc<ManualClock>> {
+    drive(
+        TheDesk::new(port(store), RecordingNotifier::new(), Arc::clone(clock))
+            .with_ids(SequentialIds::new())
+            .with_worker(worker),
+    )
+}
+
+#[test]
+fn workers_are_named_and_lease_for_a_minute_by_default() {
+    let (a, b) = (desk(), desk());
+    assert!(a.worker().starts_with("desk-"), "{}", a.worker());
+    assert_ne!(a.worker(), b.worker(), "every desk has a worker name of its own");
+    assert_eq!(a.outbox_lease(), Duration::seconds(60));
+    let named = drive(base().with_worker("host-1/pid-7").with_outbox_lease(Duration::minutes(5)));
+    assert_eq!(named.worker(), "host-1/pid-7");
+    assert_eq!(named.outbox_lease(), Duration::minutes(5));
+}
+
+#[test]
+fn a_dispatcher_that_died_mid_lease_loses_nothing() {
+    let store = Arc::new(InMemoryStore::new());
+    let clock = Arc::new(clock());
+    let writer = worker_on(Arc::clone(&store), &clock, "writer");
+    writer.notifier().set_failing(true);
+    let r = writer
+        .receive(SHOP, Inbound::new(email("ana@example.com"), Channel::Email, "Hi"))
+        .unwrap();
+    assert_eq!(r.delivery.pending.len(), 2);
+    // A failed send ends the writer's lease; a dispatcher claims both and
+    // dies before marking them.
+    let t0 = clock.now();
+    let dead = OutboxClaim::new("dead-dispatcher", t0, Duration::seconds(60), 10);
+    assert_eq!(store.claim(&dead).unwrap().len(), 2);
+
+    let rescuer = worker_on(Arc::clone(&store), &clock, "rescuer");
+    assert!(rescuer.dispatch_outbox(10).unwrap().delivered.is_empty(), "the lease holds");
+    clock.advance(Duration::seconds(59));
+    assert!(rescuer.dispatch_outbox(10).unwrap().delivered.is_empty(), "the lease still holds");
+    assert!(rescuer.notifier().sent().is_empty());
+    clock.advance(Duration::seconds(1));
+    let d = rescuer.dispatch_outbox(10).unwrap();
+    assert_eq!(d.delivered.len(), 2, "{d:?}");
+    assert_eq!(rescuer.notifier().sent().len(), 2);
+    assert!(store.undelivered(10).unwrap().is_empty());
+    // The dead dispatcher's late mark is harmless.
+    let first = rescuer.notifier().sent()[0].clone();
+    store.mark_delivered(first.tenant, first.id).unwrap();
+}
+
+#[test]
+fn a_commits_notifications_are_held_by_its_desk_until_the_lease_ends() {
+    let store = Arc::new(InMemoryStore::new());
+    let clock = Arc::new(clock());
+    // The writer sends, but cannot mark what it sent (as if it died right
+    // after sending): its lease keeps dispatchers off.
+    let faulty = Arc::new(FaultyStore::new(Arc::clone(&store)));
+    faulty.fail_always(StoreOp::MarkDeliveredAt);
+    let writer = drive(
+        TheDesk::new(port(Arc::clone(&faulty)), RecordingNotifier::new(), Arc::clone(&clock))
+            .with_ids(SequentialIds::new())
+            .with_worker("writer")
+            .with_outbox_lease(Duration::minutes(2)),
+    );
+    let t0 = clock.now();
+    let r = writer
+        .receive(SHOP, Inbound::new(email("ana@example.com"), Channel::Email, "Hi"))
+        .unwrap();
+    assert_eq!(writer.notifier().sent().len(), 2);
+    assert_eq!(r.delivery.pending.len(), 2, "{:?}", r.delivery);
+    let held = store.undelivered(10).unwrap();
+    assert_eq!(held.len(), 2);
+    assert!(
+        held.iter()
+            .all(|e| e.lease == Some(OutboxLease::new("writer", t0 + Duration::minutes(2)))),
+        "{held:?}"
+    );
+
+    let dispatcher = worker_on(Arc::clone(&store), &clock, "dispatcher");
+    clock.advance(Duration::seconds(119));
+    assert!(dispatcher.dispatch_outbox(10).unwrap().delivered.is_empty());
+    assert!(dispatcher.notifier().sent().is_empty(), "no second send while the writer holds them");
+    clock.advance(Duration::seconds(1));
+    assert_eq!(dispatcher.dispatch_outbox(10).unwrap().delivered.len(), 2);
+    assert!(store.undelivered(10).unwrap().is_empty());
+}
+
+#[test]
+fn prune_delivered_deletes_deliveries_older_than_the_age_by_the_desk_clock() {
+    let store = Arc::new(InMemoryStore::new());
+    let clock = Arc::new(clock());
+    let d = worker_on(Arc::clone(&store), &clock, "w");
+    d.receive(SHOP, Inbound::new(email("ana@example.com"), Channel::Email, "Hi"))
+        .unwrap();
+    d.notifier().set_failing(true);
+    clock.advance(Duration::hours(1));
+    let r = d
+        .receive(SHOP, Inbound::new(email("bo@example.com"), Channel::Email, "Hi"))
+        .unwrap();
+    assert_eq!(r.delivery.pending.len(), 2);
+    clock.advance(Duration::hours(1));
+    assert_eq!(d.prune_delivered(Duration::hours(2), 100).unwrap(), 0);
+    assert_eq!(
+        d.prune_delivered(Duration::hours(2) - Duration::nanoseconds(1), 100).unwrap(),
+        2,
+        "the two delivered two hours ago"
+    );
+    assert_eq!(d.prune_delivered(Duration::zero(), 100).unwrap(), 0, "the rest are undelivered");
+    assert_eq!(store.undelivered(10).unwrap().len(), 2);
+    for bad in [Duration::seconds(-1), Duration::MAX] {
+        match d.prune_delivered(bad, 100) {
+            Err(DeskError::InvalidRetention { older_than, now }) => {
+                assert_eq!((older_than, now), (bad, clock.now()));
+            }
+            other => panic!("{DRIVER}: pruning older than {bad}: {other:?}"),
+        }
+    }
 }
 
 #[test]

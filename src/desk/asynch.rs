@@ -21,7 +21,9 @@ use crate::channel::Channel;
 use crate::customer::{Customer, Identity};
 use crate::id::{AgentId, CustomerId, TenantId, TicketId};
 use crate::model::notification::{Notification, Recipient};
-use crate::port::{AsyncNotifier, AsyncTicketStore, BoxFuture, Clock, Commit, StoreError};
+use crate::port::{
+    AsyncNotifier, AsyncTicketStore, BoxFuture, Clock, Commit, OutboxClaim, OutboxLease, StoreError,
+};
 use crate::sla::{SlaPolicy, SlaReport};
 use crate::taxonomy::Spike;
 use crate::ticket::{Command, CustomerTicketView, Event, OpenTicket, Ticket};
@@ -110,6 +112,8 @@ pub struct AsyncDesk<S, N, C> {
     planner: Planner,
     retry: RetryPolicy,
     sleep: Option<Arc<dyn Sleep>>,
+    worker: String,
+    outbox_lease: chrono::Duration,
 }
 
 impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for AsyncDesk<S, N, C> {
@@ -121,6 +125,8 @@ impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for AsyncDesk<S, N,
             .field("planner", &self.planner)
             .field("retry", &self.retry)
             .field("sleep", &self.sleep.as_ref().map(|_| "host sleep"))
+            .field("worker", &self.worker)
+            .field("outbox_lease", &self.outbox_lease)
             .finish()
     }
 }
@@ -154,13 +160,16 @@ impl<S: AsyncTicketStore, N: AsyncNotifier, C: Clock> AsyncDesk<S, N, C> {
     /// A desk with random ids, default rules, the default retry policy and
     /// no sleep (see [`Sleep`]).
     pub fn new(store: S, notifier: N, clock: C) -> Self {
+        let planner = Planner::new();
         AsyncDesk {
             store,
             notifier,
             clock,
-            planner: Planner::new(),
+            worker: common::default_worker(&planner),
+            planner,
             retry: RetryPolicy::default(),
             sleep: None,
+            outbox_lease: common::DEFAULT_OUTBOX_LEASE,
         }
     }
 
@@ -230,6 +239,7 @@ impl<S: AsyncTicketStore, N: AsyncNotifier, C: Clock> AsyncDesk<S, N, C> {
                     let Some(commit) = plan.commit else {
                         return Ok(Attempted::Done(plan.output, None));
                     };
+                    let commit = commit.leased_to(self.lease_from(now));
                     let result = self.store.commit(&commit).await;
                     let written = result.is_ok();
                     match run.settle(plan.output, result)? {
@@ -482,7 +492,11 @@ impl<S: AsyncTicketStore, N: AsyncNotifier, C: Clock> AsyncDesk<S, N, C> {
     async fn deliver(&self, n: &Notification) -> Delivery {
         let sent = self.notifier.notify(n).await;
         let recorded = match &sent {
-            Ok(()) => self.store.mark_delivered(n.tenant, n.id).await,
+            Ok(()) => {
+                self.store
+                    .mark_delivered_at(n.tenant, n.id, self.clock.now())
+                    .await
+            }
             Err(e) => {
                 let msg = e.to_string();
                 self.store.record_failure(n.tenant, n.id, &msg).await
@@ -496,12 +510,35 @@ impl<S: AsyncTicketStore, N: AsyncNotifier, C: Clock> AsyncDesk<S, N, C> {
     /// # Errors
     /// As [`Desk::dispatch_outbox`](crate::Desk::dispatch_outbox).
     pub async fn dispatch_outbox(&self, limit: usize) -> Result<Delivery, DeskError> {
-        let entries = self.store.undelivered(limit).await?;
+        let now = self.clock.now();
+        let claim = OutboxClaim::new(self.worker.clone(), now, self.outbox_lease, limit);
+        let entries = self.store.claim(&claim).await?;
         let mut d = Delivery::default();
         for e in entries {
             d.merge(self.deliver(&e.notification).await);
         }
         Ok(d)
+    }
+
+    /// As [`Desk::prune_delivered`](crate::Desk::prune_delivered).
+    ///
+    /// # Errors
+    /// As [`Desk::prune_delivered`](crate::Desk::prune_delivered).
+    pub async fn prune_delivered(
+        &self,
+        older_than: chrono::Duration,
+        limit: usize,
+    ) -> Result<usize, DeskError> {
+        let before = common::prune_cutoff(self.clock.now(), older_than)?;
+        Ok(self.store.prune_delivered(before, limit).await?)
+    }
+
+    /// The lease of the desk's worker taken at `now`.
+    fn lease_from(&self, now: DateTime<Utc>) -> OutboxLease {
+        OutboxLease::new(
+            self.worker.clone(),
+            common::lease_until(now, self.outbox_lease),
+        )
     }
 }
 

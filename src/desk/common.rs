@@ -2,14 +2,49 @@
 //! planner: their configuration methods and the small pure steps around
 //! reads and deliveries.
 
+use chrono::{DateTime, Utc};
+
 use super::{Delivery, DeskError};
 use crate::id::{CustomerId, TicketId};
 use crate::model::notification::Notification;
 use crate::port::{NotifyError, StoreError};
 use crate::ticket::{CustomerTicketView, Event, Ticket};
 
+/// How long a desk holds the outbox entries it commits and claims, unless
+/// configured ([`Desk::with_outbox_lease`](crate::Desk::with_outbox_lease)).
+pub(super) const DEFAULT_OUTBOX_LEASE: chrono::Duration = chrono::Duration::seconds(60);
+
+/// The default worker name of a new desk: `desk-` and a UUID drawn from the
+/// generator of `planner` (a new desk's: random ids).
+pub(super) fn default_worker(planner: &crate::plan::Planner) -> String {
+    format!("desk-{}", planner.ids().next_uuid())
+}
+
+/// When a lease taken at `now` for `lease` ends: `now` itself (no hold)
+/// for a zero or negative duration, or one that overflows.
+pub(super) fn lease_until(now: DateTime<Utc>, lease: chrono::Duration) -> DateTime<Utc> {
+    if lease > chrono::Duration::zero() {
+        now.checked_add_signed(lease).unwrap_or(now)
+    } else {
+        now
+    }
+}
+
+/// The delivery time before which `prune_delivered` deletes: `now -
+/// older_than`.
+pub(super) fn prune_cutoff(
+    now: DateTime<Utc>,
+    older_than: chrono::Duration,
+) -> Result<DateTime<Utc>, DeskError> {
+    if older_than < chrono::Duration::zero() {
+        return Err(DeskError::InvalidRetention { older_than, now });
+    }
+    now.checked_sub_signed(older_than)
+        .ok_or(DeskError::InvalidRetention { older_than, now })
+}
+
 /// The configuration methods of a desk type with the fields `planner`,
-/// `retry`, `store`, `notifier` and `clock`.
+/// `retry`, `store`, `notifier`, `clock`, `worker` and `outbox_lease`.
 macro_rules! configuration {
     () => {
         /// Turns on SLAs: new tickets get the first matching policy applied
@@ -34,7 +69,10 @@ macro_rules! configuration {
             self.planner.sla()
         }
 
-        /// Uses another id generator (deterministic ids in tests).
+        /// Uses another id generator (deterministic ids in tests). It does
+        /// not rename the desk's [`worker`](Self::worker) (drawn when the
+        /// desk was made): give a deterministic name with
+        /// [`with_worker`](Self::with_worker).
         pub fn with_ids(mut self, ids: impl $crate::id::IdGenerator + 'static) -> Self {
             self.planner = self.planner.with_ids(ids);
             self
@@ -120,6 +158,47 @@ macro_rules! configuration {
         /// The planner: everything the desk decides with.
         pub fn planner(&self) -> &$crate::plan::Planner {
             &self.planner
+        }
+
+        /// Names the worker the desk takes outbox leases under (see
+        /// [`OutboxLease`]($crate::port::OutboxLease)): a name unique among
+        /// the desks and dispatchers sharing the store, e.g. the host and
+        /// process. Two desks with the same name hold each other's leases.
+        ///
+        /// The default is `desk-` and a UUID drawn at construction from the
+        /// id generator a new desk has (random ids), so every desk has its
+        /// own; it is not drawn from a generator given later with
+        /// [`with_ids`](Self::with_ids), which would shift every id that
+        /// generator hands out. Hosts and tests that need a deterministic
+        /// name set it here.
+        pub fn with_worker(mut self, name: impl Into<String>) -> Self {
+            self.worker = name.into();
+            self
+        }
+
+        /// The name the desk takes outbox leases under.
+        pub fn worker(&self) -> &str {
+            &self.worker
+        }
+
+        /// Sets how long the desk holds outbox entries: the notifications
+        /// of every commit it makes (so it delivers them itself right after
+        /// the commit, and no dispatcher sends them meanwhile), and those
+        /// [`dispatch_outbox`](Self::dispatch_outbox) claims. Another
+        /// worker takes them once the lease ends, so a desk that died
+        /// mid-lease loses nothing. Make it longer than a delivery batch
+        /// takes, short enough that a crash delays little. Default 60
+        /// seconds; zero or negative holds nothing (any dispatcher may take
+        /// the entries at once).
+        pub fn with_outbox_lease(mut self, lease: chrono::Duration) -> Self {
+            self.outbox_lease = lease;
+            self
+        }
+
+        /// How long the desk holds the outbox entries it commits and
+        /// claims.
+        pub fn outbox_lease(&self) -> chrono::Duration {
+            self.outbox_lease
         }
 
         /// The store.

@@ -881,7 +881,11 @@ impl StoreError {
 ///   [`undelivered`](TicketStore::undelivered) (oldest commit first, then
 ///   in commit order) until [`mark_delivered`](TicketStore::mark_delivered).
 ///   A committed notification whose tenant and id are already in the outbox
-///   (delivered or not) is ignored: the first one is kept.
+///   (delivered or not) is ignored: the first one is kept. Dispatchers
+///   [claim](TicketStore::claim) entries under expiring leases, so several
+///   can share the outbox; delivered entries are deleted by
+///   [`prune_delivered`](TicketStore::prune_delivered) (stores without
+///   leases or retention keep the defaults of those methods).
 pub trait TicketStore: Send + Sync + Debug {
     /// The ticket, or `None` if the tenant has no such ticket.
     ///
@@ -1034,10 +1038,12 @@ pub trait TicketStore: Send + Sync + Debug {
     /// [`StoreError::Backend`].
     fn undelivered(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
 
-    /// Removes a notification from the undelivered set.
+    /// Removes a notification from the undelivered set, delivered at a time
+    /// not recorded (see [`mark_delivered_at`](Self::mark_delivered_at)).
     ///
     /// # Contract
-    /// - Idempotent: marking a delivered notification again is `Ok`.
+    /// - Idempotent: marking a delivered notification again is `Ok` and
+    ///   changes nothing.
     /// - An id the tenant's outbox does not have (unknown, or another
     ///   tenant's) is [`StoreError::UnknownNotification`] and changes
     ///   nothing.
@@ -1122,7 +1128,10 @@ pub trait TicketStore: Send + Sync + Debug {
     /// # Contract
     /// - As [`mark_delivered`](Self::mark_delivered) (idempotent; unknown
     ///   or another tenant's id is [`StoreError::UnknownNotification`]), and
-    ///   the first delivery time recorded is kept.
+    ///   records `at` as the delivery time, to the nanosecond.
+    /// - The first marking wins: marking a delivered entry again, with or
+    ///   without a time, changes nothing (an entry first marked by
+    ///   [`mark_delivered`](Self::mark_delivered) stays "time unknown").
     /// - Conformance: `outbox_retention_prunes_old_deliveries`.
     ///
     /// The default calls [`mark_delivered`](Self::mark_delivered) and keeps
@@ -1145,10 +1154,12 @@ pub trait TicketStore: Send + Sync + Debug {
     /// deleted (call again while it returns `limit`).
     ///
     /// # Contract
-    /// - Only delivered entries go, oldest delivery first; an undelivered
-    ///   entry is never deleted, however old. An entry delivered with no
-    ///   recorded time ([`mark_delivered`](Self::mark_delivered), or before
-    ///   the store recorded times) counts as delivered before any time.
+    /// - Only delivered entries go, those delivered strictly before
+    ///   `delivered_before`, oldest delivery first, at most `limit`; an
+    ///   undelivered entry is never deleted, however old. An entry
+    ///   delivered with no recorded time
+    ///   ([`mark_delivered`](Self::mark_delivered), or before the store
+    ///   recorded times) counts as delivered before any time.
     /// - Once pruned, the id is forgotten: [`mark_delivered`](Self::mark_delivered)
     ///   of it is [`StoreError::UnknownNotification`], and a later commit
     ///   of the same tenant and id queues it again.

@@ -6,8 +6,8 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::customer::{Customer, Identity};
 use crate::id::{CustomerId, NotificationId, TenantId, TicketId};
 use crate::port::{
-    Commit, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord, OnceKey, OutboxEntry,
-    Page, StoreError, TicketQuery, TicketStore,
+    Commit, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord, OnceKey, OutboxClaim,
+    OutboxEntry, Page, StoreError, TicketQuery, TicketStore,
 };
 use crate::ticket::{Event, Ticket};
 
@@ -17,6 +17,12 @@ use crate::ticket::{Event, Ticket};
 ///
 /// Reads share a lock; a commit takes it exclusively, checks every
 /// precondition first and only then writes, so it is atomic.
+///
+/// The outbox keeps real leases ([`claim`](TicketStore::claim),
+/// [`Commit::leased_to`]), delivery times
+/// ([`mark_delivered_at`](TicketStore::mark_delivered_at)) and prunes
+/// delivered notifications ([`prune_delivered`](TicketStore::prune_delivered)),
+/// so several dispatchers (threads) can share one store.
 ///
 /// ```
 /// use supportdesk::{Desk, InMemoryStore, port::SystemClock};
@@ -32,16 +38,28 @@ pub struct InMemoryStore {
 #[derive(Debug, Default)]
 struct Inner {
     tenants: HashMap<TenantId, TenantData>,
-    /// Undelivered notifications by arrival order.
+    /// Undelivered notifications by arrival order, with their leases.
     outbox: BTreeMap<u64, OutboxEntry>,
-    /// Every notification ever committed, by tenant and id: its slot in
-    /// `outbox` while undelivered, `None` once delivered (remembered so that
-    /// marking twice is not an error).
-    outbox_index: HashMap<(TenantId, NotificationId), Option<u64>>,
+    /// Every notification committed and not pruned, by tenant and id.
+    outbox_index: HashMap<(TenantId, NotificationId), Slot>,
+    /// Delivered notifications, oldest delivery first (time unknown sorts
+    /// first), for pruning: (delivery time, delivery order, tenant, id).
+    delivered: BTreeSet<(Option<DateTime<Utc>>, u64, TenantId, NotificationId)>,
     next_slot: u64,
+    next_delivery: u64,
     /// The due index: every ticket with a due time, ordered by it.
     due: BTreeSet<(DateTime<Utc>, TenantId, TicketId)>,
     due_of: HashMap<(TenantId, TicketId), DateTime<Utc>>,
+}
+
+/// Where a notification of the outbox index is.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// Undelivered, at this key of `outbox`.
+    Waiting(u64),
+    /// Delivered (remembered so that marking twice is not an error, and a
+    /// known id is not queued again; its time is in `Inner::delivered`).
+    Delivered,
 }
 
 #[derive(Debug, Default)]
@@ -68,6 +86,31 @@ impl InMemoryStore {
 
     fn write(&self) -> RwLockWriteGuard<'_, Inner> {
         self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Marks a notification delivered at `at` (`None`: time unknown); a
+    /// delivered one keeps its first delivery.
+    fn deliver(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.write();
+        let inner = &mut *inner;
+        let order = inner.next_delivery;
+        match inner.outbox_index.get_mut(&(tenant, id)) {
+            Some(slot) => {
+                if let Slot::Waiting(k) = *slot {
+                    inner.outbox.remove(&k);
+                    *slot = Slot::Delivered;
+                    inner.next_delivery += 1;
+                    inner.delivered.insert((at, order, tenant, id));
+                }
+                Ok(())
+            }
+            None => Err(StoreError::UnknownNotification { id }),
+        }
     }
 
     /// Number of tickets stored for a tenant.
@@ -242,10 +285,13 @@ impl TicketStore for InMemoryStore {
             }
             let slot = inner.next_slot;
             inner.next_slot += 1;
-            inner.outbox_index.insert((n.tenant, n.id), Some(slot));
             inner
-                .outbox
-                .insert(slot, OutboxEntry::new(n.clone(), 0, None));
+                .outbox_index
+                .insert((n.tenant, n.id), Slot::Waiting(slot));
+            inner.outbox.insert(
+                slot,
+                OutboxEntry::new(n.clone(), 0, None).leased(commit.lease.clone()),
+            );
         }
         Ok(())
     }
@@ -339,17 +385,7 @@ impl TicketStore for InMemoryStore {
     }
 
     fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
-        let mut inner = self.write();
-        let inner = &mut *inner;
-        match inner.outbox_index.get_mut(&(tenant, id)) {
-            Some(slot) => {
-                if let Some(k) = slot.take() {
-                    inner.outbox.remove(&k);
-                }
-                Ok(())
-            }
-            None => Err(StoreError::UnknownNotification { id }),
-        }
+        self.deliver(tenant, id, None)
     }
 
     fn record_failure(
@@ -361,14 +397,16 @@ impl TicketStore for InMemoryStore {
         let mut inner = self.write();
         let inner = &mut *inner;
         match inner.outbox_index.get(&(tenant, id)) {
-            Some(slot) => {
-                // A delivered notification has no slot: nothing to record.
-                if let Some(entry) = slot.and_then(|k| inner.outbox.get_mut(&k)) {
+            Some(Slot::Waiting(k)) => {
+                if let Some(entry) = inner.outbox.get_mut(k) {
                     entry.attempts = entry.attempts.saturating_add(1);
                     entry.last_error = Some(error.to_owned());
+                    entry.lease = None;
                 }
                 Ok(())
             }
+            // A delivered notification: nothing to record.
+            Some(Slot::Delivered) => Ok(()),
             None => Err(StoreError::UnknownNotification { id }),
         }
     }
@@ -382,6 +420,51 @@ impl TicketStore for InMemoryStore {
             .take(limit)
             .map(|&(at, tenant, ticket)| DueTicket { tenant, ticket, at })
             .collect())
+    }
+
+    fn claim(&self, claim: &OutboxClaim) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut inner = self.write();
+        let mut out = Vec::new();
+        for entry in inner.outbox.values_mut() {
+            if out.len() >= claim.limit {
+                break;
+            }
+            if claim.may_take(entry.lease.as_ref()) {
+                entry.lease = Some(claim.lease.clone());
+                out.push(entry.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn mark_delivered_at(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.deliver(tenant, id, Some(at))
+    }
+
+    fn prune_delivered(
+        &self,
+        delivered_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let mut inner = self.write();
+        let inner = &mut *inner;
+        let gone: Vec<_> = inner
+            .delivered
+            .iter()
+            .take_while(|(at, ..)| at.is_none_or(|t| t < delivered_before))
+            .take(limit)
+            .copied()
+            .collect();
+        for key in &gone {
+            inner.delivered.remove(key);
+            inner.outbox_index.remove(&(key.2, key.3));
+        }
+        Ok(gone.len())
     }
 }
 

@@ -13,7 +13,8 @@ use crate::customer::{Customer, Identity};
 use crate::id::{CustomerId, MessageId, NotificationId, TenantId, TicketId};
 use crate::port::{
     Commit, Cursor, CustomerWrite, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord,
-    OutboxEntry, Page, StoreError, TicketOrder, TicketQuery, TicketStore, TicketWrite,
+    OutboxClaim, OutboxEntry, OutboxLease, Page, StoreError, TicketOrder, TicketQuery, TicketStore,
+    TicketWrite,
 };
 use crate::ticket::stored;
 use crate::ticket::{Event, StoredEvent, StoredEventError, Ticket};
@@ -137,6 +138,21 @@ const MIGRATIONS: &[Migration] = &[
     // and are read through the upcasters; nothing is rewritten. Code of
     // schema 4, which cannot read an envelope, refuses the database.
     Migration::Sql("ALTER TABLE events RENAME COLUMN kind TO body;"),
+    // 6: outbox leases and delivery times. `delivered_at` is the first
+    // delivery time in nanoseconds since 1970; a delivered row without one
+    // was delivered at a time not recorded (every row delivered before this
+    // migration, and `mark_delivered`), which retention counts as oldest.
+    // `lease_owner` / `lease_until` (nanoseconds) hold an undelivered row's
+    // lease. The partial index orders delivered rows for pruning (NULL
+    // times first); claims use `outbox_undelivered`.
+    Migration::Sql(
+        r#"
+    ALTER TABLE outbox ADD COLUMN delivered_at INTEGER;
+    ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+    ALTER TABLE outbox ADD COLUMN lease_until INTEGER;
+    CREATE INDEX outbox_delivered ON outbox (delivered_at, seq) WHERE delivered = 1;
+    "#,
+    ),
 ];
 
 /// The schema version this code writes and reads.
@@ -329,6 +345,17 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
 /// - **Reads**: a small pool of read connections; in WAL mode readers
 ///   never wait for writers, and every read is one statement, so one
 ///   consistent snapshot.
+/// - **Outbox**: since schema version 6 it keeps leases
+///   ([`claim`](TicketStore::claim) runs in a `BEGIN IMMEDIATE` transaction,
+///   so claims of other connections and processes on the file never get an
+///   entry while its lease holds) and delivery times
+///   ([`mark_delivered_at`](TicketStore::mark_delivered_at)), and
+///   [`prune_delivered`](TicketStore::prune_delivered) deletes old
+///   deliveries; notifications delivered before version 6 count as
+///   delivered at an unknown time (pruned first). Claims read the
+///   undelivered entries in outbox order through a partial index, so a
+///   claim costs what it returns plus the entries other workers hold;
+///   pruning walks a partial index of delivered rows by delivery time.
 /// - **Tenants**: the tenant is in every table, key and query.
 /// - **Values**: a ticket is stored as its JSON with the queried fields
 ///   (status, assignee, customer, channel, created and updated times, tags)
@@ -706,6 +733,9 @@ struct Rows<'c> {
     tickets: Vec<TicketRow<'c>>,
     customers: Vec<(&'c CustomerWrite, String)>,
     notifications: Vec<(TenantId, NotificationId, String)>,
+    /// The lease the notifications are queued under: owner and end in
+    /// nanoseconds.
+    lease: Option<(&'c str, i64)>,
     /// (ticket, version, due time in nanoseconds or NULL).
     due: Vec<(TicketId, i64, Option<i64>)>,
 }
@@ -761,10 +791,15 @@ impl<'c> Rows<'c> {
             })?;
             due.push((d.ticket, version, d.at.map(nanos_bound)));
         }
+        let lease = match &commit.lease {
+            Some(l) => Some((l.owner.as_str(), nanos(l.until)?)),
+            None => None,
+        };
         Ok(Rows {
             tickets,
             customers,
             notifications,
+            lease,
             due,
         })
     }
@@ -1226,11 +1261,13 @@ impl TicketStore for SqliteStore {
             }
             let mut s = tx
                 .prepare_cached(
-                    "INSERT INTO outbox (tenant, id, body) VALUES (?1, ?2, ?3) ON CONFLICT (tenant, id) DO NOTHING",
+                    "INSERT INTO outbox (tenant, id, body, lease_owner, lease_until) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (tenant, id) DO NOTHING",
                 )
                 .map_err(backend("queueing a notification"))?;
+            let (owner, until) = rows.lease.unzip();
             for (t, id, body) in &rows.notifications {
-                s.execute(params![blob(t.as_uuid()), blob(id.as_uuid()), body])
+                s.execute(params![blob(t.as_uuid()), blob(id.as_uuid()), body, owner, until])
                     .map_err(backend("queueing a notification"))?;
             }
             // Due times apply only to the version they were computed for.
@@ -1378,37 +1415,23 @@ impl TicketStore for SqliteStore {
         self.read(|conn| {
             let mut s = conn
                 .prepare_cached(
-                    "SELECT body, attempts, last_error FROM outbox WHERE delivered = 0 ORDER BY seq LIMIT ?1",
+                    "SELECT body, attempts, last_error, lease_owner, lease_until FROM outbox
+                     WHERE delivered = 0 ORDER BY seq LIMIT ?1",
                 )
                 .map_err(backend("reading the outbox"))?;
-            let mut rows = s.query(params![limit]).map_err(backend("reading the outbox"))?;
+            let mut rows = s
+                .query(params![limit])
+                .map_err(backend("reading the outbox"))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next().map_err(backend("reading the outbox"))? {
-                let text = text(row, 0, "reading the outbox")?;
-                let notification =
-                    serde_json::from_str(text).map_err(json_err("decoding a stored notification"))?;
-                let attempts: i64 = row.get(1).map_err(backend("reading the outbox"))?;
-                let last_error: Option<String> = row.get(2).map_err(backend("reading the outbox"))?;
-                out.push(OutboxEntry::new(
-                    notification,
-                    u32::try_from(attempts).unwrap_or(u32::MAX),
-                    last_error,
-                ));
+                out.push(outbox_entry(row)?);
             }
             Ok(out)
         })
     }
 
     fn mark_delivered(&self, tenant: TenantId, id: NotificationId) -> Result<(), StoreError> {
-        let changed = self.write(|tx| {
-            tx.prepare_cached("UPDATE outbox SET delivered = 1 WHERE tenant = ?1 AND id = ?2")
-                .and_then(|mut s| s.execute(params![blob(tenant.as_uuid()), blob(id.as_uuid())]))
-                .map_err(backend("marking a notification delivered"))
-        })?;
-        if changed == 0 {
-            return Err(StoreError::UnknownNotification { id });
-        }
-        Ok(())
+        self.deliver(tenant, id, None)
     }
 
     fn record_failure(
@@ -1419,7 +1442,8 @@ impl TicketStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let changed = self.write(|tx| {
             tx.prepare_cached(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE tenant = ?1 AND id = ?2",
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, lease_owner = NULL, lease_until = NULL
+                 WHERE tenant = ?1 AND id = ?2",
             )
             .and_then(|mut s| s.execute(params![blob(tenant.as_uuid()), blob(id.as_uuid()), error]))
             .map_err(backend("recording a delivery failure"))
@@ -1429,6 +1453,132 @@ impl TicketStore for SqliteStore {
         }
         Ok(())
     }
+
+    fn claim(&self, claim: &OutboxClaim) -> Result<Vec<OutboxEntry>, StoreError> {
+        let limit = i64::try_from(claim.limit).unwrap_or(i64::MAX);
+        let now = nanos_bound(claim.now);
+        let until = nanos(claim.lease.until)?;
+        let owner = claim.lease.owner.as_str();
+        // One immediate transaction: the write lock is taken before the
+        // entries are read, so no other connection or process claims them
+        // between the read and the lease being written.
+        self.write(|tx| {
+            let mut s = tx
+                .prepare_cached(
+                    "SELECT body, attempts, last_error, lease_owner, lease_until, seq FROM outbox
+                     WHERE delivered = 0 AND (lease_until IS NULL OR lease_until <= ?1 OR lease_owner = ?2)
+                     ORDER BY seq LIMIT ?3",
+                )
+                .map_err(backend("claiming from the outbox"))?;
+            let mut rows = s
+                .query(params![now, owner, limit])
+                .map_err(backend("claiming from the outbox"))?;
+            let mut out = Vec::new();
+            let mut seqs = Vec::new();
+            while let Some(row) = rows.next().map_err(backend("claiming from the outbox"))? {
+                seqs.push(row.get::<_, i64>(5).map_err(backend("claiming from the outbox"))?);
+                out.push(outbox_entry(row)?.leased(Some(claim.lease.clone())));
+            }
+            let mut lease = tx
+                .prepare_cached("UPDATE outbox SET lease_owner = ?1, lease_until = ?2 WHERE seq = ?3")
+                .map_err(backend("leasing outbox entries"))?;
+            for seq in seqs {
+                lease
+                    .execute(params![owner, until, seq])
+                    .map_err(backend("leasing outbox entries"))?;
+            }
+            Ok(out)
+        })
+    }
+
+    fn mark_delivered_at(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.deliver(tenant, id, Some(nanos(at)?))
+    }
+
+    fn prune_delivered(
+        &self,
+        delivered_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let before = nanos_bound(delivered_before);
+        self.write(|tx| {
+            // Time unknown first (oldest), then by delivery time; each
+            // statement walks `outbox_delivered` and stops at its limit.
+            let unknown = tx
+                .prepare_cached(
+                    "DELETE FROM outbox WHERE seq IN (
+                         SELECT seq FROM outbox WHERE delivered = 1 AND delivered_at IS NULL
+                         ORDER BY delivered_at, seq LIMIT ?1)",
+                )
+                .and_then(|mut s| s.execute(params![limit]))
+                .map_err(backend("pruning delivered notifications"))?;
+            let rest = limit.saturating_sub(i64::try_from(unknown).unwrap_or(i64::MAX));
+            let timed = tx
+                .prepare_cached(
+                    "DELETE FROM outbox WHERE seq IN (
+                         SELECT seq FROM outbox WHERE delivered = 1 AND delivered_at < ?1
+                         ORDER BY delivered_at, seq LIMIT ?2)",
+                )
+                .and_then(|mut s| s.execute(params![before, rest]))
+                .map_err(backend("pruning delivered notifications"))?;
+            Ok(unknown.saturating_add(timed))
+        })
+    }
+}
+
+impl SqliteStore {
+    /// Marks a notification delivered at `at` (nanoseconds; `None`: time
+    /// unknown). A delivered row keeps its first delivery, time or not.
+    fn deliver(
+        &self,
+        tenant: TenantId,
+        id: NotificationId,
+        at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let changed = self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE outbox SET delivered = 1,
+                     delivered_at = CASE WHEN delivered = 0 THEN ?3 ELSE delivered_at END,
+                     lease_owner = NULL, lease_until = NULL
+                 WHERE tenant = ?1 AND id = ?2",
+            )
+            .and_then(|mut s| s.execute(params![blob(tenant.as_uuid()), blob(id.as_uuid()), at]))
+            .map_err(backend("marking a notification delivered"))
+        })?;
+        if changed == 0 {
+            return Err(StoreError::UnknownNotification { id });
+        }
+        Ok(())
+    }
+}
+
+/// An outbox row read as `body, attempts, last_error, lease_owner,
+/// lease_until`.
+fn outbox_entry(row: &rusqlite::Row<'_>) -> Result<OutboxEntry, StoreError> {
+    let what = "reading the outbox";
+    let text = text(row, 0, what)?;
+    let notification =
+        serde_json::from_str(text).map_err(json_err("decoding a stored notification"))?;
+    let attempts: i64 = row.get(1).map_err(backend(what))?;
+    let last_error: Option<String> = row.get(2).map_err(backend(what))?;
+    let owner: Option<String> = row.get(3).map_err(backend(what))?;
+    let until: Option<i64> = row.get(4).map_err(backend(what))?;
+    let lease = match (owner, until) {
+        (Some(owner), Some(until)) => Some(OutboxLease::new(owner, time_of(until))),
+        _ => None,
+    };
+    Ok(OutboxEntry::new(
+        notification,
+        u32::try_from(attempts).unwrap_or(u32::MAX),
+        last_error,
+    )
+    .leased(lease))
 }
 
 #[cfg(test)]
@@ -1681,7 +1831,7 @@ mod tests {
         let path = dir.path().join("desk.db");
         drop(SqliteStore::open(&path).unwrap());
         // As the schema was before the once-key migration (and the event
-        // envelope's, which follows it).
+        // envelope's and the outbox leases', which follow it).
         let conn = Connection::open(&path).unwrap();
         let before = MIGRATIONS
             .iter()
@@ -1690,7 +1840,10 @@ mod tests {
             )
             .unwrap();
         conn.execute_batch(&format!(
-            "DROP TABLE once_keys; ALTER TABLE events RENAME COLUMN body TO kind; PRAGMA user_version = {before}"
+            "DROP TABLE once_keys; ALTER TABLE events RENAME COLUMN body TO kind;
+             DROP INDEX outbox_delivered; ALTER TABLE outbox DROP COLUMN delivered_at;
+             ALTER TABLE outbox DROP COLUMN lease_owner; ALTER TABLE outbox DROP COLUMN lease_until;
+             PRAGMA user_version = {before}"
         ))
         .unwrap();
         drop(conn);
@@ -1834,7 +1987,7 @@ mod tests {
         let v: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 5);
+        assert_eq!(v, i64::from(SCHEMA_VERSION));
         // Reopened, the mixed history still reads.
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.events(tenant, id).unwrap(), all);
@@ -1955,5 +2108,215 @@ mod tests {
         .unwrap();
         let err = SqliteStore::open(&path).unwrap_err();
         assert!(matches!(err, SqliteOpenError::Sqlite { .. }), "{err:?}");
+    }
+
+    fn a_notification(tenant: TenantId, id: u128) -> crate::model::notification::Notification {
+        use crate::model::notification::{
+            AgentNotice, Notification, NotificationContent, NotificationKind, Recipient,
+        };
+        Notification {
+            id: NotificationId::from_u128(id),
+            tenant,
+            ticket: TicketId::from_u128(1),
+            created_at: DateTime::UNIX_EPOCH,
+            recipient: Recipient::Team,
+            kind: NotificationKind::NewTicket,
+            content: NotificationContent::Agent(AgentNotice {
+                subject: format!("n{id}"),
+                status: crate::ticket::Status::New,
+                priority: crate::ticket::Priority::Normal,
+                message: None,
+                satisfaction: None,
+                alert: None,
+            }),
+        }
+    }
+
+    /// A database as schema 5 left it (raw SQL), with an outbox of three
+    /// notifications: 1 delivered, 2 undelivered after a failed attempt,
+    /// 3 undelivered.
+    fn a_version_5_database(path: &Path, tenant: TenantId) {
+        let conn = Connection::open(path).unwrap();
+        for m in &MIGRATIONS[..5] {
+            match m {
+                Migration::Sql(sql) => conn.execute_batch(sql).unwrap(),
+                Migration::Code(run) => run(&conn).unwrap(),
+            }
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 5;"
+        ))
+        .unwrap();
+        for (id, attempts, error, delivered) in [
+            (1u128, 0, None, 1),
+            (2, 1, Some("smtp 451"), 0),
+            (3, 0, None, 0),
+        ] {
+            conn.execute(
+                "INSERT INTO outbox (tenant, id, body, attempts, last_error, delivered) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    blob(tenant.as_uuid()),
+                    blob(NotificationId::from_u128(id).as_uuid()),
+                    serde_json::to_string(&a_notification(tenant, id)).unwrap(),
+                    attempts,
+                    error,
+                    delivered
+                ],
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn migration_6_leases_the_outbox_and_counts_old_deliveries_as_time_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v5.db");
+        let tenant = TenantId::from_u128(1);
+        a_version_5_database(&path, tenant);
+        let store = SqliteStore::open(&path).unwrap();
+        let v: i64 = store
+            .writer()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 6);
+        // The undelivered rows read as they were, unleased.
+        let waiting = store.undelivered(10).unwrap();
+        assert_eq!(
+            waiting,
+            vec![
+                OutboxEntry::new(a_notification(tenant, 2), 1, Some("smtp 451".to_owned())),
+                OutboxEntry::new(a_notification(tenant, 3), 0, None),
+            ]
+        );
+        // They can be claimed and leased.
+        let now: DateTime<Utc> = "2026-12-03T09:00:00Z".parse().unwrap();
+        let claim = OutboxClaim::new("w1", now, chrono::Duration::seconds(60), 10);
+        let got = store.claim(&claim).unwrap();
+        assert_eq!(got.len(), 2);
+        assert!(got.iter().all(|e| e.lease.as_ref() == Some(&claim.lease)));
+        let other = OutboxClaim::new("w2", now, chrono::Duration::seconds(60), 10);
+        assert!(store.claim(&other).unwrap().is_empty());
+        // The row delivered before the migration has no recorded time: it
+        // is the oldest delivery, pruned before any time, and then
+        // forgotten.
+        store
+            .mark_delivered_at(tenant, NotificationId::from_u128(2), now)
+            .unwrap();
+        assert_eq!(
+            store.prune_delivered(DateTime::<Utc>::MIN_UTC, 10).unwrap(),
+            1
+        );
+        assert!(matches!(
+            store.mark_delivered(tenant, NotificationId::from_u128(1)),
+            Err(StoreError::UnknownNotification { .. })
+        ));
+        // The one delivered at `now` goes once the cut-off passes it.
+        assert_eq!(store.prune_delivered(now, 10).unwrap(), 0);
+        assert_eq!(
+            store
+                .prune_delivered(now + chrono::Duration::nanoseconds(1), 10)
+                .unwrap(),
+            1
+        );
+        assert_eq!(store.undelivered(10).unwrap().len(), 1);
+        drop(store);
+        // Reopening does not migrate again.
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.undelivered(10).unwrap().len(), 1);
+    }
+
+    /// The plan SQLite chooses for a statement, one line per step.
+    fn plan(conn: &Connection, sql: &str) -> String {
+        conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join("\n")
+    }
+
+    #[test]
+    fn claims_and_pruning_walk_the_outbox_indexes() {
+        let store = SqliteStore::in_memory().unwrap();
+        let conn = store.writer();
+        let claim = plan(
+            &conn,
+            "SELECT body, attempts, last_error, lease_owner, lease_until, seq FROM outbox
+             WHERE delivered = 0 AND (lease_until IS NULL OR lease_until <= 1 OR lease_owner = 'w')
+             ORDER BY seq LIMIT 10",
+        );
+        assert!(claim.contains("USING INDEX outbox_undelivered"), "{claim}");
+        assert!(!claim.contains("TEMP B-TREE"), "{claim}");
+        for sql in [
+            "SELECT seq FROM outbox WHERE delivered = 1 AND delivered_at IS NULL ORDER BY delivered_at, seq LIMIT 10",
+            "SELECT seq FROM outbox WHERE delivered = 1 AND delivered_at < 5 ORDER BY delivered_at, seq LIMIT 10",
+        ] {
+            let p = plan(&conn, sql);
+            assert!(
+                p.contains("USING COVERING INDEX outbox_delivered")
+                    || p.contains("USING INDEX outbox_delivered"),
+                "{sql}: {p}"
+            );
+            assert!(!p.contains("TEMP B-TREE"), "{sql}: {p}");
+        }
+    }
+
+    #[test]
+    fn two_handles_claiming_at_once_never_share_an_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("claims.db");
+        let tenant = TenantId::from_u128(1);
+        let first = SqliteStore::open(&path).unwrap();
+        let mut c = Commit::new(tenant);
+        for id in 1..=200u128 {
+            c.notifications.push(a_notification(tenant, id));
+        }
+        first.commit(&c).unwrap();
+        drop(first);
+        let now: DateTime<Utc> = "2026-12-03T09:00:00Z".parse().unwrap();
+        let start = std::sync::Barrier::new(4);
+        let claimed: Vec<Vec<u128>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..4)
+                .map(|w| {
+                    let (path, start) = (&path, &start);
+                    scope.spawn(move || {
+                        // Its own handle: its own connections, as another
+                        // process.
+                        let store = SqliteStore::open(path).unwrap();
+                        start.wait();
+                        let claim =
+                            OutboxClaim::new(format!("w{w}"), now, chrono::Duration::minutes(5), 7);
+                        let mut mine = Vec::new();
+                        loop {
+                            // A dispatcher: claim, deliver, mark.
+                            let got = store.claim(&claim).unwrap();
+                            if got.is_empty() {
+                                break;
+                            }
+                            for e in got {
+                                let n = &e.notification;
+                                store.mark_delivered_at(n.tenant, n.id, now).unwrap();
+                                mine.push(n.id.as_u128());
+                            }
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut all: Vec<u128> = claimed.iter().flatten().copied().collect();
+        all.sort_unstable();
+        assert_eq!(
+            all,
+            (1..=200).collect::<Vec<_>>(),
+            "every entry claimed by exactly one worker, once"
+        );
+        assert!(
+            claimed.iter().filter(|c| !c.is_empty()).count() > 1,
+            "the workers took turns: {:?}",
+            claimed.iter().map(Vec::len).collect::<Vec<_>>()
+        );
     }
 }

@@ -133,3 +133,66 @@ crate::forward_ticket_store! {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::InMemoryStore;
+    use crate::id::NotificationId;
+    use crate::port::{Commit, OutboxClaim};
+    use crate::testing::TicketBuilder;
+
+    #[test]
+    fn the_lease_and_retention_calls_are_faulted_and_forwarded() {
+        let store = FaultyStore::new(InMemoryStore::new());
+        let t = TicketBuilder::new().build();
+        let tenant = t.tenant();
+        let ids = crate::testing::SequentialIds::new();
+        let ctx = crate::ticket::Context::new(t.updated_at(), &ids);
+        let d = crate::ticket::decide(
+            &t,
+            &crate::ticket::Command::agent_reply(crate::id::AgentId::from_u128(7), "Hi"),
+            &ctx,
+        )
+        .unwrap();
+        let mut c = Commit::new(tenant);
+        c.notifications = d.notifications;
+        assert!(!c.notifications.is_empty());
+        store.commit(&c).unwrap();
+        let id: NotificationId = c.notifications[0].id;
+        let claim = OutboxClaim::new("w", t.updated_at(), chrono::Duration::minutes(1), 10);
+        let at = t.updated_at();
+
+        store.fail_op(StoreOp::Claim, 1);
+        store.fail_op(StoreOp::MarkDeliveredAt, 1);
+        store.fail_op(StoreOp::PruneDelivered, 1);
+        assert!(store.claim(&claim).is_err());
+        assert!(store.mark_delivered_at(tenant, id, at).is_err());
+        assert!(store.prune_delivered(at, 10).is_err());
+
+        let got = store.claim(&claim).unwrap();
+        assert_eq!(
+            got[0].lease.as_ref(),
+            Some(&claim.lease),
+            "forwarded to the inner store"
+        );
+        store.mark_delivered_at(tenant, id, at).unwrap();
+        assert_eq!(
+            store
+                .prune_delivered(at + chrono::Duration::seconds(1), 10)
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store.log()[store.log().len() - 6..],
+            [
+                StoreOp::Claim,
+                StoreOp::MarkDeliveredAt,
+                StoreOp::PruneDelivered,
+                StoreOp::Claim,
+                StoreOp::MarkDeliveredAt,
+                StoreOp::PruneDelivered
+            ]
+        );
+    }
+}

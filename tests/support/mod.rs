@@ -155,6 +155,16 @@ pub trait Driver {
     ) -> Result<Delivery, DeskError>;
     /// `dispatch_outbox`.
     fn dispatch_outbox(&self, limit: usize) -> Result<Delivery, DeskError>;
+    /// `prune_delivered`.
+    fn prune_delivered(
+        &self,
+        older_than: chrono::Duration,
+        limit: usize,
+    ) -> Result<usize, DeskError>;
+    /// `worker`.
+    fn worker(&self) -> &str;
+    /// `outbox_lease`.
+    fn outbox_lease(&self) -> chrono::Duration;
 }
 
 /// Implements [`Driver`] by forwarding each method to `$desk` and passing
@@ -313,6 +323,22 @@ macro_rules! forward_driver {
         fn dispatch_outbox(&self, limit: usize) -> Result<Delivery, DeskError> {
             let $d = self;
             $finish($desk.dispatch_outbox(limit))
+        }
+        fn prune_delivered(
+            &self,
+            older_than: chrono::Duration,
+            limit: usize,
+        ) -> Result<usize, DeskError> {
+            let $d = self;
+            $finish($desk.prune_delivered(older_than, limit))
+        }
+        fn worker(&self) -> &str {
+            let $d = self;
+            $desk.worker()
+        }
+        fn outbox_lease(&self) -> chrono::Duration {
+            let $d = self;
+            $desk.outbox_lease()
         }
     };
 }

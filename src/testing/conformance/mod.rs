@@ -43,9 +43,14 @@
 //!
 //! The third argument declares the optional abilities the backend has
 //! (see [`Capabilities`]): a durable store that can be reopened, a store
-//! several handles (processes) can open at once. A case for an ability the
-//! backend does not declare is not silently skipped: its test prints
-//! `NOT RUN` with the reason, and [`run_all`] lists it in
+//! several handles (processes) can open at once. Outbox leases and
+//! retention are required unless the backend opts out
+//! ([`Capabilities::without_leases`], [`Capabilities::without_retention`]:
+//! a store that keeps the port's defaults for
+//! [`claim`](TicketStore::claim) and
+//! [`prune_delivered`](TicketStore::prune_delivered)). A case for an ability
+//! the backend does not declare, or opted out of, is not silently skipped:
+//! its test prints `NOT RUN` with the reason, and [`run_all`] lists it in
 //! [`Report::not_declared`]. Those who prefer one call use [`run_all`]
 //! (or [`run_all_async`]):
 //!
@@ -85,7 +90,9 @@
 //! tenants, ids whose text forms are prefixes of one another), inbound
 //! idempotency, once keys (and, for a durable store, after a reopen), the
 //! outbox (order, delivery, failures, foreign and unknown
-//! ids), and a lost-update race: 16 threads each applying 100
+//! ids; leases taken by claims and by commits, their expiry, claims from
+//! several threads, or handles, never sharing an entry; retention pruning
+//! the oldest deliveries), and a lost-update race: 16 threads each applying 100
 //! compare-and-set updates to one ticket must end with exactly 1,600.
 //!
 //! The SLA due-time index ([`TicketStore::due`]
@@ -117,6 +124,7 @@ mod due;
 mod durable;
 mod fixtures;
 mod inbound;
+mod leases;
 mod once;
 mod outbox;
 mod query;
@@ -129,6 +137,7 @@ pub use customers::*;
 pub use due::*;
 pub use durable::*;
 pub use inbound::*;
+pub use leases::*;
 pub use once::*;
 pub use outbox::*;
 pub use query::*;
@@ -184,16 +193,27 @@ macro_rules! __conformance_cases {
             due_index_updates_and_removals: due, Async, Fresh;
             due_index_ignores_stale_versions: due, Async, Fresh;
             due_index_tenants: due, Async, Fresh;
+            outbox_claims_lease_entries: leases, Async, Leases;
+            outbox_claims_expire: leases, Async, Leases;
+            outbox_commit_leases: leases, Async, Leases;
+            outbox_concurrent_claims_are_disjoint: leases, Harness, Leases;
+            outbox_retention_prunes_old_deliveries: leases, Async, Retention;
         }
     };
 }
 
+/// What a backend declares it can do, beyond what every store must: the
+/// optional abilities (durable, shared storage) are off until declared;
+/// outbox leases and retention are required until the backend opts out.
 ///
 /// ```
 /// use supportdesk::InMemoryStore;
 /// use supportdesk::testing::conformance::Capabilities;
 /// let caps: Capabilities<InMemoryStore> = Capabilities::none();
 /// assert!(!caps.is_durable() && !caps.is_shared());
+/// assert!(caps.has_leases() && caps.has_retention());
+/// let defaults = Capabilities::<InMemoryStore>::none().without_leases().without_retention();
+/// assert!(!defaults.has_leases() && !defaults.has_retention());
 /// ```
 ///
 /// Available with the crate feature `testing`.
@@ -206,15 +226,57 @@ pub struct Capabilities<S> {
     /// first stays open, as another process would (a database file several
     /// processes share). Declared with [`Capabilities::shared`].
     pub second_handle: Option<fn(&S) -> S>,
+    /// The store keeps outbox leases ([`TicketStore::claim`],
+    /// [`Commit::leased_to`](crate::port::Commit::leased_to)). Required:
+    /// `true` unless the backend opts out with
+    /// [`Capabilities::without_leases`].
+    pub leases: bool,
+    /// The store records delivery times and prunes old deliveries
+    /// ([`TicketStore::mark_delivered_at`],
+    /// [`TicketStore::prune_delivered`]). Required: `true` unless the
+    /// backend opts out with [`Capabilities::without_retention`].
+    pub retention: bool,
 }
 
 impl<S> Capabilities<S> {
-    /// No optional ability.
+    /// No optional ability (leases and retention stay required).
     pub fn none() -> Self {
         Capabilities {
             reopen: None,
             second_handle: None,
+            leases: true,
+            retention: true,
         }
+    }
+
+    /// Opts out of outbox leases: for a store that keeps the port's
+    /// default [`claim`](TicketStore::claim) (its
+    /// [`undelivered`](TicketStore::undelivered), no lease) and ignores
+    /// [`Commit::lease`](crate::port::Commit::lease), so only one
+    /// dispatcher may run against it. The lease cases report themselves
+    /// `NOT RUN` (in [`Report::not_declared`]) instead of failing.
+    pub fn without_leases(mut self) -> Self {
+        self.leases = false;
+        self
+    }
+
+    /// Opts out of retention: for a store that keeps the port's defaults
+    /// of [`mark_delivered_at`](TicketStore::mark_delivered_at) (no time
+    /// kept) and [`prune_delivered`](TicketStore::prune_delivered)
+    /// (deletes nothing). The retention case reports itself `NOT RUN`.
+    pub fn without_retention(mut self) -> Self {
+        self.retention = false;
+        self
+    }
+
+    /// Whether outbox leases are checked (not opted out of).
+    pub fn has_leases(&self) -> bool {
+        self.leases
+    }
+
+    /// Whether retention is checked (not opted out of).
+    pub fn has_retention(&self) -> bool {
+        self.retention
     }
 
     /// Declares durability: `reopen` takes a store, closes it and returns a
@@ -247,6 +309,8 @@ impl<S> fmt::Debug for Capabilities<S> {
         f.debug_struct("Capabilities")
             .field("durable", &self.is_durable())
             .field("shared", &self.is_shared())
+            .field("leases", &self.leases)
+            .field("retention", &self.retention)
             .finish()
     }
 }
@@ -256,6 +320,8 @@ impl<S> Clone for Capabilities<S> {
         Capabilities {
             reopen: self.reopen,
             second_handle: self.second_handle,
+            leases: self.leases,
+            retention: self.retention,
         }
     }
 }
@@ -330,7 +396,8 @@ crate::forward_ticket_store! {
 pub enum CaseResult {
     /// The store passed.
     Passed,
-    /// The case needs an ability the backend did not declare; nothing ran.
+    /// The case needs an ability the backend did not declare (or opted
+    /// out of); nothing ran.
     NotDeclared {
         /// The ability.
         ability: &'static str,
@@ -344,7 +411,8 @@ pub enum CaseResult {
 pub struct Report {
     /// The cases that ran and passed.
     pub ran: Vec<&'static str>,
-    /// The cases not run, with the undeclared ability each needs.
+    /// The cases not run, with the ability each needs that the backend did
+    /// not declare or opted out of.
     pub not_declared: Vec<(&'static str, &'static str)>,
 }
 
@@ -360,6 +428,11 @@ pub enum Needs {
     Durable,
     /// A second handle on the same storage ([`Capabilities::shared`]).
     Shared,
+    /// Outbox leases (required unless [`Capabilities::without_leases`]).
+    Leases,
+    /// Delivery times and pruning (required unless
+    /// [`Capabilities::without_retention`]).
+    Retention,
 }
 
 impl Needs {
@@ -369,6 +442,10 @@ impl Needs {
             Needs::Fresh => None,
             Needs::Durable => Some("durable (Capabilities::durable)"),
             Needs::Shared => Some("shared storage (Capabilities::shared)"),
+            Needs::Leases => Some("outbox leases (opted out with Capabilities::without_leases)"),
+            Needs::Retention => {
+                Some("outbox retention (opted out with Capabilities::without_retention)")
+            }
         }
     }
 }
@@ -486,6 +563,7 @@ impl<E: Executor> RunLocal for E {
 /// The store (or stores) a case works on.
 trait Handles: Send + Sync {
     fn store(&self) -> &dyn AsyncTicketStore;
+    fn has_second_handle(&self) -> bool;
     fn reopen(&mut self);
     fn second_handle(&self) -> Box<dyn AsyncTicketStore + '_>;
 }
@@ -502,6 +580,9 @@ impl<S: TicketStore> Handles for SyncHandles<'_, S> {
             Some(s) => s,
             None => panic!("store conformance: the store was lost by a failed reopen"),
         }
+    }
+    fn has_second_handle(&self) -> bool {
+        self.caps.is_shared()
     }
     fn reopen(&mut self) {
         let (Some(reopen), Some(SyncStore(store))) = (self.caps.reopen, self.store.take()) else {
@@ -529,6 +610,9 @@ impl<S: AsyncTicketStore> Handles for AsyncHandles<'_, S> {
             Some(s) => s,
             None => panic!("store conformance: the store was lost by a failed reopen"),
         }
+    }
+    fn has_second_handle(&self) -> bool {
+        self.caps.is_shared()
     }
     fn reopen(&mut self) {
         let (Some(reopen), Some(store)) = (self.caps.reopen, self.store.take()) else {
@@ -591,6 +675,12 @@ impl<'a> Harness<'a> {
         self.handles.reopen();
     }
 
+    /// Whether the backend declared [`Capabilities::shared`], so that
+    /// [`second_handle`](Self::second_handle) can be called.
+    pub fn has_second_handle(&self) -> bool {
+        self.handles.has_second_handle()
+    }
+
     /// A second handle on the store's storage, as another process would
     /// open it.
     ///
@@ -630,22 +720,28 @@ crate::forward_ticket_store! {
     }
 }
 
+/// Whether a backend's [`Capabilities`] give what a case needs.
+fn declares<S>(caps: &Capabilities<S>, needs: Needs) -> bool {
+    match needs {
+        Needs::Fresh => true,
+        Needs::Durable => caps.is_durable(),
+        Needs::Shared => caps.is_shared(),
+        Needs::Leases => caps.has_leases(),
+        Needs::Retention => caps.has_retention(),
+    }
+}
+
 /// Runs the case named `name` with `fresh` stores.
 fn run_named<'c>(
     name: &str,
-    caps: (bool, bool),
+    declared: &dyn Fn(Needs) -> bool,
     exec: &dyn RunLocal,
     fresh: &dyn Fn() -> Box<dyn Handles + 'c>,
 ) -> CaseResult {
     let Some(case) = CASES.iter().find(|c| c.name == name) else {
         panic!("store conformance: no case named {name:?}");
     };
-    let (durable, shared) = caps;
-    let declared = match case.needs {
-        Needs::Fresh => true,
-        Needs::Durable => durable,
-        Needs::Shared => shared,
-    };
+    let declared = declared(case.needs);
     if let (false, Some(ability)) = (declared, case.needs.ability()) {
         return CaseResult::NotDeclared { ability };
     }
@@ -670,17 +766,12 @@ pub fn run_case<S: TicketStore>(
     factory: &dyn Fn() -> S,
     caps: &Capabilities<S>,
 ) -> CaseResult {
-    run_named(
-        name,
-        (caps.is_durable(), caps.is_shared()),
-        &BlockOn,
-        &|| {
-            Box::new(SyncHandles {
-                store: Some(SyncStore(factory())),
-                caps,
-            })
-        },
-    )
+    run_named(name, &|needs| declares(caps, needs), &BlockOn, &|| {
+        Box::new(SyncHandles {
+            store: Some(SyncStore(factory())),
+            caps,
+        })
+    })
 }
 
 /// Runs one case by name on async stores from `factory`, their futures
@@ -696,17 +787,12 @@ pub fn run_case_async<S: AsyncTicketStore, E: Executor>(
     caps: &Capabilities<S>,
     executor: &E,
 ) -> CaseResult {
-    run_named(
-        name,
-        (caps.is_durable(), caps.is_shared()),
-        executor,
-        &|| {
-            Box::new(AsyncHandles {
-                store: Some(factory()),
-                caps,
-            })
-        },
-    )
+    run_named(name, &|needs| declares(caps, needs), executor, &|| {
+        Box::new(AsyncHandles {
+            store: Some(factory()),
+            caps,
+        })
+    })
 }
 
 /// Runs every case in [`CASES`], each on a fresh synchronous store from
@@ -768,8 +854,10 @@ fn report(mut run: impl FnMut(&'static str) -> CaseResult) -> Report {
 /// (default [`BlockOn`](crate::testing::conformance::BlockOn)):
 /// `store_conformance!(async my_store, factory, caps, executor)`.
 ///
-/// A case for an ability that was not declared passes and prints
-/// `NOT RUN` with the reason (see it with `cargo test -- --nocapture`).
+/// A case for an ability that was not declared (or that the backend opted
+/// out of, see [`Capabilities`](crate::testing::conformance::Capabilities))
+/// passes and prints `NOT RUN` with the reason (see it with
+/// `cargo test -- --nocapture`).
 ///
 /// Available with the crate feature `testing`.
 #[macro_export]
@@ -788,7 +876,7 @@ macro_rules! store_conformance {
                     let result = $crate::store_conformance!(@run $mode stringify!($case), &$factory, &caps);
                     if let $crate::testing::conformance::CaseResult::NotDeclared { ability } = result {
                         ::std::eprintln!(
-                            "NOT RUN: store conformance case {} needs {}, which the backend does not declare",
+                            "NOT RUN: store conformance case {} needs {}, which the backend's Capabilities do not include",
                             stringify!($case),
                             ability
                         );
