@@ -216,6 +216,12 @@ pub use desk::{
 };
 pub use model::notification;
 pub use model::{Priority, Status, Tag};
+/// The sqlx this crate's [`PostgresStore`] is built on (feature
+/// `postgres`): build the pool you hand it, and the transactions you run
+/// desk changes in, with this one, so the versions always match.
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use sqlx;
 pub use store::InMemoryStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]

@@ -681,3 +681,35 @@ fn same_ids_in_two_tenants_stay_apart_on_every_write_path() {
         assert_eq!(per_tenant.get(&A), per_tenant.get(&B));
     });
 }
+
+#[test]
+fn a_redelivered_message_is_recorded_once() {
+    let (store, _schema) = fresh("redelivery", 2);
+    RT.block_on(async {
+        let clock = ManualClock::at("2026-03-02T09:00:00Z").unwrap_or_else(|e| panic!("{e}"));
+        let desk = AsyncDesk::new(store.clone(), RecordingNotifier::new(), clock)
+            .with_ids(SequentialIds::new());
+        let ana = Identity::email("ana@example.com").unwrap_or_else(|e| panic!("{e}"));
+        let inbound = Inbound::new(ana, Channel::Email, "Order late").external_id("m-1");
+        let first = desk
+            .receive(A, inbound.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let before = store
+            .events(A, first.ticket)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let again = desk
+            .receive(A, inbound)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.ticket, first.ticket);
+        assert!(again.duplicate && !first.duplicate, "{again:?}");
+        assert_eq!(again.message, first.message);
+        let events = store
+            .events(A, first.ticket)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(events, before, "the redelivery wrote something");
+    });
+}
