@@ -257,6 +257,32 @@ impl Delivery {
     }
 }
 
+/// When a desk sends the notifications a command queued.
+///
+/// ```
+/// use supportdesk::{Desk, Dispatch, InMemoryStore, RecordingNotifier};
+/// use supportdesk::testing::ManualClock;
+/// let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), ManualClock::at("2026-03-02T09:00:00Z")?)
+///     .with_dispatch(Dispatch::Outbox);
+/// assert_eq!(desk.dispatch(), Dispatch::Outbox);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Dispatch {
+    /// Right after the commit, by the desk that committed, under its lease
+    /// (the default).
+    #[default]
+    AfterCommit,
+    /// Never by the command: the notifications wait in the outbox, not
+    /// leased, for [`dispatch_outbox`](Desk::dispatch_outbox) (a dispatcher
+    /// process). For a desk whose store works inside a transaction the
+    /// host has not committed yet (`PostgresStore::transaction`): sending
+    /// before the host commits would announce a change it may still roll
+    /// back. The command's [`Delivery`] lists them as pending.
+    Outbox,
+}
+
 /// The result of a command that changed (or could have changed) a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -337,6 +363,7 @@ pub struct Desk<S, N, C> {
     turns: retry::Turns,
     worker: String,
     outbox_lease: chrono::Duration,
+    dispatch: Dispatch,
 }
 
 /// The SLA configuration of a desk: the policies and the calendars their
@@ -426,6 +453,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             retry: RetryPolicy::default(),
             turns: retry::Turns::new(),
             outbox_lease: common::DEFAULT_OUTBOX_LEASE,
+            dispatch: Dispatch::AfterCommit,
         }
     }
 
@@ -450,7 +478,10 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
             if let Attempted::Done(mut out, commit) = self.attempt(&mut run)? {
                 drop(turn);
                 if let Some(c) = commit {
-                    out.set_delivery(self.dispatch(&c.notifications));
+                    out.set_delivery(match self.dispatch {
+                        Dispatch::AfterCommit => self.deliver_all(&c.notifications),
+                        Dispatch::Outbox => common::left_to_outbox(&c.notifications),
+                    });
                 }
                 return Ok(out);
             }
@@ -485,7 +516,10 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
                     let Some(commit) = plan.commit else {
                         return Ok(Attempted::Done(plan.output, None));
                     };
-                    let commit = commit.leased_to(self.lease_from(now));
+                    let commit = match self.dispatch {
+                        Dispatch::AfterCommit => commit.leased_to(self.lease_from(now)),
+                        Dispatch::Outbox => commit,
+                    };
                     let result = self.store.commit(&commit);
                     let written = result.is_ok();
                     match run.settle(plan.output, result)? {
@@ -782,7 +816,7 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         ))
     }
 
-    fn dispatch(&self, notifications: &[Notification]) -> Delivery {
+    fn deliver_all(&self, notifications: &[Notification]) -> Delivery {
         let mut d = Delivery::default();
         for n in notifications {
             d.merge(self.deliver(n));

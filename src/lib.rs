@@ -211,8 +211,8 @@ struct ReadmeDoctests;
 pub use channel::Channel;
 pub use desk::plan;
 pub use desk::{
-    AsyncDesk, Delivery, Desk, DeskError, ForeignSender, Inbound, Outcome, Receipt, RetryPolicy,
-    SlaSetup, Sleep, SpikeAlerts, SpikeCheck, SweepReport,
+    AsyncDesk, Delivery, Desk, DeskError, Dispatch, ForeignSender, Inbound, Outcome, Receipt,
+    RetryPolicy, SlaSetup, Sleep, SpikeAlerts, SpikeCheck, SweepReport,
 };
 pub use model::notification;
 pub use model::{Priority, Status, Tag};

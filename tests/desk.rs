@@ -42,6 +42,24 @@ fn desk() -> TestDesk {
 }
 
 #[test]
+fn dispatch_left_to_the_outbox_sends_nothing_until_a_dispatcher_does() {
+    let d = drive(base().with_dispatch(supportdesk::Dispatch::Outbox));
+    let r = d
+        .receive(SHOP, Inbound::new(email("ana@example.com"), Channel::Email, "Where is my order?"))
+        .unwrap();
+    assert!(r.delivery.delivered.is_empty());
+    assert!(!r.delivery.pending.is_empty());
+    assert!(d.notifier().sent().is_empty(), "sent before a dispatcher ran");
+    let waiting = d.store().undelivered(10).unwrap();
+    assert_eq!(waiting.len(), r.delivery.pending.len());
+    assert!(waiting.iter().all(|e| e.lease.is_none()), "left to the outbox, yet leased");
+    let sent = d.dispatch_outbox(10).unwrap();
+    assert_eq!(sent.delivered.len(), waiting.len());
+    assert_eq!(d.notifier().sent().len(), waiting.len());
+    assert!(d.store().undelivered(10).unwrap().is_empty());
+}
+
+#[test]
 fn inbound_opens_ticket_and_acknowledges() {
     let d = desk();
     let r = d

@@ -25,7 +25,7 @@ use supportdesk::store::{POSTGRES_SCHEMA_VERSION, PostgresOpenError, PostgresOpt
 use supportdesk::testing::postgres::ScratchSchema;
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds, TicketBuilder};
 use supportdesk::ticket::{Command, Event, EventKind};
-use supportdesk::{AsyncDesk, Channel, Inbound, PostgresStore, Priority, Ticket};
+use supportdesk::{AsyncDesk, Channel, Dispatch, Inbound, PostgresStore, Priority, Ticket};
 
 use support::pg::{RT, fresh};
 
@@ -313,6 +313,7 @@ fn a_desk_change_commits_or_rolls_back_with_the_host_transaction() {
 
         // Committed: both; a failed desk write inside it (a stale version)
         // rolls back only its own savepoint.
+        let replied;
         let mut tx = store.pool().begin().await.unwrap_or_else(|e| panic!("{e}"));
         sqlx::query(AssertSqlSafe(refund.clone())).bind(2).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{e}"));
         {
@@ -320,6 +321,23 @@ fn a_desk_change_commits_or_rolls_back_with_the_host_transaction() {
             in_tx.commit(&new_ticket(A, 2)).await.unwrap_or_else(|e| panic!("{e}"));
             let again = in_tx.commit(&new_ticket(A, 2)).await;
             assert!(matches!(again, Err(StoreError::AlreadyExists { .. })), "{again:?}");
+            // A desk command inside the host's transaction: its
+            // notification waits in the outbox, nothing is sent before the
+            // host commits.
+            let desk = AsyncDesk::new(
+                &in_tx,
+                RecordingNotifier::new(),
+                ManualClock::at("2026-03-02T09:00:00Z").unwrap_or_else(|e| panic!("{e}")),
+            )
+            .with_dispatch(Dispatch::Outbox);
+            let out = desk
+                .execute(A, TicketId::from_u128(2), Command::agent_reply(BOB, "Refunded"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(out.delivery.delivered.is_empty() && !out.delivery.pending.is_empty(), "{:?}", out.delivery);
+            assert!(desk.notifier().sent().is_empty());
+            assert!(other.undelivered(10).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
+            replied = out.ticket.version();
         }
         // The host's own statements run as the host again, with no tenant.
         let (tenant, user, session): (Option<String>, String, String) = sqlx::query_as(
@@ -332,7 +350,10 @@ fn a_desk_change_commits_or_rolls_back_with_the_host_transaction() {
         assert_eq!(user, session, "the store's role leaked into the host's transaction");
         sqlx::query(AssertSqlSafe(refund)).bind(3).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{e}"));
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
-        assert!(other.ticket(A, TicketId::from_u128(2)).await.unwrap_or_else(|e| panic!("{e}")).is_some());
+        let t2 = other.ticket(A, TicketId::from_u128(2)).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t2.map(|t| t.version()), Some(replied), "the ticket and the desk's reply");
+        assert!(replied > 2);
+        assert_eq!(other.undelivered(10).await.unwrap_or_else(|e| panic!("{e}")).len(), 1, "the reply's notification, waiting for a dispatcher");
         let n: i64 = sqlx::query_scalar(AssertSqlSafe(orders)).fetch_one(store.pool()).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(n, 2);
     });

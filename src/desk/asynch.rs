@@ -114,6 +114,7 @@ pub struct AsyncDesk<S, N, C> {
     sleep: Option<Arc<dyn Sleep>>,
     worker: String,
     outbox_lease: chrono::Duration,
+    dispatch: crate::Dispatch,
 }
 
 impl<S: fmt::Debug, N: fmt::Debug, C: fmt::Debug> fmt::Debug for AsyncDesk<S, N, C> {
@@ -170,6 +171,7 @@ impl<S: AsyncTicketStore, N: AsyncNotifier, C: Clock> AsyncDesk<S, N, C> {
             retry: RetryPolicy::default(),
             sleep: None,
             outbox_lease: common::DEFAULT_OUTBOX_LEASE,
+            dispatch: crate::Dispatch::AfterCommit,
         }
     }
 
@@ -198,7 +200,10 @@ impl<S: AsyncTicketStore, N: AsyncNotifier, C: Clock> AsyncDesk<S, N, C> {
             attempts = attempts.saturating_add(1);
             if let Attempted::Done(mut out, commit) = self.attempt(&mut run).await? {
                 if let Some(c) = commit {
-                    out.set_delivery(self.dispatch(&c.notifications).await);
+                    out.set_delivery(match self.dispatch {
+                        crate::Dispatch::AfterCommit => self.deliver_all(&c.notifications).await,
+                        crate::Dispatch::Outbox => common::left_to_outbox(&c.notifications),
+                    });
                 }
                 return Ok(out);
             }
@@ -239,7 +244,10 @@ impl<S: AsyncTicketStore, N: AsyncNotifier, C: Clock> AsyncDesk<S, N, C> {
                     let Some(commit) = plan.commit else {
                         return Ok(Attempted::Done(plan.output, None));
                     };
-                    let commit = commit.leased_to(self.lease_from(now));
+                    let commit = match self.dispatch {
+                        crate::Dispatch::AfterCommit => commit.leased_to(self.lease_from(now)),
+                        crate::Dispatch::Outbox => commit,
+                    };
                     let result = self.store.commit(&commit).await;
                     let written = result.is_ok();
                     match run.settle(plan.output, result)? {
@@ -481,7 +489,7 @@ impl<S: AsyncTicketStore, N: AsyncNotifier, C: Clock> AsyncDesk<S, N, C> {
         .await
     }
 
-    async fn dispatch(&self, notifications: &[Notification]) -> Delivery {
+    async fn deliver_all(&self, notifications: &[Notification]) -> Delivery {
         let mut d = Delivery::default();
         for n in notifications {
             d.merge(self.deliver(n).await);

@@ -14,6 +14,18 @@ use crate::ticket::{CustomerTicketView, Event, Ticket};
 /// configured ([`Desk::with_outbox_lease`](crate::Desk::with_outbox_lease)).
 pub(super) const DEFAULT_OUTBOX_LEASE: chrono::Duration = chrono::Duration::seconds(60);
 
+/// What a command's delivery says when its notifications are left to the
+/// outbox ([`Dispatch::Outbox`](crate::Dispatch::Outbox)): all pending.
+pub(super) fn left_to_outbox(notifications: &[Notification]) -> Delivery {
+    Delivery {
+        delivered: Vec::new(),
+        pending: notifications
+            .iter()
+            .map(|n| (n.id, "left to the outbox (Dispatch::Outbox)".to_owned()))
+            .collect(),
+    }
+}
+
 /// The default worker name of a new desk: `desk-` and a UUID drawn from the
 /// generator of `planner` (a new desk's: random ids).
 pub(super) fn default_worker(planner: &crate::plan::Planner) -> String {
@@ -193,6 +205,20 @@ macro_rules! configuration {
         pub fn with_outbox_lease(mut self, lease: chrono::Duration) -> Self {
             self.outbox_lease = lease;
             self
+        }
+
+        /// Sets when the desk sends the notifications its commands queue
+        /// (default [`Dispatch::AfterCommit`]($crate::Dispatch::AfterCommit);
+        /// [`Dispatch::Outbox`]($crate::Dispatch::Outbox) inside a host's
+        /// transaction).
+        pub fn with_dispatch(mut self, dispatch: $crate::Dispatch) -> Self {
+            self.dispatch = dispatch;
+            self
+        }
+
+        /// When the desk sends the notifications its commands queue.
+        pub fn dispatch(&self) -> $crate::Dispatch {
+            self.dispatch
         }
 
         /// How long the desk holds the outbox entries it commits and

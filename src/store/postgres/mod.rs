@@ -487,8 +487,9 @@ impl PostgresStore {
     /// itself, and nothing is visible to others until the host commits.
     ///
     /// Use it with an [`AsyncDesk`](crate::AsyncDesk) whose dispatch is
-    /// deferred to the outbox: the desk must not send notifications for a
-    /// change the host may still roll back.
+    /// left to the outbox ([`Dispatch::Outbox`](crate::Dispatch::Outbox)):
+    /// the desk must not send notifications for a change the host may
+    /// still roll back; a dispatcher sends them once the host commits.
     ///
     /// ```no_run
     /// # async fn run(store: supportdesk::PostgresStore) -> Result<(), Box<dyn std::error::Error>> {
@@ -496,8 +497,10 @@ impl PostgresStore {
     /// sqlx::query("UPDATE orders SET refunded = true WHERE id = 42").execute(&mut *tx).await?;
     /// {
     ///     let in_tx = store.transaction(&mut tx);
-    ///     // ... an AsyncDesk over `&in_tx` adds the ticket note here ...
-    /// #   let _ = in_tx;
+    ///     let desk = supportdesk::AsyncDesk::new(&in_tx, supportdesk::RecordingNotifier::new(), supportdesk::SystemClock)
+    ///         .with_dispatch(supportdesk::Dispatch::Outbox);
+    ///     // desk.execute(tenant, ticket, Command::AddNote { .. }).await?;
+    /// #   let _ = desk;
     /// }
     /// tx.commit().await?; // the refund and the note, or neither
     /// # Ok(()) }
