@@ -202,8 +202,11 @@ fn documented_items(text: &str) -> Vec<(String, String)> {
 #[test]
 fn feature_gated_items_say_their_feature() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<(std::path::PathBuf, &str)> =
-        vec![(root.join("src/store/sqlite.rs"), "sqlite")];
+    let mut files: Vec<(std::path::PathBuf, &str)> = vec![
+        (root.join("src/store/sqlite.rs"), "sqlite"),
+        (root.join("src/store/postgres/mod.rs"), "postgres"),
+        (root.join("src/store/postgres/schema.rs"), "postgres"),
+    ];
     // The test kit's files, and those of the conformance suite's folder.
     let mut dirs = vec![root.join("src/testing")];
     while let Some(dir) = dirs.pop() {

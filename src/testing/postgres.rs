@@ -11,13 +11,22 @@ use crate::store::{PostgresOptions, PostgresStore};
 
 /// The environment variable naming the test server (else
 /// [`DEFAULT_TEST_URL`]).
+///
+/// Available with the crate feature `testing` and the crate feature
+/// `postgres`.
 pub const TEST_URL_VAR: &str = "SUPPORTDESK_TEST_DATABASE_URL";
 
 /// The server tests use when [`TEST_URL_VAR`] is not set: the local
 /// PostgreSQL, database `test`, as the connecting OS user (`PGUSER` if set).
+///
+/// Available with the crate feature `testing` and the crate feature
+/// `postgres`.
 pub const DEFAULT_TEST_URL: &str = "postgres://127.0.0.1:5432/test";
 
 /// The URL of the test server.
+///
+/// Available with the crate feature `testing` and the crate feature
+/// `postgres`.
 pub fn test_url() -> String {
     std::env::var(TEST_URL_VAR).unwrap_or_else(|_| DEFAULT_TEST_URL.to_owned())
 }
@@ -34,6 +43,9 @@ fn unreachable(url: &str, error: &dyn fmt::Display) -> String {
 
 /// A schema that exists for one test: dropped (with everything in it) when
 /// this guard is dropped.
+///
+/// Available with the crate feature `testing` and the crate feature
+/// `postgres`.
 pub struct ScratchSchema {
     url: String,
     name: String,

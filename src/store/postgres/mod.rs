@@ -616,7 +616,9 @@ impl PostgresTx<'_> {
     }
 }
 
-/// Implements [`AsyncTicketStore`] through the type's `run`.
+/// Implements [`AsyncTicketStore`] through the type's `run` (internal).
+///
+/// Available with the crate feature `postgres`.
 macro_rules! async_store_via_run {
     ($($head:tt)*) => {
         $($head)* {
