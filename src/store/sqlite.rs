@@ -2313,10 +2313,7 @@ mod tests {
             (1..=200).collect::<Vec<_>>(),
             "every entry claimed by exactly one worker, once"
         );
-        assert!(
-            claimed.iter().filter(|c| !c.is_empty()).count() > 1,
-            "the workers took turns: {:?}",
-            claimed.iter().map(Vec::len).collect::<Vec<_>>()
-        );
+        // How the 200 were split depends on the scheduler (one thread may
+        // drain them all on a loaded machine): only disjointness is a rule.
     }
 }
