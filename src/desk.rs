@@ -260,8 +260,8 @@ impl Delivery {
 /// When a desk sends the notifications a command queued.
 ///
 /// ```
-/// use supportdesk::{Desk, Dispatch, InMemoryStore, RecordingNotifier};
-/// use supportdesk::testing::ManualClock;
+/// use supportdesk::{Desk, Dispatch, InMemoryStore};
+/// use supportdesk::testing::{ManualClock, RecordingNotifier};
 /// let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), ManualClock::at("2026-03-02T09:00:00Z")?)
 ///     .with_dispatch(Dispatch::Outbox);
 /// assert_eq!(desk.dispatch(), Dispatch::Outbox);

@@ -734,3 +734,75 @@ fn a_redelivered_message_is_recorded_once() {
         assert_eq!(events, before, "the redelivery wrote something");
     });
 }
+
+#[test]
+fn tag_queries_follow_tags_added_and_removed() {
+    let (store, _schema) = fresh("tags", 2);
+    RT.block_on(async {
+        store
+            .commit(&new_ticket(A, 1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let desk = AsyncDesk::new(
+            store.clone(),
+            RecordingNotifier::new(),
+            ManualClock::at("2026-03-02T09:00:00Z").unwrap_or_else(|e| panic!("{e}")),
+        )
+        .with_ids(SequentialIds::new());
+        let tag = |t: &str| supportdesk::Tag::new(t).unwrap_or_else(|e| panic!("{e}"));
+        let id = TicketId::from_u128(1);
+        let tagged = async |t: &str| {
+            store
+                .query(A, &TicketQuery::new().tag(tag(t)))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .items
+                .len()
+        };
+        assert_eq!(tagged("billing").await, 1);
+        desk.execute(
+            A,
+            id,
+            Command::AddTags {
+                tags: vec![tag("vip"), tag("refund")],
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (
+                tagged("billing").await,
+                tagged("vip").await,
+                tagged("refund").await
+            ),
+            (1, 1, 1)
+        );
+        desk.execute(
+            A,
+            id,
+            Command::RemoveTags {
+                tags: vec![tag("billing"), tag("vip")],
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (
+                tagged("billing").await,
+                tagged("vip").await,
+                tagged("refund").await
+            ),
+            (0, 0, 1)
+        );
+        desk.execute(
+            A,
+            id,
+            Command::RemoveTags {
+                tags: vec![tag("refund")],
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(tagged("refund").await, 0);
+    });
+}

@@ -172,6 +172,7 @@ struct Sql {
     insert_ticket: Arc<str>,
     update_ticket: Arc<str>,
     drop_tags: Arc<str>,
+    sync_tags: Arc<str>,
     add_tags: Arc<str>,
     append_events: Arc<str>,
     insert_customer: Arc<str>,
@@ -230,6 +231,15 @@ impl Sql {
             ),
             drop_tags: s(
                 "DELETE FROM {s}.ticket_tags WHERE tenant = $1 AND ticket = $2 AND NOT (tag = ANY($3::text[]))",
+            ),
+            // One round trip: the two statements touch disjoint rows (the
+            // tags no longer there, the tags not there yet).
+            sync_tags: s(
+                "WITH gone AS (
+                     DELETE FROM {s}.ticket_tags WHERE tenant = $1 AND ticket = $2 AND NOT (tag = ANY($3::text[]))
+                 )
+                 INSERT INTO {s}.ticket_tags (tenant, ticket, tag) SELECT $1, $2, unnest($3::text[])
+                 ON CONFLICT DO NOTHING",
             ),
             add_tags: s(
                 "INSERT INTO {s}.ticket_tags (tenant, ticket, tag) SELECT $1, $2, unnest($3::text[])
@@ -346,8 +356,9 @@ struct Shared {
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// use supportdesk::{AsyncDesk, PostgresStore, RecordingNotifier, SystemClock};
-/// use supportdesk::port::SyncNotifier;
+/// use supportdesk::{AsyncDesk, PostgresStore};
+/// use supportdesk::port::{SyncNotifier, SystemClock};
+/// use supportdesk::testing::RecordingNotifier;
 ///
 /// // The host's own pool, or `PostgresStore::connect(url)`.
 /// let pool = sqlx::PgPool::connect("postgres://127.0.0.1/test").await?;
@@ -497,7 +508,8 @@ impl PostgresStore {
     /// sqlx::query("UPDATE orders SET refunded = true WHERE id = 42").execute(&mut *tx).await?;
     /// {
     ///     let in_tx = store.transaction(&mut tx);
-    ///     let desk = supportdesk::AsyncDesk::new(&in_tx, supportdesk::RecordingNotifier::new(), supportdesk::SystemClock)
+    ///     let notifier = supportdesk::testing::RecordingNotifier::new();
+    ///     let desk = supportdesk::AsyncDesk::new(&in_tx, notifier, supportdesk::port::SystemClock)
     ///         .with_dispatch(supportdesk::Dispatch::Outbox);
     ///     // desk.execute(tenant, ticket, Command::AddNote { .. }).await?;
     /// #   let _ = desk;

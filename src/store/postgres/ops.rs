@@ -509,23 +509,22 @@ async fn write_ticket(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    if expected.is_some() {
-        sqlx::query(AssertSqlSafe(sql.drop_tags.clone()))
+    // A new ticket only adds; an update drops what went and adds what
+    // came, in one statement.
+    let tag_sql = match (expected.is_some(), tags.is_empty()) {
+        (false, true) => None,
+        (false, false) => Some(&sql.add_tags),
+        (true, true) => Some(&sql.drop_tags),
+        (true, false) => Some(&sql.sync_tags),
+    };
+    if let Some(statement) = tag_sql {
+        sqlx::query(AssertSqlSafe(statement.clone()))
             .bind(tenant)
             .bind(id)
             .bind(&tags)
             .execute(&mut *conn)
             .await
-            .map_err(backend("removing tags"))?;
-    }
-    if !tags.is_empty() {
-        sqlx::query(AssertSqlSafe(sql.add_tags.clone()))
-            .bind(tenant)
-            .bind(id)
-            .bind(&tags)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend("adding tags"))?;
+            .map_err(backend("writing tags"))?;
     }
     if !row.sequences.is_empty() {
         let appended = sqlx::query(AssertSqlSafe(sql.append_events.clone()))
