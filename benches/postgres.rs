@@ -26,11 +26,15 @@
 //!    per task, in turn). Fresh tickets for every batch, outside the
 //!    timing. The conflict rate is counted by a wrapper store
 //!    (`forward_ticket_store!`): `StoreError::Conflict` returned by
-//!    `commit`, over commits attempted (warm-up included).
-//! 3. `outbox/*`: 1,000 undelivered notices queued (outside the timing),
+//!    `commit`, over commits attempted (warm-up included). After criterion,
+//!    an interleaved run: 15 rounds in which the six configurations take
+//!    turns batch by batch; the median throughput of each.
+//! 3. `outbox/*`: 500 undelivered notices queued (outside the timing),
 //!    then 1 or 4 dispatcher tasks `claim` 100 at a time under a 30 s
 //!    lease and `mark_delivered_at` each, until a claim comes back empty;
 //!    every delivery is recorded, and an entry delivered twice counted.
+//!    After criterion, 6 rounds of one drain each by 1 and 4 dispatchers
+//!    in turn; the median rate of each.
 //!
 //! `cargo bench --features postgres --bench postgres` (needs the server:
 //! see `supportdesk::testing::postgres`; `SUPPORTDESK_TEST_DATABASE_URL`
@@ -645,6 +649,7 @@ fn concurrency(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
         }
     }
     g.finish();
+    interleaved_curve(rt, &store, &counts);
     for (name, commits, conflicts, gave_up) in report {
         let rate = if commits == 0 {
             0.0
@@ -660,11 +665,67 @@ fn concurrency(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
     drop(schema);
 }
 
+/// The curve again, with the six configurations taking turns batch by
+/// batch (the order rotated each round), so that a change in the machine's
+/// load falls on all of them alike: the median throughput of each.
+fn interleaved_curve(rt: &tokio::runtime::Runtime, store: &PostgresStore, counts: &Arc<Counts>) {
+    const ROUNDS: usize = 15;
+    let configs: Vec<(String, bool, Vec<Arc<BenchDesk>>)> = [true, false]
+        .into_iter()
+        .flat_map(|shared| [1, 2, 4].map(|w| (shared, w)))
+        .map(|(shared, workers)| {
+            let name = format!("{}/{workers}", if shared { "shared" } else { "disjoint" });
+            let desks = (0..workers)
+                .map(|_| Arc::new(desk(store, counts)))
+                .collect();
+            (name, shared, desks)
+        })
+        .collect();
+    let mut rates = vec![Vec::with_capacity(ROUNDS); configs.len()];
+    let mut tallies = vec![(0, 0, 0); configs.len()];
+    counts.take();
+    for round in 0..ROUNDS {
+        for k in 0..configs.len() {
+            let i = (k + round) % configs.len();
+            let (_, shared, desks) = &configs[i];
+            let sets = if *shared { 1 } else { desks.len() };
+            let tickets: Vec<Vec<TicketId>> = (0..sets)
+                .map(|_| {
+                    rt.block_on(fresh_tickets(store, SET))
+                        .unwrap_or_else(|e| panic!("creating tickets: {e}"))
+                })
+                .collect();
+            let (took, lost) = rt.block_on(batch(desks, &tickets, *shared));
+            let (commits, conflicts) = counts.take();
+            rates[i].push(BATCH as f64 / took.as_secs_f64());
+            tallies[i].0 += commits;
+            tallies[i].1 += conflicts;
+            tallies[i].2 += lost;
+        }
+    }
+    for (i, (name, _, _)) in configs.iter().enumerate() {
+        let r = &mut rates[i];
+        r.sort_by(f64::total_cmp);
+        let (commits, conflicts, lost) = tallies[i];
+        println!(
+            "interleaved concurrency/{name}: median {:.0} commands/s ({:.0}..{:.0}, {ROUNDS} batches of {BATCH}); {commits} commits, {conflicts} conflicts ({:.1}%), {lost} gave up",
+            r[ROUNDS / 2],
+            r[0],
+            r[ROUNDS - 1],
+            if commits == 0 {
+                0.0
+            } else {
+                conflicts as f64 * 100.0 / commits as f64
+            },
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // 3. Outbox claim and deliver.
 
 /// Notices queued before each timed drain.
-const QUEUED: usize = 1_000;
+const QUEUED: usize = 500;
 
 /// Queues `QUEUED` undelivered copies of an agent reply's customer notice.
 async fn fill_outbox(store: &PostgresStore, template: &Notification) -> Res<()> {
@@ -766,6 +827,36 @@ fn outbox(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
         report.push((dispatchers, delivered, duplicates));
     }
     g.finish();
+    // 1 and 4 dispatchers in turn (alternating which goes first).
+    const ROUNDS: usize = 6;
+    let mut rates = [Vec::with_capacity(ROUNDS), Vec::with_capacity(ROUNDS)];
+    let mut twice = [0, 0];
+    for round in 0..ROUNDS {
+        for k in 0..2 {
+            let i = (k + round) % 2;
+            let dispatchers = [1, 4][i];
+            rt.block_on(fill_outbox(&store, &template))
+                .unwrap_or_else(|e| panic!("filling the outbox: {e}"));
+            let start = Instant::now();
+            let (d, dup) = rt
+                .block_on(drain(&store, dispatchers))
+                .unwrap_or_else(|e| panic!("draining the outbox: {e}"));
+            rates[i].push(d as f64 / start.elapsed().as_secs_f64());
+            assert_eq!(d, QUEUED, "every queued notice is delivered");
+            twice[i] += dup;
+        }
+    }
+    for (i, dispatchers) in [1, 4].into_iter().enumerate() {
+        let r = &mut rates[i];
+        r.sort_by(f64::total_cmp);
+        println!(
+            "interleaved outbox/claim_deliver/{dispatchers}: median {:.0} notices/s ({:.0}..{:.0}, {ROUNDS} drains of {QUEUED}), {} delivered twice",
+            (r[ROUNDS / 2 - 1] + r[ROUNDS / 2]) / 2.0,
+            r[0],
+            r[ROUNDS - 1],
+            twice[i],
+        );
+    }
     for (dispatchers, delivered, duplicates) in report {
         println!(
             "postgres/outbox/claim_deliver/{dispatchers}: {delivered} notices delivered, {duplicates} delivered twice"
