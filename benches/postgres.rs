@@ -39,7 +39,7 @@
 //! `cargo bench --features postgres --bench postgres` (needs the server:
 //! see `supportdesk::testing::postgres`; `SUPPORTDESK_TEST_DATABASE_URL`
 //! names another). Warm-up 1 s and measurement 3 s per benchmark are set
-//! here; the whole run takes about two minutes after the build.
+//! here; the whole run takes about 2.5-3 minutes after the build.
 
 use std::collections::{BTreeMap, HashSet};
 use std::error::Error;
