@@ -17,7 +17,7 @@ use crate::port::{
     TicketWrite,
 };
 use crate::ticket::stored;
-use crate::ticket::{Event, StoredEvent, StoredEventError, Ticket};
+use crate::ticket::{Event, StoredEvent, Ticket};
 
 /// `PRAGMA application_id` of a supportdesk database ("SDK1").
 const APPLICATION_ID: i64 = 0x5344_4b31;
@@ -1103,42 +1103,10 @@ fn decode_event(
     at: DateTime<Utc>,
     body: &str,
 ) -> Result<Event, StoreError> {
-    let stored = |e: StoredEventError| StoreError::Backend {
+    stored::decode_row(tenant, ticket, sequence, at, body, true).map_err(|e| StoreError::Backend {
         message: format!("sqlite: decoding stored event {sequence} of ticket {ticket}"),
         source: Some(Arc::new(e)),
-    };
-    let format =
-        StoredEvent::format_of(&mut serde_json::Deserializer::from_str(body)).map_err(stored)?;
-    let event = match format {
-        // No version: a kind alone, as schema 4 and before wrote it.
-        1 => {
-            let kind: stored::v1::EventKind = serde_json::from_str(body).map_err(|e| {
-                stored(StoredEventError::Malformed {
-                    format: 1,
-                    reason: e.to_string(),
-                })
-            })?;
-            stored::from_v1(stored::v1::Event {
-                tenant,
-                ticket,
-                sequence,
-                at,
-                kind,
-            })
-        }
-        format => StoredEvent::decode(format, &mut serde_json::Deserializer::from_str(body))
-            .map_err(stored)?,
-    };
-    if (event.tenant, event.ticket, event.sequence, event.at) != (tenant, ticket, sequence, at) {
-        return Err(stored(StoredEventError::Malformed {
-            format,
-            reason: format!(
-                "the event is {} #{} at {} of tenant {}, its row {ticket} #{sequence} at {at} of tenant {tenant}",
-                event.ticket, event.sequence, event.at, event.tenant
-            ),
-        }));
-    }
-    Ok(event)
+    })
 }
 
 fn decode_ticket(text: &str) -> Result<Ticket, StoreError> {
@@ -1584,6 +1552,7 @@ fn outbox_entry(row: &rusqlite::Row<'_>) -> Result<OutboxEntry, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ticket::StoredEventError;
 
     #[test]
     fn refuses_a_database_newer_than_the_code() {

@@ -136,7 +136,7 @@ pub enum StoredEventError {
 pub(crate) mod v1 {
     pub(crate) use crate::ticket::Event;
     /// The kind of a format-1 event (`SqliteStore` kept it alone).
-    #[cfg(feature = "sqlite")]
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) use crate::ticket::EventKind;
 }
 
@@ -292,6 +292,49 @@ impl From<Event> for StoredEvent<'static> {
             event: Cow::Owned(event),
         }
     }
+}
+
+/// An event read from a SQL store's row: `body` holds its stored record
+/// (any format, through the upcasters) and the row's columns say whose it
+/// is and where; with `bare_v1`, a record without a format field is a bare
+/// format-1 *kind* whose other fields are the columns (SQLite rows written
+/// before its schema 5). The decoded event must agree with the columns.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn decode_row(
+    tenant: crate::id::TenantId,
+    ticket: crate::id::TicketId,
+    sequence: u64,
+    at: chrono::DateTime<chrono::Utc>,
+    body: &str,
+    bare_v1: bool,
+) -> Result<Event, StoredEventError> {
+    let format = StoredEvent::format_of(&mut serde_json::Deserializer::from_str(body))?;
+    let event = if format == 1 && bare_v1 {
+        let kind: v1::EventKind =
+            serde_json::from_str(body).map_err(|e| StoredEventError::Malformed {
+                format: 1,
+                reason: e.to_string(),
+            })?;
+        from_v1(v1::Event {
+            tenant,
+            ticket,
+            sequence,
+            at,
+            kind,
+        })
+    } else {
+        StoredEvent::decode(format, &mut serde_json::Deserializer::from_str(body))?
+    };
+    if (event.tenant, event.ticket, event.sequence, event.at) != (tenant, ticket, sequence, at) {
+        return Err(StoredEventError::Malformed {
+            format,
+            reason: format!(
+                "the event is {} #{} at {} of tenant {}, its row {ticket} #{sequence} at {at} of tenant {tenant}",
+                event.ticket, event.sequence, event.at, event.tenant
+            ),
+        });
+    }
+    Ok(event)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::port::{
     Commit, Cursor, CustomerWrite, DueTicket, Entity, ExpectedVersion, InboundKey, InboundRecord,
     OutboxClaim, OutboxEntry, OutboxLease, Page, StoreError, TicketOrder, TicketQuery, TicketWrite,
 };
-use crate::ticket::{Event, StoredEvent, StoredEventError, Ticket};
+use crate::ticket::{Event, StoredEvent, Ticket};
 
 /// A driver error as a [`StoreError::Backend`] saying what was being done.
 pub(super) fn backend(doing: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
@@ -162,24 +162,12 @@ fn decode_event(
     at: DateTime<Utc>,
     body: &str,
 ) -> Result<Event, StoreError> {
-    let stored = |e: StoredEventError| StoreError::Backend {
-        message: format!("postgres: decoding stored event {sequence} of ticket {ticket}"),
-        source: Some(Arc::new(e)),
-    };
-    let format =
-        StoredEvent::format_of(&mut serde_json::Deserializer::from_str(body)).map_err(stored)?;
-    let event = StoredEvent::decode(format, &mut serde_json::Deserializer::from_str(body))
-        .map_err(stored)?;
-    if (event.tenant, event.ticket, event.sequence, event.at) != (tenant, ticket, sequence, at) {
-        return Err(stored(StoredEventError::Malformed {
-            format,
-            reason: format!(
-                "the event is {} #{} at {} of tenant {}, its row {ticket} #{sequence} at {at} of tenant {tenant}",
-                event.ticket, event.sequence, event.at, event.tenant
-            ),
-        }));
-    }
-    Ok(event)
+    crate::ticket::stored::decode_row(tenant, ticket, sequence, at, body, false).map_err(|e| {
+        StoreError::Backend {
+            message: format!("postgres: decoding stored event {sequence} of ticket {ticket}"),
+            source: Some(Arc::new(e)),
+        }
+    })
 }
 
 pub(super) async fn ticket(

@@ -216,6 +216,23 @@ fn lock_key(schema: &str) -> i64 {
     i64::from_ne_bytes(h.to_ne_bytes())
 }
 
+/// A transaction holding the advisory lock of `name` until it ends, so
+/// processes doing the same set-up at once take turns.
+async fn locked<'c>(
+    conn: &'c mut PgConnection,
+    name: &str,
+    doing: &'static str,
+) -> Result<sqlx::Transaction<'c, sqlx::Postgres>, PostgresOpenError> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await.map_err(open_err(doing))?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(lock_key(name))
+        .execute(&mut *tx)
+        .await
+        .map_err(open_err(doing))?;
+    Ok(tx)
+}
+
 /// Brings `schema` to [`POSTGRES_SCHEMA_VERSION`], or refuses a schema
 /// written by newer code. Runs in one transaction under an advisory lock:
 /// a failed migration leaves the schema as it was.
@@ -223,16 +240,7 @@ pub(super) async fn migrate(
     conn: &mut PgConnection,
     schema: &str,
 ) -> Result<(), PostgresOpenError> {
-    use sqlx::Connection;
-    let mut tx = conn
-        .begin()
-        .await
-        .map_err(open_err("starting the migration"))?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(lock_key(schema))
-        .execute(&mut *tx)
-        .await
-        .map_err(open_err("locking the schema for migration"))?;
+    let mut tx = locked(conn, schema, "migrating the schema").await?;
     sqlx::raw_sql(AssertSqlSafe(in_schema(
         "CREATE SCHEMA IF NOT EXISTS {s};
          CREATE TABLE IF NOT EXISTS {s}.schema_version (
@@ -306,16 +314,7 @@ pub(super) async fn ensure_role(
     schema: &str,
     role: &str,
 ) -> Result<(), PostgresOpenError> {
-    use sqlx::Connection;
-    let mut tx = conn
-        .begin()
-        .await
-        .map_err(open_err("starting the role set-up"))?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(lock_key(role))
-        .execute(&mut *tx)
-        .await
-        .map_err(open_err("locking the role set-up"))?;
+    let mut tx = locked(conn, role, "setting up the tenant role").await?;
     let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_roles WHERE rolname = $1")
         .bind(role)
         .fetch_optional(&mut *tx)
