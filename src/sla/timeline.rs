@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
-use crate::model::{Fulfilment, MetricDef, Origin, Priority, StartAnchor, Status};
-use crate::ticket::{Event, EventKind, TicketOpened};
+use crate::model::{Fulfilment, MetricDef, Priority, StartAnchor, Status};
+use crate::ticket::{Event, EventKind};
 
 /// How a cycle ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -222,23 +222,20 @@ impl<'a> Timeline<'a> {
         let status = self.status;
         match &e.kind {
             EventKind::Opened(opened) => {
-                let TicketOpened {
-                    origin,
-                    priority,
-                    channel,
-                    ..
-                } = &**opened;
-                self.priority = *priority;
-                self.channel = *channel;
+                // The copies kept inline in the event: reading them does not
+                // follow the box (a cache miss per ticket in bulk replays).
+                let priority = opened.priority();
+                self.priority = priority;
+                self.channel = opened.channel();
                 self.status = Status::New;
                 self.opened_at = Some(at);
-                let proactive = matches!(origin, Origin::Proactive { .. });
+                let proactive = opened.is_proactive();
                 for mt in &mut self.metrics {
                     let m = &mt.metric;
                     if m.start == StartAnchor::TicketCreated && !(m.reactive_only && proactive) {
                         let p = paused_status(mt.pausing, Status::New);
                         let pauses = self.spare.pop().unwrap_or_default();
-                        mt.cycles.push(Cycle::new(0, at, p, *priority, pauses));
+                        mt.cycles.push(Cycle::new(0, at, p, priority, pauses));
                     }
                 }
             }
