@@ -189,12 +189,13 @@ impl<'a> Timeline<'a> {
     /// Empties the timeline for another ticket, keeping its allocations.
     pub fn reset(&mut self) {
         for mt in &mut self.metrics {
-            self.spare.extend(
-                mt.cycles
-                    .drain(..)
-                    .map(|c| c.pauses)
-                    .filter(|p| p.capacity() > 0),
-            );
+            // A plain loop: `extend` over a filtered `drain` took the generic
+            // path (a reserve check per element and a `Drain` to drop).
+            while let Some(c) = mt.cycles.pop() {
+                if c.pauses.capacity() > 0 {
+                    self.spare.push(c.pauses);
+                }
+            }
             mt.replied = false;
             mt.last_reply_at = None;
         }
