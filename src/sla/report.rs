@@ -708,7 +708,7 @@ impl<'a> Evaluator<'a> {
     ) -> Result<&SlaReport, SlaError> {
         self.timeline.reset();
         for e in events.iter().filter(|e| e.at <= now) {
-            self.timeline.observe(e);
+            self.timeline.observe_inlined(e);
         }
         self.report.at = now;
         let resolved = self.resolved.as_ref().map_err(Clone::clone)?;

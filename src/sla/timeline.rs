@@ -219,6 +219,14 @@ impl<'a> Timeline<'a> {
 
     /// Takes one more event into account.
     pub fn observe(&mut self, e: &Event) {
+        self.observe_inlined(e);
+    }
+
+    /// [`observe`](Self::observe), inlined into the bulk evaluator's loop:
+    /// the call's register saves and restores were about 8% of the
+    /// instructions spent observing.
+    #[inline(always)]
+    pub(crate) fn observe_inlined(&mut self, e: &Event) {
         let at = e.at;
         let status = self.status;
         match &e.kind {
