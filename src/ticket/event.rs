@@ -63,14 +63,14 @@ pub struct TicketOpened {
 ///
 /// let opening = Opening::from(TicketOpened {
 ///     customer: CustomerId::from_u128(1),
-///     channel: Channel::Chat,
+///     channel: Channel::LiveChat,
 ///     subject: "help".into(),
 ///     priority: Priority::High,
 ///     origin: Origin::Reactive,
 ///     follow_up_of: None,
 ///     tags: Vec::new(),
 /// });
-/// assert_eq!((opening.priority(), opening.channel()), (Priority::High, Channel::Chat));
+/// assert_eq!((opening.priority(), opening.channel()), (Priority::High, Channel::LiveChat));
 /// assert!(!opening.is_proactive());
 /// assert_eq!(opening.subject, "help");
 /// ```
@@ -311,7 +311,7 @@ mod tests {
     fn opened(origin: Origin) -> TicketOpened {
         TicketOpened {
             customer: CustomerId::from_u128(3),
-            channel: Channel::Chat,
+            channel: Channel::LiveChat,
             subject: "broken".into(),
             priority: Priority::Urgent,
             origin,
