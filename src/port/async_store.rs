@@ -21,8 +21,8 @@ use crate::model::notification::Notification;
 #[cfg(doc)]
 use crate::port::TicketStore;
 use crate::port::{
-    Commit, DueTicket, InboundKey, InboundRecord, Notifier, NotifyError, OutboxClaim, OutboxEntry,
-    Page, StoreError, TicketQuery,
+    Commit, DueTicket, InboundKey, InboundRecord, Notifier, NotifyError, OutboxClaim, OutboxEntry, Page,
+    StoreError, TicketQuery,
 };
 use crate::ticket::{Event, Ticket};
 

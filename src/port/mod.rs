@@ -43,8 +43,8 @@ pub use forward::{StoreCall, StoreOp};
 pub use notify::{Notifier, NotifyError};
 pub use store::{
     Commit, Cursor, CustomerWrite, DueTicket, DueUpdate, Entity, ExpectedVersion, InboundKey,
-    InboundRecord, OnceKey, OutboxClaim, OutboxEntry, OutboxLease, Page, StoreError, TicketOrder,
-    TicketQuery, TicketStore, TicketWrite,
+    InboundRecord, OnceKey, OutboxClaim, OutboxEntry, OutboxLease, Page, StoreError, TicketOrder, TicketQuery, TicketStore,
+    TicketWrite,
 };
 
 /// What [`forward_ticket_store!`](crate::forward_ticket_store) names from

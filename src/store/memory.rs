@@ -243,9 +243,10 @@ impl TicketStore for InMemoryStore {
             let slot = inner.next_slot;
             inner.next_slot += 1;
             inner.outbox_index.insert((n.tenant, n.id), Some(slot));
-            inner
-                .outbox
-                .insert(slot, OutboxEntry::new(n.clone(), 0, None));
+            inner.outbox.insert(
+                slot,
+                OutboxEntry::new(n.clone(), 0, None),
+            );
         }
         Ok(())
     }
