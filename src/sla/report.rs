@@ -406,6 +406,12 @@ struct Scratch<'a> {
     marks: ClockMarks<'a>,
     /// Calendar positions of the ticket's instants, shared by its cycles.
     memo: MarkMemo<'a>,
+    /// Calendar-name buffers of report slots that changed to calendar
+    /// time, for slots that change to business time.
+    names: Vec<String>,
+    /// Reports of earlier tickets' targets beyond the current ticket's, to
+    /// be filled again rather than allocated.
+    reports: Vec<TargetReport>,
 }
 
 /// Fills `out` with one cycle's report, reusing its allocations (the
@@ -419,15 +425,16 @@ fn fill_cycle_report<'a>(
     target: &Target,
     clock: &Clockwork<'a>,
     warnings: &[WarnAt],
-    now: DateTime<Utc>,
+    (now, now_s): (DateTime<Utc>, i64),
     scratch: &mut Scratch<'a>,
 ) -> Result<(), SlaError> {
-    let now_s = unix(now);
     let start = unix(c.start);
     let Scratch {
         ranges,
         marks,
         memo,
+        names,
+        reports: _,
     } = scratch;
     let open_pause = pause_ranges(c, ranges)?;
     clock.prepare(start, ranges, marks, memo)?;
@@ -492,7 +499,21 @@ fn fill_cycle_report<'a>(
             mine.clear();
             mine.push_str(calendar);
         }
-        (mine, theirs) => *mine = theirs.clone(),
+        (TimeBasis::Calendar, TimeBasis::Calendar) => {}
+        // A slot that held another metric's report changes basis: the
+        // calendar name's buffer is kept for the next slot that needs one
+        // rather than freed and allocated again.
+        (mine @ TimeBasis::Business { .. }, TimeBasis::Calendar) => {
+            if let TimeBasis::Business { calendar } = std::mem::replace(mine, TimeBasis::Calendar) {
+                names.push(calendar);
+            }
+        }
+        (mine @ TimeBasis::Calendar, TimeBasis::Business { calendar }) => {
+            let mut name = names.pop().unwrap_or_default();
+            name.clear();
+            name.push_str(calendar);
+            *mine = TimeBasis::Business { calendar: name };
+        }
     }
     out.deadline = deadline.map(|d| clock.instant(d)).transpose()?;
     out.elapsed_seconds = elapsed;
@@ -578,16 +599,28 @@ fn fill_targets<'a>(
     scratch: &mut Scratch<'a>,
 ) -> Result<(), SlaError> {
     scratch.memo.clear();
+    let now_s = unix(now);
     let mut n = 0usize;
     for (i, mt) in timeline.metrics.iter().enumerate() {
+        // The target picked for the previous cycle's priority: the cycles of
+        // a metric almost always share one.
+        let mut picked = None;
         for c in &mt.cycles {
             // The cycle's own priority: a finished cycle keeps the one it
             // ended under.
-            let Some((target, clock)) = resolved.pick(i, c.priority, timeline.channel) else {
+            let choice = match picked {
+                Some((p, choice)) if p == c.priority => choice,
+                _ => {
+                    let choice = resolved.pick(i, c.priority, timeline.channel);
+                    picked = Some((c.priority, choice));
+                    choice
+                }
+            };
+            let Some((target, clock)) = choice else {
                 continue;
             };
             if n == out.len() {
-                out.push(TargetReport::blank());
+                out.push(scratch.reports.pop().unwrap_or_else(TargetReport::blank));
             }
             if let Some(slot) = out.get_mut(n) {
                 fill_cycle_report(
@@ -597,14 +630,16 @@ fn fill_targets<'a>(
                     target,
                     &clock,
                     &policy.warnings,
-                    now,
+                    (now, now_s),
                     scratch,
                 )?;
             }
             n += 1;
         }
     }
-    out.truncate(n);
+    // The reports beyond this ticket's are kept, with their buffers, for a
+    // later ticket with more targets.
+    scratch.reports.extend(out.drain(n.min(out.len())..));
     Ok(())
 }
 
@@ -673,7 +708,7 @@ impl<'a> Evaluator<'a> {
     ) -> Result<&SlaReport, SlaError> {
         self.timeline.reset();
         for e in events.iter().filter(|e| e.at <= now) {
-            self.timeline.observe(e);
+            self.timeline.observe_inlined(e);
         }
         self.report.at = now;
         let resolved = self.resolved.as_ref().map_err(Clone::clone)?;

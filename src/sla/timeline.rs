@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
-use crate::model::{Fulfilment, MetricDef, Origin, Priority, StartAnchor, Status};
-use crate::ticket::{Event, EventKind, TicketOpened};
+use crate::model::{Fulfilment, MetricDef, Priority, StartAnchor, Status};
+use crate::ticket::{Event, EventKind};
 
 /// How a cycle ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -189,12 +189,13 @@ impl<'a> Timeline<'a> {
     /// Empties the timeline for another ticket, keeping its allocations.
     pub fn reset(&mut self) {
         for mt in &mut self.metrics {
-            self.spare.extend(
-                mt.cycles
-                    .drain(..)
-                    .map(|c| c.pauses)
-                    .filter(|p| p.capacity() > 0),
-            );
+            // A plain loop: `extend` over a filtered `drain` took the generic
+            // path (a reserve check per element and a `Drain` to drop).
+            while let Some(c) = mt.cycles.pop() {
+                if c.pauses.capacity() > 0 {
+                    self.spare.push(c.pauses);
+                }
+            }
             mt.replied = false;
             mt.last_reply_at = None;
         }
@@ -218,27 +219,32 @@ impl<'a> Timeline<'a> {
 
     /// Takes one more event into account.
     pub fn observe(&mut self, e: &Event) {
+        self.observe_inlined(e);
+    }
+
+    /// [`observe`](Self::observe), inlined into the bulk evaluator's loop:
+    /// the call's register saves and restores were about 8% of the
+    /// instructions spent observing.
+    #[inline(always)]
+    pub(crate) fn observe_inlined(&mut self, e: &Event) {
         let at = e.at;
         let status = self.status;
         match &e.kind {
             EventKind::Opened(opened) => {
-                let TicketOpened {
-                    origin,
-                    priority,
-                    channel,
-                    ..
-                } = &**opened;
-                self.priority = *priority;
-                self.channel = *channel;
+                // The copies kept inline in the event: reading them does not
+                // follow the box (a cache miss per ticket in bulk replays).
+                let priority = opened.priority();
+                self.priority = priority;
+                self.channel = opened.channel();
                 self.status = Status::New;
                 self.opened_at = Some(at);
-                let proactive = matches!(origin, Origin::Proactive { .. });
+                let proactive = opened.is_proactive();
                 for mt in &mut self.metrics {
                     let m = &mt.metric;
                     if m.start == StartAnchor::TicketCreated && !(m.reactive_only && proactive) {
                         let p = paused_status(mt.pausing, Status::New);
                         let pauses = self.spare.pop().unwrap_or_default();
-                        mt.cycles.push(Cycle::new(0, at, p, *priority, pauses));
+                        mt.cycles.push(Cycle::new(0, at, p, priority, pauses));
                     }
                 }
             }

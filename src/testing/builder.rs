@@ -3,8 +3,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, MessageId, TenantId, TicketId};
 use crate::ticket::{
-    Author, Event, EventKind, Message, Origin, Priority, Status, Tag, Ticket, TicketOpened,
-    Visibility,
+    Author, Event, EventKind, Message, Opening, Origin, Priority, Status, Tag, Ticket,
+    TicketOpened, Visibility,
 };
 
 /// Builds a ticket with fixed ids and times through real events, so the
@@ -209,7 +209,7 @@ impl TicketBuilder {
             });
         };
         push(
-            EventKind::Opened(Box::new(TicketOpened {
+            EventKind::Opened(Opening::from(TicketOpened {
                 customer: self.customer,
                 channel: self.channel,
                 subject: self.subject.clone(),

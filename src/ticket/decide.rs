@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::ticket::command::{Action, Command, OpenTicket};
 use crate::ticket::error::DomainError;
-use crate::ticket::event::{Event, EventKind, TicketOpened};
+use crate::ticket::event::{Event, EventKind, Opening, TicketOpened};
 use crate::ticket::state::Ticket;
 
 /// Lifecycle rules a tenant can set.
@@ -443,7 +443,7 @@ pub fn open(
         ticket: id,
         sequence: 1,
         at: ctx.now,
-        kind: EventKind::Opened(Box::new(TicketOpened {
+        kind: EventKind::Opened(Opening::from(TicketOpened {
             customer: cmd.customer,
             channel: cmd.channel,
             subject: subject_from(

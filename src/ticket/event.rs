@@ -45,6 +45,109 @@ pub struct TicketOpened {
     pub tags: Vec<Tag>,
 }
 
+/// The payload of [`EventKind::Opened`]: the [`TicketOpened`] facts, boxed
+/// (once per ticket; inline they would make every event larger), with the
+/// three the SLA engine reads for every ticket it evaluates (priority,
+/// channel, whether it is proactive) also kept inline, so a bulk replay
+/// does not follow the box.
+///
+/// It reads as a [`TicketOpened`] (it derefs to one) and serialises exactly
+/// as one: the copies inline are not part of the serialised form. It cannot
+/// be changed in place, so the copies always agree with the box.
+///
+/// ```
+/// use supportdesk::ticket::{Opening, TicketOpened};
+/// use supportdesk::id::CustomerId;
+/// use supportdesk::model::{Origin, Priority};
+/// use supportdesk::Channel;
+///
+/// let opening = Opening::from(TicketOpened {
+///     customer: CustomerId::from_u128(1),
+///     channel: Channel::LiveChat,
+///     subject: "help".into(),
+///     priority: Priority::High,
+///     origin: Origin::Reactive,
+///     follow_up_of: None,
+///     tags: Vec::new(),
+/// });
+/// assert_eq!((opening.priority(), opening.channel()), (Priority::High, Channel::LiveChat));
+/// assert!(!opening.is_proactive());
+/// assert_eq!(opening.subject, "help");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    priority: Priority,
+    channel: Channel,
+    proactive: bool,
+    opened: Box<TicketOpened>,
+}
+
+impl Opening {
+    /// The starting priority (as `self.priority`, without following the
+    /// box).
+    #[inline]
+    pub fn priority(&self) -> Priority {
+        self.priority
+    }
+
+    /// The channel of the first message (as `self.channel`, without
+    /// following the box).
+    #[inline]
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    /// Whether the ticket is proactive (`self.origin` is
+    /// [`Origin::Proactive`]), without following the box.
+    #[inline]
+    pub fn is_proactive(&self) -> bool {
+        self.proactive
+    }
+
+    /// The facts, unboxed.
+    pub fn into_inner(self) -> TicketOpened {
+        *self.opened
+    }
+}
+
+impl From<Box<TicketOpened>> for Opening {
+    fn from(opened: Box<TicketOpened>) -> Self {
+        Opening {
+            priority: opened.priority,
+            channel: opened.channel,
+            proactive: matches!(opened.origin, Origin::Proactive { .. }),
+            opened,
+        }
+    }
+}
+
+impl From<TicketOpened> for Opening {
+    fn from(opened: TicketOpened) -> Self {
+        Opening::from(Box::new(opened))
+    }
+}
+
+impl std::ops::Deref for Opening {
+    type Target = TicketOpened;
+
+    #[inline]
+    fn deref(&self) -> &TicketOpened {
+        &self.opened
+    }
+}
+
+impl Serialize for Opening {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.opened.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Opening {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        TicketOpened::deserialize(deserializer).map(Opening::from)
+    }
+}
+
 /// What happened.
 ///
 /// An event is kept small (at most 96 bytes) because bulk readers walk
@@ -58,9 +161,10 @@ pub enum EventKind {
     /// The ticket was opened. Always the first event.
     ///
     /// Its payload is boxed (once per ticket; it would make every event
-    /// larger): it serialises exactly as a struct variant with the same
-    /// fields would.
-    Opened(Box<TicketOpened>),
+    /// larger), with the priority, channel and origin kind also inline (see
+    /// [`Opening`]): it serialises exactly as a struct variant with the
+    /// fields of [`TicketOpened`] would.
+    Opened(Opening),
     /// The requester wrote.
     CustomerReplied {
         /// The message.
@@ -202,5 +306,65 @@ mod tests {
             size_of::<EventKind>()
         );
         assert!(size_of::<EventKind>() <= 40);
+    }
+
+    fn opened(origin: Origin) -> TicketOpened {
+        TicketOpened {
+            customer: CustomerId::from_u128(3),
+            channel: Channel::LiveChat,
+            subject: "broken".into(),
+            priority: Priority::Urgent,
+            origin,
+            follow_up_of: Some(TicketId::from_u128(9)),
+            tags: vec![Tag::new("vip").unwrap_or_else(|e| panic!("{e}"))],
+        }
+    }
+
+    /// The copies inline agree with the box, and the serialised form is the
+    /// boxed facts' own, both ways.
+    #[test]
+    fn an_opening_reads_and_serialises_as_its_facts() {
+        for origin in [
+            Origin::Reactive,
+            Origin::Proactive { agent: None },
+            Origin::Proactive {
+                agent: Some(AgentId::from_u128(4)),
+            },
+        ] {
+            let facts = opened(origin);
+            let opening = Opening::from(facts.clone());
+            assert_eq!(opening.priority(), facts.priority);
+            assert_eq!(opening.channel(), facts.channel);
+            assert_eq!(
+                opening.is_proactive(),
+                matches!(facts.origin, Origin::Proactive { .. })
+            );
+            assert_eq!(*opening, facts);
+            let text = serde_json::to_string(&opening).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                text,
+                serde_json::to_string(&facts).unwrap_or_else(|e| panic!("{e}"))
+            );
+            let kind = EventKind::Opened(opening.clone());
+            let tagged = serde_json::to_string(&kind).unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                tagged.starts_with(r#"{"event":"opened","customer":"#),
+                "{tagged}"
+            );
+            let back: EventKind = serde_json::from_str(&tagged).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(back, kind);
+            let EventKind::Opened(back) = back else {
+                panic!("read back as another event: {tagged}");
+            };
+            assert_eq!(
+                (back.priority(), back.channel(), back.is_proactive()),
+                (
+                    opening.priority(),
+                    opening.channel(),
+                    opening.is_proactive()
+                )
+            );
+            assert_eq!(back.into_inner(), facts);
+        }
     }
 }

@@ -38,7 +38,7 @@ pub use decide::{
     Context, Decision, LifecycleRules, TagRules, auto_tag, decide, merge, open, record_alerts,
 };
 pub use error::DomainError;
-pub use event::{Event, EventKind, TicketOpened};
+pub use event::{Event, EventKind, Opening, TicketOpened};
 pub use state::{EffortRating, SatisfactionRating, Ticket};
 pub use stored::{EVENT_FORMAT_VERSION, StoredEvent, StoredEventError};
 

@@ -14,7 +14,7 @@ use crate::port::{
 };
 use crate::testing::TicketBuilder;
 use crate::ticket::{
-    Author, Ces, Csat, Event, EventKind, Message, Origin, Priority, Status, Tag, Ticket,
+    Author, Ces, Csat, Event, EventKind, Message, Opening, Origin, Priority, Status, Tag, Ticket,
     TicketOpened, Visibility,
 };
 use std::fmt::Display;
@@ -178,7 +178,7 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
     };
     push(
         0,
-        EventKind::Opened(Box::new(TicketOpened {
+        EventKind::Opened(Opening::from(TicketOpened {
             customer,
             channel: Channel::WhatsApp,
             subject: "Colis «perdu» \"again\"\n— 物流/延迟".to_owned(),
@@ -321,7 +321,7 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
             source,
             1,
             at(-30),
-            EventKind::Opened(Box::new(TicketOpened {
+            EventKind::Opened(Opening::from(TicketOpened {
                 customer: other,
                 channel: Channel::Email,
                 subject: String::new(),
