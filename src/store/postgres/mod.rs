@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
-use sqlx::{Connection, PgConnection, Postgres, Transaction};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, Postgres, Transaction};
 
 pub use schema::POSTGRES_SCHEMA_VERSION;
 
@@ -547,13 +547,23 @@ impl PostgresStore {
         tenant: Option<TenantId>,
         op: impl AsyncFnOnce(&mut PgConnection, &Sql) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        // BEGIN and the scope in one round trip (a simple-query message
+        // of two statements; the values are a UUID and checked names).
+        let begin = ops::begin_scoped(tenant, self.shared.role.as_deref());
         let tx = self
             .pool
-            .begin()
+            .begin_with(AssertSqlSafe(begin))
             .await
             .map_err(backend("starting a transaction"))?;
-        in_transaction(tx, &self.shared, tenant, None, op).await
+        in_transaction(tx, &self.shared, Scope::Set, None, op).await
     }
+}
+
+/// A transaction's scope: already set by its `BEGIN`, or to set (the
+/// tenant, `None` for all tenants).
+enum Scope {
+    Set,
+    Tenant(Option<TenantId>),
 }
 
 /// Runs `op` in `tx` with the transaction's scope set, then commits, or
@@ -565,11 +575,15 @@ impl PostgresStore {
 async fn in_transaction<T>(
     mut tx: Transaction<'_, Postgres>,
     shared: &Shared,
-    tenant: Option<TenantId>,
+    scope: Scope,
     restore: Option<&ops::Settings>,
     op: impl AsyncFnOnce(&mut PgConnection, &Sql) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    let mut done = match ops::set_scope(&mut tx, tenant, shared.role.as_deref()).await {
+    let scoped = match scope {
+        Scope::Set => Ok(()),
+        Scope::Tenant(tenant) => ops::set_scope(&mut tx, tenant, shared.role.as_deref()).await,
+    };
+    let mut done = match scoped {
         Ok(()) => op(&mut tx, &shared.sql).await,
         Err(e) => Err(e),
     };
@@ -624,7 +638,7 @@ impl PostgresTx<'_> {
             .begin()
             .await
             .map_err(backend("starting a savepoint"))?;
-        in_transaction(tx, &self.shared, tenant, Some(&settings), op).await
+        in_transaction(tx, &self.shared, Scope::Tenant(tenant), Some(&settings), op).await
     }
 }
 

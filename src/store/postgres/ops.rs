@@ -105,6 +105,22 @@ pub(super) async fn set_scope(
     Ok(())
 }
 
+/// `BEGIN` and [`set_scope`]'s settings as one simple-query message (one
+/// round trip). Only a UUID and names checked on open (plain lower-case
+/// identifiers) are written into it.
+pub(super) fn begin_scoped(tenant: Option<TenantId>, role: Option<&str>) -> String {
+    let (tenant, scope) = match tenant {
+        Some(t) => (t.as_uuid().to_string(), "tenant"),
+        None => (String::new(), "all-tenants"),
+    };
+    let role = role
+        .map(|r| format!(", set_config('role', '{r}', true)"))
+        .unwrap_or_default();
+    format!(
+        "BEGIN; SELECT set_config('supportdesk.tenant', '{tenant}', true), set_config('supportdesk.scope', '{scope}', true){role}"
+    )
+}
+
 /// The settings [`set_scope`] changes, as they were before.
 #[derive(Debug)]
 pub(super) struct Settings {
@@ -916,4 +932,23 @@ pub(super) async fn due(
             DueTicket::new(TenantId::from_uuid(t), TicketId::from_uuid(id), time_of(at))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scoped_begin_holds_only_the_uuid_and_the_checked_role() {
+        let t = TenantId::from_u128(0xab);
+        assert_eq!(
+            begin_scoped(Some(t), Some("supportdesk_tenant")),
+            "BEGIN; SELECT set_config('supportdesk.tenant', '00000000-0000-0000-0000-0000000000ab', true), \
+             set_config('supportdesk.scope', 'tenant', true), set_config('role', 'supportdesk_tenant', true)"
+        );
+        assert_eq!(
+            begin_scoped(None, None),
+            "BEGIN; SELECT set_config('supportdesk.tenant', '', true), set_config('supportdesk.scope', 'all-tenants', true)"
+        );
+    }
 }
