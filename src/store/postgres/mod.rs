@@ -625,6 +625,64 @@ impl fmt::Debug for PostgresTx<'_> {
     }
 }
 
+impl PostgresStore {
+    /// One round trip ([`ops::read_once`]).
+    async fn read_ticket(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+    ) -> Result<Option<Ticket>, StoreError> {
+        let s = &self.shared;
+        ops::ticket_once(&self.pool, &s.sql, s.role.as_deref(), tenant, id).await
+    }
+
+    async fn read_events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
+        let s = &self.shared;
+        ops::events_once(&self.pool, &s.sql, s.role.as_deref(), tenant, id).await
+    }
+
+    async fn read_customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+    ) -> Result<Option<Customer>, StoreError> {
+        let s = &self.shared;
+        ops::customer_once(&self.pool, &s.sql, s.role.as_deref(), tenant, id).await
+    }
+}
+
+impl PostgresTx<'_> {
+    /// In a savepoint of the host's transaction, as every operation.
+    async fn read_ticket(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+    ) -> Result<Option<Ticket>, StoreError> {
+        self.run(Some(tenant), async move |c, sql| {
+            ops::ticket(c, sql, tenant, id).await
+        })
+        .await
+    }
+
+    async fn read_events(&self, tenant: TenantId, id: TicketId) -> Result<Vec<Event>, StoreError> {
+        self.run(Some(tenant), async move |c, sql| {
+            ops::events(c, sql, tenant, id).await
+        })
+        .await
+    }
+
+    async fn read_customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+    ) -> Result<Option<Customer>, StoreError> {
+        self.run(Some(tenant), async move |c, sql| {
+            ops::customer(c, sql, tenant, id).await
+        })
+        .await
+    }
+}
+
 impl PostgresTx<'_> {
     async fn run<T>(
         &self,
@@ -653,9 +711,7 @@ macro_rules! async_store_via_run {
                 tenant: TenantId,
                 id: TicketId,
             ) -> BoxFuture<'_, Result<Option<Ticket>, StoreError>> {
-                Box::pin(self.run(Some(tenant), async move |c, sql| {
-                    ops::ticket(c, sql, tenant, id).await
-                }))
+                Box::pin(self.read_ticket(tenant, id))
             }
 
             fn commit<'a>(&'a self, commit: &'a Commit) -> BoxFuture<'a, Result<(), StoreError>> {
@@ -674,9 +730,7 @@ macro_rules! async_store_via_run {
                 tenant: TenantId,
                 id: TicketId,
             ) -> BoxFuture<'_, Result<Vec<Event>, StoreError>> {
-                Box::pin(self.run(Some(tenant), async move |c, sql| {
-                    ops::events(c, sql, tenant, id).await
-                }))
+                Box::pin(self.read_events(tenant, id))
             }
 
             fn query<'a>(
@@ -694,9 +748,7 @@ macro_rules! async_store_via_run {
                 tenant: TenantId,
                 id: CustomerId,
             ) -> BoxFuture<'_, Result<Option<Customer>, StoreError>> {
-                Box::pin(self.run(Some(tenant), async move |c, sql| {
-                    ops::customer(c, sql, tenant, id).await
-                }))
+                Box::pin(self.read_customer(tenant, id))
             }
 
             fn customer_by_identity<'a>(

@@ -121,6 +121,126 @@ pub(super) fn begin_scoped(tenant: Option<TenantId>, role: Option<&str>) -> Stri
     )
 }
 
+/// A read in one round trip, outside any explicit transaction: the scope
+/// statement and `select` in one simple-query message, which PostgreSQL runs
+/// as one implicit transaction (so the `LOCAL` settings hold for the
+/// `select` and end with it, and an error rolls both back). Returns the
+/// rows of `select`, in text format. `select` may contain only values the
+/// store formats itself (UUIDs): user text goes through prepared
+/// statements.
+pub(super) async fn read_once(
+    pool: &sqlx::PgPool,
+    tenant: TenantId,
+    role: Option<&str>,
+    select: &str,
+) -> Result<Vec<sqlx::postgres::PgRow>, StoreError> {
+    use futures_util::TryStreamExt;
+    let begin = begin_scoped(Some(tenant), role);
+    let scope = begin.trim_start_matches("BEGIN; ");
+    let message = format!("{scope}; {select}");
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(backend("acquiring a connection"))?;
+    let mut stream = sqlx::raw_sql(AssertSqlSafe(message)).fetch_many(&mut *conn);
+    let mut done = 0;
+    let mut rows = Vec::new();
+    while let Some(item) = stream.try_next().await.map_err(backend("reading"))? {
+        match item {
+            sqlx::Either::Left(_) => done += 1,
+            sqlx::Either::Right(row) if done == 1 => rows.push(row),
+            sqlx::Either::Right(_) => {}
+        }
+    }
+    if done != 2 {
+        return Err(StoreError::backend(format!(
+            "postgres: a one-round-trip read returned {done} results, not 2"
+        )));
+    }
+    Ok(rows)
+}
+
+/// [`ticket`] in one round trip (see [`read_once`]).
+pub(super) async fn ticket_once(
+    pool: &sqlx::PgPool,
+    sql: &Sql,
+    role: Option<&str>,
+    tenant: TenantId,
+    id: TicketId,
+) -> Result<Option<Ticket>, StoreError> {
+    let select = format!(
+        "SELECT state FROM {}.tickets WHERE tenant = '{}' AND id = '{}'",
+        sql.schema_quoted,
+        tenant.as_uuid(),
+        id.as_uuid()
+    );
+    let rows = read_once(pool, tenant, role, &select).await?;
+    match rows.first() {
+        None => Ok(None),
+        Some(row) => {
+            let text: &str = row.try_get(0).map_err(backend("reading a ticket"))?;
+            decode_ticket(text).map(Some)
+        }
+    }
+}
+
+/// [`events`] in one round trip (see [`read_once`]).
+pub(super) async fn events_once(
+    pool: &sqlx::PgPool,
+    sql: &Sql,
+    role: Option<&str>,
+    tenant: TenantId,
+    id: TicketId,
+) -> Result<Vec<Event>, StoreError> {
+    let select = format!(
+        "SELECT sequence, at, body FROM {}.events WHERE tenant = '{}' AND ticket = '{}' ORDER BY sequence",
+        sql.schema_quoted,
+        tenant.as_uuid(),
+        id.as_uuid()
+    );
+    let rows = read_once(pool, tenant, role, &select).await?;
+    event_rows(tenant, id, &rows)
+}
+
+/// [`customer`] in one round trip (see [`read_once`]).
+pub(super) async fn customer_once(
+    pool: &sqlx::PgPool,
+    sql: &Sql,
+    role: Option<&str>,
+    tenant: TenantId,
+    id: CustomerId,
+) -> Result<Option<Customer>, StoreError> {
+    let select = format!(
+        "SELECT body FROM {}.customers WHERE tenant = '{}' AND id = '{}'",
+        sql.schema_quoted,
+        tenant.as_uuid(),
+        id.as_uuid()
+    );
+    let rows = read_once(pool, tenant, role, &select).await?;
+    match rows.first() {
+        None => Ok(None),
+        Some(row) => {
+            let text: &str = row.try_get(0).map_err(backend("reading a customer"))?;
+            decode_customer(text).map(Some)
+        }
+    }
+}
+
+fn event_rows(
+    tenant: TenantId,
+    id: TicketId,
+    rows: &[sqlx::postgres::PgRow],
+) -> Result<Vec<Event>, StoreError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let seq: i64 = r.try_get(0).map_err(backend("reading events"))?;
+        let at: i64 = r.try_get(1).map_err(backend("reading events"))?;
+        let body: &str = r.try_get(2).map_err(backend("reading events"))?;
+        out.push(decode_event(tenant, id, u64_of(seq), time_of(at), body)?);
+    }
+    Ok(out)
+}
+
 /// The settings [`set_scope`] changes, as they were before.
 #[derive(Debug)]
 pub(super) struct Settings {
@@ -213,14 +333,7 @@ pub(super) async fn events(
         .fetch_all(conn)
         .await
         .map_err(backend("reading events"))?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let seq: i64 = r.try_get(0).map_err(backend("reading events"))?;
-        let at: i64 = r.try_get(1).map_err(backend("reading events"))?;
-        let body: &str = r.try_get(2).map_err(backend("reading events"))?;
-        out.push(decode_event(tenant, id, u64_of(seq), time_of(at), body)?);
-    }
-    Ok(out)
+    event_rows(tenant, id, &rows)
 }
 
 pub(super) async fn query(
