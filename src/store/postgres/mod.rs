@@ -171,10 +171,6 @@ struct Sql {
     inbound: Arc<str>,
     insert_ticket: Arc<str>,
     update_ticket: Arc<str>,
-    drop_tags: Arc<str>,
-    sync_tags: Arc<str>,
-    add_tags: Arc<str>,
-    append_events: Arc<str>,
     insert_customer: Arc<str>,
     update_customer: Arc<str>,
     release_identities: Arc<str>,
@@ -220,35 +216,48 @@ impl Sql {
             inbound: s(
                 "SELECT ticket, message, customer FROM {s}.inbound WHERE tenant = $1 AND channel = $2 AND external_id = $3",
             ),
+            // A ticket's row, its tags and its new events in one
+            // statement: the tags and events only if the row was written
+            // (a lost compare-and-set writes nothing); the counts say which.
             insert_ticket: s(
-                "INSERT INTO {s}.tickets (tenant, id, version, status, assignee, customer, channel, created_at, updated_at, state)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant, id) DO NOTHING",
-            ),
-            update_ticket: s(
-                "UPDATE {s}.tickets SET version = $3, status = $4, assignee = $5, customer = $6, channel = $7,
-                        created_at = $8, updated_at = $9, state = $10
-                 WHERE tenant = $1 AND id = $2 AND version = $11",
-            ),
-            drop_tags: s(
-                "DELETE FROM {s}.ticket_tags WHERE tenant = $1 AND ticket = $2 AND NOT (tag = ANY($3::text[]))",
-            ),
-            // One round trip: the two statements touch disjoint rows (the
-            // tags no longer there, the tags not there yet).
-            sync_tags: s(
-                "WITH gone AS (
-                     DELETE FROM {s}.ticket_tags WHERE tenant = $1 AND ticket = $2 AND NOT (tag = ANY($3::text[]))
+                "WITH t AS (
+                     INSERT INTO {s}.tickets (tenant, id, version, status, assignee, customer, channel, created_at, updated_at, state)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                     ON CONFLICT (tenant, id) DO NOTHING RETURNING id
+                 ), g AS (
+                     INSERT INTO {s}.ticket_tags (tenant, ticket, tag)
+                     SELECT $1, $2, u.tag FROM unnest($11::text[]) AS u(tag) WHERE EXISTS (SELECT 1 FROM t)
+                     ON CONFLICT DO NOTHING
+                 ), e AS (
+                     INSERT INTO {s}.events (tenant, ticket, sequence, at, body)
+                     SELECT $1, $2, u.s, u.a, u.b FROM unnest($12::bigint[], $13::bigint[], $14::text[]) AS u(s, a, b)
+                     WHERE EXISTS (SELECT 1 FROM t)
+                     ON CONFLICT DO NOTHING RETURNING 1
                  )
-                 INSERT INTO {s}.ticket_tags (tenant, ticket, tag) SELECT $1, $2, unnest($3::text[])
-                 ON CONFLICT DO NOTHING",
+                 SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM e)",
             ),
-            add_tags: s(
-                "INSERT INTO {s}.ticket_tags (tenant, ticket, tag) SELECT $1, $2, unnest($3::text[])
-                 ON CONFLICT DO NOTHING",
-            ),
-            append_events: s(
-                "INSERT INTO {s}.events (tenant, ticket, sequence, at, body)
-                 SELECT $1, $2, u.s, u.a, u.b FROM unnest($3::bigint[], $4::bigint[], $5::text[]) AS u(s, a, b)
-                 ON CONFLICT DO NOTHING",
+            // The same for an update at the expected version ($15); the
+            // tags that went are deleted and those that came inserted (the
+            // two touch disjoint rows).
+            update_ticket: s(
+                "WITH t AS (
+                     UPDATE {s}.tickets SET version = $3, status = $4, assignee = $5, customer = $6, channel = $7,
+                            created_at = $8, updated_at = $9, state = $10
+                     WHERE tenant = $1 AND id = $2 AND version = $15 RETURNING id
+                 ), gone AS (
+                     DELETE FROM {s}.ticket_tags
+                     WHERE tenant = $1 AND ticket = $2 AND NOT (tag = ANY($11::text[])) AND EXISTS (SELECT 1 FROM t)
+                 ), g AS (
+                     INSERT INTO {s}.ticket_tags (tenant, ticket, tag)
+                     SELECT $1, $2, u.tag FROM unnest($11::text[]) AS u(tag) WHERE EXISTS (SELECT 1 FROM t)
+                     ON CONFLICT DO NOTHING
+                 ), e AS (
+                     INSERT INTO {s}.events (tenant, ticket, sequence, at, body)
+                     SELECT $1, $2, u.s, u.a, u.b FROM unnest($12::bigint[], $13::bigint[], $14::text[]) AS u(s, a, b)
+                     WHERE EXISTS (SELECT 1 FROM t)
+                     ON CONFLICT DO NOTHING RETURNING 1
+                 )
+                 SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM e)",
             ),
             insert_customer: s(
                 "INSERT INTO {s}.customers (tenant, id, version, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",

@@ -592,33 +592,6 @@ async fn write_ticket(
         ExpectedVersion::New => (&sql.insert_ticket, None),
         ExpectedVersion::Version(v) => (&sql.update_ticket, Some(version_of(v)?)),
     };
-    let mut q = sqlx::query(AssertSqlSafe(statement.clone()))
-        .bind(tenant)
-        .bind(id)
-        .bind(version)
-        .bind(t.status().as_str())
-        .bind(assignee)
-        .bind(t.customer().as_uuid())
-        .bind(t.channel().as_str())
-        .bind(row.created)
-        .bind(row.updated)
-        .bind(&row.state);
-    if let Some(v) = expected {
-        q = q.bind(v);
-    }
-    let changed = q
-        .execute(&mut *conn)
-        .await
-        .map_err(backend("writing a ticket"))?
-        .rows_affected();
-    if changed == 0 {
-        return Err(match expected {
-            None => StoreError::AlreadyExists {
-                entity: Entity::Ticket(t.id()),
-            },
-            Some(_) => conflict(ticket_version(conn, sql, tenant, &id).await?),
-        });
-    }
     let tags: Vec<String> = t
         .tags()
         .iter()
@@ -626,38 +599,40 @@ async fn write_ticket(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    // A new ticket only adds; an update drops what went and adds what
-    // came, in one statement.
-    let tag_sql = match (expected.is_some(), tags.is_empty()) {
-        (false, true) => None,
-        (false, false) => Some(&sql.add_tags),
-        (true, true) => Some(&sql.drop_tags),
-        (true, false) => Some(&sql.sync_tags),
-    };
-    if let Some(statement) = tag_sql {
-        sqlx::query(AssertSqlSafe(statement.clone()))
-            .bind(tenant)
-            .bind(id)
-            .bind(&tags)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend("writing tags"))?;
+    let customer = *t.customer().as_uuid();
+    let mut q = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(statement.clone()))
+        .bind(tenant)
+        .bind(id)
+        .bind(version)
+        .bind(t.status().as_str())
+        .bind(assignee)
+        .bind(customer)
+        .bind(t.channel().as_str())
+        .bind(row.created)
+        .bind(row.updated)
+        .bind(&row.state)
+        .bind(&tags)
+        .bind(&row.sequences)
+        .bind(&row.ats)
+        .bind(&row.bodies);
+    if let Some(v) = expected {
+        q = q.bind(v);
     }
-    if !row.sequences.is_empty() {
-        let appended = sqlx::query(AssertSqlSafe(sql.append_events.clone()))
-            .bind(tenant)
-            .bind(id)
-            .bind(&row.sequences)
-            .bind(&row.ats)
-            .bind(&row.bodies)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend("appending events"))?
-            .rows_affected();
-        if appended != row.sequences.len() as u64 {
-            // Events past the stored version: another writer's history.
-            return Err(conflict(ticket_version(conn, sql, tenant, &id).await?));
-        }
+    let (written, appended) = q
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend("writing a ticket"))?;
+    if written == 0 {
+        return Err(match expected {
+            None => StoreError::AlreadyExists {
+                entity: Entity::Ticket(t.id()),
+            },
+            Some(_) => conflict(ticket_version(conn, sql, tenant, &id).await?),
+        });
+    }
+    if usize::try_from(appended).ok() != Some(row.sequences.len()) {
+        // Events past the stored version: another writer's history.
+        return Err(conflict(ticket_version(conn, sql, tenant, &id).await?));
     }
     Ok(())
 }
