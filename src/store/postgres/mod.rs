@@ -190,6 +190,20 @@ struct Sql {
     due: Arc<str>,
 }
 
+/// The end of the ticket-write statements: insert the tags ($11) and the
+/// new events ($12-$14) if the row was written (`t`), and count both.
+const TAGS_AND_EVENTS: &str = "), g AS (
+                     INSERT INTO {s}.ticket_tags (tenant, ticket, tag)
+                     SELECT $1, $2, u.tag FROM unnest($11::text[]) AS u(tag) WHERE EXISTS (SELECT 1 FROM t)
+                     ON CONFLICT DO NOTHING
+                 ), e AS (
+                     INSERT INTO {s}.events (tenant, ticket, sequence, at, body)
+                     SELECT $1, $2, u.s, u.a, u.b FROM unnest($12::bigint[], $13::bigint[], $14::text[]) AS u(s, a, b)
+                     WHERE EXISTS (SELECT 1 FROM t)
+                     ON CONFLICT DO NOTHING RETURNING 1
+                 )
+                 SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM e)";
+
 /// The `LISTEN` channel of a schema's outbox.
 fn channel_of(schema: &str) -> String {
     let mut c = format!("{schema}.outbox");
@@ -219,27 +233,19 @@ impl Sql {
             // A ticket's row, its tags and its new events in one
             // statement: the tags and events only if the row was written
             // (a lost compare-and-set writes nothing); the counts say which.
-            insert_ticket: s(
+            insert_ticket: s(&[
                 "WITH t AS (
                      INSERT INTO {s}.tickets (tenant, id, version, status, assignee, customer, channel, created_at, updated_at, state)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                      ON CONFLICT (tenant, id) DO NOTHING RETURNING id
-                 ), g AS (
-                     INSERT INTO {s}.ticket_tags (tenant, ticket, tag)
-                     SELECT $1, $2, u.tag FROM unnest($11::text[]) AS u(tag) WHERE EXISTS (SELECT 1 FROM t)
-                     ON CONFLICT DO NOTHING
-                 ), e AS (
-                     INSERT INTO {s}.events (tenant, ticket, sequence, at, body)
-                     SELECT $1, $2, u.s, u.a, u.b FROM unnest($12::bigint[], $13::bigint[], $14::text[]) AS u(s, a, b)
-                     WHERE EXISTS (SELECT 1 FROM t)
-                     ON CONFLICT DO NOTHING RETURNING 1
-                 )
-                 SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM e)",
-            ),
+                 ",
+                TAGS_AND_EVENTS,
+            ]
+            .concat()),
             // The same for an update at the expected version ($15); the
             // tags that went are deleted and those that came inserted (the
             // two touch disjoint rows).
-            update_ticket: s(
+            update_ticket: s(&[
                 "WITH t AS (
                      UPDATE {s}.tickets SET version = $3, status = $4, assignee = $5, customer = $6, channel = $7,
                             created_at = $8, updated_at = $9, state = $10
@@ -247,18 +253,10 @@ impl Sql {
                  ), gone AS (
                      DELETE FROM {s}.ticket_tags
                      WHERE tenant = $1 AND ticket = $2 AND NOT (tag = ANY($11::text[])) AND EXISTS (SELECT 1 FROM t)
-                 ), g AS (
-                     INSERT INTO {s}.ticket_tags (tenant, ticket, tag)
-                     SELECT $1, $2, u.tag FROM unnest($11::text[]) AS u(tag) WHERE EXISTS (SELECT 1 FROM t)
-                     ON CONFLICT DO NOTHING
-                 ), e AS (
-                     INSERT INTO {s}.events (tenant, ticket, sequence, at, body)
-                     SELECT $1, $2, u.s, u.a, u.b FROM unnest($12::bigint[], $13::bigint[], $14::text[]) AS u(s, a, b)
-                     WHERE EXISTS (SELECT 1 FROM t)
-                     ON CONFLICT DO NOTHING RETURNING 1
-                 )
-                 SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM e)",
-            ),
+                 ",
+                TAGS_AND_EVENTS,
+            ]
+            .concat()),
             insert_customer: s(
                 "INSERT INTO {s}.customers (tenant, id, version, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             ),

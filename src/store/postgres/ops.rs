@@ -174,14 +174,11 @@ pub(super) async fn ticket_once(
         tenant.as_uuid(),
         id.as_uuid()
     );
-    let rows = read_once(pool, tenant, role, &select).await?;
-    match rows.first() {
-        None => Ok(None),
-        Some(row) => {
-            let text: &str = row.try_get(0).map_err(backend("reading a ticket"))?;
-            decode_ticket(text).map(Some)
-        }
-    }
+    text_once(pool, tenant, role, &select, "reading a ticket")
+        .await?
+        .as_deref()
+        .map(decode_ticket)
+        .transpose()
 }
 
 /// [`events`] in one round trip (see [`read_once`]).
@@ -216,14 +213,26 @@ pub(super) async fn customer_once(
         tenant.as_uuid(),
         id.as_uuid()
     );
-    let rows = read_once(pool, tenant, role, &select).await?;
-    match rows.first() {
-        None => Ok(None),
-        Some(row) => {
-            let text: &str = row.try_get(0).map_err(backend("reading a customer"))?;
-            decode_customer(text).map(Some)
-        }
-    }
+    text_once(pool, tenant, role, &select, "reading a customer")
+        .await?
+        .as_deref()
+        .map(decode_customer)
+        .transpose()
+}
+
+/// The one text column of the one row `select` finds, if any, in one
+/// round trip.
+async fn text_once(
+    pool: &sqlx::PgPool,
+    tenant: TenantId,
+    role: Option<&str>,
+    select: &str,
+    doing: &'static str,
+) -> Result<Option<String>, StoreError> {
+    let rows = read_once(pool, tenant, role, select).await?;
+    rows.first()
+        .map(|row| row.try_get::<String, _>(0).map_err(backend(doing)))
+        .transpose()
 }
 
 fn event_rows(
