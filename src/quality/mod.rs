@@ -681,6 +681,28 @@ mod tests {
     }
 
     #[test]
+    fn non_ascii_latin_phrases_match_as_whole_words() -> Result<(), QualityError> {
+        let set = RuleSet::new(
+            Locale::En,
+            vec![rule(
+                "fr",
+                1,
+                Check::Existence {
+                    phrases: phrases(&["Désolé"]),
+                    unless: vec![],
+                },
+            )],
+        )?;
+        let text = "DÉSOLÉ, désolée, désolé.";
+        let r = set.check(text)?;
+        assert_eq!(
+            found(text, &r),
+            [("DÉSOLÉ", "fr".to_string()), ("désolé", "fr".to_string())]
+        );
+        Ok(())
+    }
+
+    #[test]
     fn findings_are_sorted_by_span() -> Result<(), QualityError> {
         let text = "Unfortunately you must wait. Sorry.";
         let r = check(text, Locale::En)?;
