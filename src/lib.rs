@@ -194,6 +194,7 @@ mod instant;
 pub mod metrics;
 pub mod model;
 pub mod port;
+pub mod quality;
 pub mod report;
 pub mod sla;
 pub mod store;

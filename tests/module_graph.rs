@@ -571,6 +571,8 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     // Values.
     a.insert("model", FOUNDATION);
     // Core and engines.
+    // Reply-quality checks: pure text rules, no other module.
+    a.insert("quality", &[]);
     a.insert("ticket", &["id", "channel", "customer", "instant", "model"]);
     a.insert(
         "sla",
