@@ -759,50 +759,33 @@ fn tag_queries_follow_tags_added_and_removed() {
                 .items
                 .len()
         };
-        assert_eq!(tagged("billing").await, 1);
-        desk.execute(
-            A,
-            id,
-            Command::AddTags {
-                tags: vec![tag("vip"), tag("refund")],
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
+        let run = async |command: Command| {
+            desk.execute(A, id, command)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        };
+        let counts = async || {
             (
                 tagged("billing").await,
                 tagged("vip").await,
-                tagged("refund").await
-            ),
-            (1, 1, 1)
-        );
-        desk.execute(
-            A,
-            id,
-            Command::RemoveTags {
-                tags: vec![tag("billing"), tag("vip")],
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            (
-                tagged("billing").await,
-                tagged("vip").await,
-                tagged("refund").await
-            ),
-            (0, 0, 1)
-        );
-        desk.execute(
-            A,
-            id,
-            Command::RemoveTags {
-                tags: vec![tag("refund")],
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(tagged("refund").await, 0);
+                tagged("refund").await,
+            )
+        };
+        assert_eq!(counts().await, (1, 0, 0));
+        run(Command::AddTags {
+            tags: vec![tag("vip"), tag("refund")],
+        })
+        .await;
+        assert_eq!(counts().await, (1, 1, 1));
+        run(Command::RemoveTags {
+            tags: vec![tag("billing"), tag("vip")],
+        })
+        .await;
+        assert_eq!(counts().await, (0, 0, 1));
+        run(Command::RemoveTags {
+            tags: vec![tag("refund")],
+        })
+        .await;
+        assert_eq!(counts().await, (0, 0, 0));
     });
 }
