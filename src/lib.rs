@@ -199,6 +199,7 @@ pub mod report;
 pub mod sla;
 pub mod store;
 pub mod taxonomy;
+pub mod template;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

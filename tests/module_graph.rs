@@ -573,6 +573,8 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     // Core and engines.
     // Reply-quality checks: pure text rules, no other module.
     a.insert("quality", &[]);
+    // Reply templates: rendered from the customer view (a value), never a ticket.
+    a.insert("template", &["id", "channel", "customer", "model"]);
     a.insert("ticket", &["id", "channel", "customer", "instant", "model"]);
     a.insert(
         "sla",
