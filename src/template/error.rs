@@ -124,7 +124,9 @@ pub enum TemplateError {
         available: Vec<String>,
     },
     /// A text longer than [`MAX_TEMPLATE_BYTES`](super::MAX_TEMPLATE_BYTES).
-    #[error("template {template:?}, locale {locale:?}: text of {bytes} bytes is over the limit of {max} bytes")]
+    #[error(
+        "template {template:?}, locale {locale:?}: text of {bytes} bytes is over the limit of {max} bytes"
+    )]
     TextTooLong {
         /// The template id.
         template: String,
@@ -137,7 +139,9 @@ pub enum TemplateError {
     },
     /// A text with more than
     /// [`MAX_PLACEHOLDERS`](super::MAX_PLACEHOLDERS) placeholders.
-    #[error("template {template:?}, locale {locale:?}: {count} placeholders are over the limit of {max}")]
+    #[error(
+        "template {template:?}, locale {locale:?}: {count} placeholders are over the limit of {max}"
+    )]
     TooManyPlaceholders {
         /// The template id.
         template: String,
@@ -237,7 +241,7 @@ pub enum RenderError {
 pub(crate) fn snippet(s: &str) -> String {
     const MAX_CHARS: usize = 40;
     match s.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
+        Some((cut, _)) => format!("{}…", s.get(..cut).unwrap_or(s)),
         None => s.to_owned(),
     }
 }

@@ -55,7 +55,9 @@ impl Lang {
         }
         for sub in subs {
             if sub.eq_ignore_ascii_case("hant")
-                || ["tw", "hk", "mo"].iter().any(|r| sub.eq_ignore_ascii_case(r))
+                || ["tw", "hk", "mo"]
+                    .iter()
+                    .any(|r| sub.eq_ignore_ascii_case(r))
             {
                 return Lang::ZhHant;
             }
@@ -153,14 +155,26 @@ mod tests {
         for ok in ["en", "zh-Hans", "zh-Hant-TW", "de-CH-1901", "x"] {
             assert_eq!(invalid_tag(ok), None, "{ok}");
         }
-        for bad in ["", "en-", "-en", "en--US", "en_US", "zh-Hänt", "abcdefghi", &"a-".repeat(20)] {
+        for bad in [
+            "",
+            "en-",
+            "-en",
+            "en--US",
+            "en_US",
+            "zh-Hänt",
+            "abcdefghi",
+            &"a-".repeat(20),
+        ] {
             assert!(invalid_tag(bad).is_some(), "{bad}");
         }
     }
 
     #[test]
     fn chain_strips_subtags() {
-        assert_eq!(chain("zh-Hant-TW").collect::<Vec<_>>(), ["zh-Hant-TW", "zh-Hant", "zh"]);
+        assert_eq!(
+            chain("zh-Hant-TW").collect::<Vec<_>>(),
+            ["zh-Hant-TW", "zh-Hant", "zh"]
+        );
         assert_eq!(chain("en").collect::<Vec<_>>(), ["en"]);
         assert_eq!(chain("").collect::<Vec<_>>(), [""]);
     }
@@ -182,8 +196,14 @@ mod tests {
         let at: DateTime<Utc> = "2026-03-03T13:00:00Z".parse().unwrap();
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
         assert_eq!(Lang::En.instant(at, berlin), "Tue 3 Mar 2026, 14:00 CET");
-        assert_eq!(Lang::ZhHans.instant(at, berlin), "2026年3月3日 星期二 14:00 (CET)");
-        assert_eq!(Lang::ZhHant.instant(at, berlin), "2026年3月3日 星期二 14:00 (CET)");
+        assert_eq!(
+            Lang::ZhHans.instant(at, berlin),
+            "2026年3月3日 星期二 14:00 (CET)"
+        );
+        assert_eq!(
+            Lang::ZhHant.instant(at, berlin),
+            "2026年3月3日 星期二 14:00 (CET)"
+        );
         assert_eq!(Lang::En.instant(at, Tz::UTC), "Tue 3 Mar 2026, 13:00 UTC");
         let sunday: DateTime<Utc> = "2026-03-08T01:00:00Z".parse().unwrap();
         assert_eq!(

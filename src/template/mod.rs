@@ -316,7 +316,12 @@ impl Template {
     }
 
     /// Checks and parses one text of template `id`, given the texts before it.
-    fn check_text(id: &str, before: &[Text], locale: String, source: String) -> Result<Text, TemplateError> {
+    fn check_text(
+        id: &str,
+        before: &[Text],
+        locale: String,
+        source: String,
+    ) -> Result<Text, TemplateError> {
         if let Some(reason) = invalid_tag(&locale) {
             return Err(TemplateError::InvalidLocale {
                 template: id.to_owned(),
@@ -324,7 +329,10 @@ impl Template {
                 reason,
             });
         }
-        if before.iter().any(|t| t.locale.eq_ignore_ascii_case(&locale)) {
+        if before
+            .iter()
+            .any(|t| t.locale.eq_ignore_ascii_case(&locale))
+        {
             return Err(TemplateError::DuplicateLocale {
                 template: id.to_owned(),
                 locale,
@@ -738,7 +746,10 @@ mod tests {
     #[test]
     fn duplicate_json_keys_are_not_dropped() {
         let e = Template::from_json(r#"{"id": "a", "text": {"en": "x", "en": "y"}}"#).unwrap_err();
-        assert!(matches!(e, TemplateError::DuplicateLocale { ref locale, .. } if locale == "en"), "{e}");
+        assert!(
+            matches!(e, TemplateError::DuplicateLocale { ref locale, .. } if locale == "en"),
+            "{e}"
+        );
         let e = Template::from_json(r#"{"id": "a", "text": {"en": "x", "EN": "y"}}"#).unwrap_err();
         assert!(matches!(e, TemplateError::DuplicateLocale { .. }), "{e}");
     }
@@ -756,7 +767,10 @@ mod tests {
     fn output_is_allocated_once_at_its_size() {
         let t = Template::new(
             "a",
-            [("en", "{{ \"{{\" }}{{ticket.number}} {{ agent.name | \"Support\" }} {{ticket.number}}!")],
+            [(
+                "en",
+                "{{ \"{{\" }}{{ticket.number}} {{ agent.name | \"Support\" }} {{ticket.number}}!",
+            )],
         )
         .unwrap();
         let v = view();
@@ -780,7 +794,8 @@ mod tests {
     fn long_values_in_errors_are_cut() {
         let e = Template::new("a".repeat(5000), [("en", "x")]).unwrap_err();
         assert!(e.to_string().len() < 200, "{e}");
-        let e = Template::new("a", [("en", format!("{{{{ {} }}}}", "x".repeat(5000)))]).unwrap_err();
+        let e =
+            Template::new("a", [("en", format!("{{{{ {} }}}}", "x".repeat(5000)))]).unwrap_err();
         assert!(matches!(e, TemplateError::UnknownPlaceholder { .. }));
         // The list of known placeholders is long; the path is not.
         assert!(e.to_string().len() < 400, "{e}");

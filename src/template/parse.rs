@@ -102,7 +102,9 @@ impl Parser<'_> {
             let open = rest.find("{{");
             let close = rest.find("}}");
             match (open, close) {
-                (Some(o), Some(c)) if c < o => return Err(syntax(self.pos + c, SyntaxProblem::StrayClose)),
+                (Some(o), Some(c)) if c < o => {
+                    return Err(syntax(self.pos + c, SyntaxProblem::StrayClose));
+                }
                 (None, Some(c)) => return Err(syntax(self.pos + c, SyntaxProblem::StrayClose)),
                 (Some(o), _) => {
                     let start = self.pos;
@@ -284,7 +286,13 @@ mod tests {
     fn parses_literals_values_and_fallbacks() {
         assert_eq!(
             pieces("Hi {{customer.first_name}}, #{{ ticket.number | \"?\" }}."),
-            ["lit:Hi ", "val:customer.first_name", "lit:, #", "val:ticket.number|?", "lit:."]
+            [
+                "lit:Hi ",
+                "val:customer.first_name",
+                "lit:, #",
+                "val:ticket.number|?",
+                "lit:."
+            ]
         );
         assert_eq!(pieces(""), Vec::<String>::new());
         assert_eq!(pieces("a { b } c"), ["lit:a { b } c"]);
@@ -315,9 +323,15 @@ mod tests {
 
     #[test]
     fn syntax_errors_and_their_offsets() {
-        assert_eq!(problem("ab {{ ticket.id"), (3, SyntaxProblem::UnclosedPlaceholder));
+        assert_eq!(
+            problem("ab {{ ticket.id"),
+            (3, SyntaxProblem::UnclosedPlaceholder)
+        );
         assert_eq!(problem("ab {{"), (3, SyntaxProblem::UnclosedPlaceholder));
-        assert_eq!(problem("ab {{ ticket.id } x"), (3, SyntaxProblem::UnclosedPlaceholder));
+        assert_eq!(
+            problem("ab {{ ticket.id } x"),
+            (3, SyntaxProblem::UnclosedPlaceholder)
+        );
         assert_eq!(
             problem("{{ customer.name, see {{ ticket.id }}"),
             (0, SyntaxProblem::UnclosedPlaceholder)
@@ -326,14 +340,29 @@ mod tests {
         assert_eq!(problem("{{ticket.id}}}}"), (13, SyntaxProblem::StrayClose));
         assert_eq!(problem("x {{ }}"), (2, SyntaxProblem::EmptyPlaceholder));
         assert_eq!(problem("x {{}}"), (2, SyntaxProblem::EmptyPlaceholder));
-        assert_eq!(problem("{{ agent.name | \"abc }}"), (16, SyntaxProblem::UnterminatedQuote));
+        assert_eq!(
+            problem("{{ agent.name | \"abc }}"),
+            (16, SyntaxProblem::UnterminatedQuote)
+        );
         assert_eq!(problem("{{ \"abc\\"), (3, SyntaxProblem::UnterminatedQuote));
-        assert_eq!(problem("{{ \"a\\nb\" }}"), (5, SyntaxProblem::UnknownEscape));
+        assert_eq!(
+            problem("{{ \"a\\nb\" }}"),
+            (5, SyntaxProblem::UnknownEscape)
+        );
         assert_eq!(problem("{{ | \"x\" }}"), (3, SyntaxProblem::ExpectedPath));
         assert_eq!(problem("{{{ticket.id}}"), (2, SyntaxProblem::ExpectedPath));
-        assert_eq!(problem("{{ agent.name | x }}"), (16, SyntaxProblem::ExpectedFallback));
-        assert_eq!(problem("{{ agent.name x }}"), (14, SyntaxProblem::ExpectedClose));
-        assert_eq!(problem("{{ \"a\" | \"b\" }}"), (7, SyntaxProblem::ExpectedClose));
+        assert_eq!(
+            problem("{{ agent.name | x }}"),
+            (16, SyntaxProblem::ExpectedFallback)
+        );
+        assert_eq!(
+            problem("{{ agent.name x }}"),
+            (14, SyntaxProblem::ExpectedClose)
+        );
+        assert_eq!(
+            problem("{{ \"a\" | \"b\" }}"),
+            (7, SyntaxProblem::ExpectedClose)
+        );
     }
 
     #[test]
@@ -346,6 +375,9 @@ mod tests {
             })
         );
         // Paths are case-sensitive.
-        assert!(matches!(parse("{{Ticket.Id}}"), Err(ParseError::Unknown { .. })));
+        assert!(matches!(
+            parse("{{Ticket.Id}}"),
+            Err(ParseError::Unknown { .. })
+        ));
     }
 }

@@ -108,20 +108,18 @@ impl<'a> RenderContext<'a> {
     pub(crate) fn value(&self, p: Placeholder, lang: Lang) -> Option<Cow<'_, str>> {
         let v: Cow<'_, str> = match p {
             Placeholder::TicketId => Cow::Owned(self.view.ticket.to_string()),
-            Placeholder::TicketNumber => Cow::Owned(format!(
-                "{:08x}",
-                self.view.ticket.as_u128() >> 96
-            )),
+            Placeholder::TicketNumber => {
+                Cow::Owned(format!("{:08x}", self.view.ticket.as_u128() >> 96))
+            }
             Placeholder::TicketSubject => Cow::Borrowed(self.view.subject.as_str()),
             Placeholder::TicketStatus => Cow::Borrowed(lang.status(self.view.status)),
             Placeholder::TicketCreatedAt => {
                 Cow::Owned(lang.instant(self.view.created_at, self.time_zone))
             }
             Placeholder::CustomerName => Cow::Borrowed(present(&self.customer_name)?),
-            Placeholder::CustomerFirstName => Cow::Borrowed(first_name(
-                &self.customer_first_name,
-                &self.customer_name,
-            )?),
+            Placeholder::CustomerFirstName => {
+                Cow::Borrowed(first_name(&self.customer_first_name, &self.customer_name)?)
+            }
             Placeholder::AgentName => Cow::Borrowed(present(&self.agent_name)?),
             Placeholder::AgentFirstName => {
                 Cow::Borrowed(first_name(&self.agent_first_name, &self.agent_name)?)
@@ -148,7 +146,10 @@ fn present<'v>(v: &'v Option<Cow<'_, str>>) -> Option<&'v str> {
 
 /// The first name set, else the name's first word (the whole name when it
 /// has no whitespace).
-fn first_name<'v>(first: &'v Option<Cow<'_, str>>, name: &'v Option<Cow<'_, str>>) -> Option<&'v str> {
+fn first_name<'v>(
+    first: &'v Option<Cow<'_, str>>,
+    name: &'v Option<Cow<'_, str>>,
+) -> Option<&'v str> {
     present(first).or_else(|| present(name).and_then(|n| n.split_whitespace().next()))
 }
 
@@ -184,10 +185,19 @@ mod tests {
         let v = view();
         let c = RenderContext::new(&v);
         let get = |p| c.value(p, Lang::En).map(|v| v.into_owned());
-        assert_eq!(get(Placeholder::TicketId).as_deref(), Some("0195a3c4-7d2e-7b1a-9c3f-5e6d7a8b9c0d"));
+        assert_eq!(
+            get(Placeholder::TicketId).as_deref(),
+            Some("0195a3c4-7d2e-7b1a-9c3f-5e6d7a8b9c0d")
+        );
         assert_eq!(get(Placeholder::TicketNumber).as_deref(), Some("0195a3c4"));
-        assert_eq!(get(Placeholder::TicketStatus).as_deref(), Some("awaiting your reply"));
-        assert_eq!(get(Placeholder::TicketCreatedAt).as_deref(), Some("Tue 3 Mar 2026, 13:00 UTC"));
+        assert_eq!(
+            get(Placeholder::TicketStatus).as_deref(),
+            Some("awaiting your reply")
+        );
+        assert_eq!(
+            get(Placeholder::TicketCreatedAt).as_deref(),
+            Some("Tue 3 Mar 2026, 13:00 UTC")
+        );
         assert_eq!(get(Placeholder::AgentName), None);
         assert_eq!(get(Placeholder::SlaNextDeadline), None);
     }
@@ -195,16 +205,34 @@ mod tests {
     #[test]
     fn first_names_and_blanks() {
         let v = view();
-        let c = RenderContext::new(&v).customer_name("  Ana  Silva ").agent_name("张伟").company_name(" ");
-        assert_eq!(c.value(Placeholder::CustomerFirstName, Lang::En).as_deref(), Some("Ana"));
-        assert_eq!(c.value(Placeholder::AgentFirstName, Lang::En).as_deref(), Some("张伟"));
+        let c = RenderContext::new(&v)
+            .customer_name("  Ana  Silva ")
+            .agent_name("张伟")
+            .company_name(" ");
+        assert_eq!(
+            c.value(Placeholder::CustomerFirstName, Lang::En).as_deref(),
+            Some("Ana")
+        );
+        assert_eq!(
+            c.value(Placeholder::AgentFirstName, Lang::En).as_deref(),
+            Some("张伟")
+        );
         assert_eq!(c.value(Placeholder::CompanyName, Lang::En), None);
         let c = c.customer_first_name("Annie").agent_first_name("");
-        assert_eq!(c.value(Placeholder::CustomerFirstName, Lang::En).as_deref(), Some("Annie"));
+        assert_eq!(
+            c.value(Placeholder::CustomerFirstName, Lang::En).as_deref(),
+            Some("Annie")
+        );
         // A blank first name falls back to the name's.
-        assert_eq!(c.value(Placeholder::AgentFirstName, Lang::En).as_deref(), Some("张伟"));
+        assert_eq!(
+            c.value(Placeholder::AgentFirstName, Lang::En).as_deref(),
+            Some("张伟")
+        );
         let mut blank = view();
         blank.subject = String::new();
-        assert_eq!(RenderContext::new(&blank).value(Placeholder::TicketSubject, Lang::En), None);
+        assert_eq!(
+            RenderContext::new(&blank).value(Placeholder::TicketSubject, Lang::En),
+            None
+        );
     }
 }
