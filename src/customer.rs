@@ -575,6 +575,13 @@ pub struct Customer {
     /// A segment label the host assigns (e.g. `"vip"`), used by policies.
     #[serde(default)]
     pub segment: Option<String>,
+    /// The customer's language (a BCP 47 tag such as `en`, `zh-Hans`),
+    /// if known: templates render in it (see [`rules`](crate::rules)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The customer's time zone, if known: templates show instants in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<chrono_tz::Tz>,
     /// Version of the customer record, for compare-and-set writes.
     pub version: u64,
 }
@@ -588,6 +595,8 @@ impl Customer {
             name: None,
             identities: vec![identity],
             segment: None,
+            locale: None,
+            time_zone: None,
             version: 0,
         }
     }

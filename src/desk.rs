@@ -1,12 +1,14 @@
 //! The `Desk` service: load, decide, save with compare-and-set, retry,
 //! dispatch.
 
+mod advice;
 mod asynch;
 mod common;
 pub mod plan;
 mod retry;
 mod tags;
 
+pub use advice::ReplyQuality;
 pub use asynch::{AsyncDesk, Sleep};
 pub use retry::RetryPolicy;
 pub use tags::{SpikeAlerts, SpikeCheck};
@@ -29,9 +31,9 @@ use crate::ticket::{
     Command, CustomerTicketView, DomainError, Event, OpenTicket, Priority, Ticket,
 };
 use plan::{
-    AddIdentity, Answer, ApplyPolicy, CheckSpikes, Delivered, Execute, Merge, MoveIdentity,
-    NotifySpikes, Open, Planner, Read, Receive, RegisterCustomer, Run, Settled, Step, Tick,
-    Workflow,
+    AddIdentity, Answer, ApplyMacro, ApplyPolicy, CheckSpikes, Delivered, Execute, Merge,
+    MoveIdentity, NotifySpikes, Open, Planner, Read, Receive, RegisterCustomer, Run, Settled, Step,
+    Tick, Workflow,
 };
 
 /// A `Desk` operation failed. Nothing was changed unless the variant says so.
@@ -59,6 +61,26 @@ pub enum DeskError {
     /// SLA configuration or evaluation failed.
     #[error(transparent)]
     Sla(#[from] SlaError),
+    /// The rule book: triggers that did not settle
+    /// ([`RuleError::Loop`](crate::rules::RuleError::Loop)), a macro that
+    /// does not exist or was refused, a condition that could not be
+    /// evaluated. Nothing was changed.
+    #[error(transparent)]
+    Rules(crate::rules::RuleError),
+    /// The agent's reply scored below the floor the host set
+    /// ([`ReplyQuality::blocking_below`]). Nothing was changed.
+    #[error("the reply scores {score}, below the required {min} ({} findings)", findings.len())]
+    ReplyQuality {
+        /// The reply's score.
+        score: u8,
+        /// The floor.
+        min: u8,
+        /// What the checks found.
+        findings: Vec<crate::quality::Finding>,
+    },
+    /// The reply could not be checked (over the size limit).
+    #[error(transparent)]
+    Quality(crate::quality::QualityError),
     /// A message named a ticket whose requester does not own the sender's
     /// identity, and the desk's [`ForeignSender`] policy is
     /// [`Refuse`](ForeignSender::Refuse). Nothing was written: no customer,
@@ -293,6 +315,12 @@ pub struct Outcome {
     pub events: Vec<Event>,
     /// Notification delivery.
     pub delivery: Delivery,
+    /// Rules of the rule book whose conditions held but whose actions were
+    /// refused (they did not fire; see [`Refused`](crate::rules::Refused)).
+    pub refused_rules: Vec<crate::rules::Refused>,
+    /// The reply-quality report on the agent's reply, when the planner
+    /// checks replies ([`ReplyQuality`]).
+    pub quality: Option<crate::quality::Report>,
 }
 
 /// The result of receiving an inbound message.
@@ -581,12 +609,71 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
     /// # Errors
     /// [`DeskError::Store`] when the index cannot be read; failures on single
     /// tickets are reported in [`SweepReport::failed`].
+    ///
+    /// Automations fire on at most the rule book's
+    /// [`max_automation_tickets_per_sweep`](crate::rules::Budget::max_automation_tickets_per_sweep)
+    /// tickets per sweep; the others get their SLA alerts and stay due.
     pub fn sweep(&self, limit: usize) -> Result<SweepReport, DeskError> {
         let mut report = SweepReport::default();
+        let budget = common::automation_budget(&self.planner);
+        let mut fired = 0usize;
         for d in self.store.due(self.clock.now(), limit)? {
-            report.record(d.ticket, self.tick(d.tenant, d.ticket));
+            let tick = Tick::new(d.tenant, d.ticket);
+            let tick = if fired >= budget {
+                tick.without_automations()
+            } else {
+                tick
+            };
+            let result = self.run(tick);
+            if result.as_ref().is_ok_and(common::fired_automation) {
+                fired += 1;
+            }
+            report.record(d.ticket, result);
         }
         Ok(report)
+    }
+
+    /// Applies macro `name` of the rule book to a ticket as `agent`: the
+    /// agent's reply rendered from the macro's template in the requester's
+    /// language, its status, then its actions, recorded after a
+    /// [`RuleFired`](crate::ticket::EventKind::RuleFired) event; triggers
+    /// then run on the update as on any other.
+    ///
+    /// # Errors
+    /// [`DeskError::Rules`] for an unknown macro or refused actions;
+    /// [`DeskError::ReplyQuality`] under a blocking floor; as
+    /// [`execute`](Self::execute) otherwise.
+    pub fn apply_macro(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        name: &str,
+        agent: AgentId,
+    ) -> Result<Outcome, DeskError> {
+        self.run(ApplyMacro::new(tenant, id, name, agent))
+    }
+
+    /// The dry run of a workflow: reads what it needs and plans it, exactly
+    /// as [`run`](Self::run) would at this instant, and returns what it
+    /// would return, without writing or sending anything (ids are still
+    /// drawn from the id generator). For example, which rules would fire
+    /// on a command:
+    /// `desk.preview(plan::Execute::new(tenant, id, command))?.events`.
+    ///
+    /// # Errors
+    /// As the workflow's run, except store conflicts (nothing is written).
+    pub fn preview<W: Workflow>(&self, workflow: W) -> Result<W::Output, DeskError> {
+        let mut run = Run::new(workflow);
+        let now = self.clock.now();
+        loop {
+            match run.step(&self.planner, now)? {
+                Step::Need(read) => {
+                    let answer = read_sync(&self.store, &read)?;
+                    run.answer(read, answer);
+                }
+                Step::Ready(plan) => return Ok(plan.output),
+            }
+        }
     }
 
     /// When the earliest ticket is due, if any: when the host should call

@@ -196,6 +196,7 @@ pub mod model;
 pub mod port;
 pub mod quality;
 pub mod report;
+pub mod rules;
 pub mod sla;
 pub mod store;
 pub mod taxonomy;
@@ -214,7 +215,7 @@ pub use channel::Channel;
 pub use desk::plan;
 pub use desk::{
     AsyncDesk, Delivery, Desk, DeskError, Dispatch, ForeignSender, Inbound, Outcome, Receipt,
-    RetryPolicy, SlaSetup, Sleep, SpikeAlerts, SpikeCheck, SweepReport,
+    ReplyQuality, RetryPolicy, SlaSetup, Sleep, SpikeAlerts, SpikeCheck, SweepReport,
 };
 pub use model::notification;
 pub use model::{Priority, Status, Tag};

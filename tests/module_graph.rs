@@ -604,6 +604,14 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
             "metrics", "insight",
         ],
     );
+    // Rules as data: above the engines they evaluate with.
+    a.insert(
+        "rules",
+        &[
+            "id", "channel", "customer", "calendar", "model", "ticket", "sla", "taxonomy",
+            "template",
+        ],
+    );
     // Ports and adapters.
     a.insert(
         "port",

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::plan::{
-    AddIdentity, Answer, ApplyPolicy, CheckSpikes, Delivered, Execute, Merge, MoveIdentity,
-    NotifySpikes, Open, Planner, Read, Receive, RegisterCustomer, Run, Settled, Step, Tick,
-    Workflow,
+    AddIdentity, Answer, ApplyMacro, ApplyPolicy, CheckSpikes, Delivered, Execute, Merge,
+    MoveIdentity, NotifySpikes, Open, Planner, Read, Receive, RegisterCustomer, Run, Settled, Step,
+    Tick, Workflow,
 };
 use super::{
     Delivery, DeskError, Inbound, Outcome, Receipt, RetryPolicy, SpikeCheck, SweepReport, common,
@@ -351,10 +351,54 @@ impl<S: AsyncTicketStore, N: AsyncNotifier, C: Clock> AsyncDesk<S, N, C> {
     /// As [`Desk::sweep`](crate::Desk::sweep).
     pub async fn sweep(&self, limit: usize) -> Result<SweepReport, DeskError> {
         let mut report = SweepReport::default();
+        let budget = common::automation_budget(&self.planner);
+        let mut fired = 0usize;
         for d in self.store.due(self.clock.now(), limit).await? {
-            report.record(d.ticket, self.tick(d.tenant, d.ticket).await);
+            let tick = Tick::new(d.tenant, d.ticket);
+            let tick = if fired >= budget {
+                tick.without_automations()
+            } else {
+                tick
+            };
+            let result = self.run(tick).await;
+            if result.as_ref().is_ok_and(common::fired_automation) {
+                fired += 1;
+            }
+            report.record(d.ticket, result);
         }
         Ok(report)
+    }
+
+    /// As [`Desk::apply_macro`](crate::Desk::apply_macro).
+    ///
+    /// # Errors
+    /// As [`Desk::apply_macro`](crate::Desk::apply_macro).
+    pub async fn apply_macro(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        name: &str,
+        agent: AgentId,
+    ) -> Result<Outcome, DeskError> {
+        self.run(ApplyMacro::new(tenant, id, name, agent)).await
+    }
+
+    /// As [`Desk::preview`](crate::Desk::preview).
+    ///
+    /// # Errors
+    /// As [`Desk::preview`](crate::Desk::preview).
+    pub async fn preview<W: Workflow>(&self, workflow: W) -> Result<W::Output, DeskError> {
+        let mut run = Run::new(workflow);
+        let now = self.clock.now();
+        loop {
+            match run.step(&self.planner, now)? {
+                Step::Need(read) => {
+                    let answer = read_async(&self.store, &read).await?;
+                    run.answer(read, answer);
+                }
+                Step::Ready(plan) => return Ok(plan.output),
+            }
+        }
     }
 
     /// As [`Desk::next_wakeup`](crate::Desk::next_wakeup).

@@ -81,6 +81,30 @@ macro_rules! configuration {
             self.planner.sla()
         }
 
+        /// Runs a rule book: triggers on every update, automations through
+        /// the due index (`sweep`), macros (`apply_macro`). Configure SLAs
+        /// and the taxonomy first: the book is checked against them. See
+        /// [`Planner::with_rule_book`]($crate::plan::Planner::with_rule_book).
+        ///
+        /// # Errors
+        /// [`RuleError`]($crate::rules::RuleError) naming the rule and value.
+        pub fn with_rule_book(
+            mut self,
+            book: $crate::rules::RuleBook,
+            templates: $crate::template::TemplateSet,
+        ) -> Result<Self, $crate::rules::RuleError> {
+            self.planner = self.planner.with_rule_book(book, templates)?;
+            Ok(self)
+        }
+
+        /// Checks agents' replies for quality: advice in
+        /// [`Outcome::quality`]($crate::Outcome::quality), or a refusal
+        /// below a floor. See [`ReplyQuality`]($crate::ReplyQuality).
+        pub fn with_reply_quality(mut self, quality: $crate::ReplyQuality) -> Self {
+            self.planner = self.planner.with_reply_quality(quality);
+            self
+        }
+
         /// Uses another id generator (deterministic ids in tests). It does
         /// not rename the desk's [`worker`](Self::worker) (drawn when the
         /// desk was made): give a deterministic name with
@@ -285,4 +309,20 @@ pub(super) fn delivery_of(
             .push((n.id, format!("{e}; recording the failure failed too: {se}"))),
     }
     d
+}
+
+/// Whether a tick's outcome fired an automation (it counts against the
+/// sweep's automation budget).
+pub(crate) fn fired_automation(outcome: &crate::Outcome) -> bool {
+    outcome.events.iter().any(|e| {
+        matches!(&e.kind, crate::ticket::EventKind::RuleFired { firing }
+            if firing.kind == crate::model::RuleKind::Automation)
+    })
+}
+
+/// The sweep's automation budget: tickets that may get automation firings.
+pub(crate) fn automation_budget(planner: &crate::plan::Planner) -> usize {
+    planner.rule_engine().map_or(usize::MAX, |e| {
+        usize::try_from(e.book().budget.max_automation_tickets_per_sweep).unwrap_or(usize::MAX)
+    })
 }

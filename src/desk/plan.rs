@@ -56,8 +56,8 @@ use chrono::{DateTime, Days, NaiveTime, Utc};
 use uuid::Uuid;
 
 use super::{
-    Delivery, DeskError, ForeignSender, Inbound, Outcome, Receipt, SlaSetup, SpikeAlerts,
-    SpikeCheck,
+    Delivery, DeskError, ForeignSender, Inbound, Outcome, Receipt, ReplyQuality, SlaSetup,
+    SpikeAlerts, SpikeCheck,
 };
 use crate::channel::Channel;
 use crate::customer::{Customer, Identity};
@@ -67,11 +67,13 @@ use crate::port::{
     Commit, CustomerWrite, DueUpdate, ExpectedVersion, InboundKey, InboundRecord, OnceKey, Page,
     StoreError, TicketOrder, TicketQuery, TicketWrite,
 };
+use crate::rules::{Engine, Env, Refused, RuleBook, RuleError, Update};
 use crate::sla::{self, Calendars, PolicySet, SlaAlert, SlaError, SlaPolicy, SlaReport};
 use crate::taxonomy::{
     AutoTagger, AutoTags, Input, MAX_BASELINE_PERIODS, Spike, Taxonomy, detect_spikes,
     spike_notifications,
 };
+use crate::template::TemplateSet;
 use crate::ticket::{
     self, AuthorRole, Command, Context, Decision, Event, EventKind, LifecycleRules, OpenTicket,
     Status, Ticket,
@@ -91,6 +93,8 @@ pub struct Planner {
     auto_tagger: Option<Arc<AutoTagger>>,
     spike_alerts: Option<SpikeAlerts>,
     foreign_sender: ForeignSender,
+    engine: Option<Engine>,
+    reply_quality: Option<ReplyQuality>,
 }
 
 impl fmt::Debug for Planner {
@@ -103,6 +107,8 @@ impl fmt::Debug for Planner {
             .field("auto_tagger", &self.auto_tagger.as_ref().map(|a| a.len()))
             .field("spike_alerts", &self.spike_alerts)
             .field("foreign_sender", &self.foreign_sender)
+            .field("engine", &self.engine)
+            .field("reply_quality", &self.reply_quality)
             .finish()
     }
 }
@@ -125,6 +131,8 @@ impl Planner {
             auto_tagger: None,
             spike_alerts: None,
             foreign_sender: ForeignSender::default(),
+            engine: None,
+            reply_quality: None,
         }
     }
 
@@ -240,6 +248,53 @@ impl Planner {
     /// The spike alerts, if any.
     pub fn spike_alerts(&self) -> Option<&SpikeAlerts> {
         self.spike_alerts.as_ref()
+    }
+
+    /// Runs a rule book (triggers on every update, automations through the
+    /// due index, macros on request), with `templates` for its replies,
+    /// notes and notices. The book is checked against this planner's
+    /// calendars, SLA policies and taxonomy, so configure those first
+    /// ([`with_sla`](Self::with_sla), [`with_taxonomy`](Self::with_taxonomy)).
+    ///
+    /// # Errors
+    /// [`RuleError`] from [`Engine::new`], naming the rule and the value.
+    pub fn with_rule_book(
+        mut self,
+        book: RuleBook,
+        templates: TemplateSet,
+    ) -> Result<Self, RuleError> {
+        let env = Env {
+            calendars: self.calendars().clone(),
+            policies: self.sla.as_ref().map(|s| s.policies.clone()),
+            taxonomy: self.taxonomy.clone(),
+            templates,
+        };
+        self.engine = Some(Engine::new(book, env)?);
+        Ok(self)
+    }
+
+    /// Runs an engine already built (see [`with_rule_book`](Self::with_rule_book)).
+    pub fn with_rule_engine(mut self, engine: Engine) -> Self {
+        self.engine = Some(engine);
+        self
+    }
+
+    /// The rule engine, if a rule book is configured.
+    pub fn rule_engine(&self) -> Option<&Engine> {
+        self.engine.as_ref()
+    }
+
+    /// Checks every agent reply (and macro reply) with reply-quality rules,
+    /// as advice in [`Outcome::quality`], or as a refusal below a score
+    /// when [`ReplyQuality::blocking_below`] says so.
+    pub fn with_reply_quality(mut self, quality: ReplyQuality) -> Self {
+        self.reply_quality = Some(quality);
+        self
+    }
+
+    /// The reply-quality configuration, if any.
+    pub fn reply_quality(&self) -> Option<&ReplyQuality> {
+        self.reply_quality.as_ref()
     }
 
     /// The foreign-sender policy.
@@ -701,6 +756,7 @@ fn commit_decision(
     primary: TicketId,
 ) -> Result<Got<Plan<Outcome>>, DeskError> {
     let by_id: HashMap<TicketId, &Ticket> = base.iter().map(|t| (t.id(), *t)).collect();
+    let mut refused: Vec<Refused> = Vec::new();
     let mut writes = Vec::new();
     let mut events_out: Vec<Event> = Vec::new();
     let tickets = decision.tickets();
@@ -756,6 +812,32 @@ fn commit_decision(
                 notifications.extend(applied.notifications);
             }
         }
+        // Triggers: they run on every update of every ticket the commit
+        // touches, on the state after it, and their events join the update.
+        if let Some(engine) = planner.engine.as_ref().filter(|e| e.has_triggers()) {
+            let before = by_id.get(&id).copied();
+            let history = history_of(loaded, tenant, before.is_some(), id, &events)?;
+            let history = ready!(history);
+            let customer = ready!(requester(loaded, tenant, &customers, state.customer())?);
+            let eval = engine
+                .triggers(
+                    Update {
+                        before,
+                        ticket: &state,
+                        events: &events,
+                        history: &history,
+                        customer: customer.as_ref(),
+                    },
+                    ctx,
+                )
+                .map_err(DeskError::Rules)?;
+            for e in &eval.decision.events {
+                state.apply(e);
+            }
+            events.extend(eval.decision.events);
+            notifications.extend(eval.decision.notifications);
+            refused.extend(eval.refused);
+        }
         writes.push(TicketWrite {
             expected,
             ticket: state,
@@ -763,10 +845,12 @@ fn commit_decision(
         });
     }
     let mut due = Vec::with_capacity(writes.len());
-    if let Some(setup) = &planner.sla {
+    let automations = planner.engine.as_ref().filter(|e| e.has_automations());
+    if planner.sla.is_some() || automations.is_some() {
         for w in &writes {
-            if w.ticket.sla_policy().is_none() {
-                // No policy, no clock: nothing to read.
+            let needs_history = w.ticket.sla_policy().is_some() || automations.is_some();
+            if !needs_history {
+                // No policy, no clock, no automation: nothing to read.
                 due.push(DueUpdate {
                     ticket: w.ticket.id(),
                     version: w.ticket.version(),
@@ -774,26 +858,28 @@ fn commit_decision(
                 });
                 continue;
             }
-            let history: Vec<Event> = match w.expected {
-                ExpectedVersion::New => w.events.clone(),
-                ExpectedVersion::Version(_) => {
-                    let mut h = load!(
-                        loaded,
-                        Read::Events {
-                            tenant,
-                            id: w.ticket.id()
-                        },
-                        Events
-                    )
-                    .clone();
-                    h.extend(w.events.iter().cloned());
-                    h
-                }
+            let history = ready!(history_of(
+                loaded,
+                tenant,
+                w.expected != ExpectedVersion::New,
+                w.ticket.id(),
+                &w.events
+            )?);
+            let customer = match automations {
+                Some(_) => ready!(requester(loaded, tenant, &customers, w.ticket.customer())?),
+                None => None,
             };
             due.push(DueUpdate {
                 ticket: w.ticket.id(),
                 version: w.ticket.version(),
-                at: wakeup(&w.ticket, &history, &setup.calendars, ctx.now)?,
+                at: next_due(
+                    planner,
+                    &w.ticket,
+                    &history,
+                    customer.as_ref(),
+                    ctx.now,
+                    None,
+                )?,
             });
         }
     }
@@ -815,6 +901,8 @@ fn commit_decision(
         ticket: primary_state,
         events: events_out,
         delivery: Delivery::default(),
+        refused_rules: refused,
+        quality: None,
     };
     if writes.is_empty() && customers.is_empty() && inbound.is_empty() && notifications.is_empty() {
         return Ok(Got::It(Plan {
@@ -836,6 +924,69 @@ fn commit_decision(
         commit: Some(commit),
         output: outcome,
     }))
+}
+
+/// A ticket's history after `events`: the stored history plus them for a
+/// ticket that exists, else only them.
+fn history_of(
+    loaded: &Loaded,
+    tenant: TenantId,
+    stored: bool,
+    id: TicketId,
+    events: &[Event],
+) -> Result<Got<Vec<Event>>, DeskError> {
+    if !stored {
+        return Ok(Got::It(events.to_vec()));
+    }
+    let mut h = load!(loaded, Read::Events { tenant, id }, Events).clone();
+    h.extend(events.iter().cloned());
+    Ok(Got::It(h))
+}
+
+/// A ticket's requester: from the commit's customer writes, else loaded
+/// (`None` when the store has no such customer).
+fn requester(
+    loaded: &Loaded,
+    tenant: TenantId,
+    customers: &[CustomerWrite],
+    id: CustomerId,
+) -> Result<Got<Option<Customer>>, DeskError> {
+    if let Some(c) = customers.iter().find(|c| c.customer.id == id) {
+        return Ok(Got::It(Some(c.customer.clone())));
+    }
+    Ok(Got::It(
+        load!(loaded, Read::Customer { tenant, id }, Customer).clone(),
+    ))
+}
+
+/// A ticket's next wake-up for the due index: the earlier of its next SLA
+/// alert and its next automation. `report` is its SLA report at `now`
+/// when already computed.
+fn next_due(
+    planner: &Planner,
+    ticket: &Ticket,
+    history: &[Event],
+    customer: Option<&Customer>,
+    now: DateTime<Utc>,
+    report: Option<&SlaReport>,
+) -> Result<Option<DateTime<Utc>>, DeskError> {
+    let sla_at = match (&planner.sla, ticket.sla_policy(), report) {
+        (Some(_), Some(policy), Some(report)) => {
+            sla::next_wakeup(report, policy, ticket.sla_alerts(), now)
+        }
+        (Some(setup), Some(_), None) => wakeup(ticket, history, &setup.calendars, now)?,
+        _ => None,
+    };
+    let auto_at = match planner.engine.as_ref().filter(|e| e.has_automations()) {
+        Some(engine) => engine
+            .next_due(ticket, history, customer)
+            .map_err(DeskError::Rules)?,
+        None => None,
+    };
+    Ok(match (sla_at, auto_at) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
 }
 
 /// A ticket's next SLA wake-up, from its state and history.
@@ -1159,7 +1310,16 @@ impl Workflow for Execute {
         let current = ready!(ticket_of(loaded, self.tenant, self.id)?);
         let ctx = planner.context(now, ids);
         let decision = ticket::decide(current, &self.command, &ctx)?;
-        Ok(Step::Ready(ready!(commit_decision(
+        // Reply quality: advice on the agent's reply, or a refusal when the
+        // host set a floor (checked after the core accepted the reply).
+        let quality = match (&self.command, planner.reply_quality.as_ref()) {
+            (Command::AgentReply { body, .. }, Some(q)) => {
+                let customer = ready!(requester(loaded, self.tenant, &[], current.customer())?);
+                Some(q.judge(body, customer.as_ref())?)
+            }
+            _ => None,
+        };
+        let mut plan = ready!(commit_decision(
             planner,
             &ctx,
             loaded,
@@ -1169,7 +1329,9 @@ impl Workflow for Execute {
             Vec::new(),
             Vec::new(),
             self.id,
-        )?)))
+        )?);
+        plan.output.quality = quality;
+        Ok(Step::Ready(plan))
     }
 }
 
@@ -1331,18 +1493,31 @@ impl Workflow for Merge {
     }
 }
 
-/// Raise a ticket's due SLA alerts and update its due time (see
-/// [`Desk::tick`](crate::Desk::tick)).
+/// Raise a ticket's due SLA alerts, fire its due automations, and update
+/// its due time (see [`Desk::tick`](crate::Desk::tick)).
 #[derive(Debug, Clone)]
 pub struct Tick {
     tenant: TenantId,
     id: TicketId,
+    automations: bool,
 }
 
 impl Tick {
     /// Tick ticket `id`.
     pub fn new(tenant: TenantId, id: TicketId) -> Self {
-        Tick { tenant, id }
+        Tick {
+            tenant,
+            id,
+            automations: true,
+        }
+    }
+
+    /// The same tick without firing automations (a sweep whose automation
+    /// budget is spent): SLA alerts are raised, and the ticket stays due
+    /// for its automations.
+    pub fn without_automations(mut self) -> Self {
+        self.automations = false;
+        self
     }
 }
 
@@ -1377,15 +1552,18 @@ impl Workflow for Tick {
                     ticket: current.clone(),
                     events: Vec::new(),
                     delivery: Delivery::default(),
+                    refused_rules: Vec::new(),
+                    quality: None,
                 },
             }))
         };
-        let Some(setup) = &planner.sla else {
+        let engine = planner.engine.as_ref().filter(|e| e.has_automations());
+        if planner.sla.is_none() && engine.is_none() {
             return unchanged(None);
-        };
-        let Some(policy) = current.sla_policy() else {
+        }
+        if engine.is_none() && current.sla_policy().is_none() {
             return unchanged(Some(None));
-        };
+        }
         let history = load!(
             loaded,
             Read::Events {
@@ -1394,15 +1572,45 @@ impl Workflow for Tick {
             },
             Events
         );
-        let report = sla::evaluate(history, &setup.calendars, now, Some(policy))?;
-        let alerts = sla::due_alerts(&report, policy, current.sla_alerts(), now);
-        if alerts.is_empty() {
-            let at = sla::next_wakeup(&report, policy, current.sla_alerts(), now);
+        let customer = match engine {
+            Some(_) => ready!(requester(loaded, self.tenant, &[], current.customer())?),
+            None => None,
+        };
+        let ctx = planner.context(now, ids);
+        let mut decision = Decision::default();
+        let mut state = current.clone();
+        let mut report = None;
+        if let (Some(setup), Some(policy)) = (&planner.sla, current.sla_policy()) {
+            let r = sla::evaluate(history, &setup.calendars, now, Some(policy))?;
+            let alerts = sla::due_alerts(&r, policy, current.sla_alerts(), now);
+            if !alerts.is_empty() {
+                let d = ticket::record_alerts(&state, &alerts, policy, &ctx);
+                chain(&mut decision, &mut state, d);
+            }
+            report = Some(r);
+        }
+        let mut refused = Vec::new();
+        if let (Some(engine), true) = (engine, self.automations) {
+            let mut h = history.clone();
+            h.extend(decision.events.iter().cloned());
+            let eval = engine
+                .automations(&state, &h, customer.as_ref(), &ctx)
+                .map_err(DeskError::Rules)?;
+            refused = eval.refused;
+            chain(&mut decision, &mut state, eval.decision);
+        }
+        if decision.is_empty() {
+            let at = next_due(
+                planner,
+                current,
+                history,
+                customer.as_ref(),
+                now,
+                report.as_ref(),
+            )?;
             return unchanged(Some(at));
         }
-        let ctx = planner.context(now, ids);
-        let decision = ticket::record_alerts(current, &alerts, policy, &ctx);
-        Ok(Step::Ready(ready!(commit_decision(
+        let mut plan = ready!(commit_decision(
             planner,
             &ctx,
             loaded,
@@ -1412,7 +1620,100 @@ impl Workflow for Tick {
             Vec::new(),
             Vec::new(),
             self.id,
-        )?)))
+        )?);
+        plan.output.refused_rules.splice(0..0, refused);
+        Ok(Step::Ready(plan))
+    }
+}
+
+/// Apply a macro of the planner's rule book to a ticket for an agent (see
+/// [`Desk::apply_macro`](crate::Desk::apply_macro)).
+#[derive(Debug, Clone)]
+pub struct ApplyMacro {
+    tenant: TenantId,
+    id: TicketId,
+    name: String,
+    agent: AgentId,
+}
+
+impl ApplyMacro {
+    /// Apply macro `name` to ticket `id` of `tenant` as `agent`.
+    pub fn new(tenant: TenantId, id: TicketId, name: impl Into<String>, agent: AgentId) -> Self {
+        ApplyMacro {
+            tenant,
+            id,
+            name: name.into(),
+            agent,
+        }
+    }
+}
+
+impl Workflow for ApplyMacro {
+    type Output = Outcome;
+
+    fn contended(&self) -> Option<TicketId> {
+        Some(self.id)
+    }
+
+    fn plan(
+        &mut self,
+        planner: &Planner,
+        now: DateTime<Utc>,
+        ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Outcome>, DeskError> {
+        let Some(engine) = planner.engine.as_ref() else {
+            return Err(DeskError::Rules(RuleError::UnknownMacro {
+                id: self.name.clone(),
+            }));
+        };
+        let current = ready!(ticket_of(loaded, self.tenant, self.id)?);
+        let history = load!(
+            loaded,
+            Read::Events {
+                tenant: self.tenant,
+                id: self.id
+            },
+            Events
+        );
+        let customer = ready!(requester(loaded, self.tenant, &[], current.customer())?);
+        let ctx = planner.context(now, ids);
+        let decision = engine
+            .apply_macro(
+                &self.name,
+                self.agent,
+                current,
+                history,
+                customer.as_ref(),
+                &ctx,
+            )
+            .map_err(DeskError::Rules)?;
+        let quality = match planner.reply_quality.as_ref() {
+            Some(q) => {
+                let reply = decision.events.iter().find_map(|e| match &e.kind {
+                    EventKind::AgentReplied { message } => Some(message.body.as_str()),
+                    _ => None,
+                });
+                match reply {
+                    Some(body) => Some(q.judge(body, customer.as_ref())?),
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        let mut plan = ready!(commit_decision(
+            planner,
+            &ctx,
+            loaded,
+            self.tenant,
+            &[current],
+            decision,
+            Vec::new(),
+            Vec::new(),
+            self.id,
+        )?);
+        plan.output.quality = quality;
+        Ok(Step::Ready(plan))
     }
 }
 

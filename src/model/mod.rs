@@ -44,6 +44,7 @@
 mod message;
 pub mod notification;
 mod origin;
+mod rule;
 pub(crate) mod sla;
 mod spike;
 pub(crate) mod status;
@@ -53,6 +54,7 @@ mod view;
 
 pub use message::{Author, AuthorRole, Ces, Csat, Message, RatingError, Visibility};
 pub use origin::Origin;
+pub use rule::{RuleFiring, RuleKind};
 pub use sla::alert::{AlertKey, AlertPoint, SlaAlert, recipients};
 pub use sla::metric::{Fulfilment, MetricDef, StartAnchor};
 pub use sla::policy::{

@@ -81,6 +81,9 @@ pub enum NotificationKind {
     /// To agents or the team: a tag's count spiked (or dropped); about no
     /// single ticket (see [`Notification::ticket_id`]).
     TagSpike,
+    /// To an agent, a group or the team: a rule of the host's rule book
+    /// notifies them (the text is the notice's message).
+    RuleNotice,
 }
 
 /// What a customer is told: only their view of the ticket.

@@ -158,6 +158,14 @@ pub enum Command {
         /// The reply.
         body: String,
     },
+    /// An internal note written by a bot or rule (a rule's "add an internal
+    /// note" action). Like [`AddNote`](Command::AddNote), agents only.
+    AutomatedNote {
+        /// The bot or rule name.
+        bot: String,
+        /// The note.
+        body: String,
+    },
     /// Assign to an agent and/or a group (`None` clears it).
     Assign {
         /// The agent, or none.
@@ -226,6 +234,8 @@ pub enum Action {
     AddNote,
     /// Add an automated reply.
     AutomatedReply,
+    /// Add an automated internal note.
+    AutomatedNote,
     /// Assign.
     Assign,
     /// Change priority.
@@ -255,6 +265,7 @@ impl std::fmt::Display for Action {
             Action::AgentReply => f.write_str("add an agent reply"),
             Action::AddNote => f.write_str("add an internal note"),
             Action::AutomatedReply => f.write_str("add an automated reply"),
+            Action::AutomatedNote => f.write_str("add an automated internal note"),
             Action::Assign => f.write_str("assign"),
             Action::SetPriority => f.write_str("set the priority"),
             Action::ChangeStatus(to) => write!(f, "change the status to {to}"),
@@ -277,6 +288,7 @@ impl Command {
             Command::AgentReply { .. } => Action::AgentReply,
             Command::AddNote { .. } => Action::AddNote,
             Command::AutomatedReply { .. } => Action::AutomatedReply,
+            Command::AutomatedNote { .. } => Action::AutomatedNote,
             Command::Assign { .. } => Action::Assign,
             Command::SetPriority { .. } => Action::SetPriority,
             Command::ChangeStatus { to } => Action::ChangeStatus(*to),

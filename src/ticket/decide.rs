@@ -12,8 +12,8 @@ use crate::model::notification::{
     AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
 };
 use crate::model::{
-    AlertPoint, Author, CustomerTicketView, EscalateTo, Message, Origin, SlaAlert, SlaPolicy,
-    Status, Tag, Violation, Visibility, recipients,
+    AlertPoint, Author, CustomerTicketView, EscalateTo, Message, Origin, RuleFiring, SlaAlert,
+    SlaPolicy, Status, Tag, Violation, Visibility, recipients,
 };
 use crate::ticket::command::{Action, Command, OpenTicket};
 use crate::ticket::error::DomainError;
@@ -666,6 +666,22 @@ pub fn decide(
                 b.notify_owner(NotificationKind::NoteAdded, Some(m));
             }
         }
+        Command::AutomatedNote { bot, body } => {
+            check_body(body, action, ctx.rules)?;
+            if status == Status::Closed {
+                return Err(illegal());
+            }
+            let m = b.message(
+                Author::Bot(bot.clone()),
+                Visibility::Internal,
+                ticket.channel(),
+                body,
+                None,
+            );
+            b.push(EventKind::NoteAdded {
+                message: Box::new(m),
+            });
+        }
         Command::AutomatedReply { bot, body } => {
             check_body(body, action, ctx.rules)?;
             if status == Status::Closed {
@@ -990,6 +1006,121 @@ pub fn record_alerts(
         }
     }
     b.finish()
+}
+
+/// Records one firing of a rule: a [`RuleFired`](EventKind::RuleFired)
+/// event, then the events of `commands` decided in order on the ticket as
+/// it goes, then one agent notification per entry of `notices` (kind
+/// [`RuleNotice`](NotificationKind::RuleNotice), the text as an internal
+/// message by the rule). The firing's [`events`](RuleFiring::events) is set
+/// to the number of events the commands produced.
+///
+/// All or nothing: when a command is refused the whole firing is, with
+/// that command's error.
+///
+/// ```
+/// use supportdesk::testing::{SequentialIds, TicketBuilder};
+/// use supportdesk::ticket::{causes, fire_rule, Command, Context, EventKind};
+/// use supportdesk::model::{EscalateTo, RuleFiring, RuleKind};
+/// use supportdesk::{Priority, Status};
+///
+/// let ids = SequentialIds::new();
+/// let ctx = Context::new("2026-03-02T09:00:00Z".parse()?, &ids);
+/// let ticket = TicketBuilder::new().status(Status::Open).build();
+/// let firing = RuleFiring {
+///     rule: "urgent-vip".into(), name: "VIP is urgent".into(), kind: RuleKind::Trigger,
+///     events: 0, due: None, anchor: None, pass: Some(1),
+/// };
+/// let d = fire_rule(
+///     &ticket,
+///     firing,
+///     &[Command::SetPriority { priority: Priority::Urgent }],
+///     &[(EscalateTo::Team, "A VIP wrote".into())],
+///     &ctx,
+/// )?;
+/// assert_eq!(d.events.len(), 2);
+/// assert!(matches!(&d.events[0].kind, EventKind::RuleFired { firing } if firing.events == 1));
+/// let by = causes(&d.events);
+/// assert_eq!(by[1].map(|f| f.rule.as_str()), Some("urgent-vip"));
+/// assert_eq!(d.notifications.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// The first command's [`DomainError`], as [`decide`] returns it.
+pub fn fire_rule(
+    ticket: &Ticket,
+    firing: RuleFiring,
+    commands: &[Command],
+    notices: &[(EscalateTo, String)],
+    ctx: &Context<'_>,
+) -> Result<Decision, DomainError> {
+    let bot = format!("rule:{}", firing.rule);
+    let mut b = Builder::new(ticket.clone(), ctx);
+    b.push(EventKind::RuleFired {
+        firing: Box::new(firing),
+    });
+    let mut state = b.ticket.clone();
+    let mut out = b.finish();
+    let mut caused: u32 = 0;
+    for c in commands {
+        let d = decide(&state, c, ctx)?;
+        for e in &d.events {
+            state.apply(e);
+        }
+        caused = caused.saturating_add(u32::try_from(d.events.len()).unwrap_or(u32::MAX));
+        out.extend(d);
+    }
+    if let Some(Event {
+        kind: EventKind::RuleFired { firing },
+        ..
+    }) = out.events.first_mut()
+    {
+        firing.events = caused;
+    }
+    let mut b = Builder::new(state, ctx);
+    for (to, text) in notices {
+        let r = match to {
+            EscalateTo::Owner => owner(&b.ticket),
+            EscalateTo::Agent(agent) => Recipient::Agent { agent: *agent },
+            EscalateTo::Group(group) => Recipient::Group { group: *group },
+            EscalateTo::Team => Recipient::Team,
+        };
+        let m = b.message(
+            Author::Bot(bot.clone()),
+            Visibility::Internal,
+            b.ticket.channel(),
+            text,
+            None,
+        );
+        b.notify_agents(r, NotificationKind::RuleNotice, Some(m));
+    }
+    out.extend(b.finish());
+    Ok(out)
+}
+
+/// For each event of a history, the rule firing that caused it, if any:
+/// the [`RuleFired`](EventKind::RuleFired) event's
+/// [`events`](RuleFiring::events) count says how many of the events after
+/// it are its doing. A `RuleFired` event itself maps to `None`.
+pub fn causes(history: &[Event]) -> Vec<Option<&RuleFiring>> {
+    let mut out = Vec::with_capacity(history.len());
+    let mut current: Option<(&RuleFiring, u32)> = None;
+    for e in history {
+        if let EventKind::RuleFired { firing } = &e.kind {
+            current = (firing.events > 0).then_some((&**firing, firing.events));
+            out.push(None);
+            continue;
+        }
+        match current {
+            Some((f, left)) => {
+                out.push(Some(f));
+                current = (left > 1).then_some((f, left - 1));
+            }
+            None => out.push(None),
+        }
+    }
+    out
 }
 
 /// Records the tags an auto-tagger found for a ticket: a `TagsAdded` event

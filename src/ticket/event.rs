@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, GroupId, TenantId, TicketId};
-use crate::model::{Ces, Csat, Message, Origin, Priority, SlaAlert, SlaPolicy, Status, Tag};
+use crate::model::{
+    Ces, Csat, Message, Origin, Priority, RuleFiring, SlaAlert, SlaPolicy, Status, Tag,
+};
 
 /// One thing that happened to one ticket.
 ///
@@ -254,6 +256,14 @@ pub enum EventKind {
         /// The copied messages.
         messages: Box<[Message]>,
     },
+    /// A rule of the host's [`RuleBook`](crate::rules::RuleBook) fired: the
+    /// next [`RuleFiring::events`] events are what it did. A ticket
+    /// remembers the automations that fired on it (each fires once per
+    /// anchor).
+    RuleFired {
+        /// Which rule, and what it caused.
+        firing: Box<RuleFiring>,
+    },
 }
 
 impl EventKind {
@@ -267,6 +277,27 @@ impl EventKind {
             _ => None,
         }
     }
+
+    /// Every name [`name`](Self::name) returns, in declaration order.
+    pub const NAMES: &'static [&'static str] = &[
+        "opened",
+        "customer_replied",
+        "agent_replied",
+        "note_added",
+        "automated_reply_sent",
+        "assigned",
+        "priority_changed",
+        "status_changed",
+        "tags_added",
+        "tags_removed",
+        "satisfaction_rated",
+        "effort_rated",
+        "merged_into",
+        "sla_policy_applied",
+        "sla_alerted",
+        "merge_received",
+        "rule_fired",
+    ];
 
     /// A short snake_case name of the event type (`"agent_replied"`).
     pub fn name(&self) -> &'static str {
@@ -287,6 +318,7 @@ impl EventKind {
             EventKind::MergeReceived { .. } => "merge_received",
             EventKind::SlaPolicyApplied { .. } => "sla_policy_applied",
             EventKind::SlaAlerted { .. } => "sla_alerted",
+            EventKind::RuleFired { .. } => "rule_fired",
         }
     }
 }

@@ -35,7 +35,8 @@ mod view;
 
 pub use command::{Action, Command, OpenTicket};
 pub use decide::{
-    Context, Decision, LifecycleRules, TagRules, auto_tag, decide, merge, open, record_alerts,
+    Context, Decision, LifecycleRules, TagRules, auto_tag, causes, decide, fire_rule, merge, open,
+    record_alerts,
 };
 pub use error::DomainError;
 pub use event::{Event, EventKind, Opening, TicketOpened};

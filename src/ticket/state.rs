@@ -1,6 +1,6 @@
 //! The ticket aggregate: state folded from events.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, GroupId, TenantId, TicketId};
 use crate::model::{
-    AlertKey, Author, Ces, Csat, Message, Origin, Priority, SlaPolicy, Status, Tag, Visibility,
+    AlertKey, Author, Ces, Csat, Message, Origin, Priority, RuleKind, SlaPolicy, Status, Tag,
+    Visibility,
 };
 use crate::ticket::event::{Event, EventKind, TicketOpened};
 
@@ -66,6 +67,16 @@ pub struct Ticket {
     sla_policy: Option<Box<SlaPolicy>>,
     #[serde(default)]
     sla_alerts: BTreeSet<AlertKey>,
+    /// Per automation rule id, the anchor of its latest firing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    automations: BTreeMap<String, DateTime<Utc>>,
+    /// How many automation firings the ticket has had.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    automation_firings: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Ticket {
@@ -124,6 +135,8 @@ impl Ticket {
             reopens: 0,
             sla_policy: None,
             sla_alerts: BTreeSet::new(),
+            automations: BTreeMap::new(),
+            automation_firings: 0,
         })
     }
 
@@ -189,7 +202,26 @@ impl Ticket {
                 self.messages.extend(messages.iter().cloned());
                 self.messages.sort_by_key(|m| m.at);
             }
+            EventKind::RuleFired { firing } => {
+                if firing.kind == RuleKind::Automation {
+                    self.automation_firings = self.automation_firings.saturating_add(1);
+                    if let Some(anchor) = firing.anchor {
+                        self.automations.insert(firing.rule.clone(), anchor);
+                    }
+                }
+            }
         }
+    }
+
+    /// The anchor of the latest firing of automation `rule` on this ticket
+    /// (an automation fires once per anchor).
+    pub fn automation_anchor(&self, rule: &str) -> Option<DateTime<Utc>> {
+        self.automations.get(rule).copied()
+    }
+
+    /// How many times automations fired on this ticket.
+    pub fn automation_firings(&self) -> u32 {
+        self.automation_firings
     }
 
     /// The ticket id.

@@ -359,6 +359,8 @@ pub(super) fn a_customer(tenant: TenantId, id: u128, identities: Vec<Identity>) 
         name: Some(format!("Ana Silva-{id} «ü»")),
         identities,
         segment: Some("vip".to_owned()),
+        locale: Some("zh-Hant".to_owned()),
+        time_zone: Some(chrono_tz::Asia::Taipei),
         version: 1,
     }
 }

@@ -1,0 +1,1540 @@
+//! The compiled rule book and its evaluation.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use regex::{Regex, RegexBuilder};
+
+use super::error::RuleError;
+use super::model::{
+    Anchor, Chaining, Condition, Conditions, IsOp, MessageFrom, NotifyTo, NumOp, On, OriginIs,
+    PresenceOp, PriorityOp, RuleAction, RuleBook, SetOp, SinceOp, SlaState, Span, TagOp, TextOp,
+};
+use super::{MAX_ACTIONS, MAX_CONDITIONS, MAX_PATTERN_BYTES, MAX_RULES, check_id};
+use crate::customer::Customer;
+use crate::id::AgentId;
+use crate::model::{
+    AlertPoint, Author, AuthorRole, CustomerTicketView, EscalateTo, Message, RuleFiring, RuleKind,
+    SlaPolicy, Status, Tag, Visibility,
+};
+use crate::sla::{self, Calendars, PolicySet, TargetState};
+use crate::taxonomy::Taxonomy;
+use crate::template::{RenderContext, TemplateSet};
+use crate::ticket::{self, Command, Context, Decision, DomainError, Event, EventKind, Ticket};
+
+/// An automation's anchor and due instant.
+type AnchorDue = (DateTime<Utc>, DateTime<Utc>);
+
+/// The regex engine's compiled-size limit for one `matches` pattern.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// The regex engine's nesting limit for one `matches` pattern.
+const REGEX_NEST_LIMIT: u32 = 64;
+
+/// What a rule book is checked against and runs with: the calendars named
+/// by business-time conditions, the SLA policies `apply_sla_policy` names,
+/// the taxonomy `tag_kind` conditions read, and the templates replies,
+/// notes and notices render.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// Named business calendars.
+    pub calendars: Calendars,
+    /// SLA policies, by id (the fallback included).
+    pub policies: Option<PolicySet>,
+    /// The tag taxonomy.
+    pub taxonomy: Option<Arc<Taxonomy>>,
+    /// Reply, note and notice templates.
+    pub templates: TemplateSet,
+}
+
+#[derive(Debug)]
+enum Matcher {
+    /// Lower-cased phrases.
+    Phrases(Vec<String>),
+    Pattern(Regex),
+}
+
+#[derive(Debug)]
+struct Compiled {
+    /// Index into the book's list (triggers or automations).
+    index: usize,
+    all: Vec<Option<Matcher>>,
+    any: Vec<Option<Matcher>>,
+}
+
+/// A rule book checked against its [`Env`] and compiled (patterns built,
+/// rules sorted by position then id), ready to evaluate. Cheap to clone.
+///
+/// Evaluation is pure: it reads the ticket, its history, its requester and
+/// the context's `now`, and returns a [`Decision`] (the events and
+/// notifications the rules cause, every event from
+/// [`ticket::fire_rule`]) without writing anything. The desk runs it inside
+/// its planner; [`Engine::triggers`] is also the dry run.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    book: RuleBook,
+    env: Env,
+    triggers: Vec<Compiled>,
+    automations: Vec<Compiled>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("triggers", &self.inner.triggers.len())
+            .field("automations", &self.inner.automations.len())
+            .field("macros", &self.inner.book.macros.len())
+            .field("semantics", &self.inner.book.semantics)
+            .finish()
+    }
+}
+
+/// What the rules did to one ticket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evaluation {
+    /// The events and notifications the rules caused (each firing's
+    /// [`RuleFired`](EventKind::RuleFired) event first).
+    pub decision: Decision,
+    /// The firings, in order.
+    pub fired: Vec<Fired>,
+    /// Rules whose conditions held but whose actions were refused (by the
+    /// lifecycle, the taxonomy, or a template missing a value): they did
+    /// not fire, and nothing of theirs is in the decision.
+    pub refused: Vec<Refused>,
+}
+
+impl Evaluation {
+    /// Whether no rule fired.
+    pub fn is_empty(&self) -> bool {
+        self.fired.is_empty()
+    }
+}
+
+/// One firing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fired {
+    /// The rule's id.
+    pub rule: String,
+    /// Trigger, automation or macro.
+    pub kind: RuleKind,
+    /// The ticket.
+    pub ticket: crate::id::TicketId,
+    /// For triggers, the pass (from 1).
+    pub pass: Option<u32>,
+    /// For automations, the instant it was due.
+    pub due: Option<DateTime<Utc>>,
+    /// How many events it caused (its `RuleFired` event not counted).
+    pub events: u32,
+    /// How many notifications it queued.
+    pub notifications: usize,
+}
+
+/// A rule that would have fired but whose actions were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// The rule's id.
+    pub rule: String,
+    /// Trigger, automation or macro.
+    pub kind: RuleKind,
+    /// The ticket.
+    pub ticket: crate::id::TicketId,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// A ticket update the triggers run on.
+#[derive(Debug, Clone, Copy)]
+pub struct Update<'a> {
+    /// The ticket before the update (`None` for a ticket the update
+    /// opened).
+    pub before: Option<&'a Ticket>,
+    /// The ticket after the update.
+    pub ticket: &'a Ticket,
+    /// The update's events, in order.
+    pub events: &'a [Event],
+    /// The ticket's whole history, the update's events included (used for
+    /// SLA conditions and the `status_changed` and `assigned` anchors).
+    pub history: &'a [Event],
+    /// The requester, if loaded (segment conditions; names and language in
+    /// templates).
+    pub customer: Option<&'a Customer>,
+}
+
+/// What a condition is evaluated against.
+struct Facts<'a> {
+    before: Option<&'a Ticket>,
+    ticket: &'a Ticket,
+    update: &'a [Event],
+    history: &'a [Event],
+    customer: Option<&'a Customer>,
+    at: DateTime<Utc>,
+}
+
+impl Engine {
+    /// Checks `book` against `env` and compiles it.
+    ///
+    /// # Errors
+    /// The first problem found, naming the rule and the bad value: a
+    /// duplicate or malformed id, a rule without actions, too many rules,
+    /// conditions or actions, an empty value list, a pattern over the
+    /// limits, a calendar, template or SLA policy `env` does not have, a
+    /// `tag_kind` condition without a taxonomy, a `set_status` to `new`, a
+    /// zero pass cap.
+    pub fn new(book: RuleBook, env: Env) -> Result<Engine, RuleError> {
+        validate(&book, &env)?;
+        let triggers = compile(
+            book.triggers
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (i, t.position, t.id.as_str(), &t.conditions)),
+            "trigger",
+        )?;
+        let automations = compile(
+            book.automations
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (i, a.position, a.id.as_str(), &a.conditions)),
+            "automation",
+        )?;
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                book,
+                env,
+                triggers,
+                automations,
+            }),
+        })
+    }
+
+    /// The rule book.
+    pub fn book(&self) -> &RuleBook {
+        &self.inner.book
+    }
+
+    /// The environment.
+    pub fn env(&self) -> &Env {
+        &self.inner.env
+    }
+
+    /// Whether the book has any active trigger.
+    pub fn has_triggers(&self) -> bool {
+        self.inner.book.triggers.iter().any(|t| t.active)
+    }
+
+    /// Whether the book has any active automation.
+    pub fn has_automations(&self) -> bool {
+        self.inner.book.automations.iter().any(|a| a.active)
+    }
+
+    /// Runs the triggers on an update, under the book's
+    /// [`Semantics`](super::Semantics).
+    ///
+    /// # Errors
+    /// [`RuleError::Loop`] when the pass cap is reached without the
+    /// triggers settling (nothing of the evaluation should be committed);
+    /// an SLA or calendar error from a condition.
+    pub fn triggers(&self, update: Update<'_>, ctx: &Context<'_>) -> Result<Evaluation, RuleError> {
+        let inner = &*self.inner;
+        let sem = inner.book.semantics;
+        let mut out = Evaluation::default();
+        if !self.has_triggers() {
+            return Ok(out);
+        }
+        let mut state = update.ticket.clone();
+        let mut history: Vec<Event> = update.history.to_vec();
+        let mut events: Vec<Event> = update.events.to_vec();
+        let original = update.events.len();
+        let mut fired_once: BTreeSet<usize> = BTreeSet::new();
+        let mut refused: BTreeSet<usize> = BTreeSet::new();
+        let mut fire_counts: Vec<u32> = vec![0; inner.book.triggers.len()];
+        let mut pass: u32 = 0;
+        loop {
+            pass = pass.saturating_add(1);
+            if pass > sem.max_passes.max(1) {
+                let mut looping: Vec<String> = Vec::new();
+                for c in &inner.triggers {
+                    if fire_counts[c.index] > 1 || (sem.once_per_update && fire_counts[c.index] > 0)
+                    {
+                        looping.push(inner.book.triggers[c.index].id.clone());
+                    }
+                }
+                return Err(RuleError::Loop {
+                    ticket: state.id(),
+                    passes: sem.max_passes,
+                    rules: looping,
+                });
+            }
+            let mut restart = false;
+            for c in &inner.triggers {
+                let rule = &inner.book.triggers[c.index];
+                if !rule.active || refused.contains(&c.index) {
+                    continue;
+                }
+                if sem.once_per_update && fired_once.contains(&c.index) {
+                    continue;
+                }
+                let seen = match sem.chaining {
+                    Chaining::Reevaluate => &events[..],
+                    Chaining::None => &events[..original],
+                };
+                if !rule.on.is_empty()
+                    && !seen
+                        .iter()
+                        .filter_map(|e| On::of_event(e.kind.name()))
+                        .any(|k| rule.on.contains(&k))
+                {
+                    continue;
+                }
+                let facts = Facts {
+                    before: update.before,
+                    ticket: &state,
+                    update: seen,
+                    history: &history,
+                    customer: update.customer,
+                    at: ctx.now,
+                };
+                if !self.holds(&rule.conditions, c, &facts)? {
+                    continue;
+                }
+                let firing = RuleFiring {
+                    rule: rule.id.clone(),
+                    name: rule.name.clone(),
+                    kind: RuleKind::Trigger,
+                    events: 0,
+                    due: None,
+                    anchor: None,
+                    pass: Some(pass),
+                };
+                match self.fire(
+                    &state,
+                    &history,
+                    update.customer,
+                    firing,
+                    &rule.actions,
+                    None,
+                    ctx,
+                ) {
+                    Ok(Some(d)) => {
+                        for e in &d.events {
+                            state.apply(e);
+                        }
+                        history.extend(d.events.iter().cloned());
+                        if sem.chaining == Chaining::Reevaluate {
+                            events.extend(d.events.iter().cloned());
+                        }
+                        out.fired.push(fired_of(&d, RuleKind::Trigger, state.id()));
+                        out.decision.events.extend(d.events);
+                        out.decision.notifications.extend(d.notifications);
+                        fired_once.insert(c.index);
+                        fire_counts[c.index] = fire_counts[c.index].saturating_add(1);
+                        if sem.chaining == Chaining::Reevaluate {
+                            restart = true;
+                            break;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(reason) => {
+                        refused.insert(c.index);
+                        out.refused.push(Refused {
+                            rule: rule.id.clone(),
+                            kind: RuleKind::Trigger,
+                            ticket: state.id(),
+                            reason,
+                        });
+                    }
+                }
+            }
+            if !restart {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Fires the automations due on a ticket at `ctx.now`: each active
+    /// automation whose anchor plus delay has come, that has not fired for
+    /// that anchor yet, and whose conditions hold at its due instant, in
+    /// order, while the ticket is under the book's per-ticket cap. The
+    /// triggers are not run here (the desk runs them on the result, as on
+    /// any update).
+    ///
+    /// # Errors
+    /// An SLA or calendar error from a condition or a delay.
+    pub fn automations(
+        &self,
+        ticket: &Ticket,
+        history: &[Event],
+        customer: Option<&Customer>,
+        ctx: &Context<'_>,
+    ) -> Result<Evaluation, RuleError> {
+        let inner = &*self.inner;
+        let mut out = Evaluation::default();
+        let mut state = ticket.clone();
+        let mut history = history.to_vec();
+        for c in &inner.automations {
+            let rule = &inner.book.automations[c.index];
+            if !rule.active {
+                continue;
+            }
+            if state.automation_firings() >= inner.book.budget.max_automation_firings_per_ticket {
+                break;
+            }
+            let Some((anchor, due)) = self.automation_due(c, &state, &history)? else {
+                continue;
+            };
+            if due > ctx.now {
+                continue;
+            }
+            let facts = Facts {
+                before: None,
+                ticket: &state,
+                update: &[],
+                history: &history,
+                customer,
+                at: due,
+            };
+            if !self.holds(&rule.conditions, c, &facts)? {
+                continue;
+            }
+            let firing = RuleFiring {
+                rule: rule.id.clone(),
+                name: rule.name.clone(),
+                kind: RuleKind::Automation,
+                events: 0,
+                due: Some(due),
+                anchor: Some(anchor),
+                pass: None,
+            };
+            // An automation that fires records its anchor even when its
+            // actions change nothing, so it does not come due again.
+            match self.fire_always(&state, &history, customer, firing, &rule.actions, None, ctx) {
+                Ok(d) => {
+                    for e in &d.events {
+                        state.apply(e);
+                    }
+                    history.extend(d.events.iter().cloned());
+                    let mut f = fired_of(&d, RuleKind::Automation, state.id());
+                    f.due = Some(due);
+                    out.fired.push(f);
+                    out.decision.events.extend(d.events);
+                    out.decision.notifications.extend(d.notifications);
+                }
+                Err(reason) => {
+                    // Refused: recorded with no effect, so it is not due
+                    // again for this anchor (and the refusal is reported).
+                    let firing = RuleFiring {
+                        rule: rule.id.clone(),
+                        name: rule.name.clone(),
+                        kind: RuleKind::Automation,
+                        events: 0,
+                        due: Some(due),
+                        anchor: Some(anchor),
+                        pass: None,
+                    };
+                    let d = ticket::fire_rule(&state, firing, &[], &[], ctx).map_err(|e| {
+                        RuleError::Domain {
+                            rule: rule.id.clone(),
+                            source: e,
+                        }
+                    })?;
+                    for e in &d.events {
+                        state.apply(e);
+                    }
+                    history.extend(d.events.iter().cloned());
+                    out.decision.events.extend(d.events);
+                    out.refused.push(Refused {
+                        rule: rule.id.clone(),
+                        kind: RuleKind::Automation,
+                        ticket: state.id(),
+                        reason,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The next instant an automation comes due on the ticket (possibly
+    /// already past, when one is overdue), for the due index; `None` when
+    /// none will without a change to the ticket.
+    ///
+    /// # Errors
+    /// An SLA or calendar error from a condition or a delay.
+    pub fn next_due(
+        &self,
+        ticket: &Ticket,
+        history: &[Event],
+        customer: Option<&Customer>,
+    ) -> Result<Option<DateTime<Utc>>, RuleError> {
+        let inner = &*self.inner;
+        if ticket.automation_firings() >= inner.book.budget.max_automation_firings_per_ticket {
+            return Ok(None);
+        }
+        let mut next: Option<DateTime<Utc>> = None;
+        for c in &inner.automations {
+            let rule = &inner.book.automations[c.index];
+            if !rule.active {
+                continue;
+            }
+            let Some((_, due)) = self.automation_due(c, ticket, history)? else {
+                continue;
+            };
+            if next.is_some_and(|n| n <= due) {
+                continue;
+            }
+            let facts = Facts {
+                before: None,
+                ticket,
+                update: &[],
+                history,
+                customer,
+                at: due,
+            };
+            if self.holds(&rule.conditions, c, &facts)? {
+                next = Some(due);
+            }
+        }
+        Ok(next)
+    }
+
+    /// Applies macro `id` for `agent`: a [`RuleFired`](EventKind::RuleFired)
+    /// event (kind macro), the agent's public reply rendered from the
+    /// macro's template (if it has one) with its `then` status, then its
+    /// actions.
+    ///
+    /// # Errors
+    /// [`RuleError::UnknownMacro`]; [`RuleError::Refused`] when the
+    /// lifecycle refuses an action or a template misses a value.
+    pub fn apply_macro(
+        &self,
+        id: &str,
+        agent: AgentId,
+        ticket: &Ticket,
+        history: &[Event],
+        customer: Option<&Customer>,
+        ctx: &Context<'_>,
+    ) -> Result<Decision, RuleError> {
+        let Some(m) = self.inner.book.macros.iter().find(|m| m.id == id) else {
+            return Err(RuleError::UnknownMacro { id: id.to_owned() });
+        };
+        let firing = RuleFiring {
+            rule: m.id.clone(),
+            name: m.name.clone(),
+            kind: RuleKind::Macro,
+            events: 0,
+            due: None,
+            anchor: None,
+            pass: None,
+        };
+        let mut lead = Vec::new();
+        if let Some(template) = &m.reply {
+            let body = self
+                .render(template, ticket, history, customer, Some(agent), ctx.now)
+                .map_err(|reason| RuleError::Refused {
+                    rule: m.id.clone(),
+                    reason,
+                })?;
+            lead.push(Command::AgentReply {
+                agent,
+                channel: None,
+                body,
+                then: m.then,
+            });
+        } else if let Some(to) = m.then {
+            lead.push(Command::ChangeStatus { to });
+        }
+        self.fire_always(
+            ticket,
+            history,
+            customer,
+            firing,
+            &m.actions,
+            Some((agent, lead)),
+            ctx,
+        )
+        .map_err(|reason| RuleError::Refused {
+            rule: m.id.clone(),
+            reason,
+        })
+    }
+
+    /// An automation's anchor and due instant on the ticket, unless it has
+    /// no anchor or already fired for it.
+    fn automation_due(
+        &self,
+        c: &Compiled,
+        ticket: &Ticket,
+        history: &[Event],
+    ) -> Result<Option<AnchorDue>, RuleError> {
+        let rule = &self.inner.book.automations[c.index];
+        let Some(anchor) = anchor_of(rule.after.event, ticket, history) else {
+            return Ok(None);
+        };
+        if ticket.automation_anchor(&rule.id) == Some(anchor) {
+            return Ok(None);
+        }
+        let due = self.add_span(&rule.id, anchor, &rule.after.span())?;
+        Ok(Some((anchor, due)))
+    }
+
+    fn add_span(
+        &self,
+        rule: &str,
+        from: DateTime<Utc>,
+        span: &Span,
+    ) -> Result<DateTime<Utc>, RuleError> {
+        match &span.calendar {
+            Some(name) => {
+                let cal = self.calendar(rule, name)?;
+                cal.add(from, span.seconds())
+                    .map_err(|e| RuleError::Calendar {
+                        rule: rule.to_owned(),
+                        source: e,
+                    })
+            }
+            None => Ok(from + Duration::seconds(span.seconds())),
+        }
+    }
+
+    fn calendar(
+        &self,
+        rule: &str,
+        name: &str,
+    ) -> Result<&crate::calendar::BusinessCalendar, RuleError> {
+        self.inner
+            .env
+            .calendars
+            .get(name)
+            .ok_or_else(|| RuleError::UnknownCalendar {
+                rule: rule.to_owned(),
+                calendar: name.to_owned(),
+            })
+    }
+
+    fn holds(&self, conds: &Conditions, c: &Compiled, f: &Facts<'_>) -> Result<bool, RuleError> {
+        for (cond, m) in conds.all.iter().zip(&c.all) {
+            if !self.condition(cond, m.as_ref(), f)? {
+                return Ok(false);
+            }
+        }
+        if conds.any.is_empty() {
+            return Ok(true);
+        }
+        for (cond, m) in conds.any.iter().zip(&c.any) {
+            if self.condition(cond, m.as_ref(), f)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn condition(
+        &self,
+        cond: &Condition,
+        m: Option<&Matcher>,
+        f: &Facts<'_>,
+    ) -> Result<bool, RuleError> {
+        let t = f.ticket;
+        Ok(match cond {
+            Condition::Status { op, value } => {
+                let changes = f.update.iter().filter_map(|e| match &e.kind {
+                    EventKind::StatusChanged { from, to } if e.ticket == t.id() => {
+                        Some((*from, *to))
+                    }
+                    _ => None,
+                });
+                is_op(*op, t.status(), value, changes)
+            }
+            Condition::Priority { op, value } => {
+                let changes = f.update.iter().filter_map(|e| match &e.kind {
+                    EventKind::PriorityChanged { from, to } if e.ticket == t.id() => {
+                        Some((*from, *to))
+                    }
+                    _ => None,
+                });
+                let p = t.priority();
+                match op {
+                    PriorityOp::Is => value.contains(&p),
+                    PriorityOp::IsNot => !value.contains(&p),
+                    PriorityOp::AtLeast => value.first().is_some_and(|v| p >= *v),
+                    PriorityOp::AtMost => value.first().is_some_and(|v| p <= *v),
+                    PriorityOp::Changed => is_op(IsOp::Changed, p, value, changes),
+                    PriorityOp::ChangedTo => is_op(IsOp::ChangedTo, p, value, changes),
+                    PriorityOp::ChangedFrom => is_op(IsOp::ChangedFrom, p, value, changes),
+                }
+            }
+            Condition::Channel { op, value } => match op {
+                IsOp::IsNot => !value.contains(&t.channel()),
+                _ => value.contains(&t.channel()),
+            },
+            Condition::Tags { op, value } => {
+                let tags = t.tags();
+                match op {
+                    TagOp::IncludesAny => value.iter().any(|v| tags.contains(v)),
+                    TagOp::IncludesAll => value.iter().all(|v| tags.contains(v)),
+                    TagOp::Excludes => !value.iter().any(|v| tags.contains(v)),
+                    TagOp::Under => tags.iter().any(|t| value.iter().any(|v| t.is_under(v))),
+                    TagOp::NotUnder => !tags.iter().any(|t| value.iter().any(|v| t.is_under(v))),
+                    TagOp::Added => f.update.iter().any(|e| match &e.kind {
+                        EventKind::TagsAdded { tags } => tags.iter().any(|x| value.contains(x)),
+                        EventKind::Opened(o) => o.tags.iter().any(|x| value.contains(x)),
+                        _ => false,
+                    }),
+                    TagOp::Removed => f.update.iter().any(|e| match &e.kind {
+                        EventKind::TagsRemoved { tags } => tags.iter().any(|x| value.contains(x)),
+                        _ => false,
+                    }),
+                }
+            }
+            Condition::TagKind { op, value } => {
+                let present = match &self.inner.env.taxonomy {
+                    Some(tax) => t.tags().iter().any(|x| tax.kind_of(x) == Some(*value)),
+                    None => false,
+                };
+                match op {
+                    PresenceOp::Present => present,
+                    PresenceOp::Absent => !present,
+                }
+            }
+            Condition::Group { op, value } => {
+                let before = f.before.map(|b| b.group());
+                set_op(*op, t.group(), value, before)
+            }
+            Condition::Assignee { op, value } => {
+                let before = f.before.map(|b| b.assignee());
+                set_op(*op, t.assignee(), value, before)
+            }
+            Condition::Segment { op, value } => {
+                let seg = f.customer.and_then(|c| c.segment.clone());
+                match op {
+                    SetOp::Changed => false,
+                    _ => set_op(*op, seg, value, None),
+                }
+            }
+            Condition::Origin { value } => {
+                let proactive = matches!(t.origin(), crate::model::Origin::Proactive { .. });
+                proactive == (*value == OriginIs::Proactive)
+            }
+            Condition::Message { op, from, .. } => {
+                let texts = f.update.iter().filter_map(|e| {
+                    let msg = match &e.kind {
+                        EventKind::CustomerReplied { message } => message,
+                        EventKind::AgentReplied { message } => message,
+                        EventKind::NoteAdded { message } => message,
+                        EventKind::AutomatedReplySent { message } => message,
+                        EventKind::Opened(_) => {
+                            return None;
+                        }
+                        _ => return None,
+                    };
+                    let ok = match from {
+                        MessageFrom::Customer => msg.author.role() == AuthorRole::Customer,
+                        MessageFrom::Agent => {
+                            msg.author.role() == AuthorRole::Agent
+                                && msg.visibility == Visibility::Public
+                        }
+                        MessageFrom::Any => true,
+                    };
+                    ok.then_some(msg.body.as_str())
+                });
+                // A ticket's first message is recorded with the opening.
+                let first = f
+                    .update
+                    .iter()
+                    .any(|e| matches!(e.kind, EventKind::Opened(_)))
+                    .then(|| first_message(t, *from))
+                    .flatten();
+                let mut any = false;
+                for text in texts.chain(first) {
+                    if text_matches(m, text) {
+                        any = true;
+                        break;
+                    }
+                }
+                match op {
+                    TextOp::NotContains => !any,
+                    _ => any,
+                }
+            }
+            Condition::Subject { op, .. } => {
+                let hit = text_matches(m, t.subject());
+                match op {
+                    TextOp::NotContains => !hit,
+                    _ => hit,
+                }
+            }
+            Condition::BusinessHours { calendar, value } => {
+                let cal = self.calendar("", calendar)?;
+                let open = cal.is_open(f.at).map_err(|e| RuleError::Calendar {
+                    rule: String::new(),
+                    source: e,
+                })?;
+                open == *value
+            }
+            Condition::TimeSince {
+                event,
+                op,
+                hours,
+                minutes,
+                calendar,
+            } => {
+                let Some(a) = anchor_of(*event, t, f.history) else {
+                    return Ok(false);
+                };
+                let span = i64::from(*hours) * 3600 + i64::from(*minutes) * 60;
+                let elapsed = if a >= f.at {
+                    0
+                } else {
+                    match calendar {
+                        Some(name) => self.calendar("", name)?.elapsed(a, f.at).map_err(|e| {
+                            RuleError::Calendar {
+                                rule: String::new(),
+                                source: e,
+                            }
+                        })?,
+                        None => (f.at - a).num_seconds(),
+                    }
+                };
+                match op {
+                    SinceOp::AtLeast => elapsed >= span,
+                    SinceOp::LessThan => elapsed < span,
+                }
+            }
+            Condition::Sla { metric, op, value } => {
+                let state = self.sla_state(t, f.history, metric, f.at)?;
+                let hit = value.contains(&state)
+                    || (value.contains(&SlaState::Warned) && self.warned(t, metric, state));
+                match op {
+                    IsOp::IsNot => !hit,
+                    _ => hit,
+                }
+            }
+            Condition::Satisfaction { op, value } => match t.satisfaction() {
+                None => false,
+                Some(r) => match op {
+                    NumOp::AtLeast => r.score.score() >= *value,
+                    NumOp::AtMost => r.score.score() <= *value,
+                },
+            },
+        })
+    }
+
+    fn sla_state(
+        &self,
+        t: &Ticket,
+        history: &[Event],
+        metric: &str,
+        at: DateTime<Utc>,
+    ) -> Result<SlaState, RuleError> {
+        let Some(policy) = t.sla_policy() else {
+            return Ok(SlaState::None);
+        };
+        let report = sla::evaluate(history, &self.inner.env.calendars, at, Some(policy))
+            .map_err(RuleError::Sla)?;
+        Ok(match report.latest(metric) {
+            None => SlaState::None,
+            Some(r) => match r.state {
+                TargetState::Running => SlaState::Running,
+                TargetState::Paused => SlaState::Paused,
+                TargetState::Fulfilled => SlaState::Fulfilled,
+                TargetState::Breached => SlaState::Breached,
+                TargetState::Cancelled => SlaState::Cancelled,
+            },
+        })
+    }
+
+    fn warned(&self, t: &Ticket, metric: &str, state: SlaState) -> bool {
+        matches!(state, SlaState::Running | SlaState::Paused)
+            && t.sla_alerts()
+                .iter()
+                .filter(|k| k.metric == metric && matches!(k.point, AlertPoint::Warning(_)))
+                .max_by_key(|k| k.cycle)
+                .is_some_and(|k| {
+                    let latest = t
+                        .sla_alerts()
+                        .iter()
+                        .filter(|x| x.metric == metric)
+                        .map(|x| x.cycle)
+                        .max();
+                    latest == Some(k.cycle)
+                })
+    }
+
+    /// Fires a rule; `Ok(None)` when its actions change nothing (it does
+    /// not count as fired), `Err(reason)` when they are refused.
+    #[allow(clippy::too_many_arguments)]
+    fn fire(
+        &self,
+        state: &Ticket,
+        history: &[Event],
+        customer: Option<&Customer>,
+        firing: RuleFiring,
+        actions: &[RuleAction],
+        lead: Option<(AgentId, Vec<Command>)>,
+        ctx: &Context<'_>,
+    ) -> Result<Option<Decision>, String> {
+        let d = self.fire_always(state, history, customer, firing, actions, lead, ctx)?;
+        let caused = d.events.len().saturating_sub(1);
+        Ok((caused > 0 || !d.notifications.is_empty()).then_some(d))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fire_always(
+        &self,
+        state: &Ticket,
+        history: &[Event],
+        customer: Option<&Customer>,
+        firing: RuleFiring,
+        actions: &[RuleAction],
+        lead: Option<(AgentId, Vec<Command>)>,
+        ctx: &Context<'_>,
+    ) -> Result<Decision, String> {
+        let rule = firing.rule.clone();
+        let bot = format!("rule:{rule}");
+        let agent = lead.as_ref().map(|(a, _)| *a);
+        let mut commands: Vec<Command> = lead.map(|(_, c)| c).unwrap_or_default();
+        let mut notices: Vec<(EscalateTo, String)> = Vec::new();
+        let mut status = state.status();
+        let mut priority = state.priority();
+        let mut assignee = state.assignee();
+        let mut group = state.group();
+        let mut tags: BTreeSet<Tag> = state.tags().clone();
+        for a in actions {
+            match a {
+                RuleAction::SetStatus { value } => {
+                    if *value != status {
+                        commands.push(Command::ChangeStatus { to: *value });
+                        status = *value;
+                    }
+                }
+                RuleAction::SetPriority { value } => {
+                    if *value != priority {
+                        commands.push(Command::SetPriority { priority: *value });
+                        priority = *value;
+                    }
+                }
+                RuleAction::SetGroup { value } => {
+                    if *value != group {
+                        group = *value;
+                        commands.push(Command::Assign {
+                            agent: assignee,
+                            group,
+                        });
+                    }
+                }
+                RuleAction::SetAssignee { value } => {
+                    if *value != assignee {
+                        assignee = *value;
+                        commands.push(Command::Assign {
+                            agent: assignee,
+                            group,
+                        });
+                    }
+                }
+                RuleAction::AddTags { value } => {
+                    let new: Vec<Tag> = value
+                        .iter()
+                        .filter(|t| !tags.contains(*t))
+                        .cloned()
+                        .collect();
+                    if !new.is_empty() {
+                        tags.extend(new.iter().cloned());
+                        commands.push(Command::AddTags { tags: new });
+                    }
+                }
+                RuleAction::RemoveTags { value } => {
+                    let gone: Vec<Tag> = value
+                        .iter()
+                        .filter(|t| tags.contains(*t))
+                        .cloned()
+                        .collect();
+                    if !gone.is_empty() {
+                        for t in &gone {
+                            tags.remove(t);
+                        }
+                        commands.push(Command::RemoveTags { tags: gone });
+                    }
+                }
+                RuleAction::AddNote { template, text } => {
+                    let body = match (template, text) {
+                        (Some(id), _) => {
+                            self.render(id, state, history, customer, agent, ctx.now)?
+                        }
+                        (None, Some(text)) => text.clone(),
+                        (None, None) => return Err("add_note has neither template nor text".into()),
+                    };
+                    commands.push(Command::AutomatedNote {
+                        bot: bot.clone(),
+                        body,
+                    });
+                }
+                RuleAction::Reply { template } => {
+                    let body = self.render(template, state, history, customer, agent, ctx.now)?;
+                    commands.push(Command::AutomatedReply {
+                        bot: bot.clone(),
+                        body,
+                    });
+                }
+                RuleAction::Notify { to, template, text } => {
+                    let body = match (template, text) {
+                        (Some(id), _) => {
+                            self.render(id, state, history, customer, agent, ctx.now)?
+                        }
+                        (None, Some(text)) => text.clone(),
+                        (None, None) => return Err("notify has neither template nor text".into()),
+                    };
+                    let to = match to {
+                        NotifyTo::Owner => EscalateTo::Owner,
+                        NotifyTo::Team => EscalateTo::Team,
+                        NotifyTo::Agent(a) => EscalateTo::Agent(*a),
+                        NotifyTo::Group(g) => EscalateTo::Group(*g),
+                    };
+                    notices.push((to, body));
+                }
+                RuleAction::ApplySlaPolicy { policy } => {
+                    let Some(p) = self.policy(policy) else {
+                        return Err(format!("no SLA policy `{policy}`"));
+                    };
+                    if state
+                        .sla_policy()
+                        .is_none_or(|cur| cur.id != p.id || cur.version != p.version)
+                    {
+                        commands.push(Command::ApplySlaPolicy {
+                            policy: Box::new(p.clone()),
+                        });
+                    }
+                }
+            }
+        }
+        ticket::fire_rule(state, firing, &commands, &notices, ctx).map_err(|e| e.to_string())
+    }
+
+    fn policy(&self, id: &str) -> Option<&SlaPolicy> {
+        let set = self.inner.env.policies.as_ref()?;
+        set.policies
+            .iter()
+            .chain(std::iter::once(&set.fallback))
+            .find(|p| p.id == id)
+    }
+
+    /// Renders a template for the ticket's requester, from their view of
+    /// the ticket only.
+    fn render(
+        &self,
+        template: &str,
+        ticket: &Ticket,
+        history: &[Event],
+        customer: Option<&Customer>,
+        agent: Option<AgentId>,
+        now: DateTime<Utc>,
+    ) -> Result<String, String> {
+        let book = &self.inner.book;
+        let view = CustomerTicketView::of(ticket);
+        let locale = customer
+            .and_then(|c| c.locale.clone())
+            .unwrap_or_else(|| book.default_locale.clone());
+        let zone = customer.and_then(|c| c.time_zone).unwrap_or(book.time_zone);
+        let mut ctx = RenderContext::new(&view).time_zone(zone);
+        if let Some(name) = customer.and_then(|c| c.name.as_deref()) {
+            ctx = ctx.customer_name(name);
+        }
+        if let Some(name) = agent
+            .or(ticket.assignee())
+            .and_then(|a| book.agents.get(&a))
+        {
+            ctx = ctx.agent_name(name);
+        }
+        if let Some(company) = &book.company_name {
+            ctx = ctx.company_name(company);
+        }
+        if let Some(policy) = ticket.sla_policy() {
+            if let Ok(report) = sla::evaluate(history, &self.inner.env.calendars, now, Some(policy))
+            {
+                if let Some(deadline) = report.nearest().and_then(|t| t.deadline) {
+                    ctx = ctx.next_deadline(deadline);
+                }
+            }
+        }
+        self.inner
+            .env
+            .templates
+            .render(template, &locale, &ctx)
+            .map(|r| r.text)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn fired_of(d: &Decision, kind: RuleKind, ticket: crate::id::TicketId) -> Fired {
+    let (rule, pass, due, events) = match d.events.first().map(|e| &e.kind) {
+        Some(EventKind::RuleFired { firing }) => {
+            (firing.rule.clone(), firing.pass, firing.due, firing.events)
+        }
+        _ => (String::new(), None, None, 0),
+    };
+    Fired {
+        rule,
+        kind,
+        ticket,
+        pass,
+        due,
+        events,
+        notifications: d.notifications.len(),
+    }
+}
+
+fn first_message(t: &Ticket, from: MessageFrom) -> Option<&str> {
+    let m: &Message = t.messages().first()?;
+    let ok = match from {
+        MessageFrom::Customer => m.author.role() == AuthorRole::Customer,
+        MessageFrom::Agent => m.author.role() == AuthorRole::Agent,
+        MessageFrom::Any => true,
+    };
+    ok.then_some(m.body.as_str())
+}
+
+fn text_matches(m: Option<&Matcher>, text: &str) -> bool {
+    match m {
+        Some(Matcher::Pattern(re)) => re.is_match(text),
+        Some(Matcher::Phrases(ps)) => {
+            let lower = text.to_lowercase();
+            ps.iter().any(|p| lower.contains(p.as_str()))
+        }
+        None => false,
+    }
+}
+
+fn is_op<T: PartialEq + Copy>(
+    op: IsOp,
+    current: T,
+    value: &[T],
+    mut changes: impl Iterator<Item = (T, T)>,
+) -> bool {
+    match op {
+        IsOp::Is => value.contains(&current),
+        IsOp::IsNot => !value.contains(&current),
+        IsOp::Changed => changes.next().is_some(),
+        IsOp::ChangedTo => changes.any(|(_, to)| value.contains(&to)),
+        IsOp::ChangedFrom => changes.any(|(from, _)| value.contains(&from)),
+    }
+}
+
+fn set_op<T: PartialEq>(
+    op: SetOp,
+    current: Option<T>,
+    value: &[T],
+    before: Option<Option<T>>,
+) -> bool {
+    match op {
+        SetOp::Is => current.is_some_and(|c| value.contains(&c)),
+        SetOp::IsNot => !current.is_some_and(|c| value.contains(&c)),
+        SetOp::IsSet => current.is_some(),
+        SetOp::NotSet => current.is_none(),
+        SetOp::Changed => match before {
+            Some(b) => b != current,
+            None => current.is_some(),
+        },
+    }
+}
+
+/// The instant an anchor names on the ticket, if it has one.
+pub(crate) fn anchor_of(anchor: Anchor, t: &Ticket, history: &[Event]) -> Option<DateTime<Utc>> {
+    let last = |pred: &dyn Fn(&EventKind) -> bool| {
+        history
+            .iter()
+            .rev()
+            .find(|e| e.ticket == t.id() && pred(&e.kind))
+            .map(|e| e.at)
+    };
+    match anchor {
+        Anchor::Created => Some(t.created_at()),
+        Anchor::Updated => Some(t.updated_at()),
+        Anchor::StatusChanged => {
+            last(&|k| matches!(k, EventKind::StatusChanged { .. })).or(Some(t.created_at()))
+        }
+        Anchor::Assigned => last(&|k| matches!(k, EventKind::Assigned { .. })),
+        Anchor::CustomerReplied => t
+            .messages()
+            .iter()
+            .rev()
+            .find(|m| matches!(m.author, Author::Customer(c) if c == t.customer()))
+            .map(|m| m.at),
+        Anchor::AgentReplied => t
+            .messages()
+            .iter()
+            .rev()
+            .find(|m| m.author.role() == AuthorRole::Agent && m.visibility == Visibility::Public)
+            .map(|m| m.at),
+        Anchor::Solved => match t.status() {
+            Status::Solved | Status::Closed => t.solved_at(),
+            _ => None,
+        },
+    }
+}
+
+fn compile<'a>(
+    rules: impl Iterator<Item = (usize, i64, &'a str, &'a Conditions)>,
+    kind: &'static str,
+) -> Result<Vec<Compiled>, RuleError> {
+    let mut out: Vec<(i64, &str, Compiled)> = Vec::new();
+    for (index, position, id, conds) in rules {
+        let all = conds
+            .all
+            .iter()
+            .map(|c| matcher(kind, id, c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let any = conds
+            .any
+            .iter()
+            .map(|c| matcher(kind, id, c))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push((position, id, Compiled { index, all, any }));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    Ok(out.into_iter().map(|(_, _, c)| c).collect())
+}
+
+fn matcher(kind: &'static str, id: &str, c: &Condition) -> Result<Option<Matcher>, RuleError> {
+    let (op, value) = match c {
+        Condition::Message { op, value, .. } | Condition::Subject { op, value } => (op, value),
+        _ => return Ok(None),
+    };
+    match op {
+        TextOp::Matches => {
+            let [pattern] = value.as_slice() else {
+                return Err(RuleError::Invalid {
+                    kind,
+                    id: id.to_owned(),
+                    reason: format!("`matches` takes one pattern, got {}", value.len()),
+                });
+            };
+            if pattern.len() > MAX_PATTERN_BYTES {
+                return Err(RuleError::Pattern {
+                    rule: id.to_owned(),
+                    pattern: pattern.chars().take(60).collect(),
+                    reason: format!(
+                        "{} bytes, over the limit of {MAX_PATTERN_BYTES}",
+                        pattern.len()
+                    ),
+                });
+            }
+            let re = RegexBuilder::new(pattern)
+                .case_insensitive(true)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .dfa_size_limit(REGEX_SIZE_LIMIT)
+                .nest_limit(REGEX_NEST_LIMIT)
+                .build()
+                .map_err(|e| RuleError::Pattern {
+                    rule: id.to_owned(),
+                    pattern: pattern.chars().take(60).collect(),
+                    reason: e.to_string(),
+                })?;
+            Ok(Some(Matcher::Pattern(re)))
+        }
+        TextOp::Contains | TextOp::NotContains => Ok(Some(Matcher::Phrases(
+            value.iter().map(|p| p.to_lowercase()).collect(),
+        ))),
+    }
+}
+
+fn validate(book: &RuleBook, env: &Env) -> Result<(), RuleError> {
+    let total = book.triggers.len() + book.automations.len() + book.macros.len();
+    if total > MAX_RULES {
+        return Err(RuleError::TooMany {
+            what: "rules",
+            count: total,
+            max: MAX_RULES,
+        });
+    }
+    if book.semantics.max_passes == 0 {
+        return Err(RuleError::Invalid {
+            kind: "semantics",
+            id: String::new(),
+            reason: "max_passes must be at least 1".into(),
+        });
+    }
+    let mut seen: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    let mut check_rule = |kind: &'static str,
+                          id: &str,
+                          name: &str,
+                          conds: Option<&Conditions>,
+                          actions: &[RuleAction],
+                          needs_action: bool|
+     -> Result<(), RuleError> {
+        check_id(kind, id)?;
+        if !seen.insert((kind, id.to_owned())) {
+            return Err(RuleError::DuplicateId {
+                kind,
+                id: id.to_owned(),
+            });
+        }
+        if name.trim().is_empty() {
+            return Err(RuleError::Invalid {
+                kind,
+                id: id.to_owned(),
+                reason: "the name is empty".into(),
+            });
+        }
+        if needs_action && actions.is_empty() {
+            return Err(RuleError::Invalid {
+                kind,
+                id: id.to_owned(),
+                reason: "no actions".into(),
+            });
+        }
+        if actions.len() > MAX_ACTIONS {
+            return Err(RuleError::TooMany {
+                what: "actions in one rule",
+                count: actions.len(),
+                max: MAX_ACTIONS,
+            });
+        }
+        if let Some(conds) = conds {
+            let n = conds.all.len() + conds.any.len();
+            if n > MAX_CONDITIONS {
+                return Err(RuleError::TooMany {
+                    what: "conditions in one rule",
+                    count: n,
+                    max: MAX_CONDITIONS,
+                });
+            }
+            for c in conds.iter() {
+                check_condition(kind, id, c, env)?;
+            }
+        }
+        for a in actions {
+            check_action(kind, id, a, env)?;
+        }
+        Ok(())
+    };
+    for t in &book.triggers {
+        check_rule(
+            "trigger",
+            &t.id,
+            &t.name,
+            Some(&t.conditions),
+            &t.actions,
+            true,
+        )?;
+    }
+    for a in &book.automations {
+        check_rule(
+            "automation",
+            &a.id,
+            &a.name,
+            Some(&a.conditions),
+            &a.actions,
+            true,
+        )?;
+        if let Some(cal) = &a.after.calendar {
+            if env.calendars.get(cal).is_none() {
+                return Err(RuleError::UnknownCalendar {
+                    rule: a.id.clone(),
+                    calendar: cal.clone(),
+                });
+            }
+        }
+        if a.after.hours == 0 && a.after.minutes == 0 {
+            return Err(RuleError::Invalid {
+                kind: "automation",
+                id: a.id.clone(),
+                reason: "`after` is zero: an automation needs a delay".into(),
+            });
+        }
+    }
+    for m in &book.macros {
+        check_rule("macro", &m.id, &m.name, None, &m.actions, false)?;
+        if m.reply.is_none() && m.actions.is_empty() && m.then.is_none() {
+            return Err(RuleError::Invalid {
+                kind: "macro",
+                id: m.id.clone(),
+                reason: "no reply, status or actions".into(),
+            });
+        }
+        if let Some(t) = &m.reply {
+            if env.templates.get(t).is_none() {
+                return Err(RuleError::UnknownTemplate {
+                    rule: m.id.clone(),
+                    template: t.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_condition(
+    kind: &'static str,
+    id: &str,
+    c: &Condition,
+    env: &Env,
+) -> Result<(), RuleError> {
+    let invalid = |reason: String| RuleError::Invalid {
+        kind,
+        id: id.to_owned(),
+        reason,
+    };
+    match c {
+        Condition::Status { op, value } if !matches!(op, IsOp::Changed) && value.is_empty() => {
+            return Err(invalid("condition on `status` has no value".into()));
+        }
+        Condition::Priority { op, value } => match op {
+            PriorityOp::AtLeast | PriorityOp::AtMost if value.len() != 1 => {
+                return Err(invalid(format!(
+                    "`priority` `{op:?}` takes one value, got {}",
+                    value.len()
+                )));
+            }
+            PriorityOp::Changed => {}
+            _ if value.is_empty() => {
+                return Err(invalid("condition on `priority` has no value".into()));
+            }
+            _ => {}
+        },
+        Condition::Channel { op, value } => {
+            if !matches!(op, IsOp::Is | IsOp::IsNot) {
+                return Err(invalid(format!(
+                    "`channel` takes `is` or `is_not`, not `{op:?}` (a ticket keeps its channel)"
+                )));
+            }
+            if value.is_empty() {
+                return Err(invalid("condition on `channel` has no value".into()));
+            }
+        }
+        Condition::Tags { value, .. } if value.is_empty() => {
+            return Err(invalid("condition on `tags` has no value".into()));
+        }
+        Condition::TagKind { .. } if env.taxonomy.is_none() => {
+            return Err(RuleError::NeedsTaxonomy {
+                rule: id.to_owned(),
+            });
+        }
+        Condition::Group { op, .. } | Condition::Assignee { op, .. }
+            if matches!(op, SetOp::Is | SetOp::IsNot) && value_is_empty(c) =>
+        {
+            return Err(invalid(format!("`{op:?}` needs a value")));
+        }
+        Condition::Segment { op, value }
+            if matches!(op, SetOp::Is | SetOp::IsNot) && value.is_empty() =>
+        {
+            return Err(invalid("condition on `segment` has no value".into()));
+        }
+        Condition::Message { value, .. } | Condition::Subject { value, .. } => {
+            if value.is_empty() || value.iter().any(|v| v.is_empty()) {
+                return Err(invalid("a text condition has an empty phrase".into()));
+            }
+            if let Some(v) = value.iter().find(|v| v.len() > MAX_PATTERN_BYTES) {
+                return Err(RuleError::Pattern {
+                    rule: id.to_owned(),
+                    pattern: v.chars().take(60).collect(),
+                    reason: format!("{} bytes, over the limit of {MAX_PATTERN_BYTES}", v.len()),
+                });
+            }
+        }
+        Condition::BusinessHours { calendar, .. }
+        | Condition::TimeSince {
+            calendar: Some(calendar),
+            ..
+        } if env.calendars.get(calendar).is_none() => {
+            return Err(RuleError::UnknownCalendar {
+                rule: id.to_owned(),
+                calendar: calendar.clone(),
+            });
+        }
+        Condition::Sla { op, value, metric } => {
+            if !matches!(op, IsOp::Is | IsOp::IsNot) {
+                return Err(invalid(format!(
+                    "`sla` takes `is` or `is_not`, not `{op:?}`"
+                )));
+            }
+            if value.is_empty() || metric.is_empty() {
+                return Err(invalid(
+                    "condition on `sla` needs a metric and a state".into(),
+                ));
+            }
+        }
+        Condition::Satisfaction { value, .. } if !(1..=5).contains(value) => {
+            return Err(invalid(format!(
+                "satisfaction {value} is not between 1 and 5"
+            )));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn value_is_empty(c: &Condition) -> bool {
+    match c {
+        Condition::Group { value, .. } => value.is_empty(),
+        Condition::Assignee { value, .. } => value.is_empty(),
+        _ => false,
+    }
+}
+
+fn check_action(kind: &'static str, id: &str, a: &RuleAction, env: &Env) -> Result<(), RuleError> {
+    let invalid = |reason: String| RuleError::Invalid {
+        kind,
+        id: id.to_owned(),
+        reason,
+    };
+    let template = |t: &str| {
+        if env.templates.get(t).is_none() {
+            Err(RuleError::UnknownTemplate {
+                rule: id.to_owned(),
+                template: t.to_owned(),
+            })
+        } else {
+            Ok(())
+        }
+    };
+    match a {
+        RuleAction::SetStatus { value: Status::New } => {
+            return Err(invalid(
+                "`set_status` to `new`: no ticket moves back to new".into(),
+            ));
+        }
+        RuleAction::AddTags { value } | RuleAction::RemoveTags { value } if value.is_empty() => {
+            return Err(invalid("a tag action names no tags".into()));
+        }
+        RuleAction::AddNote { template: t, text }
+        | RuleAction::Notify {
+            template: t, text, ..
+        } => match (t, text) {
+            (Some(t), None) => template(t)?,
+            (None, Some(text)) if !text.trim().is_empty() => {}
+            _ => {
+                return Err(invalid(
+                    "a note or notice needs exactly one of `template` and a non-empty `text`"
+                        .into(),
+                ));
+            }
+        },
+        RuleAction::Reply { template: t } => template(t)?,
+        RuleAction::ApplySlaPolicy { policy } => {
+            let known = env.policies.as_ref().is_some_and(|set| {
+                set.policies
+                    .iter()
+                    .chain(std::iter::once(&set.fallback))
+                    .any(|p| &p.id == policy)
+            });
+            if !known {
+                return Err(RuleError::UnknownPolicy {
+                    rule: id.to_owned(),
+                    policy: policy.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+impl From<(String, DomainError)> for RuleError {
+    fn from((rule, source): (String, DomainError)) -> Self {
+        RuleError::Domain { rule, source }
+    }
+}
