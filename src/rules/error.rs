@@ -6,7 +6,7 @@ use crate::model::SlaError;
 use crate::ticket::DomainError;
 
 /// What went wrong loading or running a [`RuleBook`](super::RuleBook).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RuleError {
     /// The JSON does not parse into a rule book: an unknown key or value,

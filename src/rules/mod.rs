@@ -55,9 +55,11 @@
 mod engine;
 mod error;
 mod model;
+mod replay;
 
 pub use engine::{Engine, Env, Evaluation, Fired, Refused, Update};
 pub use error::RuleError;
+pub use replay::{REPLAY_EXAMPLES, ReplayReport, RuleReplay};
 pub use model::{
     After, Anchor, Automation, Budget, Chaining, Condition, Conditions, IsOp, Macro, MessageFrom,
     NotifyTo, NumOp, On, OriginIs, PresenceOp, PriorityOp, RuleAction, RuleBook, Semantics, SetOp,
