@@ -411,6 +411,8 @@ pub struct SweepReport {
     pub checked: usize,
     /// SLA alerts raised (warnings and breaches).
     pub alerts: Vec<(TicketId, sla::SlaAlert)>,
+    /// Rules that fired (automations, and the triggers they set off).
+    pub fired: Vec<(TicketId, crate::model::RuleFiring)>,
     /// Tickets that could not be processed, with why; they stay due and the
     /// next sweep tries again.
     pub failed: Vec<(TicketId, String)>,
@@ -424,6 +426,11 @@ impl SweepReport {
             Ok(out) => {
                 for alert in plan::raised_alerts(&out) {
                     self.alerts.push((ticket, alert));
+                }
+                for e in &out.events {
+                    if let crate::ticket::EventKind::RuleFired { firing } = &e.kind {
+                        self.fired.push((e.ticket, (**firing).clone()));
+                    }
                 }
             }
             Err(e) => self.failed.push((ticket, e.to_string())),
@@ -745,6 +752,22 @@ impl<S: TicketStore, N: Notifier, C: Clock> Desk<S, N, C> {
         identities: &[Identity],
     ) -> Result<Customer, DeskError> {
         self.run(RegisterCustomer::new(tenant, name, identities))
+    }
+
+    /// Updates a customer's name, segment, language or time zone (the
+    /// fields of `profile` that are set), compare-and-set on the customer's
+    /// version.
+    ///
+    /// # Errors
+    /// [`DeskError::CustomerNotFound`]; [`DeskError::Contended`];
+    /// [`DeskError::Store`].
+    pub fn update_profile(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        profile: plan::Profile,
+    ) -> Result<Customer, DeskError> {
+        self.run(plan::UpdateProfile::new(tenant, customer, profile))
     }
 
     /// Links another identity to a customer (they wrote from a new phone).

@@ -480,6 +480,20 @@ impl<S: AsyncTicketStore, N: AsyncNotifier, C: Clock> AsyncDesk<S, N, C> {
             .await
     }
 
+    /// As [`Desk::update_profile`](crate::Desk::update_profile).
+    ///
+    /// # Errors
+    /// As [`Desk::update_profile`](crate::Desk::update_profile).
+    pub async fn update_profile(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        profile: super::plan::Profile,
+    ) -> Result<Customer, DeskError> {
+        self.run(super::plan::UpdateProfile::new(tenant, customer, profile))
+            .await
+    }
+
     /// As [`Desk::add_identity`](crate::Desk::add_identity).
     ///
     /// # Errors

@@ -1814,6 +1814,112 @@ impl Workflow for RegisterCustomer {
     }
 }
 
+/// What a host knows about a customer besides their identities: name,
+/// segment, language and time zone. Each `Some` replaces the field;
+/// `None` leaves it as it is (see [`Desk::update_profile`](crate::Desk::update_profile)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// The display name.
+    pub name: Option<String>,
+    /// The segment (`"vip"`), read by SLA policies and rule conditions.
+    pub segment: Option<String>,
+    /// The language templates and reply-quality checks use (`en`,
+    /// `zh-Hans`, `zh-Hant`, ...).
+    pub locale: Option<String>,
+    /// The zone templates show instants in.
+    pub time_zone: Option<chrono_tz::Tz>,
+}
+
+impl Profile {
+    /// Sets the name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the segment.
+    pub fn segment(mut self, segment: impl Into<String>) -> Self {
+        self.segment = Some(segment.into());
+        self
+    }
+
+    /// Sets the language.
+    pub fn locale(mut self, locale: impl Into<String>) -> Self {
+        self.locale = Some(locale.into());
+        self
+    }
+
+    /// Sets the time zone.
+    pub fn time_zone(mut self, zone: chrono_tz::Tz) -> Self {
+        self.time_zone = Some(zone);
+        self
+    }
+}
+
+/// Update a customer's profile (see
+/// [`Desk::update_profile`](crate::Desk::update_profile)).
+#[derive(Debug, Clone)]
+pub struct UpdateProfile {
+    tenant: TenantId,
+    id: CustomerId,
+    profile: Profile,
+}
+
+impl UpdateProfile {
+    /// Apply `profile` to customer `id` of `tenant`.
+    pub fn new(tenant: TenantId, id: CustomerId, profile: Profile) -> Self {
+        UpdateProfile {
+            tenant,
+            id,
+            profile,
+        }
+    }
+}
+
+impl Workflow for UpdateProfile {
+    type Output = Customer;
+
+    fn plan(
+        &mut self,
+        _planner: &Planner,
+        _now: DateTime<Utc>,
+        _ids: &dyn IdGenerator,
+        loaded: &Loaded,
+    ) -> Result<Step<Customer>, DeskError> {
+        let current = ready!(customer_of(loaded, self.tenant, self.id)?);
+        let mut next = current.clone();
+        let p = &self.profile;
+        if let Some(name) = &p.name {
+            next.name = Some(name.clone());
+        }
+        if let Some(segment) = &p.segment {
+            next.segment = Some(segment.clone());
+        }
+        if let Some(locale) = &p.locale {
+            next.locale = Some(locale.clone());
+        }
+        if let Some(zone) = p.time_zone {
+            next.time_zone = Some(zone);
+        }
+        if next == *current {
+            return Ok(Step::Ready(Plan {
+                commit: None,
+                output: next,
+            }));
+        }
+        next.version = current.version.saturating_add(1);
+        let mut commit = Commit::new(self.tenant);
+        commit.customers.push(CustomerWrite {
+            expected: ExpectedVersion::Version(current.version),
+            customer: next.clone(),
+        });
+        Ok(Step::Ready(Plan {
+            commit: Some(commit),
+            output: next,
+        }))
+    }
+}
+
 /// Adds `identity` to `customer` (one version on) and returns the write that
 /// stores it, expecting the version the customer was read at.
 fn gain_identity(customer: &mut Customer, identity: &Identity) -> CustomerWrite {
