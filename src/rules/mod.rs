@@ -59,12 +59,12 @@ mod replay;
 
 pub use engine::{Engine, Env, Evaluation, Fired, Refused, Update};
 pub use error::RuleError;
-pub use replay::{REPLAY_EXAMPLES, ReplayReport, RuleReplay};
 pub use model::{
     After, Anchor, Automation, Budget, Chaining, Condition, Conditions, IsOp, Macro, MessageFrom,
     NotifyTo, NumOp, On, OriginIs, PresenceOp, PriorityOp, RuleAction, RuleBook, Semantics, SetOp,
     SinceOp, SlaState, Span, TagOp, TextOp, Trigger,
 };
+pub use replay::{REPLAY_EXAMPLES, ReplayReport, RuleReplay};
 
 pub use crate::model::{RuleFiring, RuleKind};
 

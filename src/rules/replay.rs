@@ -11,7 +11,7 @@ use super::engine::{Engine, Update};
 use super::error::RuleError;
 use crate::customer::Customer;
 use crate::id::{CustomerId, IdGenerator, TicketId};
-use crate::model::RuleKind;
+use crate::model::{RuleFiring, RuleKind};
 use crate::ticket::{Context, Event, EventKind, Ticket, causes};
 
 /// At most this many example tickets are kept per rule in a
@@ -29,8 +29,9 @@ pub struct RuleReplay {
     pub actual: usize,
     /// Firings under the proposed book.
     pub proposed: usize,
-    /// Tickets it would have fired on (the first few).
-    pub examples: Vec<TicketId>,
+    /// Its first few firings under the proposed book: the ticket and the
+    /// instant (for an automation, the instant it was due).
+    pub examples: Vec<(TicketId, DateTime<Utc>)>,
     /// Firings refused under the proposed book (their actions were
     /// refused by the lifecycle or a template).
     pub refused: usize,
@@ -41,9 +42,10 @@ pub struct RuleReplay {
 pub struct ReplayReport {
     /// Histories replayed.
     pub tickets: usize,
-    /// Updates the triggers were run on (human and channel changes; the
-    /// events rules caused in the histories are left out and replaced by
-    /// what the proposed book does).
+    /// Updates the triggers were run on (human and channel changes, and
+    /// the macros agents applied, kept as they were; the events triggers
+    /// and automations caused in the histories are left out and replaced
+    /// by what the proposed book does).
     pub updates: usize,
     /// Per rule, by kind then id: actual and proposed firings. Rules that
     /// fired in the histories but are not in the proposed book are listed
@@ -124,12 +126,31 @@ impl Engine {
                         .actual += 1;
                 }
             }
+            // The events people and channels caused, and the macros agents
+            // applied (a macro is an agent's decision, replayed as it was);
+            // what triggers and automations caused is left out.
+            let is_macro = |f: &RuleFiring| f.kind == RuleKind::Macro;
             let human: Vec<&Event> = history
                 .iter()
                 .zip(causes(history))
-                .filter(|(e, by)| by.is_none() && !matches!(e.kind, EventKind::RuleFired { .. }))
+                .filter(|(e, by)| match (&e.kind, by) {
+                    (EventKind::RuleFired { firing }, _) => is_macro(firing),
+                    (_, Some(f)) => is_macro(f),
+                    (_, None) => true,
+                })
                 .map(|(e, _)| e)
                 .collect();
+            for e in &human {
+                if let EventKind::RuleFired { firing } = &e.kind {
+                    let r = rules
+                        .entry((key(firing.kind), firing.rule.clone()))
+                        .or_insert_with(|| empty(&firing.rule, firing.kind));
+                    r.proposed += 1;
+                    if r.examples.len() < REPLAY_EXAMPLES {
+                        r.examples.push((e.ticket, e.at));
+                    }
+                }
+            }
             let Some(first) = human.first() else {
                 continue;
             };
@@ -180,7 +201,7 @@ impl Engine {
                     &ctx,
                 ) {
                     Ok(eval) => {
-                        record(&mut rules, &eval, s.id(), key);
+                        record(&mut rules, &eval, s.id(), at, key);
                         for e in &eval.decision.events {
                             s.apply(e);
                         }
@@ -266,7 +287,7 @@ impl Engine {
         if eval.decision.events.is_empty() {
             return false;
         }
-        record(rules, &eval, s.id(), key);
+        record(rules, &eval, s.id(), due, key);
         let before = s.clone();
         for e in &eval.decision.events {
             s.apply(e);
@@ -282,7 +303,7 @@ impl Engine {
             },
             &ctx,
         ) {
-            record(rules, &t, s.id(), key);
+            record(rules, &t, s.id(), due, key);
             for e in &t.decision.events {
                 s.apply(e);
             }
@@ -307,6 +328,7 @@ fn record(
     rules: &mut BTreeMap<(u8, String), RuleReplay>,
     eval: &super::engine::Evaluation,
     ticket: TicketId,
+    at: DateTime<Utc>,
     key: impl Fn(RuleKind) -> u8,
 ) {
     for f in &eval.fired {
@@ -314,8 +336,8 @@ fn record(
             .entry((key(f.kind), f.rule.clone()))
             .or_insert_with(|| empty(&f.rule, f.kind));
         r.proposed += 1;
-        if r.examples.len() < REPLAY_EXAMPLES && !r.examples.contains(&ticket) {
-            r.examples.push(ticket);
+        if r.examples.len() < REPLAY_EXAMPLES {
+            r.examples.push((ticket, f.due.unwrap_or(at)));
         }
     }
     for x in &eval.refused {
