@@ -496,6 +496,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         "\nDry run of rules-proposed.json (Chatwoot semantics, reminder after 8 business hours, wider refund pattern):"
     );
     print_replay(&now_book, &new_book);
+    // Replaying the week under the book in force must reproduce what fired.
+    if let Some(r) = now_book.rules.iter().find(|r| r.actual != r.proposed) {
+        return Err(format!(
+            "replay under the current book disagrees with the histories on `{}`: {} recorded, {} replayed",
+            r.rule, r.actual, r.proposed
+        )
+        .into());
+    }
     Ok(())
 }
 
