@@ -128,6 +128,49 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## ... with rules the host writes as data ...
+//!
+//! [`rules`] runs the host's triggers, time-based automations and macros
+//! inside the planner; an automation fires at its exact instant through
+//! the same due index, and each firing is recorded before the events it
+//! caused (docs/automations.md).
+//!
+//! ```
+//! use supportdesk::customer::Identity;
+//! use supportdesk::id::{AgentId, TenantId};
+//! use supportdesk::rules::RuleBook;
+//! use supportdesk::template::TemplateSet;
+//! use supportdesk::testing::{ManualClock, RecordingNotifier};
+//! use supportdesk::ticket::{Command, EventKind};
+//! use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Status};
+//!
+//! let book = RuleBook::from_json(r#"{"automations": [{
+//!     "id": "nudge", "name": "Nudge after 2 days pending",
+//!     "after": {"event": "status_changed", "hours": 48},
+//!     "conditions": {"all": [{"field": "status", "op": "is", "value": "pending"}]},
+//!     "actions": [{"action": "reply", "template": "nudge"}]
+//! }]}"#)?;
+//! let templates = TemplateSet::from_json(r#"{"templates": [{"id": "nudge",
+//!     "text": {"en": "Hi {{ customer.first_name | \"there\" }}, any news?"}}]}"#)?;
+//! let desk = Desk::new(InMemoryStore::new(), RecordingNotifier::new(), ManualClock::at("2026-03-02T09:00:00Z")?)
+//!     .with_rule_book(book, templates)?;
+//! let shop = TenantId::from_u128(1);
+//! let r = desk.receive(shop, Inbound::new(Identity::email("ana@example.com")?, Channel::Email, "Broken lamp").name("Ana Silva"))?;
+//! desk.execute(shop, r.ticket, Command::AgentReply {
+//!     agent: AgentId::from_u128(7), channel: None, body: "Which model is it?".into(), then: Some(Status::Pending),
+//! })?;
+//! // Due exactly 48 hours later, not at the next hourly poll.
+//! let due = "2026-03-04T09:00:00Z".parse()?;
+//! assert_eq!(desk.next_wakeup()?, Some(due));
+//! desk.clock().set(due);
+//! let swept = desk.sweep(100)?;
+//! assert_eq!(swept.fired[0].1.rule, "nudge");
+//! let history = desk.history(shop, r.ticket)?;
+//! assert!(matches!(&history.last().map(|e| &e.kind),
+//!     Some(EventKind::AutomatedReplySent { message }) if message.body == "Hi Ana, any news?"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## ... to metrics, maturity and reports
 //!
 //! [`metrics`] reads each ticket's events once into
