@@ -12,6 +12,9 @@
 //!   format 1 (bare `Event`s, no envelope).
 //! - `histories-v2-2026-12-03.json`: the same histories, written by the
 //!   code of the same day in format 2 (the `StoredEvent` envelope).
+//! - `histories-v2-2026-12-03b.json`: the same, plus a ticket a trigger of
+//!   a rule book fired on (the `rule_fired` event, issue 14), still in
+//!   format 2: a new event kind is not a new shape of the old ones.
 //!
 //! A change of an event's shape is a new format version: it must keep
 //! reading every golden file (an upcaster) and comes with a new golden file
@@ -33,7 +36,9 @@ use serde::{Deserialize, Serialize};
 use supportdesk::calendar::BusinessCalendar;
 use supportdesk::customer::Identity;
 use supportdesk::id::{AgentId, GroupId, TenantId};
+use supportdesk::rules::RuleBook;
 use supportdesk::sla::{Calendars, MetricDef, PolicySet, SlaPolicy, Target, TimeBasis, WarnAt};
+use supportdesk::template::TemplateSet;
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::{Ces, Command, Csat, EVENT_FORMAT_VERSION, Event, StoredEvent};
 use supportdesk::{
@@ -44,15 +49,21 @@ use support::Driver;
 
 /// The newest golden file: the one today's code must write, in today's
 /// format (`EVENT_FORMAT_VERSION`).
-const NEWEST: &str = "histories-v2-2026-12-03.json";
+const NEWEST: &str = "histories-v2-2026-12-03b.json";
 /// Every golden file, oldest first, with the event format it is written in;
 /// each is read forever.
 const ALL: &[(&str, u32)] = &[
     // Bare `Event`s.
     ("histories-2026-12-03.json", 1),
     // `StoredEvent` envelopes.
+    ("histories-v2-2026-12-03.json", 2),
+    // The same with a rule firing.
     (NEWEST, 2),
 ];
+
+/// Event kinds added after the first golden files, with the first file
+/// that must hold them.
+const KINDS_SINCE: &[(&str, &str)] = &[("rule_fired", "histories-v2-2026-12-03b.json")];
 
 /// Every event kind the crate writes (`EventKind::name`).
 const KINDS: &[&str] = &[
@@ -72,6 +83,7 @@ const KINDS: &[&str] = &[
     "merge_received",
     "sla_policy_applied",
     "sla_alerted",
+    "rule_fired",
 ];
 
 /// A golden file as it is stored: the events in their stored format.
@@ -110,8 +122,26 @@ fn record() -> Golden {
         &Desk::new(InMemoryStore::new(), RecordingNotifier::new(), start())
             .with_ids(SequentialIds::new())
             .with_sla(policies, calendars)
+            .unwrap()
+            .with_rule_book(rule_book(), TemplateSet::new())
             .unwrap(),
     )
+}
+
+/// The rule book the recorded desk runs: one trigger, on angry messages.
+fn rule_book() -> RuleBook {
+    RuleBook::from_json(
+        r#"{"triggers": [{
+            "id": "angry", "name": "Angry customers are urgent", "on": ["opened", "customer_replied"],
+            "conditions": {"all": [{"field": "message", "op": "contains", "value": "furious"}]},
+            "actions": [
+                {"action": "set_priority", "value": "urgent"},
+                {"action": "add_note", "text": "Angry customer: call back today."},
+                {"action": "notify", "to": "team", "text": "An angry customer wrote."}
+            ]
+        }]}"#,
+    )
+    .unwrap()
 }
 
 /// Monday 10:00 in Paris.
@@ -270,6 +300,18 @@ fn record_on<D: Driver<Clock = ManualClock>>(desk: &D) -> Golden {
         )
         .unwrap();
     desk.merge(shop, eve.ticket, t).unwrap();
+    // A trigger fires on a third customer's first message.
+    clock.advance(Duration::minutes(10));
+    let max = desk
+        .receive(
+            shop,
+            Inbound::new(
+                Identity::email("max@example.com").unwrap(),
+                Channel::Email,
+                "I am furious: the lamp arrived broken.",
+            ),
+        )
+        .unwrap();
 
     let ticket = |id, about: &str| GoldenTicket {
         about: about.into(),
@@ -284,6 +326,7 @@ fn record_on<D: Driver<Clock = ManualClock>>(desk: &D) -> Golden {
                 "every event a ticket goes through, SLA alerts and a merge received",
             ),
             ticket(eve.ticket, "a ticket merged into another"),
+            ticket(max.ticket, "a trigger of the rule book fired on it"),
         ],
     }
 }
@@ -372,7 +415,16 @@ fn the_golden_histories_cover_every_event_kind() {
             .iter()
             .flat_map(|g| g.events.iter().map(|e| e.kind.name()))
             .collect();
-        let missing: Vec<&&str> = KINDS.iter().filter(|k| !seen.contains(**k)).collect();
+        let required = |k: &str| {
+            KINDS_SINCE
+                .iter()
+                .find(|(kind, _)| *kind == k)
+                .is_none_or(|(_, since)| *name >= *since)
+        };
+        let missing: Vec<&&str> = KINDS
+            .iter()
+            .filter(|k| required(k) && !seen.contains(**k))
+            .collect();
         assert!(missing.is_empty(), "{name} has no {missing:?} event");
     }
     // KINDS is every kind `EventKind::name` knows.
@@ -436,6 +488,8 @@ fn the_async_desk_writes_the_same_histories() {
     let desk = AsyncDesk::new(InMemoryStore::new(), RecordingNotifier::new(), start())
         .with_ids(SequentialIds::new())
         .with_sla(policies, calendars)
+        .unwrap()
+        .with_rule_book(rule_book(), TemplateSet::new())
         .unwrap();
     let through_async = record_on(&support::BlockingAsync(desk));
     assert_eq!(through_async, record());
