@@ -821,3 +821,472 @@ fn any_needs_one_and_all_needs_every_one() {
     let pending = TicketBuilder::new().status(Status::Pending).tag("vip");
     assert!(on_update(&e, &pending, note(), MON).is_empty());
 }
+
+// ------------------------------------------------------------ through the desk
+
+use support::Driver;
+
+/// Rewrites a customer record in the store (locale, segment and zone are
+/// the host's data; the desk has no command for them).
+fn update_customer(store: &InMemoryStore, id: CustomerId, f: impl FnOnce(&mut Customer)) {
+    let mut c = TicketStore::customer(store, SHOP, id)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no customer {id}"));
+    let expected = ExpectedVersion::Version(c.version);
+    f(&mut c);
+    c.version += 1;
+    let mut commit = Commit::new(SHOP);
+    commit.customers.push(CustomerWrite::new(expected, c));
+    TicketStore::commit(store, &commit).unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn reminders() -> Value {
+    json!({"automations": [
+        {"id": "remind", "name": "Remind after 24 business hours pending",
+         "after": {"event": "status_changed", "hours": 24, "calendar": "berlin"},
+         "conditions": {"all": [{"field": "status", "op": "is", "value": "pending"}]},
+         "actions": [{"action": "reply", "template": "reminder"}]},
+        {"id": "solve", "name": "Solve after 48 business hours pending",
+         "after": {"event": "status_changed", "hours": 48, "calendar": "berlin"},
+         "conditions": {"all": [{"field": "status", "op": "is", "value": "pending"}]},
+         "actions": [{"action": "set_status", "value": "solved"}]}
+    ]})
+}
+
+fn names_of(events: &[Event]) -> Vec<&'static str> {
+    events.iter().map(|e| e.kind.name()).collect()
+}
+
+/// The automation firings in `events`: (rule, due).
+fn automation_firings(events: &[Event]) -> Vec<(String, Option<DateTime<Utc>>)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::RuleFired { firing } if firing.kind == RuleKind::Automation => {
+                Some((firing.rule.clone(), firing.due))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+support::for_both_drivers! {
+
+type D = Driven<InMemoryStore, RecordingNotifier, ManualClock>;
+
+fn desk_with(rules: Value, now: &str) -> D {
+    desk_quality(rules, now, None)
+}
+
+fn desk_quality(rules: Value, now: &str, quality: Option<ReplyQuality>) -> D {
+    let d = base(now).with_rule_book(book(rules), templates()).unwrap_or_else(|e| panic!("{e}"));
+    drive(match quality {
+        Some(q) => d.with_reply_quality(q),
+        None => d,
+    })
+}
+
+/// A desk with the SLA setup, before its rule book.
+fn base(now: &str) -> TheDesk<InMemoryStore, RecordingNotifier, ManualClock> {
+    TheDesk::new(
+        InMemoryStore::new(),
+        RecordingNotifier::new(),
+        ManualClock::at(now).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .with_ids(SequentialIds::new())
+    .with_sla(policies(), calendars())
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn with_a_taxonomy_rules_adding_unknown_tags_are_refused_and_reported() {
+    let rules = json!({"triggers": [
+        {"id": "unknown", "name": "Unknown tag", "position": 1, "actions": [{"action": "add_tags", "value": "not-in-taxonomy"}]},
+        {"id": "known", "name": "Known tag", "position": 2,
+         "conditions": {"all": [{"field": "tag_kind", "op": "absent", "value": "what"}]},
+         "actions": [{"action": "add_tags", "value": "payment/declined"}]}
+    ]});
+    let d = drive(
+        base("2026-03-02T09:00:00Z")
+            .with_taxonomy(taxonomy())
+            .with_rule_book(book(rules), templates())
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let (id, _) = ana_writes(&d, "ana@example.com", "Hello");
+    let out = d.execute(SHOP, id, note()).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    // Nothing to do on this update: `known` fired when the ticket opened.
+    assert!(out.refused_rules.iter().all(|r| r.rule == "unknown"), "{out:?}");
+    let h = d.history(SHOP, id).unwrap();
+    let fired: Vec<&str> = h.iter().filter_map(|e| match &e.kind {
+        EventKind::RuleFired { firing } => Some(firing.rule.as_str()),
+        _ => None,
+    }).collect();
+    assert_eq!(fired, ["known"], "{DRIVER}");
+    assert!(d.ticket(SHOP, id).unwrap().has_tag(&tag("payment/declined")));
+    assert_eq!(out.refused_rules.len(), 1, "{DRIVER}: {:?}", out.refused_rules);
+    assert!(out.refused_rules[0].reason.contains("not-in-taxonomy"), "{}", out.refused_rules[0].reason);
+}
+
+/// Ana writes at the clock's time; returns the ticket and her id.
+fn ana_writes(d: &D, who: &str, body: &str) -> (TicketId, CustomerId) {
+    let email = Identity::email(who).unwrap_or_else(|e| panic!("{e}"));
+    let r = d
+        .receive(SHOP, Inbound::new(email, Channel::Email, body).subject("Parcel"))
+        .unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    (r.ticket, r.customer)
+}
+
+fn set_clock(d: &D, s: &str) {
+    d.clock().set(at(s));
+}
+
+fn pending(d: &D, id: TicketId) {
+    d.execute(SHOP, id, Command::AgentReply { agent: BOB, channel: None, body: "Could you send a photo?".into(), then: Some(Status::Pending) })
+        .unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+}
+
+/// The automation firings of a sweep at the clock's time.
+fn sweep(d: &D) -> Vec<(String, Option<DateTime<Utc>>)> {
+    let before: Vec<usize> = Vec::new();
+    let _ = before;
+    let report = d.sweep(100).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    assert!(report.failed.is_empty(), "{DRIVER}: {:?}", report.failed);
+    Vec::new()
+}
+
+fn firings_of(d: &D, id: TicketId) -> Vec<(String, Option<DateTime<Utc>>)> {
+    automation_firings(&d.history(SHOP, id).unwrap_or_else(|e| panic!("{e}")))
+}
+
+#[test]
+fn automations_fire_once_at_the_instant_skipping_the_weekend() {
+    let d = desk_with(reminders(), "2026-03-06T14:00:00Z");
+    let (id, _) = ana_writes(&d, "ana@example.com", "My parcel is late");
+    // Friday 16:00 Berlin: pending.
+    set_clock(&d, "2026-03-06T15:00:00Z");
+    pending(&d, id);
+    // 24 business hours: Fri 16-17 (1), Mon (9), Tue (17), Wed 09-16 (24).
+    let wed = at("2026-03-11T15:00:00Z");
+    assert_eq!(d.next_wakeup().unwrap(), Some(wed), "{DRIVER}");
+    set_clock(&d, "2026-03-11T14:59:00Z");
+    sweep(&d);
+    assert!(firings_of(&d, id).is_empty(), "{DRIVER}: fired early");
+    set_clock(&d, "2026-03-11T15:00:00Z");
+    sweep(&d);
+    assert_eq!(firings_of(&d, id), [("remind".to_owned(), Some(wed))], "{DRIVER}");
+    let h = d.history(SHOP, id).unwrap();
+    let tail: Vec<&str> = names_of(&h).into_iter().rev().take(2).collect();
+    assert_eq!(tail, ["automated_reply_sent", "rule_fired"], "{DRIVER}");
+    let t = d.ticket(SHOP, id).unwrap();
+    assert_eq!(t.status(), Status::Pending);
+    assert!(t.messages().last().is_some_and(|m| m.body.starts_with("Hi, are you still there?")));
+    // A second sweep at the same instant fires nothing.
+    sweep(&d);
+    assert_eq!(firings_of(&d, id).len(), 1, "{DRIVER}: fired twice");
+    // Solve after 48 business hours: Fri 1 + a week's 40 + Mon 09-16.
+    let mon = at("2026-03-16T15:00:00Z");
+    assert_eq!(d.next_wakeup().unwrap(), Some(mon), "{DRIVER}");
+    set_clock(&d, "2026-03-16T14:59:59Z");
+    sweep(&d);
+    assert_eq!(d.ticket(SHOP, id).unwrap().status(), Status::Pending);
+    set_clock(&d, "2026-03-16T15:00:00Z");
+    sweep(&d);
+    assert_eq!(
+        firings_of(&d, id),
+        [("remind".to_owned(), Some(wed)), ("solve".to_owned(), Some(mon))],
+        "{DRIVER}"
+    );
+    assert_eq!(d.ticket(SHOP, id).unwrap().status(), Status::Solved);
+    assert_eq!(d.next_wakeup().unwrap(), None, "{DRIVER}");
+}
+
+#[test]
+fn automations_count_business_hours_across_the_dst_change() {
+    let d = desk_with(reminders(), "2026-03-27T14:00:00Z");
+    let (id, _) = ana_writes(&d, "ana@example.com", "My parcel is late");
+    // Friday 2026-03-27 16:00 CET; Berlin moves to CEST on Sunday 29th.
+    set_clock(&d, "2026-03-27T15:00:00Z");
+    pending(&d, id);
+    // Wednesday 2026-04-01 16:00 CEST is 14:00 UTC.
+    let wed = at("2026-04-01T14:00:00Z");
+    assert_eq!(d.next_wakeup().unwrap(), Some(wed), "{DRIVER}");
+    set_clock(&d, "2026-04-01T13:59:00Z");
+    sweep(&d);
+    assert!(firings_of(&d, id).is_empty(), "{DRIVER}: fired early");
+    set_clock(&d, "2026-04-01T14:00:00Z");
+    sweep(&d);
+    assert_eq!(firings_of(&d, id), [("remind".to_owned(), Some(wed))], "{DRIVER}");
+}
+
+#[test]
+fn a_customer_reply_before_the_instant_cancels_and_pending_again_reanchors() {
+    let d = desk_with(reminders(), "2026-03-06T14:00:00Z");
+    let (id, _) = ana_writes(&d, "ana@example.com", "My parcel is late");
+    set_clock(&d, "2026-03-06T15:00:00Z");
+    pending(&d, id);
+    // Tuesday: Ana answers; the ticket reopens.
+    set_clock(&d, "2026-03-10T10:00:00Z");
+    ana_writes(&d, "ana@example.com", "Here is the photo");
+    assert_eq!(d.ticket(SHOP, id).unwrap().status(), Status::Open);
+    assert_eq!(d.next_wakeup().unwrap(), None, "{DRIVER}");
+    set_clock(&d, "2026-03-11T15:00:00Z");
+    sweep(&d);
+    assert!(firings_of(&d, id).is_empty(), "{DRIVER}");
+    // Wednesday 10:00 Berlin: pending again; 24 business hours later is
+    // Monday 10:00 (Wed 7 + Thu 8 + Fri 8 + Mon 1).
+    set_clock(&d, "2026-03-11T09:00:00Z");
+    pending(&d, id);
+    let due = at("2026-03-16T09:00:00Z");
+    assert_eq!(d.next_wakeup().unwrap(), Some(due), "{DRIVER}");
+    set_clock(&d, "2026-03-16T09:00:00Z");
+    sweep(&d);
+    sweep(&d);
+    assert_eq!(firings_of(&d, id), [("remind".to_owned(), Some(due))], "{DRIVER}");
+}
+
+#[test]
+fn the_per_ticket_budget_stops_firings() {
+    let mut rules = reminders();
+    rules["budget"] = json!({"max_automation_firings_per_ticket": 1});
+    let d = desk_with(rules, "2026-03-06T14:00:00Z");
+    let (id, _) = ana_writes(&d, "ana@example.com", "My parcel is late");
+    set_clock(&d, "2026-03-06T15:00:00Z");
+    pending(&d, id);
+    set_clock(&d, "2026-03-11T15:00:00Z");
+    sweep(&d);
+    assert_eq!(firings_of(&d, id).len(), 1, "{DRIVER}");
+    assert_eq!(d.next_wakeup().unwrap(), None, "{DRIVER}: due after the budget is spent");
+    set_clock(&d, "2026-03-20T15:00:00Z");
+    sweep(&d);
+    assert_eq!(firings_of(&d, id).len(), 1, "{DRIVER}");
+    assert_eq!(d.ticket(SHOP, id).unwrap().status(), Status::Pending);
+}
+
+#[test]
+fn the_per_sweep_budget_leaves_the_rest_for_the_next_sweep() {
+    let mut rules = reminders();
+    rules["budget"] = json!({"max_automation_tickets_per_sweep": 2});
+    let d = desk_with(rules, "2026-03-06T14:00:00Z");
+    let ids: Vec<TicketId> = (0..5)
+        .map(|i| ana_writes(&d, &format!("c{i}@example.com"), "late").0)
+        .collect();
+    set_clock(&d, "2026-03-06T15:00:00Z");
+    for id in &ids {
+        pending(&d, *id);
+    }
+    set_clock(&d, "2026-03-11T15:00:00Z");
+    let fired = |d: &D| ids.iter().filter(|id| !firings_of(d, **id).is_empty()).count();
+    sweep(&d);
+    assert_eq!(fired(&d), 2, "{DRIVER}");
+    sweep(&d);
+    assert_eq!(fired(&d), 4, "{DRIVER}");
+    sweep(&d);
+    assert_eq!(fired(&d), 5, "{DRIVER}");
+    assert!(ids.iter().all(|id| firings_of(&d, *id).len() == 1));
+}
+
+#[test]
+fn refused_automations_are_reported_and_not_retried() {
+    // `named` needs the customer's first name; Ana gave none.
+    let rules = json!({"automations": [{"id": "greet", "name": "Greet",
+        "after": {"event": "status_changed", "hours": 1},
+        "conditions": {"all": [{"field": "status", "op": "is", "value": "pending"}]},
+        "actions": [{"action": "reply", "template": "named"}]}]});
+    let d = desk_with(rules, "2026-03-06T14:00:00Z");
+    let (id, _) = ana_writes(&d, "ana@example.com", "My parcel is late");
+    set_clock(&d, "2026-03-06T15:00:00Z");
+    pending(&d, id);
+    assert_eq!(d.next_wakeup().unwrap(), Some(at("2026-03-06T16:00:00Z")));
+    set_clock(&d, "2026-03-06T16:00:00Z");
+    let out = d.tick(SHOP, id).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    assert_eq!(out.refused_rules.len(), 1, "{DRIVER}: {out:?}");
+    let r = &out.refused_rules[0];
+    assert_eq!((r.rule.as_str(), r.kind, r.ticket), ("greet", RuleKind::Automation, id));
+    assert!(r.reason.contains("first_name"), "{}", r.reason);
+    // Recorded with no effect, so it is not due again for this anchor.
+    assert_eq!(names_of(&out.events), ["rule_fired"], "{DRIVER}");
+    assert_eq!(d.next_wakeup().unwrap(), None, "{DRIVER}");
+    let again = d.tick(SHOP, id).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    assert!(again.refused_rules.is_empty() && again.events.is_empty(), "{DRIVER}: {again:?}");
+}
+
+#[test]
+fn a_loop_through_the_desk_changes_nothing() {
+    let d = desk_with(ping_pong(false), "2026-03-02T09:00:00Z");
+    let (id, _) = ana_writes(&d, "ana@example.com", "Hello");
+    d.execute(SHOP, id, Command::AddTags { tags: vec![tag("other")] }).unwrap();
+    let before = d.ticket(SHOP, id).unwrap();
+    let history = d.history(SHOP, id).unwrap().len();
+    let sent = d.notifier().sent().len();
+    let e = d.execute(SHOP, id, Command::AddTags { tags: vec![tag("ping")] }).unwrap_err();
+    assert!(
+        matches!(&e, DeskError::Rules(RuleError::Loop { rules, .. }) if rules == &["ping", "pong"]),
+        "{DRIVER}: {e:?}"
+    );
+    assert_eq!(d.ticket(SHOP, id).unwrap().version(), before.version());
+    assert_eq!(d.history(SHOP, id).unwrap().len(), history);
+    assert_eq!(d.notifier().sent().len(), sent);
+}
+
+fn macros() -> Value {
+    json!({
+        "agents": {BOB.to_string(): "Bob Lee"},
+        "macros": [
+            {"id": "ask-photo", "name": "Ask for a photo", "reply": "thanks", "then": "pending",
+             "actions": [{"action": "add_tags", "value": "photo-asked"}]},
+            {"id": "dear", "name": "Dear", "reply": "named"}
+        ],
+        "triggers": [{"id": "waiting", "name": "Tag waiting", "on": ["status_changed"],
+            "conditions": {"all": [{"field": "status", "op": "changed_to", "value": "pending"}]},
+            "actions": [{"action": "add_tags", "value": "waiting"}]}]
+    })
+}
+
+#[test]
+fn macros_reply_as_the_agent_then_triggers_run() {
+    let d = desk_with(macros(), "2026-03-02T09:00:00Z");
+    let email = Identity::email("ana@example.com").unwrap();
+    let r = d.receive(SHOP, Inbound::new(email, Channel::Email, "Broken vase").name("Ana Silva")).unwrap();
+    let id = r.ticket;
+    d.clock().advance(chrono::Duration::minutes(30));
+    let out = d.apply_macro(SHOP, id, "ask-photo", BOB).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    assert_eq!(
+        names_of(&out.events),
+        ["rule_fired", "agent_replied", "status_changed", "tags_added", "rule_fired", "tags_added"],
+        "{DRIVER}"
+    );
+    let EventKind::RuleFired { firing } = &out.events[0].kind else { panic!() };
+    assert_eq!((firing.rule.as_str(), firing.kind, firing.events), ("ask-photo", RuleKind::Macro, 3));
+    let EventKind::RuleFired { firing } = &out.events[4].kind else { panic!() };
+    assert_eq!((firing.rule.as_str(), firing.kind), ("waiting", RuleKind::Trigger));
+    let t = &out.ticket;
+    assert_eq!(t.status(), Status::Pending);
+    let tags: Vec<&str> = t.tags().iter().map(Tag::as_str).collect();
+    assert_eq!(tags, ["photo-asked", "waiting"]);
+    // The reply is Bob's, rendered with his name from the book, and it is
+    // his first reply (the SLA's first-reply target is met).
+    let first = t.first_agent_reply().unwrap_or_else(|| panic!("{DRIVER}: no first reply"));
+    assert_eq!(first.body, "Thanks Ana Silva, Bob Lee here. We are on it.");
+    let report = d.sla_report(SHOP, id).unwrap();
+    let fr = report.latest("first_reply").unwrap_or_else(|| panic!("no first_reply"));
+    assert_eq!(fr.state, supportdesk::sla::TargetState::Fulfilled, "{DRIVER}");
+    // Unknown macro.
+    let e = d.apply_macro(SHOP, id, "nope", BOB).unwrap_err();
+    assert!(matches!(&e, DeskError::Rules(RuleError::UnknownMacro { id }) if id == "nope"), "{DRIVER}: {e:?}");
+}
+
+#[test]
+fn a_macro_missing_a_value_is_refused_and_changes_nothing() {
+    let d = desk_with(macros(), "2026-03-02T09:00:00Z");
+    let (id, _) = ana_writes(&d, "ana@example.com", "Hello");
+    let before = d.ticket(SHOP, id).unwrap();
+    let sent = d.notifier().sent().len();
+    let e = d.apply_macro(SHOP, id, "dear", BOB).unwrap_err();
+    assert!(
+        matches!(&e, DeskError::Rules(RuleError::Refused { rule, reason }) if rule == "dear" && reason.contains("first_name")),
+        "{DRIVER}: {e:?}"
+    );
+    assert_eq!(d.ticket(SHOP, id).unwrap(), before);
+    assert_eq!(d.notifier().sent().len(), sent);
+}
+
+#[test]
+fn preview_shows_the_firings_and_writes_nothing() {
+    let d = desk_with(chained("zendesk"), "2026-03-02T09:00:00Z");
+    let (id, customer) = ana_writes(&d, "ana@example.com", "Hello");
+    let before = d.ticket(SHOP, id).unwrap();
+    let history = d.history(SHOP, id).unwrap();
+    let cmd = Command::customer_reply(customer, Channel::Email, "I want a refund");
+    let out = d.preview(plan::Execute::new(SHOP, id, cmd.clone())).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    let fired: Vec<&str> = out.events.iter().filter_map(|e| match &e.kind {
+        EventKind::RuleFired { firing } => Some(firing.rule.as_str()),
+        _ => None,
+    }).collect();
+    assert_eq!(fired, ["a", "b", "c1", "c2"], "{DRIVER}");
+    assert_eq!(out.ticket.priority(), Priority::Urgent);
+    assert_eq!(d.ticket(SHOP, id).unwrap(), before);
+    assert_eq!(d.history(SHOP, id).unwrap(), history);
+    // Run for real: the same firings.
+    let real = d.execute(SHOP, id, cmd).unwrap();
+    assert_eq!(names_of(&real.events), names_of(&out.events));
+}
+
+#[test]
+fn reply_quality_advises_blocks_and_reads_the_customers_language() {
+    let shipped = || ReplyQuality::shipped().unwrap_or_else(|e| panic!("{e}"));
+    let d = desk_quality(json!({}), "2026-03-02T09:00:00Z", Some(shipped()));
+    let (id, customer) = ana_writes(&d, "ana@example.com", "Hello");
+    let bad = "Unfortunately that's our policy.";
+    let out = d.execute(SHOP, id, Command::agent_reply(BOB, bad)).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    let q = out.quality.unwrap_or_else(|| panic!("{DRIVER}: no quality report"));
+    assert!(q.score < 100, "{q:?}");
+    assert!(q.findings.iter().any(|f| f.rule_id.starts_with("en.")), "{q:?}");
+    // Notes are not checked.
+    let out = d.execute(SHOP, id, Command::AddNote { agent: BOB, body: bad.into() }).unwrap();
+    assert!(out.quality.is_none());
+
+    let d = desk_quality(json!({}), "2026-03-02T09:00:00Z", Some(shipped().blocking_below(90)));
+    let (id, customer2) = ana_writes(&d, "ana@example.com", "Hello");
+    let _ = customer;
+    let before = d.ticket(SHOP, id).unwrap();
+    let e = d.execute(SHOP, id, Command::agent_reply(BOB, bad)).unwrap_err();
+    assert!(matches!(&e, DeskError::ReplyQuality { score, min: 90, findings } if *score < 90 && !findings.is_empty()), "{DRIVER}: {e:?}");
+    assert_eq!(d.ticket(SHOP, id).unwrap(), before);
+    // A zh-Hans customer's reply is checked with the zh-Hans set.
+    update_customer(d.store(), customer2, |c| c.locale = Some("zh-Hans".into()));
+    let e = d.execute(SHOP, id, Command::agent_reply(BOB, "很遗憾，我们无法退款，这是公司规定。")).unwrap_err();
+    match &e {
+        DeskError::ReplyQuality { findings, .. } => {
+            assert!(findings.iter().all(|f| f.rule_id.starts_with("zh-Hans.")), "{findings:?}");
+            assert!(!findings.is_empty());
+        }
+        other => panic!("{DRIVER}: {other:?}"),
+    }
+}
+
+#[test]
+fn automated_replies_follow_the_customers_locale_through_the_desk() {
+    let d = desk_with(reminders(), "2026-03-06T14:00:00Z");
+    let (id, customer) = ana_writes(&d, "ana@example.com", "包裹遲到了");
+    update_customer(d.store(), customer, |c| c.locale = Some("zh-Hant".into()));
+    set_clock(&d, "2026-03-06T15:00:00Z");
+    pending(&d, id);
+    set_clock(&d, "2026-03-11T15:00:00Z");
+    sweep(&d);
+    let view = d.customer_view(SHOP, id, customer).unwrap();
+    assert_eq!(view.messages.last().map(|m| m.body.as_str()), Some("您好，請問您還需要幫助嗎？"), "{DRIVER}");
+}
+
+#[test]
+fn segment_conditions_read_the_stored_customer() {
+    let rules = json!({"triggers": [{"id": "vip", "name": "VIP", "on": ["customer_replied"],
+        "conditions": {"all": [{"field": "segment", "op": "is", "value": "vip"}]},
+        "actions": [{"action": "set_priority", "value": "urgent"}]}]});
+    let d = desk_with(rules, "2026-03-02T09:00:00Z");
+    let (id, customer) = ana_writes(&d, "ana@example.com", "Hello");
+    assert_eq!(d.ticket(SHOP, id).unwrap().priority(), Priority::Normal);
+    update_customer(d.store(), customer, |c| c.segment = Some("vip".into()));
+    ana_writes(&d, "ana@example.com", "Hello again");
+    assert_eq!(d.ticket(SHOP, id).unwrap().priority(), Priority::Urgent, "{DRIVER}");
+}
+
+#[test]
+fn a_maximum_size_message_against_text_conditions_completes() {
+    let rules = json!({"triggers": [
+        {"id": "m", "name": "M", "conditions": {"all": [{"field": "message", "op": "matches", "value": "(a|b)*c$"}]},
+         "actions": [{"action": "add_tags", "value": "matched"}]},
+        {"id": "c", "name": "C", "conditions": {"all": [{"field": "message", "op": "contains", "value": ["zzz", "ÄÖÜ"]}]},
+         "actions": [{"action": "add_tags", "value": "contained"}]}
+    ]});
+    let d = desk_with(rules, "2026-03-02T09:00:00Z");
+    let max = supportdesk::ticket::LifecycleRules::default().max_body_bytes;
+    let mut body = "ab".repeat(max / 2 - 3);
+    body.push_str("äöü");
+    assert!(body.len() <= max);
+    let (id, customer) = ana_writes(&d, "ana@example.com", "Hello");
+    d.execute(SHOP, id, Command::customer_reply(customer, Channel::Email, body)).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    let tags: Vec<String> = d.ticket(SHOP, id).unwrap().tags().iter().map(|t| t.as_str().to_owned()).collect();
+    assert_eq!(tags, ["contained"], "{DRIVER}");
+}
+
+}
