@@ -187,7 +187,10 @@ fn after(given: &TicketBuilder, cmd: Command, now: &str, eval: &Evaluation) -> T
     let mut t = given.build();
     let ids = SequentialIds::new();
     let ctx = Context::new(at(now), &ids);
-    for e in &decide(&t, &cmd, &ctx).unwrap_or_else(|e| panic!("{e}")).events {
+    for e in &decide(&t, &cmd, &ctx)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .events
+    {
         t.apply(e);
     }
     for e in &eval.decision.events {
@@ -204,15 +207,24 @@ const MON: &str = "2026-03-02T10:00:00Z";
 fn unknown_keys_are_load_errors_naming_the_key() {
     let cases = [
         (
-            one_trigger(json!([{"field": "mood", "op": "is", "value": "sad"}]), json!([{"action": "add_tags", "value": "x"}])),
+            one_trigger(
+                json!([{"field": "mood", "op": "is", "value": "sad"}]),
+                json!([{"action": "add_tags", "value": "x"}]),
+            ),
             "mood",
         ),
         (
-            one_trigger(json!([{"field": "status", "op": "is", "value": "open", "colour": 1}]), json!([{"action": "add_tags", "value": "x"}])),
+            one_trigger(
+                json!([{"field": "status", "op": "is", "value": "open", "colour": 1}]),
+                json!([{"action": "add_tags", "value": "x"}]),
+            ),
             "colour",
         ),
         (
-            one_trigger(json!([]), json!([{"action": "add_tags", "value": "x", "wipe": true}])),
+            one_trigger(
+                json!([]),
+                json!([{"action": "add_tags", "value": "x", "wipe": true}]),
+            ),
             "wipe",
         ),
         (
@@ -242,15 +254,69 @@ fn unknown_keys_are_load_errors_naming_the_key() {
 fn bad_values_are_load_errors_naming_the_value() {
     let add = json!([{"action": "add_tags", "value": "x"}]);
     let cases = [
-        (one_trigger(json!([{"field": "status", "op": "is", "value": "bogus"}]), add.clone()), "bogus"),
-        (one_trigger(json!([{"field": "priority", "op": "is", "value": "critical"}]), add.clone()), "critical"),
-        (one_trigger(json!([]), json!([{"action": "set_priority", "value": "critical"}])), "critical"),
-        (one_trigger(json!([{"field": "group", "op": "is", "value": "not-a-uuid"}]), add.clone()), "not-a-uuid"),
-        (one_trigger(json!([]), json!([{"action": "set_assignee", "value": "nobody"}])), "nobody"),
-        (one_trigger(json!([]), json!([{"action": "add_tags", "value": "Bad Tag!"}])), "Bad Tag!"),
-        (one_trigger(json!([{"field": "tags", "op": "under", "value": ["ok", "//"]}]), add.clone()), "//"),
-        (one_trigger(json!([{"field": "channel", "op": "is", "value": "pigeon"}]), add.clone()), "pigeon"),
-        (one_trigger(json!([{"field": "status", "op": "becomes", "value": "open"}]), add.clone()), "becomes"),
+        (
+            one_trigger(
+                json!([{"field": "status", "op": "is", "value": "bogus"}]),
+                add.clone(),
+            ),
+            "bogus",
+        ),
+        (
+            one_trigger(
+                json!([{"field": "priority", "op": "is", "value": "critical"}]),
+                add.clone(),
+            ),
+            "critical",
+        ),
+        (
+            one_trigger(
+                json!([]),
+                json!([{"action": "set_priority", "value": "critical"}]),
+            ),
+            "critical",
+        ),
+        (
+            one_trigger(
+                json!([{"field": "group", "op": "is", "value": "not-a-uuid"}]),
+                add.clone(),
+            ),
+            "not-a-uuid",
+        ),
+        (
+            one_trigger(
+                json!([]),
+                json!([{"action": "set_assignee", "value": "nobody"}]),
+            ),
+            "nobody",
+        ),
+        (
+            one_trigger(
+                json!([]),
+                json!([{"action": "add_tags", "value": "Bad Tag!"}]),
+            ),
+            "Bad Tag!",
+        ),
+        (
+            one_trigger(
+                json!([{"field": "tags", "op": "under", "value": ["ok", "//"]}]),
+                add.clone(),
+            ),
+            "//",
+        ),
+        (
+            one_trigger(
+                json!([{"field": "channel", "op": "is", "value": "pigeon"}]),
+                add.clone(),
+            ),
+            "pigeon",
+        ),
+        (
+            one_trigger(
+                json!([{"field": "status", "op": "becomes", "value": "open"}]),
+                add.clone(),
+            ),
+            "becomes",
+        ),
     ];
     for (v, word) in cases {
         let e = load_err(v);
@@ -265,43 +331,88 @@ fn names_the_env_does_not_have_are_load_errors() {
         json!([{"field": "business_hours", "calendar": "tokyo", "value": true}]),
         json!([{"action": "add_tags", "value": "x"}]),
     ));
-    assert!(matches!(&e, RuleError::UnknownCalendar { rule, calendar } if rule == "t" && calendar == "tokyo"), "{e:?}");
+    assert!(
+        matches!(&e, RuleError::UnknownCalendar { rule, calendar } if rule == "t" && calendar == "tokyo"),
+        "{e:?}"
+    );
     names(&e, &["tokyo", "`t`"]);
 
     let e = load_err(one_trigger(
         json!([{"field": "time_since", "event": "created", "op": "at_least", "hours": 1, "calendar": "tokyo"}]),
         json!([{"action": "add_tags", "value": "x"}]),
     ));
-    assert!(matches!(&e, RuleError::UnknownCalendar { calendar, .. } if calendar == "tokyo"), "{e:?}");
+    assert!(
+        matches!(&e, RuleError::UnknownCalendar { calendar, .. } if calendar == "tokyo"),
+        "{e:?}"
+    );
 
     let e = load_err(json!({"automations": [{"id": "a", "name": "A",
         "after": {"event": "created", "hours": 1, "calendar": "tokyo"},
         "actions": [{"action": "add_tags", "value": "x"}]}]}));
-    assert!(matches!(&e, RuleError::UnknownCalendar { rule, calendar } if rule == "a" && calendar == "tokyo"), "{e:?}");
+    assert!(
+        matches!(&e, RuleError::UnknownCalendar { rule, calendar } if rule == "a" && calendar == "tokyo"),
+        "{e:?}"
+    );
 
-    let e = load_err(one_trigger(json!([]), json!([{"action": "reply", "template": "nope"}])));
-    assert!(matches!(&e, RuleError::UnknownTemplate { template, .. } if template == "nope"), "{e:?}");
+    let e = load_err(one_trigger(
+        json!([]),
+        json!([{"action": "reply", "template": "nope"}]),
+    ));
+    assert!(
+        matches!(&e, RuleError::UnknownTemplate { template, .. } if template == "nope"),
+        "{e:?}"
+    );
     names(&e, &["nope"]);
-    let e = load_err(one_trigger(json!([]), json!([{"action": "add_note", "template": "nope2"}])));
+    let e = load_err(one_trigger(
+        json!([]),
+        json!([{"action": "add_note", "template": "nope2"}]),
+    ));
     names(&e, &["nope2"]);
     let e = load_err(json!({"macros": [{"id": "m", "name": "M", "reply": "nope3"}]}));
-    assert!(matches!(&e, RuleError::UnknownTemplate { rule, template } if rule == "m" && template == "nope3"), "{e:?}");
+    assert!(
+        matches!(&e, RuleError::UnknownTemplate { rule, template } if rule == "m" && template == "nope3"),
+        "{e:?}"
+    );
 
-    let e = load_err(one_trigger(json!([]), json!([{"action": "apply_sla_policy", "policy": "gold"}])));
-    assert!(matches!(&e, RuleError::UnknownPolicy { policy, .. } if policy == "gold"), "{e:?}");
+    let e = load_err(one_trigger(
+        json!([]),
+        json!([{"action": "apply_sla_policy", "policy": "gold"}]),
+    ));
+    assert!(
+        matches!(&e, RuleError::UnknownPolicy { policy, .. } if policy == "gold"),
+        "{e:?}"
+    );
     names(&e, &["gold"]);
     // Without any SLA setup, every policy is unknown.
     let e = load_err_with(
-        one_trigger(json!([]), json!([{"action": "apply_sla_policy", "policy": "std"}])),
-        Env { policies: None, ..env() },
+        one_trigger(
+            json!([]),
+            json!([{"action": "apply_sla_policy", "policy": "std"}]),
+        ),
+        Env {
+            policies: None,
+            ..env()
+        },
     );
-    assert!(matches!(&e, RuleError::UnknownPolicy { policy, .. } if policy == "std"), "{e:?}");
+    assert!(
+        matches!(&e, RuleError::UnknownPolicy { policy, .. } if policy == "std"),
+        "{e:?}"
+    );
 
     let e = load_err_with(
-        one_trigger(json!([{"field": "tag_kind", "op": "present", "value": "why"}]), json!([{"action": "add_tags", "value": "x"}])),
-        Env { taxonomy: None, ..env() },
+        one_trigger(
+            json!([{"field": "tag_kind", "op": "present", "value": "why"}]),
+            json!([{"action": "add_tags", "value": "x"}]),
+        ),
+        Env {
+            taxonomy: None,
+            ..env()
+        },
     );
-    assert!(matches!(&e, RuleError::NeedsTaxonomy { rule } if rule == "t"), "{e:?}");
+    assert!(
+        matches!(&e, RuleError::NeedsTaxonomy { rule } if rule == "t"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -311,77 +422,184 @@ fn malformed_rules_are_load_errors_naming_the_rule() {
     let e = load_err(json!({"triggers": [
         {"id": "dup", "name": "A", "actions": add},
         {"id": "dup", "name": "B", "actions": add}]}));
-    assert!(matches!(&e, RuleError::DuplicateId { kind: "trigger", id } if id == "dup"), "{e:?}");
+    assert!(
+        matches!(&e, RuleError::DuplicateId { kind: "trigger", id } if id == "dup"),
+        "{e:?}"
+    );
     // A trigger and a macro may share an id (kinds are separate namespaces).
     Engine::new(
-        book(json!({"triggers": [{"id": "same", "name": "A", "actions": add}],
-                    "macros": [{"id": "same", "name": "M", "then": "solved"}]})),
+        book(
+            json!({"triggers": [{"id": "same", "name": "A", "actions": add}],
+                    "macros": [{"id": "same", "name": "M", "then": "solved"}]}),
+        ),
         env(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     // Bad ids.
     for bad in ["", "Upper", "with space", "ünï", &"x".repeat(101)] {
         let e = load_err(json!({"triggers": [{"id": bad, "name": "A", "actions": add}]}));
-        assert!(matches!(&e, RuleError::Invalid { kind: "trigger", .. }), "{bad}: {e:?}");
+        assert!(
+            matches!(
+                &e,
+                RuleError::Invalid {
+                    kind: "trigger",
+                    ..
+                }
+            ),
+            "{bad}: {e:?}"
+        );
         names(&e, &["id"]);
     }
     // A regex that does not compile.
-    let e = load_err(one_trigger(json!([{"field": "message", "op": "matches", "value": "(unclosed"}]), add.clone()));
-    assert!(matches!(&e, RuleError::Pattern { rule, pattern, .. } if rule == "t" && pattern == "(unclosed"), "{e:?}");
+    let e = load_err(one_trigger(
+        json!([{"field": "message", "op": "matches", "value": "(unclosed"}]),
+        add.clone(),
+    ));
+    assert!(
+        matches!(&e, RuleError::Pattern { rule, pattern, .. } if rule == "t" && pattern == "(unclosed"),
+        "{e:?}"
+    );
     // Over MAX_PATTERN_BYTES, as a pattern and as a phrase.
     let long = "a".repeat(MAX_PATTERN_BYTES + 1);
     for op in ["matches", "contains"] {
-        let e = load_err(one_trigger(json!([{"field": "subject", "op": op, "value": long}]), add.clone()));
+        let e = load_err(one_trigger(
+            json!([{"field": "subject", "op": op, "value": long}]),
+            add.clone(),
+        ));
         assert!(matches!(&e, RuleError::Pattern { .. }), "{op}: {e:?}");
-        names(&e, &[&(MAX_PATTERN_BYTES + 1).to_string(), &MAX_PATTERN_BYTES.to_string()]);
+        names(
+            &e,
+            &[
+                &(MAX_PATTERN_BYTES + 1).to_string(),
+                &MAX_PATTERN_BYTES.to_string(),
+            ],
+        );
     }
     // Exactly at the limit is fine.
     let edge = "a".repeat(MAX_PATTERN_BYTES);
-    Engine::new(book(one_trigger(json!([{"field": "subject", "op": "matches", "value": edge}]), add.clone())), env())
-        .unwrap_or_else(|e| panic!("{e}"));
+    Engine::new(
+        book(one_trigger(
+            json!([{"field": "subject", "op": "matches", "value": edge}]),
+            add.clone(),
+        )),
+        env(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     // Nested too deep (short, yet over the nesting limit).
     let deep = format!("{}a{}", "(".repeat(200), ")".repeat(200));
     assert!(deep.len() <= MAX_PATTERN_BYTES);
-    let e = load_err(one_trigger(json!([{"field": "message", "op": "matches", "value": deep}]), add.clone()));
-    assert!(matches!(&e, RuleError::Pattern { reason, .. } if reason.to_lowercase().contains("nest")), "{e:?}");
+    let e = load_err(one_trigger(
+        json!([{"field": "message", "op": "matches", "value": deep}]),
+        add.clone(),
+    ));
+    assert!(
+        matches!(&e, RuleError::Pattern { reason, .. } if reason.to_lowercase().contains("nest")),
+        "{e:?}"
+    );
     // A pattern whose compiled form is too big.
     let huge = "\\w{1000}\\w{1000}\\w{1000}";
-    let e = load_err(one_trigger(json!([{"field": "message", "op": "matches", "value": huge}]), add.clone()));
+    let e = load_err(one_trigger(
+        json!([{"field": "message", "op": "matches", "value": huge}]),
+        add.clone(),
+    ));
     assert!(matches!(&e, RuleError::Pattern { .. }), "{e:?}");
     // `matches` with two patterns.
-    let e = load_err(one_trigger(json!([{"field": "subject", "op": "matches", "value": ["a", "b"]}]), add.clone()));
-    assert!(matches!(&e, RuleError::Invalid { id, reason, .. } if id == "t" && reason.contains("one pattern")), "{e:?}");
+    let e = load_err(one_trigger(
+        json!([{"field": "subject", "op": "matches", "value": ["a", "b"]}]),
+        add.clone(),
+    ));
+    assert!(
+        matches!(&e, RuleError::Invalid { id, reason, .. } if id == "t" && reason.contains("one pattern")),
+        "{e:?}"
+    );
     // max_passes: 0.
-    let e = load_err(json!({"semantics": {"chaining": "reevaluate", "once_per_update": true, "max_passes": 0}}));
-    assert!(matches!(&e, RuleError::Invalid { kind: "semantics", .. }), "{e:?}");
+    let e = load_err(
+        json!({"semantics": {"chaining": "reevaluate", "once_per_update": true, "max_passes": 0}}),
+    );
+    assert!(
+        matches!(
+            &e,
+            RuleError::Invalid {
+                kind: "semantics",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     names(&e, &["max_passes"]);
     // No actions.
     let e = load_err(json!({"triggers": [{"id": "idle", "name": "Idle", "actions": []}]}));
-    assert!(matches!(&e, RuleError::Invalid { id, reason, .. } if id == "idle" && reason.contains("no actions")), "{e:?}");
-    let e = load_err(json!({"automations": [{"id": "idle", "name": "Idle", "after": {"event": "created", "hours": 1}, "actions": []}]}));
-    assert!(matches!(&e, RuleError::Invalid { kind: "automation", .. }), "{e:?}");
+    assert!(
+        matches!(&e, RuleError::Invalid { id, reason, .. } if id == "idle" && reason.contains("no actions")),
+        "{e:?}"
+    );
+    let e = load_err(
+        json!({"automations": [{"id": "idle", "name": "Idle", "after": {"event": "created", "hours": 1}, "actions": []}]}),
+    );
+    assert!(
+        matches!(
+            &e,
+            RuleError::Invalid {
+                kind: "automation",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     let e = load_err(json!({"macros": [{"id": "idle", "name": "Idle"}]}));
-    assert!(matches!(&e, RuleError::Invalid { kind: "macro", .. }), "{e:?}");
+    assert!(
+        matches!(&e, RuleError::Invalid { kind: "macro", .. }),
+        "{e:?}"
+    );
     // An automation with zero delay.
-    let e = load_err(json!({"automations": [{"id": "now", "name": "Now", "after": {"event": "created"}, "actions": add}]}));
-    assert!(matches!(&e, RuleError::Invalid { kind: "automation", id, reason } if id == "now" && reason.contains("zero")), "{e:?}");
+    let e = load_err(
+        json!({"automations": [{"id": "now", "name": "Now", "after": {"event": "created"}, "actions": add}]}),
+    );
+    assert!(
+        matches!(&e, RuleError::Invalid { kind: "automation", id, reason } if id == "now" && reason.contains("zero")),
+        "{e:?}"
+    );
     // set_status: new.
-    let e = load_err(one_trigger(json!([]), json!([{"action": "set_status", "value": "new"}])));
-    assert!(matches!(&e, RuleError::Invalid { reason, .. } if reason.contains("new")), "{e:?}");
+    let e = load_err(one_trigger(
+        json!([]),
+        json!([{"action": "set_status", "value": "new"}]),
+    ));
+    assert!(
+        matches!(&e, RuleError::Invalid { reason, .. } if reason.contains("new")),
+        "{e:?}"
+    );
     // Empty names, value lists and phrases.
     let e = load_err(json!({"triggers": [{"id": "t", "name": "  ", "actions": add}]}));
     names(&e, &["name"]);
-    let e = load_err(one_trigger(json!([{"field": "status", "op": "is", "value": []}]), add.clone()));
+    let e = load_err(one_trigger(
+        json!([{"field": "status", "op": "is", "value": []}]),
+        add.clone(),
+    ));
     names(&e, &["status"]);
-    let e = load_err(one_trigger(json!([{"field": "message", "op": "contains", "value": ""}]), add.clone()));
+    let e = load_err(one_trigger(
+        json!([{"field": "message", "op": "contains", "value": ""}]),
+        add.clone(),
+    ));
     names(&e, &["empty"]);
-    let e = load_err(one_trigger(json!([{"field": "satisfaction", "op": "at_most", "value": 9}]), add.clone()));
+    let e = load_err(one_trigger(
+        json!([{"field": "satisfaction", "op": "at_most", "value": 9}]),
+        add.clone(),
+    ));
     names(&e, &["9"]);
-    let e = load_err(one_trigger(json!([{"field": "channel", "op": "changed", "value": "email"}]), add.clone()));
+    let e = load_err(one_trigger(
+        json!([{"field": "channel", "op": "changed", "value": "email"}]),
+        add.clone(),
+    ));
     names(&e, &["channel"]);
-    let e = load_err(one_trigger(json!([{"field": "priority", "op": "at_least", "value": ["low", "high"]}]), add.clone()));
+    let e = load_err(one_trigger(
+        json!([{"field": "priority", "op": "at_least", "value": ["low", "high"]}]),
+        add.clone(),
+    ));
     names(&e, &["one value"]);
-    let e = load_err(one_trigger(json!([]), json!([{"action": "notify", "to": "team"}])));
+    let e = load_err(one_trigger(
+        json!([]),
+        json!([{"action": "notify", "to": "team"}]),
+    ));
     names(&e, &["template", "text"]);
 }
 
@@ -411,14 +629,23 @@ fn a_book_round_trips_through_json() {
 
 #[test]
 fn bad_ids_in_actions_and_agents_are_named() {
-    let e = load_err(one_trigger(json!([]), json!([{"action": "notify", "to": {"agent": "nobody"}, "text": "x"}])));
+    let e = load_err(one_trigger(
+        json!([]),
+        json!([{"action": "notify", "to": {"agent": "nobody"}, "text": "x"}]),
+    ));
     names(&e, &["nobody"]);
-    let e = load_err(one_trigger(json!([]), json!([{"action": "set_group", "value": "nogroup"}])));
+    let e = load_err(one_trigger(
+        json!([]),
+        json!([{"action": "set_group", "value": "nogroup"}]),
+    ));
     names(&e, &["nogroup"]);
     let e = load_err(json!({"agents": {"noagent": "Bob"}}));
     assert!(matches!(e, RuleError::Parse(_)), "{e:?}");
     // `null` clears the group, and an absent value is `null`.
-    let b = book(one_trigger(json!([]), json!([{"action": "set_group", "value": null}, {"action": "set_assignee"}])));
+    let b = book(one_trigger(
+        json!([]),
+        json!([{"action": "set_group", "value": null}, {"action": "set_assignee"}]),
+    ));
     Engine::new(b, env()).unwrap_or_else(|e| panic!("{e}"));
 }
 
@@ -448,7 +675,8 @@ fn chained(semantics: &str) -> Value {
 #[test]
 fn zendesk_reevaluates_from_the_top_and_chatwoot_does_not() {
     let given = TicketBuilder::new().status(Status::Open);
-    let reply = || Command::customer_reply(CustomerId::from_u128(1), Channel::Email, "A refund please");
+    let reply =
+        || Command::customer_reply(CustomerId::from_u128(1), Channel::Email, "A refund please");
 
     let z = on_update(&engine(chained("zendesk")), &given, reply(), MON);
     // Order by position then id (`a`, `c1`, `c2` share position 2), but
@@ -493,7 +721,11 @@ fn chatwoot_rules_ignore_changes_made_by_rules_even_when_later_in_order() {
     let z = on_update(&engine(v("zendesk")), &given, reply(), MON);
     assert_eq!(fired(&z), ["s", "a", "b", "g"]);
     let c = on_update(&engine(v("chatwoot")), &given, reply(), MON);
-    assert_eq!(fired(&c), ["s", "a"], "a rule's change started another rule under chatwoot");
+    assert_eq!(
+        fired(&c),
+        ["s", "a"],
+        "a rule's change started another rule under chatwoot"
+    );
 }
 
 fn ping_pong(once: bool) -> Value {
@@ -509,10 +741,17 @@ fn ping_pong(once: bool) -> Value {
 #[test]
 fn a_ping_pong_pair_is_a_loop_error_naming_both_rules() {
     let given = TicketBuilder::new().status(Status::Open).tag("ping");
-    let note = || Command::AddNote { agent: BOB, body: "hm".into() };
+    let note = || Command::AddNote {
+        agent: BOB,
+        body: "hm".into(),
+    };
     let e = try_update(&engine(ping_pong(false)), &given, note(), MON, None).unwrap_err();
     match &e {
-        RuleError::Loop { ticket, passes, rules } => {
+        RuleError::Loop {
+            ticket,
+            passes,
+            rules,
+        } => {
             assert_eq!(*ticket, given.build().id());
             assert_eq!(*passes, 10);
             assert_eq!(rules, &["ping", "pong"]);
@@ -550,20 +789,40 @@ fn events_carry_their_rule() {
     let EventKind::RuleFired { firing } = &events[0].kind else {
         panic!("{:?}", events[0]);
     };
-    assert_eq!((firing.rule.as_str(), firing.kind, firing.events), ("two", RuleKind::Trigger, 2));
+    assert_eq!(
+        (firing.rule.as_str(), firing.kind, firing.events),
+        ("two", RuleKind::Trigger, 2)
+    );
     assert_eq!(eval.fired[0].events, 2);
     let by = causes(events);
     assert_eq!(by[0], None);
-    assert!(by[1..].iter().all(|f| f.is_some_and(|f| f.rule == "two")), "{by:?}");
+    assert!(
+        by[1..].iter().all(|f| f.is_some_and(|f| f.rule == "two")),
+        "{by:?}"
+    );
     // Over the whole history: the customer's reply before is nobody's doing.
     let mut history = given.events();
     history.extend(events.iter().cloned());
     let by = causes(&history);
     assert_eq!(by.iter().filter(|c| c.is_some()).count(), 2);
     // A rule whose actions change nothing records nothing.
-    let v = one_trigger(json!([]), json!([{"action": "set_priority", "value": "normal"}, {"action": "remove_tags", "value": "absent"}]));
-    let eval = on_update(&engine(v), &given, Command::AddNote { agent: BOB, body: "x".into() }, MON);
-    assert!(eval.is_empty() && eval.decision.events.is_empty() && eval.refused.is_empty(), "{eval:?}");
+    let v = one_trigger(
+        json!([]),
+        json!([{"action": "set_priority", "value": "normal"}, {"action": "remove_tags", "value": "absent"}]),
+    );
+    let eval = on_update(
+        &engine(v),
+        &given,
+        Command::AddNote {
+            agent: BOB,
+            body: "x".into(),
+        },
+        MON,
+    );
+    assert!(
+        eval.is_empty() && eval.decision.events.is_empty() && eval.refused.is_empty(),
+        "{eval:?}"
+    );
 }
 
 #[test]
@@ -572,8 +831,27 @@ fn triggers_run_only_on_their_update_kinds() {
         "actions": [{"action": "add_tags", "value": "moved"}]}]});
     let e = engine(v);
     let given = TicketBuilder::new().status(Status::Open);
-    assert!(on_update(&e, &given, Command::AddNote { agent: BOB, body: "x".into() }, MON).is_empty());
-    assert_eq!(fired(&on_update(&e, &given, Command::status(Status::Pending), MON)), ["t"]);
+    assert!(
+        on_update(
+            &e,
+            &given,
+            Command::AddNote {
+                agent: BOB,
+                body: "x".into()
+            },
+            MON
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        fired(&on_update(
+            &e,
+            &given,
+            Command::status(Status::Pending),
+            MON
+        )),
+        ["t"]
+    );
 }
 
 // ---------------------------------------------------------------- actions
@@ -592,19 +870,29 @@ fn customer(locale: Option<&str>, segment: Option<&str>, name: Option<&str>) -> 
 
 #[test]
 fn every_action_does_what_it_says() {
-    let given = TicketBuilder::new().status(Status::Open).assignee(BOB).tag("keep").tag("drop");
-    let note = || Command::AddNote { agent: BOB, body: "x".into() };
-    let v = one_trigger(json!([]), json!([
-        {"action": "set_status", "value": "pending"},
-        {"action": "set_priority", "value": "urgent"},
-        {"action": "set_group", "value": BILLING},
-        {"action": "add_tags", "value": ["new", "keep"]},
-        {"action": "remove_tags", "value": "drop"},
-        {"action": "add_note", "text": "Internal: check the bank"},
-        {"action": "reply", "template": "reminder"},
-        {"action": "notify", "to": {"group": SUPPORT}, "template": "notice"},
-        {"action": "apply_sla_policy", "policy": "std"}
-    ]));
+    let given = TicketBuilder::new()
+        .status(Status::Open)
+        .assignee(BOB)
+        .tag("keep")
+        .tag("drop");
+    let note = || Command::AddNote {
+        agent: BOB,
+        body: "x".into(),
+    };
+    let v = one_trigger(
+        json!([]),
+        json!([
+            {"action": "set_status", "value": "pending"},
+            {"action": "set_priority", "value": "urgent"},
+            {"action": "set_group", "value": BILLING},
+            {"action": "add_tags", "value": ["new", "keep"]},
+            {"action": "remove_tags", "value": "drop"},
+            {"action": "add_note", "text": "Internal: check the bank"},
+            {"action": "reply", "template": "reminder"},
+            {"action": "notify", "to": {"group": SUPPORT}, "template": "notice"},
+            {"action": "apply_sla_policy", "policy": "std"}
+        ]),
+    );
     let e = engine(v);
     let zh = customer(Some("zh-Hant"), None, None);
     let eval = try_update(&e, &given, note(), MON, Some(&zh)).unwrap_or_else(|e| panic!("{e}"));
@@ -620,17 +908,37 @@ fn every_action_does_what_it_says() {
     // The note is internal and never in the customer's view; the reply is
     // public, in the requester's zh-Hant.
     let view = supportdesk::ticket::CustomerTicketView::of(&t);
-    assert!(t.messages().iter().any(|m| m.body == "Internal: check the bank"));
-    assert!(view.messages.iter().all(|m| !m.body.contains("Internal")), "{view:?}");
-    assert!(view.messages.iter().any(|m| m.body == "您好，請問您還需要幫助嗎？"), "{view:?}");
+    assert!(
+        t.messages()
+            .iter()
+            .any(|m| m.body == "Internal: check the bank")
+    );
+    assert!(
+        view.messages.iter().all(|m| !m.body.contains("Internal")),
+        "{view:?}"
+    );
+    assert!(
+        view.messages
+            .iter()
+            .any(|m| m.body == "您好，請問您還需要幫助嗎？"),
+        "{view:?}"
+    );
     // The notice goes to the group, with the text.
-    let n: Vec<_> = eval.decision.notifications.iter().filter(|n| !n.recipient.is_customer()).collect();
+    let n: Vec<_> = eval
+        .decision
+        .notifications
+        .iter()
+        .filter(|n| !n.recipient.is_customer())
+        .collect();
     assert_eq!(n.len(), 1, "{n:?}");
     assert_eq!(n[0].kind, NotificationKind::RuleNotice);
     assert_eq!(n[0].recipient, Recipient::Group { group: SUPPORT });
     match &n[0].content {
         NotificationContent::Agent(a) => {
-            assert_eq!(a.message.as_ref().map(|m| m.body.as_str()), Some("Urgent ticket: Hello"));
+            assert_eq!(
+                a.message.as_ref().map(|m| m.body.as_str()),
+                Some("Urgent ticket: Hello")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -638,24 +946,40 @@ fn every_action_does_what_it_says() {
     assert_eq!(eval.fired[0].notifications, 2);
     // Events caused: status, priority, assigned, tags added, tags removed,
     // note, reply, policy.
-    assert_eq!(eval.fired[0].events as usize, eval.decision.events.len() - 1);
+    assert_eq!(
+        eval.fired[0].events as usize,
+        eval.decision.events.len() - 1
+    );
     // English for a customer without a locale (the book's default).
     let eval = try_update(&e, &given, note(), MON, None).unwrap_or_else(|e| panic!("{e}"));
     let t = after(&given, note(), MON, &eval);
-    assert!(t.messages().iter().any(|m| m.body.starts_with("Hi, are you still there? Ticket")), "{:?}", t.messages());
+    assert!(
+        t.messages()
+            .iter()
+            .any(|m| m.body.starts_with("Hi, are you still there? Ticket")),
+        "{:?}",
+        t.messages()
+    );
 }
 
 #[test]
 fn set_assignee_keeps_the_group_and_both_in_one_rule() {
-    let grouped = || Command::Assign { agent: None, group: Some(SUPPORT) };
+    let grouped = || Command::Assign {
+        agent: None,
+        group: Some(SUPPORT),
+    };
     let given = TicketBuilder::new().status(Status::Open);
-    let e = engine(json!({"triggers": [{"id": "t", "name": "T", "on": ["assigned"],
-        "actions": [{"action": "set_assignee", "value": BOB}]}]}));
+    let e = engine(
+        json!({"triggers": [{"id": "t", "name": "T", "on": ["assigned"],
+        "actions": [{"action": "set_assignee", "value": BOB}]}]}),
+    );
     let eval = on_update(&e, &given, grouped(), MON);
     let t = after(&given, grouped(), MON, &eval);
     assert_eq!((t.group(), t.assignee()), (Some(SUPPORT), Some(BOB)));
-    let e = engine(json!({"triggers": [{"id": "t", "name": "T", "on": ["assigned"],
-        "actions": [{"action": "set_group", "value": BILLING}, {"action": "set_assignee", "value": BOB}]}]}));
+    let e = engine(
+        json!({"triggers": [{"id": "t", "name": "T", "on": ["assigned"],
+        "actions": [{"action": "set_group", "value": BILLING}, {"action": "set_assignee", "value": BOB}]}]}),
+    );
     let eval = on_update(&e, &given, grouped(), MON);
     let t = after(&given, grouped(), MON, &eval);
     assert_eq!((t.group(), t.assignee()), (Some(BILLING), Some(BOB)));
@@ -665,14 +989,26 @@ fn set_assignee_keeps_the_group_and_both_in_one_rule() {
 // ------------------------------------------------------------- conditions
 
 /// Whether a trigger with `cond` fires on `cmd` over `given` at `now`.
-fn holds(cond: Value, given: &TicketBuilder, cmd: Command, now: &str, customer: Option<&Customer>) -> bool {
-    let e = engine(one_trigger(json!([cond]), json!([{"action": "add_tags", "value": "hit"}])));
+fn holds(
+    cond: Value,
+    given: &TicketBuilder,
+    cmd: Command,
+    now: &str,
+    customer: Option<&Customer>,
+) -> bool {
+    let e = engine(one_trigger(
+        json!([cond]),
+        json!([{"action": "add_tags", "value": "hit"}]),
+    ));
     let eval = try_update(&e, given, cmd, now, customer).unwrap_or_else(|e| panic!("{e}"));
     !eval.is_empty()
 }
 
 fn note() -> Command {
-    Command::AddNote { agent: BOB, body: "note".into() }
+    Command::AddNote {
+        agent: BOB,
+        body: "note".into(),
+    }
 }
 
 fn from_customer(body: &str) -> Command {
@@ -686,51 +1022,211 @@ fn every_condition_field() {
     let no = None;
     // status
     let c = json!({"field": "status", "op": "changed_to", "value": "pending"});
-    assert!(holds(c.clone(), &open, Command::status(Status::Pending), MON, no));
+    assert!(holds(
+        c.clone(),
+        &open,
+        Command::status(Status::Pending),
+        MON,
+        no
+    ));
     assert!(!holds(c, &open, Command::status(Status::Solved), MON, no));
     let c = json!({"field": "status", "op": "changed_from", "value": ["open"]});
-    assert!(holds(c.clone(), &open, Command::status(Status::Pending), MON, no));
-    assert!(!holds(c.clone(), &pending, Command::status(Status::Open), MON, no));
+    assert!(holds(
+        c.clone(),
+        &open,
+        Command::status(Status::Pending),
+        MON,
+        no
+    ));
+    assert!(!holds(
+        c.clone(),
+        &pending,
+        Command::status(Status::Open),
+        MON,
+        no
+    ));
     assert!(!holds(c, &open, note(), MON, no));
     // priority
     let c = json!({"field": "priority", "op": "at_least", "value": "high"});
-    assert!(holds(c.clone(), &open.clone().priority(Priority::High), note(), MON, no));
-    assert!(holds(c.clone(), &open.clone().priority(Priority::Urgent), note(), MON, no));
+    assert!(holds(
+        c.clone(),
+        &open.clone().priority(Priority::High),
+        note(),
+        MON,
+        no
+    ));
+    assert!(holds(
+        c.clone(),
+        &open.clone().priority(Priority::Urgent),
+        note(),
+        MON,
+        no
+    ));
     assert!(!holds(c, &open, note(), MON, no));
     // channel
     let c = json!({"field": "channel", "op": "is", "value": ["live_chat", "sms"]});
-    assert!(holds(c.clone(), &open.clone().channel(Channel::LiveChat), note(), MON, no));
+    assert!(holds(
+        c.clone(),
+        &open.clone().channel(Channel::LiveChat),
+        note(),
+        MON,
+        no
+    ));
     assert!(!holds(c, &open, note(), MON, no));
     // tags: under (hierarchy), added, removed
     let c = json!({"field": "tags", "op": "under", "value": "shipping"});
-    assert!(holds(c.clone(), &open.clone().tag("shipping/late"), note(), MON, no));
-    assert!(holds(c.clone(), &open.clone().tag("shipping"), note(), MON, no));
-    assert!(!holds(c.clone(), &open.clone().tag("shipping-fee"), note(), MON, no));
+    assert!(holds(
+        c.clone(),
+        &open.clone().tag("shipping/late"),
+        note(),
+        MON,
+        no
+    ));
+    assert!(holds(
+        c.clone(),
+        &open.clone().tag("shipping"),
+        note(),
+        MON,
+        no
+    ));
+    assert!(!holds(
+        c.clone(),
+        &open.clone().tag("shipping-fee"),
+        note(),
+        MON,
+        no
+    ));
     let c = json!({"field": "tags", "op": "not_under", "value": "shipping"});
-    assert!(holds(c.clone(), &open.clone().tag("shipping-fee"), note(), MON, no));
+    assert!(holds(
+        c.clone(),
+        &open.clone().tag("shipping-fee"),
+        note(),
+        MON,
+        no
+    ));
     let c = json!({"field": "tags", "op": "added", "value": "vip"});
-    assert!(holds(c.clone(), &open, Command::AddTags { tags: vec![tag("vip")] }, MON, no));
+    assert!(holds(
+        c.clone(),
+        &open,
+        Command::AddTags {
+            tags: vec![tag("vip")]
+        },
+        MON,
+        no
+    ));
     assert!(!holds(c, &open.clone().tag("vip"), note(), MON, no));
     let c = json!({"field": "tags", "op": "removed", "value": "vip"});
-    assert!(holds(c.clone(), &open.clone().tag("vip"), Command::RemoveTags { tags: vec![tag("vip")] }, MON, no));
+    assert!(holds(
+        c.clone(),
+        &open.clone().tag("vip"),
+        Command::RemoveTags {
+            tags: vec![tag("vip")]
+        },
+        MON,
+        no
+    ));
     assert!(!holds(c, &open.clone().tag("vip"), note(), MON, no));
     // tag_kind what / why, with the taxonomy
     let declined = open.clone().tag("payment/declined");
-    assert!(holds(json!({"field": "tag_kind", "op": "present", "value": "what"}), &declined, note(), MON, no));
-    assert!(!holds(json!({"field": "tag_kind", "op": "present", "value": "why"}), &declined, note(), MON, no));
-    assert!(holds(json!({"field": "tag_kind", "op": "absent", "value": "why"}), &declined, note(), MON, no));
-    assert!(holds(json!({"field": "tag_kind", "op": "present", "value": "why"}), &declined.clone().tag("cause/bank"), note(), MON, no));
+    assert!(holds(
+        json!({"field": "tag_kind", "op": "present", "value": "what"}),
+        &declined,
+        note(),
+        MON,
+        no
+    ));
+    assert!(!holds(
+        json!({"field": "tag_kind", "op": "present", "value": "why"}),
+        &declined,
+        note(),
+        MON,
+        no
+    ));
+    assert!(holds(
+        json!({"field": "tag_kind", "op": "absent", "value": "why"}),
+        &declined,
+        note(),
+        MON,
+        no
+    ));
+    assert!(holds(
+        json!({"field": "tag_kind", "op": "present", "value": "why"}),
+        &declined.clone().tag("cause/bank"),
+        note(),
+        MON,
+        no
+    ));
     // group / assignee: is_set, changed
-    let grouped = Command::Assign { agent: None, group: Some(SUPPORT) };
-    assert!(holds(json!({"field": "group", "op": "is_set"}), &open, grouped.clone(), MON, no));
-    assert!(holds(json!({"field": "group", "op": "changed"}), &open, grouped.clone(), MON, no));
-    assert!(holds(json!({"field": "group", "op": "is", "value": SUPPORT}), &open, grouped.clone(), MON, no));
-    assert!(!holds(json!({"field": "group", "op": "is_set"}), &open, note(), MON, no));
-    assert!(!holds(json!({"field": "group", "op": "changed"}), &open, note(), MON, no));
-    assert!(holds(json!({"field": "assignee", "op": "is_set"}), &open.clone().assignee(BOB), note(), MON, no));
-    assert!(!holds(json!({"field": "assignee", "op": "changed"}), &open.clone().assignee(BOB), note(), MON, no));
-    assert!(holds(json!({"field": "assignee", "op": "changed"}), &open, Command::Assign { agent: Some(BOB), group: None }, MON, no));
-    assert!(holds(json!({"field": "assignee", "op": "not_set"}), &open, grouped, MON, no));
+    let grouped = Command::Assign {
+        agent: None,
+        group: Some(SUPPORT),
+    };
+    assert!(holds(
+        json!({"field": "group", "op": "is_set"}),
+        &open,
+        grouped.clone(),
+        MON,
+        no
+    ));
+    assert!(holds(
+        json!({"field": "group", "op": "changed"}),
+        &open,
+        grouped.clone(),
+        MON,
+        no
+    ));
+    assert!(holds(
+        json!({"field": "group", "op": "is", "value": SUPPORT}),
+        &open,
+        grouped.clone(),
+        MON,
+        no
+    ));
+    assert!(!holds(
+        json!({"field": "group", "op": "is_set"}),
+        &open,
+        note(),
+        MON,
+        no
+    ));
+    assert!(!holds(
+        json!({"field": "group", "op": "changed"}),
+        &open,
+        note(),
+        MON,
+        no
+    ));
+    assert!(holds(
+        json!({"field": "assignee", "op": "is_set"}),
+        &open.clone().assignee(BOB),
+        note(),
+        MON,
+        no
+    ));
+    assert!(!holds(
+        json!({"field": "assignee", "op": "changed"}),
+        &open.clone().assignee(BOB),
+        note(),
+        MON,
+        no
+    ));
+    assert!(holds(
+        json!({"field": "assignee", "op": "changed"}),
+        &open,
+        Command::Assign {
+            agent: Some(BOB),
+            group: None
+        },
+        MON,
+        no
+    ));
+    assert!(holds(
+        json!({"field": "assignee", "op": "not_set"}),
+        &open,
+        grouped,
+        MON,
+        no
+    ));
     // segment
     let vip = customer(None, Some("vip"), None);
     let plain = customer(None, None, None);
@@ -738,34 +1234,114 @@ fn every_condition_field() {
     assert!(holds(c.clone(), &open, note(), MON, Some(&vip)));
     assert!(!holds(c.clone(), &open, note(), MON, Some(&plain)));
     assert!(!holds(c, &open, note(), MON, None));
-    assert!(holds(json!({"field": "segment", "op": "is_not", "value": "vip"}), &open, note(), MON, Some(&plain)));
+    assert!(holds(
+        json!({"field": "segment", "op": "is_not", "value": "vip"}),
+        &open,
+        note(),
+        MON,
+        Some(&plain)
+    ));
     // origin
-    assert!(holds(json!({"field": "origin", "value": "reactive"}), &open, note(), MON, no));
-    assert!(!holds(json!({"field": "origin", "value": "proactive"}), &open, note(), MON, no));
+    assert!(holds(
+        json!({"field": "origin", "value": "reactive"}),
+        &open,
+        note(),
+        MON,
+        no
+    ));
+    assert!(!holds(
+        json!({"field": "origin", "value": "proactive"}),
+        &open,
+        note(),
+        MON,
+        no
+    ));
     // message: contains (case-insensitive), matches; from customer vs agent
     let c = json!({"field": "message", "op": "contains", "value": "REFUND"});
-    assert!(holds(c.clone(), &open, from_customer("I want a Refund now"), MON, no));
-    assert!(!holds(c.clone(), &open, Command::agent_reply(BOB, "refund is on its way"), MON, no));
+    assert!(holds(
+        c.clone(),
+        &open,
+        from_customer("I want a Refund now"),
+        MON,
+        no
+    ));
+    assert!(!holds(
+        c.clone(),
+        &open,
+        Command::agent_reply(BOB, "refund is on its way"),
+        MON,
+        no
+    ));
     assert!(!holds(c.clone(), &open, note(), MON, no));
     let c = json!({"field": "message", "op": "contains", "value": "refund", "from": "agent"});
-    assert!(holds(c.clone(), &open, Command::agent_reply(BOB, "Your REFUND is on its way"), MON, no));
+    assert!(holds(
+        c.clone(),
+        &open,
+        Command::agent_reply(BOB, "Your REFUND is on its way"),
+        MON,
+        no
+    ));
     assert!(!holds(c.clone(), &open, from_customer("refund"), MON, no));
-    assert!(!holds(c, &open, Command::AddNote { agent: BOB, body: "refund".into() }, MON, no), "a note is not a public reply");
+    assert!(
+        !holds(
+            c,
+            &open,
+            Command::AddNote {
+                agent: BOB,
+                body: "refund".into()
+            },
+            MON,
+            no
+        ),
+        "a note is not a public reply"
+    );
     let c = json!({"field": "message", "op": "matches", "value": "order\\s+#?\\d{3,}"});
-    assert!(holds(c.clone(), &open, from_customer("Where is my ORDER #1234?"), MON, no));
-    assert!(!holds(c, &open, from_customer("Where is my order?"), MON, no));
+    assert!(holds(
+        c.clone(),
+        &open,
+        from_customer("Where is my ORDER #1234?"),
+        MON,
+        no
+    ));
+    assert!(!holds(
+        c,
+        &open,
+        from_customer("Where is my order?"),
+        MON,
+        no
+    ));
     let c = json!({"field": "message", "op": "not_contains", "value": ["thanks", "谢谢"]});
     assert!(holds(c.clone(), &open, from_customer("help"), MON, no));
     assert!(!holds(c, &open, from_customer("多谢谢"), MON, no));
     // subject
-    let parcel = TicketBuilder::new().body("Parcel late\nWhere is it?").status(Status::Open);
-    assert!(holds(json!({"field": "subject", "op": "contains", "value": "PARCEL"}), &parcel, note(), MON, no));
-    assert!(!holds(json!({"field": "subject", "op": "matches", "value": "^where"}), &parcel, note(), MON, no));
+    let parcel = TicketBuilder::new()
+        .body("Parcel late\nWhere is it?")
+        .status(Status::Open);
+    assert!(holds(
+        json!({"field": "subject", "op": "contains", "value": "PARCEL"}),
+        &parcel,
+        note(),
+        MON,
+        no
+    ));
+    assert!(!holds(
+        json!({"field": "subject", "op": "matches", "value": "^where"}),
+        &parcel,
+        note(),
+        MON,
+        no
+    ));
     // business hours on a calendar (Mon 11:00 Berlin open; Sat closed)
     let c = json!({"field": "business_hours", "calendar": "berlin", "value": true});
     assert!(holds(c.clone(), &open, note(), MON, no));
     assert!(!holds(c, &open, note(), "2026-03-07T10:00:00Z", no));
-    assert!(holds(json!({"field": "business_hours", "calendar": "berlin", "value": false}), &open, note(), "2026-03-02T17:30:00Z", no));
+    assert!(holds(
+        json!({"field": "business_hours", "calendar": "berlin", "value": false}),
+        &open,
+        note(),
+        "2026-03-02T17:30:00Z",
+        no
+    ));
     // time since, business vs calendar time: opened Mon 2026-01-05 10:00
     // Berlin; Tue 09:30 Berlin is 23.5 calendar hours and 7.5 business hours
     // later.
@@ -778,20 +1354,59 @@ fn every_condition_field() {
         c
     };
     assert!(holds(since(None, "at_least"), &open, note(), tue, no));
-    assert!(!holds(since(Some("berlin"), "at_least"), &open, note(), tue, no));
-    assert!(holds(since(Some("berlin"), "less_than"), &open, note(), tue, no));
-    assert!(holds(since(Some("berlin"), "at_least"), &open, note(), "2026-01-06T09:00:00Z", no));
+    assert!(!holds(
+        since(Some("berlin"), "at_least"),
+        &open,
+        note(),
+        tue,
+        no
+    ));
+    assert!(holds(
+        since(Some("berlin"), "less_than"),
+        &open,
+        note(),
+        tue,
+        no
+    ));
+    assert!(holds(
+        since(Some("berlin"), "at_least"),
+        &open,
+        note(),
+        "2026-01-06T09:00:00Z",
+        no
+    ));
     // SLA: first reply within 2 business hours from the opening (Mon 10:00
     // Berlin): running at 10:30, breached at 15:00.
-    let apply = || Command::ApplySlaPolicy { policy: Box::new(policy()) };
-    let breached = json!({"field": "sla", "metric": "first_reply", "op": "is", "value": "breached"});
+    let apply = || Command::ApplySlaPolicy {
+        policy: Box::new(policy()),
+    };
+    let breached =
+        json!({"field": "sla", "metric": "first_reply", "op": "is", "value": "breached"});
     let running = json!({"field": "sla", "metric": "first_reply", "op": "is", "value": "running"});
     let new = TicketBuilder::new();
-    assert!(holds(running.clone(), &new, apply(), "2026-01-05T09:30:00Z", no));
-    assert!(!holds(breached.clone(), &new, apply(), "2026-01-05T09:30:00Z", no));
+    assert!(holds(
+        running.clone(),
+        &new,
+        apply(),
+        "2026-01-05T09:30:00Z",
+        no
+    ));
+    assert!(!holds(
+        breached.clone(),
+        &new,
+        apply(),
+        "2026-01-05T09:30:00Z",
+        no
+    ));
     assert!(holds(breached, &new, apply(), "2026-01-05T14:00:00Z", no));
     assert!(!holds(running, &new, apply(), "2026-01-05T14:00:00Z", no));
-    assert!(holds(json!({"field": "sla", "metric": "first_reply", "op": "is", "value": "none"}), &new, note(), MON, no));
+    assert!(holds(
+        json!({"field": "sla", "metric": "first_reply", "op": "is", "value": "none"}),
+        &new,
+        note(),
+        MON,
+        no
+    ));
     // satisfaction
     let solved = TicketBuilder::new().status(Status::Solved);
     let rate = |s: i64| Command::RateSatisfaction {

@@ -23,25 +23,45 @@ fn pick<T: Clone + std::fmt::Debug + 'static>(items: &'static [T]) -> impl Strat
 
 fn condition() -> impl Strategy<Value = Value> {
     prop_oneof![
-        (pick(&["is", "is_not", "changed", "changed_to", "changed_from"]), pick(&STATUSES))
+        (
+            pick(&["is", "is_not", "changed", "changed_to", "changed_from"]),
+            pick(&STATUSES)
+        )
             .prop_map(|(op, v)| json!({"field": "status", "op": op, "value": [v]})),
-        (pick(&["is", "at_least", "at_most", "changed_to"]), pick(&PRIORITIES))
+        (
+            pick(&["is", "at_least", "at_most", "changed_to"]),
+            pick(&PRIORITIES)
+        )
             .prop_map(|(op, v)| json!({"field": "priority", "op": op, "value": v})),
         (
-            pick(&["includes_any", "includes_all", "excludes", "under", "not_under", "added", "removed"]),
+            pick(&[
+                "includes_any",
+                "includes_all",
+                "excludes",
+                "under",
+                "not_under",
+                "added",
+                "removed"
+            ]),
             proptest::sample::subsequence(TAGS.to_vec(), 1..3)
         )
             .prop_map(|(op, v)| json!({"field": "tags", "op": op, "value": v})),
-        (pick(&["contains", "not_contains"]), pick(&WORDS), pick(&["customer", "agent", "any"]))
-            .prop_map(|(op, w, from)| json!({"field": "message", "op": op, "value": w, "from": from})),
+        (
+            pick(&["contains", "not_contains"]),
+            pick(&WORDS),
+            pick(&["customer", "agent", "any"])
+        )
+            .prop_map(
+                |(op, w, from)| json!({"field": "message", "op": op, "value": w, "from": from})
+            ),
         pick(&["refund|late", "^\\w+$", "(?i)THANKS"])
             .prop_map(|p| json!({"field": "subject", "op": "matches", "value": p})),
-        pick(&["is_set", "not_set", "changed"])
-            .prop_map(|op| json!({"field": "group", "op": op})),
+        pick(&["is_set", "not_set", "changed"]).prop_map(|op| json!({"field": "group", "op": op})),
         pick(&["is_set", "not_set", "changed"])
             .prop_map(|op| json!({"field": "assignee", "op": op})),
-        (pick(&["at_least", "less_than"]), 0u32..48)
-            .prop_map(|(op, h)| json!({"field": "time_since", "event": "updated", "op": op, "hours": h})),
+        (pick(&["at_least", "less_than"]), 0u32..48).prop_map(
+            |(op, h)| json!({"field": "time_since", "event": "updated", "op": op, "hours": h})
+        ),
         pick(&["reactive", "proactive"]).prop_map(|v| json!({"field": "origin", "value": v})),
     ]
 }
@@ -58,9 +78,11 @@ fn action() -> impl Strategy<Value = Value> {
         proptest::sample::subsequence(TAGS.to_vec(), 1..3)
             .prop_map(|v| json!({"action": "remove_tags", "value": v})),
         proptest::option::of(Just(group)).prop_map(|v| json!({"action": "set_group", "value": v})),
-        proptest::option::of(Just(agent)).prop_map(|v| json!({"action": "set_assignee", "value": v})),
+        proptest::option::of(Just(agent))
+            .prop_map(|v| json!({"action": "set_assignee", "value": v})),
         pick(&["Check this", "注意"]).prop_map(|t| json!({"action": "add_note", "text": t})),
-        pick(&["owner", "team"]).prop_map(|to| json!({"action": "notify", "to": to, "text": "look"})),
+        pick(&["owner", "team"])
+            .prop_map(|to| json!({"action": "notify", "to": to, "text": "look"})),
     ]
 }
 
@@ -72,7 +94,14 @@ fn trigger(i: usize) -> impl Strategy<Value = Value> {
         proptest::collection::vec(condition(), 0..2),
         proptest::collection::vec(action(), 1..4),
         proptest::sample::subsequence(
-            vec!["opened", "customer_replied", "agent_replied", "note_added", "status_changed", "tags_added"],
+            vec![
+                "opened",
+                "customer_replied",
+                "agent_replied",
+                "note_added",
+                "status_changed",
+                "tags_added",
+            ],
             0..2,
         ),
     )
@@ -99,7 +128,15 @@ fn semantics() -> impl Strategy<Value = Value> {
 
 fn automation(i: usize) -> impl Strategy<Value = Value> {
     (
-        pick(&["created", "updated", "status_changed", "customer_replied", "agent_replied", "assigned", "solved"]),
+        pick(&[
+            "created",
+            "updated",
+            "status_changed",
+            "customer_replied",
+            "agent_replied",
+            "assigned",
+            "solved",
+        ]),
         0u32..100,
         1u32..59,
         proptest::collection::vec(condition(), 0..2),
@@ -123,30 +160,56 @@ fn a_book() -> impl Strategy<Value = Value> {
         pick(&["UTC", "Europe/Berlin", "Asia/Taipei"]),
         proptest::option::of(pick(&["Shop", "商店"])),
     )
-        .prop_map(|(sem, triggers, automations, tickets, firings, locale, zone, company)| {
-            let mut b = json!({
-                "semantics": sem,
-                "budget": {"max_automation_tickets_per_sweep": tickets,
-                           "max_automation_firings_per_ticket": firings},
-                "triggers": triggers, "automations": automations,
-                "macros": [{"id": "m", "name": "M", "then": "pending",
-                            "actions": [{"action": "add_tags", "value": "a"}]}],
-                "default_locale": locale, "time_zone": zone,
-                "agents": {AgentId::from_u128(7).to_string(): "Bob"}
-            });
-            if let Some(c) = company {
-                b["company_name"] = json!(c);
-            }
-            b
-        })
+        .prop_map(
+            |(sem, triggers, automations, tickets, firings, locale, zone, company)| {
+                let mut b = json!({
+                    "semantics": sem,
+                    "budget": {"max_automation_tickets_per_sweep": tickets,
+                               "max_automation_firings_per_ticket": firings},
+                    "triggers": triggers, "automations": automations,
+                    "macros": [{"id": "m", "name": "M", "then": "pending",
+                                "actions": [{"action": "add_tags", "value": "a"}]}],
+                    "default_locale": locale, "time_zone": zone,
+                    "agents": {AgentId::from_u128(7).to_string(): "Bob"}
+                });
+                if let Some(c) = company {
+                    b["company_name"] = json!(c);
+                }
+                b
+            },
+        )
 }
 
 /// JSON built from the book's own vocabulary, mostly malformed.
 fn json_soup() -> impl Strategy<Value = Value> {
     let keys = proptest::sample::select(vec![
-        "triggers", "automations", "macros", "semantics", "budget", "id", "name", "position",
-        "conditions", "all", "any", "actions", "action", "field", "op", "value", "after", "event",
-        "hours", "calendar", "template", "text", "to", "max_passes", "chaining", "from", "mood",
+        "triggers",
+        "automations",
+        "macros",
+        "semantics",
+        "budget",
+        "id",
+        "name",
+        "position",
+        "conditions",
+        "all",
+        "any",
+        "actions",
+        "action",
+        "field",
+        "op",
+        "value",
+        "after",
+        "event",
+        "hours",
+        "calendar",
+        "template",
+        "text",
+        "to",
+        "max_passes",
+        "chaining",
+        "from",
+        "mood",
     ]);
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -155,16 +218,30 @@ fn json_soup() -> impl Strategy<Value = Value> {
         any::<f64>().prop_map(|f| json!(f)),
         ".{0,12}".prop_map(Value::from),
         proptest::sample::select(vec![
-            "zendesk", "open", "new", "urgent", "add_tags", "set_status", "matches", "(", "x",
-            "status", "tags", "message", "reply", "is", "a/b",
+            "zendesk",
+            "open",
+            "new",
+            "urgent",
+            "add_tags",
+            "set_status",
+            "matches",
+            "(",
+            "x",
+            "status",
+            "tags",
+            "message",
+            "reply",
+            "is",
+            "a/b",
         ])
         .prop_map(Value::from),
     ];
     leaf.prop_recursive(4, 64, 6, move |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            proptest::collection::btree_map(keys.clone(), inner, 0..5)
-                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            proptest::collection::btree_map(keys.clone(), inner, 0..5).prop_map(|m| Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
         ]
     })
 }
@@ -173,27 +250,62 @@ fn update_command() -> impl Strategy<Value = Command> {
     let customer = CustomerId::from_u128(1);
     let bob = AgentId::from_u128(7);
     prop_oneof![
-        pick(&WORDS).prop_map(move |w| Command::customer_reply(customer, Channel::Email, format!("about {w}"))),
+        pick(&WORDS).prop_map(move |w| Command::customer_reply(
+            customer,
+            Channel::Email,
+            format!("about {w}")
+        )),
         pick(&WORDS).prop_map(move |w| Command::agent_reply(bob, format!("re {w}"))),
-        Just(Command::AddNote { agent: bob, body: "refund".into() }),
-        pick(&[Status::Open, Status::Pending, Status::OnHold, Status::Solved])
-            .prop_map(|to| Command::ChangeStatus { to }),
-        pick(&TAGS).prop_map(|t| Command::AddTags { tags: vec![Tag::new(t).unwrap_or_else(|e| panic!("{e}"))] }),
-        pick(&TAGS).prop_map(|t| Command::RemoveTags { tags: vec![Tag::new(t).unwrap_or_else(|e| panic!("{e}"))] }),
-        Just(Command::Assign { agent: Some(bob), group: None }),
-        Just(Command::SetPriority { priority: Priority::High }),
+        Just(Command::AddNote {
+            agent: bob,
+            body: "refund".into()
+        }),
+        pick(&[
+            Status::Open,
+            Status::Pending,
+            Status::OnHold,
+            Status::Solved
+        ])
+        .prop_map(|to| Command::ChangeStatus { to }),
+        pick(&TAGS).prop_map(|t| Command::AddTags {
+            tags: vec![Tag::new(t).unwrap_or_else(|e| panic!("{e}"))]
+        }),
+        pick(&TAGS).prop_map(|t| Command::RemoveTags {
+            tags: vec![Tag::new(t).unwrap_or_else(|e| panic!("{e}"))]
+        }),
+        Just(Command::Assign {
+            agent: Some(bob),
+            group: None
+        }),
+        Just(Command::SetPriority {
+            priority: Priority::High
+        }),
     ]
 }
 
 fn ticket() -> impl Strategy<Value = TicketBuilder> {
     (
-        pick(&[Status::New, Status::Open, Status::Pending, Status::OnHold, Status::Solved]),
-        pick(&[Priority::Low, Priority::Normal, Priority::High, Priority::Urgent]),
+        pick(&[
+            Status::New,
+            Status::Open,
+            Status::Pending,
+            Status::OnHold,
+            Status::Solved,
+        ]),
+        pick(&[
+            Priority::Low,
+            Priority::Normal,
+            Priority::High,
+            Priority::Urgent,
+        ]),
         proptest::sample::subsequence(TAGS.to_vec(), 0..3),
         pick(&["Parcel late", "Refund please", "thanks"]),
     )
         .prop_map(|(status, priority, tags, body)| {
-            let mut b = TicketBuilder::new().body(body).priority(priority).status(status);
+            let mut b = TicketBuilder::new()
+                .body(body)
+                .priority(priority)
+                .status(status);
             for t in tags {
                 b = b.tag(t);
             }
@@ -203,11 +315,17 @@ fn ticket() -> impl Strategy<Value = TicketBuilder> {
 
 /// Runs `cmd` on the ticket and the triggers on the update (`None` when
 /// the core refuses the command).
-fn evaluate(engine: &Engine, given: &TicketBuilder, cmd: &Command) -> Option<Result<Evaluation, RuleError>> {
+fn evaluate(
+    engine: &Engine,
+    given: &TicketBuilder,
+    cmd: &Command,
+) -> Option<Result<Evaluation, RuleError>> {
     let before = given.build();
     let mut history = given.events();
     let ids = SequentialIds::new();
-    let now = "2026-01-06T12:00:00Z".parse().unwrap_or_else(|e| panic!("{e}"));
+    let now = "2026-01-06T12:00:00Z"
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
     let ctx = Context::new(now, &ids);
     let d = decide(&before, cmd, &ctx).ok()?;
     let mut after = before.clone();
@@ -216,7 +334,13 @@ fn evaluate(engine: &Engine, given: &TicketBuilder, cmd: &Command) -> Option<Res
     }
     history.extend(d.events.iter().cloned());
     Some(engine.triggers(
-        Update { before: Some(&before), ticket: &after, events: &d.events, history: &history, customer: None },
+        Update {
+            before: Some(&before),
+            ticket: &after,
+            events: &d.events,
+            history: &history,
+            customer: None,
+        },
         &ctx,
     ))
 }
@@ -232,13 +356,19 @@ fn check_causes(eval: &Evaluation) -> Result<(), TestCaseError> {
     let mut firings = 0;
     while i < events.len() {
         let EventKind::RuleFired { firing } = &events[i].kind else {
-            return Err(TestCaseError::fail(format!("event {i} is not a firing nor caused: {:?}", events[i].kind)));
+            return Err(TestCaseError::fail(format!(
+                "event {i} is not a firing nor caused: {:?}",
+                events[i].kind
+            )));
         };
         prop_assert!(by[i].is_none());
         let n = firing.events as usize;
         prop_assert!(i + n < events.len(), "the count runs past the events");
         for j in 1..=n {
-            prop_assert_eq!(by[i + j].map(|f| f.rule.as_str()), Some(firing.rule.as_str()));
+            prop_assert_eq!(
+                by[i + j].map(|f| f.rule.as_str()),
+                Some(firing.rule.as_str())
+            );
             let nested = matches!(events[i + j].kind, EventKind::RuleFired { .. });
             prop_assert!(!nested, "a firing inside another's events");
         }

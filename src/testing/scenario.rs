@@ -4,8 +4,8 @@ use crate::customer::{Customer, Identity};
 use crate::id::{AgentId, CustomerId, TenantId, TicketId};
 use crate::model::notification::{NotificationKind, Recipient};
 use crate::plan::{
-    AddIdentity, ApplyMacro, ApplyPolicy, CheckSpikes, Execute, Merge, MoveIdentity,
-    NotifySpikes, Open, Planner, Receive, RegisterCustomer, Run, Settled, Step, Tick, Workflow,
+    AddIdentity, ApplyMacro, ApplyPolicy, CheckSpikes, Execute, Merge, MoveIdentity, NotifySpikes,
+    Open, Planner, Receive, RegisterCustomer, Run, Settled, Step, Tick, Workflow,
 };
 use crate::port::{InboundRecord, OnceKey};
 use crate::sla::SlaPolicy;
