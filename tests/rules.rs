@@ -527,6 +527,13 @@ fn malformed_rules_are_load_errors_naming_the_rule() {
         "{e:?}"
     );
     names(&e, &["max_passes"]);
+    // A per-sweep budget of zero would leave due tickets due forever.
+    let e = load_err(json!({"budget": {"max_automation_tickets_per_sweep": 0}}));
+    assert!(
+        matches!(&e, RuleError::Invalid { kind: "budget", .. }),
+        "{e:?}"
+    );
+    names(&e, &["max_automation_tickets_per_sweep"]);
     // No actions.
     let e = load_err(json!({"triggers": [{"id": "idle", "name": "Idle", "actions": []}]}));
     assert!(
@@ -1957,4 +1964,53 @@ fn a_maximum_size_message_against_text_conditions_completes() {
     assert_eq!(tags, ["contained"], "{DRIVER}");
 }
 
+}
+
+#[test]
+fn more_bad_values_are_named() {
+    let add = json!([{"action": "add_tags", "value": "x"}]);
+    let cases = [
+        (json!({"time_zone": "Mars/Base"}), "Mars/Base"),
+        (
+            json!({"budget": {"max_automation_tickets_per_sweep": -1}}),
+            "-1",
+        ),
+        (
+            json!({"automations": [{"id": "a", "name": "A", "after": {"event": "yesterday", "hours": 1}, "actions": add}]}),
+            "yesterday",
+        ),
+        (
+            json!({"triggers": [{"id": "t", "name": "T", "on": ["exploded"], "actions": add}]}),
+            "exploded",
+        ),
+        (
+            one_trigger(
+                json!([{"field": "sla", "metric": "first_reply", "op": "is", "value": "late"}]),
+                add.clone(),
+            ),
+            "late",
+        ),
+        (
+            one_trigger(
+                json!([{"field": "tag_kind", "op": "present", "value": "how"}]),
+                add.clone(),
+            ),
+            "how",
+        ),
+        (
+            one_trigger(
+                json!([{"field": "message", "op": "contains", "value": "x", "from": "robot"}]),
+                add.clone(),
+            ),
+            "robot",
+        ),
+        (
+            json!({"macros": [{"id": "m", "name": "M", "then": "gone"}]}),
+            "gone",
+        ),
+    ];
+    for (v, word) in cases {
+        let e = load_err(v);
+        names(&e, &[word]);
+    }
 }

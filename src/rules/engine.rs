@@ -184,7 +184,7 @@ impl Engine {
     /// conditions or actions, an empty value list, a pattern over the
     /// limits, a calendar, template or SLA policy `env` does not have, a
     /// `tag_kind` condition without a taxonomy, a `set_status` to `new`, a
-    /// zero pass cap.
+    /// zero pass cap, a zero per-sweep automation budget.
     pub fn new(book: RuleBook, env: Env) -> Result<Engine, RuleError> {
         validate(&book, &env)?;
         let triggers = compile(
@@ -1270,6 +1270,15 @@ fn validate(book: &RuleBook, env: &Env) -> Result<(), RuleError> {
             kind: "semantics",
             id: String::new(),
             reason: "max_passes must be at least 1".into(),
+        });
+    }
+    if book.budget.max_automation_tickets_per_sweep == 0 {
+        // A sweep that may fire nothing leaves its due tickets due at an
+        // instant past: a host sweeping when `next_wakeup` says would spin.
+        return Err(RuleError::Invalid {
+            kind: "budget",
+            id: String::new(),
+            reason: "max_automation_tickets_per_sweep must be at least 1 (to pause automations, make them inactive)".into(),
         });
     }
     let mut seen: BTreeSet<(&'static str, String)> = BTreeSet::new();
