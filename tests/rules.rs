@@ -1920,6 +1920,34 @@ fn reply_quality_advises_blocks_and_reads_the_customers_language() {
 }
 
 #[test]
+fn reply_quality_advice_never_refuses_a_reply_the_lifecycle_allows() {
+    // The host allows 2 MiB bodies; the quality checker reads at most
+    // 1 MiB. As advice, an over-long reply is recorded without a report.
+    let rules = supportdesk::ticket::LifecycleRules { max_body_bytes: 2 << 20, ..Default::default() };
+    let shipped = || ReplyQuality::shipped().unwrap_or_else(|e| panic!("{e}"));
+    let d = drive(
+        base("2026-03-02T09:00:00Z")
+            .with_rules(rules.clone())
+            .with_reply_quality(shipped()),
+    );
+    let (id, _) = ana_writes(&d, "ana@example.com", "Hello");
+    let long = "Thanks. ".repeat((3 << 20) / 16);
+    assert!(long.len() > supportdesk::quality::MAX_TEXT_BYTES && long.len() <= rules.max_body_bytes);
+    let out = d.execute(SHOP, id, Command::agent_reply(BOB, long.clone())).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    assert!(out.quality.is_none());
+    assert_eq!(out.ticket.messages().last().map(|m| m.body.len()), Some(long.len()));
+    // Blocking, the host asked for every reply to be judged: refused.
+    let d = drive(
+        base("2026-03-02T09:00:00Z")
+            .with_rules(rules)
+            .with_reply_quality(shipped().blocking_below(50)),
+    );
+    let (id, _) = ana_writes(&d, "ana@example.com", "Hello");
+    let e = d.execute(SHOP, id, Command::agent_reply(BOB, long)).unwrap_err();
+    assert!(matches!(e, DeskError::Quality(_)), "{DRIVER}: {e:?}");
+}
+
+#[test]
 fn automated_replies_follow_the_customers_locale_through_the_desk() {
     let d = desk_with(reminders(), "2026-03-06T14:00:00Z");
     let (id, customer) = ana_writes(&d, "ana@example.com", "包裹遲到了");
