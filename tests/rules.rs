@@ -861,6 +861,43 @@ fn triggers_run_only_on_their_update_kinds() {
     );
 }
 
+#[test]
+fn a_new_tickets_first_message_is_read_by_message_conditions() {
+    let given = TicketBuilder::new().body("I want a REFUND");
+    let ticket = given.build();
+    let events = given.events();
+    let ids = SequentialIds::new();
+    let ctx = Context::new(at(MON), &ids);
+    let run = |cond: Value| {
+        let e = engine(
+            json!({"triggers": [{"id": "t", "name": "T", "on": ["opened"],
+            "conditions": {"all": [cond]}, "actions": [{"action": "add_tags", "value": "hit"}]}]}),
+        );
+        let u = Update {
+            before: None,
+            ticket: &ticket,
+            events: &events,
+            history: &events,
+            customer: None,
+        };
+        !e.triggers(u, &ctx)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    };
+    assert!(run(
+        json!({"field": "message", "op": "contains", "value": "refund"})
+    ));
+    assert!(run(
+        json!({"field": "message", "op": "matches", "value": "want\\s+a"})
+    ));
+    assert!(!run(
+        json!({"field": "message", "op": "contains", "value": "refund", "from": "agent"})
+    ));
+    assert!(run(
+        json!({"field": "message", "op": "not_contains", "value": "thanks"})
+    ));
+}
+
 // ---------------------------------------------------------------- actions
 
 fn customer(locale: Option<&str>, segment: Option<&str>, name: Option<&str>) -> Customer {
@@ -1945,6 +1982,35 @@ fn reply_quality_advice_never_refuses_a_reply_the_lifecycle_allows() {
     let (id, _) = ana_writes(&d, "ana@example.com", "Hello");
     let e = d.execute(SHOP, id, Command::agent_reply(BOB, long)).unwrap_err();
     assert!(matches!(e, DeskError::Quality(_)), "{DRIVER}: {e:?}");
+}
+
+#[test]
+fn macro_replies_are_checked_and_notices_reach_the_notifier() {
+    let mut rules = macros();
+    rules["triggers"] = json!([{"id": "tell", "name": "Tell billing", "on": ["customer_replied"],
+        "conditions": {"all": [{"field": "message", "op": "contains", "value": "invoice"}]},
+        "actions": [{"action": "notify", "to": {"group": BILLING}, "text": "Invoice question"}]}]);
+    let q = ReplyQuality::shipped().unwrap_or_else(|e| panic!("{e}"));
+    let d = desk_quality(rules, "2026-03-02T09:00:00Z", Some(q));
+    let email = Identity::email("ana@example.com").unwrap();
+    let r = d.receive(SHOP, Inbound::new(email.clone(), Channel::Email, "Hello").name("Ana Silva")).unwrap();
+    let out = d.apply_macro(SHOP, r.ticket, "ask-photo", BOB).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    assert!(out.quality.is_some(), "{DRIVER}: the macro's reply was not checked");
+    d.receive(SHOP, Inbound::new(email, Channel::Email, "And my INVOICE?")).unwrap();
+    let notices: Vec<_> = d
+        .notifier()
+        .sent()
+        .into_iter()
+        .filter(|n| n.kind == NotificationKind::RuleNotice)
+        .collect();
+    assert_eq!(notices.len(), 1, "{DRIVER}: {notices:?}");
+    assert_eq!(notices[0].recipient, Recipient::Group { group: BILLING });
+    match &notices[0].content {
+        NotificationContent::Agent(a) => {
+            assert_eq!(a.message.as_ref().map(|m| m.body.as_str()), Some("Invoice question"));
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
