@@ -78,7 +78,9 @@ pub enum DeskError {
         /// What the checks found.
         findings: Vec<crate::quality::Finding>,
     },
-    /// The reply could not be checked (over the size limit).
+    /// The reply could not be checked (over the size limit) under a
+    /// blocking floor (advice alone never refuses a reply). Nothing was
+    /// changed.
     #[error(transparent)]
     Quality(crate::quality::QualityError),
     /// A message named a ticket whose requester does not own the sender's

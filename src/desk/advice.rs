@@ -123,20 +123,28 @@ impl ReplyQuality {
         }
     }
 
-    /// Checks a reply and applies the floor.
+    /// Checks a reply and applies the floor. Advice never refuses a
+    /// reply: without a floor, a text the checker cannot read (longer than
+    /// [`MAX_TEXT_BYTES`](crate::quality::MAX_TEXT_BYTES), which the
+    /// lifecycle rules may allow) gets no report; with a floor it is
+    /// [`DeskError::Quality`].
     pub(crate) fn judge(
         &self,
         text: &str,
         customer: Option<&Customer>,
-    ) -> Result<Report, DeskError> {
-        let report = self.check(text, customer).map_err(DeskError::Quality)?;
+    ) -> Result<Option<Report>, DeskError> {
+        let report = match (self.check(text, customer), self.floor) {
+            (Ok(report), _) => report,
+            (Err(_), None) => return Ok(None),
+            (Err(e), Some(_)) => return Err(DeskError::Quality(e)),
+        };
         match self.floor {
             Some(min) if report.score < min => Err(DeskError::ReplyQuality {
                 score: report.score,
                 min,
                 findings: report.findings,
             }),
-            _ => Ok(report),
+            _ => Ok(Some(report)),
         }
     }
 }

@@ -1315,7 +1315,7 @@ impl Workflow for Execute {
         let quality = match (&self.command, planner.reply_quality.as_ref()) {
             (Command::AgentReply { body, .. }, Some(q)) => {
                 let customer = ready!(requester(loaded, self.tenant, &[], current.customer())?);
-                Some(q.judge(body, customer.as_ref())?)
+                q.judge(body, customer.as_ref())?
             }
             _ => None,
         };
@@ -1695,7 +1695,7 @@ impl Workflow for ApplyMacro {
                     _ => None,
                 });
                 match reply {
-                    Some(body) => Some(q.judge(body, customer.as_ref())?),
+                    Some(body) => q.judge(body, customer.as_ref())?,
                     None => None,
                 }
             }

@@ -184,7 +184,7 @@ impl Engine {
     /// conditions or actions, an empty value list, a pattern over the
     /// limits, a calendar, template or SLA policy `env` does not have, a
     /// `tag_kind` condition without a taxonomy, a `set_status` to `new`, a
-    /// zero pass cap.
+    /// zero pass cap, a zero per-sweep automation budget.
     pub fn new(book: RuleBook, env: Env) -> Result<Engine, RuleError> {
         validate(&book, &env)?;
         let triggers = compile(
@@ -702,19 +702,21 @@ impl Engine {
                 }
             }
             Condition::Group { op, value } => {
+                // `changed` reads the update's events (those a rule caused
+                // included only when chaining re-evaluates), as `status`
+                // and `priority` do.
+                let after = last_assigned(f.update, t.id()).map(|(_, g)| g);
                 let before = f.before.map(|b| b.group());
-                set_op(*op, t.group(), value, before)
+                set_op(*op, t.group(), value, changed(before, after))
             }
             Condition::Assignee { op, value } => {
+                let after = last_assigned(f.update, t.id()).map(|(a, _)| a);
                 let before = f.before.map(|b| b.assignee());
-                set_op(*op, t.assignee(), value, before)
+                set_op(*op, t.assignee(), value, changed(before, after))
             }
             Condition::Segment { op, value } => {
                 let seg = f.customer.and_then(|c| c.segment.clone());
-                match op {
-                    SetOp::Changed => false,
-                    _ => set_op(*op, seg, value, None),
-                }
+                set_op(*op, seg, value, false)
             }
             Condition::Origin { value } => {
                 let proactive = matches!(t.origin(), crate::model::Origin::Proactive { .. });
@@ -1123,21 +1125,34 @@ fn is_op<T: PartialEq + Copy>(
     }
 }
 
-fn set_op<T: PartialEq>(
-    op: SetOp,
-    current: Option<T>,
-    value: &[T],
-    before: Option<Option<T>>,
-) -> bool {
+fn set_op<T: PartialEq>(op: SetOp, current: Option<T>, value: &[T], changed: bool) -> bool {
     match op {
         SetOp::Is => current.is_some_and(|c| value.contains(&c)),
         SetOp::IsNot => !current.is_some_and(|c| value.contains(&c)),
         SetOp::IsSet => current.is_some(),
         SetOp::NotSet => current.is_none(),
-        SetOp::Changed => match before {
-            Some(b) => b != current,
-            None => current.is_some(),
-        },
+        SetOp::Changed => changed,
+    }
+}
+
+/// The assignment the last `Assigned` event of `events` on ticket `id` set.
+fn last_assigned(
+    events: &[Event],
+    id: crate::id::TicketId,
+) -> Option<(Option<AgentId>, Option<crate::id::GroupId>)> {
+    events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::Assigned { agent, group } if e.ticket == id => Some((*agent, *group)),
+        _ => None,
+    })
+}
+
+/// Whether a value went from `before` (`None`: the ticket is new) to
+/// `after` (`None`: no event set it).
+fn changed<T: PartialEq>(before: Option<Option<T>>, after: Option<Option<T>>) -> bool {
+    match (before, after) {
+        (_, None) => false,
+        (Some(b), Some(a)) => b != a,
+        (None, Some(a)) => a.is_some(),
     }
 }
 
@@ -1255,6 +1270,15 @@ fn validate(book: &RuleBook, env: &Env) -> Result<(), RuleError> {
             kind: "semantics",
             id: String::new(),
             reason: "max_passes must be at least 1".into(),
+        });
+    }
+    if book.budget.max_automation_tickets_per_sweep == 0 {
+        // A sweep that may fire nothing leaves its due tickets due at an
+        // instant past: a host sweeping when `next_wakeup` says would spin.
+        return Err(RuleError::Invalid {
+            kind: "budget",
+            id: String::new(),
+            reason: "max_automation_tickets_per_sweep must be at least 1 (to pause automations, make them inactive)".into(),
         });
     }
     let mut seen: BTreeSet<(&'static str, String)> = BTreeSet::new();

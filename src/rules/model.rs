@@ -39,7 +39,7 @@ pub struct Semantics {
     /// until nothing changes or the pass cap is reached.
     pub once_per_update: bool,
     /// The hard cap on passes per update. Reaching it without settling is
-    /// a [`RuleError::Loop`] naming the triggers that kept firing; nothing
+    /// a [`RuleError::Loop`](super::RuleError::Loop) naming the triggers that kept firing; nothing
     /// is committed.
     pub max_passes: u32,
 }
@@ -617,11 +617,13 @@ pub enum RuleAction {
     /// Set the group (keeps the assignee); `null` clears it.
     SetGroup {
         /// The group.
+        #[serde(default, deserialize_with = "named")]
         value: Option<GroupId>,
     },
     /// Set the assignee (keeps the group); `null` clears it.
     SetAssignee {
         /// The agent.
+        #[serde(default, deserialize_with = "named")]
         value: Option<AgentId>,
     },
     /// Add tags.
@@ -655,6 +657,7 @@ pub enum RuleAction {
     /// Notify agents, with a template or a fixed text.
     Notify {
         /// Who.
+        #[serde(deserialize_with = "named")]
         to: NotifyTo,
         /// A template id.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -833,6 +836,18 @@ fn default_locale() -> String {
 
 fn default_zone() -> chrono_tz::Tz {
     chrono_tz::UTC
+}
+
+/// Reads one value, naming it in the error (serde's own message for a bad
+/// id does not).
+fn named<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let v = serde_json::Value::deserialize(d)?;
+    let shown = v.to_string();
+    serde_json::from_value(v).map_err(|e| D::Error::custom(format!("value {shown}: {e}")))
 }
 
 /// Reads one value or a list of values.

@@ -1,11 +1,11 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::customer::{Customer, Identity};
-use crate::id::{CustomerId, TenantId, TicketId};
+use crate::id::{AgentId, CustomerId, TenantId, TicketId};
 use crate::model::notification::{NotificationKind, Recipient};
 use crate::plan::{
-    AddIdentity, ApplyPolicy, CheckSpikes, Execute, Merge, MoveIdentity, NotifySpikes, Open,
-    Planner, Receive, RegisterCustomer, Run, Settled, Step, Tick, Workflow,
+    AddIdentity, ApplyMacro, ApplyPolicy, CheckSpikes, Execute, Merge, MoveIdentity, NotifySpikes,
+    Open, Planner, Receive, RegisterCustomer, Run, Settled, Step, Tick, Workflow,
 };
 use crate::port::{InboundRecord, OnceKey};
 use crate::sla::SlaPolicy;
@@ -473,6 +473,47 @@ impl Scenario {
     pub fn when_ticked(self, id: TicketId) -> ThenPlan<Outcome> {
         let tenant = self.tenant_id();
         self.when_run(Tick::new(tenant, id))
+    }
+
+    /// Applies macro `name` of the planner's rule book to a ticket as
+    /// `agent` ([`ApplyMacro`], as
+    /// [`Desk::apply_macro`](crate::Desk::apply_macro)); the triggers then
+    /// run on the update.
+    ///
+    /// ```
+    /// use supportdesk::id::AgentId;
+    /// use supportdesk::plan::Planner;
+    /// use supportdesk::rules::RuleBook;
+    /// use supportdesk::template::TemplateSet;
+    /// use supportdesk::testing::{Scenario, SequentialIds, TicketBuilder};
+    /// use supportdesk::Status;
+    ///
+    /// let bob = AgentId::from_u128(7);
+    /// let templates = TemplateSet::from_json(
+    ///     r#"{"templates": [{"id": "photo", "text": {"en": "Could you send a photo? {{agent.name}}"}}]}"#,
+    /// )?;
+    /// let book = RuleBook::from_json(&format!(r#"{{
+    ///   "agents": {{"{bob}": "Bob"}},
+    ///   "macros": [{{"id": "ask-photo", "name": "Ask for a photo", "reply": "photo", "then": "pending"}}],
+    ///   "triggers": [{{"id": "waiting", "name": "Waiting", "on": ["status_changed"],
+    ///     "conditions": {{"all": [{{"field": "status", "op": "is", "value": "pending"}}]}},
+    ///     "actions": [{{"action": "set_priority", "value": "low"}}]}}]
+    /// }}"#))?;
+    /// let planner = Planner::new().with_ids(SequentialIds::new()).with_rule_book(book, templates)?;
+    /// let ticket = TicketBuilder::new().status(Status::Open);
+    /// let id = ticket.build().id();
+    /// Scenario::given(ticket)
+    ///     .planner(planner)
+    ///     .when_macro_applied(id, "ask-photo", bob)
+    ///     .then_fired(&["ask-photo", "waiting"])
+    ///     .then_events(&["rule_fired", "agent_replied", "status_changed", "rule_fired", "priority_changed"])
+    ///     .then_status(Status::Pending);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[track_caller]
+    pub fn when_macro_applied(self, id: TicketId, name: &str, agent: AgentId) -> ThenPlan<Outcome> {
+        let tenant = self.tenant_id();
+        self.when_run(ApplyMacro::new(tenant, id, name, agent))
     }
 
     /// Applies an SLA policy to a ticket ([`ApplyPolicy`], as

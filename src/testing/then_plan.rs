@@ -504,6 +504,29 @@ impl ThenPlan<Outcome> {
         self
     }
 
+    /// Asserts the rules that fired (triggers, automations and macros, by
+    /// id), in the order of their
+    /// [`RuleFired`](crate::ticket::EventKind::RuleFired) events in the
+    /// commit (none: no rule fired). See
+    /// [`Scenario::when_macro_applied`] for an example.
+    ///
+    /// # Panics
+    /// When the workflow failed, or the rules differ.
+    #[track_caller]
+    pub fn then_fired(self, rules: &[&str]) -> Self {
+        self.output();
+        let got: Vec<&str> = self
+            .events()
+            .into_iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::RuleFired { firing } => Some(firing.rule.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(got, rules, "rules fired");
+        self
+    }
+
     /// Asserts the SLA alerts raised, by metric and point, in order (none:
     /// nothing raised).
     ///

@@ -106,6 +106,16 @@ pub trait Driver {
     fn tick(&self, tenant: TenantId, id: TicketId) -> Result<Outcome, DeskError>;
     /// `sweep`.
     fn sweep(&self, limit: usize) -> Result<SweepReport, DeskError>;
+    /// `apply_macro`.
+    fn apply_macro(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        name: &str,
+        agent: AgentId,
+    ) -> Result<Outcome, DeskError>;
+    /// `preview`.
+    fn preview<W: Workflow>(&self, workflow: W) -> Result<W::Output, DeskError>;
     /// `next_wakeup`.
     fn next_wakeup(&self) -> Result<Option<DateTime<Utc>>, DeskError>;
     /// `sla_report`.
@@ -246,6 +256,20 @@ macro_rules! forward_driver {
         fn tick(&self, tenant: TenantId, id: TicketId) -> Result<Outcome, DeskError> {
             let $d = self;
             $finish($desk.tick(tenant, id))
+        }
+        fn apply_macro(
+            &self,
+            tenant: TenantId,
+            id: TicketId,
+            name: &str,
+            agent: AgentId,
+        ) -> Result<Outcome, DeskError> {
+            let $d = self;
+            $finish($desk.apply_macro(tenant, id, name, agent))
+        }
+        fn preview<W: Workflow>(&self, workflow: W) -> Result<W::Output, DeskError> {
+            let $d = self;
+            $finish($desk.preview(workflow))
         }
         fn sweep(&self, limit: usize) -> Result<SweepReport, DeskError> {
             let $d = self;
