@@ -1685,6 +1685,33 @@ fn firings_of(d: &D, id: TicketId) -> Vec<(String, Option<DateTime<Utc>>)> {
 }
 
 #[test]
+fn since_the_last_update_counts_people_not_the_automation_itself() {
+    // A day after anyone last touched it: the automation's own reply does
+    // not restart the day, so it fires once, not every day.
+    let rules = json!({"automations": [{"id": "stale", "name": "Stale",
+        "after": {"event": "updated", "hours": 24},
+        "conditions": {"all": [{"field": "status", "op": "is", "value": "pending"}]},
+        "actions": [{"action": "reply", "template": "reminder"}]}]});
+    let d = desk_with(rules, "2026-03-02T09:00:00Z");
+    let (id, _) = ana_writes(&d, "ana@example.com", "My parcel is late");
+    set_clock(&d, "2026-03-02T10:00:00Z");
+    pending(&d, id);
+    assert_eq!(d.next_wakeup().unwrap(), Some(at("2026-03-03T10:00:00Z")), "{DRIVER}");
+    set_clock(&d, "2026-03-03T10:00:00Z");
+    sweep(&d);
+    assert_eq!(firings_of(&d, id).len(), 1, "{DRIVER}");
+    set_clock(&d, "2026-03-10T10:00:00Z");
+    sweep(&d);
+    assert_eq!(firings_of(&d, id).len(), 1, "{DRIVER}: fired again after its own reply");
+    // A person's change is a new update: a day later it fires again, once.
+    d.execute(SHOP, id, note()).unwrap_or_else(|e| panic!("{DRIVER}: {e}"));
+    assert_eq!(d.next_wakeup().unwrap(), Some(at("2026-03-11T10:00:00Z")), "{DRIVER}");
+    set_clock(&d, "2026-03-11T10:00:00Z");
+    sweep(&d);
+    assert_eq!(firings_of(&d, id).len(), 2, "{DRIVER}");
+}
+
+#[test]
 fn automations_fire_once_at_the_instant_skipping_the_weekend() {
     let d = desk_with(reminders(), "2026-03-06T14:00:00Z");
     let (id, _) = ana_writes(&d, "ana@example.com", "My parcel is late");
@@ -2107,4 +2134,69 @@ fn more_bad_values_are_named() {
         let e = load_err(v);
         names(&e, &[word]);
     }
+}
+
+#[test]
+fn the_pass_cap_counts_passes_that_change_something() {
+    // Three triggers in a chain: c reacts to b, b to a. Three passes fire,
+    // a fourth settles.
+    let chain = |max: u32| {
+        json!({"semantics": {"chaining": "reevaluate", "once_per_update": true, "max_passes": max},
+        "triggers": [
+            {"id": "a", "name": "A", "position": 3, "actions": [{"action": "add_tags", "value": "a"}]},
+            {"id": "b", "name": "B", "position": 2,
+             "conditions": {"all": [{"field": "tags", "op": "includes_any", "value": "a"}]},
+             "actions": [{"action": "add_tags", "value": "b"}]},
+            {"id": "c", "name": "C", "position": 1,
+             "conditions": {"all": [{"field": "tags", "op": "includes_any", "value": "b"}]},
+             "actions": [{"action": "add_tags", "value": "c"}]}
+        ]})
+    };
+    let given = TicketBuilder::new().status(Status::Open);
+    let note = || Command::AddNote {
+        agent: BOB,
+        body: "hm".into(),
+    };
+    let eval = on_update(&engine(chain(3)), &given, note(), MON);
+    assert_eq!(fired(&eval), ["a", "b", "c"]);
+    let e = try_update(&engine(chain(2)), &given, note(), MON, None).unwrap_err();
+    assert!(
+        matches!(&e, RuleError::Loop { passes: 2, rules, .. } if rules.contains(&"c".to_owned())),
+        "{e}"
+    );
+}
+
+#[test]
+fn notes_and_notices_render_in_the_books_language_not_the_customers() {
+    // The notice template is English only, without fallback: the agents
+    // read it, so a zh-Hant requester does not refuse it.
+    let templates = TemplateSet::from_json(
+        &json!({"templates": [{"id": "agents-only", "text": {"en": "Look at {{ticket.subject}}"}}]})
+            .to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let engine = Engine::new(
+        book(json!({"triggers": [{"id": "t", "name": "T", "actions": [
+            {"action": "add_note", "template": "agents-only"},
+            {"action": "notify", "to": "team", "template": "agents-only"}]}]})),
+        Env { templates, ..env() },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let given = TicketBuilder::new()
+        .status(Status::Open)
+        .body("Broken lamp");
+    let mei = customer(Some("zh-Hant"), None, Some("陳美玲"));
+    let eval = try_update(
+        &engine,
+        &given,
+        Command::AddTags {
+            tags: vec![tag("x")],
+        },
+        MON,
+        Some(&mei),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(eval.refused.is_empty(), "{:?}", eval.refused);
+    assert_eq!(fired(&eval), ["t"]);
+    assert_eq!(eval.decision.notifications.len(), 1);
 }

@@ -255,20 +255,6 @@ impl Engine {
         let mut pass: u32 = 0;
         loop {
             pass = pass.saturating_add(1);
-            if pass > sem.max_passes.max(1) {
-                let mut looping: Vec<String> = Vec::new();
-                for c in &inner.triggers {
-                    if fire_counts[c.index] > 1 || (sem.once_per_update && fire_counts[c.index] > 0)
-                    {
-                        looping.push(inner.book.triggers[c.index].id.clone());
-                    }
-                }
-                return Err(RuleError::Loop {
-                    ticket: state.id(),
-                    passes: sem.max_passes,
-                    rules: looping,
-                });
-            }
             let mut restart = false;
             for c in &inner.triggers {
                 let rule = &inner.book.triggers[c.index];
@@ -320,6 +306,26 @@ impl Engine {
                     ctx,
                 ) {
                     Ok(Some(d)) => {
+                        // The cap counts passes that change something: a
+                        // trigger still firing after `max_passes` of them
+                        // means the triggers do not settle.
+                        if pass > sem.max_passes.max(1) {
+                            let mut looping: Vec<String> = Vec::new();
+                            for c in &inner.triggers {
+                                let n = fire_counts[c.index];
+                                if n > 1 || (sem.once_per_update && n > 0) {
+                                    looping.push(inner.book.triggers[c.index].id.clone());
+                                }
+                            }
+                            if !looping.contains(&rule.id) {
+                                looping.push(rule.id.clone());
+                            }
+                            return Err(RuleError::Loop {
+                                ticket: state.id(),
+                                passes: sem.max_passes,
+                                rules: looping,
+                            });
+                        }
                         for e in &d.events {
                             state.apply(e);
                         }
@@ -534,7 +540,15 @@ impl Engine {
         let mut lead = Vec::new();
         if let Some(template) = &m.reply {
             let body = self
-                .render(template, ticket, history, customer, Some(agent), ctx.now)
+                .render(
+                    template,
+                    ticket,
+                    history,
+                    customer,
+                    Some(agent),
+                    ctx.now,
+                    true,
+                )
                 .map_err(|reason| RuleError::Refused {
                     rule: m.id.clone(),
                     reason,
@@ -965,7 +979,7 @@ impl Engine {
                 RuleAction::AddNote { template, text } => {
                     let body = match (template, text) {
                         (Some(id), _) => {
-                            self.render(id, state, history, customer, agent, ctx.now)?
+                            self.render(id, state, history, customer, agent, ctx.now, false)?
                         }
                         (None, Some(text)) => text.clone(),
                         (None, None) => return Err("add_note has neither template nor text".into()),
@@ -976,7 +990,8 @@ impl Engine {
                     });
                 }
                 RuleAction::Reply { template } => {
-                    let body = self.render(template, state, history, customer, agent, ctx.now)?;
+                    let body =
+                        self.render(template, state, history, customer, agent, ctx.now, true)?;
                     commands.push(Command::AutomatedReply {
                         bot: bot.clone(),
                         body,
@@ -985,7 +1000,7 @@ impl Engine {
                 RuleAction::Notify { to, template, text } => {
                     let body = match (template, text) {
                         (Some(id), _) => {
-                            self.render(id, state, history, customer, agent, ctx.now)?
+                            self.render(id, state, history, customer, agent, ctx.now, false)?
                         }
                         (None, Some(text)) => text.clone(),
                         (None, None) => return Err("notify has neither template nor text".into()),
@@ -1024,8 +1039,11 @@ impl Engine {
             .find(|p| p.id == id)
     }
 
-    /// Renders a template for the ticket's requester, from their view of
-    /// the ticket only.
+    /// Renders a template from the customer's view of the ticket only: in
+    /// the requester's language and zone for what the customer reads
+    /// (`for_customer`), in the book's for what agents read (notes and
+    /// notices).
+    #[allow(clippy::too_many_arguments)]
     fn render(
         &self,
         template: &str,
@@ -1034,13 +1052,15 @@ impl Engine {
         customer: Option<&Customer>,
         agent: Option<AgentId>,
         now: DateTime<Utc>,
+        for_customer: bool,
     ) -> Result<String, String> {
         let book = &self.inner.book;
         let view = CustomerTicketView::of(ticket);
-        let locale = customer
+        let reader = if for_customer { customer } else { None };
+        let locale = reader
             .and_then(|c| c.locale.clone())
             .unwrap_or_else(|| book.default_locale.clone());
-        let zone = customer.and_then(|c| c.time_zone).unwrap_or(book.time_zone);
+        let zone = reader.and_then(|c| c.time_zone).unwrap_or(book.time_zone);
         let mut ctx = RenderContext::new(&view).time_zone(zone);
         if let Some(name) = customer.and_then(|c| c.name.as_deref()) {
             ctx = ctx.customer_name(name);
@@ -1167,7 +1187,26 @@ pub(crate) fn anchor_of(anchor: Anchor, t: &Ticket, history: &[Event]) -> Option
     };
     match anchor {
         Anchor::Created => Some(t.created_at()),
-        Anchor::Updated => Some(t.updated_at()),
+        // The last change a person or a channel made (a macro is an
+        // agent's change): what triggers and automations did does not
+        // count, so "a day since the last update" does not restart after
+        // the automation's own firing.
+        Anchor::Updated => {
+            let by = crate::ticket::causes(history);
+            history
+                .iter()
+                .zip(by)
+                .rev()
+                .find(|(e, by)| {
+                    let by_rule = match &e.kind {
+                        EventKind::RuleFired { firing } => firing.kind != RuleKind::Macro,
+                        _ => by.is_some_and(|f| f.kind != RuleKind::Macro),
+                    };
+                    e.ticket == t.id() && !by_rule
+                })
+                .map(|(e, _)| e.at)
+                .or(Some(t.updated_at()))
+        }
         Anchor::StatusChanged => {
             last(&|k| matches!(k, EventKind::StatusChanged { .. })).or(Some(t.created_at()))
         }
