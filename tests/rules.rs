@@ -2200,3 +2200,33 @@ fn notes_and_notices_render_in_the_books_language_not_the_customers() {
     assert_eq!(fired(&eval), ["t"]);
     assert_eq!(eval.decision.notifications.len(), 1);
 }
+
+#[test]
+fn closed_tickets_get_no_automations() {
+    let engine = engine(json!({"automations": [{"id": "late", "name": "Late",
+        "after": {"event": "created", "hours": 1},
+        "actions": [{"action": "add_tags", "value": "late"}]}]}));
+    let open = TicketBuilder::new().status(Status::Open);
+    let history = open.events();
+    let t = open.build();
+    assert_eq!(
+        engine
+            .next_due(&t, &history, None)
+            .unwrap_or_else(|e| panic!("{e}")),
+        Some(t.created_at() + chrono::Duration::hours(1))
+    );
+    let closed = TicketBuilder::new().status(Status::Closed);
+    let (history, t) = (closed.events(), closed.build());
+    assert_eq!(
+        engine
+            .next_due(&t, &history, None)
+            .unwrap_or_else(|e| panic!("{e}")),
+        None
+    );
+    let ids = SequentialIds::new();
+    let ctx = Context::new(t.created_at() + chrono::Duration::days(3), &ids);
+    let eval = engine
+        .automations(&t, &history, None, &ctx)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(eval.decision.events.is_empty(), "{eval:?}");
+}

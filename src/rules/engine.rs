@@ -365,8 +365,8 @@ impl Engine {
     /// Fires the automations due on a ticket at `ctx.now`: each active
     /// automation whose anchor plus delay has come, that has not fired for
     /// that anchor yet, and whose conditions hold at its due instant, in
-    /// order, while the ticket is under the book's per-ticket cap. The
-    /// triggers are not run here (the desk runs them on the result, as on
+    /// order, while the ticket is under the book's per-ticket cap. Closed
+    /// and merged tickets get none. The triggers are not run here (the desk runs them on the result, as on
     /// any update).
     ///
     /// # Errors
@@ -380,6 +380,9 @@ impl Engine {
     ) -> Result<Evaluation, RuleError> {
         let inner = &*self.inner;
         let mut out = Evaluation::default();
+        if !automatable(ticket) {
+            return Ok(out);
+        }
         let mut state = ticket.clone();
         let mut history = history.to_vec();
         for c in &inner.automations {
@@ -478,7 +481,9 @@ impl Engine {
         customer: Option<&Customer>,
     ) -> Result<Option<DateTime<Utc>>, RuleError> {
         let inner = &*self.inner;
-        if ticket.automation_firings() >= inner.book.budget.max_automation_firings_per_ticket {
+        if !automatable(ticket)
+            || ticket.automation_firings() >= inner.book.budget.max_automation_firings_per_ticket
+        {
             return Ok(None);
         }
         let mut next: Option<DateTime<Utc>> = None;
@@ -1089,6 +1094,12 @@ impl Engine {
             .map(|r| r.text)
             .map_err(|e| e.to_string())
     }
+}
+
+/// Automations never run on closed or merged tickets (as in Zendesk: a
+/// closed ticket takes no more updates).
+fn automatable(t: &Ticket) -> bool {
+    t.status() != Status::Closed && t.merged_into().is_none()
 }
 
 fn fired_of(d: &Decision, kind: RuleKind, ticket: crate::id::TicketId) -> Fired {
