@@ -39,7 +39,7 @@ pub struct Semantics {
     /// until nothing changes or the pass cap is reached.
     pub once_per_update: bool,
     /// The hard cap on passes per update. Reaching it without settling is
-    /// a [`RuleError::Loop`] naming the triggers that kept firing; nothing
+    /// a [`RuleError::Loop`](super::RuleError::Loop) naming the triggers that kept firing; nothing
     /// is committed.
     pub max_passes: u32,
 }
