@@ -4,7 +4,8 @@
 //!    (status, priority, channel, tags, group, segment, message `contains`
 //!    and `matches`, `time_since`, `business_hours`, `on` lists; five fire
 //!    on the update, the others do not) evaluated by `Engine::triggers` on
-//!    a customer reply to a ticket with a 21-event history, against 10
+//!    a customer reply to a ticket (21 events of history, the reply's 2
+//!    included), against 10
 //!    `ticket::decide` calls on the same ticket (agent replies and tag
 //!    additions). Goal: the triggers take no longer than the 10 decides.
 //!    After criterion's figures a paired run prints the ratio.
