@@ -5,9 +5,8 @@
 //!    and `matches`, `time_since`, `business_hours`, `on` lists; five fire
 //!    on the update, the others do not) evaluated by `Engine::triggers` on
 //!    a customer reply to a ticket (21 events of history, the reply's 2
-//!    included), against 10
-//!    `ticket::decide` calls on the same ticket (agent replies and tag
-//!    additions). Goal: the triggers take no longer than the 10 decides.
+//!    included), against 10 `ticket::decide` calls on the same ticket
+//!    (agent replies and tag additions). Goal: the triggers take no longer than the 10 decides.
 //!    After criterion's figures a paired run prints the ratio.
 //! 2. `rules_automation_sweep_1m`: one million open tickets in
 //!    `InMemoryStore`'s due index under a book of 20 automations, and
