@@ -1,5 +1,6 @@
 //! The compiled rule book and its evaluation.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
@@ -59,8 +60,172 @@ enum Matcher {
 struct Compiled {
     /// Index into the book's list (triggers or automations).
     index: usize,
+    /// A trigger's `on` list as a set of [`on_bit`]s (0: every update).
+    on: u32,
     all: Vec<Option<Matcher>>,
     any: Vec<Option<Matcher>>,
+    /// The [`Deps`] of each condition of `all`, then of `any`.
+    deps: Vec<Deps>,
+}
+
+/// What a condition reads that a trigger's firing can change, as bits: a
+/// condition found false is not evaluated again in a later pass of the
+/// same update unless a firing changed one of its bits (a pure function
+/// of unchanged facts gives the same answer).
+type Deps = u8;
+/// The status, or the update's `StatusChanged` events.
+const D_STATUS: Deps = 1;
+/// The priority, or the update's `PriorityChanged` events.
+const D_PRIORITY: Deps = 1 << 1;
+/// The tags, or the update's tag events.
+const D_TAGS: Deps = 1 << 2;
+/// The group or the assignee.
+const D_OWNER: Deps = 1 << 3;
+/// The ticket's messages, or the update's message events.
+const D_MESSAGES: Deps = 1 << 4;
+/// The channel, subject or origin (no action changes them).
+const D_FIXED: Deps = 1 << 5;
+/// Anything: the history, the update time, the SLA alerts; every firing
+/// changes it.
+const D_ANY: Deps = 1 << 6;
+/// The number of dependency bits.
+const DEP_BITS: usize = 7;
+
+/// What a condition depends on.
+fn deps_of(c: &Condition) -> Deps {
+    match c {
+        Condition::Status { .. } => D_STATUS,
+        Condition::Priority { .. } => D_PRIORITY,
+        Condition::Tags { .. } | Condition::TagKind { .. } => D_TAGS,
+        Condition::Group { .. } | Condition::Assignee { .. } => D_OWNER,
+        // The requester and the evaluation instant are fixed for an update.
+        Condition::Segment { .. } | Condition::BusinessHours { .. } => 0,
+        Condition::Channel { .. } | Condition::Subject { .. } | Condition::Origin { .. } => D_FIXED,
+        Condition::Message { .. } => D_MESSAGES,
+        _ => D_ANY,
+    }
+}
+
+/// The bit of an `on` kind.
+fn on_bit(k: On) -> u32 {
+    1u32 << (k as u32 & 31)
+}
+
+/// The `on` bits of events.
+fn on_mask(events: &[Event]) -> u32 {
+    events
+        .iter()
+        .filter_map(|e| On::of_event(e.kind.name()))
+        .fold(0, |m, k| m | on_bit(k))
+}
+
+/// What conditions read of a ticket that a firing can change.
+#[derive(PartialEq)]
+struct Snapshot {
+    status: Status,
+    priority: crate::model::Priority,
+    tags: BTreeSet<Tag>,
+    owner: (Option<crate::id::GroupId>, Option<AgentId>),
+    messages: usize,
+    fixed: (crate::channel::Channel, String, crate::model::Origin),
+}
+
+impl Snapshot {
+    fn of(t: &Ticket) -> Snapshot {
+        Snapshot {
+            status: t.status(),
+            priority: t.priority(),
+            tags: t.tags().clone(),
+            owner: (t.group(), t.assignee()),
+            messages: t.messages().len(),
+            fixed: (t.channel(), t.subject().to_owned(), t.origin().clone()),
+        }
+    }
+}
+
+/// What a firing changed: its events' kinds and the ticket before and
+/// after it.
+fn changed_by(events: &[Event], before: &Snapshot, after: &Ticket) -> Deps {
+    let mut d = D_ANY;
+    for e in events {
+        d |= match &e.kind {
+            EventKind::StatusChanged { .. } => D_STATUS,
+            EventKind::PriorityChanged { .. } => D_PRIORITY,
+            EventKind::TagsAdded { .. } | EventKind::TagsRemoved { .. } => D_TAGS,
+            EventKind::Opened(_) => D_TAGS | D_MESSAGES,
+            EventKind::Assigned { .. } => D_OWNER,
+            EventKind::CustomerReplied { .. }
+            | EventKind::AgentReplied { .. }
+            | EventKind::NoteAdded { .. }
+            | EventKind::AutomatedReplySent { .. } => D_MESSAGES,
+            _ => 0,
+        };
+    }
+    if before.status != after.status() {
+        d |= D_STATUS;
+    }
+    if before.priority != after.priority() {
+        d |= D_PRIORITY;
+    }
+    if &before.tags != after.tags() {
+        d |= D_TAGS;
+    }
+    if before.owner != (after.group(), after.assignee()) {
+        d |= D_OWNER;
+    }
+    if before.messages != after.messages().len() {
+        d |= D_MESSAGES;
+    }
+    if before.fixed.0 != after.channel()
+        || before.fixed.1 != after.subject()
+        || &before.fixed.2 != after.origin()
+    {
+        d |= D_FIXED;
+    }
+    d
+}
+
+/// Triggers found false in an update, and what changed since: which need
+/// evaluating again in a later pass.
+struct Memo {
+    /// Firings so far in this update.
+    epoch: u32,
+    /// For each dependency bit, the epoch of the last firing that changed it.
+    changed: [u32; DEP_BITS],
+    /// For each trigger (by book index), the epoch it was found false at and
+    /// the dependencies of the conditions that decided it.
+    found_false: Vec<Option<(u32, Deps)>>,
+}
+
+impl Memo {
+    fn new(n: usize) -> Memo {
+        Memo {
+            epoch: 0,
+            changed: [0; DEP_BITS],
+            found_false: vec![None; n],
+        }
+    }
+
+    /// Whether trigger `index` is known to be still false.
+    fn still_false(&self, index: usize) -> bool {
+        let Some((at, deps)) = self.found_false[index] else {
+            return false;
+        };
+        (0..DEP_BITS).all(|b| deps & (1 << b) == 0 || self.changed[b] <= at)
+    }
+
+    fn record_false(&mut self, index: usize, deps: Deps) {
+        self.found_false[index] = Some((self.epoch, deps));
+    }
+
+    fn record_firing(&mut self, changed: Deps) {
+        self.epoch = self.epoch.saturating_add(1);
+        for b in 0..DEP_BITS {
+            if changed & (1 << b) != 0 {
+                self.changed[b] = self.epoch;
+            }
+        }
+    }
 }
 
 /// A rule book checked against its [`Env`] and compiled (patterns built,
@@ -173,6 +338,41 @@ struct Facts<'a> {
     history: &'a [Event],
     customer: Option<&'a Customer>,
     at: DateTime<Utc>,
+    /// Lower-cased texts already computed in this evaluation.
+    lower: Option<&'a Lowered>,
+}
+
+/// The lower-cased texts `contains` conditions compare, computed once per
+/// trigger evaluation instead of once per condition: one slot per event
+/// of the update (events are only appended to), and the subject and first
+/// message with the text they were made from (used only while it is the
+/// same text).
+#[derive(Default)]
+struct Lowered {
+    events: Vec<OnceCell<String>>,
+    subject: OnceCell<(String, String)>,
+    first: OnceCell<(String, String)>,
+}
+
+impl Lowered {
+    fn grow(&mut self, n: usize) {
+        self.events.resize_with(n, OnceCell::new);
+    }
+}
+
+/// `text` lower-cased, from `slot` when it holds the same text.
+fn lowered_keyed<'a>(slot: &'a OnceCell<(String, String)>, text: &str) -> Option<&'a str> {
+    let (from, lower) = slot.get_or_init(|| (text.to_owned(), text.to_lowercase()));
+    (from == text).then_some(lower.as_str())
+}
+
+/// Whether a text condition's matcher matches `text`, with its lower-cased
+/// form from `lower` when given.
+fn text_matches_with(m: Option<&Matcher>, text: &str, lower: Option<&str>) -> bool {
+    match (m, lower) {
+        (Some(Matcher::Phrases(ps)), Some(lower)) => ps.iter().any(|p| lower.contains(p.as_str())),
+        _ => text_matches(m, text),
+    }
 }
 
 impl Engine {
@@ -188,17 +388,17 @@ impl Engine {
     pub fn new(book: RuleBook, env: Env) -> Result<Engine, RuleError> {
         validate(&book, &env)?;
         let triggers = compile(
-            book.triggers
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (i, t.position, t.id.as_str(), &t.conditions)),
+            book.triggers.iter().enumerate().map(|(i, t)| {
+                let on = t.on.iter().fold(0, |m, k| m | on_bit(*k));
+                (i, t.position, t.id.as_str(), on, &t.conditions)
+            }),
             "trigger",
         )?;
         let automations = compile(
             book.automations
                 .iter()
                 .enumerate()
-                .map(|(i, a)| (i, a.position, a.id.as_str(), &a.conditions)),
+                .map(|(i, a)| (i, a.position, a.id.as_str(), 0, &a.conditions)),
             "automation",
         )?;
         Ok(Engine {
@@ -249,33 +449,38 @@ impl Engine {
         let mut history: Vec<Event> = update.history.to_vec();
         let mut events: Vec<Event> = update.events.to_vec();
         let original = update.events.len();
-        let mut fired_once: BTreeSet<usize> = BTreeSet::new();
-        let mut refused: BTreeSet<usize> = BTreeSet::new();
-        let mut fire_counts: Vec<u32> = vec![0; inner.book.triggers.len()];
+        let n = inner.book.triggers.len();
+        let mut fired_once: Vec<bool> = vec![false; n];
+        let mut refused: Vec<bool> = vec![false; n];
+        let mut fire_counts: Vec<u32> = vec![0; n];
+        let mut memo = Memo::new(n);
+        // The `on` kinds of the events the triggers see (with chaining,
+        // the update's and then those of the firings).
+        let mut seen_on = on_mask(&events);
+        let mut lowered = Lowered::default();
+        lowered.grow(events.len());
         let mut pass: u32 = 0;
         loop {
             pass = pass.saturating_add(1);
             let mut restart = false;
             for c in &inner.triggers {
                 let rule = &inner.book.triggers[c.index];
-                if !rule.active || refused.contains(&c.index) {
+                if !rule.active || refused[c.index] {
                     continue;
                 }
-                if sem.once_per_update && fired_once.contains(&c.index) {
+                if sem.once_per_update && fired_once[c.index] {
+                    continue;
+                }
+                if c.on != 0 && c.on & seen_on == 0 {
+                    continue;
+                }
+                if memo.still_false(c.index) {
                     continue;
                 }
                 let seen = match sem.chaining {
                     Chaining::Reevaluate => &events[..],
                     Chaining::None => &events[..original],
                 };
-                if !rule.on.is_empty()
-                    && !seen
-                        .iter()
-                        .filter_map(|e| On::of_event(e.kind.name()))
-                        .any(|k| rule.on.contains(&k))
-                {
-                    continue;
-                }
                 let facts = Facts {
                     before: update.before,
                     ticket: &state,
@@ -283,8 +488,11 @@ impl Engine {
                     history: &history,
                     customer: update.customer,
                     at: ctx.now,
+                    lower: Some(&lowered),
                 };
-                if !self.holds(&rule.conditions, c, &facts)? {
+                let (held, deps) = self.holds_why(&rule.conditions, c, &facts)?;
+                if !held {
+                    memo.record_false(c.index, deps);
                     continue;
                 }
                 let firing = RuleFiring {
@@ -326,17 +534,21 @@ impl Engine {
                                 rules: looping,
                             });
                         }
+                        let prior = Snapshot::of(&state);
                         for e in &d.events {
                             state.apply(e);
                         }
+                        memo.record_firing(changed_by(&d.events, &prior, &state));
                         history.extend(d.events.iter().cloned());
                         if sem.chaining == Chaining::Reevaluate {
+                            seen_on |= on_mask(&d.events);
                             events.extend(d.events.iter().cloned());
+                            lowered.grow(events.len());
                         }
                         out.fired.push(fired_of(&d, RuleKind::Trigger, state.id()));
                         out.decision.events.extend(d.events);
                         out.decision.notifications.extend(d.notifications);
-                        fired_once.insert(c.index);
+                        fired_once[c.index] = true;
                         fire_counts[c.index] = fire_counts[c.index].saturating_add(1);
                         if sem.chaining == Chaining::Reevaluate {
                             restart = true;
@@ -345,7 +557,7 @@ impl Engine {
                     }
                     Ok(None) => {}
                     Err(reason) => {
-                        refused.insert(c.index);
+                        refused[c.index] = true;
                         out.refused.push(Refused {
                             rule: rule.id.clone(),
                             kind: RuleKind::Trigger,
@@ -406,6 +618,7 @@ impl Engine {
                 history: &history,
                 customer,
                 at: due,
+                lower: None,
             };
             if !self.holds(&rule.conditions, c, &facts)? {
                 continue;
@@ -505,6 +718,7 @@ impl Engine {
                 history,
                 customer,
                 at: due,
+                lower: None,
             };
             if self.holds(&rule.conditions, c, &facts)? {
                 next = Some(due);
@@ -635,6 +849,36 @@ impl Engine {
             })
     }
 
+    /// Whether the conditions hold, and the [`Deps`] of the conditions
+    /// that decided it (those evaluated, as `holds` evaluates them).
+    fn holds_why(
+        &self,
+        conds: &Conditions,
+        c: &Compiled,
+        f: &Facts<'_>,
+    ) -> Result<(bool, Deps), RuleError> {
+        let mut deps: Deps = 0;
+        let mut k = 0;
+        for (cond, m) in conds.all.iter().zip(&c.all) {
+            deps |= c.deps.get(k).copied().unwrap_or(D_ANY);
+            k += 1;
+            if !self.condition(cond, m.as_ref(), f)? {
+                return Ok((false, deps));
+            }
+        }
+        if conds.any.is_empty() {
+            return Ok((true, deps));
+        }
+        for (cond, m) in conds.any.iter().zip(&c.any) {
+            deps |= c.deps.get(k).copied().unwrap_or(D_ANY);
+            k += 1;
+            if self.condition(cond, m.as_ref(), f)? {
+                return Ok((true, deps));
+            }
+        }
+        Ok((false, deps))
+    }
+
     fn holds(&self, conds: &Conditions, c: &Compiled, f: &Facts<'_>) -> Result<bool, RuleError> {
         for (cond, m) in conds.all.iter().zip(&c.all) {
             if !self.condition(cond, m.as_ref(), f)? {
@@ -742,7 +986,7 @@ impl Engine {
                 proactive == (*value == OriginIs::Proactive)
             }
             Condition::Message { op, from, .. } => {
-                let texts = f.update.iter().filter_map(|e| {
+                let texts = f.update.iter().enumerate().filter_map(|(i, e)| {
                     let msg = match &e.kind {
                         EventKind::CustomerReplied { message } => message,
                         EventKind::AgentReplied { message } => message,
@@ -761,7 +1005,7 @@ impl Engine {
                         }
                         MessageFrom::Any => true,
                     };
-                    ok.then_some(msg.body.as_str())
+                    ok.then_some((Some(i), msg.body.as_str()))
                 });
                 // A ticket's first message is recorded with the opening.
                 let first = f
@@ -769,10 +1013,20 @@ impl Engine {
                     .iter()
                     .any(|e| matches!(e.kind, EventKind::Opened(_)))
                     .then(|| first_message(t, *from))
-                    .flatten();
+                    .flatten()
+                    .map(|text| (None, text));
+                let phrases = matches!(m, Some(Matcher::Phrases(_)));
                 let mut any = false;
-                for text in texts.chain(first) {
-                    if text_matches(m, text) {
+                for (i, text) in texts.chain(first) {
+                    let lower = match (f.lower, i) {
+                        (Some(l), Some(i)) if phrases => l
+                            .events
+                            .get(i)
+                            .map(|c| c.get_or_init(|| text.to_lowercase()).as_str()),
+                        (Some(l), None) if phrases => lowered_keyed(&l.first, text),
+                        _ => None,
+                    };
+                    if text_matches_with(m, text, lower) {
                         any = true;
                         break;
                     }
@@ -783,7 +1037,13 @@ impl Engine {
                 }
             }
             Condition::Subject { op, .. } => {
-                let hit = text_matches(m, t.subject());
+                let lower = match f.lower {
+                    Some(l) if matches!(m, Some(Matcher::Phrases(_))) => {
+                        lowered_keyed(&l.subject, t.subject())
+                    }
+                    _ => None,
+                };
+                let hit = text_matches_with(m, t.subject(), lower);
                 match op {
                     TextOp::NotContains => !hit,
                     _ => hit,
@@ -1242,11 +1502,11 @@ pub(crate) fn anchor_of(anchor: Anchor, t: &Ticket, history: &[Event]) -> Option
 }
 
 fn compile<'a>(
-    rules: impl Iterator<Item = (usize, i64, &'a str, &'a Conditions)>,
+    rules: impl Iterator<Item = (usize, i64, &'a str, u32, &'a Conditions)>,
     kind: &'static str,
 ) -> Result<Vec<Compiled>, RuleError> {
     let mut out: Vec<(i64, &str, Compiled)> = Vec::new();
-    for (index, position, id, conds) in rules {
+    for (index, position, id, on, conds) in rules {
         let all = conds
             .all
             .iter()
@@ -1257,7 +1517,18 @@ fn compile<'a>(
             .iter()
             .map(|c| matcher(kind, id, c))
             .collect::<Result<Vec<_>, _>>()?;
-        out.push((position, id, Compiled { index, all, any }));
+        let deps = conds.iter().map(deps_of).collect();
+        out.push((
+            position,
+            id,
+            Compiled {
+                index,
+                on,
+                all,
+                any,
+                deps,
+            },
+        ));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     Ok(out.into_iter().map(|(_, _, c)| c).collect())
