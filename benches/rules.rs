@@ -159,9 +159,16 @@ fn quiet_trigger(i: usize) -> Value {
     })
 }
 
-fn trigger_engine() -> Engine {
-    let mut triggers: Vec<Value> = (0..495).map(quiet_trigger).collect();
-    triggers.extend(firing_triggers());
+/// 500 active triggers, `firing` of them (0, 1 or 5) firing on the
+/// update.
+fn trigger_engine(firing: usize) -> Engine {
+    let mut triggers: Vec<Value> = (0..500 - firing).map(quiet_trigger).collect();
+    let fire = firing_triggers();
+    match firing {
+        // The one that fires alone: the gold tag (no chain).
+        1 => triggers.push(fire[3].clone()),
+        n => triggers.extend(fire.into_iter().take(n)),
+    }
     let book = json!({"semantics": "zendesk", "triggers": triggers});
     let book = RuleBook::from_json(&book.to_string()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(book.triggers.iter().filter(|t| t.active).count(), 500);
@@ -320,29 +327,30 @@ fn run_decides(s: &Scene, commands: &[Command], ids: &SequentialIds) -> usize {
 }
 
 fn bench_triggers(c: &mut Criterion) {
-    let engine = trigger_engine();
     let s = scene();
     let commands = ten_commands();
     let ids = SequentialIds::new();
-    let eval = engine
-        .triggers(s.update(), &Context::new(s.now, &ids))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let fired: Vec<&str> = eval.fired.iter().map(|f| f.rule.as_str()).collect();
-    eprintln!(
-        "500 triggers on a customer reply ({} history events, {} update events): fired {fired:?}, {} events, {} notifications, refused {}",
-        s.history.len(),
-        s.update.len(),
-        eval.decision.events.len(),
-        eval.decision.notifications.len(),
-        eval.refused.len()
-    );
-    assert_eq!(fired.len(), 5, "five triggers fire: {fired:?}");
     assert!(run_decides(&s, &commands, &ids) > 0);
-
     let mut g = c.benchmark_group("rules_trigger_update");
-    g.bench_function("triggers_500", |b| {
-        b.iter(|| run_triggers(&engine, &s, &ids))
-    });
+    for firing in [0, 1, 5] {
+        let engine = trigger_engine(firing);
+        let eval = engine
+            .triggers(s.update(), &Context::new(s.now, &ids))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let fired: Vec<&str> = eval.fired.iter().map(|f| f.rule.as_str()).collect();
+        eprintln!(
+            "500 triggers on a customer reply ({} history events, {} update events): fired {fired:?}, {} events, {} notifications, refused {}",
+            s.history.len(),
+            s.update.len(),
+            eval.decision.events.len(),
+            eval.decision.notifications.len(),
+            eval.refused.len()
+        );
+        assert_eq!(fired.len(), firing, "{firing} triggers fire: {fired:?}");
+        g.bench_function(format!("triggers_500_{firing}_firing"), |b| {
+            b.iter(|| run_triggers(&engine, &s, &ids))
+        });
+    }
     g.bench_function("decide_x10", |b| {
         b.iter(|| run_decides(&s, &commands, &ids))
     });
@@ -355,8 +363,8 @@ const PER_ROUND: usize = 200;
 
 /// Times both sides back to back, `ROUNDS` times, and prints the median,
 /// lowest and highest ratio triggers / 10 decides.
-fn paired_triggers() {
-    let engine = trigger_engine();
+fn paired_triggers(firing: usize) {
+    let engine = trigger_engine(firing);
     let s = scene();
     let commands = ten_commands();
     let ids = SequentialIds::new();
@@ -386,7 +394,7 @@ fn paired_triggers() {
     ratios.sort_by(f64::total_cmp);
     let per = |d: StdDuration| d.as_secs_f64() * 1e6 / (ROUNDS * PER_ROUND) as f64;
     println!(
-        "\npaired triggers_500 / decide_x10 ({ROUNDS} rounds of {PER_ROUND} calls per side): \
+        "\npaired triggers_500 ({firing} firing) / decide_x10 ({ROUNDS} rounds of {PER_ROUND} calls per side): \
          triggers {:.2} µs, 10 decides {:.2} µs, ratio median {:.3} (min {:.3}, max {:.3})",
         per(t_total),
         per(d_total),
@@ -672,6 +680,8 @@ fn main() {
         && !args.iter().any(|a| a == "--test")
         && selected("rules_trigger_update")
     {
-        paired_triggers();
+        for firing in [0, 1, 5] {
+            paired_triggers(firing);
+        }
     }
 }

@@ -1,12 +1,13 @@
 //! The compiled rule book and its evaluation.
 
-use std::cell::OnceCell;
+use std::borrow::Cow;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder, SetMatches};
 
 use super::error::RuleError;
 use super::model::{
@@ -53,7 +54,9 @@ pub struct Env {
 enum Matcher {
     /// Lower-cased phrases.
     Phrases(Vec<String>),
-    Pattern(Regex),
+    /// The pattern, and its index in the engine's [`RegexSet`] of every
+    /// trigger pattern.
+    Pattern(Regex, usize),
 }
 
 #[derive(Debug)]
@@ -246,6 +249,11 @@ struct Inner {
     env: Env,
     triggers: Vec<Compiled>,
     automations: Vec<Compiled>,
+    /// Every trigger `matches` pattern in one set, so a text is scanned
+    /// once per evaluation for all of them (`None` when there are none, or
+    /// when the set would exceed the regex size limits: each pattern then
+    /// runs on its own).
+    patterns: Option<RegexSet>,
 }
 
 impl fmt::Debug for Engine {
@@ -352,11 +360,28 @@ struct Lowered {
     events: Vec<OnceCell<String>>,
     subject: OnceCell<(String, String)>,
     first: OnceCell<(String, String)>,
+    /// Which patterns of the engine's set match each text, as for the
+    /// lower-cased texts.
+    event_sets: Vec<OnceCell<SetMatches>>,
+    subject_set: OnceCell<(String, SetMatches)>,
+    first_set: OnceCell<(String, SetMatches)>,
+    /// Time facts at the evaluation instant, keyed by the ticket's version
+    /// (a firing changes it): anchors, elapsed times, open calendars.
+    timing: RefCell<Timing>,
+}
+
+/// See [`Lowered::timing`].
+#[derive(Default)]
+struct Timing {
+    anchors: Vec<(u64, Anchor, Option<DateTime<Utc>>)>,
+    elapsed: Vec<(u64, Anchor, Option<String>, i64)>,
+    open: Vec<(String, bool)>,
 }
 
 impl Lowered {
     fn grow(&mut self, n: usize) {
         self.events.resize_with(n, OnceCell::new);
+        self.event_sets.resize_with(n, OnceCell::new);
     }
 }
 
@@ -366,11 +391,29 @@ fn lowered_keyed<'a>(slot: &'a OnceCell<(String, String)>, text: &str) -> Option
     (from == text).then_some(lower.as_str())
 }
 
+/// The set's matches on `text`, from `slot` when it holds the same text.
+fn set_keyed<'a>(
+    slot: &'a OnceCell<(String, SetMatches)>,
+    set: &RegexSet,
+    text: &str,
+) -> Option<&'a SetMatches> {
+    let (from, m) = slot.get_or_init(|| (text.to_owned(), set.matches(text)));
+    (from == text).then_some(m)
+}
+
 /// Whether a text condition's matcher matches `text`, with its lower-cased
 /// form from `lower` when given.
-fn text_matches_with(m: Option<&Matcher>, text: &str, lower: Option<&str>) -> bool {
-    match (m, lower) {
-        (Some(Matcher::Phrases(ps)), Some(lower)) => ps.iter().any(|p| lower.contains(p.as_str())),
+fn text_matches_with(
+    m: Option<&Matcher>,
+    text: &str,
+    lower: Option<&str>,
+    set: Option<&SetMatches>,
+) -> bool {
+    match (m, lower, set) {
+        (Some(Matcher::Phrases(ps)), Some(lower), _) => {
+            ps.iter().any(|p| lower.contains(p.as_str()))
+        }
+        (Some(Matcher::Pattern(_, i)), _, Some(set)) => set.matched(*i),
         _ => text_matches(m, text),
     }
 }
@@ -401,12 +444,14 @@ impl Engine {
                 .map(|(i, a)| (i, a.position, a.id.as_str(), 0, &a.conditions)),
             "automation",
         )?;
+        let (triggers, patterns) = pattern_set(triggers);
         Ok(Engine {
             inner: Arc::new(Inner {
                 book,
                 env,
                 triggers,
                 automations,
+                patterns,
             }),
         })
     }
@@ -445,9 +490,10 @@ impl Engine {
         if !self.has_triggers() {
             return Ok(out);
         }
-        let mut state = update.ticket.clone();
-        let mut history: Vec<Event> = update.history.to_vec();
-        let mut events: Vec<Event> = update.events.to_vec();
+        // Copied only when a trigger fires: most updates fire none.
+        let mut state: Cow<'_, Ticket> = Cow::Borrowed(update.ticket);
+        let mut history: Cow<'_, [Event]> = Cow::Borrowed(update.history);
+        let mut events: Cow<'_, [Event]> = Cow::Borrowed(update.events);
         let original = update.events.len();
         let n = inner.book.triggers.len();
         let mut fired_once: Vec<bool> = vec![false; n];
@@ -535,14 +581,17 @@ impl Engine {
                             });
                         }
                         let prior = Snapshot::of(&state);
-                        for e in &d.events {
-                            state.apply(e);
+                        {
+                            let s = state.to_mut();
+                            for e in &d.events {
+                                s.apply(e);
+                            }
                         }
                         memo.record_firing(changed_by(&d.events, &prior, &state));
-                        history.extend(d.events.iter().cloned());
+                        history.to_mut().extend(d.events.iter().cloned());
                         if sem.chaining == Chaining::Reevaluate {
                             seen_on |= on_mask(&d.events);
-                            events.extend(d.events.iter().cloned());
+                            events.to_mut().extend(d.events.iter().cloned());
                             lowered.grow(events.len());
                         }
                         out.fired.push(fired_of(&d, RuleKind::Trigger, state.id()));
@@ -1016,6 +1065,10 @@ impl Engine {
                     .flatten()
                     .map(|text| (None, text));
                 let phrases = matches!(m, Some(Matcher::Phrases(_)));
+                let pattern_set = match m {
+                    Some(Matcher::Pattern(..)) => self.inner.patterns.as_ref(),
+                    _ => None,
+                };
                 let mut any = false;
                 for (i, text) in texts.chain(first) {
                     let lower = match (f.lower, i) {
@@ -1026,7 +1079,15 @@ impl Engine {
                         (Some(l), None) if phrases => lowered_keyed(&l.first, text),
                         _ => None,
                     };
-                    if text_matches_with(m, text, lower) {
+                    let set = match (f.lower, i, pattern_set) {
+                        (Some(l), Some(i), Some(ps)) => l
+                            .event_sets
+                            .get(i)
+                            .map(|c| c.get_or_init(|| ps.matches(text))),
+                        (Some(l), None, Some(ps)) => set_keyed(&l.first_set, ps, text),
+                        _ => None,
+                    };
+                    if text_matches_with(m, text, lower, set) {
                         any = true;
                         break;
                     }
@@ -1043,18 +1104,42 @@ impl Engine {
                     }
                     _ => None,
                 };
-                let hit = text_matches_with(m, t.subject(), lower);
+                let set = match (f.lower, m, self.inner.patterns.as_ref()) {
+                    (Some(l), Some(Matcher::Pattern(..)), Some(ps)) => {
+                        set_keyed(&l.subject_set, ps, t.subject())
+                    }
+                    _ => None,
+                };
+                let hit = text_matches_with(m, t.subject(), lower, set);
                 match op {
                     TextOp::NotContains => !hit,
                     _ => hit,
                 }
             }
             Condition::BusinessHours { calendar, value } => {
-                let cal = self.calendar("", calendar)?;
-                let open = cal.is_open(f.at).map_err(|e| RuleError::Calendar {
-                    rule: String::new(),
-                    source: e,
-                })?;
+                // The instant is the evaluation's: one answer per calendar.
+                let cached = f.lower.and_then(|l| {
+                    l.timing
+                        .borrow()
+                        .open
+                        .iter()
+                        .find(|(c, _)| c == calendar)
+                        .map(|(_, o)| *o)
+                });
+                let open = match cached {
+                    Some(o) => o,
+                    None => {
+                        let cal = self.calendar("", calendar)?;
+                        let o = cal.is_open(f.at).map_err(|e| RuleError::Calendar {
+                            rule: String::new(),
+                            source: e,
+                        })?;
+                        if let Some(l) = f.lower {
+                            l.timing.borrow_mut().open.push((calendar.clone(), o));
+                        }
+                        o
+                    }
+                };
                 open == *value
             }
             Condition::TimeSince {
@@ -1064,21 +1149,64 @@ impl Engine {
                 minutes,
                 calendar,
             } => {
-                let Some(a) = anchor_of(*event, t, f.history) else {
+                let version = t.version();
+                let cached = f.lower.and_then(|l| {
+                    l.timing
+                        .borrow()
+                        .anchors
+                        .iter()
+                        .find(|(v, k, _)| *v == version && k == event)
+                        .map(|(_, _, a)| *a)
+                });
+                let anchor = match cached {
+                    Some(a) => a,
+                    None => {
+                        let a = anchor_of(*event, t, f.history);
+                        if let Some(l) = f.lower {
+                            l.timing.borrow_mut().anchors.push((version, *event, a));
+                        }
+                        a
+                    }
+                };
+                let Some(a) = anchor else {
                     return Ok(false);
                 };
                 let span = i64::from(*hours) * 3600 + i64::from(*minutes) * 60;
-                let elapsed = if a >= f.at {
-                    0
-                } else {
-                    match calendar {
-                        Some(name) => self.calendar("", name)?.elapsed(a, f.at).map_err(|e| {
-                            RuleError::Calendar {
-                                rule: String::new(),
-                                source: e,
+                let cached = f.lower.and_then(|l| {
+                    l.timing
+                        .borrow()
+                        .elapsed
+                        .iter()
+                        .find(|(v, k, c, _)| *v == version && k == event && c == calendar)
+                        .map(|(.., e)| *e)
+                });
+                let elapsed = match cached {
+                    Some(e) => e,
+                    None => {
+                        let e = if a >= f.at {
+                            0
+                        } else {
+                            match calendar {
+                                Some(name) => {
+                                    self.calendar("", name)?.elapsed(a, f.at).map_err(|e| {
+                                        RuleError::Calendar {
+                                            rule: String::new(),
+                                            source: e,
+                                        }
+                                    })?
+                                }
+                                None => (f.at - a).num_seconds(),
                             }
-                        })?,
-                        None => (f.at - a).num_seconds(),
+                        };
+                        if let Some(l) = f.lower {
+                            l.timing.borrow_mut().elapsed.push((
+                                version,
+                                *event,
+                                calendar.clone(),
+                                e,
+                            ));
+                        }
+                        e
                     }
                 };
                 match op {
@@ -1392,7 +1520,7 @@ fn first_message(t: &Ticket, from: MessageFrom) -> Option<&str> {
 
 fn text_matches(m: Option<&Matcher>, text: &str) -> bool {
     match m {
-        Some(Matcher::Pattern(re)) => re.is_match(text),
+        Some(Matcher::Pattern(re, _)) => re.is_match(text),
         Some(Matcher::Phrases(ps)) => {
             let lower = text.to_lowercase();
             ps.iter().any(|p| lower.contains(p.as_str()))
@@ -1534,6 +1662,32 @@ fn compile<'a>(
     Ok(out.into_iter().map(|(_, _, c)| c).collect())
 }
 
+/// Numbers the triggers' patterns and builds one set of them all. When
+/// the set cannot be built within the limits the patterns keep running one
+/// by one (the results are the same).
+fn pattern_set(mut triggers: Vec<Compiled>) -> (Vec<Compiled>, Option<RegexSet>) {
+    let mut sources: Vec<String> = Vec::new();
+    for c in &mut triggers {
+        for m in c.all.iter_mut().chain(c.any.iter_mut()).flatten() {
+            if let Matcher::Pattern(re, i) = m {
+                *i = sources.len();
+                sources.push(re.as_str().to_owned());
+            }
+        }
+    }
+    if sources.is_empty() {
+        return (triggers, None);
+    }
+    let set = RegexSetBuilder::new(&sources)
+        .case_insensitive(true)
+        .size_limit(REGEX_SIZE_LIMIT.saturating_mul(8))
+        .dfa_size_limit(REGEX_SIZE_LIMIT.saturating_mul(8))
+        .nest_limit(REGEX_NEST_LIMIT)
+        .build()
+        .ok();
+    (triggers, set)
+}
+
 fn matcher(kind: &'static str, id: &str, c: &Condition) -> Result<Option<Matcher>, RuleError> {
     let (op, value) = match c {
         Condition::Message { op, value, .. } | Condition::Subject { op, value } => (op, value),
@@ -1569,7 +1723,7 @@ fn matcher(kind: &'static str, id: &str, c: &Condition) -> Result<Option<Matcher
                     pattern: pattern.chars().take(60).collect(),
                     reason: e.to_string(),
                 })?;
-            Ok(Some(Matcher::Pattern(re)))
+            Ok(Some(Matcher::Pattern(re, usize::MAX)))
         }
         TextOp::Contains | TextOp::NotContains => Ok(Some(Matcher::Phrases(
             value.iter().map(|p| p.to_lowercase()).collect(),

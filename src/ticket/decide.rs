@@ -1060,8 +1060,16 @@ pub fn fire_rule(
     b.push(EventKind::RuleFired {
         firing: Box::new(firing),
     });
-    let mut state = b.ticket.clone();
-    let mut out = b.finish();
+    let Builder {
+        ticket: mut state,
+        events,
+        notifications,
+        ..
+    } = b;
+    let mut out = Decision {
+        events,
+        notifications,
+    };
     let mut caused: u32 = 0;
     for c in commands {
         let d = decide(&state, c, ctx)?;
