@@ -1,30 +1,5 @@
-//! Metric rules: measures of a reply's words and sentences, in one pass.
-//!
-//! The tokenisation, deterministic and the same for every locale:
-//!
-//! - A **word** is a run of letters and digits (`char::is_alphanumeric`)
-//!   outside the CJK ranges; an apostrophe (`'`, `’`), a hyphen or a full
-//!   stop between two such characters joins them (`don't`, `e-mail`,
-//!   `3.5`, `example.com` are one word each). Every CJK letter (Han, kana,
-//!   fullwidth forms) is a word of its own, so Chinese is measured in
-//!   characters. Punctuation, symbols and whitespace separate words.
-//! - A **sentence** ends at a run of `.` `!` `?` `。` `！` `？` (a full stop
-//!   joining a word, as in `3.5`, is not an end), at a line break (`\n`,
-//!   `\r`, vertical tab, form feed, U+0085, U+2028, U+2029) and at the end
-//!   of the text. A stretch with no word in it (`!!!`, `--`) is not a
-//!   sentence. A sentence's span runs from its first non-whitespace
-//!   character to the end of its closing punctuation, or to its last
-//!   non-whitespace character when a line break or the end of the text
-//!   closes it.
-//! - **Uppercase words** are the words of two letters or more whose letters
-//!   are all upper case (`OK`, `ASAP`, `I'M`), as a share of all words of
-//!   two letters or more; CJK characters are words of one letter, so they
-//!   count in neither.
-//!
-//! Measures run on the reply as written rather than on the normalised text:
-//! normalisation folds case (which `uppercase_words` reads) and turns line
-//! breaks into spaces (which end sentences); the rest of it (whitespace
-//! runs, `’` read as `'`) changes no measure.
+//! Metric rules: measures of a reply's words and sentences, in one pass
+//! (the tokenisation is documented on [`Measure`]).
 
 use std::fmt;
 use std::ops::Range;
@@ -35,8 +10,52 @@ use super::is_cjk;
 use super::rule::Locale;
 
 /// What a [`Check::Metric`](super::Check::Metric) rule measures (snake case
-/// in JSON: `"longest_sentence"`). See the [module](super) docs for how
-/// words and sentences are told apart.
+/// in JSON: `"longest_sentence"`).
+///
+/// Words and sentences are told apart deterministically, the same way in
+/// every locale:
+///
+/// - A **word** is a run of letters and digits (`char::is_alphanumeric`)
+///   outside the CJK ranges; an apostrophe (`'`, `’`), a hyphen or a full
+///   stop between two such characters joins them (`don't`, `e-mail`,
+///   `3.5`, `example.com` are one word each). Every CJK letter (Han, kana,
+///   fullwidth forms) is a word of its own, so Chinese is measured in
+///   characters. Punctuation, symbols and whitespace separate words.
+/// - A **sentence** ends at a run of `.` `!` `?` `。` `！` `？` (a full stop
+///   inside a word, as in `3.5`, is no end), at a line break (`\n`, `\r`,
+///   vertical tab, form feed, U+0085, U+2028, U+2029) and at the end of the
+///   text. A stretch with no word in it (`!!!`, `--`) is no sentence. A
+///   sentence's span runs from its first non-whitespace character to the
+///   end of its closing punctuation, or to its last non-whitespace
+///   character when a line break or the end of the text closes it.
+/// - **Uppercase words** are the words of two letters or more whose letters
+///   are all upper case (`OK`, `ASAP`, `I'M`), as a share of all words of
+///   two letters or more; a CJK character is a word of one letter, so it
+///   counts in neither.
+///
+/// Measures read the reply as written, not the normalised text that
+/// phrases are matched on: normalisation folds case (which
+/// `uppercase_words` reads) and turns line breaks into spaces (which end
+/// sentences); the rest of it changes no measure.
+///
+/// ```
+/// use supportdesk::quality::{Locale, Measure, RuleSet};
+///
+/// let set = RuleSet::from_json(r#"{"locale": "en", "rules": [{
+///     "id": "host.short-sentences", "locale": "en", "weight": 1,
+///     "severity": "suggestion", "message": "Keep sentences short.",
+///     "check": {"kind": "metric", "measure": "longest_sentence", "max": 5}}]}"#)?;
+/// let text = "Hi Ana. Your new card is on its way to you today. Thanks!";
+/// let report = set.check(text)?;
+/// let finding = &report.findings[0];
+/// assert_eq!(&text[finding.span.clone()], "Your new card is on its way to you today.");
+/// assert_eq!(
+///     finding.message,
+///     "Keep sentences short. (the longest sentence has 10 words; keep it to at most 5)"
+/// );
+/// assert_eq!("longest_sentence", Measure::LongestSentence.as_str());
+/// # Ok::<(), supportdesk::quality::QualityError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

@@ -21,8 +21,8 @@
 //!   all of a set's metric rules. Words are runs of letters and digits
 //!   (joined by `'`, `-` or `.`: `don't`, `3.5`), each CJK character a word;
 //!   sentences end at a run of `.` `!` `?` `。` `！` `？` and at line breaks;
-//!   a stretch without words is no sentence. Details in [`Measure`] and
-//!   the `metric` source.
+//!   a stretch without words is no sentence (details in [`Measure`]). A
+//!   finding's message gives the measured value and the bound.
 //!
 //! ```
 //! use supportdesk::quality::{self, Locale};
