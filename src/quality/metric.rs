@@ -179,36 +179,74 @@ pub(crate) struct Metrics {
     lettered: u64,
 }
 
-/// A CJK letter: a word on its own.
-fn cjk_letter(c: char) -> bool {
-    !c.is_ascii() && is_cjk(c) && c.is_alphanumeric()
+/// How the tokeniser reads a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// A letter or digit of a spaced script.
+    Word,
+    /// A CJK letter: a word on its own.
+    Cjk,
+    /// Whitespace other than a line break.
+    Space,
+    /// A line break: ends a sentence.
+    Break,
+    /// `!` `！`: ends a sentence.
+    Bang,
+    /// `?` `？`: ends a sentence.
+    Question,
+    /// `.` (ends a sentence, or joins two word characters) and `。`.
+    Stop,
+    /// `'` `’` `-`: joins two word characters.
+    Joiner,
+    /// Anything else: punctuation, symbols, marks.
+    Other,
 }
 
-/// A character of a Latin-script (or other spaced-script) word.
-fn word_char(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else {
-        c.is_alphanumeric() && !is_cjk(c)
+/// The classes of the ASCII characters.
+const ASCII: [Class; 128] = {
+    let mut t = [Class::Other; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = match c {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => Class::Word,
+            b' ' | b'\t' => Class::Space,
+            b'\n' | b'\r' | 0x0B | 0x0C => Class::Break,
+            b'!' => Class::Bang,
+            b'?' => Class::Question,
+            b'.' => Class::Stop,
+            b'\'' | b'-' => Class::Joiner,
+            _ => Class::Other,
+        };
+        b += 1;
     }
-}
+    t
+};
 
-/// Joins two word characters into one word.
-fn connector(c: char) -> bool {
-    matches!(c, '\'' | '\u{2019}' | '-' | '.')
-}
-
-/// Ends a sentence (a run of these is one end).
-fn terminator(c: char) -> bool {
-    matches!(c, '.' | '!' | '?' | '。' | '！' | '？')
-}
-
-/// A line break: ends a sentence.
-fn line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
-    )
+/// How the tokeniser reads `c`.
+fn class(c: char) -> Class {
+    let u = c as u32;
+    if let Some(&k) = ASCII.get(u as usize) {
+        return k;
+    }
+    match c {
+        // The CJK Unified Ideographs and Extension A: all letters.
+        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' => Class::Cjk,
+        '。' => Class::Stop,
+        '！' => Class::Bang,
+        '？' => Class::Question,
+        '\u{2019}' => Class::Joiner,
+        '\u{85}' | '\u{2028}' | '\u{2029}' => Class::Break,
+        _ if c.is_whitespace() => Class::Space,
+        _ if c.is_alphanumeric() => {
+            if is_cjk(c) {
+                Class::Cjk
+            } else {
+                Class::Word
+            }
+        }
+        _ => Class::Other,
+    }
 }
 
 /// The sentence being read.
@@ -240,52 +278,82 @@ impl Metrics {
         let mut s = Sentence::default();
         // The word being read: its letters, and whether all are upper case.
         let mut word: Option<(u32, bool)> = None;
-        let mut chars = text.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            let end = i + c.len_utf8();
-            if s.closing && !terminator(c) {
-                m.close(&mut s);
-            }
-            let joins = word.is_some()
-                && connector(c)
-                && chars.peek().is_some_and(|&(_, next)| word_char(next));
-            if word_char(c) || joins {
-                let (letters, upper) = word.get_or_insert_with(|| {
-                    m.words += 1;
-                    s.words += 1;
-                    (0, true)
-                });
-                if c.is_alphabetic() {
-                    *letters = letters.saturating_add(1);
-                    *upper &= c.is_uppercase();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            // A run of ASCII letters and digits, in a tight loop.
+            if b == b' ' && !s.closing {
+                if let Some((letters, upper)) = word.take() {
+                    m.end_word(letters, upper);
                 }
-                s.start.get_or_insert(i);
-                s.end = end;
+                i += 1;
                 continue;
+            }
+            if b.is_ascii_alphanumeric() {
+                let start = i;
+                let (mut letters, mut lower) = (0u32, false);
+                while let Some(&b) = bytes.get(i).filter(|b| b.is_ascii_alphanumeric()) {
+                    letters += u32::from(b.is_ascii_alphabetic());
+                    lower |= b.is_ascii_lowercase();
+                    i += 1;
+                }
+                m.word_chars(&mut s, &mut word, start..i, letters, !lower);
+                continue;
+            }
+            let c = if b.is_ascii() {
+                char::from(b)
+            } else if let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) {
+                c
+            } else {
+                break;
+            };
+            let end = i + c.len_utf8();
+            let at = i;
+            i = end;
+            let mut k = class(c);
+            if matches!(k, Class::Joiner | Class::Stop)
+                && c != '。'
+                && word.is_some()
+                && text
+                    .get(end..)
+                    .and_then(|rest| rest.chars().next())
+                    .is_some_and(|next| class(next) == Class::Word)
+            {
+                k = Class::Word;
+            }
+            if k == Class::Word {
+                let (letters, upper) = if c.is_alphabetic() {
+                    (1, c.is_uppercase())
+                } else {
+                    (0, true)
+                };
+                m.word_chars(&mut s, &mut word, at..end, letters, upper);
+                continue;
+            }
+            if s.closing && !matches!(k, Class::Bang | Class::Question | Class::Stop) {
+                m.close(&mut s);
             }
             if let Some((letters, upper)) = word.take() {
                 m.end_word(letters, upper);
             }
-            if line_break(c) {
-                m.close(&mut s);
-                continue;
-            }
-            if c.is_whitespace() {
-                continue;
-            }
-            match c {
-                '!' | '！' => m.exclamations += 1,
-                '?' | '？' => m.questions += 1,
-                _ => {}
-            }
-            if terminator(c) {
-                s.closing = true;
-            } else {
-                s.start.get_or_insert(i);
-                if cjk_letter(c) {
+            match k {
+                Class::Break => {
+                    m.close(&mut s);
+                    continue;
+                }
+                Class::Space => continue,
+                Class::Bang => m.exclamations += 1,
+                Class::Question => m.questions += 1,
+                Class::Cjk => {
                     m.words += 1;
                     s.words += 1;
                 }
+                Class::Word | Class::Stop | Class::Joiner | Class::Other => {}
+            }
+            if matches!(k, Class::Bang | Class::Question | Class::Stop) {
+                s.closing = true;
+            } else {
+                s.start.get_or_insert(at);
             }
             s.end = end;
         }
@@ -294,6 +362,30 @@ impl Metrics {
         }
         m.close(&mut s);
         m
+    }
+
+    /// Reads the word characters at `span` (with `letters` letters, all
+    /// upper case if `upper`): the start or the rest of a word.
+    fn word_chars(
+        &mut self,
+        s: &mut Sentence,
+        word: &mut Option<(u32, bool)>,
+        span: Range<usize>,
+        letters: u32,
+        upper: bool,
+    ) {
+        if s.closing {
+            self.close(s);
+        }
+        let (l, u) = word.get_or_insert_with(|| {
+            self.words += 1;
+            s.words += 1;
+            (0, true)
+        });
+        *l = l.saturating_add(letters);
+        *u &= upper;
+        s.start.get_or_insert(span.start);
+        s.end = span.end;
     }
 
     fn end_word(&mut self, letters: u32, upper: bool) {
