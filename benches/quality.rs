@@ -3,7 +3,9 @@
 //! mixed case and whitespace runs; Chinese: random Han characters), with
 //! one in 50 words or phrases one of the shipped rules' phrases. Before
 //! criterion runs, the median MB/s of a few runs per locale is printed
-//! (goal, issue 14: at least 50 MB/s).
+//! (goal, issue 14: at least 50 MB/s), next to the same set without its
+//! metric rules, the runs interleaved so that the machine's load weighs on
+//! both alike: what the metric rules cost.
 //!
 //! ```text
 //! cargo bench --bench quality
@@ -13,7 +15,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use supportdesk::quality::{Locale, MAX_TEXT_BYTES, RuleSet};
+use supportdesk::quality::{Check, Locale, MAX_TEXT_BYTES, RuleSet};
 
 struct Lcg(u64);
 
@@ -117,21 +119,39 @@ fn bench(c: &mut Criterion) {
             Ok(set) => set,
             Err(e) => panic!("shipped {locale}: {e}"),
         };
+        let without_metrics = RuleSet::new(
+            locale,
+            set.rules()
+                .iter()
+                .filter(|r| !matches!(r.check, Check::Metric { .. }))
+                .cloned()
+                .collect(),
+        )
+        .unwrap_or_else(|e| panic!("shipped {locale} without metrics: {e}"));
         let text = reply(locale, &mut rng);
         let mut times = Vec::new();
+        let mut times_without = Vec::new();
         let mut findings = 0;
         for _ in 0..11 {
             let t = Instant::now();
             let report = set.check(black_box(&text));
             times.push(t.elapsed());
             findings = report.map(|r| r.findings.len()).unwrap_or(0);
+            let t = Instant::now();
+            let report = without_metrics.check(black_box(&text));
+            times_without.push(t.elapsed());
+            black_box(report.map(|r| r.findings.len()).unwrap_or(0));
         }
         times.sort();
+        times_without.sort();
         let median = times[times.len() / 2].as_secs_f64();
+        let median_without = times_without[times_without.len() / 2].as_secs_f64();
         println!(
-            "quality {locale}: {} bytes, {findings} findings, median {:.1} MB/s (goal: at least 50 MB/s)",
+            "quality {locale}: {} bytes, {findings} findings, median {:.1} MB/s (goal: at least 50 MB/s); \
+             without the metric rules {:.1} MB/s",
             text.len(),
-            text.len() as f64 / median / 1e6
+            text.len() as f64 / median / 1e6,
+            text.len() as f64 / median_without / 1e6
         );
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(format!("check/{locale}/1MiB"), |b| {

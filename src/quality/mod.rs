@@ -6,7 +6,10 @@
 //!   (negative phrasing, an apology with no action), [`Check::Substitution`]
 //!   (a phrase and what to write instead), [`Check::Occurrence`] (thanks at
 //!   least once, a greeting, a closing), [`Check::Sequence`] (LATTE:
-//!   acknowledge, then act, then thank).
+//!   acknowledge, then act, then thank), [`Check::Metric`] (a [`Measure`]
+//!   of the reply within `min`/`max`: words, sentences, average and longest
+//!   sentence length, exclamation and question marks, the share of words in
+//!   capitals).
 //! - [`RuleSet::shipped`]: small curated sets for `en`, `zh-Hans` and
 //!   `zh-Hant` (`src/quality/data/*.json`); hosts add their own rules with
 //!   [`RuleSet::with_rules`] or load a whole set with [`RuleSet::from_json`].
@@ -14,6 +17,12 @@
 //!   with regexes built from escaped phrases (whole words for Latin
 //!   scripts, anywhere for CJK): linear time, over replies of at most
 //!   [`MAX_TEXT_BYTES`].
+//! - Metrics are measured in one pass over the reply as written, shared by
+//!   all of a set's metric rules. Words are runs of letters and digits
+//!   (joined by `'`, `-` or `.`: `don't`, `3.5`), each CJK character a word;
+//!   sentences end at a run of `.` `!` `?` `。` `！` `？` and at line breaks;
+//!   a stretch without words is no sentence (details in [`Measure`]). A
+//!   finding's message gives the measured value and the bound.
 //!
 //! ```
 //! use supportdesk::quality::{self, Locale};
@@ -29,6 +38,7 @@
 //! # Ok::<(), supportdesk::quality::QualityError>(())
 //! ```
 
+mod metric;
 mod normalize;
 mod rule;
 
@@ -39,8 +49,11 @@ use std::sync::OnceLock;
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
+pub use metric::Measure;
 use normalize::{Normalized, fold};
 pub use rule::{Check, Locale, Rule, Severity};
+
+use metric::{Broken, Metrics};
 
 /// The longest reply checked: 1 MiB, the default maximum message body of
 /// the lifecycle rules. Longer texts are a [`QualityError::TooLong`].
@@ -112,11 +125,14 @@ pub enum QualityError {
         /// The normalised phrase.
         phrase: String,
     },
-    /// An occurrence rule without `min` or `max`, or with `min` above `max`.
-    #[error("rule {id:?}: occurrence bounds min {min:?} max {max:?} admit nothing or everything")]
+    /// An occurrence or metric rule without `min` or `max` (or only `min`
+    /// 0), or with `min` above `max`.
+    #[error("rule {id:?}: {kind} bounds min {min:?} max {max:?} admit nothing or everything")]
     Bounds {
         /// The rule.
         id: String,
+        /// The rule's kind: `occurrence` or `metric`.
+        kind: &'static str,
         /// `min`.
         min: Option<u32>,
         /// `max`.
@@ -192,6 +208,11 @@ enum Compiled {
     },
     Sequence {
         steps: Vec<Regex>,
+    },
+    Metric {
+        measure: Measure,
+        min: Option<u32>,
+        max: Option<u32>,
     },
 }
 
@@ -308,6 +329,8 @@ impl RuleSet {
         let hay = n.text.as_str();
         let mut findings = Vec::new();
         let mut failed = 0u64;
+        // Measured once, on the first metric rule.
+        let mut metrics: Option<Metrics> = None;
         for (rule, compiled) in self.rules.iter().zip(&self.compiled) {
             let before = findings.len();
             let mut found = |span: Range<usize>, suggestion: Option<String>| {
@@ -360,6 +383,26 @@ impl RuleSet {
                             }
                             earlier = Some(earlier.map_or(first, |e| e.max(first)));
                         }
+                    }
+                }
+                Compiled::Metric { measure, min, max } => {
+                    let metrics = metrics.get_or_insert_with(|| Metrics::measure(text));
+                    let value = metrics.value(*measure);
+                    let broken = match (min, max) {
+                        (Some(min), _) if value.below(*min) => Some(Broken::Min(*min)),
+                        (_, Some(max)) if value.above(*max) => Some(Broken::Max(*max)),
+                        _ => None,
+                    };
+                    if let Some(broken) = broken {
+                        let message =
+                            metric::message(rule.locale, &rule.message, *measure, value, broken);
+                        findings.push(Finding {
+                            rule_id: rule.id.clone(),
+                            span: metrics.span(*measure, text.len()),
+                            message,
+                            suggestion: None,
+                            severity: rule.severity,
+                        });
                     }
                 }
             }
@@ -415,14 +458,7 @@ fn compile(rule: &Rule) -> Result<Compiled, QualityError> {
             }
         }
         Check::Occurrence { phrases, min, max } => {
-            let admits_all = min.is_none_or(|m| m == 0) && max.is_none();
-            if admits_all || matches!((min, max), (Some(lo), Some(hi)) if lo > hi) {
-                return Err(QualityError::Bounds {
-                    id: id.clone(),
-                    min: *min,
-                    max: *max,
-                });
-            }
+            bounds(rule, *min, *max)?;
             Compiled::Occurrence {
                 phrases: group("phrases", phrases)?,
                 min: *min,
@@ -443,7 +479,30 @@ fn compile(rule: &Rule) -> Result<Compiled, QualityError> {
                     .collect::<Result<_, _>>()?,
             }
         }
+        Check::Metric { measure, min, max } => {
+            bounds(rule, *min, *max)?;
+            Compiled::Metric {
+                measure: *measure,
+                min: *min,
+                max: *max,
+            }
+        }
     })
+}
+
+/// Checks an occurrence or metric rule's bounds: at least one that admits
+/// something and excludes something, `min` not above `max`.
+fn bounds(rule: &Rule, min: Option<u32>, max: Option<u32>) -> Result<(), QualityError> {
+    let admits_all = min.is_none_or(|m| m == 0) && max.is_none();
+    if admits_all || matches!((min, max), (Some(lo), Some(hi)) if lo > hi) {
+        return Err(QualityError::Bounds {
+            id: rule.id.clone(),
+            kind: rule.check.kind(),
+            min,
+            max,
+        });
+    }
+    Ok(())
 }
 
 /// Whether `c` is a CJK (or other unspaced East Asian) character: no word
@@ -761,6 +820,7 @@ mod tests {
             .err(),
             Some(QualityError::Bounds {
                 id: "r".into(),
+                kind: "occurrence",
                 min: Some(2),
                 max: Some(1)
             })
@@ -774,6 +834,7 @@ mod tests {
             .err(),
             Some(QualityError::Bounds {
                 id: "r".into(),
+                kind: "occurrence",
                 min: None,
                 max: None
             })
@@ -855,9 +916,184 @@ mod tests {
         };
         assert!(RuleSet::from_json(&rule("", "existence")).is_ok());
         assert!(err(&rule(r#", "typo": 1"#, "existence")).contains("typo"));
-        assert!(err(&rule("", "metric")).contains("metric"));
+        assert!(err(&rule("", "histogram")).contains("histogram"));
         assert!(err(r#"{"locale": "fr", "rules": []}"#).contains("fr"));
         assert!(err(r#"{"locale": "en", "rules": [], "extra": 1}"#).contains("extra"));
+    }
+
+    fn metric(id: &str, measure: Measure, min: Option<u32>, max: Option<u32>) -> Rule {
+        rule(id, 1, Check::Metric { measure, min, max })
+    }
+
+    #[test]
+    fn metric_findings_give_the_value_and_the_bound() -> Result<(), QualityError> {
+        let set = RuleSet::new(
+            Locale::En,
+            vec![
+                metric("long", Measure::LongestSentence, None, Some(3)),
+                metric("few-words", Measure::Words, Some(20), None),
+                metric("bangs", Measure::Exclamations, None, Some(1)),
+                metric("avg", Measure::AverageSentenceLength, Some(1), Some(2)),
+                metric("caps", Measure::UppercaseWords, None, Some(30)),
+                metric("questions", Measure::Questions, Some(1), Some(1)),
+            ],
+        )?;
+        let text = "Hi! Your parcel left today! See you";
+        let r = set.check(text)?;
+        let by_id = |id: &str| r.findings.iter().find(|f| f.rule_id == id);
+        let long = by_id("long").map(|f| (&text[f.span.clone()], f.message.as_str()));
+        assert_eq!(
+            long,
+            Some((
+                "Your parcel left today!",
+                "long message (the longest sentence has 4 words; keep it to at most 3)"
+            ))
+        );
+        let few = by_id("few-words").map(|f| (f.span.clone(), f.message.as_str()));
+        assert_eq!(
+            few,
+            Some((
+                0..text.len(),
+                "few-words message (the reply has 7 words; write at least 20)"
+            ))
+        );
+        assert!(by_id("bangs").is_some_and(|f| {
+            f.message
+                .ends_with("(the reply has 2 exclamation marks; keep it to at most 1)")
+        }));
+        // 7 words in 3 sentences: 2.33 > 2, shown rounded up.
+        assert!(by_id("avg").is_some_and(|f| {
+            f.message
+                .ends_with("(sentences average 2.4 words; keep it to at most 2)")
+        }));
+        assert!(by_id("caps").is_none());
+        assert!(by_id("questions").is_some_and(|f| {
+            f.message
+                .ends_with("(the reply has 0 question marks; write at least 1)")
+        }));
+        assert_eq!(r.findings.len(), 5);
+        // 1 of 6 rules passes.
+        assert_eq!(r.score, 16);
+        Ok(())
+    }
+
+    #[test]
+    fn a_metric_within_its_bounds_finds_nothing() -> Result<(), QualityError> {
+        let set = RuleSet::new(
+            Locale::En,
+            vec![
+                metric("long", Measure::LongestSentence, Some(1), Some(4)),
+                metric("caps", Measure::UppercaseWords, None, Some(60)),
+            ],
+        )?;
+        let r = set.check("Your parcel LEFT TODAY. OK")?;
+        assert_eq!(r.findings, []);
+        assert_eq!(r.score, 100);
+        // Empty text: the longest sentence has 0 words, the span is the text.
+        let r = set.check("")?;
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(r.findings[0].span, 0..0);
+        Ok(())
+    }
+
+    #[test]
+    fn shipped_metric_rules_fire() -> Result<(), QualityError> {
+        let ids = |text: &str, locale| -> Result<Vec<String>, QualityError> {
+            Ok(check(text, locale)?
+                .findings
+                .into_iter()
+                .map(|f| f.rule_id)
+                .filter(|id| {
+                    id.ends_with("long-sentence")
+                        || id.ends_with("shouting")
+                        || id.ends_with("exclamations")
+                })
+                .collect())
+        };
+        let long = format!("Hi, {}. Thanks, regards", "word ".repeat(40).trim_end());
+        assert_eq!(ids(&long, Locale::En)?, ["en.long-sentence"]);
+        assert_eq!(
+            ids("Hi, WE ARE CLOSED today. Thanks", Locale::En)?,
+            ["en.shouting"]
+        );
+        assert_eq!(ids("Hi! Done! Thanks!", Locale::En)?, ["en.exclamations"]);
+        assert_eq!(ids("Hi! Done! Thanks", Locale::En)?, Vec::<String>::new());
+        let long = format!("您好，{}。谢谢", "好".repeat(85));
+        assert_eq!(ids(&long, Locale::ZhHans)?, ["zh-Hans.long-sentence"]);
+        assert_eq!(
+            ids("您好！谢谢！祝好！", Locale::ZhHans)?,
+            ["zh-Hans.exclamations"]
+        );
+        assert_eq!(
+            ids("您好！謝謝！祝好！", Locale::ZhHant)?,
+            ["zh-Hant.exclamations"]
+        );
+        let long = format!("您好，{}。謝謝", "好".repeat(81));
+        assert_eq!(ids(&long, Locale::ZhHant)?, ["zh-Hant.long-sentence"]);
+        Ok(())
+    }
+
+    #[test]
+    fn metric_bounds_and_json_are_checked() {
+        let bad =
+            |min, max| RuleSet::new(Locale::En, vec![metric("m", Measure::Words, min, max)]).err();
+        for (min, max) in [(None, None), (Some(0), None), (Some(3), Some(2))] {
+            assert_eq!(
+                bad(min, max),
+                Some(QualityError::Bounds {
+                    id: "m".into(),
+                    kind: "metric",
+                    min,
+                    max
+                })
+            );
+        }
+        assert!(bad(Some(2), Some(2)).is_none());
+        assert!(bad(None, Some(0)).is_none());
+        assert_eq!(
+            bad(None, None).map(|e| e.to_string()),
+            Some(
+                r#"rule "m": metric bounds min None max None admit nothing or everything"#
+                    .to_string()
+            )
+        );
+        let json = |check: &str| {
+            format!(
+                r#"{{"locale": "en", "rules": [{{"id": "r", "locale": "en", "message": "m", "weight": 1,
+                "severity": "warning", "check": {{"kind": "metric", {check}}}}}]}}"#
+            )
+        };
+        let set = RuleSet::from_json(&json(r#""measure": "average_sentence_length", "max": 20"#));
+        assert_eq!(
+            set.map(|s| s.rules()[0].check.clone()),
+            Ok(Check::Metric {
+                measure: Measure::AverageSentenceLength,
+                min: None,
+                max: Some(20)
+            })
+        );
+        let err = |check: &str| match RuleSet::from_json(&json(check)) {
+            Err(e) => e.to_string(),
+            Ok(_) => "loaded".to_string(),
+        };
+        assert!(err(r#""measure": "syllables", "max": 2"#).contains("syllables"));
+        assert!(err(r#""measure": "words", "max": 2, "limit": 3"#).contains("limit"));
+        assert!(err(r#""max": 2"#).contains("measure"));
+        assert!(err(r#""measure": "words", "max": -1"#).contains("-1"));
+        assert!(err(r#""measure": "words""#).contains("metric bounds"));
+        for measure in Measure::ALL {
+            let check = Check::Metric {
+                measure,
+                min: None,
+                max: Some(1),
+            };
+            let json = serde_json::to_string(&check).unwrap_or_default();
+            assert!(
+                json.contains(&format!(r#""measure":"{measure}""#)),
+                "{json}"
+            );
+            assert_eq!(serde_json::from_str::<Check>(&json).ok(), Some(check));
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::metric::Measure;
+
 /// The language a rule set checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Locale {
@@ -76,7 +78,8 @@ pub struct Rule {
 
 /// What a [`Rule`] looks for. Phrases are matched on normalised text (lower
 /// case, whitespace collapsed), as whole words where a phrase begins or
-/// ends with a Latin letter or digit, anywhere for CJK.
+/// ends with a Latin letter or digit, anywhere for CJK; metrics measure the
+/// text as written (see [`Measure`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Check {
@@ -117,6 +120,22 @@ pub enum Check {
         /// The steps, each a group of phrases.
         steps: Vec<Vec<String>>,
     },
+    /// A measure of the reply (words, sentences, their lengths,
+    /// exclamation and question marks, words in capitals) must be at least
+    /// `min` and at most `max`; outside, one finding whose message gives
+    /// the measured value and the bound, spanning the longest sentence for
+    /// [`Measure::LongestSentence`] and the whole text otherwise. In JSON:
+    /// `{"kind": "metric", "measure": "longest_sentence", "max": 35}`.
+    Metric {
+        /// What is measured.
+        measure: Measure,
+        /// The least value allowed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<u32>,
+        /// The greatest value allowed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<u32>,
+    },
 }
 
 impl Check {
@@ -127,6 +146,7 @@ impl Check {
             Check::Substitution { .. } => "substitution",
             Check::Occurrence { .. } => "occurrence",
             Check::Sequence { .. } => "sequence",
+            Check::Metric { .. } => "metric",
         }
     }
 }
