@@ -249,6 +249,19 @@ fn class(c: char) -> Class {
     }
 }
 
+/// The end of the CJK ideograph (U+3400-U+4DBF, U+4E00-U+9FFF: three
+/// bytes in UTF-8) that starts at `i`, if one does.
+#[inline]
+fn cjk3(bytes: &[u8], i: usize) -> Option<usize> {
+    let lead = *bytes.get(i)?;
+    if !(0xE3..=0xE9).contains(&lead) {
+        return None;
+    }
+    let (b1, b2) = (*bytes.get(i + 1)?, *bytes.get(i + 2)?);
+    let cp = (u32::from(lead & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+    ((0x3400..=0x4DBF).contains(&cp) || (0x4E00..=0x9FFF).contains(&cp)).then_some(i + 3)
+}
+
 /// The sentence being read.
 #[derive(Debug, Default)]
 struct Sentence {
@@ -298,6 +311,26 @@ impl Metrics {
                     i += 1;
                 }
                 m.word_chars(&mut s, &mut word, start..i, letters, !lower);
+                continue;
+            }
+            // A run of CJK ideographs (three bytes each in UTF-8), in a
+            // tight loop: each is a word, none ends or joins anything.
+            if cjk3(bytes, i).is_some() {
+                if s.closing {
+                    m.close(&mut s);
+                }
+                if let Some((letters, upper)) = word.take() {
+                    m.end_word(letters, upper);
+                }
+                s.start.get_or_insert(i);
+                let mut n = 0u64;
+                while let Some(next) = cjk3(bytes, i) {
+                    i = next;
+                    n += 1;
+                }
+                m.words += n;
+                s.words += n;
+                s.end = i;
                 continue;
             }
             let c = if b.is_ascii() {

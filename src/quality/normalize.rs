@@ -27,13 +27,32 @@ impl Normalized {
     /// Folds `original`. Offsets are `u32`: callers bound texts far below
     /// 4 GiB (the quality checker takes at most 1 MiB).
     pub(crate) fn new(original: &str) -> Normalized {
-        let mut text = String::with_capacity(original.len());
+        let mut text: Vec<u8> = Vec::with_capacity(original.len());
         let mut starts = Vec::with_capacity(original.len());
         let mut ends = Vec::with_capacity(original.len());
         let mut in_space = false;
         let mut buf = [0u8; 4];
-        for (i, c) in original.char_indices() {
-            let end = offset(i + c.len_utf8());
+        let bytes = original.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            // ASCII (most of an English reply): one byte in, one byte out.
+            let (c, len) = if b.is_ascii() {
+                if !matches!(b, b' ' | b'\t'..=b'\r') {
+                    in_space = false;
+                    text.push(b.to_ascii_lowercase());
+                    starts.push(offset(i));
+                    ends.push(offset(i + 1));
+                    i += 1;
+                    continue;
+                }
+                (char::from(b), 1)
+            } else {
+                match original.get(i..).and_then(|rest| rest.chars().next()) {
+                    Some(c) => (c, c.len_utf8()),
+                    None => break,
+                }
+            };
+            let end = offset(i + len);
             if c.is_whitespace() {
                 if in_space {
                     // The space stands for the whole run: stretch its end.
@@ -42,31 +61,37 @@ impl Normalized {
                     }
                 } else {
                     in_space = true;
-                    text.push(' ');
+                    text.push(b' ');
                     starts.push(offset(i));
                     ends.push(end);
                 }
+                i += len;
                 continue;
             }
             in_space = false;
+            let at = offset(i);
             let mut push = |folded: char| {
                 let n = folded.encode_utf8(&mut buf).len();
-                text.push(folded);
+                text.extend_from_slice(&buf[..n]);
                 for _ in 0..n {
-                    starts.push(offset(i));
+                    starts.push(at);
                     ends.push(end);
                 }
             };
             if c == '\u{2019}' {
                 push('\'');
-            } else if c.is_ascii() {
-                push(c.to_ascii_lowercase());
+            } else if is_caseless(c) {
+                // Most of a Chinese reply: no case table lookup.
+                push(c);
             } else {
                 for folded in c.to_lowercase() {
                     push(folded);
                 }
             }
+            i += len;
         }
+        // Only whole characters were written.
+        let text = String::from_utf8(text).unwrap_or_default();
         Normalized { text, starts, ends }
     }
 
@@ -84,6 +109,23 @@ impl Normalized {
 }
 
 /// A byte offset as `u32`, saturating (texts are bounded far below).
+/// Characters of blocks without case (CJK punctuation, kana, the CJK
+/// ideographs, Hangul syllables, fullwidth punctuation and halfwidth
+/// forms): lower-casing leaves them as they are.
+#[inline]
+fn is_caseless(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x3000..=0x30FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7A3
+            | 0xFF01..=0xFF20
+            | 0xFF3B..=0xFF40
+            | 0xFF5B..=0xFFEF
+    )
+}
+
 fn offset(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
@@ -91,6 +133,18 @@ fn offset(i: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The blocks taken as caseless are: lower-casing changes none of
+    /// their characters.
+    #[test]
+    fn caseless_blocks_have_no_lower_case() {
+        for c in (0x3000u32..=0xFFEF).filter_map(char::from_u32) {
+            if is_caseless(c) {
+                let lower: Vec<char> = c.to_lowercase().collect();
+                assert_eq!(lower, [c], "{c:?} (U+{:04X})", c as u32);
+            }
+        }
+    }
 
     #[test]
     fn folds_case_and_whitespace_and_maps_back() {
