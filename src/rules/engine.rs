@@ -24,7 +24,7 @@ use crate::model::{
 use crate::sla::{self, Calendars, PolicySet, TargetState};
 use crate::taxonomy::Taxonomy;
 use crate::template::{RenderContext, TemplateSet};
-use crate::ticket::{self, Command, Context, Decision, DomainError, Event, EventKind, Ticket};
+use crate::ticket::{self, Command, Context, Decision, Event, EventKind, Ticket};
 
 /// An automation's anchor and due instant.
 type AnchorDue = (DateTime<Utc>, DateTime<Utc>);
@@ -2030,10 +2030,4 @@ fn check_action(kind: &'static str, id: &str, a: &RuleAction, env: &Env) -> Resu
         _ => {}
     }
     Ok(())
-}
-
-impl From<(String, DomainError)> for RuleError {
-    fn from((rule, source): (String, DomainError)) -> Self {
-        RuleError::Domain { rule, source }
-    }
 }

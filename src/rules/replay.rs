@@ -110,11 +110,6 @@ impl Engine {
         let ids = ReplayIds::default();
         let mut report = ReplayReport::default();
         let mut rules: BTreeMap<(u8, String), RuleReplay> = BTreeMap::new();
-        let key = |kind: RuleKind| match kind {
-            RuleKind::Trigger => 0u8,
-            RuleKind::Automation => 1,
-            _ => 2,
-        };
         for history in histories {
             report.tickets += 1;
             // What the rules in force did.
@@ -170,7 +165,7 @@ impl Engine {
                 }
                 // Automations due before this update.
                 if let Some(s) = state.as_mut() {
-                    self.replay_automations(s, &mut replayed, customer, Some(at), &ids, &mut rules);
+                    self.replay_automations(s, &mut replayed, customer, at, &ids, &mut rules);
                 }
                 let before = state.clone();
                 let mut update = Vec::with_capacity(j - i);
@@ -201,7 +196,7 @@ impl Engine {
                     &ctx,
                 ) {
                     Ok(eval) => {
-                        record(&mut rules, &eval, s.id(), at, key);
+                        record(&mut rules, &eval, s.id(), at);
                         for e in &eval.decision.events {
                             s.apply(e);
                         }
@@ -214,7 +209,6 @@ impl Engine {
                 }
             }
             if let (Some(s), false) = (state.as_mut(), failed) {
-                self.replay_automations(s, &mut replayed, customer, None, &ids, &mut rules);
                 // Up to `until`.
                 let mut guard = 0;
                 while guard < 10_000 {
@@ -235,20 +229,16 @@ impl Engine {
         report
     }
 
-    /// Fires the automations due strictly before `next` (or none when
-    /// `next` is `None`; the caller then runs to its own horizon).
+    /// Fires the automations due strictly before `next`.
     fn replay_automations(
         &self,
         s: &mut Ticket,
         replayed: &mut Vec<Event>,
         customer: Option<&Customer>,
-        next: Option<DateTime<Utc>>,
+        next: DateTime<Utc>,
         ids: &ReplayIds,
         rules: &mut BTreeMap<(u8, String), RuleReplay>,
     ) {
-        let Some(next) = next else {
-            return;
-        };
         let mut guard = 0;
         while guard < 10_000 {
             guard += 1;
@@ -275,11 +265,6 @@ impl Engine {
         ids: &ReplayIds,
         rules: &mut BTreeMap<(u8, String), RuleReplay>,
     ) -> bool {
-        let key = |kind: RuleKind| match kind {
-            RuleKind::Trigger => 0u8,
-            RuleKind::Automation => 1,
-            _ => 2,
-        };
         let ctx = Context::new(due, ids);
         let Ok(eval) = self.automations(s, replayed, customer, &ctx) else {
             return false;
@@ -287,7 +272,7 @@ impl Engine {
         if eval.decision.events.is_empty() {
             return false;
         }
-        record(rules, &eval, s.id(), due, key);
+        record(rules, &eval, s.id(), due);
         let before = s.clone();
         for e in &eval.decision.events {
             s.apply(e);
@@ -303,13 +288,22 @@ impl Engine {
             },
             &ctx,
         ) {
-            record(rules, &t, s.id(), due, key);
+            record(rules, &t, s.id(), due);
             for e in &t.decision.events {
                 s.apply(e);
             }
             replayed.extend(t.decision.events);
         }
         true
+    }
+}
+
+/// Orders a report's rules: triggers, automations, then macros.
+fn key(kind: RuleKind) -> u8 {
+    match kind {
+        RuleKind::Trigger => 0,
+        RuleKind::Automation => 1,
+        _ => 2,
     }
 }
 
@@ -329,7 +323,6 @@ fn record(
     eval: &super::engine::Evaluation,
     ticket: TicketId,
     at: DateTime<Utc>,
-    key: impl Fn(RuleKind) -> u8,
 ) {
     for f in &eval.fired {
         let r = rules
