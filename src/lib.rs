@@ -231,6 +231,7 @@ pub mod channel;
 pub mod customer;
 mod desk;
 mod escape;
+pub mod experience;
 pub mod id;
 pub mod insight;
 mod instant;

@@ -597,11 +597,30 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
             "metrics",
         ],
     );
+    // The customer behind the tickets: facts per customer, reasons from
+    // the taxonomy, near-identical questions from insight.
+    a.insert(
+        "experience",
+        &[
+            "id", "channel", "instant", "calendar", "customer", "model", "ticket", "sla",
+            "taxonomy", "metrics", "insight",
+        ],
+    );
     a.insert(
         "report",
         &[
-            "id", "channel", "instant", "escape", "calendar", "model", "ticket", "sla", "taxonomy",
-            "metrics", "insight",
+            "id",
+            "channel",
+            "instant",
+            "escape",
+            "calendar",
+            "model",
+            "ticket",
+            "sla",
+            "taxonomy",
+            "metrics",
+            "insight",
+            "experience",
         ],
     );
     // Rules as data: above the engines they evaluate with.

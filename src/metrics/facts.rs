@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::channel::Channel;
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::error::MetricsError;
+use crate::model::Visibility;
 use crate::sla::{
     self, Calendars, CycleEnd, MetricDef, SlaPolicy, Target, TargetState, TimeBasis, Timeline,
 };
@@ -152,6 +153,25 @@ pub struct TicketFacts {
     pub ces: Option<Ces>,
     /// Every target of its own SLA policy: `(metric, state)` per cycle.
     pub sla: Vec<(String, TargetState)>,
+    /// When the first target of its own SLA policy was breached (the
+    /// earliest deadline among breached targets).
+    #[serde(default)]
+    pub sla_breached_at: Option<i64>,
+    /// The closed ticket this one follows up (the customer wrote again
+    /// after it was closed).
+    #[serde(default)]
+    pub follow_up_of: Option<TicketId>,
+    /// The ticket it was merged into, if it was.
+    #[serde(default)]
+    pub merged_into: Option<TicketId>,
+    /// Public messages (customer, human agent, bot and automated), those
+    /// copied in by a merge included.
+    #[serde(default)]
+    pub public_messages: u32,
+    /// The first time the customer wrote on another channel than the one
+    /// the ticket was opened on: `(when, channel)`.
+    #[serde(default)]
+    pub channel_switch: Option<(i64, Channel)>,
 }
 
 impl TicketFacts {
@@ -185,6 +205,11 @@ impl TicketFacts {
             csat: None,
             ces: None,
             sla: Vec::new(),
+            sla_breached_at: None,
+            follow_up_of: None,
+            merged_into: None,
+            public_messages: 0,
+            channel_switch: None,
         }
     }
 
@@ -233,6 +258,7 @@ impl TicketFacts {
             priority,
             origin,
             tags,
+            follow_up_of,
             ..
         } = &**opened;
         if first.at > as_of {
@@ -244,6 +270,7 @@ impl TicketFacts {
         f.as_of = as_of.timestamp();
         f.priority = *priority;
         f.proactive = matches!(origin, Origin::Proactive { .. });
+        f.follow_up_of = *follow_up_of;
         let mut tag_set: BTreeSet<Tag> = tags.iter().cloned().collect();
         let mut last = created;
         for e in events.iter().skip(1).filter(|e| e.at <= as_of) {
@@ -253,6 +280,15 @@ impl TicketFacts {
             let at = e.at.timestamp();
             last = last.max(at);
             let mut agent_action = false;
+            if let Some(m) = e.kind.message() {
+                if m.visibility == Visibility::Public {
+                    f.public_messages = f.public_messages.saturating_add(1);
+                    if f.channel_switch.is_none() && m.is_from_customer() && m.channel != f.channel
+                    {
+                        f.channel_switch = Some((at, m.channel));
+                    }
+                }
+            }
             match &e.kind {
                 EventKind::AgentReplied { .. } => {
                     f.agent_replies = f.agent_replies.saturating_add(1);
@@ -290,6 +326,16 @@ impl TicketFacts {
                     });
                 }
                 EventKind::EffortRated { score } => f.ces = Some(*score),
+                EventKind::MergedInto { target } => f.merged_into = Some(*target),
+                EventKind::MergeReceived { messages, .. } => {
+                    let public = messages
+                        .iter()
+                        .filter(|m| m.visibility == Visibility::Public)
+                        .count();
+                    f.public_messages = f
+                        .public_messages
+                        .saturating_add(u32::try_from(public).unwrap_or(u32::MAX));
+                }
                 _ => {}
             }
             if agent_action {
@@ -460,6 +506,11 @@ impl FactsOptions {
         for t in own.targets {
             if t.cycle == 0 && Some(&t.metric) == first_reply_like.as_ref() {
                 f.first_reply_sla = Some(t.state);
+            }
+            if t.state == TargetState::Breached {
+                if let Some(d) = t.deadline.map(|d| d.timestamp()) {
+                    f.sla_breached_at = Some(f.sla_breached_at.map_or(d, |b| b.min(d)));
+                }
             }
             f.sla.push((t.metric, t.state));
         }
