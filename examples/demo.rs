@@ -190,9 +190,69 @@ const TOPICS: [(&str, Option<&str>, &str, u64); 8] = [
     ("discount-code", None, "My discount code doesn't work", 7),
 ];
 
+/// How customers ask about each topic: near-identical words, as people
+/// really write (the first is the topic's own line above).
+const WORDINGS: [&[&str]; 8] = [
+    &[
+        "My order hasn't arrived yet",
+        "my order has not arrived yet, where is it?",
+    ],
+    &["The tin arrived dented and the tea spilled"],
+    &[
+        "I'd like to return an unopened gift box",
+        "How do I return a gift box?",
+    ],
+    &["I was charged for an item that was out of stock"],
+    &[
+        "My card was declined at checkout",
+        "my card got declined at checkout",
+    ],
+    &[
+        "Can I change the delivery address of my order?",
+        "can i change the delivery address on my order",
+    ],
+    &[
+        "Is the sencha suitable for cold brew?",
+        "Is the sencha suitable for cold brew",
+        "is your sencha suitable for cold brewing?",
+    ],
+    &[
+        "My discount code doesn't work",
+        "my discount code does not work",
+    ],
+];
+
+/// The agents' usual answer per topic (the reply a knowledge-base article
+/// would give).
+const ANSWERS: [&str; 8] = [
+    "Your parcel is with the carrier; here is the tracking link and we'll refund postage if it's not there by Friday.",
+    "Sorry about the tin: a replacement is on its way, no need to send anything back.",
+    "Returns are free within 30 days: print the label from your account and drop the box at any post office.",
+    "We've refunded the out-of-stock item to your card; it shows in 3-5 working days.",
+    "Declines come from the card issuer: please try again or pay by PayPal; nothing was charged.",
+    "Done: the delivery address is changed for this order.",
+    "Yes: steep 10 g of sencha in a litre of cold water for 8 hours in the fridge.",
+    "The code works from a 25 GBP basket; I've applied it to your order by hand.",
+];
+
+/// What customers come back about after a topic was solved, how often (%)
+/// and after how many days at most: the next issue (another topic) or the
+/// same issue again (a repeat contact).
+const COME_BACK: [(usize, usize, u64, u64); 6] = [
+    (5, 0, 35, 5), // changed the address, then the parcel is late
+    (4, 3, 40, 4), // card declined, then charged anyway: refund
+    (2, 3, 45, 6), // return sent, then asks for the refund
+    (1, 2, 25, 5), // damaged, then wants to return it
+    (0, 0, 20, 5), // late parcel: still not there
+    (7, 7, 15, 3), // discount code: still does not work
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Act {
     Arrive,
+    /// Customer `n` writes again (topic), on the identity and channel of
+    /// their ticket `i`.
+    ComeBack(usize, usize),
     FirstReply(usize),
     CustomerAnswers(usize),
     FollowUp(usize),
@@ -214,6 +274,11 @@ struct Sim {
     opened: DateTime<Utc>,
     first_reply: Option<DateTime<Utc>>,
     reopened: bool,
+    /// The customer's own number `n`.
+    n: u64,
+    /// A second identity of theirs, linked to the same customer (a
+    /// WhatsApp number next to their email), if they have one.
+    alt: Option<Identity>,
 }
 
 struct World {
@@ -339,6 +404,20 @@ impl World {
                 }
             })
             .unwrap_or(0);
+        self.open(now, n, identity, channel, topic)
+    }
+
+    /// Customer `n` opens a ticket about `topic` from `identity`.
+    fn open(
+        &mut self,
+        now: DateTime<Utc>,
+        n: u64,
+        identity: Identity,
+        channel: Channel,
+        topic: usize,
+    ) -> Result<(), Box<dyn Error>> {
+        let words = WORDINGS[topic];
+        let text = words[self.rng.below(words.len() as u64) as usize];
         let priority = match (TOPICS[topic].0, self.rng.below(10)) {
             ("payment-error", 0..=2) => Priority::Urgent,
             ("payment-error", _) => Priority::High,
@@ -348,7 +427,7 @@ impl World {
         };
         let r = self.desk.receive(
             SHOP,
-            Inbound::new(identity.clone(), channel, TOPICS[topic].2)
+            Inbound::new(identity.clone(), channel, text)
                 .priority(priority)
                 .external_id(format!("msg-{}", self.seq)),
         )?;
@@ -360,6 +439,18 @@ impl World {
         self.customer_ids.insert(n, r.customer);
         self.day.opened += 1;
         let i = self.tickets.len();
+        // Some email and web-form customers also give their WhatsApp
+        // number: one customer, two identities (and, when they use it on
+        // the same issue, a channel switch).
+        let alt = if matches!(channel, Channel::Email | Channel::WebForm) && self.rng.chance(30) {
+            let phone = Identity::phone(&format!("+4477119{n:05}"))?;
+            match self.desk.add_identity(SHOP, r.customer, phone.clone()) {
+                Ok(_) => Some(phone),
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
         self.tickets.push(Sim {
             id: r.ticket,
             customer: r.customer,
@@ -370,6 +461,8 @@ impl World {
             opened: now,
             first_reply: None,
             reopened: false,
+            n,
+            alt,
         });
         if matches!(
             channel,
@@ -425,14 +518,21 @@ impl World {
         }
         self.tickets[i].first_reply = Some(now);
         let agent = self.tickets[i].agent;
+        let topic = self.tickets[i].topic;
         let reply = |then| Command::AgentReply {
             agent,
             channel: None,
-            body: "Let's sort this out: I've checked your order and here is what happens next."
-                .into(),
+            body: ANSWERS[topic].into(),
             then,
         };
-        match self.rng.below(100) {
+        // Product questions are answered at once, with the same answer:
+        // a knowledge-base article would do.
+        let roll = if TOPICS[topic].0 == "product/question" {
+            self.rng.below(60)
+        } else {
+            self.rng.below(100)
+        };
+        match roll {
             0..=54 => {
                 self.exec(i, reply(Some(Status::Solved)))?;
                 self.solved(i, now);
@@ -460,8 +560,13 @@ impl World {
     }
 
     fn customer_writes(&mut self, i: usize, body: &str) -> Result<(), Box<dyn Error>> {
+        let switch = self.tickets[i].alt.is_some() && self.rng.chance(50);
         let s = &self.tickets[i];
-        let inbound = Inbound::new(s.identity.clone(), s.channel, body)
+        let (identity, channel) = match &s.alt {
+            Some(alt) if switch => (alt.clone(), Channel::WhatsApp),
+            _ => (s.identity.clone(), s.channel),
+        };
+        let inbound = Inbound::new(identity, channel, body)
             .to_ticket(s.id)
             .external_id(format!("msg-{}", self.seq));
         self.desk.receive(SHOP, inbound)?;
@@ -483,6 +588,14 @@ impl World {
             self.at(t, Act::Reopen(i));
         }
         self.at(now + Duration::days(4), Act::Close(i));
+        let topic = self.tickets[i].topic;
+        for (from, to, pct, days) in COME_BACK {
+            if from == topic && self.rng.chance(pct) {
+                let later = 3600 * (2 + self.rng.below(24 * days));
+                self.at(now + Duration::seconds(later as i64), Act::ComeBack(i, to));
+                break;
+            }
+        }
     }
 
     fn rate(&mut self, i: usize, now: DateTime<Utc>) -> Result<(), Box<dyn Error>> {
@@ -543,6 +656,17 @@ impl World {
     fn step(&mut self, now: DateTime<Utc>, act: Act) -> Result<(), Box<dyn Error>> {
         match act {
             Act::Arrive => self.arrive(now)?,
+            Act::ComeBack(i, topic) => {
+                let s = &self.tickets[i];
+                let (n, identity, channel) = (s.n, s.identity.clone(), s.channel);
+                let channel = match channel {
+                    // Live channels are only staffed in office hours.
+                    Channel::LiveChat if !self.office.is_open(now)? => Channel::WebForm,
+                    Channel::Phone if !self.office.is_open(now)? => Channel::Voicemail,
+                    c => c,
+                };
+                self.open(now, n, identity, channel, topic)?;
+            }
             Act::FirstReply(i) => self.first_reply(i, now)?,
             Act::CustomerAnswers(i) => {
                 if self.status(i)? == Status::Pending {
