@@ -7,10 +7,11 @@ use std::fmt;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::id::CustomerId;
-use crate::insight::repeat::{RepeatCluster, RepeatConfig, repeated_questions};
+use crate::id::{CustomerId, TicketId};
+use crate::insight::repeat::{Question, RepeatCluster, RepeatConfig, repeated_questions};
+use crate::metrics::{Aggregate, BaseCount, Basis, ContactBase, Denominator, TicketFacts};
 use crate::taxonomy::{TagKind, Taxonomy};
-use crate::ticket::{Tag, Ticket};
+use crate::ticket::Tag;
 
 /// The lowest rating.
 pub const MIN_RATING: i8 = -2;
@@ -163,15 +164,30 @@ pub struct MatrixConfig {
     /// How repeated questions are found.
     #[serde(default)]
     pub repeats: RepeatConfig,
+    /// What contact rates are per (orders by default), asked of the host's
+    /// [`ContactBase`].
+    #[serde(default)]
+    pub per: Denominator,
 }
 
 impl MatrixConfig {
+    /// The first rated reason a ticket with these tags counts under (it
+    /// carries the reason's tag or one below it), in the configuration's
+    /// order.
+    pub fn reason_of(&self, tags: &[Tag]) -> Option<&Tag> {
+        self.reasons
+            .iter()
+            .find(|r| tags.iter().any(|x| x.is_under(&r.tag)))
+            .map(|r| &r.tag)
+    }
+
     /// A configuration with these reasons and default signals.
     pub fn new(reasons: Vec<ReasonRating>) -> Self {
         MatrixConfig {
             reasons,
             signals: SignalWeights::default(),
             repeats: RepeatConfig::default(),
+            per: Denominator::Orders,
         }
     }
 }
@@ -214,52 +230,6 @@ pub enum InsightError {
     },
 }
 
-/// What a contact rate is counted per.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DenominatorUnit {
-    /// Orders placed in the window.
-    Orders,
-    /// Customers active in the window.
-    ActiveCustomers,
-}
-
-impl fmt::Display for DenominatorUnit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DenominatorUnit::Orders => "orders",
-            DenominatorUnit::ActiveCustomers => "active customers",
-        })
-    }
-}
-
-/// How many orders or active customers a window had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Denominator {
-    /// Orders or active customers.
-    pub unit: DenominatorUnit,
-    /// How many.
-    pub count: u64,
-}
-
-/// The host's count of orders or active customers: the denominator of the
-/// contact rate (support requests per order or per customer), which should
-/// fall over time.
-///
-/// # Contract
-/// Return the count for the half-open window `[from, to)`, or `None` when
-/// unknown (the matrix then has no contact rates). Do not block for long.
-pub trait ContactDenominator {
-    /// The count for `[from, to)`.
-    fn denominator(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<Denominator>;
-}
-
-impl<F: Fn(DateTime<Utc>, DateTime<Utc>) -> Option<Denominator>> ContactDenominator for F {
-    fn denominator(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<Denominator> {
-        self(from, to)
-    }
-}
-
 /// How hard a reason's tickets were.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Effort {
@@ -267,7 +237,10 @@ pub struct Effort {
     pub messages_per_ticket: f64,
     /// Mean reopens per ticket.
     pub reopens_per_ticket: f64,
-    /// Median hours from opening to (last) solving, over solved tickets.
+    /// Median resolution time in hours, over tickets resolved at the facts'
+    /// instant, on the SLA total-resolution clock
+    /// ([`TicketFacts::resolution`]): time spent solved before a reopen is
+    /// left out.
     pub hours_to_resolve: Option<f64>,
     /// Mean customer effort score (1 easy to 7 hard), over rated tickets.
     pub ces: Option<f64>,
@@ -388,8 +361,9 @@ pub struct Matrix {
     pub total: u32,
     /// Tickets in the window with no rated reason.
     pub unclassified: u32,
-    /// The host's denominator, if given.
-    pub denominator: Option<Denominator>,
+    /// The host's count of orders or active customers in the window, if
+    /// given.
+    pub denominator: Option<BaseCount>,
     /// All tickets per 100 orders or active customers.
     pub contact_rate: Option<f64>,
     /// The reasons, in the configuration's order.
@@ -420,24 +394,13 @@ fn mean(xs: impl IntoIterator<Item = f64>) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
 
-fn median(mut xs: Vec<f64>) -> Option<f64> {
-    if xs.is_empty() {
-        return None;
-    }
-    xs.sort_by(f64::total_cmp);
-    let m = xs.len() / 2;
-    Some(if xs.len() % 2 == 1 {
-        xs[m]
-    } else {
-        (xs[m - 1] + xs[m]) / 2.0
-    })
-}
-
 impl Matrix {
-    /// Builds the matrix of `window` from `tickets` (those opened in the
-    /// window and, for trends, in the window of the same length before;
-    /// others are ignored). A taxonomy adds each reason's top causes; a
-    /// denominator adds contact rates.
+    /// Builds the matrix of `window` from per-ticket facts (those opened in
+    /// the window and, for trends, in the window of the same length before;
+    /// others are ignored), without repeated questions: see
+    /// [`build_with_questions`](Self::build_with_questions). A taxonomy
+    /// adds each reason's top causes; the host's [`ContactBase`] adds
+    /// contact rates per [`MatrixConfig::per`].
     ///
     /// # Errors
     /// [`InsightError`] for a rating out of range, a reason listed twice, an
@@ -446,19 +409,23 @@ impl Matrix {
     /// # Example
     /// ```
     /// use supportdesk::insight::{Matrix, MatrixConfig, Quadrant, ReasonRating, Window};
-    /// use supportdesk::testing::TicketBuilder;
-    /// use supportdesk::{id::TicketId, Tag};
+    /// use supportdesk::metrics::TicketFacts;
+    /// use supportdesk::{id::{CustomerId, TicketId}, Channel, Tag};
     ///
     /// let config = MatrixConfig::new(vec![
     ///     ReasonRating::new(Tag::new("order-status")?, -1, 1),
     ///     ReasonRating::new(Tag::new("shipping/damaged")?, -2, -2),
     /// ]);
-    /// let tickets: Vec<_> = (0..10u128)
-    ///     .map(|i| TicketBuilder::new().id(TicketId::from_u128(i))
-    ///         .tag(if i < 7 { "order-status" } else { "shipping/damaged" }).build())
+    /// let opened = "2026-01-05T09:00:00Z".parse::<chrono::DateTime<chrono::Utc>>()?.timestamp();
+    /// let facts: Vec<TicketFacts> = (0..10u128)
+    ///     .map(|i| {
+    ///         let mut f = TicketFacts::new(TicketId::from_u128(i), CustomerId::from_u128(i), Channel::Email, opened);
+    ///         f.tags = vec![Tag::new(if i < 7 { "order-status" } else { "shipping/damaged" }).expect("tag")];
+    ///         f
+    ///     })
     ///     .collect();
     /// let window = Window::new("2026-01-01T00:00:00Z".parse()?, "2026-02-01T00:00:00Z".parse()?);
-    /// let m = Matrix::build(&tickets, &config, window, None, None)?;
+    /// let m = Matrix::build(&facts, &config, window, None, None)?;
     /// assert_eq!(m.reasons[0].quadrant, Quadrant::Automate);
     /// assert_eq!(m.reasons[0].volume, 7);
     /// assert_eq!(m.plan[0].tag.as_str(), "order-status"); // most volume, and automatable
@@ -467,11 +434,55 @@ impl Matrix {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn build(
-        tickets: &[Ticket],
+        facts: &[TicketFacts],
         config: &MatrixConfig,
         window: Window,
         taxonomy: Option<&Taxonomy>,
-        denominator: Option<&dyn ContactDenominator>,
+        base: Option<&dyn ContactBase>,
+    ) -> Result<Matrix, InsightError> {
+        Matrix::build_with_questions(facts, &[], config, window, taxonomy, base)
+    }
+
+    /// [`build`](Self::build) with the tickets' [`Question`]s, to find
+    /// near-identical questions (only questions of tickets opened in the
+    /// window count; the others are ignored).
+    ///
+    /// # Errors
+    /// As [`build`](Self::build).
+    ///
+    /// # Example
+    /// ```
+    /// use supportdesk::insight::{Matrix, MatrixConfig, Question, ReasonRating, RepeatConfig, Window};
+    /// use supportdesk::metrics::{FactsOptions, TicketFacts};
+    /// use supportdesk::sla::Calendars;
+    /// use supportdesk::testing::TicketBuilder;
+    /// use supportdesk::id::TicketId;
+    /// use supportdesk::Tag;
+    ///
+    /// let histories: Vec<_> = (0..4u128)
+    ///     .map(|i| TicketBuilder::new().id(TicketId::from_u128(i)).tag("order-status")
+    ///         .body(&format!("Where is my order #{i}?")).events())
+    ///     .collect();
+    /// let options = FactsOptions::new("2026-02-01T00:00:00Z".parse()?, Calendars::new());
+    /// let mut facts = Vec::new();
+    /// for h in &histories {
+    ///     facts.extend(TicketFacts::from_events(h, &options)?);
+    /// }
+    /// let questions: Vec<Question> = histories.iter().filter_map(|h| Question::from_events(h)).collect();
+    /// let config = MatrixConfig::new(vec![ReasonRating::new(Tag::new("order-status")?, -1, 1)]);
+    /// let window = Window::new("2026-01-01T00:00:00Z".parse()?, "2026-02-01T00:00:00Z".parse()?);
+    /// let m = Matrix::build_with_questions(&facts, &questions, &config, window, None, None)?;
+    /// assert_eq!(m.repeats[0].len(), 4);
+    /// assert_eq!(m.reasons[0].self_service.as_ref().map(|s| s.near_identical), Some(4));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build_with_questions(
+        facts: &[TicketFacts],
+        questions: &[Question],
+        config: &MatrixConfig,
+        window: Window,
+        taxonomy: Option<&Taxonomy>,
+        base: Option<&dyn ContactBase>,
     ) -> Result<Matrix, InsightError> {
         if window.from >= window.to {
             return Err(InsightError::EmptyWindow {
@@ -500,21 +511,26 @@ impl Matrix {
             }
         }
         let prev_window = window.previous();
-        let current: Vec<&Ticket> = tickets
+        let current: Vec<&TicketFacts> = facts
             .iter()
-            .filter(|t| window.contains(t.created_at()))
+            .filter(|f| window.contains(f.created()))
             .collect();
         let total = u32::try_from(current.len()).unwrap_or(u32::MAX);
-        let reason_of = |t: &Ticket| -> Option<Tag> {
-            config
-                .reasons
-                .iter()
-                .find(|r| t.tags().iter().any(|x| x.is_under(&r.tag)))
-                .map(|r| r.tag.clone())
-        };
-        let in_window: Vec<Ticket> = current.iter().map(|t| (*t).clone()).collect();
-        let repeats = repeated_questions(&in_window, &config.repeats, reason_of);
-        let denominator = denominator.and_then(|d| d.denominator(window.from, window.to));
+        let reasons_by_ticket: BTreeMap<TicketId, Tag> = current
+            .iter()
+            .filter_map(|f| config.reason_of(&f.tags).map(|r| (f.ticket, r.clone())))
+            .collect();
+        let in_window: BTreeSet<TicketId> = current.iter().map(|f| f.ticket).collect();
+        let asked: Vec<Question> = questions
+            .iter()
+            .filter(|q| in_window.contains(&q.ticket))
+            .cloned()
+            .collect();
+        let repeats = repeated_questions(&asked, &config.repeats, |t| {
+            reasons_by_ticket.get(&t).cloned()
+        });
+        let denominator =
+            base.and_then(|b| BaseCount::of(b, config.per, window.from, window.to));
         let per_100 = |v: u32| -> Option<f64> {
             denominator
                 .filter(|d| d.count > 0)
@@ -522,58 +538,47 @@ impl Matrix {
         };
         let unclassified = current
             .iter()
-            .filter(|t| {
-                !config
-                    .reasons
-                    .iter()
-                    .any(|r| t.tags().iter().any(|x| x.is_under(&r.tag)))
-            })
+            .filter(|f| config.reason_of(&f.tags).is_none())
             .count();
         let mut reasons = Vec::with_capacity(config.reasons.len());
         for r in &config.reasons {
-            let has = |t: &&Ticket| t.tags().iter().any(|x| x.is_under(&r.tag));
-            let mut mine: Vec<&Ticket> = current.iter().copied().filter(has).collect();
-            mine.sort_by_key(|t| (t.created_at(), t.id()));
+            let has = |f: &&TicketFacts| f.tags.iter().any(|x| x.is_under(&r.tag));
+            let mut mine: Vec<&TicketFacts> = current.iter().copied().filter(has).collect();
+            mine.sort_by_key(|f| (f.created_at, f.ticket));
             let volume = u32::try_from(mine.len()).unwrap_or(u32::MAX);
             let previous_volume = u32::try_from(
-                tickets
+                facts
                     .iter()
-                    .filter(|t| prev_window.contains(t.created_at()))
-                    .filter(|t| has(t))
+                    .filter(|f| prev_window.contains(f.created()))
+                    .filter(|f| has(f))
                     .count(),
             )
             .unwrap_or(u32::MAX);
             let trend = (previous_volume > 0).then(|| {
                 (f64::from(volume) - f64::from(previous_volume)) / f64::from(previous_volume)
             });
+            let aggregate: Aggregate = mine.iter().copied().collect();
             #[allow(clippy::cast_precision_loss)]
             let effort = Effort {
-                messages_per_ticket: mean(mine.iter().map(|t| t.public_messages().count() as f64))
+                messages_per_ticket: mean(mine.iter().map(|f| f64::from(f.public_messages)))
                     .unwrap_or(0.0),
-                reopens_per_ticket: mean(mine.iter().map(|t| f64::from(t.reopens())))
-                    .unwrap_or(0.0),
-                hours_to_resolve: median(
-                    mine.iter()
-                        .filter_map(|t| t.solved_at().map(|s| s - t.created_at()))
-                        .map(|d| d.num_seconds() as f64 / 3600.0)
-                        .collect(),
-                ),
-                ces: mean(
-                    mine.iter()
-                        .filter_map(|t| t.effort())
-                        .map(|e| f64::from(e.score.score())),
-                ),
+                reopens_per_ticket: if volume > 0 {
+                    aggregate.reopens() as f64 / f64::from(volume)
+                } else {
+                    0.0
+                },
+                hours_to_resolve: aggregate
+                    .resolution(Basis::Calendar)
+                    .and_then(|d| d.median)
+                    .map(|secs| secs / 3600.0),
+                ces: aggregate.ces().mean,
             };
-            let csat = mean(
-                mine.iter()
-                    .filter_map(|t| t.satisfaction())
-                    .map(|s| f64::from(s.score.score())),
-            );
+            let csat = aggregate.csat().overall.mean;
             let mut earlier: BTreeSet<CustomerId> = BTreeSet::new();
             let mut recontacts = 0u32;
-            for t in &mine {
-                let repeat = !earlier.insert(t.customer());
-                if t.reopens() > 0 || t.follow_up_of().is_some() || repeat {
+            for f in &mine {
+                let repeat = !earlier.insert(f.customer);
+                if f.reopens > 0 || f.follow_up_of.is_some() || repeat {
                     recontacts += 1;
                 }
             }
@@ -597,8 +602,8 @@ impl Matrix {
             let quadrant = Quadrant::of(business_value, customer_value);
             let mut causes: BTreeMap<Tag, u32> = BTreeMap::new();
             if let Some(tax) = taxonomy {
-                for t in &mine {
-                    for c in t.tags() {
+                for f in &mine {
+                    for c in &f.tags {
                         if tax.kind_of(c) == Some(TagKind::Why) {
                             *causes.entry(c.clone()).or_default() += 1;
                         }

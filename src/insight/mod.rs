@@ -11,10 +11,12 @@
 //! | **valuable to the business** | Leverage: encourage | Simplify: make easy |
 //! | **irritating to the business** | Automate: self-service | Eliminate: fix the root cause |
 //!
-//! [`Matrix::build`] adds per reason the volume, share, trend, effort,
-//! contact rate (with the host's [`ContactDenominator`]), top causes (with a
-//! [`Taxonomy`](crate::Taxonomy)) and self-service candidates, and ranks
-//! what to do first. [`Matrix::to_markdown`] and [`Matrix::to_svg`] render
+//! [`Matrix::build`] groups per-ticket [`TicketFacts`](crate::metrics::TicketFacts)
+//! by reason and adds per reason the volume, share, trend, effort (with the
+//! metrics' aggregates and the SLA resolution clock), contact rate (with the
+//! host's [`ContactBase`](crate::metrics::ContactBase)), top causes (with a
+//! [`Taxonomy`](crate::Taxonomy)) and self-service candidates (with the
+//! tickets' [`Question`]s), and ranks what to do first. [`Matrix::to_markdown`] and [`Matrix::to_svg`] render
 //! it.
 //!
 //! [`maturity`] scores the CX maturity tiers of the Zendesk/ESG benchmark
@@ -28,11 +30,10 @@ mod render;
 mod repeat;
 
 pub use matrix::{
-    ContactDenominator, Denominator, DenominatorUnit, Effort, InsightError, MAX_RATING, MIN_RATING,
-    Matrix, MatrixConfig, PlanItem, Quadrant, ReasonInsight, ReasonRating, SelfService,
-    SignalWeights, Window,
+    Effort, InsightError, MAX_RATING, MIN_RATING, Matrix, MatrixConfig, PlanItem, Quadrant,
+    ReasonInsight, ReasonRating, SelfService, SignalWeights, Window,
 };
-pub use repeat::{RepeatCluster, RepeatConfig, repeated_questions, similarity, tokens};
+pub use repeat::{Question, RepeatCluster, RepeatConfig, repeated_questions, similarity, tokens};
 
 pub use maturity::{
     Answer, Baseline, ChampionFigures, Comparison, Evidence, EvidenceInputs, MaturityError,

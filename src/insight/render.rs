@@ -121,7 +121,7 @@ impl Matrix {
             self.total,
             self.unclassified,
             match (self.contact_rate, self.denominator) {
-                (Some(c), Some(d)) => format!("; {c:.2} contacts per 100 {}", d.unit),
+                (Some(c), Some(d)) => format!("; {c:.2} contacts per 100 {}", d.per),
                 _ => String::new(),
             }
         );

@@ -5,8 +5,125 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::TicketId;
-use crate::ticket::{Tag, Ticket};
+use crate::id::{CustomerId, TicketId};
+use crate::model::{AuthorRole, Message, Visibility};
+use crate::ticket::{Event, EventKind, Tag, Ticket};
+
+/// The text a ticket opened with and the answer it got: the input of the
+/// repeated-question detector and of the knowledge-base gaps, which
+/// [`TicketFacts`](crate::metrics::TicketFacts) do not carry (facts hold no
+/// message bodies).
+///
+/// `text` is the first **public customer** message and `reply` the first
+/// **public human-agent** reply: internal notes and bot or automated
+/// replies are never read.
+///
+/// ```
+/// use supportdesk::insight::Question;
+/// use supportdesk::testing::TicketBuilder;
+/// use supportdesk::id::AgentId;
+///
+/// let b = TicketBuilder::new().body("Where is my order?")
+///     .note(AgentId::from_u128(1), "internal: carrier lost it")
+///     .agent_reply(AgentId::from_u128(1), "It ships tomorrow.");
+/// let q = Question::from_events(&b.events()).ok_or("no question")?;
+/// assert_eq!(q.text, "Where is my order?");
+/// assert_eq!(q.reply.as_deref(), Some("It ships tomorrow."));
+/// assert_eq!(Question::from_ticket(&b.build()), Some(q));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Question {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The requester.
+    pub customer: CustomerId,
+    /// When the ticket was opened (Unix seconds): questions are compared
+    /// oldest first.
+    pub at: i64,
+    /// The first public message the customer wrote.
+    pub text: String,
+    /// The first public reply by a human agent, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+}
+
+fn is_question(m: &Message) -> bool {
+    m.visibility == Visibility::Public && m.author.role() == AuthorRole::Customer
+}
+
+impl Question {
+    /// A question without a reply.
+    pub fn new(ticket: TicketId, customer: CustomerId, at: i64, text: impl Into<String>) -> Self {
+        Question {
+            ticket,
+            customer,
+            at,
+            text: text.into(),
+            reply: None,
+        }
+    }
+
+    /// The same with the reply it got.
+    pub fn with_reply(mut self, reply: impl Into<String>) -> Self {
+        self.reply = Some(reply.into());
+        self
+    }
+
+    /// The question of a ticket: `None` when the customer never wrote a
+    /// public message on it.
+    pub fn from_ticket(t: &Ticket) -> Option<Question> {
+        let text = t.messages().iter().find(|m| is_question(m))?;
+        Some(Question {
+            ticket: t.id(),
+            customer: t.customer(),
+            at: t.created_at().timestamp(),
+            text: text.body.clone(),
+            reply: t
+                .messages()
+                .iter()
+                .find(|m| m.is_public_agent_reply())
+                .map(|m| m.body.clone()),
+        })
+    }
+
+    /// The question of a ticket's history (its first event must be the
+    /// opening; events of other tickets are skipped): `None` when it does
+    /// not open or the customer never wrote a public message.
+    pub fn from_events(events: &[Event]) -> Option<Question> {
+        let first = events.first()?;
+        let EventKind::Opened(opened) = &first.kind else {
+            return None;
+        };
+        let mut text = None;
+        let mut reply = None;
+        for e in events.iter().filter(|e| e.ticket == first.ticket) {
+            match &e.kind {
+                EventKind::CustomerReplied { message }
+                | EventKind::AgentReplied { message }
+                | EventKind::AutomatedReplySent { message } => {
+                    if text.is_none() && is_question(message) {
+                        text = Some(message.body.clone());
+                    } else if reply.is_none() && message.is_public_agent_reply() {
+                        reply = Some(message.body.clone());
+                    }
+                }
+                _ => {}
+            }
+            if text.is_some() && reply.is_some() {
+                break;
+            }
+        }
+        Some(Question {
+            ticket: first.ticket,
+            customer: opened.customer,
+            at: first.at.timestamp(),
+            text: text?,
+            reply,
+        })
+    }
+}
 
 /// How near-identical questions are found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -188,48 +305,39 @@ impl Dsu {
     }
 }
 
-/// The first customer message of a ticket (the question it opened with).
-pub(crate) fn first_question(t: &Ticket) -> Option<&str> {
-    t.messages()
-        .iter()
-        .find(|m| m.is_from_customer())
-        .map(|m| m.body.as_str())
-}
-
-/// Finds clusters of near-identical first customer messages among
-/// `tickets`. `reason_of` names a ticket's contact reason, used to label
-/// each cluster with its most common one. Clusters come largest first.
+/// Finds clusters of near-identical questions (oldest first, by opening
+/// time then ticket). `reason_of` names a ticket's contact reason, used to
+/// label each cluster with its most common one. Clusters come largest
+/// first.
 ///
 /// # Example
 /// ```
-/// use supportdesk::insight::{repeated_questions, RepeatConfig};
-/// use supportdesk::testing::TicketBuilder;
-/// use supportdesk::id::TicketId;
+/// use supportdesk::insight::{repeated_questions, Question, RepeatConfig};
+/// use supportdesk::id::{CustomerId, TicketId};
 ///
 /// let texts = ["Where is my order #1001?", "where is my order 1002", "Where is my order? #1003",
 ///              "Can I change my address?", "我的订单还没到", "我的订单还没到。"];
-/// let tickets: Vec<_> = texts.iter().enumerate()
-///     .map(|(i, t)| TicketBuilder::new().id(TicketId::from_u128(i as u128)).body(t).build())
+/// let questions: Vec<_> = texts.iter().enumerate()
+///     .map(|(i, t)| Question::new(TicketId::from_u128(i as u128), CustomerId::from_u128(1), 0, *t))
 ///     .collect();
-/// let clusters = repeated_questions(&tickets, &RepeatConfig { min_cluster: 2, ..RepeatConfig::default() }, |_| None);
+/// let clusters = repeated_questions(&questions, &RepeatConfig { min_cluster: 2, ..RepeatConfig::default() }, |_| None);
 /// assert_eq!(clusters.len(), 2);
 /// assert_eq!(clusters[0].len(), 3);
 /// assert_eq!(clusters[1].example, "我的订单还没到");
 /// ```
 pub fn repeated_questions(
-    tickets: &[Ticket],
+    questions: &[Question],
     config: &RepeatConfig,
-    reason_of: impl Fn(&Ticket) -> Option<Tag>,
+    reason_of: impl Fn(TicketId) -> Option<Tag>,
 ) -> Vec<RepeatCluster> {
-    let mut order: Vec<&Ticket> = tickets.iter().collect();
-    order.sort_by_key(|t| (t.created_at(), t.id()));
+    let mut order: Vec<&Question> = questions.iter().collect();
+    order.sort_by_key(|q| (q.at, q.ticket));
     order.truncate(config.max_texts);
     // Unique normalised texts, with the tickets that wrote each.
     let mut unique: Vec<(Vec<u64>, Vec<usize>)> = Vec::new();
     let mut by_text: HashMap<String, usize> = HashMap::new();
-    for (i, t) in order.iter().enumerate() {
-        let Some(q) = first_question(t) else { continue };
-        let cut: String = q.chars().take(config.max_chars).collect();
+    for (i, q) in order.iter().enumerate() {
+        let cut: String = q.text.chars().take(config.max_chars).collect();
         let toks = tokens(&cut);
         if toks.is_empty() {
             continue;
@@ -285,7 +393,7 @@ pub fn repeated_questions(
             members.sort_unstable();
             let mut reasons: BTreeMap<Tag, usize> = BTreeMap::new();
             for &i in &members {
-                if let Some(r) = reason_of(order[i]) {
+                if let Some(r) = reason_of(order[i].ticket) {
                     *reasons.entry(r).or_default() += 1;
                 }
             }
@@ -293,12 +401,13 @@ pub fn repeated_questions(
                 .into_iter()
                 .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
                 .map(|(t, _)| t);
-            let example = first_question(order[members[0]])
-                .unwrap_or_default()
-                .to_owned();
+            let example = order
+                .get(members[0])
+                .map(|q| q.text.clone())
+                .unwrap_or_default();
             RepeatCluster {
                 reason,
-                tickets: members.iter().map(|&i| order[i].id()).collect(),
+                tickets: members.iter().map(|&i| order[i].ticket).collect(),
                 example,
             }
         })

@@ -1,5 +1,9 @@
 //! Contact rate: support requests per order or per active customer, with the
-//! denominator from the host.
+//! denominator from the host. The one denominator port of the crate: the
+//! metrics' [`ContactRate`] and the value-irritant matrix
+//! ([`insight::Matrix`](crate::insight::Matrix)) both read it.
+
+use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,6 +30,26 @@ use crate::metrics::aggregate::Aggregate;
 /// assert_eq!(Shop.active_customers(day.0, day.1), None);
 /// # Ok::<(), chrono::ParseError>(())
 /// ```
+///
+/// A closure taking the unit and the range is a `ContactBase` too:
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+/// use supportdesk::metrics::{ContactBase, Denominator};
+///
+/// let shop = |per: Denominator, _from: DateTime<Utc>, _to: DateTime<Utc>| match per {
+///     Denominator::Orders => Some(1_000),
+///     Denominator::ActiveCustomers => None,
+/// };
+/// let t: DateTime<Utc> = "2026-03-02T00:00:00Z".parse()?;
+/// assert_eq!(shop.count(Denominator::Orders, t, t), Some(1_000));
+/// assert_eq!(shop.active_customers(t, t), None);
+/// # Ok::<(), chrono::ParseError>(())
+/// ```
+///
+/// # Contract
+/// Answer for the half-open range `[from, to)`, or `None` when unknown (no
+/// contact rate is given then). Do not block for long.
 pub trait ContactBase {
     /// Orders placed in `[from, to)`.
     fn orders(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<u64> {
@@ -38,16 +62,78 @@ pub trait ContactBase {
         let _ = (from, to);
         None
     }
+
+    /// The count of `per` in `[from, to)`: [`orders`](Self::orders) or
+    /// [`active_customers`](Self::active_customers).
+    fn count(&self, per: Denominator, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<u64> {
+        match per {
+            Denominator::Orders => self.orders(from, to),
+            Denominator::ActiveCustomers => self.active_customers(from, to),
+        }
+    }
 }
 
-/// What a contact rate is per.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+impl<F> ContactBase for F
+where
+    F: Fn(Denominator, DateTime<Utc>, DateTime<Utc>) -> Option<u64>,
+{
+    fn orders(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<u64> {
+        self(Denominator::Orders, from, to)
+    }
+
+    fn active_customers(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<u64> {
+        self(Denominator::ActiveCustomers, from, to)
+    }
+}
+
+/// What a contact rate is per (per order by default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Denominator {
     /// Per order placed.
+    #[default]
     Orders,
     /// Per active customer.
     ActiveCustomers,
+}
+
+impl fmt::Display for Denominator {
+    /// `orders` or `active customers`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Denominator::Orders => "orders",
+            Denominator::ActiveCustomers => "active customers",
+        })
+    }
+}
+
+/// How many orders or active customers a range had, as the host counted
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BaseCount {
+    /// Orders or active customers.
+    pub per: Denominator,
+    /// How many.
+    pub count: u64,
+}
+
+impl BaseCount {
+    /// A count of `per`.
+    pub const fn new(per: Denominator, count: u64) -> Self {
+        BaseCount { per, count }
+    }
+
+    /// The count of `per` the host gives for `[from, to)`, `None` when it
+    /// does not know.
+    pub fn of(
+        base: &dyn ContactBase,
+        per: Denominator,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Option<BaseCount> {
+        base.count(per, from, to).map(|count| BaseCount { per, count })
+    }
 }
 
 /// Contacts (tickets the customer opened) per order or active customer.
@@ -74,10 +160,7 @@ impl ContactRate {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Option<ContactRate> {
-        let d = match per {
-            Denominator::Orders => base.orders(from, to),
-            Denominator::ActiveCustomers => base.active_customers(from, to),
-        }?;
+        let d = base.count(per, from, to)?;
         (d > 0).then(|| ContactRate {
             contacts: aggregate.reactive,
             denominator: d,

@@ -79,7 +79,7 @@ mod sketch;
 mod summary;
 
 pub use aggregate::{Aggregate, BACKLOG_AGE_EDGES, Longest, LowScore, RESPONSE_BIN_EDGES};
-pub use contact::{ContactBase, ContactRate, Denominator};
+pub use contact::{BaseCount, ContactBase, ContactRate, Denominator};
 pub use error::{MetricsError, SketchError};
 pub use facts::{CsatFact, Elapsed, FactsOptions, TicketFacts};
 pub use period::{Period, PeriodKind, Periodic};

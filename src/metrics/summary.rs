@@ -478,6 +478,22 @@ impl Aggregate {
         }
     }
 
+    /// Resolution times of resolved tickets on a basis (`None` for business
+    /// time when it was not measured): the SLA total-resolution clock, time
+    /// spent solved before a reopen left out.
+    pub fn resolution(&self, basis: Basis) -> Option<DurationSummary> {
+        match basis {
+            Basis::Calendar => Some(DurationSummary::of(&self.resolution)),
+            Basis::Business => (self.resolution_business.count() > 0)
+                .then(|| DurationSummary::of(&self.resolution_business)),
+        }
+    }
+
+    /// Reopens in all (solved back to unsolved), over the tickets added.
+    pub fn reopens(&self) -> u64 {
+        self.reopens
+    }
+
     /// CSAT by first-response bin, fastest first.
     pub fn csat_by_response_time(&self) -> Vec<ResponseCsat> {
         let zero = [0u64; RESPONSE_BIN_EDGES.len() + 1];

@@ -2,6 +2,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::channel::Channel;
 use crate::id::{AgentId, CustomerId, MessageId, TenantId, TicketId};
+use crate::insight::Question;
+use crate::metrics::{FactsOptions, TicketFacts};
+use crate::sla::Calendars;
 use crate::ticket::{
     Author, Event, EventKind, Message, Opening, Origin, Priority, Status, Tag, Ticket,
     TicketOpened, Visibility,
@@ -273,6 +276,31 @@ impl TicketBuilder {
             }
         }
         out
+    }
+
+    /// The ticket's [`TicketFacts`] at `as_of`, in calendar time (no
+    /// business calendar). Panics only if the facts cannot be derived,
+    /// which the builder's histories never cause.
+    ///
+    /// ```
+    /// use supportdesk::testing::TicketBuilder;
+    /// use supportdesk::{Status, id::AgentId};
+    /// let f = TicketBuilder::new().agent_reply(AgentId::from_u128(7), "On it").status(Status::Solved)
+    ///     .facts_at("2026-02-01T00:00:00Z".parse().unwrap());
+    /// assert!(f.is_one_touch());
+    /// ```
+    pub fn facts_at(&self, as_of: DateTime<Utc>) -> TicketFacts {
+        let options = FactsOptions::new(as_of, Calendars::new());
+        #[allow(clippy::expect_used)]
+        TicketFacts::from_events(&self.events(), &options)
+            .expect("a built history has facts")
+            .expect("a built history opens")
+    }
+
+    /// The ticket's [`Question`] (its first public customer message and
+    /// first public agent reply).
+    pub fn question(&self) -> Option<Question> {
+        Question::from_events(&self.events())
     }
 
     /// The ticket.
