@@ -29,7 +29,7 @@ use supportdesk::insight::maturity::{
     EvidenceInputs, MaturityTrait, SelfAssessment, Signal, TierModel, assess,
 };
 use supportdesk::insight::{
-    Denominator as MatrixDenominator, DenominatorUnit, Matrix, MatrixConfig, ReasonRating, Window,
+    Matrix, MatrixConfig, Question, ReasonRating, Window,
 };
 use supportdesk::metrics::{
     Aggregate, Basis, ContactBase, Denominator, FactsOptions, PeriodKind, Periodic, TicketFacts,
@@ -1143,9 +1143,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     // rated by value to the business and to the customer, moved by the data
     // (CSAT, effort, recontacts), with the host's order count as the
     // contact-rate denominator.
-    let mut all_tickets = Vec::with_capacity(w.tickets.len());
+    // The matrix reads the same per-ticket facts as the metrics above, and
+    // each ticket's opening question for near-identical questions.
+    let mut all_facts = Vec::with_capacity(w.tickets.len());
+    let mut questions = Vec::with_capacity(w.tickets.len());
     for sim in &w.tickets {
-        all_tickets.push(w.desk.ticket(SHOP, sim.id)?);
+        let events = w.desk.history(SHOP, sim.id)?;
+        all_facts.extend(TicketFacts::from_events(&events, &options)?);
+        questions.extend(Question::from_events(&events));
     }
     let ratings = vec![
         ReasonRating::new(Tag::new("shipping/late")?, -2, -1),
@@ -1157,18 +1162,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         ReasonRating::new(Tag::new("product/question")?, 2, 2),
         ReasonRating::new(Tag::new("discount-code")?, -1, -1),
     ];
-    let order_count = |from: DateTime<Utc>, to: DateTime<Utc>| {
-        orders.orders(from, to).map(|count| MatrixDenominator {
-            unit: DenominatorUnit::Orders,
-            count,
-        })
-    };
-    let built = Matrix::build(
-        &all_tickets,
+    let built = Matrix::build_with_questions(
+        &all_facts,
+        &questions,
         &MatrixConfig::new(ratings),
         Window::new(month_start, month_end),
         None,
-        Some(&order_count),
+        Some(&orders),
     )?;
     let top_actions: Vec<String> = built
         .plan

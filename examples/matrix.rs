@@ -11,9 +11,10 @@ use std::error::Error;
 use chrono::{DateTime, Duration, Utc};
 use supportdesk::customer::Identity;
 use supportdesk::id::{AgentId, TenantId};
-use supportdesk::insight::{
-    Denominator, DenominatorUnit, Matrix, MatrixConfig, ReasonRating, Window,
-};
+use supportdesk::insight::{Matrix, MatrixConfig, Question, ReasonRating, Window};
+use supportdesk::metrics::{Denominator, FactsOptions, TicketFacts};
+use supportdesk::port::Clock;
+use supportdesk::sla::Calendars;
 use supportdesk::port::{TicketQuery, TicketStore};
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::{Ces, Command, Csat};
@@ -297,6 +298,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     let tickets = all_tickets(&desk, shop)?;
+    // The matrix reads per-ticket facts (as of the end of the simulation)
+    // and each ticket's opening question.
+    let options = FactsOptions::new(desk.clock().now(), Calendars::new());
+    let mut facts = Vec::with_capacity(tickets.len());
+    let mut questions = Vec::with_capacity(tickets.len());
+    for t in &tickets {
+        let events = desk.history(shop, t.id())?;
+        facts.extend(TicketFacts::from_events(&events, &options)?);
+        questions.extend(Question::from_events(&events));
+    }
     let config = MatrixConfig::new(vec![
         ReasonRating {
             label: Some("Where is my order? / 订单在哪".into()),
@@ -316,14 +327,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         "2026-03-29T00:00:00Z".parse()?,
     );
     // The host's order count for the window: the contact-rate denominator.
-    let orders = |from: DateTime<Utc>, to: DateTime<Utc>| {
+    let orders = |per: Denominator, from: DateTime<Utc>, to: DateTime<Utc>| {
         let days = u64::try_from((to - from).num_days()).ok()?;
-        Some(Denominator {
-            unit: DenominatorUnit::Orders,
-            count: days * 180,
-        })
+        (per == Denominator::Orders).then_some(days * 180)
     };
-    let matrix = Matrix::build(&tickets, &config, march, Some(&taxonomy), Some(&orders))?;
+    let matrix = Matrix::build_with_questions(
+        &facts,
+        &questions,
+        &config,
+        march,
+        Some(&taxonomy),
+        Some(&orders),
+    )?;
     println!("{}", matrix.to_markdown());
     std::fs::write(&out_path, matrix.to_svg())?;
     println!("Wrote {out_path} ({} tickets simulated).", tickets.len());

@@ -33,12 +33,12 @@ use supportdesk::insight::maturity::{
     MaturityTrait, SelfAssessment, Signal, Tier, TierModel, TraitLine, assess,
 };
 use supportdesk::insight::{
-    Denominator as InsightDenominator, DenominatorUnit, Effort, Matrix, MatrixConfig, PlanItem,
+    Effort, Question, Matrix, MatrixConfig, PlanItem,
     Quadrant, ReasonInsight, ReasonRating, RepeatCluster, RepeatConfig, SelfService, SignalWeights,
     Window,
 };
 use supportdesk::metrics::{
-    Aggregate, BacklogSummary, Basis, BinCount, CesSummary, ContactBase, ContactRate, CsatFact,
+    Aggregate, BacklogSummary, BaseCount, Basis, BinCount, CesSummary, ContactBase, ContactRate, CsatFact,
     CsatFigures, CsatSummary, Denominator, DurationSketch, DurationSummary, Elapsed, FactsOptions,
     Longest, LowScore, MetricsSummary, Period as MetricsPeriod, PeriodKind, Periodic, Rate,
     ResponseCsat, ResponseSummary, SpeedThreshold, TicketFacts, VolumeSummary,
@@ -271,23 +271,24 @@ fn world() -> World {
         "2026-03-01T00:00:00Z".parse().unwrap(),
         "2026-04-01T00:00:00Z".parse().unwrap(),
     );
-    let mut matrix_tickets = tickets.clone();
+    let mut matrix_facts = facts.clone();
+    let mut questions: Vec<Question> = tickets.iter().filter_map(Question::from_ticket).collect();
     for n in 0..6u128 {
-        matrix_tickets.push(
-            TicketBuilder::new()
-                .id(TicketId::from_u128(100 + n))
-                .opened_at("2026-03-03T10:00:00Z".parse().unwrap())
-                .tag(if n % 2 == 0 {
-                    "shipping/late"
-                } else {
-                    "order-status"
-                })
-                .body("Where is my order 42?")
-                .build(),
-        );
+        let b = TicketBuilder::new()
+            .id(TicketId::from_u128(100 + n))
+            .opened_at("2026-03-03T10:00:00Z".parse().unwrap())
+            .tag(if n % 2 == 0 {
+                "shipping/late"
+            } else {
+                "order-status"
+            })
+            .body("Where is my order 42?");
+        matrix_facts.push(b.facts_at("2026-04-01T00:00:00Z".parse().unwrap()));
+        questions.extend(b.question());
     }
-    let matrix = Matrix::build(
-        &matrix_tickets,
+    let matrix = Matrix::build_with_questions(
+        &matrix_facts,
+        &questions,
         &matrix_config,
         window,
         Some(&taxonomy),
@@ -995,7 +996,7 @@ fn metrics_types_survive_mutated_json() {
 fn insight_and_report_types_survive_mutated_json() {
     let w = world();
     let m = w.matrix.clone();
-    let tickets = w.tickets.clone();
+    let tickets = w.facts.clone();
     let taxonomy = w.taxonomy.clone();
     run(vec![
         probe!(Matrix, [w.matrix], |m: &Matrix| {
@@ -1016,13 +1017,17 @@ fn insight_and_report_types_survive_mutated_json() {
         probe!(Quadrant, [part(&w.matrix, "/reasons/0/quadrant")]),
         probe!(ReasonRating, [part(&w.matrix, "/reasons/0/rating")]),
         probe!(SignalWeights, [part(&w.matrix_config, "/signals")]),
-        probe!(DenominatorUnit, [DenominatorUnit::Orders]),
+        probe!(BaseCount, [BaseCount::new(Denominator::Orders, 5)]),
         probe!(
-            InsightDenominator,
-            [InsightDenominator {
-                unit: DenominatorUnit::Orders,
-                count: 5
-            }]
+            Question,
+            [Question::new(TicketId::from_u128(1), CustomerId::from_u128(2), 3, "q").with_reply("r")],
+            |q: &Question| {
+                let _ = supportdesk::insight::repeated_questions(
+                    std::slice::from_ref(q),
+                    &RepeatConfig::default(),
+                    |_| None,
+                );
+            }
         ),
         probe!(Effort, [part(&w.matrix, "/reasons/0/effort")]),
         probe!(
@@ -1838,16 +1843,21 @@ fn facts_spanning_all_of_time_fit_every_period_kind_and_zone() {
 fn insight_takes_any_instant() {
     let w = world();
     instants_in_every_zone(|at, _| {
-        let tickets: Vec<Ticket> = (0..3u128)
+        let builders: Vec<TicketBuilder> = (0..3u128)
             .map(|n| {
                 TicketBuilder::new()
                     .id(TicketId::from_u128(n))
                     .opened_at(at)
                     .tag("shipping/late")
                     .body("Where is my order?")
-                    .build()
             })
             .collect();
+        let options = FactsOptions::new(at, calendars());
+        let facts: Vec<TicketFacts> = builders
+            .iter()
+            .filter_map(|b| TicketFacts::from_events(&b.events(), &options).ok().flatten())
+            .collect();
+        let questions: Vec<Question> = builders.iter().filter_map(TicketBuilder::question).collect();
         for window in [
             Window::new(DateTime::<Utc>::MIN_UTC, at),
             Window::new(at, DateTime::<Utc>::MAX_UTC),
@@ -1855,14 +1865,10 @@ fn insight_takes_any_instant() {
             Window::new(at, at),
         ] {
             let _ = (window.previous(), window.contains(at));
-            let denominator = |_: DateTime<Utc>, _: DateTime<Utc>| {
-                Some(InsightDenominator {
-                    unit: DenominatorUnit::Orders,
-                    count: 3,
-                })
-            };
-            let _ = Matrix::build(
-                &tickets,
+            let denominator = |_: Denominator, _: DateTime<Utc>, _: DateTime<Utc>| Some(3);
+            let _ = Matrix::build_with_questions(
+                &facts,
+                &questions,
                 &w.matrix_config,
                 window,
                 Some(&w.taxonomy),

@@ -22,7 +22,7 @@ use supportdesk::report::{CHART_IDS, Report};
 use supportdesk::sla::{Calendars, MetricDef, PolicySet, SlaPolicy, Target, TimeBasis};
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds, TicketBuilder};
 use supportdesk::ticket::{Command, Csat, Event};
-use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag, Ticket};
+use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag};
 
 const SHOP: TenantId = TenantId::from_u128(1);
 const BOB: AgentId = AgentId::from_u128(7);
@@ -325,7 +325,7 @@ fn the_checker_catches_broken_pages() {
 /// repeated questions.
 fn matrix(label: &str, question: &str) -> Matrix {
     let start: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
-    let tickets: Vec<Ticket> = (0..6u128)
+    let builders: Vec<TicketBuilder> = (0..6u128)
         .map(|i| {
             TicketBuilder::new()
                 .id(TicketId::from_u128(100 + i))
@@ -337,9 +337,11 @@ fn matrix(label: &str, question: &str) -> Matrix {
                 } else {
                     "product/question"
                 })
-                .build()
         })
         .collect();
+    let as_of = "2026-04-01T00:00:00Z".parse().unwrap();
+    let facts: Vec<_> = builders.iter().map(|b| b.facts_at(as_of)).collect();
+    let questions: Vec<_> = builders.iter().filter_map(TicketBuilder::question).collect();
     let mut late = ReasonRating::new(Tag::new("shipping/late").unwrap(), -2, -1);
     late.label = Some(label.to_owned());
     let config = MatrixConfig::new(vec![
@@ -350,7 +352,7 @@ fn matrix(label: &str, question: &str) -> Matrix {
         "2026-03-01T00:00:00Z".parse().unwrap(),
         "2026-04-01T00:00:00Z".parse().unwrap(),
     );
-    Matrix::build(&tickets, &config, march, None, None).unwrap()
+    Matrix::build_with_questions(&facts, &questions, &config, march, None, None).unwrap()
 }
 
 #[test]
