@@ -19,16 +19,23 @@
 //! tickets' [`Question`]s), and ranks what to do first. [`Matrix::to_markdown`] and [`Matrix::to_svg`] render
 //! it.
 //!
+//! [`kb_gaps`] ranks the reasons a knowledge-base article could answer
+//! (high volume, mostly one-touch answers, near-identical questions) with
+//! example questions, the reply most often given and whether the host's
+//! [`Article`]s cover them.
+//!
 //! [`maturity`] scores the CX maturity tiers of the Zendesk/ESG benchmark
 //! (the seven traits, the 2021 and 2020 tier models as data) from a
 //! self-assessment with evidence read from the [`metrics`](crate::metrics),
 //! with next steps and a comparison with the published Champion figures.
 
+mod kb;
 mod matrix;
 pub mod maturity;
 mod render;
 mod repeat;
 
+pub use kb::{Article, CommonReply, KbConfig, KbGap, KbReasons, kb_gaps};
 pub use matrix::{
     Effort, InsightError, MAX_RATING, MIN_RATING, Matrix, MatrixConfig, PlanItem, Quadrant,
     ReasonInsight, ReasonRating, SelfService, SignalWeights, Window,
