@@ -130,9 +130,12 @@ fn local_at(date: NaiveDate, minutes: u16) -> Option<NaiveDateTime> {
         .and_hms_opt(u32::from(rest / 60), u32::from(rest % 60), 0)
 }
 
-/// The instant of local midnight starting `date` (compatible rule).
+/// The first instant of the local day `date` (the crate's one day-start
+/// rule, [`crate::instant::day_start`]): a holiday is the whole local day,
+/// so when a DST gap spans midnight it starts at the jump, not at the
+/// compatible reading of 00:00.
 pub(crate) fn local_midnight(tz: Tz, date: NaiveDate) -> Option<i64> {
-    date.and_hms_opt(0, 0, 0).map(|t| resolve(tz, t))
+    Some(crate::instant::day_start(tz, date))
 }
 
 /// The working intervals of one UTC year.

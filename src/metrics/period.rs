@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{Datelike, Days, LocalResult, Months, NaiveDate, NaiveTime, TimeZone};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -92,19 +92,9 @@ impl fmt::Display for Period {
     }
 }
 
-/// The first instant of a local date.
+/// The first instant of a local date (the crate's one day-start rule).
 fn local_start(tz: Tz, date: NaiveDate) -> i64 {
-    let midnight = date.and_time(NaiveTime::MIN);
-    for minutes in 0..=24 * 60 {
-        let Some(t) = midnight.checked_add_signed(chrono::Duration::minutes(minutes)) else {
-            break;
-        };
-        match tz.from_local_datetime(&t) {
-            LocalResult::Single(x) | LocalResult::Ambiguous(x, _) => return x.timestamp(),
-            LocalResult::None => continue,
-        }
-    }
-    midnight.and_utc().timestamp()
+    crate::instant::day_start(tz, date)
 }
 
 /// The last period looked up and the bounds of the periods seen, to skip
