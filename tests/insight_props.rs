@@ -10,7 +10,7 @@ use supportdesk::insight::{
     Matrix, MatrixConfig, Question, ReasonRating, SignalWeights, Window, similarity,
 };
 use supportdesk::metrics::TicketFacts;
-use supportdesk::taxonomy::{Period, SpikeConfig, detect_spikes};
+use supportdesk::taxonomy::{PeriodKind, SpikeConfig, detect_spikes};
 use supportdesk::testing::TicketBuilder;
 use supportdesk::{Status, Tag, Ticket};
 
@@ -212,7 +212,7 @@ proptest! {
         offset in 0i64..30,
     ) {
         let config = SpikeConfig {
-            period: if day { Period::Day } else { Period::Week },
+            period: if day { PeriodKind::Day } else { PeriodKind::IsoWeek },
             time_zone: chrono_tz::Pacific::Kiritimati,
             baseline_periods: baseline % 2000,
             min_count,

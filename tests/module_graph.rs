@@ -582,7 +582,11 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
             "id", "channel", "instant", "calendar", "customer", "model", "ticket",
         ],
     );
-    a.insert("taxonomy", &["id", "channel", "instant", "model", "ticket"]);
+    // Spikes count per calendar period (the one period type).
+    a.insert(
+        "taxonomy",
+        &["id", "channel", "instant", "calendar", "model", "ticket"],
+    );
     a.insert(
         "metrics",
         &[

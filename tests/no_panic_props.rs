@@ -62,7 +62,7 @@ use supportdesk::sla::{
 };
 use supportdesk::taxonomy::{
     AutoTags, Cardinality, Direction, Explanation as TagExplanation, Finding, Group, Input, Limits,
-    LintCode, Period as SpikePeriod, Polarity, Reading, Requirement, Rule, Severity, Skipped, Span,
+    LintCode, PeriodKind as SpikePeriod, Polarity, Reading, Requirement, Rule, Severity, Skipped, Span,
     Spike, SpikeConfig, SpikeNotice, TagConfig, TagCounts, TagKind, TaxonomyConfig, Violation,
 };
 use supportdesk::testing::{
@@ -1516,7 +1516,7 @@ fn taxonomy_types_survive_mutated_json() {
             Skipped,
             [json!({"tag": "shipping", "rule": "r", "reason": "conflict"})]
         ),
-        probe!(SpikePeriod, [SpikePeriod::Week], |p: &SpikePeriod| {
+        probe!(SpikePeriod, [SpikePeriod::IsoWeek], |p: &SpikePeriod| {
             for at in instants() {
                 for tz in zones() {
                     let s = p.start_of(at, tz);
@@ -1732,7 +1732,7 @@ fn calendars_take_any_instant_in_any_zone() {
 fn taxonomy_takes_any_instant_in_any_zone() {
     let taxonomy: Taxonomy = serde_json::from_str(TAXONOMY).unwrap();
     instants_in_every_zone(|at, tz| {
-        for p in [SpikePeriod::Day, SpikePeriod::Week] {
+        for p in [SpikePeriod::Day, SpikePeriod::IsoWeek, SpikePeriod::Month] {
             let start = p.start_of(at, tz);
             let _ = p.back(start, 520);
             let mut counts = TagCounts::new(p, tz);

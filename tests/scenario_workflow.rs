@@ -14,7 +14,7 @@ use supportdesk::sla::{
     AlertPoint, Calendars, EscalateTo, EscalationStep, MetricDef, PolicySet, SlaPolicy, Target,
     TimeBasis, Trigger, WarnAt,
 };
-use supportdesk::taxonomy::{Period, SpikeConfig};
+use supportdesk::taxonomy::{PeriodKind, SpikeConfig};
 use supportdesk::testing::{Scenario, SequentialIds, TicketBuilder};
 use supportdesk::ticket::Command;
 use supportdesk::{
@@ -390,7 +390,7 @@ fn a_tick_raises_a_breach_once() -> TestResult {
 fn spike_notices_are_queued_once() -> TestResult {
     let tax = taxonomy()?;
     let cfg = SpikeConfig {
-        period: Period::Week,
+        period: PeriodKind::IsoWeek,
         baseline_periods: 4,
         min_count: 5,
         ..SpikeConfig::default()

@@ -12,7 +12,7 @@ use supportdesk::id::TenantId;
 use supportdesk::notification::{NotificationKind, Recipient};
 use supportdesk::port::{Clock, TicketStore};
 use supportdesk::store::SqliteStore;
-use supportdesk::taxonomy::{Period, SpikeConfig, Taxonomy};
+use supportdesk::taxonomy::{PeriodKind, SpikeConfig, Taxonomy};
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::{AutoTagger, Channel, InMemoryStore, Inbound, SpikeAlerts};
 
@@ -29,7 +29,7 @@ fn taxonomy() -> Taxonomy {
 
 fn spike_alerts() -> SpikeAlerts {
     let cfg = SpikeConfig {
-        period: Period::Week,
+        period: PeriodKind::IsoWeek,
         baseline_periods: 4,
         min_count: 5,
         ..SpikeConfig::default()

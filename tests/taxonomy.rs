@@ -11,7 +11,7 @@ use supportdesk::customer::Identity;
 use supportdesk::id::{AgentId, TenantId};
 use supportdesk::notification::{NotificationContent, NotificationKind, Recipient};
 use supportdesk::taxonomy::{
-    AutoTagger, Input, LintCode, Period, Reading, SpikeConfig, TagKind, Taxonomy, Violation,
+    AutoTagger, Input, LintCode, PeriodKind, Reading, SpikeConfig, TagKind, Taxonomy, Violation,
 };
 use supportdesk::testing::{
     ManualClock, RecordingNotifier, Scenario, SequentialIds, TicketBuilder,
@@ -264,7 +264,7 @@ fn auto_tagging_skips_conflicting_group_tags_instead_of_failing() -> TestResult 
 fn spikes_are_found_and_sent_to_the_team() -> TestResult {
     let tax = example();
     let cfg = SpikeConfig {
-        period: Period::Week,
+        period: PeriodKind::IsoWeek,
         time_zone: chrono_tz::Asia::Shanghai,
         baseline_periods: 4,
         min_count: 5,
@@ -398,5 +398,46 @@ fn results_round_trip_through_serde() -> TestResult {
         serde_json::from_str(r#"{"period":"day","time_zone":"Asia/Shanghai","drops":true}"#)?;
     assert_eq!(cfg.time_zone, chrono_tz::Asia::Shanghai);
     assert_eq!(cfg.baseline_periods, 8);
+    Ok(())
+}
+
+/// One period type: spike configs written with `"period": "week"` still
+/// load (as the ISO week), and months work like days and weeks.
+#[test]
+fn spike_periods_are_the_calendar_periods() -> TestResult {
+    let old: SpikeConfig = serde_json::from_str(r#"{"period": "week", "min_count": 3}"#)?;
+    assert_eq!(old.period, PeriodKind::IsoWeek);
+    assert_eq!(old.period, supportdesk::metrics::PeriodKind::IsoWeek);
+    let month: SpikeConfig = serde_json::from_str(r#"{"period": "month", "min_count": 3}"#)?;
+    assert_eq!(month.period, PeriodKind::Month);
+    // Three quiet months with one payment error each, then six in April.
+    let mut tickets = Vec::new();
+    let mut n = 0u128;
+    let mut open_at = |when: &str, tickets: &mut Vec<supportdesk::Ticket>| {
+        n += 1;
+        tickets.push(
+            supportdesk::testing::TicketBuilder::new()
+                .id(supportdesk::id::TicketId::from_u128(n))
+                .opened_at(at(when))
+                .tag("payment-error")
+                .build(),
+        );
+    };
+    for m in ["2026-01-10T10:00:00Z", "2026-02-10T10:00:00Z", "2026-03-10T10:00:00Z"] {
+        open_at(m, &mut tickets);
+    }
+    for d in 1..=6 {
+        open_at(&format!("2026-04-{:02}T10:00:00Z", d * 4), &mut tickets);
+    }
+    let cfg = SpikeConfig {
+        baseline_periods: 3,
+        ..month
+    };
+    let spikes = supportdesk::taxonomy::detect_spikes(&tickets, None, at("2026-04-30T12:00:00Z"), &cfg);
+    assert_eq!(spikes.len(), 1, "{spikes:?}");
+    assert_eq!(spikes[0].period, PeriodKind::Month);
+    assert_eq!(spikes[0].count, 6);
+    assert_eq!(spikes[0].period_start, chrono::NaiveDate::from_ymd_opt(2026, 4, 1).ok_or("date")?);
+    assert!(spikes[0].to_string().contains("this month"), "{}", spikes[0]);
     Ok(())
 }

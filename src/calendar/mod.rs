@@ -131,6 +131,7 @@ mod error;
 mod intervals;
 mod lint;
 mod marks;
+mod period;
 mod schedule;
 mod serde_form;
 
@@ -140,5 +141,6 @@ pub use callback::{CallbackPolicy, CallbackWindow};
 pub use error::{CalendarError, RangeKind};
 pub use intervals::{OpenIntervals, WorkingInterval};
 pub use lint::CalendarLint;
+pub use period::{Period, PeriodKind};
 pub(crate) use marks::{ClockMarks, MarkMemo};
 pub use schedule::{ParseWallTimeError, WallInterval, WallTime};

@@ -82,7 +82,9 @@ pub use aggregate::{Aggregate, BACKLOG_AGE_EDGES, Longest, LowScore, RESPONSE_BI
 pub use contact::{BaseCount, ContactBase, ContactRate, Denominator};
 pub use error::{MetricsError, SketchError};
 pub use facts::{CsatFact, Elapsed, FactsOptions, TicketFacts};
-pub use period::{Period, PeriodKind, Periodic};
+/// The one period type, from [`calendar`](crate::calendar).
+pub use crate::calendar::{Period, PeriodKind};
+pub use period::Periodic;
 pub use sketch::{DurationSketch, EXACT_LIMIT, RELATIVE_ERROR};
 pub use summary::{
     BacklogSummary, Basis, BinCount, CesSummary, CsatFigures, CsatSummary, DurationSummary,

@@ -1,101 +1,16 @@
-//! Days, ISO weeks and months in a time zone, and aggregates per period.
+//! Aggregates per day, ISO week or month in a time zone (the periods are
+//! [`calendar::Period`](crate::calendar::Period)).
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use chrono::{Datelike, Days, Months, NaiveDate};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{Period, PeriodKind};
 use crate::metrics::aggregate::Aggregate;
 use crate::metrics::contact::{ContactBase, ContactRate, Denominator};
 use crate::metrics::error::MetricsError;
 use crate::metrics::facts::{TicketFacts, unix};
-
-/// How long a period is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PeriodKind {
-    /// A calendar day.
-    Day,
-    /// An ISO 8601 week, Monday to Sunday.
-    IsoWeek,
-    /// A calendar month.
-    Month,
-}
-
-/// One day, ISO week or month (local dates of a time zone).
-///
-/// ```
-/// use supportdesk::metrics::{Period, PeriodKind};
-/// let d = chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
-/// assert_eq!(Period::containing(PeriodKind::IsoWeek, d).to_string(), "2026-W10");
-/// assert_eq!(Period::containing(PeriodKind::Month, d).to_string(), "2026-03");
-/// assert_eq!(Period::containing(PeriodKind::Day, d).next().to_string(), "2026-03-05");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Period {
-    /// Day, week or month.
-    pub kind: PeriodKind,
-    /// Its first local date.
-    pub start: NaiveDate,
-}
-
-impl Period {
-    /// The period of a kind that contains a local date.
-    pub fn containing(kind: PeriodKind, date: NaiveDate) -> Period {
-        let start = match kind {
-            PeriodKind::Day => date,
-            PeriodKind::IsoWeek => date
-                .checked_sub_days(Days::new(u64::from(date.weekday().num_days_from_monday())))
-                .unwrap_or(date),
-            PeriodKind::Month => date.with_day(1).unwrap_or(date),
-        };
-        Period { kind, start }
-    }
-
-    /// The period right after this one.
-    pub fn next(&self) -> Period {
-        let start = match self.kind {
-            PeriodKind::Day => self.start.checked_add_days(Days::new(1)),
-            PeriodKind::IsoWeek => self.start.checked_add_days(Days::new(7)),
-            PeriodKind::Month => self.start.checked_add_months(Months::new(1)),
-        }
-        .unwrap_or(NaiveDate::MAX);
-        Period {
-            kind: self.kind,
-            start,
-        }
-    }
-
-    /// Its first instant and the first instant of the next period, in a
-    /// time zone (Unix seconds). A local midnight that does not exist
-    /// (a DST gap) is read as the first local time after the gap.
-    pub fn bounds(&self, tz: Tz) -> (i64, i64) {
-        (
-            local_start(tz, self.start),
-            local_start(tz, self.next().start),
-        )
-    }
-}
-
-impl fmt::Display for Period {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            PeriodKind::Day => write!(f, "{}", self.start.format("%Y-%m-%d")),
-            PeriodKind::IsoWeek => {
-                let w = self.start.iso_week();
-                write!(f, "{}-W{:02}", w.year(), w.week())
-            }
-            PeriodKind::Month => write!(f, "{}", self.start.format("%Y-%m")),
-        }
-    }
-}
-
-/// The first instant of a local date (the crate's one day-start rule).
-fn local_start(tz: Tz, date: NaiveDate) -> i64 {
-    crate::instant::day_start(tz, date)
-}
 
 /// The last period looked up and the bounds of the periods seen, to skip
 /// the time-zone arithmetic (ignored by `==` and serde).

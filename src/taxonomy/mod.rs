@@ -54,7 +54,7 @@ pub use model::{
 };
 pub use rule::Rule;
 pub use spike::{
-    MAX_BASELINE_PERIODS, Period, Spike, SpikeConfig, TagCounts, detect_spikes,
+    MAX_BASELINE_PERIODS, Spike, SpikeConfig, TagCounts, detect_spikes,
     spike_notifications, spikes_in,
 };
 
@@ -62,3 +62,7 @@ pub use spike::{
 pub use crate::model::{
     Cardinality, Direction, Polarity, Reading, SpikeNotice, TagKind, Violation,
 };
+
+/// The period spikes are counted in (day, ISO week or month): the crate's
+/// one period kind, from [`calendar`](crate::calendar).
+pub use crate::calendar::PeriodKind;

@@ -1,72 +1,19 @@
-//! Spikes: per-tag counts per day or ISO week in a time zone, judged
+//! Spikes: per-tag counts per day, ISO week or month in a time zone, judged
 //! against a rolling baseline, read through the tags' polarity.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::PeriodKind;
 use crate::id::{NotificationId, TenantId, TicketId};
 use crate::model::notification::{Notification, NotificationContent, NotificationKind, Recipient};
 use crate::model::{Direction, Polarity, Reading, SpikeNotice, Tag};
 use crate::taxonomy::model::Taxonomy;
 use crate::ticket::Ticket;
-
-/// The length of a counting period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Period {
-    /// A local calendar day.
-    Day,
-    /// An ISO week (Monday to Sunday), local.
-    Week,
-}
-
-impl Period {
-    /// The first local day of the period holding `at` in `tz`.
-    ///
-    /// An instant whose local date is outside chrono's range (such as
-    /// `DateTime::<Utc>::MAX_UTC` east of UTC) reads as the last (or first)
-    /// date there is, [`NaiveDate::MAX`] (or [`NaiveDate::MIN`]).
-    ///
-    /// ```
-    /// use supportdesk::taxonomy::Period;
-    /// use chrono::NaiveDate;
-    /// // Sunday 23:30 UTC is already Monday in Shanghai.
-    /// let at = "2026-03-08T23:30:00Z".parse()?;
-    /// assert_eq!(Period::Week.start_of(at, chrono_tz::Asia::Shanghai), NaiveDate::from_ymd_opt(2026, 3, 9).unwrap());
-    /// assert_eq!(Period::Week.start_of(at, chrono_tz::UTC), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn start_of(self, at: DateTime<Utc>, tz: Tz) -> NaiveDate {
-        let day = crate::instant::local_date(at, tz);
-        match self {
-            Period::Day => day,
-            Period::Week => day
-                .checked_sub_days(Days::new(u64::from(day.weekday().num_days_from_monday())))
-                .unwrap_or(day),
-        }
-    }
-
-    /// The start of the period `n` periods before the one starting at
-    /// `start`.
-    pub fn back(self, start: NaiveDate, n: u32) -> Option<NaiveDate> {
-        let days = match self {
-            Period::Day => u64::from(n),
-            Period::Week => u64::from(n) * 7,
-        };
-        start.checked_sub_days(Days::new(days))
-    }
-
-    fn this(self) -> &'static str {
-        match self {
-            Period::Day => "today",
-            Period::Week => "this week",
-        }
-    }
-}
 
 /// The longest baseline, in periods.
 pub const MAX_BASELINE_PERIODS: u32 = 520;
@@ -75,8 +22,8 @@ pub const MAX_BASELINE_PERIODS: u32 = 520;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SpikeConfig {
-    /// Day or week.
-    pub period: Period,
+    /// Day, ISO week or month (`"week"` in JSON reads as the ISO week).
+    pub period: PeriodKind,
     /// The time zone periods are counted in.
     pub time_zone: Tz,
     /// How many previous periods make the baseline (1 to
@@ -100,7 +47,7 @@ impl Default for SpikeConfig {
     /// deviations and +50%, no drops.
     fn default() -> Self {
         SpikeConfig {
-            period: Period::Week,
+            period: PeriodKind::IsoWeek,
             time_zone: chrono_tz::UTC,
             baseline_periods: 8,
             min_count: 5,
@@ -115,14 +62,14 @@ impl Default for SpikeConfig {
 /// tags, in the period it was opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagCounts {
-    period: Period,
+    period: PeriodKind,
     tz: Tz,
     counts: BTreeMap<Tag, BTreeMap<NaiveDate, u32>>,
 }
 
 impl TagCounts {
     /// Empty counts.
-    pub fn new(period: Period, tz: Tz) -> Self {
+    pub fn new(period: PeriodKind, tz: Tz) -> Self {
         TagCounts {
             period,
             tz,
@@ -133,7 +80,7 @@ impl TagCounts {
     /// Counts the tags of `tickets` by the period they were opened in.
     pub fn from_tickets<'a>(
         tickets: impl IntoIterator<Item = &'a Ticket>,
-        period: Period,
+        period: PeriodKind,
         tz: Tz,
     ) -> Self {
         let mut c = TagCounts::new(period, tz);
@@ -192,8 +139,8 @@ impl Reading {
 pub struct Spike {
     /// The tag.
     pub tag: Tag,
-    /// Day or week.
-    pub period: Period,
+    /// Day, ISO week or month (`"week"` in JSON reads as the ISO week).
+    pub period: PeriodKind,
     /// The first local day of the period judged.
     pub period_start: NaiveDate,
     /// The count in that period.
@@ -280,7 +227,7 @@ impl fmt::Display for Spike {
 ///
 /// # Example
 /// ```
-/// use supportdesk::taxonomy::{detect_spikes, Period, SpikeConfig, Taxonomy};
+/// use supportdesk::taxonomy::{detect_spikes, PeriodKind, SpikeConfig, Taxonomy};
 /// use supportdesk::testing::TicketBuilder;
 /// use supportdesk::id::TicketId;
 /// use chrono::{Duration, TimeZone, Utc};
@@ -394,10 +341,8 @@ fn spike_id(tenant: TenantId, spike: &Spike) -> NotificationId {
     eat(tenant.as_uuid().as_bytes());
     eat(spike.tag.as_str().as_bytes());
     eat(spike.period_start.to_string().as_bytes());
-    eat(match spike.period {
-        Period::Day => b"/day",
-        Period::Week => b"/week",
-    });
+    eat(b"/");
+    eat(spike.period.name().as_bytes());
     eat(match spike.direction {
         Direction::Up => b"/up",
         Direction::Down => b"/down",
@@ -417,12 +362,12 @@ fn spike_id(tenant: TenantId, spike: &Spike) -> NotificationId {
 /// # Example
 /// ```
 /// use supportdesk::notification::{NotificationKind, Recipient};
-/// use supportdesk::taxonomy::{spike_notifications, Direction, Period, Reading, Spike};
+/// use supportdesk::taxonomy::{spike_notifications, Direction, PeriodKind, Reading, Spike};
 /// use supportdesk::id::TenantId;
 /// use supportdesk::Tag;
 ///
 /// let spike = Spike {
-///     tag: Tag::new("payment-error")?, period: Period::Week,
+///     tag: Tag::new("payment-error")?, period: PeriodKind::IsoWeek,
 ///     period_start: "2026-03-02".parse()?, count: 17, baseline: 5.0, z: 5.4,
 ///     change: Some(2.4), direction: Direction::Up, polarity: None, reading: Reading::Bad,
 /// };
@@ -469,15 +414,15 @@ mod tests {
 
     #[test]
     fn weeks_are_iso_and_local() {
-        let d = Period::Week.start_of(at("2026-01-01T12:00:00Z"), chrono_tz::UTC);
+        let d = PeriodKind::IsoWeek.start_of(at("2026-01-01T12:00:00Z"), chrono_tz::UTC);
         assert_eq!(d, NaiveDate::from_ymd_opt(2025, 12, 29).unwrap());
-        let d = Period::Day.start_of(at("2026-03-29T23:30:00Z"), chrono_tz::Europe::Berlin);
+        let d = PeriodKind::Day.start_of(at("2026-03-29T23:30:00Z"), chrono_tz::Europe::Berlin);
         assert_eq!(d, NaiveDate::from_ymd_opt(2026, 3, 30).unwrap());
     }
 
     #[test]
     fn flat_counts_are_no_spike_and_a_jump_is() {
-        let mut c = TagCounts::new(Period::Day, chrono_tz::UTC);
+        let mut c = TagCounts::new(PeriodKind::Day, chrono_tz::UTC);
         let t = tag("payment-error");
         for day in 1..=8 {
             for _ in 0..10 {
@@ -485,7 +430,7 @@ mod tests {
             }
         }
         let cfg = SpikeConfig {
-            period: Period::Day,
+            period: PeriodKind::Day,
             baseline_periods: 7,
             ..SpikeConfig::default()
         };
@@ -506,7 +451,7 @@ mod tests {
 
     #[test]
     fn drops_only_when_asked_and_read_through_polarity() {
-        let mut c = TagCounts::new(Period::Week, chrono_tz::UTC);
+        let mut c = TagCounts::new(PeriodKind::IsoWeek, chrono_tz::UTC);
         let t = tag("feedback/praise");
         for w in 0..8 {
             let d = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap() + Days::new(7 * w);
@@ -535,7 +480,7 @@ mod tests {
     fn notification_ids_are_stable() {
         let s = Spike {
             tag: tag("a"),
-            period: Period::Week,
+            period: PeriodKind::IsoWeek,
             period_start: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
             count: 9,
             baseline: 1.0,
