@@ -28,9 +28,7 @@ use supportdesk::id::{AgentId, CustomerId, TenantId, TicketId};
 use supportdesk::insight::maturity::{
     EvidenceInputs, MaturityTrait, SelfAssessment, Signal, TierModel, assess,
 };
-use supportdesk::insight::{
-    Matrix, MatrixConfig, Question, ReasonRating, Window,
-};
+use supportdesk::insight::{Matrix, MatrixConfig, Question, ReasonRating, Window};
 use supportdesk::metrics::{
     Aggregate, Basis, ContactBase, Denominator, FactsOptions, PeriodKind, Periodic, TicketFacts,
     secs,

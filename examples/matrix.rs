@@ -14,8 +14,8 @@ use supportdesk::id::{AgentId, TenantId};
 use supportdesk::insight::{Matrix, MatrixConfig, Question, ReasonRating, Window};
 use supportdesk::metrics::{Denominator, FactsOptions, TicketFacts};
 use supportdesk::port::Clock;
-use supportdesk::sla::Calendars;
 use supportdesk::port::{TicketQuery, TicketStore};
+use supportdesk::sla::Calendars;
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::{Ces, Command, Csat};
 use supportdesk::{

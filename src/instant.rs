@@ -17,7 +17,11 @@ fn offset_at(tz: Tz, t: i64) -> i64 {
     } else {
         DateTime::<Utc>::MAX_UTC
     });
-    i64::from(tz.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc())
+    i64::from(
+        tz.offset_from_utc_datetime(&utc.naive_utc())
+            .fix()
+            .local_minus_utc(),
+    )
 }
 
 /// The first instant (Unix seconds) whose local date in `tz` is `date`:
@@ -118,7 +122,9 @@ mod day_start_tests {
     }
 
     fn unix(s: &str) -> i64 {
-        s.parse::<DateTime<Utc>>().map(|t| t.timestamp()).unwrap_or(0)
+        s.parse::<DateTime<Utc>>()
+            .map(|t| t.timestamp())
+            .unwrap_or(0)
     }
 
     fn local_date_of(tz: Tz, t: i64) -> NaiveDate {
@@ -174,10 +180,26 @@ mod day_start_tests {
     #[test]
     fn dst_at_midnight_starts_the_day_at_one() {
         for (tz, d, expected) in [
-            (chrono_tz::America::Santiago, date(2022, 9, 11), "2022-09-11T04:00:00Z"),
-            (chrono_tz::America::Havana, date(2023, 3, 12), "2023-03-12T05:00:00Z"),
-            (chrono_tz::Asia::Beirut, date(2023, 3, 26), "2023-03-25T22:00:00Z"),
-            (chrono_tz::America::Sao_Paulo, date(2018, 11, 4), "2018-11-04T03:00:00Z"),
+            (
+                chrono_tz::America::Santiago,
+                date(2022, 9, 11),
+                "2022-09-11T04:00:00Z",
+            ),
+            (
+                chrono_tz::America::Havana,
+                date(2023, 3, 12),
+                "2023-03-12T05:00:00Z",
+            ),
+            (
+                chrono_tz::Asia::Beirut,
+                date(2023, 3, 26),
+                "2023-03-25T22:00:00Z",
+            ),
+            (
+                chrono_tz::America::Sao_Paulo,
+                date(2018, 11, 4),
+                "2018-11-04T03:00:00Z",
+            ),
         ] {
             assert_eq!(day_start(tz, d), unix(expected), "{tz} {d}");
             assert_eq!(old_minute_scan(tz, d), unix(expected), "{tz} {d}");
@@ -186,8 +208,14 @@ mod day_start_tests {
         // Fall back at midnight (Santiago, 2023-04-02: 24:00 -03 back to
         // 23:00 -04): the day starts at its only midnight.
         let tz = chrono_tz::America::Santiago;
-        assert_eq!(day_start(tz, date(2023, 4, 2)), unix("2023-04-02T04:00:00Z"));
-        assert_eq!(day_start(tz, date(2023, 4, 1)), unix("2023-04-01T03:00:00Z"));
+        assert_eq!(
+            day_start(tz, date(2023, 4, 2)),
+            unix("2023-04-02T04:00:00Z")
+        );
+        assert_eq!(
+            day_start(tz, date(2023, 4, 1)),
+            unix("2023-04-01T03:00:00Z")
+        );
     }
 
     #[test]
@@ -198,7 +226,10 @@ mod day_start_tests {
         let next = date(2011, 12, 31);
         assert_eq!(day_start(tz, skipped), unix("2011-12-30T10:00:00Z"));
         assert_eq!(day_start(tz, skipped), day_start(tz, next));
-        assert_eq!(day_start(tz, date(2011, 12, 29)), unix("2011-12-29T10:00:00Z"));
+        assert_eq!(
+            day_start(tz, date(2011, 12, 29)),
+            unix("2011-12-29T10:00:00Z")
+        );
         assert_eq!(local_date_of(tz, day_start(tz, skipped)), next);
     }
 

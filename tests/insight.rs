@@ -246,10 +246,7 @@ fn renderings_escape_text_and_are_deterministic() -> Result<(), Box<dyn std::err
         assert!(svg.contains(q));
     }
     assert_eq!(svg.matches("<circle").count(), 4);
-    assert_eq!(
-        svg,
-        build(&cfg, march(), None, None)?.to_svg()
-    );
+    assert_eq!(svg, build(&cfg, march(), None, None)?.to_svg());
     Ok(())
 }
 
@@ -278,12 +275,17 @@ fn hours_to_resolve_leave_out_time_spent_solved_before_a_reopen()
 -> Result<(), Box<dyn std::error::Error>> {
     // Opened 09:00, tagged 09:01, answered 09:02, solved 09:03, the
     // customer writes at 09:04, reopened 09:05, solved again 09:06.
-    let b = ticket(1, at("2026-03-02T09:00:00Z"), &["shipping/damaged"], "Box crushed")
-        .agent_reply(AgentId::from_u128(1), "Sorry")
-        .status(Status::Solved)
-        .customer_reply("Still broken")
-        .status(Status::Open)
-        .status(Status::Solved);
+    let b = ticket(
+        1,
+        at("2026-03-02T09:00:00Z"),
+        &["shipping/damaged"],
+        "Box crushed",
+    )
+    .agent_reply(AgentId::from_u128(1), "Sorry")
+    .status(Status::Solved)
+    .customer_reply("Still broken")
+    .status(Status::Open)
+    .status(Status::Solved);
     let t = b.build();
     let wall = t.solved_at().ok_or("not solved")? - t.created_at();
     assert_eq!(wall, Duration::minutes(6)); // the old figure: 6 minutes
@@ -348,8 +350,14 @@ fn contact_rates_use_the_configured_unit() -> Result<(), Box<dyn std::error::Err
     };
     let m = build(&per_customer, march(), None, Some(&Shop))?;
     assert_eq!(m.contact_rate, Some(10.0));
-    assert_eq!(m.denominator.map(|d| (d.per, d.count)), Some((Denominator::ActiveCustomers, 490)));
-    assert!(m.to_markdown().contains("10.00 contacts per 100 active customers"));
+    assert_eq!(
+        m.denominator.map(|d| (d.per, d.count)),
+        Some((Denominator::ActiveCustomers, 490))
+    );
+    assert!(
+        m.to_markdown()
+            .contains("10.00 contacts per 100 active customers")
+    );
     // Shop does not know its orders.
     let m = build(&config(), march(), None, Some(&Shop))?;
     assert_eq!((m.contact_rate, m.denominator), (None, None));

@@ -88,14 +88,21 @@ fn mean(xs: impl IntoIterator<Item = f64>) -> Option<f64> {
 fn wall_median_hours(ts: &[&Ticket]) -> Option<f64> {
     let mut v: Vec<f64> = ts
         .iter()
-        .filter_map(|t| t.solved_at().map(|s| (s - t.created_at()).num_seconds() as f64 / 3600.0))
+        .filter_map(|t| {
+            t.solved_at()
+                .map(|s| (s - t.created_at()).num_seconds() as f64 / 3600.0)
+        })
         .collect();
     if v.is_empty() {
         return None;
     }
     v.sort_by(f64::total_cmp);
     let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 })
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    })
 }
 
 proptest! {

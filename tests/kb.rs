@@ -41,8 +41,12 @@ fn fixture() -> Vec<TicketBuilder> {
     let mut n = 0u128;
     for i in 0..12 {
         n += 1;
-        let b = base(n, &["order-status"], &format!("Where is my order #{}?", 1000 + i))
-            .note(BOB, "INTERNAL: carrier lost a pallet");
+        let b = base(
+            n,
+            &["order-status"],
+            &format!("Where is my order #{}?", 1000 + i),
+        )
+        .note(BOB, "INTERNAL: carrier lost a pallet");
         v.push(if i < 10 {
             b.agent_reply(BOB, &format!("Track it at example.com/t/{i}"))
                 .status(Status::Solved)
@@ -141,7 +145,10 @@ fn gaps_are_hand_computed_and_ranked() -> Result<(), Box<dyn std::error::Error>>
     assert_eq!(status.examples, ["Where is my order #1000?"]);
     // The replies differ only in digits: one normalised reply, given 10 times.
     let reply = status.reply.as_ref().ok_or("no reply")?;
-    assert_eq!((reply.text.as_str(), reply.count), ("Track it at example.com/t/0", 10));
+    assert_eq!(
+        (reply.text.as_str(), reply.count),
+        ("Track it at example.com/t/0", 10)
+    );
     assert!(status.lacks_article()); // "shipping" is not about order status
     // Internal notes are never read.
     let text = serde_json::to_string(&gaps)?;
@@ -207,7 +214,13 @@ fn matrix_reasons_and_config_serde() -> Result<(), Box<dyn std::error::Error>> {
         ..KbConfig::default()
     };
     let e = kb_gaps(&facts, &questions, KbReasons::Matrix(&matrix), &[], &bad).unwrap_err();
-    assert!(matches!(e, InsightError::BadSetting { name: "min_one_touch_share", .. }));
+    assert!(matches!(
+        e,
+        InsightError::BadSetting {
+            name: "min_one_touch_share",
+            ..
+        }
+    ));
     assert_eq!(
         e.to_string(),
         "setting min_one_touch_share is NaN, which is not a finite number in range"

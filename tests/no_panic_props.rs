@@ -33,15 +33,14 @@ use supportdesk::insight::maturity::{
     MaturityTrait, SelfAssessment, Signal, Tier, TierModel, TraitLine, assess,
 };
 use supportdesk::insight::{
-    Effort, Question, Matrix, MatrixConfig, PlanItem,
-    Quadrant, ReasonInsight, ReasonRating, RepeatCluster, RepeatConfig, SelfService, SignalWeights,
-    Window,
+    Effort, Matrix, MatrixConfig, PlanItem, Quadrant, Question, ReasonInsight, ReasonRating,
+    RepeatCluster, RepeatConfig, SelfService, SignalWeights, Window,
 };
 use supportdesk::metrics::{
-    Aggregate, BacklogSummary, BaseCount, Basis, BinCount, CesSummary, ContactBase, ContactRate, CsatFact,
-    CsatFigures, CsatSummary, Denominator, DurationSketch, DurationSummary, Elapsed, FactsOptions,
-    Longest, LowScore, MetricsSummary, Period as MetricsPeriod, PeriodKind, Periodic, Rate,
-    ResponseCsat, ResponseSummary, SpeedThreshold, TicketFacts, VolumeSummary,
+    Aggregate, BacklogSummary, BaseCount, Basis, BinCount, CesSummary, ContactBase, ContactRate,
+    CsatFact, CsatFigures, CsatSummary, Denominator, DurationSketch, DurationSummary, Elapsed,
+    FactsOptions, Longest, LowScore, MetricsSummary, Period as MetricsPeriod, PeriodKind, Periodic,
+    Rate, ResponseCsat, ResponseSummary, SpeedThreshold, TicketFacts, VolumeSummary,
 };
 use supportdesk::notification::{
     AgentNotice, CustomerNotice, Notification, NotificationContent, NotificationKind, Recipient,
@@ -62,8 +61,9 @@ use supportdesk::sla::{
 };
 use supportdesk::taxonomy::{
     AutoTags, Cardinality, Direction, Explanation as TagExplanation, Finding, Group, Input, Limits,
-    LintCode, PeriodKind as SpikePeriod, Polarity, Reading, Requirement, Rule, Severity, Skipped, Span,
-    Spike, SpikeConfig, SpikeNotice, TagConfig, TagCounts, TagKind, TaxonomyConfig, Violation,
+    LintCode, PeriodKind as SpikePeriod, Polarity, Reading, Requirement, Rule, Severity, Skipped,
+    Span, Spike, SpikeConfig, SpikeNotice, TagConfig, TagCounts, TagKind, TaxonomyConfig,
+    Violation,
 };
 use supportdesk::testing::{
     ManualClock, RecordingNotifier, SequentialIds, SlaSimulator, TicketBuilder,
@@ -1020,7 +1020,10 @@ fn insight_and_report_types_survive_mutated_json() {
         probe!(BaseCount, [BaseCount::new(Denominator::Orders, 5)]),
         probe!(
             Question,
-            [Question::new(TicketId::from_u128(1), CustomerId::from_u128(2), 3, "q").with_reply("r")],
+            [
+                Question::new(TicketId::from_u128(1), CustomerId::from_u128(2), 3, "q")
+                    .with_reply("r")
+            ],
             |q: &Question| {
                 let _ = supportdesk::insight::repeated_questions(
                     std::slice::from_ref(q),
@@ -1855,9 +1858,16 @@ fn insight_takes_any_instant() {
         let options = FactsOptions::new(at, calendars());
         let facts: Vec<TicketFacts> = builders
             .iter()
-            .filter_map(|b| TicketFacts::from_events(&b.events(), &options).ok().flatten())
+            .filter_map(|b| {
+                TicketFacts::from_events(&b.events(), &options)
+                    .ok()
+                    .flatten()
+            })
             .collect();
-        let questions: Vec<Question> = builders.iter().filter_map(TicketBuilder::question).collect();
+        let questions: Vec<Question> = builders
+            .iter()
+            .filter_map(TicketBuilder::question)
+            .collect();
         for window in [
             Window::new(DateTime::<Utc>::MIN_UTC, at),
             Window::new(at, DateTime::<Utc>::MAX_UTC),

@@ -341,7 +341,10 @@ fn matrix(label: &str, question: &str) -> Matrix {
         .collect();
     let as_of = "2026-04-01T00:00:00Z".parse().unwrap();
     let facts: Vec<_> = builders.iter().map(|b| b.facts_at(as_of)).collect();
-    let questions: Vec<_> = builders.iter().filter_map(TicketBuilder::question).collect();
+    let questions: Vec<_> = builders
+        .iter()
+        .filter_map(TicketBuilder::question)
+        .collect();
     let mut late = ReasonRating::new(Tag::new("shipping/late").unwrap(), -2, -1);
     late.label = Some(label.to_owned());
     let config = MatrixConfig::new(vec![

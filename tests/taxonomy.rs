@@ -423,7 +423,11 @@ fn spike_periods_are_the_calendar_periods() -> TestResult {
                 .build(),
         );
     };
-    for m in ["2026-01-10T10:00:00Z", "2026-02-10T10:00:00Z", "2026-03-10T10:00:00Z"] {
+    for m in [
+        "2026-01-10T10:00:00Z",
+        "2026-02-10T10:00:00Z",
+        "2026-03-10T10:00:00Z",
+    ] {
         open_at(m, &mut tickets);
     }
     for d in 1..=6 {
@@ -433,11 +437,19 @@ fn spike_periods_are_the_calendar_periods() -> TestResult {
         baseline_periods: 3,
         ..month
     };
-    let spikes = supportdesk::taxonomy::detect_spikes(&tickets, None, at("2026-04-30T12:00:00Z"), &cfg);
+    let spikes =
+        supportdesk::taxonomy::detect_spikes(&tickets, None, at("2026-04-30T12:00:00Z"), &cfg);
     assert_eq!(spikes.len(), 1, "{spikes:?}");
     assert_eq!(spikes[0].period, PeriodKind::Month);
     assert_eq!(spikes[0].count, 6);
-    assert_eq!(spikes[0].period_start, chrono::NaiveDate::from_ymd_opt(2026, 4, 1).ok_or("date")?);
-    assert!(spikes[0].to_string().contains("this month"), "{}", spikes[0]);
+    assert_eq!(
+        spikes[0].period_start,
+        chrono::NaiveDate::from_ymd_opt(2026, 4, 1).ok_or("date")?
+    );
+    assert!(
+        spikes[0].to_string().contains("this month"),
+        "{}",
+        spikes[0]
+    );
     Ok(())
 }

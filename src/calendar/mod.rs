@@ -141,6 +141,6 @@ pub use callback::{CallbackPolicy, CallbackWindow};
 pub use error::{CalendarError, RangeKind};
 pub use intervals::{OpenIntervals, WorkingInterval};
 pub use lint::CalendarLint;
-pub use period::{Period, PeriodKind};
 pub(crate) use marks::{ClockMarks, MarkMemo};
+pub use period::{Period, PeriodKind};
 pub use schedule::{ParseWallTimeError, WallInterval, WallTime};

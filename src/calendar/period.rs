@@ -170,12 +170,30 @@ mod tests {
     #[test]
     fn back_and_start_of_per_kind() {
         let at: DateTime<Utc> = "2026-03-29T23:30:00Z".parse().unwrap_or_default();
-        assert_eq!(PeriodKind::Day.start_of(at, chrono_tz::Europe::Berlin), date(2026, 3, 30));
-        assert_eq!(PeriodKind::IsoWeek.start_of(at, chrono_tz::UTC), date(2026, 3, 23));
-        assert_eq!(PeriodKind::Month.start_of(at, chrono_tz::UTC), date(2026, 3, 1));
-        assert_eq!(PeriodKind::Day.back(date(2026, 3, 1), 1), Some(date(2026, 2, 28)));
-        assert_eq!(PeriodKind::IsoWeek.back(date(2026, 3, 2), 2), Some(date(2026, 2, 16)));
-        assert_eq!(PeriodKind::Month.back(date(2026, 3, 1), 13), Some(date(2025, 2, 1)));
+        assert_eq!(
+            PeriodKind::Day.start_of(at, chrono_tz::Europe::Berlin),
+            date(2026, 3, 30)
+        );
+        assert_eq!(
+            PeriodKind::IsoWeek.start_of(at, chrono_tz::UTC),
+            date(2026, 3, 23)
+        );
+        assert_eq!(
+            PeriodKind::Month.start_of(at, chrono_tz::UTC),
+            date(2026, 3, 1)
+        );
+        assert_eq!(
+            PeriodKind::Day.back(date(2026, 3, 1), 1),
+            Some(date(2026, 2, 28))
+        );
+        assert_eq!(
+            PeriodKind::IsoWeek.back(date(2026, 3, 2), 2),
+            Some(date(2026, 2, 16))
+        );
+        assert_eq!(
+            PeriodKind::Month.back(date(2026, 3, 1), 13),
+            Some(date(2025, 2, 1))
+        );
         assert_eq!(PeriodKind::Day.back(NaiveDate::MIN, 1), None);
     }
 

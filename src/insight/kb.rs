@@ -219,8 +219,7 @@ pub fn kb_gaps(
 ) -> Result<Vec<KbGap>, InsightError> {
     check("min_one_touch_share", config.min_one_touch_share)?;
     check("repeats.similarity", config.repeats.similarity)?;
-    let by_ticket: HashMap<TicketId, &Question> =
-        questions.iter().map(|q| (q.ticket, q)).collect();
+    let by_ticket: HashMap<TicketId, &Question> = questions.iter().map(|q| (q.ticket, q)).collect();
     let mut out = Vec::new();
     for tag in reasons.tags() {
         let mine: Vec<&TicketFacts> = facts

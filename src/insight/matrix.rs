@@ -529,8 +529,7 @@ impl Matrix {
         let repeats = repeated_questions(&asked, &config.repeats, |t| {
             reasons_by_ticket.get(&t).cloned()
         });
-        let denominator =
-            base.and_then(|b| BaseCount::of(b, config.per, window.from, window.to));
+        let denominator = base.and_then(|b| BaseCount::of(b, config.per, window.from, window.to));
         let per_100 = |v: u32| -> Option<f64> {
             denominator
                 .filter(|d| d.count > 0)

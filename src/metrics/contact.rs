@@ -132,7 +132,8 @@ impl BaseCount {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Option<BaseCount> {
-        base.count(per, from, to).map(|count| BaseCount { per, count })
+        base.count(per, from, to)
+            .map(|count| BaseCount { per, count })
     }
 }
 

@@ -78,12 +78,12 @@ mod period;
 mod sketch;
 mod summary;
 
+/// The one period type, from [`calendar`](crate::calendar).
+pub use crate::calendar::{Period, PeriodKind};
 pub use aggregate::{Aggregate, BACKLOG_AGE_EDGES, Longest, LowScore, RESPONSE_BIN_EDGES};
 pub use contact::{BaseCount, ContactBase, ContactRate, Denominator};
 pub use error::{MetricsError, SketchError};
 pub use facts::{CsatFact, Elapsed, FactsOptions, TicketFacts};
-/// The one period type, from [`calendar`](crate::calendar).
-pub use crate::calendar::{Period, PeriodKind};
 pub use period::Periodic;
 pub use sketch::{DurationSketch, EXACT_LIMIT, RELATIVE_ERROR};
 pub use summary::{

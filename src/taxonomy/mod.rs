@@ -54,8 +54,8 @@ pub use model::{
 };
 pub use rule::Rule;
 pub use spike::{
-    MAX_BASELINE_PERIODS, Spike, SpikeConfig, TagCounts, detect_spikes,
-    spike_notifications, spikes_in,
+    MAX_BASELINE_PERIODS, Spike, SpikeConfig, TagCounts, detect_spikes, spike_notifications,
+    spikes_in,
 };
 
 // The taxonomy's values live in `model`; they stay reachable here.

@@ -454,7 +454,7 @@ mod tests {
         let mut c = TagCounts::new(PeriodKind::IsoWeek, chrono_tz::UTC);
         let t = tag("feedback/praise");
         for w in 0..8 {
-            let d = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap() + Days::new(7 * w);
+            let d = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap() + chrono::Days::new(7 * w);
             for _ in 0..20 {
                 c.add(&t, d.and_hms_opt(10, 0, 0).unwrap().and_utc());
             }
