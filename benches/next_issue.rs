@@ -50,7 +50,10 @@ fn facts() -> Vec<TicketFacts> {
     let why: Vec<Tag> = (0..4)
         .filter_map(|i| Tag::new(&format!("cause/c{i}")).ok())
         .collect();
-    let other: Vec<Tag> = ["vip", "misc"].iter().filter_map(|t| Tag::new(t).ok()).collect();
+    let other: Vec<Tag> = ["vip", "misc"]
+        .iter()
+        .filter_map(|t| Tag::new(t).ok())
+        .collect();
     let mut r = Lcg::new(11);
     (0..N)
         .map(|i| {

@@ -97,8 +97,8 @@ fn histories(n: usize) -> Result<Vec<Vec<Event>>, Box<dyn Error>> {
         let c = r.below(customers);
         let customer = CustomerId::from_u128(u128::from(c) + 1);
         let offset = (c * 7919) % (46 * DAY as u64) + r.below(14 * DAY as u64);
-        let mut now = DateTime::<Utc>::from_timestamp(START + offset as i64, 0)
-            .ok_or("time out of range")?;
+        let mut now =
+            DateTime::<Utc>::from_timestamp(START + offset as i64, 0).ok_or("time out of range")?;
         let channel = CHANNELS[r.below(CHANNELS.len() as u64) as usize];
         // Proactive only where the channel allows it (not web forms).
         let proactive = r.chance(5) && channel != Channel::WebForm;
@@ -107,9 +107,11 @@ fn histories(n: usize) -> Result<Vec<Vec<Event>>, Box<dyn Error>> {
         } else {
             OpenTicket::reactive(customer, channel, "Where is my order?")
         };
-        cmd.tags.push(what[r.below(what.len() as u64) as usize].clone());
+        cmd.tags
+            .push(what[r.below(what.len() as u64) as usize].clone());
         if r.chance(80) {
-            cmd.tags.push(why[r.below(why.len() as u64) as usize].clone());
+            cmd.tags
+                .push(why[r.below(why.len() as u64) as usize].clone());
         }
         let d = open(TenantId::from_u128(1), &cmd, &Context::new(now, &ids))?;
         let mut t = Ticket::from_events(&d.events).ok_or("the opening does not replay")?;
@@ -256,7 +258,7 @@ fn rust_repeat_rate(facts: &[TicketFacts], taxonomy: &Taxonomy) -> (u64, u64) {
             (f.customer, f.created_at, f.ticket, bits)
         })
         .collect();
-    contacts.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    contacts.sort_unstable_by_key(|a| (a.0, a.1, a.2));
     let mut repeats = 0u64;
     for j in 0..contacts.len() {
         let (cust, at, _, bits) = contacts[j];
