@@ -5,9 +5,9 @@
 //! The tickets are generated facts (deterministic LCG): 1,000,000 tickets
 //! (5% proactive) over 60 days among 300,000 customers (each customer's in
 //! one fortnight), each
-//! with 0 to 3 tags drawn from 12 what-tags, 4 why-tags and 2 tags outside
-//! the taxonomy; a customer's next contact is more likely about a
-//! "following" reason, so the counts have pairs above the thresholds.
+//! with (90%) one of a pair of what-tags the customer keeps coming back about, and
+//! 0 to 2 more tags drawn from 12 what-tags, 4 why-tags and 2 tags outside
+//! the taxonomy, so the counts have pairs above the thresholds.
 //!
 //! - `next_issue_1m/count`: `NextIssueCounts::count` (7 calendar days).
 //! - `next_issue_1m/count_and_read`: the same plus `NextIssues::from_counts`
@@ -67,14 +67,16 @@ fn facts() -> Vec<TicketFacts> {
                 at,
             );
             f.proactive = r.chance(5);
-            // The customer's "habit": reasons near their id, so one
-            // customer's contacts follow each other.
-            let base = (customer % 12) as usize;
-            let k = r.below(4);
-            for j in 0..k {
+            // The customer's "habit": most contacts are about one of two
+            // neighbouring reasons, so one follows the other often enough.
+            let base = 2 * (customer % 6) as usize;
+            if r.chance(90) {
+                f.tags.push(what[(base + r.below(2) as usize) % 12].clone());
+            }
+            for _ in 0..r.below(3) {
                 let t = match r.below(10) {
-                    0..=5 => what[(base + j as usize + r.below(2) as usize) % 12].clone(),
-                    6..=8 => why[r.below(4) as usize].clone(),
+                    0..=2 => what[r.below(12) as usize].clone(),
+                    3..=7 => why[r.below(4) as usize].clone(),
                     _ => other[r.below(2) as usize].clone(),
                 };
                 if !f.tags.contains(&t) {

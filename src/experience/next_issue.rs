@@ -38,6 +38,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -222,7 +223,7 @@ impl NextIssueCounts {
         let window = Window::new(&config.within, calendars);
         // Reasons interned as small numbers; per contact a range of `ids`.
         let mut names: Vec<Tag> = Vec::new();
-        let mut index: HashMap<Tag, u32> = HashMap::new();
+        let mut index: HashMap<Tag, Option<u32>, BuildHasherDefault<FxHasher>> = HashMap::default();
         let mut ids: Vec<u32> = Vec::with_capacity(facts.len() * 2);
         let mut contacts: Vec<Contact> = Vec::with_capacity(facts.len());
         for f in facts {
@@ -231,15 +232,18 @@ impl NextIssueCounts {
             }
             let start = ids.len();
             for tag in &f.tags {
-                if taxonomy.kind_of(tag) != Some(TagKind::What) {
-                    continue;
-                }
+                // Every tag is looked up in the taxonomy once.
                 let id = match index.get(tag) {
-                    Some(&id) => id,
+                    Some(&Some(id)) => id,
+                    Some(None) => continue,
                     None => {
+                        if taxonomy.kind_of(tag) != Some(TagKind::What) {
+                            index.insert(tag.clone(), None);
+                            continue;
+                        }
                         let id = u32::try_from(names.len()).unwrap_or(u32::MAX);
                         names.push(tag.clone());
-                        index.insert(tag.clone(), id);
+                        index.insert(tag.clone(), Some(id));
                         id
                     }
                 };
@@ -255,9 +259,8 @@ impl NextIssueCounts {
                 end: u32::try_from(ids.len()).unwrap_or(u32::MAX),
             });
         }
-        contacts.sort_unstable_by(|a, b| {
-            (a.customer, a.at, a.ticket).cmp(&(b.customer, b.at, b.ticket))
-        });
+        // Integer keys: ids compare as their 128-bit numbers, the same order.
+        contacts.sort_unstable_by_key(|c| (c.customer.as_u128(), c.at, c.ticket.as_u128()));
 
         let n = names.len();
         let mut denom = vec![0u64; n];
@@ -402,26 +405,17 @@ impl NextIssueCounts {
             });
         }
         let window = Window::new(&self.within, calendars);
-        // Merge-join the edges first (fallible), then add counts.
-        let mut edges = Vec::with_capacity(self.edges.len() + other.edges.len());
-        let mut crossing: Vec<(EdgeContact, EdgeContact)> = Vec::new();
+        // First the fallible part, without changing anything: find the
+        // customers in both shards, check they do not interleave, and
+        // count the pairs that cross the boundary.
+        let mut crossing: Vec<(&Tag, &Tag)> = Vec::new();
+        let mut shared = 0usize;
         let (mut i, mut j) = (0, 0);
-        while i < self.edges.len() || j < other.edges.len() {
-            let order = match (self.edges.get(i), other.edges.get(j)) {
-                (Some(l), Some(r)) => l.customer.cmp(&r.customer),
-                (Some(_), None) => Ordering::Less,
-                _ => Ordering::Greater,
-            };
-            match (order, self.edges.get(i), other.edges.get(j)) {
-                (Ordering::Less, Some(l), _) => {
-                    edges.push(l.clone());
-                    i += 1;
-                }
-                (Ordering::Greater, _, Some(r)) => {
-                    edges.push(r.clone());
-                    j += 1;
-                }
-                (Ordering::Equal, Some(l), Some(r)) => {
+        while let (Some(l), Some(r)) = (self.edges.get(i), other.edges.get(j)) {
+            match l.customer.cmp(&r.customer) {
+                Ordering::Less => i += 1,
+                Ordering::Greater => j += 1,
+                Ordering::Equal => {
                     let (early, late) = if l.last.key() < r.first.key() {
                         (l, r)
                     } else if r.last.key() < l.first.key() {
@@ -437,47 +431,91 @@ impl NextIssueCounts {
                             ticket,
                         });
                     };
-                    crossing.push((early.last.clone(), late.first.clone()));
-                    edges.push(Edge {
-                        customer: l.customer,
-                        first: early.first.clone(),
-                        last: late.last.clone(),
-                    });
+                    let (e, n) = (&early.last, &late.first);
+                    if e.settled && !n.reasons.is_empty() && window.contains(e.at, n.at)? {
+                        for a in &e.reasons {
+                            for b in &n.reasons {
+                                if a != b || self.same_reason {
+                                    crossing.push((a, b));
+                                }
+                            }
+                        }
+                    }
+                    shared += 1;
                     i += 1;
                     j += 1;
                 }
-                _ => break,
             }
         }
-        let mut reasons = self.reasons.clone();
+        let mut add: Vec<(Tag, Tag)> = crossing
+            .into_iter()
+            .map(|(a, b)| (a.clone(), b.clone()))
+            .collect();
+        // Then the infallible part.
         for (tag, rc) in &other.reasons {
-            let mine = reasons.entry(tag.clone()).or_default();
+            let mine = self.reasons.entry(tag.clone()).or_default();
             mine.contacts += rc.contacts;
             for (b, count) in &rc.next {
                 *mine.next.entry(b.clone()).or_default() += count;
             }
         }
-        for (early, late) in &crossing {
-            if !early.settled || late.reasons.is_empty() || !window.contains(early.at, late.at)? {
-                continue;
+        for (a, b) in add.drain(..) {
+            *self
+                .reasons
+                .entry(a)
+                .or_default()
+                .next
+                .entry(b)
+                .or_default() += 1;
+        }
+        let mine = std::mem::take(&mut self.edges);
+        let mut edges = Vec::with_capacity(mine.len() + other.edges.len() - shared);
+        let mut theirs = other.edges.iter().peekable();
+        for l in mine {
+            while let Some(r) = theirs.next_if(|r| r.customer < l.customer) {
+                edges.push(r.clone());
             }
-            for a in &early.reasons {
-                for b in &late.reasons {
-                    if a == b && !self.same_reason {
-                        continue;
-                    }
-                    *reasons
-                        .entry(a.clone())
-                        .or_default()
-                        .next
-                        .entry(b.clone())
-                        .or_default() += 1;
-                }
+            match theirs.next_if(|r| r.customer == l.customer) {
+                Some(r) if l.last.key() < r.first.key() => edges.push(Edge {
+                    customer: l.customer,
+                    first: l.first,
+                    last: r.last.clone(),
+                }),
+                Some(r) => edges.push(Edge {
+                    customer: l.customer,
+                    first: r.first.clone(),
+                    last: l.last,
+                }),
+                None => edges.push(l),
             }
         }
-        self.reasons = reasons;
+        edges.extend(theirs.cloned());
         self.edges = edges;
         Ok(())
+    }
+}
+
+/// A fast non-cryptographic hash (the Fx hash of rustc) for the tag memo:
+/// tags are few and come from trusted facts, so flooding is not a concern.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
