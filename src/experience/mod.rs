@@ -16,7 +16,12 @@
 )]
 
 mod error;
+mod next_issue;
 mod within;
 
 pub use error::ExperienceError;
+pub use next_issue::{
+    LikelyNext, NextIssue, NextIssueConfig, NextIssueCounts, NextIssueError, NextIssues,
+    ReasonCounts, Suggestion, describe_window, wilson95,
+};
 pub use within::Within;

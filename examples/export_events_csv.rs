@@ -1,0 +1,537 @@
+//! Exports generated raw ticket histories to CSV, one row per event, for
+//! the end-to-end pandas comparison (`benches/pandas_events_compare.py`),
+//! with the Rust figures and the Rust end-to-end time over the same
+//! histories, measured in this process.
+//!
+//! ```sh
+//! cargo run --release --example export_events_csv -- target/events_1m.csv 1000000
+//! python3 benches/pandas_events_compare.py target/events_1m.csv
+//! ```
+//!
+//! Writes:
+//! - `PATH`: one row per event, `ticket,customer,seq,at,kind,origin,channel,
+//!   author_role,visibility,status_from,status_to,tags_added,tags_removed,
+//!   csat` (empty cells where a column does not apply; tags joined by `|`;
+//!   `origin` on `opened` rows only, `reactive` or `proactive`).
+//! - `PATH.rust.json`: the figures (first response, resolution, CSAT per
+//!   channel, repeat-contact rate), the why-tags of the taxonomy, and the
+//!   Rust timings (best of 3): end to end from the in-memory histories
+//!   (`TicketFacts::from_events`, `Aggregate`, summary, repeat-contact rate)
+//!   and each stage.
+//!
+//! The histories (deterministic, LCG): N tickets (default 1,000,000) of
+//! N × 3 / 10 customers over 60 days, each customer's tickets in one
+//! fortnight (so customers come back); 6 channels; 5% proactive; opened
+//! with a what-tag and usually a why-tag of a small taxonomy; an automated
+//! acknowledgement on half (never a first response), an internal note on a
+//! fifth (never one either), a human agent reply on 92% after 1 minute to
+//! 10 hours, 3% solved without any reply, a why-tag replaced on 10%,
+//! solved on 85%, reopened by the customer on 8% of the solved and solved
+//! again, CSAT on 30% of the solved, answered twice on 5% of those (the
+//! latest counts).
+
+use std::error::Error;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use supportdesk::id::{AgentId, CustomerId, TenantId};
+use supportdesk::metrics::{Aggregate, DurationSummary, FactsOptions, RELATIVE_ERROR, TicketFacts};
+use supportdesk::model::{AuthorRole, TagKind, Visibility};
+use supportdesk::sla::Calendars;
+use supportdesk::taxonomy::{TagConfig, TaxonomyConfig};
+use supportdesk::testing::{Lcg, SequentialIds};
+use supportdesk::ticket::{
+    Command, Context, Csat, Event, EventKind, OpenTicket, Origin, Status, Ticket, decide, open,
+};
+use supportdesk::{Channel, Tag, Taxonomy};
+
+/// 2026-03-01T00:00:00Z.
+const START: i64 = 1_772_323_200;
+const DAY: i64 = 86_400;
+const WHAT: [&str; 6] = [
+    "order/where",
+    "order/return",
+    "billing/refund",
+    "billing/charge",
+    "account/login",
+    "product/broken",
+];
+const WHY: [&str; 4] = [
+    "cause/carrier-delay",
+    "cause/warehouse-delay",
+    "cause/payment-error",
+    "cause/bug",
+];
+const CHANNELS: [Channel; 6] = [
+    Channel::Email,
+    Channel::WebForm,
+    Channel::LiveChat,
+    Channel::Phone,
+    Channel::Sms,
+    Channel::WhatsApp,
+];
+
+fn taxonomy() -> Result<Taxonomy, Box<dyn Error>> {
+    let mut tags: Vec<TagConfig> = WHAT
+        .iter()
+        .map(|t| TagConfig::new(*t).kind(TagKind::What))
+        .collect();
+    tags.extend(WHY.iter().map(|t| TagConfig::new(*t).kind(TagKind::Why)));
+    Ok(Taxonomy::from_config(TaxonomyConfig {
+        tags,
+        ..Default::default()
+    })?)
+}
+
+fn histories(n: usize) -> Result<Vec<Vec<Event>>, Box<dyn Error>> {
+    let ids = SequentialIds::new();
+    let mut r = Lcg::new(2026);
+    let customers = (n as u64 * 3 / 10).max(1);
+    let what: Vec<Tag> = WHAT.iter().map(|t| Tag::new(t)).collect::<Result<_, _>>()?;
+    let why: Vec<Tag> = WHY.iter().map(|t| Tag::new(t)).collect::<Result<_, _>>()?;
+    let agent = AgentId::from_u128(1);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let c = r.below(customers);
+        let customer = CustomerId::from_u128(u128::from(c) + 1);
+        let offset = (c * 7919) % (46 * DAY as u64) + r.below(14 * DAY as u64);
+        let mut now =
+            DateTime::<Utc>::from_timestamp(START + offset as i64, 0).ok_or("time out of range")?;
+        let channel = CHANNELS[r.below(CHANNELS.len() as u64) as usize];
+        // Proactive only where the channel allows it (not web forms).
+        let proactive = r.chance(5) && channel != Channel::WebForm;
+        let mut cmd = if proactive {
+            OpenTicket::proactive(customer, channel, Some(agent), "Your parcel is late")
+        } else {
+            OpenTicket::reactive(customer, channel, "Where is my order?")
+        };
+        cmd.tags
+            .push(what[r.below(what.len() as u64) as usize].clone());
+        if r.chance(80) {
+            cmd.tags
+                .push(why[r.below(why.len() as u64) as usize].clone());
+        }
+        let d = open(TenantId::from_u128(1), &cmd, &Context::new(now, &ids))?;
+        let mut t = Ticket::from_events(&d.events).ok_or("the opening does not replay")?;
+        let mut events = d.events;
+        let mut run = |cmd: Command, now: DateTime<Utc>, t: &mut Ticket| {
+            if let Ok(d) = decide(t, &cmd, &Context::new(now, &ids)) {
+                for e in d.events {
+                    t.apply(&e);
+                    events.push(e);
+                }
+            }
+        };
+        if r.chance(50) {
+            run(
+                Command::AutomatedReply {
+                    bot: "ack".into(),
+                    body: "Got it".into(),
+                },
+                now,
+                &mut t,
+            );
+        }
+        if r.chance(20) {
+            now += Duration::minutes(1 + r.below(30) as i64);
+            run(
+                Command::AddNote {
+                    agent,
+                    body: "Checking the carrier".into(),
+                },
+                now,
+                &mut t,
+            );
+        }
+        let roll = r.below(100);
+        if roll < 3 {
+            // Solved without any reply: no first response.
+            now += Duration::minutes(10 + r.below(600) as i64);
+            run(Command::ChangeStatus { to: Status::Solved }, now, &mut t);
+        } else if roll < 95 {
+            now += Duration::seconds(60 + r.below(36_000) as i64);
+            run(
+                Command::agent_reply(agent, "Let me check that for you"),
+                now,
+                &mut t,
+            );
+            if r.chance(10) {
+                let old = t
+                    .tags()
+                    .iter()
+                    .find(|g| g.as_str().starts_with("cause/"))
+                    .cloned();
+                if let Some(old) = old {
+                    now += Duration::minutes(5);
+                    run(Command::RemoveTags { tags: vec![old] }, now, &mut t);
+                }
+                run(
+                    Command::AddTags {
+                        tags: vec![why[r.below(why.len() as u64) as usize].clone()],
+                    },
+                    now,
+                    &mut t,
+                );
+            }
+            if r.chance(87) {
+                now += Duration::seconds(60 + r.below(2 * DAY as u64) as i64);
+                run(
+                    Command::AgentReply {
+                        agent,
+                        channel: None,
+                        body: "Done".into(),
+                        then: Some(Status::Solved),
+                    },
+                    now,
+                    &mut t,
+                );
+            }
+        }
+        if t.status() == Status::Solved {
+            if r.chance(8) {
+                now += Duration::seconds(600 + r.below(DAY as u64) as i64);
+                run(
+                    Command::customer_reply(customer, channel, "Still not here"),
+                    now,
+                    &mut t,
+                );
+                now += Duration::seconds(600 + r.below(DAY as u64) as i64);
+                run(
+                    Command::AgentReply {
+                        agent,
+                        channel: None,
+                        body: "Sent again".into(),
+                        then: Some(Status::Solved),
+                    },
+                    now,
+                    &mut t,
+                );
+            }
+            if r.chance(30) {
+                let answers = if r.chance(5) { 2 } else { 1 };
+                for _ in 0..answers {
+                    now += Duration::minutes(30 + r.below(600) as i64);
+                    run(
+                        Command::RateSatisfaction {
+                            score: Csat::new(1 + r.below(5) as i64)?,
+                            comment: None,
+                        },
+                        now,
+                        &mut t,
+                    );
+                }
+            }
+        }
+        out.push(events);
+    }
+    Ok(out)
+}
+
+/// THE REPEAT-CONTACT RATE, written out here for the comparison while the
+/// library's `experience::repeat` is being built (switch to it at merge).
+///
+/// Under the default rule: a reactive contact is a repeat when the same
+/// customer had an earlier reactive contact (by `(created_at, ticket)`)
+/// opened at most 7 calendar days before it that shares at least one
+/// why-tag (tags at the instant). Returns `(repeats, reactive contacts)`.
+fn rust_repeat_rate(facts: &[TicketFacts], taxonomy: &Taxonomy) -> (u64, u64) {
+    const WINDOW: i64 = 7 * DAY;
+    // Why-tags as bits (the taxonomy is small; more than 64 fall back to
+    // the tag list).
+    let why: Vec<&Tag> = taxonomy
+        .tags()
+        .filter(|d| d.kind() == TagKind::Why)
+        .map(|d| d.tag())
+        .collect();
+    let mut contacts: Vec<(CustomerId, i64, supportdesk::id::TicketId, u64)> = facts
+        .iter()
+        .filter(|f| !f.proactive)
+        .map(|f| {
+            let mut bits = 0u64;
+            for t in &f.tags {
+                if let Some(i) = why.iter().position(|w| *w == t) {
+                    bits |= 1 << (i % 64);
+                }
+            }
+            (f.customer, f.created_at, f.ticket, bits)
+        })
+        .collect();
+    contacts.sort_unstable_by_key(|a| (a.0, a.1, a.2));
+    let mut repeats = 0u64;
+    for j in 0..contacts.len() {
+        let (cust, at, _, bits) = contacts[j];
+        if bits == 0 {
+            continue;
+        }
+        let mut i = j;
+        while i > 0 {
+            i -= 1;
+            let (c, earlier, _, b) = contacts[i];
+            if c != cust || at - earlier > WINDOW {
+                break;
+            }
+            if b & bits != 0 {
+                repeats += 1;
+                break;
+            }
+        }
+    }
+    (repeats, contacts.len() as u64)
+}
+
+fn json_duration(d: &DurationSummary) -> String {
+    let f = |v: Option<f64>| v.map_or_else(|| "null".to_owned(), |x| format!("{x:.6}"));
+    format!(
+        "{{\"count\": {}, \"mean\": {}, \"median\": {}, \"p90\": {}}}",
+        d.count,
+        f(d.mean),
+        f(d.median),
+        f(d.p90)
+    )
+}
+
+fn role(r: AuthorRole) -> &'static str {
+    match r {
+        AuthorRole::Customer => "customer",
+        AuthorRole::Agent => "agent",
+        AuthorRole::System => "system",
+        _ => "bot",
+    }
+}
+
+fn tags(t: &[Tag]) -> String {
+    t.iter().map(Tag::as_str).collect::<Vec<_>>().join("|")
+}
+
+fn write_csv(path: &str, hs: &[Vec<Event>]) -> Result<(), Box<dyn Error>> {
+    let file = std::fs::File::create(path)?;
+    let mut w = std::io::BufWriter::new(file);
+    writeln!(
+        w,
+        "ticket,customer,seq,at,kind,origin,channel,author_role,visibility,status_from,status_to,tags_added,tags_removed,csat"
+    )?;
+    let mut line = String::new();
+    for (i, h) in hs.iter().enumerate() {
+        let Some(EventKind::Opened(o)) = h.first().map(|e| &e.kind) else {
+            continue;
+        };
+        let customer = o.customer.as_u128();
+        for e in h {
+            line.clear();
+            let _ = write!(
+                line,
+                "{},{},{},{},",
+                i + 1,
+                customer,
+                e.sequence,
+                e.at.timestamp()
+            );
+            let (kind, origin, channel, author, vis, from, to, added, removed, csat) = match &e.kind
+            {
+                EventKind::Opened(o) => (
+                    "opened",
+                    if matches!(o.origin, Origin::Reactive) {
+                        "reactive"
+                    } else {
+                        "proactive"
+                    },
+                    o.channel.to_string(),
+                    "",
+                    "",
+                    String::new(),
+                    String::new(),
+                    tags(&o.tags),
+                    String::new(),
+                    String::new(),
+                ),
+                EventKind::CustomerReplied { message }
+                | EventKind::AgentReplied { message }
+                | EventKind::NoteAdded { message }
+                | EventKind::AutomatedReplySent { message } => (
+                    match &e.kind {
+                        EventKind::CustomerReplied { .. } => "customer_replied",
+                        EventKind::AgentReplied { .. } => "agent_replied",
+                        EventKind::NoteAdded { .. } => "note_added",
+                        _ => "automated_reply",
+                    },
+                    "",
+                    message.channel.to_string(),
+                    role(message.author.role()),
+                    if message.visibility == Visibility::Public {
+                        "public"
+                    } else {
+                        "internal"
+                    },
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ),
+                EventKind::StatusChanged { from, to } => (
+                    "status_changed",
+                    "",
+                    String::new(),
+                    "",
+                    "",
+                    from.to_string(),
+                    to.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ),
+                EventKind::TagsAdded { tags: t } => (
+                    "tags_added",
+                    "",
+                    String::new(),
+                    "",
+                    "",
+                    String::new(),
+                    String::new(),
+                    tags(t),
+                    String::new(),
+                    String::new(),
+                ),
+                EventKind::TagsRemoved { tags: t } => (
+                    "tags_removed",
+                    "",
+                    String::new(),
+                    "",
+                    "",
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    tags(t),
+                    String::new(),
+                ),
+                EventKind::SatisfactionRated { score, .. } => (
+                    "satisfaction_rated",
+                    "",
+                    String::new(),
+                    "",
+                    "",
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    score.score().to_string(),
+                ),
+                _ => (
+                    "other",
+                    "",
+                    String::new(),
+                    "",
+                    "",
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ),
+            };
+            let _ = writeln!(
+                line,
+                "{kind},{origin},{channel},{author},{vis},{from},{to},{added},{removed},{csat}"
+            );
+            w.write_all(line.as_bytes())?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .unwrap_or_else(|| "target/events_1m.csv".to_owned());
+    let n: usize = match args.next() {
+        Some(s) => s.parse()?,
+        None => 1_000_000,
+    };
+    let taxonomy = taxonomy()?;
+    let t = Instant::now();
+    let hs = histories(n)?;
+    let events: usize = hs.iter().map(Vec::len).sum();
+    eprintln!(
+        "generated {n} histories ({events} events) in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let as_of = DateTime::<Utc>::from_timestamp(START + 80 * DAY, 0).ok_or("as_of")?;
+    let options = FactsOptions::new(as_of, Calendars::new());
+
+    // End to end, best of 3: histories -> facts -> aggregate -> summary,
+    // plus the repeat-contact rate from the same facts.
+    let (mut best, mut best_facts, mut best_agg, mut best_repeat) =
+        (f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY);
+    let mut result = None;
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let mut facts = Vec::with_capacity(hs.len());
+        for h in &hs {
+            if let Some(f) = TicketFacts::from_events(h, &options)? {
+                facts.push(f);
+            }
+        }
+        let t1 = Instant::now();
+        let mut a = Aggregate::new();
+        for f in &facts {
+            a.add(f);
+        }
+        let s = a.summary();
+        let t2 = Instant::now();
+        let repeat = rust_repeat_rate(&facts, &taxonomy);
+        let t3 = Instant::now();
+        best = best.min((t3 - t0).as_secs_f64());
+        best_facts = best_facts.min((t1 - t0).as_secs_f64());
+        best_agg = best_agg.min((t2 - t1).as_secs_f64());
+        best_repeat = best_repeat.min((t3 - t2).as_secs_f64());
+        result = Some((s, repeat));
+    }
+    let (s, (repeats, contacts)) = result.ok_or("no run")?;
+    eprintln!(
+        "rust end to end: {n} histories in {:.1} ms ({:.2} M tickets/s): facts {:.1} ms, aggregate+summary {:.1} ms, repeat rate {:.1} ms",
+        best * 1e3,
+        n as f64 / best / 1e6,
+        best_facts * 1e3,
+        best_agg * 1e3,
+        best_repeat * 1e3
+    );
+
+    let t = Instant::now();
+    write_csv(&path, &hs)?;
+    eprintln!("wrote {path} in {:.1} s", t.elapsed().as_secs_f64());
+
+    let channels: Vec<String> = s
+        .csat
+        .by_channel
+        .iter()
+        .map(|(c, f)| {
+            format!(
+                "\"{}\": {{\"count\": {}, \"mean\": {:.12}}}",
+                c,
+                f.responses,
+                f.mean.unwrap_or(0.0)
+            )
+        })
+        .collect();
+    let why: Vec<String> = WHY.iter().map(|t| format!("\"{t}\"")).collect();
+    let json = format!(
+        "{{\n  \"tickets\": {n},\n  \"events\": {events},\n  \"as_of\": {},\n  \"why_tags\": [{}],\n  \"rust_seconds\": {best:.6},\n  \"rust_facts_seconds\": {best_facts:.6},\n  \"rust_aggregate_seconds\": {best_agg:.6},\n  \"rust_repeat_seconds\": {best_repeat:.6},\n  \"relative_error\": {RELATIVE_ERROR},\n  \"first_response\": {},\n  \"resolution\": {},\n  \"csat_per_channel\": {{{}}},\n  \"repeat\": {{\"repeats\": {repeats}, \"contacts\": {contacts}, \"rate\": {:.12}}}\n}}\n",
+        as_of.timestamp(),
+        why.join(", "),
+        json_duration(&s.first_response.times),
+        json_duration(&s.resolution),
+        channels.join(", "),
+        if contacts == 0 {
+            0.0
+        } else {
+            repeats as f64 / contacts as f64
+        }
+    );
+    std::fs::write(format!("{path}.rust.json"), json)?;
+    eprintln!("wrote {path}.rust.json");
+    Ok(())
+}
