@@ -81,7 +81,7 @@ mod summary;
 pub use aggregate::{Aggregate, BACKLOG_AGE_EDGES, Longest, LowScore, RESPONSE_BIN_EDGES};
 pub use contact::{ContactBase, ContactRate, Denominator};
 pub use error::{MetricsError, SketchError};
-pub use facts::{CsatFact, Elapsed, FactsOptions, TicketFacts};
+pub use facts::{CsatFact, Elapsed, FactsDeriver, FactsOptions, TicketFacts};
 pub use period::{Period, PeriodKind, Periodic};
 pub use sketch::{DurationSketch, EXACT_LIMIT, RELATIVE_ERROR};
 pub use summary::{

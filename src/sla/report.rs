@@ -142,16 +142,18 @@ pub(crate) enum Clockwork<'a> {
 }
 
 impl<'a> Clockwork<'a> {
+    /// The clock of a target, its calendar looked up in `calendars` (the
+    /// clock borrows the calendar and its name from `calendars` only).
     pub(crate) fn for_target(
-        target: &'a Target,
+        target: &Target,
         calendars: &'a Calendars,
         policy: &str,
     ) -> Result<Self, SlaError> {
         match &target.basis {
             TimeBasis::Calendar => Ok(Clockwork::Wall),
             TimeBasis::Business { calendar } => calendars
-                .get(calendar)
-                .map(|c| Clockwork::Business(c, calendar.as_str()))
+                .get_named(calendar)
+                .map(|(name, c)| Clockwork::Business(c, name))
                 .ok_or_else(|| SlaError::UnknownCalendar {
                     policy: policy.to_owned(),
                     name: calendar.clone(),
@@ -258,7 +260,7 @@ impl<'a> Clockwork<'a> {
     }
 
     /// Unix seconds back to an instant.
-    fn instant(&self, t: i64) -> Result<DateTime<Utc>, SlaError> {
+    pub(crate) fn instant(&self, t: i64) -> Result<DateTime<Utc>, SlaError> {
         to_datetime(t).map_err(|e| self.err(e))
     }
 }
@@ -402,16 +404,126 @@ impl<'a> CycleClock<'_, 'a> {
 /// next.
 #[derive(Debug, Default)]
 struct Scratch<'a> {
-    ranges: Vec<(i64, i64)>,
-    marks: ClockMarks<'a>,
-    /// Calendar positions of the ticket's instants, shared by its cycles.
-    memo: MarkMemo<'a>,
+    /// The cycle arithmetic and its buffers.
+    judge: CycleJudge<'a>,
     /// Calendar-name buffers of report slots that changed to calendar
     /// time, for slots that change to business time.
     names: Vec<String>,
     /// Reports of earlier tickets' targets beyond the current ticket's, to
     /// be filled again rather than allocated.
     reports: Vec<TargetReport>,
+}
+
+/// What a cycle's clock says at an instant: its state, deadline, end and
+/// time counted. Shared by the reports and by the metrics' facts
+/// ([`crate::metrics::TicketFacts`]), so both read the same arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Judged {
+    /// The state at the instant.
+    pub(crate) state: TargetState,
+    /// The deadline (Unix seconds), `None` while paused before it.
+    pub(crate) deadline: Option<i64>,
+    /// When the clock stopped (or the ticket was solved, for a metric
+    /// fulfilled by solving), if it did by the instant.
+    pub(crate) ended_at: Option<DateTime<Utc>>,
+    /// How it stopped, with `ended_at`.
+    pub(crate) how: Option<CycleEnd>,
+    /// Time counted so far, pauses left out.
+    pub(crate) elapsed: i64,
+}
+
+/// Scratch space to judge cycles ([`judge`](CycleJudge::judge)), kept from
+/// one cycle (and ticket) to the next.
+#[derive(Debug, Default)]
+pub(crate) struct CycleJudge<'a> {
+    ranges: Vec<(i64, i64)>,
+    marks: ClockMarks<'a>,
+    /// Calendar positions of the ticket's instants, shared by its cycles.
+    memo: MarkMemo<'a>,
+    /// The start of the unfinished pause of the cycle judged last.
+    open_pause: Option<i64>,
+    /// The start of the cycle judged last.
+    start: i64,
+}
+
+impl<'a> CycleJudge<'a> {
+    /// Forgets the calendar positions of the previous ticket.
+    pub(crate) fn new_ticket(&mut self) {
+        self.memo.clear();
+    }
+
+    /// Judges cycle `c` against a target of `target_seconds` on `clock` at
+    /// `now` (`now_s` its Unix seconds). All arithmetic is on whole Unix
+    /// seconds.
+    #[inline]
+    pub(crate) fn judge(
+        &mut self,
+        c: &Cycle,
+        target_seconds: i64,
+        clock: &Clockwork<'a>,
+        (now, now_s): (DateTime<Utc>, i64),
+    ) -> Result<Judged, SlaError> {
+        let start = unix(c.start);
+        let open_pause = pause_ranges(c, &mut self.ranges)?;
+        clock.prepare(start, &self.ranges, &mut self.marks, &mut self.memo)?;
+        self.open_pause = open_pause;
+        self.start = start;
+        let cycle = CycleClock {
+            clock,
+            marks: &self.marks,
+            start,
+            ended: c.end.is_some(),
+            ranges: &self.ranges,
+            open_pause,
+        };
+        let deadline = cycle.instant_after(target_seconds)?;
+        let (ended_at, how) = match c.end {
+            Some((at, how)) if at <= now => (Some(at), Some(how)),
+            _ => (None, None),
+        };
+        // A solved ticket fulfils a resolution metric while it stays solved.
+        let (ended_at, how) = match (ended_at, c.solved_at) {
+            (None, Some(s)) if s <= now => (Some(s), Some(CycleEnd::Fulfilled)),
+            _ => (ended_at, how),
+        };
+        let until = ended_at.map_or(now_s, unix).max(start);
+        let elapsed = cycle.elapsed(until, &mut self.memo)?;
+        let late = |at: i64| deadline.is_some_and(|d| at > d);
+        let state = match how {
+            Some(_) if late(until) => TargetState::Breached,
+            Some(CycleEnd::Fulfilled) => TargetState::Fulfilled,
+            Some(CycleEnd::Cancelled) => TargetState::Cancelled,
+            None if late(now_s) => TargetState::Breached,
+            None if open_pause.is_some_and(|p| p <= now_s) => TargetState::Paused,
+            None => TargetState::Running,
+        };
+        Ok(Judged {
+            state,
+            deadline,
+            ended_at,
+            how,
+            elapsed,
+        })
+    }
+
+    /// The instant `secs` of target time after the start of the cycle
+    /// judged last (as its deadline is found).
+    pub(crate) fn instant_after(
+        &self,
+        clock: &Clockwork<'a>,
+        ended: bool,
+        secs: i64,
+    ) -> Result<Option<i64>, SlaError> {
+        CycleClock {
+            clock,
+            marks: &self.marks,
+            start: self.start,
+            ended,
+            ranges: &self.ranges,
+            open_pause: self.open_pause,
+        }
+        .instant_after(secs)
+    }
 }
 
 /// Fills `out` with one cycle's report, reusing its allocations (the
@@ -428,53 +540,26 @@ fn fill_cycle_report<'a>(
     (now, now_s): (DateTime<Utc>, i64),
     scratch: &mut Scratch<'a>,
 ) -> Result<(), SlaError> {
-    let start = unix(c.start);
     let Scratch {
-        ranges,
-        marks,
-        memo,
+        judge,
         names,
         reports: _,
     } = scratch;
-    let open_pause = pause_ranges(c, ranges)?;
-    clock.prepare(start, ranges, marks, memo)?;
-    let cycle = CycleClock {
-        clock,
-        marks,
-        start,
-        ended: c.end.is_some(),
-        ranges,
-        open_pause,
-    };
-    let deadline = cycle.instant_after(target.seconds)?;
-    let (ended_at, how) = match c.end {
-        Some((at, how)) if at <= now => (Some(at), Some(how)),
-        _ => (None, None),
-    };
-    // A solved ticket fulfils a resolution metric while it stays solved.
-    let (ended_at, how) = match (ended_at, c.solved_at) {
-        (None, Some(s)) if s <= now => (Some(s), Some(CycleEnd::Fulfilled)),
-        _ => (ended_at, how),
-    };
-    let until = ended_at.map_or(now_s, unix).max(start);
-    let elapsed = cycle.elapsed(until, memo)?;
-    let late = |at: i64| deadline.is_some_and(|d| at > d);
-    let state = match how {
-        Some(_) if late(until) => TargetState::Breached,
-        Some(CycleEnd::Fulfilled) => TargetState::Fulfilled,
-        Some(CycleEnd::Cancelled) => TargetState::Cancelled,
-        None if late(now_s) => TargetState::Breached,
-        None if open_pause.is_some_and(|p| p <= now_s) => TargetState::Paused,
-        None => TargetState::Running,
-    };
+    let Judged {
+        state,
+        deadline,
+        ended_at,
+        how: _,
+        elapsed,
+    } = judge.judge(c, target.seconds, clock, (now, now_s))?;
     // Warnings matter only while the clock runs: not computed for cycles
     // that ended or are already breached.
     out.warnings.clear();
     if matches!(state, TargetState::Running | TargetState::Paused) {
         for w in warnings {
             let at = match warning_offset(*w, target.seconds) {
-                Some(s) => cycle
-                    .instant_after(s)?
+                Some(s) => judge
+                    .instant_after(clock, c.end.is_some(), s)?
                     .map(|t| clock.instant(t))
                     .transpose()?,
                 None => None,
@@ -598,7 +683,7 @@ fn fill_targets<'a>(
     out: &mut Vec<TargetReport>,
     scratch: &mut Scratch<'a>,
 ) -> Result<(), SlaError> {
-    scratch.memo.clear();
+    scratch.judge.new_ticket();
     let now_s = unix(now);
     let mut n = 0usize;
     for (i, mt) in timeline.metrics.iter().enumerate() {
