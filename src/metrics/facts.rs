@@ -180,6 +180,20 @@ impl TicketFacts {
     /// (status new, normal priority): a starting point for hosts and tests
     /// that build facts directly.
     pub fn new(ticket: TicketId, customer: CustomerId, channel: Channel, created_at: i64) -> Self {
+        Self::with_statuses(ticket, customer, channel, created_at, Vec::with_capacity(1))
+    }
+
+    /// As [`new`](Self::new), the statuses kept in `statuses` (emptied; its
+    /// capacity is kept).
+    fn with_statuses(
+        ticket: TicketId,
+        customer: CustomerId,
+        channel: Channel,
+        created_at: i64,
+        mut statuses: Vec<(i64, Status)>,
+    ) -> Self {
+        statuses.clear();
+        statuses.push((created_at, Status::New));
         TicketFacts {
             ticket,
             customer,
@@ -201,7 +215,7 @@ impl TicketFacts {
             bot_replies: 0,
             solved_ever: false,
             reopens: 0,
-            statuses: vec![(created_at, Status::New)],
+            statuses,
             tags: Vec::new(),
             csat: None,
             ces: None,
@@ -633,8 +647,8 @@ pub struct FactsDeriver<'o> {
     /// The business clock, when a business calendar is named.
     business: Option<Result<Clockwork<'o>, SlaError>>,
     /// The own policy's targets whose metric it defines: (metric index,
-    /// target index), in policy order.
-    picks: Vec<(usize, usize)>,
+    /// target index, its clock), in policy order.
+    picks: Vec<(usize, usize, Clockwork<'o>)>,
     /// Next reply times by cycle.
     next: Vec<(u32, Elapsed)>,
 }
@@ -688,7 +702,9 @@ impl<'o> FactsDeriver<'o> {
         }
         let id = first.ticket;
         let created = first.at.timestamp();
-        let mut f = TicketFacts::new(id, *customer, *channel, created);
+        // Room for the usual few status changes without growing.
+        let statuses = Vec::with_capacity(4);
+        let mut f = TicketFacts::with_statuses(id, *customer, *channel, created, statuses);
         f.as_of = as_of.timestamp();
         f.priority = *priority;
         f.proactive = matches!(origin, Origin::Proactive { .. });
@@ -826,7 +842,7 @@ impl<'o> FactsDeriver<'o> {
                 for c in &mt.cycles {
                     let j = judge.judge(c, PLACEHOLDER_TARGET, &clock, now)?;
                     if let Some(d) = j.deadline {
-                        clock.instant(d)?;
+                        clock.checked(d)?;
                     }
                     // How the first cycle of that index ended (the
                     // reference finds the cycle by its index).
@@ -878,7 +894,7 @@ fn own_policy<'o>(
     options: &'o FactsOptions,
     presets: &Timeline<'o>,
     judge: &mut CycleJudge<'o>,
-    picks: &mut Vec<(usize, usize)>,
+    picks: &mut Vec<(usize, usize, Clockwork<'o>)>,
     events: &[Event],
     f: &mut TicketFacts,
 ) -> Result<(), SlaError> {
@@ -892,8 +908,8 @@ fn own_policy<'o>(
     picks.clear();
     for (ti, t) in policy.targets.iter().enumerate() {
         if let Some(mi) = policy.metrics.iter().position(|m| m.name == t.metric) {
-            Clockwork::for_target(t, &options.calendars, &policy.id)?;
-            picks.push((mi, ti));
+            let clock = Clockwork::for_target(t, &options.calendars, &policy.id)?;
+            picks.push((mi, ti, clock));
         }
     }
     let first_reply = options.presets.first();
@@ -930,10 +946,9 @@ fn own_policy<'o>(
                     choice
                 }
             };
-            let Some(target) = choice else {
+            let Some((target, clock)) = choice else {
                 continue;
             };
-            let clock = Clockwork::for_target(target, &options.calendars, &policy.id)?;
             let j = judge.judge(c, target.seconds, &clock, now)?;
             // The report computes warnings while the clock runs; their
             // arithmetic can fail as the deadline's can.
@@ -941,16 +956,12 @@ fn own_policy<'o>(
                 for w in &policy.warnings {
                     if let Some(s) = sla::warning_offset(*w, target.seconds) {
                         if let Some(t) = judge.instant_after(&clock, c.end.is_some(), s)? {
-                            clock.instant(t)?;
+                            clock.checked(t)?;
                         }
                     }
                 }
             }
-            let deadline = j
-                .deadline
-                .map(|d| clock.instant(d))
-                .transpose()?
-                .map(|d| d.timestamp());
+            let deadline = j.deadline.map(|d| clock.checked(d)).transpose()?;
             if c.index == 0 && Some(m.name.as_str()) == first_reply_like {
                 f.first_reply_sla = Some(j.state);
             }
@@ -968,15 +979,15 @@ fn own_policy<'o>(
 /// The target for a cycle of metric `metric`, as the SLA engine picks it:
 /// a channel-specific target wins over a general one, the first of each
 /// kind.
-fn pick<'p>(
-    picks: &[(usize, usize)],
+fn pick<'p, 'o>(
+    picks: &[(usize, usize, Clockwork<'o>)],
     targets: &'p [Target],
     metric: usize,
     priority: Priority,
     channel: Channel,
-) -> Option<&'p Target> {
+) -> Option<(&'p Target, Clockwork<'o>)> {
     let mut general = None;
-    for &(m, ti) in picks {
+    for &(m, ti, clock) in picks {
         let Some(t) = targets
             .get(ti)
             .filter(|t| m == metric && t.priority == priority)
@@ -984,8 +995,8 @@ fn pick<'p>(
             continue;
         };
         match t.channel {
-            Some(c) if c == channel => return Some(t),
-            None if general.is_none() => general = Some(t),
+            Some(c) if c == channel => return Some((t, clock)),
+            None if general.is_none() => general = Some((t, clock)),
             _ => {}
         }
     }

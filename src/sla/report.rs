@@ -125,6 +125,13 @@ fn unix(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
 
+/// Whether whole Unix seconds `t` are an instant `DateTime<Utc>` holds
+/// (as `DateTime::from_timestamp(t, 0).is_some()`, without building it).
+#[inline]
+fn representable(t: i64) -> bool {
+    (DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp()).contains(&t)
+}
+
 /// A pause bound kept inside the calendar's range.
 #[inline]
 fn pause_bound(t: i64) -> i64 {
@@ -223,7 +230,7 @@ impl<'a> Clockwork<'a> {
                 // An instant past what `DateTime` holds has no deadline
                 // either.
                 t.checked_add(left)
-                    .filter(|&d| DateTime::from_timestamp(d, 0).is_some())
+                    .filter(|&d| representable(d))
                     .ok_or_else(beyond)
             }
         }
@@ -262,6 +269,17 @@ impl<'a> Clockwork<'a> {
     /// Unix seconds back to an instant.
     pub(crate) fn instant(&self, t: i64) -> Result<DateTime<Utc>, SlaError> {
         to_datetime(t).map_err(|e| self.err(e))
+    }
+
+    /// Unix seconds checked as [`instant`](Self::instant) checks them
+    /// (the same error), without building the instant.
+    #[inline]
+    pub(crate) fn checked(&self, t: i64) -> Result<i64, SlaError> {
+        if representable(t) {
+            Ok(t)
+        } else {
+            self.instant(t).map(|d| d.timestamp())
+        }
     }
 }
 
@@ -817,4 +835,34 @@ pub(crate) fn warning_offset(w: WarnAt, target: i64) -> Option<i64> {
         WarnAt::Before { seconds } => target.saturating_sub(seconds),
     };
     (s > 0 && s < target).then_some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn representable_agrees_with_chrono_at_the_edges() {
+        let lo = DateTime::<Utc>::MIN_UTC.timestamp();
+        let hi = DateTime::<Utc>::MAX_UTC.timestamp();
+        for t in [
+            i64::MIN,
+            lo - 1,
+            lo,
+            lo + 1,
+            -1,
+            0,
+            1,
+            hi - 1,
+            hi,
+            hi + 1,
+            i64::MAX,
+        ] {
+            assert_eq!(
+                representable(t),
+                DateTime::from_timestamp(t, 0).is_some(),
+                "{t}"
+            );
+        }
+    }
 }
