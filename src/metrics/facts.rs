@@ -722,8 +722,14 @@ impl<'o> FactsDeriver<'o> {
         if let Some(e) = seen.next() {
             self.timeline.observe_inlined(e);
         }
+        // The policy applied latest by the instant (whatever the ticket of
+        // the event, as `sla::applied_policy` finds it).
+        let mut policy = None;
         for e in seen {
             self.timeline.observe_inlined(e);
+            if let EventKind::SlaPolicyApplied { policy: p } = &e.kind {
+                policy = Some(&**p);
+            }
             if e.ticket != id {
                 continue;
             }
@@ -806,7 +812,7 @@ impl<'o> FactsDeriver<'o> {
         }
         f.last_event_at = last;
         f.tags = tag_set;
-        self.clocks(events, &mut f)
+        self.clocks(events, policy, &mut f)
             .map_err(|source| MetricsError::Sla { ticket: id, source })?;
         Ok(Some(f))
     }
@@ -814,7 +820,12 @@ impl<'o> FactsDeriver<'o> {
     /// Fills the clock-derived facts from the presets' cycles and the
     /// ticket's own policy, as [`FactsOptions::clocks_reference`] does
     /// through the SLA engine's reports.
-    fn clocks(&mut self, events: &[Event], f: &mut TicketFacts) -> Result<(), SlaError> {
+    fn clocks(
+        &mut self,
+        events: &[Event],
+        policy: Option<&SlaPolicy>,
+        f: &mut TicketFacts,
+    ) -> Result<(), SlaError> {
         let FactsDeriver {
             options,
             timeline,
@@ -840,10 +851,8 @@ impl<'o> FactsDeriver<'o> {
         for (clock, business) in clocks {
             for (preset, mt) in Preset::ALL.into_iter().zip(&timeline.metrics) {
                 for c in &mt.cycles {
-                    let j = judge.judge(c, PLACEHOLDER_TARGET, &clock, now)?;
-                    if let Some(d) = j.deadline {
-                        clock.checked(d)?;
-                    }
+                    let (ended_at, elapsed) =
+                        judge.elapsed_only(c, PLACEHOLDER_TARGET, &clock, now)?;
                     // How the first cycle of that index ended (the
                     // reference finds the cycle by its index).
                     let how = mt.cycles.iter().find(|x| x.index == c.index).and_then(|x| {
@@ -851,9 +860,9 @@ impl<'o> FactsDeriver<'o> {
                             .map(|(_, how)| how)
                             .or(x.solved_at.map(|_| CycleEnd::Fulfilled))
                     });
-                    let fulfilled = j.ended_at.is_some() && how == Some(CycleEnd::Fulfilled);
-                    let open = j.ended_at.is_none();
-                    let secs = u64::try_from(j.elapsed).unwrap_or(0);
+                    let fulfilled = ended_at.is_some() && how == Some(CycleEnd::Fulfilled);
+                    let open = ended_at.is_none();
+                    let secs = u64::try_from(elapsed).unwrap_or(0);
                     let slot = match (preset, c.index) {
                         (Preset::FirstReply, 0) if fulfilled => &mut f.first_reply,
                         (Preset::FirstReply, 0) if open => &mut f.first_reply_waiting,
@@ -872,7 +881,7 @@ impl<'o> FactsDeriver<'o> {
                         }
                         (Preset::Resolution, _) if fulfilled => {
                             if !business {
-                                f.resolved_at = j.ended_at.map(|a| a.timestamp());
+                                f.resolved_at = ended_at.map(|a| a.timestamp());
                             }
                             &mut f.resolution
                         }
@@ -884,25 +893,26 @@ impl<'o> FactsDeriver<'o> {
             }
         }
         f.next_replies = next.iter().map(|(_, e)| *e).collect();
-        own_policy(options, timeline, judge, picks, events, f)
+        match policy {
+            Some(policy) => own_policy(options, timeline, judge, picks, policy, events, f),
+            None => Ok(()),
+        }
     }
 }
 
-/// The targets of the ticket's own policy (the latest applied by the
-/// instant), as [`sla::evaluate`] judges them.
+/// The targets of the ticket's own policy (`policy`, the latest applied by
+/// the instant), as [`sla::evaluate`] judges them.
 fn own_policy<'o>(
     options: &'o FactsOptions,
     presets: &Timeline<'o>,
     judge: &mut CycleJudge<'o>,
     picks: &mut Vec<(usize, usize, Clockwork<'o>)>,
+    policy: &SlaPolicy,
     events: &[Event],
     f: &mut TicketFacts,
 ) -> Result<(), SlaError> {
     let as_of = options.as_of;
     let now = (as_of, as_of.timestamp());
-    let Some(policy) = sla::applied_policy(events, as_of) else {
-        return Ok(());
-    };
     // The targets with a metric, their calendars checked in policy order
     // (the first missing one is the error).
     picks.clear();

@@ -450,6 +450,26 @@ pub(crate) struct Judged {
     pub(crate) elapsed: i64,
 }
 
+/// When and how a cycle stopped by `now`: its end, or, for a metric
+/// fulfilled by solving, the solve while the ticket stays solved.
+#[inline]
+fn ended(c: &Cycle, now: DateTime<Utc>) -> (Option<DateTime<Utc>>, Option<CycleEnd>) {
+    let (ended_at, how) = match c.end {
+        Some((at, how)) if at <= now => (Some(at), Some(how)),
+        _ => (None, None),
+    };
+    // A solved ticket fulfils a resolution metric while it stays solved.
+    match (ended_at, c.solved_at) {
+        (None, Some(s)) if s <= now => (Some(s), Some(CycleEnd::Fulfilled)),
+        _ => (ended_at, how),
+    }
+}
+
+/// The largest calendar-time target [`CycleJudge::elapsed_only`] skips the
+/// deadline of: a year (with pauses bounded by the calendars' range, the
+/// deadline stays far inside what an instant holds).
+const MAX_SAFE_TARGET: i64 = 366 * 86_400;
+
 /// Scratch space to judge cycles ([`judge`](CycleJudge::judge)), kept from
 /// one cycle (and ticket) to the next.
 #[derive(Debug, Default)]
@@ -495,15 +515,7 @@ impl<'a> CycleJudge<'a> {
             open_pause,
         };
         let deadline = cycle.instant_after(target_seconds)?;
-        let (ended_at, how) = match c.end {
-            Some((at, how)) if at <= now => (Some(at), Some(how)),
-            _ => (None, None),
-        };
-        // A solved ticket fulfils a resolution metric while it stays solved.
-        let (ended_at, how) = match (ended_at, c.solved_at) {
-            (None, Some(s)) if s <= now => (Some(s), Some(CycleEnd::Fulfilled)),
-            _ => (ended_at, how),
-        };
+        let (ended_at, how) = ended(c, now);
         let until = ended_at.map_or(now_s, unix).max(start);
         let elapsed = cycle.elapsed(until, &mut self.memo)?;
         let late = |at: i64| deadline.is_some_and(|d| at > d);
@@ -522,6 +534,44 @@ impl<'a> CycleJudge<'a> {
             how,
             elapsed,
         })
+    }
+
+    /// When cycle `c` stopped by `now` and the time it counted, as
+    /// [`judge`](Self::judge) finds them (and failing where it or the
+    /// report's conversion of the deadline to an instant fails), for a
+    /// caller that needs neither the state nor the deadline: on calendar
+    /// time the deadline is not looked for when it cannot fail (a start
+    /// within the calendars' range, where `start + target` plus the pauses,
+    /// bounded by that range, is always an instant).
+    #[inline]
+    pub(crate) fn elapsed_only(
+        &mut self,
+        c: &Cycle,
+        target_seconds: i64,
+        clock: &Clockwork<'a>,
+        (now, now_s): (DateTime<Utc>, i64),
+    ) -> Result<(Option<DateTime<Utc>>, i64), SlaError> {
+        let start = unix(c.start);
+        let safe = matches!(clock, Clockwork::Wall)
+            && (0..=MAX_SAFE_TARGET).contains(&target_seconds)
+            && (BusinessCalendar::MIN_UNIX_SECONDS..=BusinessCalendar::MAX_UNIX_SECONDS)
+                .contains(&start);
+        if !safe {
+            let j = self.judge(c, target_seconds, clock, (now, now_s))?;
+            // The report turns the deadline into an instant, which can fail.
+            if let Some(d) = j.deadline {
+                clock.checked(d)?;
+            }
+            return Ok((j.ended_at, j.elapsed));
+        }
+        // The pauses can still be malformed (instants out of order): the
+        // same error as `judge`.
+        pause_ranges(c, &mut self.ranges)?;
+        let (ended_at, _) = ended(c, now);
+        let until = ended_at.map_or(now_s, unix).max(start);
+        let elapsed =
+            Clockwork::Wall.elapsed(&self.marks, &mut self.memo, start, until, &self.ranges)?;
+        Ok((ended_at, elapsed))
     }
 
     /// The instant `secs` of target time after the start of the cycle
