@@ -1,7 +1,9 @@
 //! The per-ticket summary every metric is computed from, derived once from a
 //! ticket's events with the SLA engine's own clocks.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -260,7 +262,11 @@ impl TicketFacts {
         events: &[Event],
         options: &FactsOptions,
     ) -> Result<Option<TicketFacts>, MetricsError> {
-        FactsDeriver::new(options).derive(events)
+        // The buffers of the thread's previous call are reused.
+        let mut deriver = FactsDeriver::recycled(options);
+        let facts = deriver.derive(events);
+        deriver.recycle();
+        facts
     }
 
     /// [`from_events`](Self::from_events) the general way: the metric
@@ -435,8 +441,6 @@ pub struct FactsOptions {
     calendars: Calendars,
     business: Option<String>,
     policy: SlaPolicy,
-    /// The four presets in calendar time, in the order of [`Preset`].
-    presets: Vec<MetricDef>,
 }
 
 impl FactsOptions {
@@ -447,7 +451,6 @@ impl FactsOptions {
             calendars,
             business: None,
             policy: metrics_policy(None),
-            presets: presets().to_vec(),
         }
     }
 
@@ -563,6 +566,9 @@ fn presets() -> [MetricDef; 4] {
     ]
 }
 
+/// The four presets, built once.
+static PRESETS: LazyLock<[MetricDef; 4]> = LazyLock::new(presets);
+
 /// The presets by position in [`presets`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Preset {
@@ -642,7 +648,7 @@ fn same_rules(a: &MetricDef, b: &MetricDef) -> bool {
 pub struct FactsDeriver<'o> {
     options: &'o FactsOptions,
     /// The cycles of the four presets.
-    timeline: Timeline<'o>,
+    timeline: Timeline<'static>,
     judge: CycleJudge<'o>,
     /// The business clock, when a business calendar is named.
     business: Option<Result<Clockwork<'o>, SlaError>>,
@@ -656,6 +662,48 @@ pub struct FactsDeriver<'o> {
 impl<'o> FactsDeriver<'o> {
     /// A deriver for `options`.
     pub fn new(options: &'o FactsOptions) -> Self {
+        Self::with_buffers(options, Timeline::new(&PRESETS[..]), Vec::new(), Vec::new())
+    }
+
+    /// A deriver for `options` with the buffers the thread kept from its
+    /// previous [`TicketFacts::from_events`], if any.
+    fn recycled(options: &'o FactsOptions) -> Self {
+        let spare = SPARE
+            .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.take()))
+            .ok()
+            .flatten();
+        match spare {
+            Some(Spare {
+                timeline,
+                picks,
+                next,
+            }) => Self::with_buffers(options, timeline, relabel(picks), next),
+            None => Self::new(options),
+        }
+    }
+
+    /// Gives the buffers back to the thread for its next
+    /// [`TicketFacts::from_events`].
+    fn recycle(self) {
+        let spare = Spare {
+            timeline: self.timeline,
+            picks: relabel(self.picks),
+            next: self.next,
+        };
+        // A thread being torn down keeps nothing.
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                *s = Some(spare);
+            }
+        });
+    }
+
+    fn with_buffers(
+        options: &'o FactsOptions,
+        timeline: Timeline<'static>,
+        picks: Vec<(usize, usize, Clockwork<'o>)>,
+        next: Vec<(u32, Elapsed)>,
+    ) -> Self {
         let business = options.business.as_deref().map(|name| {
             options
                 .calendars
@@ -668,11 +716,11 @@ impl<'o> FactsDeriver<'o> {
         });
         FactsDeriver {
             options,
-            timeline: Timeline::new(&options.presets),
+            timeline,
             judge: CycleJudge::default(),
             business,
-            picks: Vec::new(),
-            next: Vec::new(),
+            picks,
+            next,
         }
     }
 
@@ -900,11 +948,36 @@ impl<'o> FactsDeriver<'o> {
     }
 }
 
+/// The buffers of a [`FactsDeriver`] a thread keeps between calls of
+/// [`TicketFacts::from_events`].
+#[derive(Debug)]
+struct Spare {
+    timeline: Timeline<'static>,
+    picks: Vec<(usize, usize, Clockwork<'static>)>,
+    next: Vec<(u32, Elapsed)>,
+}
+
+thread_local! {
+    static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
+}
+
+/// The same buffer, emptied, for clocks of another lifetime (the
+/// collection reuses the allocation: nothing is mapped).
+fn relabel<'b>(
+    mut picks: Vec<(usize, usize, Clockwork<'_>)>,
+) -> Vec<(usize, usize, Clockwork<'b>)> {
+    picks.clear();
+    picks
+        .into_iter()
+        .map(|(m, t, _)| (m, t, Clockwork::Wall))
+        .collect()
+}
+
 /// The targets of the ticket's own policy (`policy`, the latest applied by
 /// the instant), as [`sla::evaluate`] judges them.
 fn own_policy<'o>(
     options: &'o FactsOptions,
-    presets: &Timeline<'o>,
+    presets: &Timeline<'_>,
     judge: &mut CycleJudge<'o>,
     picks: &mut Vec<(usize, usize, Clockwork<'o>)>,
     policy: &SlaPolicy,
@@ -922,14 +995,14 @@ fn own_policy<'o>(
             picks.push((mi, ti, clock));
         }
     }
-    let first_reply = options.presets.first();
+    let first_reply = PRESETS.first();
     let first_reply_like = policy
         .metrics
         .iter()
         .find(|m| first_reply.is_some_and(|p| same_rules(m, p)))
         .map(|m| m.name.as_str());
     // A metric that runs by no preset's rules gets its own timeline.
-    let preset_of = |m: &MetricDef| options.presets.iter().position(|p| same_rules(m, p));
+    let preset_of = |m: &MetricDef| PRESETS.iter().position(|p| same_rules(m, p));
     let own = if policy.metrics.iter().all(|m| preset_of(m).is_some()) {
         None
     } else {
