@@ -17,8 +17,13 @@
 //! - `aggregate_1m/shards_merged`: 16 shards of 62,500 aggregated then
 //!   merged (the per-shard/day pattern).
 //! - `summary_1m`: reading every figure from the million-ticket aggregate.
-//! - `facts_from_events`: `TicketFacts::from_events` on 2,000 histories
-//!   built through the core (with an SLA policy and business time).
+//! - `facts_from_events/{calendar,business}/...`: facts of 2,000 histories
+//!   built through the core (each with an SLA policy in business time), in
+//!   calendar time only and with business-time figures: `from_events`, a
+//!   reused `FactsDeriver`, the deriver into an `Aggregate` (end to end),
+//!   and the general SLA-engine path it must agree with (`reference`,
+//!   `reference_aggregate`), all timed by the thread's CPU time.
+//!   `cargo bench --bench metrics -- facts_from_events`
 
 use std::hint::black_box;
 use std::sync::OnceLock;
@@ -28,7 +33,9 @@ use chrono::{DateTime, Duration, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use supportdesk::calendar::BusinessCalendar;
 use supportdesk::id::{AgentId, CustomerId, TenantId};
-use supportdesk::metrics::{Aggregate, FactsOptions, PeriodKind, Periodic, TicketFacts};
+use supportdesk::metrics::{
+    Aggregate, FactsDeriver, FactsOptions, PeriodKind, Periodic, TicketFacts,
+};
 use supportdesk::sla::{Calendars, MetricDef, SlaPolicy, Target, TimeBasis};
 use supportdesk::testing::{Lcg, SequentialIds, synthetic_facts};
 use supportdesk::ticket::{
@@ -198,23 +205,102 @@ fn histories(n: usize) -> Vec<Vec<Event>> {
         .collect()
 }
 
+/// Times `iters` runs of `body` by the CPU time of the thread rather than
+/// the clock on the wall: what one core does while other jobs share the
+/// machine (Linux; elsewhere, or if it cannot be read, wall time).
+fn cpu_timed(iters: u64, mut body: impl FnMut()) -> StdDuration {
+    let wall = std::time::Instant::now();
+    let cpu = thread_cpu_time();
+    for _ in 0..iters {
+        body();
+    }
+    match (cpu, thread_cpu_time()) {
+        (Some(a), Some(b)) if b >= a => b - a,
+        _ => wall.elapsed(),
+    }
+}
+
+/// The CPU time this thread has run so far (`/proc/thread-self/schedstat`,
+/// Linux), `None` where it cannot be read.
+fn thread_cpu_time() -> Option<StdDuration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(StdDuration::from_nanos(ns))
+}
+
 fn derive(c: &mut Criterion) {
     let hs = histories(2000);
     let as_of = DateTime::from_timestamp(START + 40 * 86_400, 0).unwrap();
-    let options = FactsOptions::new(as_of, calendars())
-        .with_business_calendar("office")
-        .unwrap();
+    let calendar = FactsOptions::new(as_of, calendars());
+    let business = calendar.clone().with_business_calendar("office").unwrap();
     let mut g = c.benchmark_group("facts_from_events");
     g.sample_size(10)
-        .measurement_time(StdDuration::from_secs(6))
+        .measurement_time(StdDuration::from_secs(4))
+        .warm_up_time(StdDuration::from_secs(1))
         .throughput(Throughput::Elements(hs.len() as u64));
-    g.bench_function("2000_histories", |b| {
-        b.iter(|| {
-            for h in &hs {
-                black_box(TicketFacts::from_events(h, &options).unwrap());
-            }
-        })
-    });
+    // Every function is timed by the thread's CPU time (see `cpu_timed`).
+    for (name, options) in [("calendar", &calendar), ("business", &business)] {
+        g.bench_function(format!("{name}/from_events"), |b| {
+            b.iter_custom(|iters| {
+                cpu_timed(iters, || {
+                    for h in &hs {
+                        black_box(TicketFacts::from_events(black_box(h), options).unwrap());
+                    }
+                })
+            })
+        });
+        g.bench_function(format!("{name}/deriver"), |b| {
+            let mut d = FactsDeriver::new(options);
+            b.iter_custom(|iters| {
+                cpu_timed(iters, || {
+                    for h in &hs {
+                        black_box(d.derive(black_box(h)).unwrap());
+                    }
+                })
+            })
+        });
+        // End to end: histories to facts to one aggregate.
+        g.bench_function(format!("{name}/deriver_aggregate"), |b| {
+            let mut d = FactsDeriver::new(options);
+            b.iter_custom(|iters| {
+                cpu_timed(iters, || {
+                    let mut a = Aggregate::new();
+                    for h in &hs {
+                        if let Some(f) = d.derive(black_box(h)).unwrap() {
+                            a.add(&f);
+                        }
+                    }
+                    black_box(a);
+                })
+            })
+        });
+        g.bench_function(format!("{name}/reference"), |b| {
+            b.iter_custom(|iters| {
+                cpu_timed(iters, || {
+                    for h in &hs {
+                        black_box(
+                            TicketFacts::from_events_reference(black_box(h), options).unwrap(),
+                        );
+                    }
+                })
+            })
+        });
+        g.bench_function(format!("{name}/reference_aggregate"), |b| {
+            b.iter_custom(|iters| {
+                cpu_timed(iters, || {
+                    let mut a = Aggregate::new();
+                    for h in &hs {
+                        if let Some(f) =
+                            TicketFacts::from_events_reference(black_box(h), options).unwrap()
+                        {
+                            a.add(&f);
+                        }
+                    }
+                    black_box(a);
+                })
+            })
+        });
+    }
     g.finish();
 }
 

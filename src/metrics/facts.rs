@@ -1,7 +1,9 @@
 //! The per-ticket summary every metric is computed from, derived once from a
 //! ticket's events with the SLA engine's own clocks.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,8 @@ use crate::id::{CustomerId, TicketId};
 use crate::metrics::error::MetricsError;
 use crate::model::Visibility;
 use crate::sla::{
-    self, Calendars, CycleEnd, MetricDef, SlaPolicy, Target, TargetState, TimeBasis, Timeline,
+    self, Calendars, Clockwork, CycleEnd, CycleJudge, MetricDef, SlaError, SlaPolicy, Target,
+    TargetState, TimeBasis, Timeline,
 };
 use crate::ticket::{
     AuthorRole, Ces, Csat, Event, EventKind, Origin, Priority, Status, Tag, TicketOpened,
@@ -179,6 +182,20 @@ impl TicketFacts {
     /// (status new, normal priority): a starting point for hosts and tests
     /// that build facts directly.
     pub fn new(ticket: TicketId, customer: CustomerId, channel: Channel, created_at: i64) -> Self {
+        Self::with_statuses(ticket, customer, channel, created_at, Vec::with_capacity(1))
+    }
+
+    /// As [`new`](Self::new), the statuses kept in `statuses` (emptied; its
+    /// capacity is kept).
+    fn with_statuses(
+        ticket: TicketId,
+        customer: CustomerId,
+        channel: Channel,
+        created_at: i64,
+        mut statuses: Vec<(i64, Status)>,
+    ) -> Self {
+        statuses.clear();
+        statuses.push((created_at, Status::New));
         TicketFacts {
             ticket,
             customer,
@@ -200,7 +217,7 @@ impl TicketFacts {
             bot_replies: 0,
             solved_ever: false,
             reopens: 0,
-            statuses: vec![(created_at, Status::New)],
+            statuses,
             tags: Vec::new(),
             csat: None,
             ces: None,
@@ -242,6 +259,26 @@ impl TicketFacts {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_events(
+        events: &[Event],
+        options: &FactsOptions,
+    ) -> Result<Option<TicketFacts>, MetricsError> {
+        // The buffers of the thread's previous call are reused.
+        let mut deriver = FactsDeriver::recycled(options);
+        let facts = deriver.derive(events);
+        deriver.recycle();
+        facts
+    }
+
+    /// [`from_events`](Self::from_events) the general way: the metric
+    /// presets through the SLA engine's [`Timeline`], [`sla::report`] and
+    /// [`sla::evaluate`], allocating as they do. The fast path
+    /// ([`FactsDeriver`]) is tested to give exactly the same facts and
+    /// errors; this is kept as its reference.
+    ///
+    /// # Errors
+    /// As [`from_events`](Self::from_events).
+    #[doc(hidden)]
+    pub fn from_events_reference(
         events: &[Event],
         options: &FactsOptions,
     ) -> Result<Option<TicketFacts>, MetricsError> {
@@ -348,7 +385,7 @@ impl TicketFacts {
         }
         f.last_event_at = last;
         f.tags = tag_set.into_iter().collect();
-        options.clocks(events, &mut f)?;
+        options.clocks_reference(events, &mut f)?;
         Ok(Some(f))
     }
 
@@ -448,8 +485,9 @@ impl FactsOptions {
         &self.calendars
     }
 
-    /// Fills the clock-derived facts from the SLA engine.
-    fn clocks(&self, events: &[Event], f: &mut TicketFacts) -> Result<(), MetricsError> {
+    /// Fills the clock-derived facts from the SLA engine (the reference
+    /// path).
+    fn clocks_reference(&self, events: &[Event], f: &mut TicketFacts) -> Result<(), MetricsError> {
         let as_of = self.as_of;
         let err = |source| MetricsError::Sla {
             ticket: f.ticket,
@@ -516,6 +554,536 @@ impl FactsOptions {
         }
         Ok(())
     }
+}
+
+/// The four metric presets, in the order of [`Preset`].
+fn presets() -> [MetricDef; 4] {
+    [
+        MetricDef::first_reply(),
+        MetricDef::next_reply(),
+        MetricDef::total_resolution(),
+        MetricDef::agent_work(),
+    ]
+}
+
+/// The four presets, built once.
+static PRESETS: LazyLock<[MetricDef; 4]> = LazyLock::new(presets);
+
+/// The presets by position in [`presets`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Preset {
+    FirstReply,
+    NextReply,
+    Resolution,
+    AgentWork,
+}
+
+impl Preset {
+    const ALL: [Preset; 4] = [
+        Preset::FirstReply,
+        Preset::NextReply,
+        Preset::Resolution,
+        Preset::AgentWork,
+    ];
+}
+
+/// Whether two metrics run their clocks by the same rules (names aside):
+/// their cycles over any history are then the same.
+fn same_rules(a: &MetricDef, b: &MetricDef) -> bool {
+    // Every field named, so a new one is not forgotten here.
+    let MetricDef {
+        name: _,
+        start,
+        fulfilment,
+        pause_in,
+        repeats,
+        count_bot_replies,
+        reactive_only,
+        after_first_reply,
+        cancel_on_customer_message,
+    } = a;
+    *start == b.start
+        && *fulfilment == b.fulfilment
+        && *pause_in == b.pause_in
+        && *repeats == b.repeats
+        && *count_bot_replies == b.count_bot_replies
+        && *reactive_only == b.reactive_only
+        && *after_first_reply == b.after_first_reply
+        && *cancel_on_customer_message == b.cancel_on_customer_message
+}
+
+/// Derives [`TicketFacts`] from many histories under one [`FactsOptions`],
+/// reusing its buffers from one ticket to the next: the bulk form of
+/// [`TicketFacts::from_events`], with the same facts and errors.
+///
+/// One pass over the events feeds the facts and the SLA engine's cycles of
+/// the four metric presets at once; each cycle's time is then counted
+/// directly (in calendar time, and in business time when a business
+/// calendar is named). The ticket's own SLA policy reuses those cycles for
+/// the metrics that run by a preset's rules (the usual first and next
+/// reply), so its targets are judged without replaying the history again.
+///
+/// ```
+/// use supportdesk::metrics::{Aggregate, FactsDeriver, FactsOptions};
+/// use supportdesk::sla::Calendars;
+/// use supportdesk::testing::TicketBuilder;
+/// use supportdesk::{Status, id::AgentId};
+///
+/// let histories = [
+///     TicketBuilder::new().agent_reply(AgentId::from_u128(7), "On it").status(Status::Solved).events(),
+///     TicketBuilder::new().events(),
+/// ];
+/// let options = FactsOptions::new("2026-01-05T12:00:00Z".parse()?, Calendars::new());
+/// let mut deriver = FactsDeriver::new(&options);
+/// let mut all = Aggregate::new();
+/// for h in &histories {
+///     if let Some(facts) = deriver.derive(h)? {
+///         all.add(&facts);
+///     }
+/// }
+/// assert_eq!(all.tickets(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct FactsDeriver<'o> {
+    options: &'o FactsOptions,
+    /// The cycles of the four presets.
+    timeline: Timeline<'static>,
+    judge: CycleJudge<'o>,
+    /// The business clock, when a business calendar is named.
+    business: Option<Result<Clockwork<'o>, SlaError>>,
+    /// The own policy's targets whose metric it defines: (metric index,
+    /// target index, its clock), in policy order.
+    picks: Vec<(usize, usize, Clockwork<'o>)>,
+    /// Next reply times by cycle.
+    next: Vec<(u32, Elapsed)>,
+}
+
+impl<'o> FactsDeriver<'o> {
+    /// A deriver for `options`.
+    pub fn new(options: &'o FactsOptions) -> Self {
+        Self::with_buffers(options, Timeline::new(&PRESETS[..]), Vec::new(), Vec::new())
+    }
+
+    /// A deriver for `options` with the buffers the thread kept from its
+    /// previous [`TicketFacts::from_events`], if any.
+    fn recycled(options: &'o FactsOptions) -> Self {
+        let spare = SPARE
+            .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.take()))
+            .ok()
+            .flatten();
+        match spare {
+            Some(Spare {
+                timeline,
+                picks,
+                next,
+            }) => Self::with_buffers(options, timeline, relabel(picks), next),
+            None => Self::new(options),
+        }
+    }
+
+    /// Gives the buffers back to the thread for its next
+    /// [`TicketFacts::from_events`].
+    fn recycle(self) {
+        let spare = Spare {
+            timeline: self.timeline,
+            picks: relabel(self.picks),
+            next: self.next,
+        };
+        // A thread being torn down keeps nothing.
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                *s = Some(spare);
+            }
+        });
+    }
+
+    fn with_buffers(
+        options: &'o FactsOptions,
+        timeline: Timeline<'static>,
+        picks: Vec<(usize, usize, Clockwork<'o>)>,
+        next: Vec<(u32, Elapsed)>,
+    ) -> Self {
+        let business = options.business.as_deref().map(|name| {
+            options
+                .calendars
+                .get_named(name)
+                .map(|(name, cal)| Clockwork::Business(cal, name))
+                .ok_or_else(|| SlaError::UnknownCalendar {
+                    policy: options.policy.id.clone(),
+                    name: name.to_owned(),
+                })
+        });
+        FactsDeriver {
+            options,
+            timeline,
+            judge: CycleJudge::default(),
+            business,
+            picks,
+            next,
+        }
+    }
+
+    /// The facts of one history, as [`TicketFacts::from_events`] gives them.
+    ///
+    /// # Errors
+    /// As [`TicketFacts::from_events`].
+    pub fn derive(&mut self, events: &[Event]) -> Result<Option<TicketFacts>, MetricsError> {
+        let as_of = self.options.as_of;
+        let Some(first) = events.first() else {
+            return Ok(None);
+        };
+        let EventKind::Opened(opened) = &first.kind else {
+            return Ok(None);
+        };
+        let TicketOpened {
+            customer,
+            channel,
+            priority,
+            origin,
+            tags,
+            follow_up_of,
+            ..
+        } = &**opened;
+        if first.at > as_of {
+            return Ok(None);
+        }
+        let id = first.ticket;
+        let created = first.at.timestamp();
+        // Room for the usual few status changes without growing.
+        let statuses = Vec::with_capacity(4);
+        let mut f = TicketFacts::with_statuses(id, *customer, *channel, created, statuses);
+        f.as_of = as_of.timestamp();
+        f.priority = *priority;
+        f.proactive = matches!(origin, Origin::Proactive { .. });
+        f.follow_up_of = *follow_up_of;
+        // Sorted and without duplicates, as a set would keep them.
+        let mut tag_set: Vec<Tag> = tags.to_vec();
+        tag_set.sort_unstable();
+        tag_set.dedup();
+        let mut last = created;
+        self.timeline.reset();
+        // The SLA engine reads every event up to the instant (the first
+        // included, whatever its ticket); the facts skip the first and
+        // other tickets' events.
+        let mut seen = events.iter().filter(|e| e.at <= as_of);
+        if let Some(e) = seen.next() {
+            self.timeline.observe_inlined(e);
+        }
+        // The policy applied latest by the instant (whatever the ticket of
+        // the event, as `sla::applied_policy` finds it).
+        let mut policy = None;
+        for e in seen {
+            self.timeline.observe_inlined(e);
+            if let EventKind::SlaPolicyApplied { policy: p } = &e.kind {
+                policy = Some(&**p);
+            }
+            if e.ticket != id {
+                continue;
+            }
+            let at = e.at.timestamp();
+            last = last.max(at);
+            let mut agent_action = false;
+            if let Some(m) = e.kind.message() {
+                if m.visibility == Visibility::Public {
+                    f.public_messages = f.public_messages.saturating_add(1);
+                    if f.channel_switch.is_none() && m.is_from_customer() && m.channel != f.channel
+                    {
+                        f.channel_switch = Some((at, m.channel));
+                    }
+                }
+            }
+            match &e.kind {
+                EventKind::AgentReplied { .. } => {
+                    f.agent_replies = f.agent_replies.saturating_add(1);
+                    agent_action = true;
+                }
+                EventKind::NoteAdded { message } => {
+                    agent_action = message.author.role() == AuthorRole::Agent;
+                }
+                EventKind::AutomatedReplySent { .. } => {
+                    f.bot_replies = f.bot_replies.saturating_add(1);
+                }
+                EventKind::StatusChanged { from, to } => {
+                    f.status = *to;
+                    f.statuses.push((at, *to));
+                    if matches!(to, Status::Solved | Status::Closed) {
+                        f.solved_ever = true;
+                    }
+                    if *from == Status::Solved && to.is_unsolved() {
+                        f.reopens = f.reopens.saturating_add(1);
+                    }
+                }
+                EventKind::PriorityChanged { to, .. } => f.priority = *to,
+                EventKind::TagsAdded { tags } => {
+                    for t in tags {
+                        if let Err(i) = tag_set.binary_search(t) {
+                            tag_set.insert(i, t.clone());
+                        }
+                    }
+                }
+                EventKind::TagsRemoved { tags } => {
+                    for t in tags {
+                        if let Ok(i) = tag_set.binary_search(t) {
+                            tag_set.remove(i);
+                        }
+                    }
+                }
+                EventKind::SatisfactionRated { score, comment } => {
+                    f.csat = Some(CsatFact {
+                        score: *score,
+                        at,
+                        comment: comment.clone(),
+                        followed_up_in: None,
+                    });
+                }
+                EventKind::EffortRated { score } => f.ces = Some(*score),
+                EventKind::MergedInto { target } => f.merged_into = Some(*target),
+                EventKind::MergeReceived { messages, .. } => {
+                    let public = messages
+                        .iter()
+                        .filter(|m| m.visibility == Visibility::Public)
+                        .count();
+                    f.public_messages = f
+                        .public_messages
+                        .saturating_add(u32::try_from(public).unwrap_or(u32::MAX));
+                }
+                _ => {}
+            }
+            if agent_action {
+                if let Some(c) = f.csat.as_mut().filter(|c| c.is_low()) {
+                    if c.followed_up_in.is_none() {
+                        c.followed_up_in = Some(u64::try_from(at - c.at).unwrap_or(0));
+                    }
+                }
+            }
+        }
+        f.last_event_at = last;
+        f.tags = tag_set;
+        self.clocks(events, policy, &mut f)
+            .map_err(|source| MetricsError::Sla { ticket: id, source })?;
+        Ok(Some(f))
+    }
+
+    /// Fills the clock-derived facts from the presets' cycles and the
+    /// ticket's own policy, as [`FactsOptions::clocks_reference`] does
+    /// through the SLA engine's reports.
+    fn clocks(
+        &mut self,
+        events: &[Event],
+        policy: Option<&SlaPolicy>,
+        f: &mut TicketFacts,
+    ) -> Result<(), SlaError> {
+        let FactsDeriver {
+            options,
+            timeline,
+            judge,
+            business,
+            picks,
+            next,
+        } = self;
+        let as_of = options.as_of;
+        let now = (as_of, as_of.timestamp());
+        judge.new_ticket();
+        next.clear();
+        // The metrics policy's clocks: calendar time, then business time
+        // (the order the reference reports them in, so the first error is
+        // the same).
+        let business = match business {
+            Some(Ok(clock)) => Some(*clock),
+            Some(Err(e)) => return Err(e.clone()),
+            None => None,
+        };
+        let clocks =
+            std::iter::once((Clockwork::Wall, false)).chain(business.map(|clock| (clock, true)));
+        for (clock, business) in clocks {
+            for (preset, mt) in Preset::ALL.into_iter().zip(&timeline.metrics) {
+                for c in &mt.cycles {
+                    let (ended_at, elapsed) =
+                        judge.elapsed_only(c, PLACEHOLDER_TARGET, &clock, now)?;
+                    // How the first cycle of that index ended (the
+                    // reference finds the cycle by its index).
+                    let how = mt.cycles.iter().find(|x| x.index == c.index).and_then(|x| {
+                        x.end
+                            .map(|(_, how)| how)
+                            .or(x.solved_at.map(|_| CycleEnd::Fulfilled))
+                    });
+                    let fulfilled = ended_at.is_some() && how == Some(CycleEnd::Fulfilled);
+                    let open = ended_at.is_none();
+                    let secs = u64::try_from(elapsed).unwrap_or(0);
+                    let slot = match (preset, c.index) {
+                        (Preset::FirstReply, 0) if fulfilled => &mut f.first_reply,
+                        (Preset::FirstReply, 0) if open => &mut f.first_reply_waiting,
+                        (Preset::NextReply, i) if fulfilled => {
+                            let at = match next.binary_search_by_key(&i, |(k, _)| *k) {
+                                Ok(at) => at,
+                                Err(at) => {
+                                    next.insert(at, (i, Elapsed::new(0)));
+                                    at
+                                }
+                            };
+                            if let Some((_, e)) = next.get_mut(at) {
+                                set(e, secs, business);
+                            }
+                            continue;
+                        }
+                        (Preset::Resolution, _) if fulfilled => {
+                            if !business {
+                                f.resolved_at = ended_at.map(|a| a.timestamp());
+                            }
+                            &mut f.resolution
+                        }
+                        (Preset::AgentWork, _) if fulfilled => &mut f.agent_work,
+                        _ => continue,
+                    };
+                    set(slot.get_or_insert(Elapsed::new(0)), secs, business);
+                }
+            }
+        }
+        f.next_replies = next.iter().map(|(_, e)| *e).collect();
+        match policy {
+            Some(policy) => own_policy(options, timeline, judge, picks, policy, events, f),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The buffers of a [`FactsDeriver`] a thread keeps between calls of
+/// [`TicketFacts::from_events`].
+#[derive(Debug)]
+struct Spare {
+    timeline: Timeline<'static>,
+    picks: Vec<(usize, usize, Clockwork<'static>)>,
+    next: Vec<(u32, Elapsed)>,
+}
+
+thread_local! {
+    static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
+}
+
+/// The same buffer, emptied, for clocks of another lifetime (the
+/// collection reuses the allocation: nothing is mapped).
+fn relabel<'b>(
+    mut picks: Vec<(usize, usize, Clockwork<'_>)>,
+) -> Vec<(usize, usize, Clockwork<'b>)> {
+    picks.clear();
+    picks
+        .into_iter()
+        .map(|(m, t, _)| (m, t, Clockwork::Wall))
+        .collect()
+}
+
+/// The targets of the ticket's own policy (`policy`, the latest applied by
+/// the instant), as [`sla::evaluate`] judges them.
+fn own_policy<'o>(
+    options: &'o FactsOptions,
+    presets: &Timeline<'_>,
+    judge: &mut CycleJudge<'o>,
+    picks: &mut Vec<(usize, usize, Clockwork<'o>)>,
+    policy: &SlaPolicy,
+    events: &[Event],
+    f: &mut TicketFacts,
+) -> Result<(), SlaError> {
+    let as_of = options.as_of;
+    let now = (as_of, as_of.timestamp());
+    // The targets with a metric, their calendars checked in policy order
+    // (the first missing one is the error).
+    picks.clear();
+    for (ti, t) in policy.targets.iter().enumerate() {
+        if let Some(mi) = policy.metrics.iter().position(|m| m.name == t.metric) {
+            let clock = Clockwork::for_target(t, &options.calendars, &policy.id)?;
+            picks.push((mi, ti, clock));
+        }
+    }
+    let first_reply = PRESETS.first();
+    let first_reply_like = policy
+        .metrics
+        .iter()
+        .find(|m| first_reply.is_some_and(|p| same_rules(m, p)))
+        .map(|m| m.name.as_str());
+    // A metric that runs by no preset's rules gets its own timeline.
+    let preset_of = |m: &MetricDef| PRESETS.iter().position(|p| same_rules(m, p));
+    let own = if policy.metrics.iter().all(|m| preset_of(m).is_some()) {
+        None
+    } else {
+        Some(Timeline::from_events(
+            &policy.metrics,
+            events.iter().filter(|e| e.at <= as_of),
+        ))
+    };
+    let channel = presets.channel;
+    for (mi, m) in policy.metrics.iter().enumerate() {
+        let cycles = match (&own, preset_of(m)) {
+            (Some(own), _) => own.metrics.get(mi),
+            (None, Some(k)) => presets.metrics.get(k),
+            (None, None) => None,
+        }
+        .map_or(&[][..], |mt| &mt.cycles[..]);
+        let mut picked = None;
+        for c in cycles {
+            let choice = match picked {
+                Some((p, choice)) if p == c.priority => choice,
+                _ => {
+                    let choice = pick(picks, &policy.targets, mi, c.priority, channel);
+                    picked = Some((c.priority, choice));
+                    choice
+                }
+            };
+            let Some((target, clock)) = choice else {
+                continue;
+            };
+            let j = judge.judge(c, target.seconds, &clock, now)?;
+            // The report computes warnings while the clock runs; their
+            // arithmetic can fail as the deadline's can.
+            if matches!(j.state, TargetState::Running | TargetState::Paused) {
+                for w in &policy.warnings {
+                    if let Some(s) = sla::warning_offset(*w, target.seconds) {
+                        if let Some(t) = judge.instant_after(&clock, c.end.is_some(), s)? {
+                            clock.checked(t)?;
+                        }
+                    }
+                }
+            }
+            let deadline = j.deadline.map(|d| clock.checked(d)).transpose()?;
+            if c.index == 0 && Some(m.name.as_str()) == first_reply_like {
+                f.first_reply_sla = Some(j.state);
+            }
+            if j.state == TargetState::Breached {
+                if let Some(d) = deadline {
+                    f.sla_breached_at = Some(f.sla_breached_at.map_or(d, |b| b.min(d)));
+                }
+            }
+            f.sla.push((m.name.clone(), j.state));
+        }
+    }
+    Ok(())
+}
+
+/// The target for a cycle of metric `metric`, as the SLA engine picks it:
+/// a channel-specific target wins over a general one, the first of each
+/// kind.
+fn pick<'p, 'o>(
+    picks: &[(usize, usize, Clockwork<'o>)],
+    targets: &'p [Target],
+    metric: usize,
+    priority: Priority,
+    channel: Channel,
+) -> Option<(&'p Target, Clockwork<'o>)> {
+    let mut general = None;
+    for &(m, ti, clock) in picks {
+        let Some(t) = targets
+            .get(ti)
+            .filter(|t| m == metric && t.priority == priority)
+        else {
+            continue;
+        };
+        match t.channel {
+            Some(c) if c == channel => return Some((t, clock)),
+            None if general.is_none() => general = Some((t, clock)),
+            _ => {}
+        }
+    }
+    general
 }
 
 fn set(e: &mut Elapsed, secs: u64, business: bool) {

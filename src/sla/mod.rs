@@ -66,6 +66,7 @@ mod whatif;
 pub use alert::{due_alerts, next_wakeup};
 pub use explain::{Explanation, explain};
 pub use policy::{Calendars, PolicySet};
+pub(crate) use report::{Clockwork, CycleJudge, warning_offset};
 pub use report::{
     Evaluator, SlaReport, TargetReport, TargetState, applied_policy, evaluate, report,
 };

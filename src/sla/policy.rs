@@ -77,6 +77,11 @@ impl Calendars {
     pub fn get(&self, name: &str) -> Option<&BusinessCalendar> {
         self.0.get(name)
     }
+
+    /// A calendar by name, with the name as stored.
+    pub(crate) fn get_named(&self, name: &str) -> Option<(&str, &BusinessCalendar)> {
+        self.0.get_key_value(name).map(|(k, c)| (k.as_str(), c))
+    }
 }
 
 /// Ordered policies with a fallback: the first policy whose conditions match

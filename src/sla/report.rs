@@ -125,6 +125,13 @@ fn unix(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
 
+/// Whether whole Unix seconds `t` are an instant `DateTime<Utc>` holds
+/// (as `DateTime::from_timestamp(t, 0).is_some()`, without building it).
+#[inline]
+fn representable(t: i64) -> bool {
+    (DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp()).contains(&t)
+}
+
 /// A pause bound kept inside the calendar's range.
 #[inline]
 fn pause_bound(t: i64) -> i64 {
@@ -142,16 +149,18 @@ pub(crate) enum Clockwork<'a> {
 }
 
 impl<'a> Clockwork<'a> {
+    /// The clock of a target, its calendar looked up in `calendars` (the
+    /// clock borrows the calendar and its name from `calendars` only).
     pub(crate) fn for_target(
-        target: &'a Target,
+        target: &Target,
         calendars: &'a Calendars,
         policy: &str,
     ) -> Result<Self, SlaError> {
         match &target.basis {
             TimeBasis::Calendar => Ok(Clockwork::Wall),
             TimeBasis::Business { calendar } => calendars
-                .get(calendar)
-                .map(|c| Clockwork::Business(c, calendar.as_str()))
+                .get_named(calendar)
+                .map(|(name, c)| Clockwork::Business(c, name))
                 .ok_or_else(|| SlaError::UnknownCalendar {
                     policy: policy.to_owned(),
                     name: calendar.clone(),
@@ -221,7 +230,7 @@ impl<'a> Clockwork<'a> {
                 // An instant past what `DateTime` holds has no deadline
                 // either.
                 t.checked_add(left)
-                    .filter(|&d| DateTime::from_timestamp(d, 0).is_some())
+                    .filter(|&d| representable(d))
                     .ok_or_else(beyond)
             }
         }
@@ -258,8 +267,19 @@ impl<'a> Clockwork<'a> {
     }
 
     /// Unix seconds back to an instant.
-    fn instant(&self, t: i64) -> Result<DateTime<Utc>, SlaError> {
+    pub(crate) fn instant(&self, t: i64) -> Result<DateTime<Utc>, SlaError> {
         to_datetime(t).map_err(|e| self.err(e))
+    }
+
+    /// Unix seconds checked as [`instant`](Self::instant) checks them
+    /// (the same error), without building the instant.
+    #[inline]
+    pub(crate) fn checked(&self, t: i64) -> Result<i64, SlaError> {
+        if representable(t) {
+            Ok(t)
+        } else {
+            self.instant(t).map(|d| d.timestamp())
+        }
     }
 }
 
@@ -402,16 +422,176 @@ impl<'a> CycleClock<'_, 'a> {
 /// next.
 #[derive(Debug, Default)]
 struct Scratch<'a> {
-    ranges: Vec<(i64, i64)>,
-    marks: ClockMarks<'a>,
-    /// Calendar positions of the ticket's instants, shared by its cycles.
-    memo: MarkMemo<'a>,
+    /// The cycle arithmetic and its buffers.
+    judge: CycleJudge<'a>,
     /// Calendar-name buffers of report slots that changed to calendar
     /// time, for slots that change to business time.
     names: Vec<String>,
     /// Reports of earlier tickets' targets beyond the current ticket's, to
     /// be filled again rather than allocated.
     reports: Vec<TargetReport>,
+}
+
+/// What a cycle's clock says at an instant: its state, deadline, end and
+/// time counted. Shared by the reports and by the metrics' facts
+/// ([`crate::metrics::TicketFacts`]), so both read the same arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Judged {
+    /// The state at the instant.
+    pub(crate) state: TargetState,
+    /// The deadline (Unix seconds), `None` while paused before it.
+    pub(crate) deadline: Option<i64>,
+    /// When the clock stopped (or the ticket was solved, for a metric
+    /// fulfilled by solving), if it did by the instant.
+    pub(crate) ended_at: Option<DateTime<Utc>>,
+    /// How it stopped, with `ended_at`.
+    pub(crate) how: Option<CycleEnd>,
+    /// Time counted so far, pauses left out.
+    pub(crate) elapsed: i64,
+}
+
+/// When and how a cycle stopped by `now`: its end, or, for a metric
+/// fulfilled by solving, the solve while the ticket stays solved.
+#[inline]
+fn ended(c: &Cycle, now: DateTime<Utc>) -> (Option<DateTime<Utc>>, Option<CycleEnd>) {
+    let (ended_at, how) = match c.end {
+        Some((at, how)) if at <= now => (Some(at), Some(how)),
+        _ => (None, None),
+    };
+    // A solved ticket fulfils a resolution metric while it stays solved.
+    match (ended_at, c.solved_at) {
+        (None, Some(s)) if s <= now => (Some(s), Some(CycleEnd::Fulfilled)),
+        _ => (ended_at, how),
+    }
+}
+
+/// The largest calendar-time target [`CycleJudge::elapsed_only`] skips the
+/// deadline of: a year (with pauses bounded by the calendars' range, the
+/// deadline stays far inside what an instant holds).
+const MAX_SAFE_TARGET: i64 = 366 * 86_400;
+
+/// Scratch space to judge cycles ([`judge`](CycleJudge::judge)), kept from
+/// one cycle (and ticket) to the next.
+#[derive(Debug, Default)]
+pub(crate) struct CycleJudge<'a> {
+    ranges: Vec<(i64, i64)>,
+    marks: ClockMarks<'a>,
+    /// Calendar positions of the ticket's instants, shared by its cycles.
+    memo: MarkMemo<'a>,
+    /// The start of the unfinished pause of the cycle judged last.
+    open_pause: Option<i64>,
+    /// The start of the cycle judged last.
+    start: i64,
+}
+
+impl<'a> CycleJudge<'a> {
+    /// Forgets the calendar positions of the previous ticket.
+    pub(crate) fn new_ticket(&mut self) {
+        self.memo.clear();
+    }
+
+    /// Judges cycle `c` against a target of `target_seconds` on `clock` at
+    /// `now` (`now_s` its Unix seconds). All arithmetic is on whole Unix
+    /// seconds.
+    #[inline]
+    pub(crate) fn judge(
+        &mut self,
+        c: &Cycle,
+        target_seconds: i64,
+        clock: &Clockwork<'a>,
+        (now, now_s): (DateTime<Utc>, i64),
+    ) -> Result<Judged, SlaError> {
+        let start = unix(c.start);
+        let open_pause = pause_ranges(c, &mut self.ranges)?;
+        clock.prepare(start, &self.ranges, &mut self.marks, &mut self.memo)?;
+        self.open_pause = open_pause;
+        self.start = start;
+        let cycle = CycleClock {
+            clock,
+            marks: &self.marks,
+            start,
+            ended: c.end.is_some(),
+            ranges: &self.ranges,
+            open_pause,
+        };
+        let deadline = cycle.instant_after(target_seconds)?;
+        let (ended_at, how) = ended(c, now);
+        let until = ended_at.map_or(now_s, unix).max(start);
+        let elapsed = cycle.elapsed(until, &mut self.memo)?;
+        let late = |at: i64| deadline.is_some_and(|d| at > d);
+        let state = match how {
+            Some(_) if late(until) => TargetState::Breached,
+            Some(CycleEnd::Fulfilled) => TargetState::Fulfilled,
+            Some(CycleEnd::Cancelled) => TargetState::Cancelled,
+            None if late(now_s) => TargetState::Breached,
+            None if open_pause.is_some_and(|p| p <= now_s) => TargetState::Paused,
+            None => TargetState::Running,
+        };
+        Ok(Judged {
+            state,
+            deadline,
+            ended_at,
+            how,
+            elapsed,
+        })
+    }
+
+    /// When cycle `c` stopped by `now` and the time it counted, as
+    /// [`judge`](Self::judge) finds them (and failing where it or the
+    /// report's conversion of the deadline to an instant fails), for a
+    /// caller that needs neither the state nor the deadline: on calendar
+    /// time the deadline is not looked for when it cannot fail (a start
+    /// within the calendars' range, where `start + target` plus the pauses,
+    /// bounded by that range, is always an instant).
+    #[inline]
+    pub(crate) fn elapsed_only(
+        &mut self,
+        c: &Cycle,
+        target_seconds: i64,
+        clock: &Clockwork<'a>,
+        (now, now_s): (DateTime<Utc>, i64),
+    ) -> Result<(Option<DateTime<Utc>>, i64), SlaError> {
+        let start = unix(c.start);
+        let safe = matches!(clock, Clockwork::Wall)
+            && (0..=MAX_SAFE_TARGET).contains(&target_seconds)
+            && (BusinessCalendar::MIN_UNIX_SECONDS..=BusinessCalendar::MAX_UNIX_SECONDS)
+                .contains(&start);
+        if !safe {
+            let j = self.judge(c, target_seconds, clock, (now, now_s))?;
+            // The report turns the deadline into an instant, which can fail.
+            if let Some(d) = j.deadline {
+                clock.checked(d)?;
+            }
+            return Ok((j.ended_at, j.elapsed));
+        }
+        // The pauses can still be malformed (instants out of order): the
+        // same error as `judge`.
+        pause_ranges(c, &mut self.ranges)?;
+        let (ended_at, _) = ended(c, now);
+        let until = ended_at.map_or(now_s, unix).max(start);
+        let elapsed =
+            Clockwork::Wall.elapsed(&self.marks, &mut self.memo, start, until, &self.ranges)?;
+        Ok((ended_at, elapsed))
+    }
+
+    /// The instant `secs` of target time after the start of the cycle
+    /// judged last (as its deadline is found).
+    pub(crate) fn instant_after(
+        &self,
+        clock: &Clockwork<'a>,
+        ended: bool,
+        secs: i64,
+    ) -> Result<Option<i64>, SlaError> {
+        CycleClock {
+            clock,
+            marks: &self.marks,
+            start: self.start,
+            ended,
+            ranges: &self.ranges,
+            open_pause: self.open_pause,
+        }
+        .instant_after(secs)
+    }
 }
 
 /// Fills `out` with one cycle's report, reusing its allocations (the
@@ -428,53 +608,26 @@ fn fill_cycle_report<'a>(
     (now, now_s): (DateTime<Utc>, i64),
     scratch: &mut Scratch<'a>,
 ) -> Result<(), SlaError> {
-    let start = unix(c.start);
     let Scratch {
-        ranges,
-        marks,
-        memo,
+        judge,
         names,
         reports: _,
     } = scratch;
-    let open_pause = pause_ranges(c, ranges)?;
-    clock.prepare(start, ranges, marks, memo)?;
-    let cycle = CycleClock {
-        clock,
-        marks,
-        start,
-        ended: c.end.is_some(),
-        ranges,
-        open_pause,
-    };
-    let deadline = cycle.instant_after(target.seconds)?;
-    let (ended_at, how) = match c.end {
-        Some((at, how)) if at <= now => (Some(at), Some(how)),
-        _ => (None, None),
-    };
-    // A solved ticket fulfils a resolution metric while it stays solved.
-    let (ended_at, how) = match (ended_at, c.solved_at) {
-        (None, Some(s)) if s <= now => (Some(s), Some(CycleEnd::Fulfilled)),
-        _ => (ended_at, how),
-    };
-    let until = ended_at.map_or(now_s, unix).max(start);
-    let elapsed = cycle.elapsed(until, memo)?;
-    let late = |at: i64| deadline.is_some_and(|d| at > d);
-    let state = match how {
-        Some(_) if late(until) => TargetState::Breached,
-        Some(CycleEnd::Fulfilled) => TargetState::Fulfilled,
-        Some(CycleEnd::Cancelled) => TargetState::Cancelled,
-        None if late(now_s) => TargetState::Breached,
-        None if open_pause.is_some_and(|p| p <= now_s) => TargetState::Paused,
-        None => TargetState::Running,
-    };
+    let Judged {
+        state,
+        deadline,
+        ended_at,
+        how: _,
+        elapsed,
+    } = judge.judge(c, target.seconds, clock, (now, now_s))?;
     // Warnings matter only while the clock runs: not computed for cycles
     // that ended or are already breached.
     out.warnings.clear();
     if matches!(state, TargetState::Running | TargetState::Paused) {
         for w in warnings {
             let at = match warning_offset(*w, target.seconds) {
-                Some(s) => cycle
-                    .instant_after(s)?
+                Some(s) => judge
+                    .instant_after(clock, c.end.is_some(), s)?
                     .map(|t| clock.instant(t))
                     .transpose()?,
                 None => None,
@@ -598,7 +751,7 @@ fn fill_targets<'a>(
     out: &mut Vec<TargetReport>,
     scratch: &mut Scratch<'a>,
 ) -> Result<(), SlaError> {
-    scratch.memo.clear();
+    scratch.judge.new_ticket();
     let now_s = unix(now);
     let mut n = 0usize;
     for (i, mt) in timeline.metrics.iter().enumerate() {
@@ -732,4 +885,34 @@ pub(crate) fn warning_offset(w: WarnAt, target: i64) -> Option<i64> {
         WarnAt::Before { seconds } => target.saturating_sub(seconds),
     };
     (s > 0 && s < target).then_some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn representable_agrees_with_chrono_at_the_edges() {
+        let lo = DateTime::<Utc>::MIN_UTC.timestamp();
+        let hi = DateTime::<Utc>::MAX_UTC.timestamp();
+        for t in [
+            i64::MIN,
+            lo - 1,
+            lo,
+            lo + 1,
+            -1,
+            0,
+            1,
+            hi - 1,
+            hi,
+            hi + 1,
+            i64::MAX,
+        ] {
+            assert_eq!(
+                representable(t),
+                DateTime::from_timestamp(t, 0).is_some(),
+                "{t}"
+            );
+        }
+    }
 }
