@@ -309,6 +309,34 @@ impl Default for LedgerConfig {
 }
 
 impl LedgerConfig {
+    /// The same configuration with another repeat rule.
+    pub fn with_repeat(mut self, repeat: RepeatRule) -> Self {
+        self.repeat = repeat;
+        self
+    }
+
+    /// The same configuration with other thresholds: CSAT at or below
+    /// `low_csat` is bad, at or above `high_csat` good, CES at or above
+    /// `high_effort` bad.
+    pub fn with_thresholds(mut self, low_csat: u8, high_csat: u8, high_effort: u8) -> Self {
+        self.low_csat = low_csat;
+        self.high_csat = high_csat;
+        self.high_effort = high_effort;
+        self
+    }
+
+    /// The same configuration with another recency window.
+    pub fn with_recent_seconds(mut self, seconds: i64) -> Self {
+        self.recent_seconds = seconds;
+        self
+    }
+
+    /// The same configuration with other risk tiers.
+    pub fn with_tiers(mut self, tiers: RiskTiers) -> Self {
+        self.tiers = tiers;
+        self
+    }
+
     /// Checks thresholds, window and tiers.
     ///
     /// # Errors
@@ -377,19 +405,20 @@ pub struct AtRisk {
 /// use supportdesk::id::{CustomerId, TicketId};
 /// use supportdesk::metrics::TicketFacts;
 /// use supportdesk::sla::Calendars;
-/// use supportdesk::{Channel, Taxonomy};
+/// use supportdesk::taxonomy::TaxonomyConfig;
+    /// use supportdesk::{Channel, Taxonomy};
 ///
 /// let ann = CustomerId::from_u128(1);
 /// let mut f = TicketFacts::new(TicketId::from_u128(12), ann, Channel::Email, 1_772_582_400);
 /// f.sla_breached_at = Some(1_772_604_000); // 2026-03-04T06:00Z
 /// f.as_of = 1_772_700_000;
-/// let mut ledger = Ledger::new(LedgerConfig::default(), &Taxonomy::default(), Calendars::new())?;
+/// let mut ledger = Ledger::new(LedgerConfig::default(), &Taxonomy::from_config(TaxonomyConfig::default())?, Calendars::new())?;
 /// ledger.add(&f);
 /// let risk = ledger.at_risk(1_772_700_000, 10)?;
 /// assert_eq!(risk[0].customer, ann);
 /// assert_eq!(risk[0].reasons, ["SLA breached on ticket 00000000-0000-0000-0000-00000000000c (2026-03-04)"]);
 /// assert_eq!(ledger.timeline(ann)?[0].kind, ExperienceKind::SlaBreach);
-/// # Ok::<(), supportdesk::experience::ExperienceError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ledger {

@@ -25,6 +25,7 @@
 //! use supportdesk::id::{CustomerId, TicketId};
 //! use supportdesk::metrics::TicketFacts;
 //! use supportdesk::sla::Calendars;
+//! use supportdesk::taxonomy::TaxonomyConfig;
 //! use supportdesk::{Channel, Taxonomy};
 //!
 //! let day = 86_400;
@@ -33,11 +34,8 @@
 //! let mut monday = TicketFacts::new(TicketId::from_u128(1), ann, Channel::Email, 0);
 //! monday.resolved_at = Some(3_600);
 //! let wednesday = TicketFacts::new(TicketId::from_u128(2), ann, Channel::Phone, 2 * day);
-//! let config = LedgerConfig {
-//!     repeat: RepeatRule { same: Same::Any, ..RepeatRule::default() },
-//!     ..LedgerConfig::default()
-//! };
-//! let taxonomy = Taxonomy::default();
+//! let config = LedgerConfig::default().with_repeat(RepeatRule::default().with_same(Same::Any));
+//! let taxonomy = Taxonomy::from_config(TaxonomyConfig::default())?;
 //! // Two shards, merged.
 //! let mut ledger = Ledger::new(config.clone(), &taxonomy, Calendars::new())?;
 //! ledger.add(&monday);
@@ -51,7 +49,7 @@
 //! assert_eq!(at_risk[0].tier.year, 2022);
 //! let report = ledger.repeat_report(0, 3 * day)?;
 //! assert_eq!(report.overall.repeat.percent(), "50.0%");
-//! # Ok::<(), supportdesk::experience::ExperienceError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! [`timeline`]: Ledger::timeline

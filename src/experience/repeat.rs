@@ -92,6 +92,24 @@ impl RepeatRule {
         RepeatRule { within, same, from }
     }
 
+    /// The same rule with another window.
+    pub fn with_within(mut self, within: Within) -> Self {
+        self.within = within;
+        self
+    }
+
+    /// The same rule matching on `same`.
+    pub fn with_same(mut self, same: Same) -> Self {
+        self.same = same;
+        self
+    }
+
+    /// The same rule with the window starting at `from`.
+    pub fn with_anchor(mut self, from: Anchor) -> Self {
+        self.from = from;
+        self
+    }
+
     /// Checks the window against the calendars.
     ///
     /// # Errors
@@ -351,6 +369,7 @@ impl RepeatReport {
     /// use supportdesk::id::{CustomerId, TicketId};
     /// use supportdesk::metrics::TicketFacts;
     /// use supportdesk::sla::Calendars;
+    /// use supportdesk::taxonomy::TaxonomyConfig;
     /// use supportdesk::{Channel, Taxonomy};
     ///
     /// let customer = CustomerId::from_u128(1);
@@ -360,15 +379,15 @@ impl RepeatReport {
     /// first.resolved_at = Some(3600);
     /// let mut second = TicketFacts::new(TicketId::from_u128(2), customer, Channel::Phone, 2 * day);
     /// second.as_of = 30 * day;
-    /// let rule = RepeatRule { same: Same::Any, ..RepeatRule::default() };
+    /// let rule = RepeatRule::default().with_same(Same::Any);
     /// let report = RepeatReport::from_facts(
-    ///     [&first, &second], &rule, &Taxonomy::default(), &Calendars::new(), 0, 30 * day,
+    ///     [&first, &second], &rule, &Taxonomy::from_config(TaxonomyConfig::default())?, &Calendars::new(), 0, 30 * day,
     /// )?;
     /// assert_eq!((report.overall.repeat.count, report.overall.repeat.of), (1, 2));
     /// // The first was resolved but repeated; the second is unresolved.
     /// assert_eq!((report.overall.fcr.count, report.overall.fcr.of), (0, 2));
     /// assert_eq!(report.pairs[0].gap, 2 * day);
-    /// # Ok::<(), supportdesk::experience::ExperienceError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_facts<'a>(
         facts: impl IntoIterator<Item = &'a TicketFacts>,
