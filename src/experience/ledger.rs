@@ -2,14 +2,12 @@
 //! risk tiers with the figures they come from, an at-risk list and a
 //! timeline, mergeable across shards and updatable as events arrive.
 
-use std::collections::HashMap;
-
 use chrono::DateTime;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::channel::Channel;
 use crate::experience::error::ExperienceError;
-use crate::experience::record::Record;
+use crate::experience::record::{FxMap, Record};
 use crate::experience::repeat::{Relations, RepeatReport, RepeatRule, ReportBuilder};
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::TicketFacts;
@@ -426,10 +424,10 @@ pub struct Ledger {
     /// The taxonomy's what- and why-tags, in tag order; a tag's number is
     /// its position.
     tags: Vec<(Tag, TagKind)>,
-    index: HashMap<Tag, (u32, TagKind)>,
+    index: FxMap<Tag, (u32, TagKind)>,
     calendars: Calendars,
     /// Each customer's records, by opening instant then ticket.
-    customers: HashMap<CustomerId, Vec<Record>>,
+    customers: FxMap<CustomerId, Vec<Record>>,
 }
 
 impl Ledger {
@@ -451,14 +449,14 @@ impl Ledger {
             .collect();
         tags.sort();
         tags.dedup_by(|a, b| a.0 == b.0);
-        Ok(Ledger::assemble(config, tags, calendars, HashMap::new()))
+        Ok(Ledger::assemble(config, tags, calendars, FxMap::default()))
     }
 
     fn assemble(
         config: LedgerConfig,
         tags: Vec<(Tag, TagKind)>,
         calendars: Calendars,
-        customers: HashMap<CustomerId, Vec<Record>>,
+        customers: FxMap<CustomerId, Vec<Record>>,
     ) -> Ledger {
         let index = tags
             .iter()
@@ -743,7 +741,7 @@ impl Ledger {
     fn from_wire(w: Wire) -> Result<Ledger, ExperienceError> {
         w.config.validate(&w.calendars)?;
         let tags = w.tags;
-        let mut customers: HashMap<CustomerId, Vec<Record>> = HashMap::new();
+        let mut customers: FxMap<CustomerId, Vec<Record>> = FxMap::default();
         for (customer, records) in w.customers {
             let mine = customers.entry(customer).or_default();
             for mut r in records {

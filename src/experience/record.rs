@@ -3,6 +3,7 @@
 //! small numbers.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,45 @@ use crate::channel::Channel;
 use crate::id::TicketId;
 use crate::metrics::TicketFacts;
 use crate::model::{Status, Tag, TagKind};
+
+/// A fast, deterministic hasher for the ledger's maps (ids and tags are not
+/// attacker-chosen keys there: they come from the host's own facts). The
+/// multiply-rotate of FxHash.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// A set of interned tag numbers: a bit per tag below 64 (no allocation for
 /// the usual taxonomy), a sorted list above.
@@ -105,7 +145,7 @@ impl Record {
 
     /// The record of `f`, its what- and why-tags looked up in `index`
     /// (tags the taxonomy does not define are neither).
-    pub(crate) fn of(f: &TicketFacts, index: &HashMap<Tag, (u32, TagKind)>) -> Record {
+    pub(crate) fn of(f: &TicketFacts, index: &FxMap<Tag, (u32, TagKind)>) -> Record {
         let mut what = TagBits::default();
         let mut why = TagBits::default();
         for t in &f.tags {
