@@ -766,3 +766,97 @@ impl Ledger {
         Ok(Ledger::assemble(w.config, tags, w.calendars, customers))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(ticket: u128, created: i64, as_of: i64) -> Record {
+        let f = TicketFacts::new(
+            TicketId::from_u128(ticket),
+            CustomerId::from_u128(1),
+            Channel::Email,
+            created,
+        );
+        let mut r = Record::of(&f, &FxMap::default());
+        r.as_of = as_of;
+        r
+    }
+
+    #[test]
+    fn insert_keeps_order_and_the_newest_facts() {
+        let mut v = Vec::new();
+        insert(&mut v, record(2, 20, 30));
+        insert(&mut v, record(1, 10, 30));
+        insert(&mut v, record(3, 20, 30));
+        let keys: Vec<_> = v.iter().map(|r| r.ticket.as_u128()).collect();
+        assert_eq!(keys, vec![1, 2, 3]);
+        // Older facts of ticket 2 do not replace the newer ones...
+        insert(&mut v, record(2, 20, 25));
+        assert_eq!(v.get(1).map(|r| r.as_of), Some(30));
+        // ...newer ones do.
+        insert(&mut v, record(2, 20, 40));
+        assert_eq!(v.get(1).map(|r| r.as_of), Some(40));
+        assert_eq!(v.len(), 3);
+    }
+
+    #[test]
+    fn every_kind_in_words() {
+        let t = TicketId::from_u128(18);
+        let e = |kind| Experience { at: 1_772_582_400, ticket: t, kind }.describe();
+        let id = "00000000-0000-0000-0000-000000000012";
+        let other = TicketId::from_u128(17);
+        assert_eq!(e(ExperienceKind::SlaBreach), format!("SLA breached on ticket {id} (2026-03-04)"));
+        assert_eq!(e(ExperienceKind::Reopen), format!("ticket {id} reopened (2026-03-04)"));
+        assert_eq!(
+            e(ExperienceKind::LowCsat { score: 2 }),
+            format!("low CSAT 2/5 on ticket {id} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::LowCes { score: 6 }),
+            format!("high effort 6/7 on ticket {id} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::RepeatContact { earlier: other }),
+            format!("contacted again on ticket {id} about ticket {other} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::FollowUpAfterClose { closed: other }),
+            format!("wrote again after ticket {other} was closed: ticket {id} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::ChannelSwitch { from: Channel::Email, to: Channel::Phone }),
+            format!("had to switch from email to phone on ticket {id} (2026-03-04)")
+        );
+        assert_eq!(e(ExperienceKind::OneTouch), format!("ticket {id} resolved in one touch (2026-03-04)"));
+        assert_eq!(
+            e(ExperienceKind::HighCsat { score: 5 }),
+            format!("high CSAT 5/5 on ticket {id} (2026-03-04)")
+        );
+        assert!(!ExperienceKind::OneTouch.is_bad());
+        assert!(!ExperienceKind::HighCsat { score: 5 }.is_bad());
+        assert!(ExperienceKind::Reopen.is_bad());
+    }
+
+    #[test]
+    fn csat_between_the_thresholds_is_neither() {
+        let tax = Taxonomy::from_config(crate::taxonomy::TaxonomyConfig::default())
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let mut l = Ledger::new(LedgerConfig::default(), &tax, Calendars::new())
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let mut f = TicketFacts::new(
+            TicketId::from_u128(1),
+            CustomerId::from_u128(1),
+            Channel::Email,
+            0,
+        );
+        f.csat = Some(crate::metrics::CsatFact::new(
+            crate::ticket::Csat::new(3).unwrap_or_else(|e| unreachable!("{e}")),
+            10,
+        ));
+        f.ces = crate::ticket::Ces::new(4).ok();
+        l.add(&f);
+        assert_eq!(l.timeline(CustomerId::from_u128(1)), Ok(vec![]));
+        assert_eq!((l.customers(), l.tickets()), (1, 1));
+    }
+}

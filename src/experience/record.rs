@@ -13,8 +13,10 @@ use crate::metrics::TicketFacts;
 use crate::model::{Status, Tag, TagKind};
 
 /// A fast, deterministic hasher for the ledger's maps (ids and tags are not
-/// attacker-chosen keys there: they come from the host's own facts). The
-/// multiply-rotate of FxHash.
+/// attacker-chosen keys there: they come from the host's own facts): the
+/// multiply-rotate of FxHash, finished with murmur3's avalanche so that
+/// ids differing only in their high bytes (`from_u128(n)`) still spread
+/// over the low bits the table indexes by.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct FxHasher(u64);
 
@@ -44,7 +46,12 @@ impl Hasher for FxHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
@@ -187,6 +194,17 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashes_of_small_ids_differ_in_their_low_bits() {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let b = BuildHasherDefault::<FxHasher>::default();
+        let low: std::collections::BTreeSet<u64> = (0..1024u128)
+            .map(|n| b.hash_one(crate::id::CustomerId::from_u128(n)) & 0x3ff)
+            .collect();
+        // Spread over most of 1,024 buckets, not piled in a few.
+        assert!(low.len() > 600, "{}", low.len());
+    }
 
     #[test]
     fn tag_bits_small_and_large() {

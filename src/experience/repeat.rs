@@ -522,3 +522,27 @@ impl<'a> ReportBuilder<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_by_hand() {
+        // 0 of 10: [0, 0.2775]; 10 of 10: [0.7225, 1].
+        let none = wilson95(Rate { count: 0, of: 10 }).unwrap_or(Interval { low: 9.0, high: 9.0 });
+        assert!(none.low.abs() < 1e-12 && (none.high - 0.2775).abs() < 1e-4);
+        let all = wilson95(Rate { count: 10, of: 10 }).unwrap_or(Interval { low: 9.0, high: 9.0 });
+        assert!((all.low - 0.7225).abs() < 1e-4 && (all.high - 1.0).abs() < 1e-12);
+        assert_eq!(wilson95(Rate::default()), None);
+    }
+
+    #[test]
+    fn serde_form_of_the_rule() {
+        let r = RepeatRule::default();
+        assert_eq!(
+            serde_json::to_string(&r).unwrap_or_default(),
+            r#"{"within":{"seconds":604800,"basis":"calendar"},"same":"why","from":"opened"}"#
+        );
+    }
+}
