@@ -96,7 +96,13 @@ fn five(as_of: i64) -> Vec<TicketFacts> {
     resolve(&mut t3, HOUR, 2);
     reopen(&mut t3, T0 + 20 * DAY + 2 * HOUR, T0 + 20 * DAY + 3 * HOUR);
     let t4 = c(4, 1, Channel::Email, 21, &["billing", "cause/stock"]);
-    let mut t5 = c(5, 2, Channel::LiveChat, 1, &["shipping/late", "cause/carrier"]);
+    let mut t5 = c(
+        5,
+        2,
+        Channel::LiveChat,
+        1,
+        &["shipping/late", "cause/carrier"],
+    );
     resolve(&mut t5, HOUR, 2);
     let mut t6 = c(6, 1, Channel::Email, 2, &["cause/carrier"]);
     t6.proactive = true;
@@ -144,7 +150,13 @@ fn repeat_by_why_tag_in_seven_calendar_days_from_opening() {
         .iter()
         .map(|c| {
             let f = &c.figures;
-            (c.channel, f.contacts, rate(f.repeat), rate(f.fcr), rate(f.one_touch))
+            (
+                c.channel,
+                f.contacts,
+                rate(f.repeat),
+                rate(f.fcr),
+                rate(f.one_touch),
+            )
         })
         .collect();
     assert_eq!(
@@ -158,7 +170,14 @@ fn repeat_by_why_tag_in_seven_calendar_days_from_opening() {
     let reasons: Vec<_> = r
         .by_reason
         .iter()
-        .map(|c| (c.name().to_owned(), c.figures.contacts, rate(c.figures.repeat), rate(c.figures.fcr)))
+        .map(|c| {
+            (
+                c.name().to_owned(),
+                c.figures.contacts,
+                rate(c.figures.repeat),
+                rate(c.figures.fcr),
+            )
+        })
         .collect();
     assert_eq!(
         reasons,
@@ -169,12 +188,22 @@ fn repeat_by_why_tag_in_seven_calendar_days_from_opening() {
     );
     // Wilson interval of 2/5.
     let i = o.repeat_interval().unwrap();
-    assert!((i.low - 0.1176).abs() < 1e-3 && (i.high - 0.7693).abs() < 1e-3, "{i:?}");
+    assert!(
+        (i.low - 0.1176).abs() < 1e-3 && (i.high - 0.7693).abs() < 1e-3,
+        "{i:?}"
+    );
 }
 
 #[test]
 fn unclassified_contacts_have_their_own_bucket() {
-    let f = contact(1, 1, Channel::Email, T0, &["cause/carrier", "vip"], T0 + DAY);
+    let f = contact(
+        1,
+        1,
+        Channel::Email,
+        T0,
+        &["cause/carrier", "vip"],
+        T0 + DAY,
+    );
     let r = report(&[f], &RepeatRule::default(), T0, T0 + DAY);
     assert_eq!(r.by_reason.len(), 1);
     assert_eq!(r.by_reason[0].name(), "unclassified");
@@ -192,8 +221,15 @@ fn same_what_and_same_any() {
     let what = RepeatRule::new(Within::calendar(30 * DAY), Same::What, Anchor::Opened);
     let r = report(&facts, &what, T0, T0 + 60 * DAY);
     assert_eq!(rate(r.overall.repeat), (2, 5));
-    let pairs: Vec<_> = r.pairs.iter().map(|p| (p.earlier, p.later, p.gap)).collect();
-    assert_eq!(pairs, vec![(tid(1), tid(3), 20 * DAY), (tid(2), tid(4), 18 * DAY)]);
+    let pairs: Vec<_> = r
+        .pairs
+        .iter()
+        .map(|p| (p.earlier, p.later, p.gap))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![(tid(1), tid(3), 20 * DAY), (tid(2), tid(4), 18 * DAY)]
+    );
     // Anything within 7 days: t2 (3 days after t1), t4 (1 day after t3);
     // t3 is 17 days after t2.
     let any = RepeatRule::default().with_same(Same::Any);
@@ -245,9 +281,16 @@ fn anchor_resolved_counts_contacts_while_open_and_after_resolution() {
         .with_same(Same::Any)
         .with_anchor(Anchor::Resolved);
     let r = report(&facts, &resolved, T0, as_of);
-    let pairs: Vec<_> = r.pairs.iter().map(|p| (p.earlier, p.later, p.gap)).collect();
+    let pairs: Vec<_> = r
+        .pairs
+        .iter()
+        .map(|p| (p.earlier, p.later, p.gap))
+        .collect();
     // c2 is 16 - 5 days after c1's resolution: it repeats p, not c1.
-    assert_eq!(pairs, vec![(tid(1), tid(2), 5 * DAY), (tid(1), tid(3), 16 * DAY)]);
+    assert_eq!(
+        pairs,
+        vec![(tid(1), tid(2), 5 * DAY), (tid(1), tid(3), 16 * DAY)]
+    );
     // Unresolved c2 is pending (its window has not started); p repeated;
     // c1 first-contact resolved.
     assert_eq!(r.overall.pending, 1);
@@ -280,7 +323,11 @@ fn business_window_skips_nights_and_the_weekend() {
         contact(3, 2, Channel::Email, fri, &[], as_of),
         contact(4, 2, Channel::Email, mon_1630, &[], as_of),
     ];
-    let business = RepeatRule::new(Within::business(8 * HOUR, "office"), Same::Any, Anchor::Opened);
+    let business = RepeatRule::new(
+        Within::business(8 * HOUR, "office"),
+        Same::Any,
+        Anchor::Opened,
+    );
     let r = RepeatReport::from_facts(&facts, &business, &taxonomy(), &office(), T0, as_of).unwrap();
     let later: Vec<_> = r.pairs.iter().map(|p| p.later).collect();
     assert_eq!(later, vec![tid(2)]);
@@ -289,7 +336,8 @@ fn business_window_skips_nights_and_the_weekend() {
     let r = RepeatReport::from_facts(&facts, &calendar, &taxonomy(), &office(), T0, as_of).unwrap();
     assert!(r.pairs.is_empty());
     // A calendar the calendars lack is a typed error.
-    let err = RepeatReport::from_facts(&facts, &business, &taxonomy(), &Calendars::new(), T0, as_of);
+    let err =
+        RepeatReport::from_facts(&facts, &business, &taxonomy(), &Calendars::new(), T0, as_of);
     assert_eq!(
         err.err(),
         Some(ExperienceError::UnknownCalendar {
@@ -319,9 +367,19 @@ fn every_kind() -> Vec<TicketFacts> {
     a.last_event_at = T0 + 6 * HOUR;
     a.follow_up_of = Some(tid(9));
     a.channel_switch = Some((T0 + 1800, Channel::Phone));
-    let mut b = contact(11, 9, Channel::Email, T0 + 2 * DAY, &["cause/carrier"], as_of);
+    let mut b = contact(
+        11,
+        9,
+        Channel::Email,
+        T0 + 2 * DAY,
+        &["cause/carrier"],
+        as_of,
+    );
     resolve(&mut b, HOUR, 1);
-    b.csat = Some(CsatFact::new(Csat::new(5).unwrap(), T0 + 2 * DAY + 2 * HOUR));
+    b.csat = Some(CsatFact::new(
+        Csat::new(5).unwrap(),
+        T0 + 2 * DAY + 2 * HOUR,
+    ));
     b.ces = Some(Ces::new(2).unwrap());
     vec![a, b]
 }
@@ -376,7 +434,11 @@ fn at_risk_ranks_by_recent_bad_experiences() {
     // Customer 20: one SLA breach on day 1. Customer 21: one on day 1 too,
     // at the same instant (ties go to the smaller id). Customer 22: a
     // breach 100 days ago, too old. Customer 23: only good experiences.
-    for (t, c, at) in [(20, 20, T0 + DAY), (21, 21, T0 + DAY), (22, 22, T0 - 100 * DAY)] {
+    for (t, c, at) in [
+        (20, 20, T0 + DAY),
+        (21, 21, T0 + DAY),
+        (22, 22, T0 - 100 * DAY),
+    ] {
         let mut f = contact(t, c, Channel::Email, at, &[], as_of);
         f.sla_breached_at = Some(at + HOUR);
         facts.push(f);
@@ -414,8 +476,19 @@ fn at_risk_ranks_by_recent_bad_experiences() {
     // Before the experiences happened, nobody is at risk.
     assert!(l.at_risk(T0 - DAY, 10).unwrap().is_empty());
     // A host's own tiers: only three or more bad experiences count.
-    let tiers = RiskTiers(vec![RiskTier::new(3, "churn watch", "our own churn study", "Acme", 2025)]);
-    let mut own = Ledger::new(LedgerConfig::default().with_tiers(tiers), &taxonomy(), Calendars::new()).unwrap();
+    let tiers = RiskTiers(vec![RiskTier::new(
+        3,
+        "churn watch",
+        "our own churn study",
+        "Acme",
+        2025,
+    )]);
+    let mut own = Ledger::new(
+        LedgerConfig::default().with_tiers(tiers),
+        &taxonomy(),
+        Calendars::new(),
+    )
+    .unwrap();
     for f in &facts {
         own.add(f);
     }
@@ -429,7 +502,11 @@ fn risk_tier_presets_cite_their_figures() {
     let t2020 = RiskTiers::zendesk_2020();
     assert_eq!(t2020.tier_for(1).map(|t| t.year), Some(2020));
     assert!(t2020.tier_for(3).is_some_and(|t| t.figure.contains("80%")));
-    assert!(RiskTiers::zendesk_2022().tier_for(1).is_some_and(|t| t.figure.contains("61%")));
+    assert!(
+        RiskTiers::zendesk_2022()
+            .tier_for(1)
+            .is_some_and(|t| t.figure.contains("61%"))
+    );
     assert_eq!(RiskTiers::default(), RiskTiers::zendesk_2022());
 }
 
@@ -452,7 +529,11 @@ fn configurations_are_checked() {
     );
     assert!(matches!(
         bad(LedgerConfig::default().with_thresholds(2, 5, 8)),
-        Some(ExperienceError::Threshold { name: "high_effort", value: 8, .. })
+        Some(ExperienceError::Threshold {
+            name: "high_effort",
+            value: 8,
+            ..
+        })
     ));
     assert_eq!(
         bad(LedgerConfig::default().with_recent_seconds(0)),
@@ -462,18 +543,28 @@ fn configurations_are_checked() {
         bad(LedgerConfig::default().with_tiers(RiskTiers(vec![]))),
         Some(ExperienceError::RiskTier { .. })
     ));
-    let twice = RiskTiers(vec![RiskTier::new(2, "a", "", "", 2022), RiskTier::new(2, "b", "", "", 2022)]);
+    let twice = RiskTiers(vec![
+        RiskTier::new(2, "a", "", "", 2022),
+        RiskTier::new(2, "b", "", "", 2022),
+    ]);
     assert!(matches!(
         bad(LedgerConfig::default().with_tiers(twice)),
         Some(ExperienceError::RiskTier { min_bad: 2, .. })
     ));
     assert_eq!(
-        bad(LedgerConfig::default().with_repeat(RepeatRule::default().with_within(Within::calendar(-1)))),
+        bad(LedgerConfig::default()
+            .with_repeat(RepeatRule::default().with_within(Within::calendar(-1)))),
         Some(ExperienceError::EmptyWindow { seconds: -1 })
     );
     // Serde: defaults for every field, unknown fields rejected.
-    let c: LedgerConfig = serde_json::from_str(r#"{"low_csat": 1, "recent_seconds": 86400}"#).unwrap();
-    assert_eq!(c, LedgerConfig::default().with_thresholds(1, 5, 5).with_recent_seconds(86_400));
+    let c: LedgerConfig =
+        serde_json::from_str(r#"{"low_csat": 1, "recent_seconds": 86400}"#).unwrap();
+    assert_eq!(
+        c,
+        LedgerConfig::default()
+            .with_thresholds(1, 5, 5)
+            .with_recent_seconds(86_400)
+    );
     assert!(serde_json::from_str::<LedgerConfig>(r#"{"low": 1}"#).is_err());
     assert!(serde_json::from_str::<RepeatRule>(r#"{"same": "when"}"#).is_err());
 }
@@ -481,11 +572,23 @@ fn configurations_are_checked() {
 #[test]
 fn merging_needs_the_same_definitions() {
     let mut a = ledger_of(&[]);
-    let b = Ledger::new(LedgerConfig::default().with_recent_seconds(DAY), &taxonomy(), Calendars::new()).unwrap();
-    assert_eq!(a.merge(b), Err(ExperienceError::Mismatch { what: "config" }));
-    let other: Taxonomy = serde_json::from_str(r#"{"tags": [{"tag": "x", "kind": "what"}]}"#).unwrap();
+    let b = Ledger::new(
+        LedgerConfig::default().with_recent_seconds(DAY),
+        &taxonomy(),
+        Calendars::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        a.merge(b),
+        Err(ExperienceError::Mismatch { what: "config" })
+    );
+    let other: Taxonomy =
+        serde_json::from_str(r#"{"tags": [{"tag": "x", "kind": "what"}]}"#).unwrap();
     let c = Ledger::new(LedgerConfig::default(), &other, Calendars::new()).unwrap();
-    assert_eq!(a.merge(c), Err(ExperienceError::Mismatch { what: "taxonomy" }));
+    assert_eq!(
+        a.merge(c),
+        Err(ExperienceError::Mismatch { what: "taxonomy" })
+    );
 }
 
 #[test]
@@ -508,7 +611,12 @@ fn facts_from_histories_feed_the_ledger() {
     for h in [&first, &second] {
         l.add(&TicketFacts::from_events(h, &options).unwrap().unwrap());
     }
-    let kinds: Vec<_> = l.timeline(cid(1)).unwrap().iter().map(|e| (e.ticket, e.kind)).collect();
+    let kinds: Vec<_> = l
+        .timeline(cid(1))
+        .unwrap()
+        .iter()
+        .map(|e| (e.ticket, e.kind))
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -530,13 +638,21 @@ fn serialised_ledgers_round_trip_and_are_checked() {
     assert_eq!(serde_json::to_string(&back).unwrap(), json);
     // A record naming a tag number the ledger does not define.
     let broken = json.replacen("\"bits\":", "\"more\":[99],\"bits\":", 1);
-    let err = serde_json::from_str::<Ledger>(&broken).unwrap_err().to_string();
+    let err = serde_json::from_str::<Ledger>(&broken)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("tag number 99"), "{err}");
 }
 
 // ---- properties -------------------------------------------------------
 
-const TAGS: [&str; 5] = ["shipping/late", "billing", "cause/carrier", "cause/stock", "vip"];
+const TAGS: [&str; 5] = [
+    "shipping/late",
+    "billing",
+    "cause/carrier",
+    "cause/stock",
+    "vip",
+];
 
 prop_compose! {
     fn arb_facts(ticket: u128)(
@@ -596,7 +712,12 @@ fn arb_rule() -> impl Strategy<Value = RepeatRule> {
 }
 
 fn ledger_with(rule: &RepeatRule, facts: &[TicketFacts]) -> Ledger {
-    let mut l = Ledger::new(LedgerConfig::default().with_repeat(rule.clone()), &taxonomy(), Calendars::new()).unwrap();
+    let mut l = Ledger::new(
+        LedgerConfig::default().with_repeat(rule.clone()),
+        &taxonomy(),
+        Calendars::new(),
+    )
+    .unwrap();
     for f in facts {
         l.add(f);
     }
@@ -605,14 +726,27 @@ fn ledger_with(rule: &RepeatRule, facts: &[TicketFacts]) -> Ledger {
 
 /// The definition read directly off the facts, O(n²): the figures a
 /// pandas script computes.
-fn reference(facts: &[TicketFacts], rule: &RepeatRule, from: i64, to: i64) -> (u64, u64, u64, u64, u64) {
+fn reference(
+    facts: &[TicketFacts],
+    rule: &RepeatRule,
+    from: i64,
+    to: i64,
+) -> (u64, u64, u64, u64, u64) {
     let tax = taxonomy();
     let kinds = |f: &TicketFacts, k| -> Vec<Tag> {
-        f.tags.iter().filter(|t| tax.kind_of(t) == Some(k)).cloned().collect()
+        f.tags
+            .iter()
+            .filter(|t| tax.kind_of(t) == Some(k))
+            .cloned()
+            .collect()
     };
     let share = |p: &TicketFacts, c: &TicketFacts| match rule.same {
-        Same::Why => kinds(p, supportdesk::taxonomy::TagKind::Why).iter().any(|t| kinds(c, supportdesk::taxonomy::TagKind::Why).contains(t)),
-        Same::What => kinds(p, supportdesk::taxonomy::TagKind::What).iter().any(|t| kinds(c, supportdesk::taxonomy::TagKind::What).contains(t)),
+        Same::Why => kinds(p, supportdesk::taxonomy::TagKind::Why)
+            .iter()
+            .any(|t| kinds(c, supportdesk::taxonomy::TagKind::Why).contains(t)),
+        Same::What => kinds(p, supportdesk::taxonomy::TagKind::What)
+            .iter()
+            .any(|t| kinds(c, supportdesk::taxonomy::TagKind::What).contains(t)),
         _ => true,
     };
     let w = rule.within.seconds;
@@ -632,7 +766,10 @@ fn reference(facts: &[TicketFacts], rule: &RepeatRule, from: i64, to: i64) -> (u
             }
     };
     let (mut contacts, mut rep, mut fcr, mut fcr_of, mut pending) = (0, 0, 0, 0, 0);
-    for c in facts.iter().filter(|c| !c.proactive && c.created_at >= from && c.created_at < to) {
+    for c in facts
+        .iter()
+        .filter(|c| !c.proactive && c.created_at >= from && c.created_at < to)
+    {
         contacts += 1;
         if facts.iter().any(|p| repeats(p, c)) {
             rep += 1;
@@ -644,7 +781,8 @@ fn reference(facts: &[TicketFacts], rule: &RepeatRule, from: i64, to: i64) -> (u
         match start {
             Some(s) if c.as_of >= s && !inside(s, c.as_of) => {
                 fcr_of += 1;
-                if c.resolved_at.is_some() && c.reopens == 0 && !facts.iter().any(|l| repeats(c, l)) {
+                if c.resolved_at.is_some() && c.reopens == 0 && !facts.iter().any(|l| repeats(c, l))
+                {
                     fcr += 1;
                 }
             }

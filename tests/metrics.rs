@@ -860,7 +860,9 @@ fn experience_facts_by_hand() {
         kind: supportdesk::ticket::EventKind::MergedInto { target: a.ticket },
         ..last
     });
-    let g = TicketFacts::from_events(&events, &options()).unwrap().unwrap();
+    let g = TicketFacts::from_events(&events, &options())
+        .unwrap()
+        .unwrap();
     assert_eq!(g.follow_up_of, Some(c.ticket));
     assert_eq!(
         g.channel_switch,

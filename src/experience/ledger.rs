@@ -69,7 +69,10 @@ impl ExperienceKind {
     /// Whether it is a bad experience (everything but one-touch resolution
     /// and a high CSAT).
     pub fn is_bad(&self) -> bool {
-        !matches!(self, ExperienceKind::OneTouch | ExperienceKind::HighCsat { .. })
+        !matches!(
+            self,
+            ExperienceKind::OneTouch | ExperienceKind::HighCsat { .. }
+        )
     }
 }
 
@@ -404,7 +407,7 @@ pub struct AtRisk {
 /// use supportdesk::metrics::TicketFacts;
 /// use supportdesk::sla::Calendars;
 /// use supportdesk::taxonomy::TaxonomyConfig;
-    /// use supportdesk::{Channel, Taxonomy};
+/// use supportdesk::{Channel, Taxonomy};
 ///
 /// let ann = CustomerId::from_u128(1);
 /// let mut f = TicketFacts::new(TicketId::from_u128(12), ann, Channel::Email, 1_772_582_400);
@@ -609,12 +612,23 @@ impl Ledger {
         Ok(b.finish(&self.tags))
     }
 
-    /// No bad experience can be at or after `since`: every instant a bad
-    /// experience takes is at most the later of the ticket's last event and
-    /// its SLA breach.
+    /// Whether a bad experience can be at or after `since`: false when
+    /// every instant a record gives an experience is before it.
     fn may_have_bad_since(&self, recs: &[Record], since: i64) -> bool {
         recs.iter().any(|r| {
-            r.last_event_at.max(r.created_at) >= since || r.sla_breached_at.is_some_and(|b| b >= since)
+            let latest = [
+                Some(r.last_event_at),
+                Some(r.created_at),
+                r.sla_breached_at,
+                r.csat.map(|(_, at)| at),
+                r.channel_switch.map(|(at, _)| at),
+                r.reopens.last().copied(),
+            ]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(i64::MIN);
+            latest >= since
         })
     }
 
@@ -650,7 +664,13 @@ impl Ledger {
             if let Some(score) = r.ces.filter(|s| *s >= c.high_effort) {
                 push(r.last_event_at, ExperienceKind::LowCes { score });
             }
-            if let Some(p) = rel.nearest.get(i).copied().flatten().and_then(|j| recs.get(j)) {
+            if let Some(p) = rel
+                .nearest
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(|j| recs.get(j))
+            {
                 push(
                     r.created_at,
                     ExperienceKind::RepeatContact { earlier: p.ticket },
@@ -747,12 +767,10 @@ impl Ledger {
             for mut r in records {
                 r.what.normalise();
                 r.why.normalise();
-                if let Some(bad) = r
-                    .what
-                    .iter()
-                    .chain(r.why.iter())
-                    .find(|&id| usize::try_from(id).map_or(true, |i| i >= tags.len()))
-                {
+                if let Some(bad) = r.what.iter().chain(r.why.iter()).find(|&id| {
+                    usize::try_from(id).is_ok_and(|i| i >= tags.len())
+                        || usize::try_from(id).is_err()
+                }) {
                     return Err(ExperienceError::UnknownTagId {
                         ticket: r.ticket.to_string(),
                         tag: bad,
@@ -803,11 +821,24 @@ mod tests {
     #[test]
     fn every_kind_in_words() {
         let t = TicketId::from_u128(18);
-        let e = |kind| Experience { at: 1_772_582_400, ticket: t, kind }.describe();
+        let e = |kind| {
+            Experience {
+                at: 1_772_582_400,
+                ticket: t,
+                kind,
+            }
+            .describe()
+        };
         let id = "00000000-0000-0000-0000-000000000012";
         let other = TicketId::from_u128(17);
-        assert_eq!(e(ExperienceKind::SlaBreach), format!("SLA breached on ticket {id} (2026-03-04)"));
-        assert_eq!(e(ExperienceKind::Reopen), format!("ticket {id} reopened (2026-03-04)"));
+        assert_eq!(
+            e(ExperienceKind::SlaBreach),
+            format!("SLA breached on ticket {id} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::Reopen),
+            format!("ticket {id} reopened (2026-03-04)")
+        );
         assert_eq!(
             e(ExperienceKind::LowCsat { score: 2 }),
             format!("low CSAT 2/5 on ticket {id} (2026-03-04)")
@@ -825,10 +856,16 @@ mod tests {
             format!("wrote again after ticket {other} was closed: ticket {id} (2026-03-04)")
         );
         assert_eq!(
-            e(ExperienceKind::ChannelSwitch { from: Channel::Email, to: Channel::Phone }),
+            e(ExperienceKind::ChannelSwitch {
+                from: Channel::Email,
+                to: Channel::Phone
+            }),
             format!("had to switch from email to phone on ticket {id} (2026-03-04)")
         );
-        assert_eq!(e(ExperienceKind::OneTouch), format!("ticket {id} resolved in one touch (2026-03-04)"));
+        assert_eq!(
+            e(ExperienceKind::OneTouch),
+            format!("ticket {id} resolved in one touch (2026-03-04)")
+        );
         assert_eq!(
             e(ExperienceKind::HighCsat { score: 5 }),
             format!("high CSAT 5/5 on ticket {id} (2026-03-04)")

@@ -85,7 +85,10 @@ impl TagBits {
         self.bits & other.bits != 0
             || (!self.more.is_empty()
                 && !other.more.is_empty()
-                && self.more.iter().any(|x| other.more.binary_search(x).is_ok()))
+                && self
+                    .more
+                    .iter()
+                    .any(|x| other.more.binary_search(x).is_ok()))
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + '_ {

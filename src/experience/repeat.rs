@@ -58,7 +58,24 @@ pub enum Anchor {
     Resolved,
 }
 
-/// The definition of a repeat contact (see the [module docs](self)).
+/// The definition of a repeat contact.
+///
+/// A contact (a ticket the customer opened, not a proactive one) **repeats**
+/// an earlier contact `p` of the same customer when `p` comes first (opened
+/// earlier, or at the same second with a smaller ticket id), the two match
+/// on [`Same`] and the later one comes within the window:
+///
+/// - [`Anchor::Opened`]: within the window after `p` was opened;
+/// - [`Anchor::Resolved`]: while `p` was still unresolved (its `resolved_at`
+///   is unknown or not before the later contact), or within the window after
+///   `p` was resolved.
+///
+/// A contact is **first-contact resolved** when, at its facts' instant
+/// (`as_of`), it is resolved, was never reopened, and no later contact
+/// repeats it. Whether a later contact will repeat it is only knowable once
+/// its repeat window has closed at that instant, so the FCR denominator
+/// counts only those contacts; the others are reported as `pending`. With
+/// [`Anchor::Resolved`], an unresolved contact is always pending.
 ///
 /// Serialised as `{"within": {"seconds": 604800, "basis": "calendar"},
 /// "same": "why", "from": "opened"}`; every field has its default (7
@@ -530,9 +547,15 @@ mod tests {
     #[test]
     fn wilson_by_hand() {
         // 0 of 10: [0, 0.2775]; 10 of 10: [0.7225, 1].
-        let none = wilson95(Rate { count: 0, of: 10 }).unwrap_or(Interval { low: 9.0, high: 9.0 });
+        let none = wilson95(Rate { count: 0, of: 10 }).unwrap_or(Interval {
+            low: 9.0,
+            high: 9.0,
+        });
         assert!(none.low.abs() < 1e-12 && (none.high - 0.2775).abs() < 1e-4);
-        let all = wilson95(Rate { count: 10, of: 10 }).unwrap_or(Interval { low: 9.0, high: 9.0 });
+        let all = wilson95(Rate { count: 10, of: 10 }).unwrap_or(Interval {
+            low: 9.0,
+            high: 9.0,
+        });
         assert!((all.low - 0.7225).abs() < 1e-4 && (all.high - 1.0).abs() < 1e-12);
         assert_eq!(wilson95(Rate::default()), None);
     }
