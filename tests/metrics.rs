@@ -809,3 +809,65 @@ fn facts_before_the_end_ignore_later_events() {
     assert_eq!(f.bot_replies, 1);
     assert_eq!(f.csat, None);
 }
+
+/// The experience facts (issue 15) of the five module-doc tickets and of a
+/// follow-up that the customer continues on another channel and that is
+/// then merged.
+#[test]
+fn experience_facts_by_hand() {
+    let ids = SequentialIds::new();
+    let f = facts(&ids);
+    let (a, b, c, d, p) = (&f[0], &f[1], &f[2], &f[3], &f[4]);
+    // Only D breached a target: its 8 business-hour first reply, Mon 11:00
+    // + 6 h Mon + 2 h Tue = Tue 11:00.
+    assert_eq!(d.sla_breached_at, Some(ts("2026-01-06T11:00:00Z")));
+    for t in [a, b, c] {
+        assert_eq!(t.sla_breached_at, None, "{:?}", t.ticket);
+    }
+    // Public messages, the opening one included: A opening, bot ack,
+    // reply, customer, reply = 5; B opening, reply, customer = 3 (the note
+    // is internal); C opening, reply, customer, reply = 4; D the opening;
+    // E Bob's proactive opening and the customer's answer = 2.
+    let public: Vec<u32> = f.iter().map(|t| t.public_messages).collect();
+    assert_eq!(public, vec![5, 3, 4, 1, 2]);
+    for t in &f {
+        assert_eq!(t.follow_up_of, None);
+        assert_eq!(t.merged_into, None);
+        assert_eq!(t.channel_switch, None);
+    }
+    // E's only customer message is on its own channel.
+    assert!(p.proactive);
+
+    // A follow-up of C by the same customer: opened on email, continued by
+    // SMS at 10:15, merged into A at 11:00.
+    let mut cmd = reactive(3, Channel::Email, Priority::Normal);
+    cmd.follow_up_of = Some(c.ticket);
+    let mut g = History::open(&ids, "2026-01-06T10:00:00Z", cmd);
+    let customer = g.ticket.customer();
+    g.run(
+        "2026-01-06T10:15:00Z",
+        Command::customer_reply(customer, Channel::Sms, "Texting you instead"),
+    )
+    .run(
+        "2026-01-06T10:20:00Z",
+        Command::customer_reply(customer, Channel::Phone, "And calling"),
+    );
+    let mut events = g.events.clone();
+    let last = events.last().cloned().unwrap();
+    events.push(Event {
+        sequence: last.sequence + 1,
+        at: at("2026-01-06T11:00:00Z"),
+        kind: supportdesk::ticket::EventKind::MergedInto { target: a.ticket },
+        ..last
+    });
+    let g = TicketFacts::from_events(&events, &options())
+        .unwrap()
+        .unwrap();
+    assert_eq!(g.follow_up_of, Some(c.ticket));
+    assert_eq!(
+        g.channel_switch,
+        Some((ts("2026-01-06T10:15:00Z"), Channel::Sms))
+    );
+    assert_eq!(g.merged_into, Some(a.ticket));
+    assert_eq!(g.public_messages, 3);
+}

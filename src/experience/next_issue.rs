@@ -45,13 +45,10 @@ use serde::{Deserialize, Serialize};
 use crate::experience::error::ExperienceError;
 use crate::experience::within::Within;
 use crate::id::{CustomerId, TicketId};
-use crate::metrics::TicketFacts;
+use crate::metrics::{Rate, TicketFacts};
 use crate::sla::{Calendars, TimeBasis};
 use crate::taxonomy::TagKind;
 use crate::{Tag, Taxonomy};
-
-/// The z value of a two-sided 95% interval.
-const Z95: f64 = 1.959_963_984_540_054;
 
 /// What next-issue pairs are counted and which are kept.
 ///
@@ -591,25 +588,12 @@ fn plural(n: i64, unit: &str) -> String {
     }
 }
 
-/// A Wilson score 95% interval for `count` successes out of `of` trials:
-/// `(low, high)`, both in `0..=1`; `(0, 1)` when `of` is 0.
-///
-/// ```
-/// use supportdesk::experience::wilson95;
-/// let (low, high) = wilson95(5, 10);
-/// assert!((low - 0.2366).abs() < 1e-4 && (high - 0.7634).abs() < 1e-4);
-/// ```
-pub fn wilson95(count: u64, of: u64) -> (f64, f64) {
-    if of == 0 {
-        return (0.0, 1.0);
-    }
-    let n = of as f64;
-    let p = (count.min(of)) as f64 / n;
-    let z2 = Z95 * Z95;
-    let denom = 1.0 + z2 / n;
-    let center = (p + z2 / (2.0 * n)) / denom;
-    let half = Z95 / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((center - half).max(0.0), (center + half).min(1.0))
+/// The Wilson score 95% interval of `count` out of `of` (`(0, 1)` when
+/// `of` is 0).
+fn wilson95(count: u64, of: u64) -> (f64, f64) {
+    Rate { count, of }
+        .wilson95()
+        .map_or((0.0, 1.0), |i| (i.low, i.high))
 }
 
 /// One likely next reason `B` after a reason `A`.

@@ -88,6 +88,6 @@ pub use period::Periodic;
 pub use sketch::{DurationSketch, EXACT_LIMIT, RELATIVE_ERROR};
 pub use summary::{
     BacklogSummary, Basis, BinCount, CesSummary, CsatFigures, CsatSummary, DurationSummary,
-    MetricsSummary, Rate, ResponseCsat, ResponseSummary, SpeedThreshold, VolumeSummary, secs,
-    speed_threshold,
+    Interval, MetricsSummary, Rate, ResponseCsat, ResponseSummary, SpeedThreshold, VolumeSummary,
+    secs, speed_threshold,
 };

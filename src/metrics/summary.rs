@@ -46,6 +46,44 @@ impl Rate {
         self.value()
             .map_or_else(|| "n/a".to_owned(), |v| format!("{:.1}%", v * 100.0))
     }
+
+    /// The Wilson score interval of the rate at 95% confidence; `None` when
+    /// its denominator is 0. A count above the denominator reads as the
+    /// denominator.
+    ///
+    /// ```
+    /// use supportdesk::metrics::Rate;
+    ///
+    /// let i = Rate { count: 5, of: 10 }.wilson95().expect("not empty");
+    /// assert!((i.low - 0.2366).abs() < 1e-4 && (i.high - 0.7634).abs() < 1e-4);
+    /// assert!(Rate { count: 0, of: 0 }.wilson95().is_none());
+    /// ```
+    pub fn wilson95(&self) -> Option<Interval> {
+        if self.of == 0 {
+            return None;
+        }
+        let z = 1.959_963_984_540_054_f64;
+        let n = self.of as f64;
+        let p = self.count.min(self.of) as f64 / n;
+        let z2 = z * z;
+        let denom = 1.0 + z2 / n;
+        let centre = (p + z2 / (2.0 * n)) / denom;
+        let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+        Some(Interval {
+            low: (centre - half).max(0.0),
+            high: (centre + half).min(1.0),
+        })
+    }
+}
+
+/// A confidence interval of a share (the Wilson score interval at 95%,
+/// [`Rate::wilson95`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// The lower bound, 0 to 1.
+    pub low: f64,
+    /// The upper bound, 0 to 1.
+    pub high: f64,
 }
 
 /// Count, mean, median, 90th percentile and extremes of durations, in

@@ -1,0 +1,913 @@
+//! The customer experience ledger: good and bad experiences per customer,
+//! risk tiers with the figures they come from, an at-risk list and a
+//! timeline, mergeable across shards and updatable as events arrive.
+
+use chrono::DateTime;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::channel::Channel;
+use crate::experience::error::ExperienceError;
+use crate::experience::record::{FxMap, Record};
+use crate::experience::repeat::{Relations, RepeatReport, RepeatRule, ReportBuilder};
+use crate::id::{CustomerId, TicketId};
+use crate::metrics::TicketFacts;
+use crate::model::{Tag, TagKind};
+use crate::sla::Calendars;
+use crate::taxonomy::Taxonomy;
+
+/// What happened to the customer on a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+#[non_exhaustive]
+pub enum ExperienceKind {
+    /// A target of the ticket's SLA policy was breached (at the earliest
+    /// breached deadline).
+    SlaBreach,
+    /// The ticket went from solved back to unsolved (at the change).
+    Reopen,
+    /// A CSAT answer at or below [`LedgerConfig::low_csat`] (at the answer).
+    LowCsat {
+        /// The score, 1 to 5.
+        score: u8,
+    },
+    /// A CES answer at or above [`LedgerConfig::high_effort`]. The facts do
+    /// not keep when it was given: the instant is the ticket's last event.
+    LowCes {
+        /// The effort, 1 (easy) to 7 (hard).
+        score: u8,
+    },
+    /// The ticket repeats an earlier contact (the ledger's
+    /// [`RepeatRule`]), at its opening.
+    RepeatContact {
+        /// The earlier contact (the most recent one it repeats).
+        earlier: TicketId,
+    },
+    /// The customer wrote again after a ticket was closed, opening this
+    /// follow-up (at its opening).
+    FollowUpAfterClose {
+        /// The closed ticket.
+        closed: TicketId,
+    },
+    /// The customer had to change channel within one issue (at the first
+    /// message on the other channel).
+    ChannelSwitch {
+        /// The channel the ticket was opened on.
+        from: Channel,
+        /// The channel the customer wrote on.
+        to: Channel,
+    },
+    /// Good: resolved with one human agent reply (at the resolution).
+    OneTouch,
+    /// Good: a CSAT answer at or above [`LedgerConfig::high_csat`].
+    HighCsat {
+        /// The score, 1 to 5.
+        score: u8,
+    },
+}
+
+impl ExperienceKind {
+    /// Whether it is a bad experience (everything but one-touch resolution
+    /// and a high CSAT).
+    pub fn is_bad(&self) -> bool {
+        !matches!(
+            self,
+            ExperienceKind::OneTouch | ExperienceKind::HighCsat { .. }
+        )
+    }
+}
+
+/// One experience: what happened, on which ticket, when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Experience {
+    /// When (Unix seconds).
+    pub at: i64,
+    /// The ticket.
+    pub ticket: TicketId,
+    /// What.
+    pub kind: ExperienceKind,
+}
+
+impl Experience {
+    /// The experience in words, with the ticket and the day (UTC), e.g.
+    /// `SLA breached on ticket 00000000-0000-0000-0000-000000000012 (2026-03-04)`.
+    /// No message text: the ledger never sees any.
+    pub fn describe(&self) -> String {
+        let day = DateTime::from_timestamp(self.at, 0)
+            .map_or_else(|| self.at.to_string(), |d| d.format("%Y-%m-%d").to_string());
+        let t = self.ticket;
+        match self.kind {
+            ExperienceKind::SlaBreach => format!("SLA breached on ticket {t} ({day})"),
+            ExperienceKind::Reopen => format!("ticket {t} reopened ({day})"),
+            ExperienceKind::LowCsat { score } => {
+                format!("low CSAT {score}/5 on ticket {t} ({day})")
+            }
+            ExperienceKind::LowCes { score } => {
+                format!("high effort {score}/7 on ticket {t} ({day})")
+            }
+            ExperienceKind::RepeatContact { earlier } => {
+                format!("contacted again on ticket {t} about ticket {earlier} ({day})")
+            }
+            ExperienceKind::FollowUpAfterClose { closed } => {
+                format!("wrote again after ticket {closed} was closed: ticket {t} ({day})")
+            }
+            ExperienceKind::ChannelSwitch { from, to } => {
+                format!("had to switch from {from} to {to} on ticket {t} ({day})")
+            }
+            ExperienceKind::OneTouch => format!("ticket {t} resolved in one touch ({day})"),
+            ExperienceKind::HighCsat { score } => {
+                format!("high CSAT {score}/5 on ticket {t} ({day})")
+            }
+        }
+    }
+}
+
+/// A risk tier: customers with at least `min_bad` recent bad experiences,
+/// with the published figure that motivates it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RiskTier {
+    /// The least number of recent bad experiences in the tier (1 or more).
+    pub min_bad: u32,
+    /// A short name ("at risk").
+    pub label: String,
+    /// The figure, as published.
+    pub figure: String,
+    /// Where it comes from.
+    pub source: String,
+    /// The year of the source.
+    pub year: u16,
+}
+
+impl RiskTier {
+    /// A tier.
+    pub fn new(
+        min_bad: u32,
+        label: impl Into<String>,
+        figure: impl Into<String>,
+        source: impl Into<String>,
+        year: u16,
+    ) -> Self {
+        RiskTier {
+            min_bad,
+            label: label.into(),
+            figure: figure.into(),
+            source: source.into(),
+            year,
+        }
+    }
+}
+
+/// Risk tiers by increasing `min_bad`; the host can replace them.
+///
+/// The default is [`RiskTiers::zendesk_2022`]; [`RiskTiers::zendesk_2020`]
+/// is the earlier edition's.
+///
+/// ```
+/// use supportdesk::experience::RiskTiers;
+///
+/// let tiers = RiskTiers::default();
+/// assert_eq!(tiers.tier_for(0), None);
+/// assert_eq!(tiers.tier_for(1).map(|t| t.year), Some(2022));
+/// assert!(tiers.tier_for(5).is_some_and(|t| t.figure.contains("76%")));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RiskTiers(pub Vec<RiskTier>);
+
+impl Default for RiskTiers {
+    fn default() -> Self {
+        RiskTiers::zendesk_2022()
+    }
+}
+
+impl RiskTiers {
+    /// Zendesk CX Trends 2022: 61% of customers would switch to a
+    /// competitor after one bad experience, 76% after more than one.
+    pub fn zendesk_2022() -> Self {
+        RiskTiers(vec![
+            RiskTier::new(
+                1,
+                "at risk",
+                "61% of customers would switch to a competitor after one bad experience",
+                "Zendesk CX Trends",
+                2022,
+            ),
+            RiskTier::new(
+                2,
+                "likely to leave",
+                "76% of customers would switch to a competitor after more than one bad experience",
+                "Zendesk CX Trends",
+                2022,
+            ),
+        ])
+    }
+
+    /// Zendesk CX Trends 2020: about half of customers would consider
+    /// switching after one bad experience, 80% would leave after several.
+    pub fn zendesk_2020() -> Self {
+        RiskTiers(vec![
+            RiskTier::new(
+                1,
+                "at risk",
+                "about half of customers would consider switching to a competitor after one bad experience",
+                "Zendesk CX Trends",
+                2020,
+            ),
+            RiskTier::new(
+                2,
+                "likely to leave",
+                "80% of customers would switch to a competitor after several bad experiences",
+                "Zendesk CX Trends",
+                2020,
+            ),
+        ])
+    }
+
+    /// The tier for a number of recent bad experiences: the one with the
+    /// highest `min_bad` not above it.
+    pub fn tier_for(&self, bad: u32) -> Option<&RiskTier> {
+        self.0.iter().rev().find(|t| t.min_bad <= bad)
+    }
+
+    /// Checks that there is a tier, every tier starts at 1 or more and the
+    /// tiers strictly increase.
+    ///
+    /// # Errors
+    /// [`ExperienceError::RiskTier`] naming the tier.
+    pub fn validate(&self) -> Result<(), ExperienceError> {
+        if self.0.is_empty() {
+            return Err(ExperienceError::RiskTier {
+                label: String::new(),
+                min_bad: 0,
+                problem: "there are no risk tiers",
+            });
+        }
+        let mut previous = 0;
+        for t in &self.0 {
+            if t.min_bad == 0 {
+                return Err(ExperienceError::RiskTier {
+                    label: t.label.clone(),
+                    min_bad: t.min_bad,
+                    problem: "a tier needs at least one bad experience",
+                });
+            }
+            if t.min_bad <= previous {
+                return Err(ExperienceError::RiskTier {
+                    label: t.label.clone(),
+                    min_bad: t.min_bad,
+                    problem: "tiers must strictly increase",
+                });
+            }
+            previous = t.min_bad;
+        }
+        Ok(())
+    }
+}
+
+/// What the ledger counts, as data. Serde with defaults for every field
+/// and unknown fields rejected.
+///
+/// | field | default | meaning |
+/// |---|---|---|
+/// | `repeat` | [`RepeatRule::default`] | what a repeat contact is |
+/// | `low_csat` | 2 | CSAT at or below is bad (1-5) |
+/// | `high_csat` | 5 | CSAT at or above is good (1-5) |
+/// | `high_effort` | 5 | CES at or above is bad (1-7) |
+/// | `recent_seconds` | 90 days | "recent" for the at-risk list |
+/// | `tiers` | [`RiskTiers::zendesk_2022`] | risk tiers |
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LedgerConfig {
+    /// What a repeat contact is.
+    pub repeat: RepeatRule,
+    /// A CSAT score at or below this is a bad experience.
+    pub low_csat: u8,
+    /// A CSAT score at or above this is a good experience.
+    pub high_csat: u8,
+    /// A CES (effort) at or above this is a bad experience.
+    pub high_effort: u8,
+    /// Bad experiences this many seconds before the at-risk instant (or
+    /// later) are recent.
+    pub recent_seconds: i64,
+    /// The risk tiers.
+    pub tiers: RiskTiers,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig {
+            repeat: RepeatRule::default(),
+            low_csat: 2,
+            high_csat: 5,
+            high_effort: 5,
+            recent_seconds: 90 * 86_400,
+            tiers: RiskTiers::default(),
+        }
+    }
+}
+
+impl LedgerConfig {
+    /// The same configuration with another repeat rule.
+    pub fn with_repeat(mut self, repeat: RepeatRule) -> Self {
+        self.repeat = repeat;
+        self
+    }
+
+    /// The same configuration with other thresholds: CSAT at or below
+    /// `low_csat` is bad, at or above `high_csat` good, CES at or above
+    /// `high_effort` bad.
+    pub fn with_thresholds(mut self, low_csat: u8, high_csat: u8, high_effort: u8) -> Self {
+        self.low_csat = low_csat;
+        self.high_csat = high_csat;
+        self.high_effort = high_effort;
+        self
+    }
+
+    /// The same configuration with another recency window.
+    pub fn with_recent_seconds(mut self, seconds: i64) -> Self {
+        self.recent_seconds = seconds;
+        self
+    }
+
+    /// The same configuration with other risk tiers.
+    pub fn with_tiers(mut self, tiers: RiskTiers) -> Self {
+        self.tiers = tiers;
+        self
+    }
+
+    /// Checks thresholds, window and tiers.
+    ///
+    /// # Errors
+    /// [`ExperienceError::Threshold`], [`ExperienceError::CsatThresholds`],
+    /// [`ExperienceError::RecentWindow`], [`ExperienceError::RiskTier`], or
+    /// those of [`RepeatRule::validate`].
+    pub fn validate(&self, calendars: &Calendars) -> Result<(), ExperienceError> {
+        for (name, value, max) in [
+            ("low_csat", self.low_csat, 5),
+            ("high_csat", self.high_csat, 5),
+            ("high_effort", self.high_effort, 7),
+        ] {
+            if !(1..=max).contains(&value) {
+                return Err(ExperienceError::Threshold {
+                    name,
+                    value: i64::from(value),
+                    min: 1,
+                    max: i64::from(max),
+                });
+            }
+        }
+        if self.low_csat >= self.high_csat {
+            return Err(ExperienceError::CsatThresholds {
+                low: self.low_csat,
+                high: self.high_csat,
+            });
+        }
+        if self.recent_seconds <= 0 {
+            return Err(ExperienceError::RecentWindow {
+                seconds: self.recent_seconds,
+            });
+        }
+        self.tiers.validate()?;
+        self.repeat.validate(calendars)
+    }
+}
+
+/// A customer on the at-risk list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AtRisk {
+    /// The customer.
+    pub customer: CustomerId,
+    /// The tier their recent bad experiences put them in.
+    pub tier: RiskTier,
+    /// How many recent bad experiences.
+    pub bad_recent: u32,
+    /// Each recent bad experience in words, oldest first.
+    pub reasons: Vec<String>,
+    /// The latest one (Unix seconds).
+    pub last_bad_at: i64,
+}
+
+/// Every customer's experiences, kept as one compact record per ticket so
+/// that shards of customers or periods merge into the whole and newer facts
+/// of a ticket replace older ones; experiences (repeat contacts included,
+/// across shard boundaries) are derived on query.
+///
+/// A ticket is known by its customer, opening instant and id. Of two facts
+/// of one ticket, the later `as_of` wins (then the later last event, then a
+/// fixed order of their contents), so the result never depends on the order
+/// of [`add`](Self::add) and [`merge`](Self::merge).
+///
+/// ```
+/// use supportdesk::experience::{ExperienceKind, Ledger, LedgerConfig};
+/// use supportdesk::id::{CustomerId, TicketId};
+/// use supportdesk::metrics::TicketFacts;
+/// use supportdesk::sla::Calendars;
+/// use supportdesk::taxonomy::TaxonomyConfig;
+/// use supportdesk::{Channel, Taxonomy};
+///
+/// let ann = CustomerId::from_u128(1);
+/// let mut f = TicketFacts::new(TicketId::from_u128(12), ann, Channel::Email, 1_772_582_400);
+/// f.sla_breached_at = Some(1_772_604_000); // 2026-03-04T06:00Z
+/// f.as_of = 1_772_700_000;
+/// let mut ledger = Ledger::new(LedgerConfig::default(), &Taxonomy::from_config(TaxonomyConfig::default())?, Calendars::new())?;
+/// ledger.add(&f);
+/// let risk = ledger.at_risk(1_772_700_000, 10)?;
+/// assert_eq!(risk[0].customer, ann);
+/// assert_eq!(risk[0].reasons, ["SLA breached on ticket 00000000-0000-0000-0000-00000000000c (2026-03-04)"]);
+/// assert_eq!(ledger.timeline(ann)?[0].kind, ExperienceKind::SlaBreach);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ledger {
+    config: LedgerConfig,
+    /// The taxonomy's what- and why-tags, in tag order; a tag's number is
+    /// its position.
+    tags: Vec<(Tag, TagKind)>,
+    index: FxMap<Tag, (u32, TagKind)>,
+    calendars: Calendars,
+    /// Each customer's records, by opening instant then ticket.
+    customers: FxMap<CustomerId, Recs>,
+}
+
+impl Ledger {
+    /// An empty ledger: `config`, the what/why kinds of `taxonomy`'s tags
+    /// (tags it does not define are neither), and the calendars a
+    /// business-time repeat window names.
+    ///
+    /// # Errors
+    /// As [`LedgerConfig::validate`].
+    pub fn new(
+        config: LedgerConfig,
+        taxonomy: &Taxonomy,
+        calendars: Calendars,
+    ) -> Result<Ledger, ExperienceError> {
+        config.validate(&calendars)?;
+        let mut tags: Vec<(Tag, TagKind)> = taxonomy
+            .tags()
+            .map(|d| (d.tag().clone(), d.kind()))
+            .collect();
+        tags.sort();
+        tags.dedup_by(|a, b| a.0 == b.0);
+        Ok(Ledger::assemble(config, tags, calendars, FxMap::default()))
+    }
+
+    fn assemble(
+        config: LedgerConfig,
+        tags: Vec<(Tag, TagKind)>,
+        calendars: Calendars,
+        customers: FxMap<CustomerId, Recs>,
+    ) -> Ledger {
+        let index = tags
+            .iter()
+            .enumerate()
+            .map(|(i, (t, k))| (t.clone(), (u32::try_from(i).unwrap_or(u32::MAX), *k)))
+            .collect();
+        Ledger {
+            config,
+            tags,
+            index,
+            calendars,
+            customers,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LedgerConfig {
+        &self.config
+    }
+
+    /// How many customers.
+    pub fn customers(&self) -> usize {
+        self.customers.len()
+    }
+
+    /// How many tickets.
+    pub fn tickets(&self) -> usize {
+        self.customers.values().map(|c| c.v.len()).sum()
+    }
+
+    /// Adds a ticket's facts, or replaces the facts of the same ticket when
+    /// these are newer (see the type docs): feed it the facts of each
+    /// ticket whose events changed.
+    pub fn add(&mut self, facts: &TicketFacts) {
+        let record = Record::of(facts, &self.index);
+        insert(self.customers.entry(facts.customer).or_default(), record);
+    }
+
+    /// Adds every ticket of `other`, a ledger of another shard (customers or
+    /// periods) built with the same configuration, taxonomy and calendars.
+    ///
+    /// # Errors
+    /// [`ExperienceError::Mismatch`] when they differ; `self` is unchanged.
+    pub fn merge(&mut self, other: Ledger) -> Result<(), ExperienceError> {
+        if self.config != other.config {
+            return Err(ExperienceError::Mismatch { what: "config" });
+        }
+        if self.tags != other.tags {
+            return Err(ExperienceError::Mismatch { what: "taxonomy" });
+        }
+        if self.calendars != other.calendars {
+            return Err(ExperienceError::Mismatch { what: "calendars" });
+        }
+        for (customer, records) in other.customers {
+            match self.customers.entry(customer) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(records);
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let mine = o.get_mut();
+                    for r in records.v {
+                        insert(mine, r);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A customer's experiences, good and bad, by instant (then ticket).
+    ///
+    /// # Errors
+    /// [`ExperienceError::Calendar`] when the business-time repeat window
+    /// cannot be evaluated.
+    pub fn timeline(&self, customer: CustomerId) -> Result<Vec<Experience>, ExperienceError> {
+        let mut out = Vec::new();
+        if let Some(recs) = self.customers.get(&customer) {
+            let mut rel = Relations::default();
+            self.experiences(&recs.v, &mut rel, &mut out)?;
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// The customers with recent bad experiences (at most
+    /// [`LedgerConfig::recent_seconds`] before `as_of`, not after it) that
+    /// put them in a risk tier, most recent bad experiences first, then the
+    /// latest, then by customer id; at most `limit`.
+    ///
+    /// # Errors
+    /// As [`timeline`](Self::timeline).
+    pub fn at_risk(&self, as_of: i64, limit: usize) -> Result<Vec<AtRisk>, ExperienceError> {
+        let since = as_of.saturating_sub(self.config.recent_seconds);
+        let mut rel = Relations::default();
+        let mut buf = Vec::new();
+        // (bad_recent, last_bad_at, customer) of everyone in a tier.
+        let mut ranked: Vec<(u32, i64, CustomerId)> = Vec::new();
+        for (customer, recs) in &self.customers {
+            if !self.may_have_bad_since(&recs.v, since) {
+                continue;
+            }
+            buf.clear();
+            self.experiences(&recs.v, &mut rel, &mut buf)?;
+            let mut n = 0u32;
+            let mut last = i64::MIN;
+            for e in buf.iter().filter(|e| e.kind.is_bad()) {
+                if e.at >= since && e.at <= as_of {
+                    n = n.saturating_add(1);
+                    last = last.max(e.at);
+                }
+            }
+            if n > 0 && self.config.tiers.tier_for(n).is_some() {
+                ranked.push((n, last, *customer));
+            }
+        }
+        ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        ranked.truncate(limit);
+        let mut out = Vec::with_capacity(ranked.len());
+        for (n, last, customer) in ranked {
+            let Some(tier) = self.config.tiers.tier_for(n) else {
+                continue;
+            };
+            let mut bad: Vec<Experience> = self
+                .timeline(customer)?
+                .into_iter()
+                .filter(|e| e.kind.is_bad() && e.at >= since && e.at <= as_of)
+                .collect();
+            bad.sort_unstable();
+            out.push(AtRisk {
+                customer,
+                tier: tier.clone(),
+                bad_recent: n,
+                reasons: bad.iter().map(Experience::describe).collect(),
+                last_bad_at: last,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Repeat contacts and FCR of the contacts opened in `[from, to)`, by
+    /// the ledger's [`RepeatRule`] (see [`RepeatReport`]).
+    ///
+    /// # Errors
+    /// As [`timeline`](Self::timeline).
+    pub fn repeat_report(&self, from: i64, to: i64) -> Result<RepeatReport, ExperienceError> {
+        let mut b = ReportBuilder::new(&self.config.repeat, &self.calendars, from, to);
+        for (customer, recs) in &self.customers {
+            b.customer(*customer, &recs.v)?;
+        }
+        Ok(b.finish(&self.tags))
+    }
+
+    /// Whether a bad experience can be at or after `since`: false when
+    /// every instant a record gives an experience is before it.
+    fn may_have_bad_since(&self, recs: &[Record], since: i64) -> bool {
+        recs.iter().any(|r| {
+            let latest = [
+                Some(r.last_event_at),
+                Some(r.created_at),
+                r.sla_breached_at,
+                r.csat.map(|(_, at)| at),
+                r.channel_switch.map(|(at, _)| at),
+                r.reopens.last().copied(),
+            ]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(i64::MIN);
+            latest >= since
+        })
+    }
+
+    fn experiences(
+        &self,
+        recs: &[Record],
+        rel: &mut Relations,
+        out: &mut Vec<Experience>,
+    ) -> Result<(), ExperienceError> {
+        rel.relate(recs, &self.config.repeat, &self.calendars)?;
+        let c = &self.config;
+        for (i, r) in recs.iter().enumerate() {
+            let mut push = |at: i64, kind: ExperienceKind| {
+                out.push(Experience {
+                    at,
+                    ticket: r.ticket,
+                    kind,
+                });
+            };
+            if let Some(at) = r.sla_breached_at {
+                push(at, ExperienceKind::SlaBreach);
+            }
+            for &at in &r.reopens {
+                push(at, ExperienceKind::Reopen);
+            }
+            if let Some((score, at)) = r.csat {
+                if score <= c.low_csat {
+                    push(at, ExperienceKind::LowCsat { score });
+                } else if score >= c.high_csat {
+                    push(at, ExperienceKind::HighCsat { score });
+                }
+            }
+            if let Some(score) = r.ces.filter(|s| *s >= c.high_effort) {
+                push(r.last_event_at, ExperienceKind::LowCes { score });
+            }
+            if let Some(p) = rel
+                .nearest
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(|j| recs.get(j))
+            {
+                push(
+                    r.created_at,
+                    ExperienceKind::RepeatContact { earlier: p.ticket },
+                );
+            }
+            if let Some(closed) = r.follow_up_of {
+                push(r.created_at, ExperienceKind::FollowUpAfterClose { closed });
+            }
+            if let Some((at, to)) = r.channel_switch {
+                push(
+                    at,
+                    ExperienceKind::ChannelSwitch {
+                        from: r.channel,
+                        to,
+                    },
+                );
+            }
+            if r.one_touch {
+                if let Some(at) = r.resolved_at {
+                    push(at, ExperienceKind::OneTouch);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One customer's records, by [`Record::key`], with the last key kept
+/// beside them: tickets mostly arrive in order, and appending then reads
+/// nothing from the records (a cache miss each at a million tickets).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Recs {
+    last: Option<(i64, TicketId)>,
+    v: Vec<Record>,
+}
+
+/// Puts `r` in a customer's sorted records, replacing the record of the
+/// same ticket when `r` ranks higher.
+fn insert(c: &mut Recs, r: Record) {
+    let key = r.key();
+    if c.last.is_none_or(|l| l < key) {
+        c.last = Some(key);
+        c.v.push(r);
+        return;
+    }
+    let recs = &mut c.v;
+    match recs.binary_search_by(|x| x.key().cmp(&key)) {
+        Ok(i) => {
+            if let Some(old) = recs.get_mut(i) {
+                if r > *old {
+                    *old = r;
+                }
+            }
+        }
+        Err(i) => recs.insert(i, r),
+    }
+}
+
+/// The serialised form: customers in id order so that equal ledgers
+/// serialise alike.
+#[derive(Serialize)]
+struct WireRef<'a> {
+    config: &'a LedgerConfig,
+    tags: &'a [(Tag, TagKind)],
+    calendars: &'a Calendars,
+    customers: Vec<(&'a CustomerId, &'a Vec<Record>)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    config: LedgerConfig,
+    tags: Vec<(Tag, TagKind)>,
+    calendars: Calendars,
+    customers: Vec<(CustomerId, Vec<Record>)>,
+}
+
+impl Serialize for Ledger {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut customers: Vec<_> = self.customers.iter().map(|(c, r)| (c, &r.v)).collect();
+        customers.sort_unstable_by_key(|(c, _)| **c);
+        WireRef {
+            config: &self.config,
+            tags: &self.tags,
+            calendars: &self.calendars,
+            customers,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ledger {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = Wire::deserialize(d)?;
+        Ledger::from_wire(w).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Ledger {
+    fn from_wire(w: Wire) -> Result<Ledger, ExperienceError> {
+        w.config.validate(&w.calendars)?;
+        let tags = w.tags;
+        let mut customers: FxMap<CustomerId, Recs> = FxMap::default();
+        for (customer, records) in w.customers {
+            let mine = customers.entry(customer).or_default();
+            for mut r in records {
+                r.what.normalise();
+                r.why.normalise();
+                if let Some(bad) = r.what.iter().chain(r.why.iter()).find(|&id| {
+                    usize::try_from(id).is_ok_and(|i| i >= tags.len())
+                        || usize::try_from(id).is_err()
+                }) {
+                    return Err(ExperienceError::UnknownTagId {
+                        ticket: r.ticket.to_string(),
+                        tag: bad,
+                        defined: tags.len(),
+                    });
+                }
+                r.reopens.sort_unstable();
+                insert(mine, r);
+            }
+        }
+        Ok(Ledger::assemble(w.config, tags, w.calendars, customers))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(ticket: u128, created: i64, as_of: i64) -> Record {
+        let f = TicketFacts::new(
+            TicketId::from_u128(ticket),
+            CustomerId::from_u128(1),
+            Channel::Email,
+            created,
+        );
+        let mut r = Record::of(&f, &FxMap::default());
+        r.as_of = as_of;
+        r
+    }
+
+    #[test]
+    fn insert_keeps_order_and_the_newest_facts() {
+        let mut c = Recs::default();
+        insert(&mut c, record(2, 20, 30));
+        insert(&mut c, record(1, 10, 30));
+        insert(&mut c, record(3, 20, 30));
+        let v = &c.v;
+        let keys: Vec<_> = v.iter().map(|r| r.ticket.as_u128()).collect();
+        assert_eq!(keys, vec![1, 2, 3]);
+        // Older facts of ticket 2 do not replace the newer ones...
+        insert(&mut c, record(2, 20, 25));
+        assert_eq!(c.v.get(1).map(|r| r.as_of), Some(30));
+        // ...newer ones do.
+        insert(&mut c, record(2, 20, 40));
+        assert_eq!(c.v.get(1).map(|r| r.as_of), Some(40));
+        assert_eq!(c.v.len(), 3);
+        assert_eq!(c.last, Some((20, TicketId::from_u128(3))));
+    }
+
+    #[test]
+    fn every_kind_in_words() {
+        let t = TicketId::from_u128(18);
+        let e = |kind| {
+            Experience {
+                at: 1_772_582_400,
+                ticket: t,
+                kind,
+            }
+            .describe()
+        };
+        let id = "00000000-0000-0000-0000-000000000012";
+        let other = TicketId::from_u128(17);
+        assert_eq!(
+            e(ExperienceKind::SlaBreach),
+            format!("SLA breached on ticket {id} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::Reopen),
+            format!("ticket {id} reopened (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::LowCsat { score: 2 }),
+            format!("low CSAT 2/5 on ticket {id} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::LowCes { score: 6 }),
+            format!("high effort 6/7 on ticket {id} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::RepeatContact { earlier: other }),
+            format!("contacted again on ticket {id} about ticket {other} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::FollowUpAfterClose { closed: other }),
+            format!("wrote again after ticket {other} was closed: ticket {id} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::ChannelSwitch {
+                from: Channel::Email,
+                to: Channel::Phone
+            }),
+            format!("had to switch from email to phone on ticket {id} (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::OneTouch),
+            format!("ticket {id} resolved in one touch (2026-03-04)")
+        );
+        assert_eq!(
+            e(ExperienceKind::HighCsat { score: 5 }),
+            format!("high CSAT 5/5 on ticket {id} (2026-03-04)")
+        );
+        assert!(!ExperienceKind::OneTouch.is_bad());
+        assert!(!ExperienceKind::HighCsat { score: 5 }.is_bad());
+        assert!(ExperienceKind::Reopen.is_bad());
+    }
+
+    #[test]
+    fn csat_between_the_thresholds_is_neither() {
+        let tax = Taxonomy::from_config(crate::taxonomy::TaxonomyConfig::default())
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let mut l = Ledger::new(LedgerConfig::default(), &tax, Calendars::new())
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let mut f = TicketFacts::new(
+            TicketId::from_u128(1),
+            CustomerId::from_u128(1),
+            Channel::Email,
+            0,
+        );
+        f.csat = Some(crate::metrics::CsatFact::new(
+            crate::ticket::Csat::new(3).unwrap_or_else(|e| unreachable!("{e}")),
+            10,
+        ));
+        f.ces = crate::ticket::Ces::new(4).ok();
+        l.add(&f);
+        assert_eq!(l.timeline(CustomerId::from_u128(1)), Ok(vec![]));
+        assert_eq!((l.customers(), l.tickets()), (1, 1));
+    }
+}
