@@ -36,6 +36,7 @@ use std::io::Write as _;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
+use supportdesk::experience::{RepeatReport, RepeatRule};
 use supportdesk::id::{AgentId, CustomerId, TenantId};
 use supportdesk::metrics::{Aggregate, DurationSummary, FactsOptions, RELATIVE_ERROR, TicketFacts};
 use supportdesk::model::{AuthorRole, TagKind, Visibility};
@@ -229,56 +230,25 @@ fn histories(n: usize) -> Result<Vec<Vec<Event>>, Box<dyn Error>> {
     Ok(out)
 }
 
-/// THE REPEAT-CONTACT RATE, written out here for the comparison while the
-/// library's `experience::repeat` is being built (switch to it at merge).
-///
-/// Under the default rule: a reactive contact is a repeat when the same
-/// customer had an earlier reactive contact (by `(created_at, ticket)`)
-/// opened at most 7 calendar days before it that shares at least one
-/// why-tag (tags at the instant). Returns `(repeats, reactive contacts)`.
-fn rust_repeat_rate(facts: &[TicketFacts], taxonomy: &Taxonomy) -> (u64, u64) {
-    const WINDOW: i64 = 7 * DAY;
-    // Why-tags as bits (the taxonomy is small; more than 64 fall back to
-    // the tag list).
-    let why: Vec<&Tag> = taxonomy
-        .tags()
-        .filter(|d| d.kind() == TagKind::Why)
-        .map(|d| d.tag())
-        .collect();
-    let mut contacts: Vec<(CustomerId, i64, supportdesk::id::TicketId, u64)> = facts
-        .iter()
-        .filter(|f| !f.proactive)
-        .map(|f| {
-            let mut bits = 0u64;
-            for t in &f.tags {
-                if let Some(i) = why.iter().position(|w| *w == t) {
-                    bits |= 1 << (i % 64);
-                }
-            }
-            (f.customer, f.created_at, f.ticket, bits)
-        })
-        .collect();
-    contacts.sort_unstable_by_key(|a| (a.0, a.1, a.2));
-    let mut repeats = 0u64;
-    for j in 0..contacts.len() {
-        let (cust, at, _, bits) = contacts[j];
-        if bits == 0 {
-            continue;
-        }
-        let mut i = j;
-        while i > 0 {
-            i -= 1;
-            let (c, earlier, _, b) = contacts[i];
-            if c != cust || at - earlier > WINDOW {
-                break;
-            }
-            if b & bits != 0 {
-                repeats += 1;
-                break;
-            }
-        }
-    }
-    (repeats, contacts.len() as u64)
+/// The repeat-contact rate under the default rule
+/// ([`RepeatRule::default`]: the same customer's earlier reactive contact
+/// opened at most 7 calendar days before, sharing a why-tag), from the
+/// library's `experience` ledger: `(repeats, reactive contacts)` over every
+/// ticket opened up to the instant.
+fn rust_repeat_rate(
+    facts: &[TicketFacts],
+    taxonomy: &Taxonomy,
+    as_of: i64,
+) -> Result<(u64, u64), Box<dyn Error>> {
+    let r = RepeatReport::from_facts(
+        facts,
+        &RepeatRule::default(),
+        taxonomy,
+        &Calendars::new(),
+        START - DAY,
+        as_of + 1,
+    )?;
+    Ok((r.overall.repeat.count, r.overall.repeat.of))
 }
 
 fn json_duration(d: &DurationSummary) -> String {
@@ -482,7 +452,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         let s = a.summary();
         let t2 = Instant::now();
-        let repeat = rust_repeat_rate(&facts, &taxonomy);
+        let repeat = rust_repeat_rate(&facts, &taxonomy, as_of.timestamp())?;
         let t3 = Instant::now();
         best = best.min((t3 - t0).as_secs_f64());
         best_facts = best_facts.min((t1 - t0).as_secs_f64());
