@@ -203,6 +203,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## ... and the customer behind the tickets
+//!
+//! The same facts, grouped per customer, feed [`experience`]: a
+//! [`Ledger`](experience::Ledger) of each customer's good and bad
+//! experiences (SLA breaches, reopens, low CSAT or CES, repeat contacts,
+//! follow-ups after a closed ticket, channel switches) with an at-risk list
+//! whose tiers cite their source; the repeat-contact rate and first-contact
+//! resolution defined as data ([`RepeatRule`](experience::RepeatRule));
+//! which contact reason follows which
+//! ([`NextIssues`](experience::NextIssues)), to answer the next question
+//! before it is asked. [`insight::kb_gaps`] ranks the reasons a
+//! knowledge-base article would answer, with example questions and the
+//! reply most often given. docs/customers.md defines each measure.
+//!
 //! ## Features
 //! - `testing`: the test kit (fake clock, recording notifier, faulty store,
 //!   builders, scenarios).
