@@ -42,8 +42,8 @@ use supportdesk::sla::{
     AlertPoint, Calendars, Conditions, EscalateTo, EscalationStep, MetricDef, PolicySet, SlaPolicy,
     Target, TimeBasis, Trigger, WarnAt, human,
 };
-use supportdesk::testing::{Lcg, ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::taxonomy::{TagConfig, TagKind, TaxonomyConfig};
+use supportdesk::testing::{Lcg, ManualClock, RecordingNotifier, SequentialIds};
 use supportdesk::ticket::{Ces, Command, Csat};
 use supportdesk::{Channel, Desk, DeskError, Inbound, Priority, Status, Tag, Taxonomy};
 
@@ -1001,7 +1001,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // ------------------------------------------------------ the figures --
-    let options = FactsOptions::new(month_end, calendars.clone()).with_business_calendar("office")?;
+    let options =
+        FactsOptions::new(month_end, calendars.clone()).with_business_calendar("office")?;
     let mut all = Aggregate::new();
     let mut days = Periodic::new(PeriodKind::Day, London);
     let mut weeks = Periodic::new(PeriodKind::IsoWeek, London);
@@ -1233,7 +1234,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     )?;
     let customers = CustomerSection::new(at_risk, &repeat, &next, gaps);
     let o = &customers.overall;
-    let _ = writeln!(out, "\nCustomers ({} of them wrote this month):", ledger.customers());
+    let _ = writeln!(
+        out,
+        "\nCustomers ({} of them wrote this month):",
+        ledger.customers()
+    );
     let _ = writeln!(
         out,
         "  repeat contacts (same cause within 7 days): {} ({} of {})",

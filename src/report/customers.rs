@@ -163,7 +163,7 @@ fn definitions(repeat: &RepeatReport, next: &NextIssues, at_risk: &[AtRisk]) -> 
         Definition::new(
             "first-contact resolution (FCR)",
             format!(
-                "resolved, never reopened and not repeated; counted once its {window} window has closed (contacts still in it are pending)"
+                "resolved, never reopened and not repeated; counted once its window ({window}) has closed (contacts still in it are pending)"
             ),
         ),
         Definition::new(
@@ -206,11 +206,7 @@ fn definitions(repeat: &RepeatReport, next: &NextIssues, at_risk: &[AtRisk]) -> 
 pub(crate) fn rate_ci(r: &Rate) -> String {
     let base = crate::report::rate_text(r);
     match r.wilson95() {
-        Some(i) => format!(
-            "{base}, 95% CI {:.0}–{:.0}%",
-            i.low * 100.0,
-            i.high * 100.0
-        ),
+        Some(i) => format!("{base}, 95% CI {:.0}–{:.0}%", i.low * 100.0, i.high * 100.0),
         None => base,
     }
 }

@@ -3,11 +3,11 @@
 use std::fmt::Write as _;
 
 use crate::escape::markup as esc;
+use crate::experience::RepeatFigures;
 use crate::insight::maturity::Signal;
 use crate::metrics::{Basis, DurationSummary, RESPONSE_BIN_EDGES, Rate, secs};
-use crate::experience::RepeatFigures;
 use crate::report::customers::{rate_ci, short_ids};
-use crate::report::markdown::day;
+use crate::report::markdown::minute;
 use crate::report::svg::Bar;
 use crate::report::{
     CustomerSection, MATRIX_ACTIONS, Report, duration_cells, opt_secs, rate_text, short_id, svg,
@@ -598,9 +598,9 @@ fn customers(o: &mut String, c: &CustomerSection) {
 
     let _ = write!(
         o,
-        "<h3>Repeat contacts and first-contact resolution</h3><p class=\"meta\">Contacts opened from {} to {} (UTC, end excluded).</p>",
-        esc(&day(c.range.0)),
-        esc(&day(c.range.1))
+        "<h3>Repeat contacts and first-contact resolution</h3><p class=\"meta\">Contacts opened from {} to {} UTC (end excluded).</p>",
+        esc(&minute(c.range.0)),
+        esc(&minute(c.range.1))
     );
     let f = &c.overall;
     let _ = write!(
@@ -626,7 +626,7 @@ fn customers(o: &mut String, c: &CustomerSection) {
         "no settled contacts",
     ));
     let head_cells = [
-        "contacts",
+        "channel",
         "opened",
         "repeat contacts",
         "first-contact resolution",
@@ -646,7 +646,7 @@ fn customers(o: &mut String, c: &CustomerSection) {
     o.push_str("<table>");
     head(o, &head_cells);
     o.push_str("<tbody>");
-    row(o, &figures("all", &c.overall));
+    row(o, &figures("all channels", &c.overall));
     for ch in &c.by_channel {
         row(o, &figures(ch.channel.as_str(), &ch.figures));
     }
@@ -670,7 +670,12 @@ fn customers(o: &mut String, c: &CustomerSection) {
         o.push_str("<table>");
         head(
             o,
-            &["customer", "tier", "recent bad experiences", "what happened"],
+            &[
+                "customer",
+                "tier",
+                "recent bad experiences",
+                "what happened",
+            ],
         );
         o.push_str("<tbody>");
         for a in &c.at_risk {

@@ -418,10 +418,12 @@ pub(crate) fn render(r: &Report) -> String {
     o
 }
 
-/// A day (UTC) of a Unix instant.
-pub(crate) fn day(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map_or_else(|| at.to_string(), |d| d.format("%Y-%m-%d").to_string())
+/// A Unix instant to the minute, in UTC: "2026-03-31 23:00".
+pub(crate) fn minute(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0).map_or_else(
+        || at.to_string(),
+        |d| d.format("%Y-%m-%d %H:%M").to_string(),
+    )
 }
 
 fn customers(o: &mut String, c: &CustomerSection) {
@@ -434,12 +436,12 @@ fn customers(o: &mut String, c: &CustomerSection) {
     o.push_str("### Repeat contacts and first-contact resolution\n\n");
     let _ = writeln!(
         o,
-        "Contacts opened from {} to {} (UTC, end excluded).\n",
-        day(c.range.0),
-        day(c.range.1)
+        "Contacts opened from {} to {} UTC (end excluded).\n",
+        minute(c.range.0),
+        minute(c.range.1)
     );
     let head = [
-        "contacts",
+        "channel",
         "opened",
         "repeat contacts",
         "first-contact resolution",
@@ -456,7 +458,7 @@ fn customers(o: &mut String, c: &CustomerSection) {
             rate(&f.one_touch),
         ]
     };
-    let mut rows = vec![figures("all", &c.overall)];
+    let mut rows = vec![figures("all channels", &c.overall)];
     rows.extend(
         c.by_channel
             .iter()
@@ -496,7 +498,12 @@ fn customers(o: &mut String, c: &CustomerSection) {
             .collect();
         table(
             o,
-            &["customer", "tier", "recent bad experiences", "what happened"],
+            &[
+                "customer",
+                "tier",
+                "recent bad experiences",
+                "what happened",
+            ],
             &rows,
         );
     }

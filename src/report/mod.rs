@@ -19,9 +19,11 @@
 //! emphasis, or break a table. Every chart, the value-irritant matrix's
 //! included, is drawn by the crate from typed data: a report never inserts
 //! markup it was handed. A report
-//! is built from aggregated figures only, never from message bodies, so no
-//! internal note can reach it; customers' CSAT comments appear in the list
-//! of low scores to follow up.
+//! is built from aggregated figures, never from internal notes: the only
+//! words from tickets in it are customers' CSAT comments (in the list of
+//! low scores to follow up) and, in the customer section, the example
+//! questions and most given replies of the knowledge-base gaps, which are
+//! customers' first public messages and agents' first public replies.
 //!
 //! ```
 //! use supportdesk::metrics::Aggregate;
