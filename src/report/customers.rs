@@ -261,4 +261,92 @@ mod tests {
         );
         assert_eq!(short_ids("no id 2026-03-04"), "no id 2026-03-04");
     }
+
+    use crate::experience::{LikelyNext, NextIssue, RepeatRule, Within};
+    use crate::id::TicketId;
+    use crate::model::Tag;
+    use crate::sla::Calendars;
+    use crate::taxonomy::{Taxonomy, TaxonomyConfig};
+    use proptest::prelude::*;
+
+    fn next_issues(pairs: &[(u8, u8, u64, u64)]) -> NextIssues {
+        let tag = |i: u8| Tag::new(&format!("r{i}")).ok();
+        let mut reasons: Vec<NextIssue> = Vec::new();
+        for a in 0..4u8 {
+            let next: Vec<LikelyNext> = pairs
+                .iter()
+                .filter(|p| p.0 == a)
+                .filter_map(|&(_, b, count, of)| {
+                    let of = of.max(count).max(1);
+                    Some(LikelyNext {
+                        reason: tag(b)?,
+                        count,
+                        of,
+                        probability: count as f64 / of as f64,
+                        low: 0.0,
+                        high: 1.0,
+                    })
+                })
+                .collect();
+            if let (Some(reason), false) = (tag(a), next.is_empty()) {
+                reasons.push(NextIssue {
+                    reason,
+                    contacts: next.first().map_or(0, |l| l.of),
+                    next,
+                });
+            }
+        }
+        NextIssues {
+            within: Within::default(),
+            reasons,
+        }
+    }
+
+    proptest! {
+        /// The section keeps the most likely pairs, most likely first, at
+        /// most `CUSTOMER_TOP` of them, each one of the next issues'
+        /// suggestions; `with_top(n)` keeps a prefix of them.
+        #[test]
+        fn keeps_the_most_likely_pairs(
+            pairs in proptest::collection::vec((0..4u8, 0..4u8, 0..50u64, 0..60u64), 0..30),
+            n in 0..15usize,
+        ) {
+            let next = next_issues(&pairs);
+            let all = next.suggestions();
+            let taxonomy = Taxonomy::from_config(TaxonomyConfig::default())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let repeat = RepeatReport::from_facts([], &RepeatRule::default(), &taxonomy, &Calendars::new(), 0, 1)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let s = CustomerSection::new(Vec::new(), &repeat, &next, Vec::new());
+            prop_assert_eq!(s.next_issues.len(), all.len().min(CUSTOMER_TOP));
+            for w in s.next_issues.windows(2) {
+                prop_assert!(w[0].evidence.probability >= w[1].evidence.probability);
+            }
+            for kept in &s.next_issues {
+                prop_assert!(all.contains(kept));
+            }
+            // Nothing left out is more likely than the least likely kept.
+            if let Some(last) = s.next_issues.last() {
+                let left_out = all.iter().filter(|x| !s.next_issues.contains(x));
+                for x in left_out {
+                    prop_assert!(x.evidence.probability <= last.evidence.probability);
+                }
+            }
+            let top = s.clone().with_top(n);
+            prop_assert!(top.next_issues.len() <= n);
+            prop_assert_eq!(&s.next_issues[..top.next_issues.len()], &top.next_issues[..]);
+        }
+
+        /// A ticket id in a text reads as its short form; the rest of the
+        /// text is unchanged.
+        #[test]
+        fn short_ids_shorten_only_ids(n in any::<u128>(), before in "[a-z ]{0,12}", after in "[a-z ()0-9-]{0,12}") {
+            let id = TicketId::from_u128(n);
+            let text = format!("{before} {id} {after}");
+            let short = crate::report::short_id(&id);
+            let want = if short.is_empty() { "0".to_owned() } else { short };
+            prop_assert_eq!(short_ids(&text), format!("{before} {want} {after}"));
+            prop_assert_eq!(short_ids(&before), before);
+        }
+    }
 }
