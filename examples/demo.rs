@@ -3,7 +3,8 @@
 //! in business hours, ask questions, leave internal notes, tag, solve;
 //! customers answer surveys and sometimes reopen; SLA warnings and breaches
 //! fire as the month advances. Then the metrics, SLA compliance, CSAT, CX
-//! maturity, and an HTML report.
+//! maturity, the customers (at risk, repeat contacts and FCR, next issues,
+//! knowledge-base gaps), and an HTML report.
 //!
 //! ```sh
 //! cargo run --example demo                 # writes report.html

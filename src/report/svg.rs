@@ -159,7 +159,15 @@ pub(crate) fn bars(
     empty: &str,
 ) -> String {
     let row_h = 26.0;
-    let (left, top) = (150.0, 34.0);
+    // Room for the longest label (about 7 px a character at 12 px), from
+    // 150 to 300 px.
+    let longest = rows
+        .iter()
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let left = (longest as f64 * 7.0 + 16.0).clamp(150.0, 300.0);
+    let top = 34.0;
     let h = top + row_h * rows.len().max(1) as f64 + 24.0;
     let width = W - left - 240.0;
     let mut out = String::new();
