@@ -49,7 +49,7 @@ use supportdesk::port::{
     Clock, Commit, Cursor, CustomerWrite, DueTicket, DueUpdate, Entity, ExpectedVersion,
     InboundKey, InboundRecord, OutboxEntry, TicketOrder, TicketQuery, TicketStore, TicketWrite,
 };
-use supportdesk::report::{PeriodRow, Report};
+use supportdesk::report::{CustomerSection, PeriodRow, Report};
 use supportdesk::sla::scenario::{
     Action as ScenarioAction, Expect, ExpectAlert, Scenario, ScenarioFile, ScenarioOrigin, Step,
 };
@@ -1111,7 +1111,75 @@ fn insight_and_report_types_survive_mutated_json() {
             let _ = (r.to_html(), r.to_markdown());
         }),
         probe!(PeriodRow, [part(&w.report, "/periods/0")]),
+        probe!(
+            CustomerSection,
+            [customer_section()],
+            |c: &CustomerSection| {
+                let r = Report::new("r", Aggregate::new().summary(), DateTime::<Utc>::MIN_UTC)
+                    .with_customers(c.clone().with_top(3));
+                let _ = (r.to_html(), r.to_markdown());
+            }
+        ),
     ]);
+}
+
+/// A customer section with an at-risk customer, repeat contacts, a
+/// next-issue pair and a knowledge-base gap: three customers who each ask
+/// twice within a day.
+fn customer_section() -> Value {
+    use supportdesk::experience::{
+        Ledger, LedgerConfig, NextIssueConfig, NextIssueCounts, NextIssues, RepeatRule, Same,
+    };
+    use supportdesk::insight::{KbConfig, KbReasons, Question, kb_gaps};
+    let start: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
+    let as_of: DateTime<Utc> = "2026-04-01T00:00:00Z".parse().unwrap();
+    let builders: Vec<TicketBuilder> = (0..6u128)
+        .map(|n| {
+            TicketBuilder::new()
+                .id(TicketId::from_u128(700 + n))
+                .customer(CustomerId::from_u128(700 + n % 3))
+                .opened_at(start + Duration::hours(n as i64))
+                .tag("shipping/late")
+                .body("Where is my order 42?")
+                .agent_reply(AgentId::from_u128(1), "Tracking link")
+                .status(Status::Solved)
+        })
+        .collect();
+    let facts: Vec<TicketFacts> = builders.iter().map(|b| b.facts_at(as_of)).collect();
+    let questions: Vec<Question> = builders
+        .iter()
+        .filter_map(TicketBuilder::question)
+        .collect();
+    let taxonomy = supportdesk::Taxonomy::from_config(Default::default()).unwrap();
+    let config = LedgerConfig::default().with_repeat(RepeatRule::default().with_same(Same::Any));
+    let mut ledger = Ledger::new(config, &taxonomy, Calendars::new()).unwrap();
+    facts.iter().for_each(|f| ledger.add(f));
+    let counts = NextIssueCounts::count(
+        &facts,
+        &taxonomy,
+        &NextIssueConfig::default(),
+        &Calendars::new(),
+        as_of.timestamp(),
+    )
+    .unwrap();
+    let reasons = [Tag::new("shipping/late").unwrap()];
+    let kb = KbConfig {
+        min_volume: 3,
+        ..KbConfig::default()
+    };
+    let section = CustomerSection::new(
+        ledger.at_risk(as_of.timestamp(), 10).unwrap(),
+        &ledger.repeat_report(0, as_of.timestamp()).unwrap(),
+        &NextIssues::from_counts(&counts, &NextIssueConfig::default()),
+        kb_gaps(&facts, &questions, KbReasons::Tags(&reasons), &[], &kb).unwrap(),
+    );
+    assert!(!section.at_risk.is_empty() && !section.kb_gaps.is_empty());
+    let mut v = serde_json::to_value(&section).unwrap();
+    v["next_issues"] = json!([{
+        "when": "a", "also": "b", "text": "When answering a, also answer b",
+        "evidence": {"reason": "b", "count": 3, "of": 10, "probability": 0.3, "low": 0.1, "high": 0.6}
+    }]);
+    v
 }
 
 #[test]

@@ -11,18 +11,22 @@ use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use supportdesk::calendar::BusinessCalendar;
 use supportdesk::customer::Identity;
+use supportdesk::experience::{Ledger, LedgerConfig, NextIssueConfig, NextIssueCounts, NextIssues};
 use supportdesk::id::{AgentId, CustomerId, TenantId, TicketId};
 use supportdesk::insight::maturity::{
     Baseline, EvidenceInputs, MaturityTrait, SelfAssessment, Signal, TierModel, assess,
 };
-use supportdesk::insight::{Matrix, MatrixConfig, ReasonRating, Window};
+use supportdesk::insight::{
+    Article, KbConfig, KbReasons, Matrix, MatrixConfig, Question, ReasonRating, Window, kb_gaps,
+};
 use supportdesk::metrics::{Aggregate, Basis, FactsOptions, PeriodKind, Periodic, TicketFacts};
 use supportdesk::port::{Clock, TicketQuery, TicketStore};
-use supportdesk::report::{CHART_IDS, Report};
+use supportdesk::report::{CHART_IDS, CustomerSection, Report};
 use supportdesk::sla::{Calendars, MetricDef, PolicySet, SlaPolicy, Target, TimeBasis};
+use supportdesk::taxonomy::{TagConfig, TagKind, TaxonomyConfig};
 use supportdesk::testing::{ManualClock, RecordingNotifier, SequentialIds, TicketBuilder};
 use supportdesk::ticket::{Command, Csat, Event};
-use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag};
+use supportdesk::{Channel, Desk, InMemoryStore, Inbound, Priority, Status, Tag, Taxonomy};
 
 const SHOP: TenantId = TenantId::from_u128(1);
 const BOB: AgentId = AgentId::from_u128(7);
@@ -215,7 +219,129 @@ fn report(matrix: Option<Matrix>) -> Report {
     if let Some(m) = matrix {
         r = r.with_matrix(m);
     }
-    r
+    r.with_customers(customer_section("Where is my parcel?"))
+}
+
+/// The customer section of 18 hand-made March tickets of 10 customers,
+/// each with an internal note carrying the marker:
+///
+/// - every customer `c` (0..10) asks `question` by email about
+///   `order/where` (cause `cause/carrier`) on March 2nd at 09:00 + c hours,
+///   answered in one reply and solved;
+/// - customers 0..4 ask it again on WhatsApp two days later, same cause: 4
+///   repeat contacts (so 4 of the 10 first contacts are not FCR);
+/// - customers 4..8 ask "How do I return it?" (`order/return`) by email two
+///   days later: the next issue `order/where → order/return`, 4 of the 14
+///   `order/where` contacts;
+/// - customer 0's first ticket breached its SLA: with the repeat contact,
+///   two bad experiences ("likely to leave"); customers 1..3 one each.
+///
+/// Repeat contacts 4 of 18; FCR 14 of 18 (email 10 of 14, WhatsApp 4 of
+/// 4); one-touch 18 of 18. Knowledge-base gaps: `order/where` (14
+/// near-identical questions, no article) then `order/return` (4, covered by
+/// the returns article).
+fn customer_section(question: &str) -> CustomerSection {
+    let start: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
+    let as_of: DateTime<Utc> = "2026-04-01T00:00:00Z".parse().unwrap();
+    let ticket =
+        |id: u128, c: u128, channel: Channel, at: DateTime<Utc>, body: &str, tags: &[&str]| {
+            let mut b = TicketBuilder::new()
+                .id(TicketId::from_u128(id))
+                .customer(CustomerId::from_u128(200 + c))
+                .channel(channel)
+                .opened_at(at)
+                .body(body);
+            for t in tags {
+                b = b.tag(t);
+            }
+            b.note(BOB, &format!("{MARKER} customer {c} is a <VIP>"))
+                .agent_reply(BOB, "Track it at example.com/track")
+                .status(Status::Solved)
+        };
+    let mut builders = Vec::new();
+    for c in 0..10u128 {
+        let at = start + Duration::hours(c as i64);
+        let body = format!("{question} (order {c})");
+        builders.push(ticket(
+            200 + c,
+            c,
+            Channel::Email,
+            at,
+            &body,
+            &["order/where", "cause/carrier"],
+        ));
+        let later = at + Duration::days(2);
+        if c < 4 {
+            builders.push(ticket(
+                300 + c,
+                c,
+                Channel::WhatsApp,
+                later,
+                &body,
+                &["order/where", "cause/carrier"],
+            ));
+        } else if c < 8 {
+            builders.push(ticket(
+                300 + c,
+                c,
+                Channel::Email,
+                later,
+                "How do I return it?",
+                &["order/return"],
+            ));
+        }
+    }
+    let mut facts: Vec<TicketFacts> = builders.iter().map(|b| b.facts_at(as_of)).collect();
+    facts[0].sla_breached_at = Some(start.timestamp() + 1800);
+    let questions: Vec<Question> = builders
+        .iter()
+        .filter_map(TicketBuilder::question)
+        .collect();
+    let taxonomy = Taxonomy::from_config(TaxonomyConfig {
+        tags: vec![
+            TagConfig::new("order/where").kind(TagKind::What),
+            TagConfig::new("order/return").kind(TagKind::What),
+            TagConfig::new("cause/carrier")
+                .kind(TagKind::Why)
+                .explains("order/where"),
+        ],
+        ..Default::default()
+    })
+    .unwrap();
+    let mut ledger = Ledger::new(LedgerConfig::default(), &taxonomy, Calendars::new()).unwrap();
+    facts.iter().for_each(|f| ledger.add(f));
+    let at_risk = ledger.at_risk(as_of.timestamp(), 10).unwrap();
+    let repeat = ledger
+        .repeat_report(start.timestamp() - 86_400, as_of.timestamp())
+        .unwrap();
+    let mut config = NextIssueConfig::default();
+    config.min_pairs = 3;
+    let counts = NextIssueCounts::count(
+        &facts,
+        &taxonomy,
+        &config,
+        &Calendars::new(),
+        as_of.timestamp(),
+    )
+    .unwrap();
+    let next = NextIssues::from_counts(&counts, &config);
+    let articles = [Article::new(
+        "Returns: free within 30 days",
+        vec![Tag::new("order/return").unwrap()],
+    )];
+    let kb = KbConfig {
+        min_volume: 3,
+        ..KbConfig::default()
+    };
+    let gaps = kb_gaps(
+        &facts,
+        &questions,
+        KbReasons::Taxonomy(&taxonomy),
+        &articles,
+        &kb,
+    )
+    .unwrap();
+    CustomerSection::new(at_risk, &repeat, &next, gaps)
 }
 
 /// A minimal well-formedness check: every element opened is closed in
@@ -404,6 +530,9 @@ fn markdown_has_every_section_and_no_internal_notes() {
         "## Backlog",
         "## Volume",
         "## Per period",
+        "## Customers",
+        "### Customers at risk",
+        "### Knowledge-base gaps",
         "## Value-irritant matrix",
         "## CX maturity",
     ] {
@@ -426,6 +555,100 @@ fn markdown_has_every_section_and_no_internal_notes() {
         let n = cells(rows[0]);
         assert!(rows.iter().all(|r| cells(r) == n), "ragged table:\n{block}");
     }
+}
+
+#[test]
+fn the_customer_section_renders_its_hand_made_figures() {
+    let section = customer_section("Where is my parcel?");
+    // The typed data first: the figures of the fixture, by hand.
+    assert_eq!(
+        (section.overall.repeat.count, section.overall.repeat.of),
+        (4, 18)
+    );
+    assert_eq!(
+        (section.overall.fcr.count, section.overall.fcr.of),
+        (14, 18)
+    );
+    assert_eq!(section.at_risk.len(), 4);
+    assert_eq!(section.next_issues.len(), 1);
+    assert_eq!(section.kb_gaps.len(), 2);
+    let r = Report::new(
+        "Customers",
+        Aggregate::new().summary(),
+        "2026-04-01T00:00:00Z".parse().unwrap(),
+    )
+    .with_customers(section);
+    let md = r.to_markdown();
+    for line in [
+        "- repeat contact: the same customer again within 7 days of the earlier contact's opening about the same cause (a why-tag)",
+        "- likely to leave: 2 or more recent bad experiences: 76% of customers would switch to a competitor after more than one bad experience (Zendesk CX Trends 2022)",
+        "| channel | opened | repeat contacts | first-contact resolution | pending | one-touch |",
+        "| all channels | 18 | 22.2% (4 of 18), 95% CI 9–45% | 77.8% (14 of 18), 95% CI 55–91% | 0 | 100.0% (18 of 18) |",
+        "| email | 14 | 0.0% (0 of 14), 95% CI 0–22% | 71.4% (10 of 14), 95% CI 45–88% | 0 | 100.0% (14 of 14) |",
+        "| whatsapp | 4 | 100.0% (4 of 4), 95% CI 51–100% | 100.0% (4 of 4), 95% CI 51–100% | 0 | 100.0% (4 of 4) |",
+        "| order/where | 14 | 28.6% (4 of 14), 95% CI 12–55% | 71.4% (10 of 14), 95% CI 45–88% | 0 | 100.0% (14 of 14) |",
+        "| order/return | 4 | 0.0% (0 of 4), 95% CI 0–49% | 100.0% (4 of 4), 95% CI 51–100% | 0 | 100.0% (4 of 4) |",
+        "| c8 | likely to leave | 2 | SLA breached on ticket c8 (2026-03-02); contacted again on ticket 12c about ticket c8 (2026-03-04) |",
+        "| cb | at risk | 1 | contacted again on ticket 12f about ticket cb (2026-03-04) |",
+        "| order/where | order/return | 28.6% (4 of 14), 95% CI 12–55% | █████████ |",
+        "| order/where | 14 | 100.0% (14 of 14) | 14 | Where is my parcel? (order 0) | Track it at example.com/track (14 tickets) | none |",
+        "| order/return | 4 | 100.0% (4 of 4) | 4 | How do I return it? | Track it at example.com/track (4 tickets) | Returns: free within 30 days |",
+    ] {
+        assert!(md.contains(line), "missing {line:?} in\n{md}");
+    }
+    assert!(!md.contains(MARKER));
+    // The at-risk list: most bad experiences first, then the latest.
+    let at_risk = md.split("### Customers at risk").nth(1).unwrap();
+    let order: Vec<usize> = ["| c8 |", "| cb |", "| ca |", "| c9 |"]
+        .iter()
+        .map(|c| at_risk.find(c).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{at_risk}");
+}
+
+#[test]
+fn the_customer_section_in_html_has_its_charts_and_escapes_questions() {
+    let r = Report::new(
+        "Customers",
+        Aggregate::new().summary(),
+        "2026-04-01T00:00:00Z".parse().unwrap(),
+    )
+    .with_customers(customer_section(
+        "<script>alert(1)</script> Where is my parcel?",
+    ));
+    let html = r.to_html();
+    check_well_formed(&html).unwrap_or_else(|e| panic!("{e}"));
+    assert_html_inert(&html, "customer section");
+    for id in [
+        "chart-repeat-channel",
+        "chart-fcr-channel",
+        "chart-next-issue",
+    ] {
+        assert!(
+            html.contains(&format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{id}\""
+            )),
+            "missing chart {id}"
+        );
+    }
+    assert!(!html.contains("<script"));
+    assert!(
+        html.contains(
+            "<td>&lt;script&gt;alert(1)&lt;/script&gt; Where is my parcel? (order 0)</td>"
+        )
+    );
+    assert!(!html.contains(MARKER));
+    // The bars carry their counts; WhatsApp repeats more than all channels
+    // together (red), email resolves less at first contact (red).
+    let repeat = html.split("id=\"chart-repeat-channel\"").nth(1).unwrap();
+    let repeat = repeat.split("</svg>").next().unwrap();
+    assert!(repeat.contains(">100.0% (4 of 4)</text>"));
+    assert!(repeat.contains(">0.0% (0 of 14)</text>"));
+    let next = html.split("id=\"chart-next-issue\"").nth(1).unwrap();
+    let next = next.split("</svg>").next().unwrap();
+    assert!(next.contains(">order/where → order/return</text>"));
+    assert!(next.contains(">28.6% (4 of 14), 95% CI 12–55%</text>"));
+    assert!(html.contains("<td>c8</td><td>likely to leave</td><td>2</td><td><ul><li>SLA breached on ticket c8 (2026-03-02)</li>"));
 }
 
 #[test]
@@ -644,6 +867,25 @@ fn hostile(text: &str) -> Report {
     }
     for c in &mut mx.repeats {
         c.example = text.to_owned();
+    }
+    let cs = r.customers.as_mut().unwrap();
+    for d in &mut cs.definitions {
+        d.term = text.to_owned();
+        d.meaning = text.to_owned();
+    }
+    for a in &mut cs.at_risk {
+        a.tier.label = text.to_owned();
+        a.reasons = vec![text.to_owned()];
+    }
+    for s in &mut cs.next_issues {
+        s.text = text.to_owned();
+    }
+    for g in &mut cs.kb_gaps {
+        g.examples = vec![text.to_owned()];
+        g.articles = vec![text.to_owned()];
+        if let Some(reply) = &mut g.reply {
+            reply.text = text.to_owned();
+        }
     }
     r
 }

@@ -3,9 +3,15 @@
 use std::fmt::Write as _;
 
 use crate::escape::markup as esc;
+use crate::experience::RepeatFigures;
 use crate::insight::maturity::Signal;
 use crate::metrics::{Basis, DurationSummary, RESPONSE_BIN_EDGES, Rate, secs};
-use crate::report::{MATRIX_ACTIONS, Report, duration_cells, opt_secs, rate_text, short_id, svg};
+use crate::report::customers::{rate_ci, short_ids};
+use crate::report::markdown::minute;
+use crate::report::svg::Bar;
+use crate::report::{
+    CustomerSection, MATRIX_ACTIONS, Report, duration_cells, opt_secs, rate_text, short_id, svg,
+};
 use crate::sla::human;
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2933;max-width:980px;margin:2em auto;padding:0 1em;line-height:1.45}\
@@ -426,6 +432,10 @@ pub(crate) fn render(r: &Report) -> String {
         o.push_str("</tbody></table></section>");
     }
 
+    if let Some(c) = &r.customers {
+        customers(&mut o, c);
+    }
+
     // Matrix.
     o.push_str("<section id=\"matrix\"><h2>Value-irritant matrix</h2><figure id=\"chart-matrix\">");
     match &r.matrix {
@@ -549,4 +559,214 @@ pub(crate) fn render(r: &Report) -> String {
     }
     o.push_str("</section></body></html>\n");
     o
+}
+
+/// Bars of one rate per channel, in the warning colour when `worse` says
+/// the channel's rate is worse than the overall one.
+fn channel_bars(
+    c: &CustomerSection,
+    pick: fn(&RepeatFigures) -> &Rate,
+    worse: fn(f64, f64) -> bool,
+) -> Vec<Bar> {
+    let overall = pick(&c.overall).value();
+    c.by_channel
+        .iter()
+        .map(|ch| {
+            let r = pick(&ch.figures);
+            let v = r.value();
+            Bar {
+                label: ch.channel.as_str().to_owned(),
+                share: v.unwrap_or(0.0),
+                text: rate_text(r),
+                warn: matches!((v, overall), (Some(v), Some(o)) if worse(v, o)),
+            }
+        })
+        .collect()
+}
+
+fn customers(o: &mut String, c: &CustomerSection) {
+    o.push_str("<section id=\"customers\"><h2>Customers</h2><ul>");
+    for d in &c.definitions {
+        let _ = write!(
+            o,
+            "<li><strong>{}</strong>: {}</li>",
+            esc(&d.term),
+            esc(&d.meaning)
+        );
+    }
+    o.push_str("</ul>");
+
+    let _ = write!(
+        o,
+        "<h3>Repeat contacts and first-contact resolution</h3><p class=\"meta\">Contacts opened from {} to {} UTC (end excluded).</p>",
+        esc(&minute(c.range.0)),
+        esc(&minute(c.range.1))
+    );
+    let f = &c.overall;
+    let _ = write!(
+        o,
+        "<p>Repeat contacts: <strong>{}</strong>. First-contact resolution: <strong>{}</strong> ({} pending). One-touch resolution: {}.</p>",
+        esc(&rate_ci(&f.repeat)),
+        esc(&rate_ci(&f.fcr)),
+        f.pending,
+        esc(&rate_text(&f.one_touch))
+    );
+    o.push_str(&svg::bars(
+        "chart-repeat-channel",
+        "Repeat-contact rate per channel (red: above the overall rate)",
+        &svg::percent_ticks(),
+        &channel_bars(c, |f| &f.repeat, |v, all| v > all),
+        "no contacts",
+    ));
+    o.push_str(&svg::bars(
+        "chart-fcr-channel",
+        "First-contact resolution per channel (red: below the overall rate)",
+        &svg::percent_ticks(),
+        &channel_bars(c, |f| &f.fcr, |v, all| v < all),
+        "no settled contacts",
+    ));
+    let head_cells = [
+        "channel",
+        "opened",
+        "repeat contacts",
+        "first-contact resolution",
+        "pending",
+        "one-touch",
+    ];
+    let figures = |label: &str, f: &RepeatFigures| {
+        vec![
+            label.to_owned(),
+            f.contacts.to_string(),
+            rate_ci(&f.repeat),
+            rate_ci(&f.fcr),
+            f.pending.to_string(),
+            rate_text(&f.one_touch),
+        ]
+    };
+    o.push_str("<table>");
+    head(o, &head_cells);
+    o.push_str("<tbody>");
+    row(o, &figures("all channels", &c.overall));
+    for ch in &c.by_channel {
+        row(o, &figures(ch.channel.as_str(), &ch.figures));
+    }
+    o.push_str("</tbody></table>");
+    if !c.by_reason.is_empty() {
+        let mut cells = head_cells;
+        cells[0] = "reason";
+        o.push_str("<table>");
+        head(o, &cells);
+        o.push_str("<tbody>");
+        for r in &c.by_reason {
+            row(o, &figures(r.name(), &r.figures));
+        }
+        o.push_str("</tbody></table>");
+    }
+
+    o.push_str("<h3>Customers at risk</h3>");
+    if c.at_risk.is_empty() {
+        o.push_str("<p class=\"meta\">No customer with recent bad experiences.</p>");
+    } else {
+        o.push_str("<table>");
+        head(
+            o,
+            &[
+                "customer",
+                "tier",
+                "recent bad experiences",
+                "what happened",
+            ],
+        );
+        o.push_str("<tbody>");
+        for a in &c.at_risk {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><ul>",
+                esc(&short_id(&a.customer)),
+                esc(&a.tier.label),
+                a.bad_recent
+            );
+            for reason in &a.reasons {
+                let _ = write!(o, "<li>{}</li>", esc(&short_ids(reason)));
+            }
+            o.push_str("</ul></td></tr>");
+        }
+        o.push_str("</tbody></table>");
+    }
+
+    o.push_str("<h3>Next issues</h3>");
+    let bars: Vec<Bar> = c
+        .next_issues
+        .iter()
+        .map(|s| Bar {
+            label: format!("{} → {}", s.when, s.also),
+            share: s.evidence.probability,
+            text: format!(
+                "{:.1}% ({} of {}), 95% CI {:.0}–{:.0}%",
+                s.evidence.probability * 100.0,
+                s.evidence.count,
+                s.evidence.of,
+                s.evidence.low * 100.0,
+                s.evidence.high * 100.0
+            ),
+            warn: false,
+        })
+        .collect();
+    o.push_str(&svg::bars(
+        "chart-next-issue",
+        "Next issue: share of contacts followed by another reason",
+        &svg::percent_ticks(),
+        &bars,
+        "no pair passed the thresholds",
+    ));
+    if !c.next_issues.is_empty() {
+        o.push_str("<ul>");
+        for s in &c.next_issues {
+            let _ = write!(o, "<li>{}</li>", esc(&s.text));
+        }
+        o.push_str("</ul>");
+    }
+
+    o.push_str("<h3>Knowledge-base gaps</h3>");
+    if c.kb_gaps.is_empty() {
+        o.push_str("<p class=\"meta\">No reason is a knowledge-base candidate.</p>");
+    } else {
+        o.push_str("<table>");
+        head(
+            o,
+            &[
+                "reason",
+                "tickets",
+                "one-touch",
+                "near-identical",
+                "example question",
+                "most given reply",
+                "article",
+            ],
+        );
+        o.push_str("<tbody>");
+        for g in &c.kb_gaps {
+            row(
+                o,
+                &[
+                    g.tag.to_string(),
+                    g.volume.to_string(),
+                    rate_text(&g.one_touch),
+                    g.near_identical.to_string(),
+                    g.examples.first().cloned().unwrap_or_default(),
+                    g.reply.as_ref().map_or_else(
+                        || "none".to_owned(),
+                        |r| format!("{} ({} tickets)", r.text, r.count),
+                    ),
+                    if g.articles.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        g.articles.join("; ")
+                    },
+                ],
+            );
+        }
+        o.push_str("</tbody></table>");
+    }
+    o.push_str("</section>");
 }

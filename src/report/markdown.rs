@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use crate::escape::markdown as md;
 use crate::insight::maturity::Signal;
 use crate::metrics::{BinCount, DurationSummary, Rate};
-use crate::report::{Report, duration_cells, opt_secs, rate_text, short_id};
+use crate::report::customers::{rate_ci, short_ids};
+use crate::report::{CustomerSection, Report, duration_cells, opt_secs, rate_text, short_id};
 use crate::sla::human;
 
 fn table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
@@ -334,6 +335,10 @@ pub(crate) fn render(r: &Report) -> String {
         );
     }
 
+    if let Some(c) = &r.customers {
+        customers(&mut o, c);
+    }
+
     o.push_str("## Value-irritant matrix\n\n");
     match &r.matrix {
         // The matrix's own renderer, which escapes every label, action and
@@ -411,4 +416,170 @@ pub(crate) fn render(r: &Report) -> String {
         None => o.push_str("No self-assessment given.\n"),
     }
     o
+}
+
+/// A Unix instant to the minute, in UTC: "2026-03-31 23:00".
+pub(crate) fn minute(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0).map_or_else(
+        || at.to_string(),
+        |d| d.format("%Y-%m-%d %H:%M").to_string(),
+    )
+}
+
+fn customers(o: &mut String, c: &CustomerSection) {
+    o.push_str("## Customers\n\n");
+    for d in &c.definitions {
+        let _ = writeln!(o, "- {}: {}", md(&d.term), md(&d.meaning));
+    }
+    o.push('\n');
+
+    o.push_str("### Repeat contacts and first-contact resolution\n\n");
+    let _ = writeln!(
+        o,
+        "Contacts opened from {} to {} UTC (end excluded).\n",
+        minute(c.range.0),
+        minute(c.range.1)
+    );
+    let head = [
+        "channel",
+        "opened",
+        "repeat contacts",
+        "first-contact resolution",
+        "pending",
+        "one-touch",
+    ];
+    let figures = |label: &str, f: &crate::experience::RepeatFigures| {
+        vec![
+            label.to_owned(),
+            f.contacts.to_string(),
+            rate_ci(&f.repeat),
+            rate_ci(&f.fcr),
+            f.pending.to_string(),
+            rate(&f.one_touch),
+        ]
+    };
+    let mut rows = vec![figures("all channels", &c.overall)];
+    rows.extend(
+        c.by_channel
+            .iter()
+            .map(|ch| figures(ch.channel.as_str(), &ch.figures)),
+    );
+    table(o, &head, &rows);
+    let rows: Vec<Vec<String>> = c
+        .by_reason
+        .iter()
+        .map(|r| figures(r.name(), &r.figures))
+        .collect();
+    if !rows.is_empty() {
+        let mut head = head;
+        head[0] = "reason";
+        table(o, &head, &rows);
+    }
+
+    o.push_str("### Customers at risk\n\n");
+    if c.at_risk.is_empty() {
+        o.push_str("No customer with recent bad experiences.\n\n");
+    } else {
+        let rows: Vec<Vec<String>> = c
+            .at_risk
+            .iter()
+            .map(|a| {
+                vec![
+                    short_id(&a.customer),
+                    a.tier.label.clone(),
+                    a.bad_recent.to_string(),
+                    a.reasons
+                        .iter()
+                        .map(|r| short_ids(r))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]
+            })
+            .collect();
+        table(
+            o,
+            &[
+                "customer",
+                "tier",
+                "recent bad experiences",
+                "what happened",
+            ],
+            &rows,
+        );
+    }
+
+    o.push_str("### Next issues\n\n");
+    if c.next_issues.is_empty() {
+        o.push_str("No next-issue pair passed the thresholds.\n\n");
+    } else {
+        let rows: Vec<Vec<String>> = c
+            .next_issues
+            .iter()
+            .map(|s| {
+                let e = &s.evidence;
+                vec![
+                    s.when.to_string(),
+                    s.also.to_string(),
+                    format!(
+                        "{:.1}% ({} of {}), 95% CI {:.0}–{:.0}%",
+                        e.probability * 100.0,
+                        e.count,
+                        e.of,
+                        e.low * 100.0,
+                        e.high * 100.0
+                    ),
+                    bar(
+                        (e.probability.clamp(0.0, 1.0) * 1000.0).round() as u64,
+                        1000,
+                    ),
+                ]
+            })
+            .collect();
+        table(
+            o,
+            &["when answering", "also answer", "seen next", ""],
+            &rows,
+        );
+    }
+
+    o.push_str("### Knowledge-base gaps\n\n");
+    if c.kb_gaps.is_empty() {
+        o.push_str("No reason is a knowledge-base candidate.\n\n");
+    } else {
+        let rows: Vec<Vec<String>> = c
+            .kb_gaps
+            .iter()
+            .map(|g| {
+                vec![
+                    g.tag.to_string(),
+                    g.volume.to_string(),
+                    rate(&g.one_touch),
+                    g.near_identical.to_string(),
+                    g.examples.first().cloned().unwrap_or_default(),
+                    g.reply.as_ref().map_or_else(
+                        || "none".to_owned(),
+                        |r| format!("{} ({} tickets)", r.text, r.count),
+                    ),
+                    if g.articles.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        g.articles.join("; ")
+                    },
+                ]
+            })
+            .collect();
+        table(
+            o,
+            &[
+                "reason",
+                "tickets",
+                "one-touch",
+                "near-identical",
+                "example question",
+                "most given reply",
+                "article",
+            ],
+            &rows,
+        );
+    }
 }

@@ -1,6 +1,17 @@
 //! Reports: the metrics, SLA compliance, CX maturity and (when available)
-//! the value-irritant matrix in one [`Report`], rendered to Markdown or to a
-//! self-contained HTML page with inline SVG charts.
+//! the value-irritant matrix and the customer section in one [`Report`],
+//! rendered to Markdown or to a self-contained HTML page with inline SVG
+//! charts.
+//!
+//! The customer section ([`CustomerSection`], added with
+//! [`Report::with_customers`]) shows the customers at risk of leaving
+//! (recent bad experiences, in words, from ticket facts), the
+//! repeat-contact rate and first-contact resolution next to one-touch
+//! resolution (overall, per channel with charts, per contact reason), the
+//! most likely next-issue pairs (with a chart) and the knowledge-base gaps
+//! (an example question in the customer's words, the reply most often
+//! given, the article that covers it or "none"), each term defined in
+//! words.
 //!
 //! The HTML page has no JavaScript and no external assets (styles inline,
 //! charts as SVG), and every piece of text in it is HTML-escaped; the
@@ -8,9 +19,11 @@
 //! emphasis, or break a table. Every chart, the value-irritant matrix's
 //! included, is drawn by the crate from typed data: a report never inserts
 //! markup it was handed. A report
-//! is built from aggregated figures only, never from message bodies, so no
-//! internal note can reach it; customers' CSAT comments appear in the list
-//! of low scores to follow up.
+//! is built from aggregated figures, never from internal notes: the only
+//! words from tickets in it are customers' CSAT comments (in the list of
+//! low scores to follow up) and, in the customer section, the example
+//! questions and most given replies of the knowledge-base gaps, which are
+//! customers' first public messages and agents' first public replies.
 //!
 //! ```
 //! use supportdesk::metrics::Aggregate;
@@ -26,9 +39,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod customers;
 mod html;
 mod markdown;
 mod svg;
+
+pub use customers::{CUSTOMER_TOP, CustomerSection, Definition};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -39,12 +55,16 @@ use crate::metrics::{Basis, ContactRate, MetricsSummary, Periodic};
 
 /// The ids of the charts of the HTML page (each an `<svg id=...>`), in
 /// page order. The matrix chart is [`Matrix::to_svg`]'s drawing of the
-/// report's matrix, wrapped in `<figure id="chart-matrix">`.
-pub const CHART_IDS: [&str; 6] = [
+/// report's matrix, wrapped in `<figure id="chart-matrix">`. The three
+/// customer charts are drawn when the report has a [`CustomerSection`].
+pub const CHART_IDS: [&str; 9] = [
     "chart-first-response",
     "chart-csat-channel",
     "chart-csat-speed",
     "chart-backlog-age",
+    "chart-repeat-channel",
+    "chart-fcr-channel",
+    "chart-next-issue",
     "chart-matrix",
     "chart-maturity",
 ];
@@ -98,6 +118,10 @@ pub struct Report {
     pub matrix: Option<Matrix>,
     /// How many low scores to list (most recent first); 25 by default.
     pub low_score_limit: usize,
+    /// The customer section: at-risk customers, repeat contacts and FCR,
+    /// next issues, knowledge-base gaps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customers: Option<CustomerSection>,
 }
 
 impl Report {
@@ -114,6 +138,7 @@ impl Report {
             maturity: None,
             matrix: None,
             low_score_limit: 25,
+            customers: None,
         }
     }
 
@@ -172,6 +197,14 @@ impl Report {
         self
     }
 
+    /// Adds the customer section (see [`CustomerSection`]): its tables in
+    /// both renderers, and in the HTML page charts of the repeat-contact
+    /// rate and FCR per channel and of the next-issue probabilities.
+    pub fn with_customers(mut self, section: CustomerSection) -> Self {
+        self.customers = Some(section);
+        self
+    }
+
     /// The report as Markdown (GitHub flavour: tables). Text from the data
     /// is escaped so it cannot open HTML or Markdown markup.
     pub fn to_markdown(&self) -> String {
@@ -208,8 +241,9 @@ pub(crate) fn rate_text(r: &crate::metrics::Rate) -> String {
     format!("{} ({} of {})", r.percent(), r.count, r.of)
 }
 
-/// The short form of an id for tables: its last group of hex digits.
-pub(crate) fn short_id(id: &crate::id::TicketId) -> String {
+/// The short form of an id (a ticket's, a customer's) for tables: its last
+/// group of hex digits.
+pub(crate) fn short_id(id: &impl std::fmt::Display) -> String {
     let s = id.to_string();
     s.rsplit('-')
         .next()

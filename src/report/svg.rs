@@ -139,60 +139,101 @@ pub(crate) fn distribution(
     out
 }
 
-/// Horizontal bars of mean CSAT (1-5) per channel.
-pub(crate) fn csat_per_channel(id: &str, title: &str, rows: &[(Channel, CsatFigures)]) -> String {
+/// One bar of [`bars`]: its label, its length as a share of the scale (0
+/// to 1), the text after it, and whether to draw it in the warning colour.
+pub(crate) struct Bar {
+    pub(crate) label: String,
+    pub(crate) share: f64,
+    pub(crate) text: String,
+    pub(crate) warn: bool,
+}
+
+/// Horizontal bars, one per row, on a scale with `ticks` (each a share of
+/// the scale, 0 to 1, and its label); `empty` is written when there are
+/// no rows.
+pub(crate) fn bars(
+    id: &str,
+    title: &str,
+    ticks: &[(f64, String)],
+    rows: &[Bar],
+    empty: &str,
+) -> String {
     let row_h = 26.0;
-    let (left, top) = (150.0, 34.0);
+    // Room for the longest label (about 7 px a character at 12 px), from
+    // 150 to 300 px.
+    let longest = rows
+        .iter()
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let left = (longest as f64 * 7.0 + 16.0).clamp(150.0, 300.0);
+    let top = 34.0;
     let h = top + row_h * rows.len().max(1) as f64 + 24.0;
     let width = W - left - 240.0;
     let mut out = String::new();
     open(&mut out, id, title, h);
     text(&mut out, 10.0, 18.0, "start", 13, INK, title);
-    for s in 1..=5 {
-        let x = left + width * f64::from(s) / 5.0;
+    for (at, label) in ticks {
+        let x = left + width * at.clamp(0.0, 1.0);
         line(&mut out, x, top - 4.0, x, h - 24.0, GRID, false);
-        text(&mut out, x, h - 10.0, "middle", 10, MUTED, &s.to_string());
+        text(&mut out, x, h - 10.0, "middle", 10, MUTED, label);
     }
     if rows.is_empty() {
-        text(
-            &mut out,
-            left,
-            top + 16.0,
-            "start",
-            12,
-            MUTED,
-            "no answers yet",
-        );
+        text(&mut out, left, top + 16.0, "start", 12, MUTED, empty);
     }
-    for (i, (c, f)) in rows.iter().enumerate() {
+    for (i, b) in rows.iter().enumerate() {
         let y = top + i as f64 * row_h;
-        let mean = f.mean.unwrap_or(0.0);
-        let fill = if mean < 3.5 { WARN } else { BAR };
-        text(&mut out, left - 8.0, y + 15.0, "end", 12, INK, c.as_str());
-        rect(
-            &mut out,
-            left,
-            y + 3.0,
-            width * mean / 5.0,
-            row_h - 8.0,
-            fill,
-        );
+        let share = if b.share.is_finite() {
+            b.share.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let fill = if b.warn { WARN } else { BAR };
+        text(&mut out, left - 8.0, y + 15.0, "end", 12, INK, &b.label);
+        rect(&mut out, left, y + 3.0, width * share, row_h - 8.0, fill);
         text(
             &mut out,
-            left + width * mean / 5.0 + 6.0,
+            left + width * share + 6.0,
             y + 15.0,
             "start",
             11,
             INK,
-            &format!(
-                "{mean:.2} ({} answers, {} satisfied)",
-                f.responses,
-                f.satisfied.percent()
-            ),
+            &b.text,
         );
     }
     out.push_str("</svg>");
     out
+}
+
+/// Horizontal bars of mean CSAT (1-5) per channel.
+pub(crate) fn csat_per_channel(id: &str, title: &str, rows: &[(Channel, CsatFigures)]) -> String {
+    let ticks: Vec<(f64, String)> = (1..=5)
+        .map(|s| (f64::from(s) / 5.0, s.to_string()))
+        .collect();
+    let rows: Vec<Bar> = rows
+        .iter()
+        .map(|(c, f)| {
+            let mean = f.mean.unwrap_or(0.0);
+            Bar {
+                label: c.as_str().to_owned(),
+                share: mean / 5.0,
+                text: format!(
+                    "{mean:.2} ({} answers, {} satisfied)",
+                    f.responses,
+                    f.satisfied.percent()
+                ),
+                warn: mean < 3.5,
+            }
+        })
+        .collect();
+    bars(id, title, &ticks, &rows, "no answers yet")
+}
+
+/// Ticks at 0, 25, 50, 75 and 100% for [`bars`] of shares.
+pub(crate) fn percent_ticks() -> Vec<(f64, String)> {
+    (0..=4)
+        .map(|q| (f64::from(q) / 4.0, format!("{}%", q * 25)))
+        .collect()
 }
 
 /// Columns of mean CSAT per first-response bin, with the speed threshold.

@@ -1,0 +1,352 @@
+//! The customer section of a report: at-risk customers, repeat contacts and
+//! first-contact resolution, next-issue pairs and knowledge-base gaps, as
+//! typed data built from the library's own outputs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::experience::{
+    Anchor, AtRisk, ChannelFigures, NextIssues, ReasonFigures, RepeatFigures, RepeatReport, Same,
+    Suggestion, describe_window,
+};
+use crate::insight::KbGap;
+use crate::metrics::Rate;
+
+/// How many at-risk customers, next-issue pairs and knowledge-base gaps a
+/// [`CustomerSection`] keeps by default.
+pub const CUSTOMER_TOP: usize = 10;
+
+/// One term of the customer section and what it means, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Definition {
+    /// The term ("repeat contact").
+    pub term: String,
+    /// What it means ("the same customer again within 7 days about the
+    /// same cause").
+    pub meaning: String,
+}
+
+impl Definition {
+    /// A definition.
+    pub fn new(term: impl Into<String>, meaning: impl Into<String>) -> Self {
+        Definition {
+            term: term.into(),
+            meaning: meaning.into(),
+        }
+    }
+}
+
+/// The customer section of a [`Report`](crate::report::Report): who is at
+/// risk of leaving, how often customers have to come back, what they ask
+/// next and which questions a help-center article could answer.
+///
+/// Every figure comes from the library's typed outputs
+/// ([`Ledger::at_risk`](crate::experience::Ledger::at_risk),
+/// [`RepeatReport`], [`NextIssues`], [`kb_gaps`](crate::insight::kb_gaps)),
+/// so no internal note can reach it: the at-risk reasons are built from
+/// ticket facts (no message text), and the knowledge-base examples and
+/// replies are the customers' first public messages and the agents' first
+/// public replies ([`Question`](crate::insight::Question)).
+///
+/// ```
+/// use supportdesk::experience::{NextIssues, RepeatReport, RepeatRule, Within};
+/// use supportdesk::metrics::Aggregate;
+/// use supportdesk::report::{CustomerSection, Report};
+/// use supportdesk::sla::Calendars;
+/// use supportdesk::taxonomy::TaxonomyConfig;
+/// use supportdesk::Taxonomy;
+///
+/// let taxonomy = Taxonomy::from_config(TaxonomyConfig::default())?;
+/// let repeat = RepeatReport::from_facts([], &RepeatRule::default(), &taxonomy, &Calendars::new(), 0, 86_400)?;
+/// let next: NextIssues = serde_json::from_value(serde_json::json!({
+///     "within": Within::default(), "reasons": []
+/// }))?;
+/// let section = CustomerSection::new(Vec::new(), &repeat, &next, Vec::new());
+/// assert_eq!(section.definitions[0].meaning,
+///     "the same customer again within 7 days of the earlier contact's opening about the same cause (a why-tag)");
+/// let report = Report::new("Support", Aggregate::new().summary(), "2026-04-01T00:00:00Z".parse()?)
+///     .with_customers(section);
+/// assert!(report.to_markdown().contains("## Customers"));
+/// assert!(report.to_html().contains("id=\"chart-repeat-channel\""));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CustomerSection {
+    /// The terms used, in words.
+    pub definitions: Vec<Definition>,
+    /// The range of opening instants the repeat figures cover, `[from,
+    /// to)` in Unix seconds.
+    pub range: (i64, i64),
+    /// Repeat contacts, FCR and one-touch resolution of all contacts.
+    pub overall: RepeatFigures,
+    /// The same per channel.
+    pub by_channel: Vec<ChannelFigures>,
+    /// The same per contact reason.
+    pub by_reason: Vec<ReasonFigures>,
+    /// The customers most at risk, most recent bad experiences first.
+    pub at_risk: Vec<AtRisk>,
+    /// The most likely next-issue pairs, most likely first.
+    pub next_issues: Vec<Suggestion>,
+    /// The knowledge-base gaps, highest score first.
+    pub kb_gaps: Vec<KbGap>,
+}
+
+impl CustomerSection {
+    /// The section of an at-risk list, a repeat report, the next issues
+    /// and the knowledge-base gaps, keeping the first [`CUSTOMER_TOP`]
+    /// at-risk customers (in the order given), the [`CUSTOMER_TOP`] most
+    /// likely next-issue pairs (by probability, then count, then the two
+    /// tags) and the first [`CUSTOMER_TOP`] gaps (in the order given, which
+    /// [`kb_gaps`](crate::insight::kb_gaps) ranks). The definitions are
+    /// written from the repeat report's rule and the next issues' window.
+    pub fn new(
+        at_risk: Vec<AtRisk>,
+        repeat: &RepeatReport,
+        next: &NextIssues,
+        kb_gaps: Vec<KbGap>,
+    ) -> Self {
+        let mut next_issues = next.suggestions();
+        next_issues.sort_by(|a, b| {
+            b.evidence
+                .probability
+                .total_cmp(&a.evidence.probability)
+                .then(b.evidence.count.cmp(&a.evidence.count))
+                .then_with(|| a.when.cmp(&b.when))
+                .then_with(|| a.also.cmp(&b.also))
+        });
+        let mut section = CustomerSection {
+            definitions: definitions(repeat, next, &at_risk),
+            range: repeat.range,
+            overall: repeat.overall.clone(),
+            by_channel: repeat.by_channel.clone(),
+            by_reason: repeat.by_reason.clone(),
+            at_risk,
+            next_issues,
+            kb_gaps,
+        };
+        section.truncate(CUSTOMER_TOP);
+        section
+    }
+
+    /// Keeps at most `n` at-risk customers, next-issue pairs and
+    /// knowledge-base gaps.
+    pub fn with_top(mut self, n: usize) -> Self {
+        self.truncate(n);
+        self
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.at_risk.truncate(n);
+        self.next_issues.truncate(n);
+        self.kb_gaps.truncate(n);
+    }
+}
+
+fn definitions(repeat: &RepeatReport, next: &NextIssues, at_risk: &[AtRisk]) -> Vec<Definition> {
+    let rule = &repeat.rule;
+    let window = describe_window(&rule.within);
+    let same = match rule.same {
+        Same::Why => "about the same cause (a why-tag)",
+        Same::What => "about the same reason (a what-tag)",
+        _ => "about anything",
+    };
+    let from = match rule.from {
+        Anchor::Resolved => "of the earlier contact's resolution, or while it was unresolved",
+        _ => "of the earlier contact's opening",
+    };
+    let mut out = vec![
+        Definition::new(
+            "repeat contact",
+            format!("the same customer again within {window} {from} {same}"),
+        ),
+        Definition::new(
+            "first-contact resolution (FCR)",
+            format!(
+                "resolved, never reopened and not repeated; counted once its window ({window}) has closed (contacts still in it are pending)"
+            ),
+        ),
+        Definition::new(
+            "one-touch resolution",
+            "resolved with one public reply by a human agent",
+        ),
+        Definition::new(
+            "next issue",
+            format!(
+                "the customer's next contact within {} is about another reason; the share is of the contacts whose window has closed",
+                describe_window(&next.within)
+            ),
+        ),
+        Definition::new(
+            "knowledge-base gap",
+            "a reason with many near-identical questions, mostly answered with one reply: an article could answer it",
+        ),
+    ];
+    let mut tiers: Vec<&crate::experience::RiskTier> = Vec::new();
+    for a in at_risk {
+        if !tiers.contains(&&a.tier) {
+            tiers.push(&a.tier);
+        }
+    }
+    tiers.sort_by_key(|t| t.min_bad);
+    for t in tiers {
+        out.push(Definition::new(
+            t.label.clone(),
+            format!(
+                "{} or more recent bad experiences: {} ({} {})",
+                t.min_bad, t.figure, t.source, t.year
+            ),
+        ));
+    }
+    out
+}
+
+/// "12.3% (45 of 366)" with ", 95% CI 10–15%" when the rate has a
+/// denominator.
+pub(crate) fn rate_ci(r: &Rate) -> String {
+    let base = crate::report::rate_text(r);
+    match r.wilson95() {
+        Some(i) => format!("{base}, 95% CI {:.0}–{:.0}%", i.low * 100.0, i.high * 100.0),
+        None => base,
+    }
+}
+
+/// Text with every UUID in it shortened as [`short_id`](crate::report::short_id)
+/// does (the last group, leading zeros dropped).
+pub(crate) fn short_ids(text: &str) -> String {
+    use std::sync::OnceLock;
+    static UUID: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let re = UUID.get_or_init(|| {
+        regex::Regex::new(
+            r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-([0-9a-fA-F]{12})\b",
+        )
+        .ok()
+    });
+    match re {
+        Some(re) => re
+            .replace_all(text, |c: &regex::Captures<'_>| {
+                let last = c.get(1).map_or("", |m| m.as_str()).trim_start_matches('0');
+                if last.is_empty() {
+                    "0".to_owned()
+                } else {
+                    last.to_owned()
+                }
+            })
+            .into_owned(),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_with_interval() {
+        // 45 of 366: 12.3%, Wilson 95% 9.3–16.1%.
+        let r = Rate { count: 45, of: 366 };
+        assert_eq!(rate_ci(&r), "12.3% (45 of 366), 95% CI 9–16%");
+        assert_eq!(rate_ci(&Rate { count: 0, of: 0 }), "n/a (0 of 0)");
+    }
+
+    #[test]
+    fn uuids_are_shortened() {
+        assert_eq!(
+            short_ids("ticket 00000000-0000-0000-0000-00000000000c reopened (2026-03-04)"),
+            "ticket c reopened (2026-03-04)"
+        );
+        assert_eq!(
+            short_ids("x 00000000-0000-0000-0000-000000000000 y"),
+            "x 0 y"
+        );
+        assert_eq!(short_ids("no id 2026-03-04"), "no id 2026-03-04");
+    }
+
+    use crate::experience::{LikelyNext, NextIssue, RepeatRule, Within};
+    use crate::id::TicketId;
+    use crate::model::Tag;
+    use crate::sla::Calendars;
+    use crate::taxonomy::{Taxonomy, TaxonomyConfig};
+    use proptest::prelude::*;
+
+    fn next_issues(pairs: &[(u8, u8, u64, u64)]) -> NextIssues {
+        let tag = |i: u8| Tag::new(&format!("r{i}")).ok();
+        let mut reasons: Vec<NextIssue> = Vec::new();
+        for a in 0..4u8 {
+            let next: Vec<LikelyNext> = pairs
+                .iter()
+                .filter(|p| p.0 == a)
+                .filter_map(|&(_, b, count, of)| {
+                    let of = of.max(count).max(1);
+                    Some(LikelyNext {
+                        reason: tag(b)?,
+                        count,
+                        of,
+                        probability: count as f64 / of as f64,
+                        low: 0.0,
+                        high: 1.0,
+                    })
+                })
+                .collect();
+            if let (Some(reason), false) = (tag(a), next.is_empty()) {
+                reasons.push(NextIssue {
+                    reason,
+                    contacts: next.first().map_or(0, |l| l.of),
+                    next,
+                });
+            }
+        }
+        NextIssues {
+            within: Within::default(),
+            reasons,
+        }
+    }
+
+    proptest! {
+        /// The section keeps the most likely pairs, most likely first, at
+        /// most `CUSTOMER_TOP` of them, each one of the next issues'
+        /// suggestions; `with_top(n)` keeps a prefix of them.
+        #[test]
+        fn keeps_the_most_likely_pairs(
+            pairs in proptest::collection::vec((0..4u8, 0..4u8, 0..50u64, 0..60u64), 0..30),
+            n in 0..15usize,
+        ) {
+            let next = next_issues(&pairs);
+            let all = next.suggestions();
+            let taxonomy = Taxonomy::from_config(TaxonomyConfig::default())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let repeat = RepeatReport::from_facts([], &RepeatRule::default(), &taxonomy, &Calendars::new(), 0, 1)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let s = CustomerSection::new(Vec::new(), &repeat, &next, Vec::new());
+            prop_assert_eq!(s.next_issues.len(), all.len().min(CUSTOMER_TOP));
+            for w in s.next_issues.windows(2) {
+                prop_assert!(w[0].evidence.probability >= w[1].evidence.probability);
+            }
+            for kept in &s.next_issues {
+                prop_assert!(all.contains(kept));
+            }
+            // Nothing left out is more likely than the least likely kept.
+            if let Some(last) = s.next_issues.last() {
+                let left_out = all.iter().filter(|x| !s.next_issues.contains(x));
+                for x in left_out {
+                    prop_assert!(x.evidence.probability <= last.evidence.probability);
+                }
+            }
+            let top = s.clone().with_top(n);
+            prop_assert!(top.next_issues.len() <= n);
+            prop_assert_eq!(&s.next_issues[..top.next_issues.len()], &top.next_issues[..]);
+        }
+
+        /// A ticket id in a text reads as its short form; the rest of the
+        /// text is unchanged.
+        #[test]
+        fn short_ids_shorten_only_ids(n in any::<u128>(), before in "[a-z ]{0,12}", after in "[a-z ()0-9-]{0,12}") {
+            let id = TicketId::from_u128(n);
+            let text = format!("{before} {id} {after}");
+            let short = crate::report::short_id(&id);
+            let want = if short.is_empty() { "0".to_owned() } else { short };
+            prop_assert_eq!(short_ids(&text), format!("{before} {want} {after}"));
+            prop_assert_eq!(short_ids(&before), before);
+        }
+    }
+}
