@@ -8,7 +8,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
-use crate::id::TicketId;
+use crate::id::{CustomerId, TicketId};
 use crate::metrics::TicketFacts;
 use crate::model::{Status, Tag, TagKind};
 
@@ -145,12 +145,24 @@ pub(crate) struct Record {
     pub(crate) what: TagBits,
     #[serde(default)]
     pub(crate) why: TagBits,
+    /// The customer (not serialised: the ledger's wire form groups the
+    /// records by customer). Last, so it never decides the rank of two
+    /// records of one ticket.
+    #[serde(skip, default = "nobody")]
+    pub(crate) customer: CustomerId,
+}
+
+/// The placeholder customer of a record being deserialised (the ledger
+/// sets the real one).
+fn nobody() -> CustomerId {
+    CustomerId::from_u128(0)
 }
 
 impl Record {
-    /// The order of contacts of one customer: opened, then ticket id.
-    pub(crate) fn key(&self) -> (i64, TicketId) {
-        (self.created_at, self.ticket)
+    /// The order of the ledger's records: customer, opening instant, then ticket id
+    /// (the order of one customer's contacts after the customer).
+    pub(crate) fn row_key(&self) -> (CustomerId, i64, TicketId) {
+        (self.customer, self.created_at, self.ticket)
     }
 
     /// The record of `f`, its what- and why-tags looked up in `index`
@@ -190,6 +202,7 @@ impl Record {
             channel_switch: f.channel_switch,
             what,
             why,
+            customer: f.customer,
         }
     }
 }
