@@ -439,7 +439,11 @@ pub struct Ledger {
 
 impl Clone for Ledger {
     fn clone(&self) -> Self {
-        let store = self.store.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let store = self
+            .store
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         Ledger {
             config: self.config.clone(),
             tags: self.tags.clone(),
@@ -943,7 +947,11 @@ mod tests {
         c.rows.push(record(2, 20, 35));
         c.rows.push(record(4, 5, 30));
         c.settle();
-        let got: Vec<_> = c.rows.iter().map(|r| (r.ticket.as_u128(), r.as_of)).collect();
+        let got: Vec<_> = c
+            .rows
+            .iter()
+            .map(|r| (r.ticket.as_u128(), r.as_of))
+            .collect();
         assert_eq!(got, vec![(4, 30), (1, 30), (2, 40), (3, 30)]);
         assert_eq!((c.settled, c.customers), (4, 1));
     }
