@@ -9,7 +9,9 @@
 //! breach, a reopen, a follow-up or a channel switch leave, by a
 //! deterministic LCG.
 //!
-//! - `experience_1m/ledger_build`: `Ledger::add` of the million facts.
+//! - `experience_1m/ledger_build`: `Ledger::add` of the million facts
+//!   (appends only: the sort by customer happens at the first query, so
+//!   it is in `end_to_end`, not here).
 //! - `experience_1m/at_risk`: the top 100 at-risk customers of the built
 //!   ledger.
 //! - `experience_1m/repeat_report`: repeat contacts and FCR per channel and

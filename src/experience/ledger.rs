@@ -2,6 +2,8 @@
 //! risk tiers with the figures they come from, an at-risk list and a
 //! timeline, mergeable across shards and updatable as events arrive.
 
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+
 use chrono::DateTime;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -421,7 +423,7 @@ pub struct AtRisk {
 /// assert_eq!(ledger.timeline(ann)?[0].kind, ExperienceKind::SlaBreach);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Ledger {
     config: LedgerConfig,
     /// The taxonomy's what- and why-tags, in tag order; a tag's number is
@@ -429,8 +431,45 @@ pub struct Ledger {
     tags: Vec<(Tag, TagKind)>,
     index: FxMap<Tag, (u32, TagKind)>,
     calendars: Calendars,
-    /// Each customer's records, by opening instant then ticket.
-    customers: FxMap<CustomerId, Recs>,
+    /// Every record: a settled part sorted by customer, opening instant
+    /// and ticket (one per ticket), then the ones added since. Queries
+    /// settle it first; the lock only makes that possible behind `&self`.
+    store: RwLock<Store>,
+}
+
+impl Clone for Ledger {
+    fn clone(&self) -> Self {
+        let store = self
+            .store
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        Ledger {
+            config: self.config.clone(),
+            tags: self.tags.clone(),
+            index: self.index.clone(),
+            calendars: self.calendars.clone(),
+            store: RwLock::new(store),
+        }
+    }
+}
+
+/// Equal when they hold the same configuration, taxonomy, calendars and
+/// records (one per ticket, the newest), however they were built.
+impl PartialEq for Ledger {
+    fn eq(&self, other: &Self) -> bool {
+        if std::ptr::eq(self, other) {
+            return true;
+        }
+        self.config == other.config
+            && self.tags == other.tags
+            && self.calendars == other.calendars
+            && {
+                let a = self.settled();
+                let b = other.settled();
+                a.rows == b.rows
+            }
+    }
 }
 
 impl Ledger {
@@ -452,14 +491,14 @@ impl Ledger {
             .collect();
         tags.sort();
         tags.dedup_by(|a, b| a.0 == b.0);
-        Ok(Ledger::assemble(config, tags, calendars, FxMap::default()))
+        Ok(Ledger::assemble(config, tags, calendars, Store::default()))
     }
 
     fn assemble(
         config: LedgerConfig,
         tags: Vec<(Tag, TagKind)>,
         calendars: Calendars,
-        customers: FxMap<CustomerId, Recs>,
+        store: Store,
     ) -> Ledger {
         let index = tags
             .iter()
@@ -471,8 +510,27 @@ impl Ledger {
             tags,
             index,
             calendars,
-            customers,
+            store: RwLock::new(store),
         }
+    }
+
+    /// The records, settled (sorted, one per ticket).
+    fn settled(&self) -> RwLockReadGuard<'_, Store> {
+        {
+            let r = self.store.read().unwrap_or_else(PoisonError::into_inner);
+            if r.settled == r.rows.len() {
+                return r;
+            }
+        }
+        self.store
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .settle();
+        self.store.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn store_mut(&mut self) -> &mut Store {
+        self.store.get_mut().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The configuration.
@@ -482,12 +540,12 @@ impl Ledger {
 
     /// How many customers.
     pub fn customers(&self) -> usize {
-        self.customers.len()
+        self.settled().customers
     }
 
     /// How many tickets.
     pub fn tickets(&self) -> usize {
-        self.customers.values().map(|c| c.v.len()).sum()
+        self.settled().rows.len()
     }
 
     /// Adds a ticket's facts, or replaces the facts of the same ticket when
@@ -495,7 +553,7 @@ impl Ledger {
     /// ticket whose events changed.
     pub fn add(&mut self, facts: &TicketFacts) {
         let record = Record::of(facts, &self.index);
-        insert(self.customers.entry(facts.customer).or_default(), record);
+        self.store_mut().rows.push(record);
     }
 
     /// Adds every ticket of `other`, a ledger of another shard (customers or
@@ -513,18 +571,15 @@ impl Ledger {
         if self.calendars != other.calendars {
             return Err(ExperienceError::Mismatch { what: "calendars" });
         }
-        for (customer, records) in other.customers {
-            match self.customers.entry(customer) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(records);
-                }
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    let mine = o.get_mut();
-                    for r in records.v {
-                        insert(mine, r);
-                    }
-                }
-            }
+        let theirs = other
+            .store
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mine = self.store_mut();
+        if mine.rows.is_empty() {
+            *mine = theirs;
+        } else {
+            mine.rows.extend(theirs.rows);
         }
         Ok(())
     }
@@ -535,10 +590,15 @@ impl Ledger {
     /// [`ExperienceError::Calendar`] when the business-time repeat window
     /// cannot be evaluated.
     pub fn timeline(&self, customer: CustomerId) -> Result<Vec<Experience>, ExperienceError> {
+        let store = self.settled();
+        self.timeline_of(run_of(&store.rows, customer))
+    }
+
+    fn timeline_of(&self, recs: &[Record]) -> Result<Vec<Experience>, ExperienceError> {
         let mut out = Vec::new();
-        if let Some(recs) = self.customers.get(&customer) {
+        if !recs.is_empty() {
             let mut rel = Relations::default();
-            self.experiences(&recs.v, &mut rel, &mut out)?;
+            self.experiences(recs, &mut rel, &mut out)?;
         }
         out.sort_unstable();
         Ok(out)
@@ -557,12 +617,16 @@ impl Ledger {
         let mut buf = Vec::new();
         // (bad_recent, last_bad_at, customer) of everyone in a tier.
         let mut ranked: Vec<(u32, i64, CustomerId)> = Vec::new();
-        for (customer, recs) in &self.customers {
-            if !self.may_have_bad_since(&recs.v, since) {
+        let store = self.settled();
+        for recs in runs(&store.rows) {
+            let Some(customer) = recs.first().map(|r| r.customer) else {
+                continue;
+            };
+            if !self.may_have_bad_since(recs, since) {
                 continue;
             }
             buf.clear();
-            self.experiences(&recs.v, &mut rel, &mut buf)?;
+            self.experiences(recs, &mut rel, &mut buf)?;
             let mut n = 0u32;
             let mut last = i64::MIN;
             for e in buf.iter().filter(|e| e.kind.is_bad()) {
@@ -572,7 +636,7 @@ impl Ledger {
                 }
             }
             if n > 0 && self.config.tiers.tier_for(n).is_some() {
-                ranked.push((n, last, *customer));
+                ranked.push((n, last, customer));
             }
         }
         ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
@@ -583,7 +647,7 @@ impl Ledger {
                 continue;
             };
             let mut bad: Vec<Experience> = self
-                .timeline(customer)?
+                .timeline_of(run_of(&store.rows, customer))?
                 .into_iter()
                 .filter(|e| e.kind.is_bad() && e.at >= since && e.at <= as_of)
                 .collect();
@@ -606,8 +670,11 @@ impl Ledger {
     /// As [`timeline`](Self::timeline).
     pub fn repeat_report(&self, from: i64, to: i64) -> Result<RepeatReport, ExperienceError> {
         let mut b = ReportBuilder::new(&self.config.repeat, &self.calendars, from, to);
-        for (customer, recs) in &self.customers {
-            b.customer(*customer, &recs.v)?;
+        let store = self.settled();
+        for recs in runs(&store.rows) {
+            if let Some(first) = recs.first() {
+                b.customer(first.customer, recs)?;
+            }
         }
         Ok(b.finish(&self.tags))
     }
@@ -698,35 +765,81 @@ impl Ledger {
     }
 }
 
-/// One customer's records, by [`Record::key`], with the last key kept
-/// beside them: tickets mostly arrive in order, and appending then reads
-/// nothing from the records (a cache miss each at a million tickets).
+/// The ledger's records: `rows[..settled]` sorted by [`Record::row_key`]
+/// with one record per ticket, the rest as added since.
 #[derive(Debug, Clone, Default, PartialEq)]
-struct Recs {
-    last: Option<(i64, TicketId)>,
-    v: Vec<Record>,
+struct Store {
+    rows: Vec<Record>,
+    settled: usize,
+    /// Distinct customers in the settled part.
+    customers: usize,
 }
 
-/// Puts `r` in a customer's sorted records, replacing the record of the
-/// same ticket when `r` ranks higher.
-fn insert(c: &mut Recs, r: Record) {
-    let key = r.key();
-    if c.last.is_none_or(|l| l < key) {
-        c.last = Some(key);
-        c.v.push(r);
-        return;
-    }
-    let recs = &mut c.v;
-    match recs.binary_search_by(|x| x.key().cmp(&key)) {
-        Ok(i) => {
-            if let Some(old) = recs.get_mut(i) {
-                if r > *old {
-                    *old = r;
-                }
-            }
+impl Store {
+    /// Sorts the records added since the last settling into the settled
+    /// ones, keeping the highest-ranked record of each ticket.
+    fn settle(&mut self) {
+        if self.settled == self.rows.len() {
+            return;
         }
-        Err(i) => recs.insert(i, r),
+        let mut tail = self.rows.split_off(self.settled);
+        tail.sort_by_cached_key(Record::row_key);
+        tail.dedup_by(|later, kept| {
+            if later.row_key() != kept.row_key() {
+                return false;
+            }
+            if *later > *kept {
+                std::mem::swap(later, kept);
+            }
+            true
+        });
+        let in_order = match (self.rows.last(), tail.first()) {
+            (Some(a), Some(b)) => a.row_key() < b.row_key(),
+            _ => true,
+        };
+        if in_order {
+            self.rows.append(&mut tail);
+        } else {
+            self.rows = merge_sorted(std::mem::take(&mut self.rows), tail);
+        }
+        self.settled = self.rows.len();
+        self.customers = runs(&self.rows).count();
     }
+}
+
+/// Two lists sorted by [`Record::row_key`], one record per ticket each,
+/// merged into one; of a ticket in both, the higher-ranked record stays.
+fn merge_sorted(a: Vec<Record>, b: Vec<Record>) -> Vec<Record> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut a = a.into_iter().peekable();
+    let mut b = b.into_iter().peekable();
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => match x.row_key().cmp(&y.row_key()) {
+                std::cmp::Ordering::Less => a.next(),
+                std::cmp::Ordering::Greater => b.next(),
+                std::cmp::Ordering::Equal => a.next().zip(b.next()).map(|(x, y)| x.max(y)),
+            },
+            (Some(_), None) => a.next(),
+            (None, Some(_)) => b.next(),
+            (None, None) => break,
+        };
+        out.extend(next);
+    }
+    out
+}
+
+/// Each customer's records, in sorted records.
+fn runs(rows: &[Record]) -> impl Iterator<Item = &[Record]> {
+    rows.chunk_by(|a, b| a.customer == b.customer)
+}
+
+/// A customer's records, in sorted records.
+fn run_of(rows: &[Record], customer: CustomerId) -> &[Record] {
+    let lo = rows.partition_point(|r| r.customer < customer);
+    let rest = rows.get(lo..).unwrap_or_default();
+    let n = rest.partition_point(|r| r.customer == customer);
+    rest.get(..n).unwrap_or_default()
 }
 
 /// The serialised form: customers in id order so that equal ledgers
@@ -736,7 +849,7 @@ struct WireRef<'a> {
     config: &'a LedgerConfig,
     tags: &'a [(Tag, TagKind)],
     calendars: &'a Calendars,
-    customers: Vec<(&'a CustomerId, &'a Vec<Record>)>,
+    customers: Vec<(&'a CustomerId, &'a [Record])>,
 }
 
 #[derive(Deserialize)]
@@ -750,8 +863,10 @@ struct Wire {
 
 impl Serialize for Ledger {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut customers: Vec<_> = self.customers.iter().map(|(c, r)| (c, &r.v)).collect();
-        customers.sort_unstable_by_key(|(c, _)| **c);
+        let store = self.settled();
+        let customers: Vec<_> = runs(&store.rows)
+            .filter_map(|recs| recs.first().map(|r| (&r.customer, recs)))
+            .collect();
         WireRef {
             config: &self.config,
             tags: &self.tags,
@@ -773,10 +888,10 @@ impl Ledger {
     fn from_wire(w: Wire) -> Result<Ledger, ExperienceError> {
         w.config.validate(&w.calendars)?;
         let tags = w.tags;
-        let mut customers: FxMap<CustomerId, Recs> = FxMap::default();
+        let mut store = Store::default();
         for (customer, records) in w.customers {
-            let mine = customers.entry(customer).or_default();
             for mut r in records {
+                r.customer = customer;
                 r.what.normalise();
                 r.why.normalise();
                 if let Some(bad) = r.what.iter().chain(r.why.iter()).find(|&id| {
@@ -790,10 +905,11 @@ impl Ledger {
                     });
                 }
                 r.reopens.sort_unstable();
-                insert(mine, r);
+                store.rows.push(r);
             }
         }
-        Ok(Ledger::assemble(w.config, tags, w.calendars, customers))
+        store.settle();
+        Ok(Ledger::assemble(w.config, tags, w.calendars, store))
     }
 }
 
@@ -814,22 +930,30 @@ mod tests {
     }
 
     #[test]
-    fn insert_keeps_order_and_the_newest_facts() {
-        let mut c = Recs::default();
-        insert(&mut c, record(2, 20, 30));
-        insert(&mut c, record(1, 10, 30));
-        insert(&mut c, record(3, 20, 30));
-        let v = &c.v;
-        let keys: Vec<_> = v.iter().map(|r| r.ticket.as_u128()).collect();
+    fn settling_keeps_order_and_the_newest_facts() {
+        let mut c = Store::default();
+        c.rows.push(record(2, 20, 30));
+        c.rows.push(record(1, 10, 30));
+        c.rows.push(record(3, 20, 30));
+        c.settle();
+        let keys: Vec<_> = c.rows.iter().map(|r| r.ticket.as_u128()).collect();
         assert_eq!(keys, vec![1, 2, 3]);
         // Older facts of ticket 2 do not replace the newer ones...
-        insert(&mut c, record(2, 20, 25));
-        assert_eq!(c.v.get(1).map(|r| r.as_of), Some(30));
-        // ...newer ones do.
-        insert(&mut c, record(2, 20, 40));
-        assert_eq!(c.v.get(1).map(|r| r.as_of), Some(40));
-        assert_eq!(c.v.len(), 3);
-        assert_eq!(c.last, Some((20, TicketId::from_u128(3))));
+        c.rows.push(record(2, 20, 25));
+        c.settle();
+        assert_eq!(c.rows.get(1).map(|r| r.as_of), Some(30));
+        // ...newer ones do, whether settled one by one or together.
+        c.rows.push(record(2, 20, 40));
+        c.rows.push(record(2, 20, 35));
+        c.rows.push(record(4, 5, 30));
+        c.settle();
+        let got: Vec<_> = c
+            .rows
+            .iter()
+            .map(|r| (r.ticket.as_u128(), r.as_of))
+            .collect();
+        assert_eq!(got, vec![(4, 30), (1, 30), (2, 40), (3, 30)]);
+        assert_eq!((c.settled, c.customers), (4, 1));
     }
 
     #[test]

@@ -38,11 +38,11 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
 use crate::experience::error::ExperienceError;
+use crate::experience::record::FxMap;
 use crate::experience::within::Within;
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::{Rate, TicketFacts};
@@ -220,7 +220,7 @@ impl NextIssueCounts {
         let window = Window::new(&config.within, calendars);
         // Reasons interned as small numbers; per contact a range of `ids`.
         let mut names: Vec<Tag> = Vec::new();
-        let mut index: HashMap<Tag, Option<u32>, BuildHasherDefault<FxHasher>> = HashMap::default();
+        let mut index: FxMap<Tag, Option<u32>> = FxMap::default();
         let mut ids: Vec<u32> = Vec::with_capacity(facts.len() * 2);
         let mut contacts: Vec<Contact> = Vec::with_capacity(facts.len());
         for f in facts {
@@ -489,30 +489,6 @@ impl NextIssueCounts {
         edges.extend(theirs.cloned());
         self.edges = edges;
         Ok(())
-    }
-}
-
-/// A fast non-cryptographic hash (the Fx hash of rustc) for the tag memo:
-/// tags are few and come from trusted facts, so flooding is not a concern.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

@@ -167,7 +167,7 @@ impl RepeatRule {
 }
 
 /// The repeat relation among one customer's records (sorted by
-/// [`Record::key`]), in buffers reused across customers.
+/// opening instant then ticket), in buffers reused across customers.
 #[derive(Debug, Default)]
 pub(crate) struct Relations {
     /// For each record: the most recent earlier contact it repeats.
