@@ -279,8 +279,13 @@ impl TicketBuilder {
     }
 
     /// The ticket's [`TicketFacts`] at `as_of`, in calendar time (no
-    /// business calendar). Panics only if the facts cannot be derived,
-    /// which the builder's histories never cause.
+    /// business calendar). A test helper:
+    ///
+    /// # Panics
+    /// When `as_of` is before the ticket was opened (there are no facts
+    /// yet), or when the SLA engine cannot read the history (a builder's
+    /// history with a policy naming a calendar; the builder adds none). Use
+    /// [`TicketFacts::from_events`] for typed errors.
     ///
     /// ```
     /// use supportdesk::testing::TicketBuilder;
@@ -293,8 +298,8 @@ impl TicketBuilder {
         let options = FactsOptions::new(as_of, Calendars::new());
         #[allow(clippy::expect_used)]
         TicketFacts::from_events(&self.events(), &options)
-            .expect("a built history has facts")
-            .expect("a built history opens")
+            .expect("the SLA engine reads a built history")
+            .expect("as_of is not before the ticket was opened")
     }
 
     /// The ticket's [`Question`] (its first public customer message and
