@@ -237,6 +237,60 @@ pub(crate) fn short_ids(text: &str) -> String {
     }
 }
 
+/// The header of the repeat-figures tables (the first cell is replaced by
+/// "reason" in the per-reason table).
+pub(crate) const FIGURES_HEAD: [&str; 6] = [
+    "channel",
+    "opened",
+    "repeat contacts",
+    "first-contact resolution",
+    "pending",
+    "one-touch",
+];
+
+/// One row of the repeat-figures tables, shared by both renderers.
+pub(crate) fn figure_cells(label: &str, f: &crate::experience::RepeatFigures) -> Vec<String> {
+    vec![
+        label.to_owned(),
+        f.contacts.to_string(),
+        rate_ci(&f.repeat),
+        rate_ci(&f.fcr),
+        f.pending.to_string(),
+        crate::report::rate_text(&f.one_touch),
+    ]
+}
+
+/// The header of the knowledge-base gap table.
+pub(crate) const KB_HEAD: [&str; 7] = [
+    "reason",
+    "tickets",
+    "one-touch",
+    "near-identical",
+    "example question",
+    "most given reply",
+    "article",
+];
+
+/// One row of the knowledge-base gap table, shared by both renderers.
+pub(crate) fn kb_gap_cells(g: &KbGap) -> Vec<String> {
+    vec![
+        g.tag.to_string(),
+        g.volume.to_string(),
+        crate::report::rate_text(&g.one_touch),
+        g.near_identical.to_string(),
+        g.examples.first().cloned().unwrap_or_default(),
+        g.reply.as_ref().map_or_else(
+            || "none".to_owned(),
+            |r| format!("{} ({} tickets)", r.text, r.count),
+        ),
+        if g.articles.is_empty() {
+            "none".to_owned()
+        } else {
+            g.articles.join("; ")
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use crate::escape::markup as esc;
 use crate::experience::RepeatFigures;
 use crate::insight::maturity::Signal;
 use crate::metrics::{Basis, DurationSummary, RESPONSE_BIN_EDGES, Rate, secs};
-use crate::report::customers::{rate_ci, short_ids};
+use crate::report::customers::{self, rate_ci, short_ids};
 use crate::report::markdown::minute;
 use crate::report::svg::Bar;
 use crate::report::{
@@ -625,24 +625,8 @@ fn customers(o: &mut String, c: &CustomerSection) {
         &channel_bars(c, |f| &f.fcr, |v, all| v < all),
         "no settled contacts",
     ));
-    let head_cells = [
-        "channel",
-        "opened",
-        "repeat contacts",
-        "first-contact resolution",
-        "pending",
-        "one-touch",
-    ];
-    let figures = |label: &str, f: &RepeatFigures| {
-        vec![
-            label.to_owned(),
-            f.contacts.to_string(),
-            rate_ci(&f.repeat),
-            rate_ci(&f.fcr),
-            f.pending.to_string(),
-            rate_text(&f.one_touch),
-        ]
-    };
+    let head_cells = customers::FIGURES_HEAD;
+    let figures = customers::figure_cells;
     o.push_str("<table>");
     head(o, &head_cells);
     o.push_str("<tbody>");
@@ -732,39 +716,10 @@ fn customers(o: &mut String, c: &CustomerSection) {
         o.push_str("<p class=\"meta\">No reason is a knowledge-base candidate.</p>");
     } else {
         o.push_str("<table>");
-        head(
-            o,
-            &[
-                "reason",
-                "tickets",
-                "one-touch",
-                "near-identical",
-                "example question",
-                "most given reply",
-                "article",
-            ],
-        );
+        head(o, &customers::KB_HEAD);
         o.push_str("<tbody>");
         for g in &c.kb_gaps {
-            row(
-                o,
-                &[
-                    g.tag.to_string(),
-                    g.volume.to_string(),
-                    rate_text(&g.one_touch),
-                    g.near_identical.to_string(),
-                    g.examples.first().cloned().unwrap_or_default(),
-                    g.reply.as_ref().map_or_else(
-                        || "none".to_owned(),
-                        |r| format!("{} ({} tickets)", r.text, r.count),
-                    ),
-                    if g.articles.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        g.articles.join("; ")
-                    },
-                ],
-            );
+            row(o, &customers::kb_gap_cells(g));
         }
         o.push_str("</tbody></table>");
     }

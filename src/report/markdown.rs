@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use crate::escape::markdown as md;
 use crate::insight::maturity::Signal;
 use crate::metrics::{BinCount, DurationSummary, Rate};
-use crate::report::customers::{rate_ci, short_ids};
+use crate::report::customers::{self, short_ids};
 use crate::report::{CustomerSection, Report, duration_cells, opt_secs, rate_text, short_id};
 use crate::sla::human;
 
@@ -440,24 +440,8 @@ fn customers(o: &mut String, c: &CustomerSection) {
         minute(c.range.0),
         minute(c.range.1)
     );
-    let head = [
-        "channel",
-        "opened",
-        "repeat contacts",
-        "first-contact resolution",
-        "pending",
-        "one-touch",
-    ];
-    let figures = |label: &str, f: &crate::experience::RepeatFigures| {
-        vec![
-            label.to_owned(),
-            f.contacts.to_string(),
-            rate_ci(&f.repeat),
-            rate_ci(&f.fcr),
-            f.pending.to_string(),
-            rate(&f.one_touch),
-        ]
-    };
+    let head = customers::FIGURES_HEAD;
+    let figures = customers::figure_cells;
     let mut rows = vec![figures("all channels", &c.overall)];
     rows.extend(
         c.by_channel
@@ -546,40 +530,7 @@ fn customers(o: &mut String, c: &CustomerSection) {
     if c.kb_gaps.is_empty() {
         o.push_str("No reason is a knowledge-base candidate.\n\n");
     } else {
-        let rows: Vec<Vec<String>> = c
-            .kb_gaps
-            .iter()
-            .map(|g| {
-                vec![
-                    g.tag.to_string(),
-                    g.volume.to_string(),
-                    rate(&g.one_touch),
-                    g.near_identical.to_string(),
-                    g.examples.first().cloned().unwrap_or_default(),
-                    g.reply.as_ref().map_or_else(
-                        || "none".to_owned(),
-                        |r| format!("{} ({} tickets)", r.text, r.count),
-                    ),
-                    if g.articles.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        g.articles.join("; ")
-                    },
-                ]
-            })
-            .collect();
-        table(
-            o,
-            &[
-                "reason",
-                "tickets",
-                "one-touch",
-                "near-identical",
-                "example question",
-                "most given reply",
-                "article",
-            ],
-            &rows,
-        );
+        let rows: Vec<Vec<String>> = c.kb_gaps.iter().map(customers::kb_gap_cells).collect();
+        table(o, &customers::KB_HEAD, &rows);
     }
 }
