@@ -39,9 +39,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod chart;
 mod customers;
 mod html;
 mod markdown;
+pub mod model;
 mod svg;
 
 pub use customers::{CUSTOMER_TOP, CustomerSection, Definition};
