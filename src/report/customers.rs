@@ -8,8 +8,14 @@ use crate::experience::{
     Anchor, AtRisk, ChannelFigures, NextIssues, ReasonFigures, RepeatFigures, RepeatReport, Same,
     Suggestion, describe_window,
 };
+use chrono::{DateTime, Utc};
+
 use crate::insight::KbGap;
 use crate::metrics::Rate;
+use crate::report::build::{Ctx, rate_figure};
+use crate::report::chart::{Bar, Bars, Chart, ChartKind, Emphasis, Reference, Scale};
+use crate::report::model::{Block, Cell, Section, Table, Tone};
+use crate::report::words::Noun;
 
 /// How many at-risk customers, next-issue pairs and knowledge-base gaps a
 /// [`CustomerSection`] keeps by default.
@@ -201,16 +207,6 @@ fn definitions(repeat: &RepeatReport, next: &NextIssues, at_risk: &[AtRisk]) -> 
     out
 }
 
-/// "12.3% (45 of 366)" with ", 95% CI 10–15%" when the rate has a
-/// denominator.
-pub(crate) fn rate_ci(r: &Rate) -> String {
-    let base = crate::report::rate_text(r);
-    match r.wilson95() {
-        Some(i) => format!("{base}, 95% CI {:.0}–{:.0}%", i.low * 100.0, i.high * 100.0),
-        None => base,
-    }
-}
-
 /// Text with every UUID in it shortened as [`short_id`](crate::report::short_id)
 /// does (the last group, leading zeros dropped).
 pub(crate) fn short_ids(text: &str) -> String {
@@ -237,71 +233,282 @@ pub(crate) fn short_ids(text: &str) -> String {
     }
 }
 
-/// The header of the repeat-figures tables (the first cell is replaced by
-/// "reason" in the per-reason table).
-pub(crate) const FIGURES_HEAD: [&str; 6] = [
-    "channel",
-    "opened",
-    "repeat contacts",
-    "first-contact resolution",
-    "pending",
-    "one-touch",
-];
+/// The customer section of the document.
+pub(crate) fn section(c: &Ctx<'_>, cs: &CustomerSection) -> Section {
+    let w = &c.w;
+    let mut sec = Section::new("customers", w.t("Customers"));
+    sec.push(Block::Definitions(
+        cs.definitions
+            .iter()
+            .map(|d| (d.term.clone(), d.meaning.clone()))
+            .collect(),
+    ));
 
-/// One row of the repeat-figures tables, shared by both renderers.
-pub(crate) fn figure_cells(label: &str, f: &crate::experience::RepeatFigures) -> Vec<String> {
+    sec.push(Block::Heading(
+        w.t("Repeat contacts and first-contact resolution")
+            .to_owned(),
+    ));
+    let (from, to) = (
+        DateTime::<Utc>::from_timestamp(cs.range.0, 0),
+        DateTime::<Utc>::from_timestamp(cs.range.1, 0),
+    );
+    if let (Some(from), Some(to)) = (from, to) {
+        sec.push(Block::Note(w.fmt(
+            "Contacts opened from {from} to {to} (end excluded).",
+            &[("from", w.datetime(from)), ("to", w.datetime(to))],
+        )));
+    }
+    let f = &cs.overall;
+    let mut figures = vec![
+        rate_figure(c, w.t("Repeat contacts"), &f.repeat),
+        rate_figure(c, w.t("First-contact resolution"), &f.fcr),
+        rate_figure(c, w.t("One-touch resolution"), &f.one_touch),
+    ];
+    if let Some(fcr) = figures.get_mut(1) {
+        let pending = w.fmt("{n} still in their window", &[("n", w.number(f.pending))]);
+        fcr.detail = Some(match fcr.detail.take() {
+            Some(d) => format!("{d}; {pending}"),
+            None => pending,
+        });
+    }
+    sec.push(Block::Figures(figures));
+    sec.push(Block::Charts(vec![
+        channel_chart(
+            c,
+            cs,
+            "chart-repeat-channel",
+            w.t("Repeat-contact rate per channel"),
+            |f| &f.repeat,
+            true,
+        ),
+        channel_chart(
+            c,
+            cs,
+            "chart-fcr-channel",
+            w.t("First-contact resolution per channel"),
+            |f| &f.fcr,
+            false,
+        ),
+    ]));
+    let head = |first: &str| {
+        Table::with_head(vec![
+            first.to_owned(),
+            w.t("contacts").to_owned(),
+            w.t("repeat contacts").to_owned(),
+            w.t("first-contact resolution").to_owned(),
+            w.t("pending").to_owned(),
+            w.t("one-touch").to_owned(),
+        ])
+        .numeric(&[1, 4])
+    };
+    let mut t = head(w.t("channel"));
+    t.row(figure_cells(c, w.t("all channels").to_owned(), &cs.overall));
+    for ch in &cs.by_channel {
+        t.row(figure_cells(c, w.channel(ch.channel), &ch.figures));
+    }
+    sec.push(Block::Table(t));
+    if !cs.by_reason.is_empty() {
+        let mut t = head(w.t("reason"));
+        for r in &cs.by_reason {
+            t.row(figure_cells(c, r.name().to_owned(), &r.figures));
+        }
+        sec.push(Block::Table(t));
+    }
+
+    sec.push(Block::Heading(w.t("Customers at risk").to_owned()));
+    if cs.at_risk.is_empty() {
+        sec.push(Block::Note(
+            w.t("No customer with recent bad experiences.").to_owned(),
+        ));
+    } else {
+        let mut t = Table::with_head(vec![
+            w.t("customer").to_owned(),
+            w.t("risk").to_owned(),
+            w.t("recent bad experiences").to_owned(),
+            w.t("what happened").to_owned(),
+        ])
+        .numeric(&[2]);
+        for a in &cs.at_risk {
+            t.row(vec![
+                Cell::new(crate::report::short_id(&a.customer)),
+                Cell::new(a.tier.label.clone()),
+                Cell::new(w.number(u64::from(a.bad_recent))),
+                Cell::new(String::new()).items(a.reasons.iter().map(|r| short_ids(r)).collect()),
+            ]);
+        }
+        sec.push(Block::Table(t));
+    }
+
+    sec.push(Block::Heading(w.t("Next issues").to_owned()));
+    let bars: Vec<Bar> = cs
+        .next_issues
+        .iter()
+        .map(|s| {
+            let e = &s.evidence;
+            let small = e.of < c.r.min_sample;
+            Bar {
+                label: format!("{} → {}", s.when, s.also),
+                value: Some(e.probability),
+                text: w.fmt(
+                    "{rate}, 95% CI {low}–{high}",
+                    &[
+                        ("rate", w.rate(e.count, e.of)),
+                        ("low", w.percent(e.low)),
+                        ("high", w.percent(e.high)),
+                    ],
+                ),
+                n: e.of,
+                emphasis: if small {
+                    Emphasis::SmallSample
+                } else {
+                    Emphasis::Normal
+                },
+                group: None,
+            }
+        })
+        .collect();
+    sec.push(Block::Charts(vec![Chart::new(
+        "chart-next-issue",
+        w.t("Next issue after each reason"),
+        w.t("For each reason, the share of contacts followed by the other reason within the window, with its 95% confidence interval.").to_owned(),
+        ChartKind::Bars(Bars {
+            scale: Scale::Share,
+            bars,
+            reference: None,
+            empty: w.t("no pair passed the thresholds").to_owned(),
+        }),
+    )]));
+    if !cs.next_issues.is_empty() {
+        sec.push(Block::List {
+            ordered: false,
+            items: cs.next_issues.iter().map(|s| s.text.clone()).collect(),
+        });
+    }
+
+    sec.push(Block::Heading(w.t("Knowledge-base gaps").to_owned()));
+    if cs.kb_gaps.is_empty() {
+        sec.push(Block::Note(
+            w.t("No reason is a knowledge-base candidate.").to_owned(),
+        ));
+    } else {
+        let mut t = Table::with_head(vec![
+            w.t("reason").to_owned(),
+            w.t("tickets").to_owned(),
+            w.t("one-touch").to_owned(),
+            w.t("near-identical").to_owned(),
+            w.t("example question").to_owned(),
+            w.t("most given reply").to_owned(),
+            w.t("article").to_owned(),
+        ])
+        .numeric(&[1, 3]);
+        for g in &cs.kb_gaps {
+            t.row(vec![
+                Cell::new(g.tag.to_string()),
+                Cell::new(w.number(u64::from(g.volume))),
+                Cell::new(w.rate(g.one_touch.count, g.one_touch.of)),
+                Cell::new(w.number(g.near_identical as u64)),
+                Cell::new(g.examples.first().cloned().unwrap_or_default()),
+                match &g.reply {
+                    Some(r) => Cell::new(format!(
+                        "{} ({})",
+                        r.text,
+                        w.count(u64::from(r.count), Noun::Ticket)
+                    )),
+                    None => Cell::new(w.t("none")).tone(Tone::Muted),
+                },
+                if g.articles.is_empty() {
+                    Cell::new(w.t("none")).tone(Tone::Bad)
+                } else {
+                    Cell::new(g.articles.join("; "))
+                },
+            ]);
+        }
+        sec.push(Block::Table(t));
+    }
+    sec
+}
+
+fn figure_cells(c: &Ctx<'_>, label: String, f: &RepeatFigures) -> Vec<Cell> {
+    let w = &c.w;
     vec![
-        label.to_owned(),
-        f.contacts.to_string(),
-        rate_ci(&f.repeat),
-        rate_ci(&f.fcr),
-        f.pending.to_string(),
-        crate::report::rate_text(&f.one_touch),
+        Cell::new(label),
+        Cell::new(w.number(f.contacts)),
+        c.rate_ci(&f.repeat),
+        c.rate_ci(&f.fcr),
+        Cell::new(w.number(f.pending)),
+        c.rate_ci(&f.one_touch),
     ]
 }
 
-/// The header of the knowledge-base gap table.
-pub(crate) const KB_HEAD: [&str; 7] = [
-    "reason",
-    "tickets",
-    "one-touch",
-    "near-identical",
-    "example question",
-    "most given reply",
-    "article",
-];
-
-/// One row of the knowledge-base gap table, shared by both renderers.
-pub(crate) fn kb_gap_cells(g: &KbGap) -> Vec<String> {
-    vec![
-        g.tag.to_string(),
-        g.volume.to_string(),
-        crate::report::rate_text(&g.one_touch),
-        g.near_identical.to_string(),
-        g.examples.first().cloned().unwrap_or_default(),
-        g.reply.as_ref().map_or_else(
-            || "none".to_owned(),
-            |r| format!("{} ({} tickets)", r.text, r.count),
-        ),
-        if g.articles.is_empty() {
-            "none".to_owned()
-        } else {
-            g.articles.join("; ")
-        },
-    ]
+/// Bars of one rate per channel; a channel is drawn worse than the
+/// overall rate only when its 95% interval lies wholly on the worse side
+/// (a difference the data can tell), grey when its sample is too small.
+fn channel_chart(
+    c: &Ctx<'_>,
+    cs: &CustomerSection,
+    id: &str,
+    title: &str,
+    pick: fn(&RepeatFigures) -> &Rate,
+    higher_is_worse: bool,
+) -> Chart {
+    let w = &c.w;
+    let overall = pick(&cs.overall).value();
+    let bars: Vec<Bar> = cs
+        .by_channel
+        .iter()
+        .map(|ch| {
+            let r = pick(&ch.figures);
+            let small = r.of < c.r.min_sample;
+            let worse = match (r.wilson95(), overall) {
+                (Some(i), Some(o)) if higher_is_worse => i.low > o,
+                (Some(i), Some(o)) => i.high < o,
+                _ => false,
+            };
+            let mut text = w.rate(r.count, r.of);
+            if small {
+                text.push_str(&format!(" {}", w.t("(too few to judge)")));
+            } else if worse {
+                text.push_str(&format!(" {}", w.t("(worse than overall)")));
+            }
+            Bar {
+                label: w.channel(ch.channel),
+                value: r.value(),
+                text,
+                n: r.of,
+                emphasis: if small {
+                    Emphasis::SmallSample
+                } else if worse {
+                    Emphasis::Worse
+                } else {
+                    Emphasis::Normal
+                },
+                group: None,
+            }
+        })
+        .collect();
+    let summary = w.fmt(
+        "Per channel, with the rate of all channels as a dashed line. A channel is in vermillion only when its 95% interval lies wholly on the worse side; channels with fewer than {min} contacts are grey.",
+        &[("min", w.number(c.r.min_sample))],
+    );
+    Chart::new(
+        id,
+        title,
+        summary,
+        ChartKind::Bars(Bars {
+            scale: Scale::Share,
+            bars,
+            reference: overall.map(|o| Reference {
+                label: w.fmt("all channels {rate}", &[("rate", w.percent(o))]),
+                value: o,
+            }),
+            empty: w.t("no contacts").to_owned(),
+        }),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rate_with_interval() {
-        // 45 of 366: 12.3%, Wilson 95% 9.3–16.1%.
-        let r = Rate { count: 45, of: 366 };
-        assert_eq!(rate_ci(&r), "12.3% (45 of 366), 95% CI 9–16%");
-        assert_eq!(rate_ci(&Rate { count: 0, of: 0 }), "n/a (0 of 0)");
-    }
 
     #[test]
     fn uuids_are_shortened() {

@@ -39,37 +39,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod build;
 pub mod chart;
 mod customers;
 mod html;
 mod markdown;
 pub mod model;
-mod svg;
+pub mod words;
 
 pub use customers::{CUSTOMER_TOP, CustomerSection, Definition};
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+
+use crate::Priority;
+use crate::calendar::Period;
+pub use words::{Lang, Words};
 
 use crate::insight::Matrix;
 use crate::insight::maturity::MaturityReport;
 use crate::metrics::{Basis, ContactRate, MetricsSummary, Periodic};
-
-/// The ids of the charts of the HTML page (each an `<svg id=...>`), in
-/// page order. The matrix chart is [`Matrix::to_svg`]'s drawing of the
-/// report's matrix, wrapped in `<figure id="chart-matrix">`. The three
-/// customer charts are drawn when the report has a [`CustomerSection`].
-pub const CHART_IDS: [&str; 9] = [
-    "chart-first-response",
-    "chart-csat-channel",
-    "chart-csat-speed",
-    "chart-backlog-age",
-    "chart-repeat-channel",
-    "chart-fcr-channel",
-    "chart-next-issue",
-    "chart-matrix",
-    "chart-maturity",
-];
 
 /// How many steps of the matrix's plan the HTML page lists under its
 /// chart, most important first.
@@ -83,8 +73,15 @@ pub struct PeriodRow {
     pub label: String,
     /// Tickets opened.
     pub tickets: u64,
+    /// The period (its local dates), when the row was built from a
+    /// [`Periodic`]: the report labels it in its own language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
     /// Median first response, seconds.
     pub first_response_median: Option<f64>,
+    /// 90th percentile of the first response, seconds.
+    #[serde(default)]
+    pub first_response_p90: Option<f64>,
     /// One-touch share of resolved tickets.
     pub one_touch: Option<f64>,
     /// Mean CSAT and answers.
@@ -124,6 +121,136 @@ pub struct Report {
     /// next issues, knowledge-base gaps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customers: Option<CustomerSection>,
+    /// Per-priority figures, with their targets.
+    #[serde(default)]
+    pub priorities: Vec<PriorityFigures>,
+    /// The language of the words.
+    #[serde(default)]
+    pub lang: Lang,
+    /// The zone times are written in.
+    #[serde(default = "utc")]
+    pub time_zone: Tz,
+    /// The fewest observations judged (see [`Report::with_min_sample`]).
+    #[serde(default = "min_sample")]
+    pub min_sample: u64,
+}
+
+fn utc() -> Tz {
+    Tz::UTC
+}
+
+fn min_sample() -> u64 {
+    MIN_SAMPLE
+}
+
+/// The fewest observations (answers, decided SLA targets, contacts) a
+/// report judges by default: a rate or mean of fewer is shown greyed with
+/// its count and "too few to judge", never coloured as good or bad.
+pub const MIN_SAMPLE: u64 = 10;
+
+/// The rows of a per-period trend.
+fn period_rows(periods: &Periodic) -> Vec<PeriodRow> {
+    periods
+        .periods()
+        .map(|(p, a)| {
+            let s = a.summary();
+            PeriodRow {
+                label: p.to_string(),
+                period: Some(*p),
+                tickets: s.volume.tickets,
+                first_response_median: s.first_response.times.median,
+                first_response_p90: s.first_response.times.p90,
+                one_touch: s.one_touch.value(),
+                csat: (s.csat.overall.mean, s.csat.overall.responses),
+                backlog: s.backlog.open,
+            }
+        })
+        .collect()
+}
+
+/// A first-response target of a priority, as the report marks it: its
+/// length and what it applies to ("email and messaging").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TargetLine {
+    /// What it applies to (a policy's name); empty when it applies to all.
+    pub label: String,
+    /// The target, seconds.
+    pub seconds: u64,
+}
+
+/// One priority's figures for a [`Report`]: its summary (first-response
+/// distribution, SLA compliance), its per-period trend and the
+/// first-response targets that apply to it.
+///
+/// Build one per priority from the facts of that priority's tickets; take
+/// the targets from the SLA policies with
+/// [`PriorityFigures::targets_from`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PriorityFigures {
+    /// The priority.
+    pub priority: Priority,
+    /// Its figures.
+    pub summary: MetricsSummary,
+    /// Its per-period trend.
+    pub periods: Vec<PeriodRow>,
+    /// Its first-response targets (several when policies differ by
+    /// channel).
+    pub targets: Vec<TargetLine>,
+}
+
+impl PriorityFigures {
+    /// A priority's figures from its aggregate and its per-period
+    /// aggregates.
+    pub fn new(priority: Priority, summary: MetricsSummary, periods: &Periodic) -> Self {
+        PriorityFigures {
+            priority,
+            summary,
+            periods: period_rows(periods),
+            targets: Vec::new(),
+        }
+    }
+
+    /// Adds a target to mark.
+    pub fn with_target(mut self, label: &str, seconds: u64) -> Self {
+        self.targets.push(TargetLine {
+            label: label.to_owned(),
+            seconds,
+        });
+        self
+    }
+
+    /// Takes the priority's targets of `metric` ("first_reply") from a
+    /// policy set: one line per policy that sets one, labelled with the
+    /// policy's name (policies are listed in precedence order, the
+    /// fallback last). Targets of one length are marked once, their
+    /// policies' names joined.
+    pub fn targets_from(mut self, policies: &crate::sla::PolicySet, metric: &str) -> Self {
+        let all = policies
+            .policies
+            .iter()
+            .chain(std::iter::once(&policies.fallback));
+        for policy in all {
+            for t in &policy.targets {
+                if t.metric != metric || t.priority != self.priority || t.seconds < 0 {
+                    continue;
+                }
+                let seconds = t.seconds as u64;
+                match self.targets.iter_mut().find(|l| l.seconds == seconds) {
+                    Some(l) if !l.label.split(", ").any(|n| n == policy.name) => {
+                        l.label = format!("{}, {}", l.label, policy.name);
+                    }
+                    Some(_) => {}
+                    None => self.targets.push(TargetLine {
+                        label: policy.name.clone(),
+                        seconds,
+                    }),
+                }
+            }
+        }
+        self
+    }
 }
 
 impl Report {
@@ -141,6 +268,10 @@ impl Report {
             matrix: None,
             low_score_limit: 25,
             customers: None,
+            priorities: Vec::new(),
+            lang: Lang::En,
+            time_zone: Tz::UTC,
+            min_sample: MIN_SAMPLE,
         }
     }
 
@@ -158,22 +289,39 @@ impl Report {
         self
     }
 
-    /// Adds the per-period table.
+    /// Adds the per-period trend (tickets opened, first response median
+    /// and p90, CSAT, backlog at each period's end), drawn as line charts.
     pub fn with_periods(mut self, periods: &Periodic) -> Self {
-        self.periods = periods
-            .periods()
-            .map(|(p, a)| {
-                let s = a.summary();
-                PeriodRow {
-                    label: p.to_string(),
-                    tickets: s.volume.tickets,
-                    first_response_median: s.first_response.times.median,
-                    one_touch: s.one_touch.value(),
-                    csat: (s.csat.overall.mean, s.csat.overall.responses),
-                    backlog: s.backlog.open,
-                }
-            })
-            .collect();
+        self.periods = period_rows(periods);
+        self
+    }
+
+    /// Adds one priority's figures: its first-response distribution and
+    /// trend are drawn against its own targets, and its SLA compliance gets
+    /// a row of its own. Call once per priority, in the order to show.
+    pub fn with_priority(mut self, figures: PriorityFigures) -> Self {
+        self.priorities.retain(|p| p.priority != figures.priority);
+        self.priorities.push(figures);
+        self
+    }
+
+    /// The language of the report's words (English by default).
+    pub fn with_language(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
+    }
+
+    /// The time zone the report's times are written in (UTC by default).
+    pub fn with_time_zone(mut self, tz: Tz) -> Self {
+        self.time_zone = tz;
+        self
+    }
+
+    /// The fewest observations a rate or mean needs before the report
+    /// judges it ([`MIN_SAMPLE`] by default): smaller samples are shown
+    /// greyed with their count, never highlighted as good or bad.
+    pub fn with_min_sample(mut self, n: u64) -> Self {
+        self.min_sample = n.max(1);
         self
     }
 
@@ -207,40 +355,45 @@ impl Report {
         self
     }
 
+    /// The report as a [`Document`](model::Document): its sections, key
+    /// figures, tables, chart specs and notes, in the report's language
+    /// and time zone. The renderers lay this out and add nothing; hosts
+    /// can render it their own way.
+    pub fn document(&self) -> model::Document {
+        build::document(self)
+    }
+
+    /// The basis the first-response distribution is drawn in: the
+    /// target's basis when business figures were measured, else calendar
+    /// time.
+    pub fn first_response_basis(&self) -> Basis {
+        match (
+            self.first_response_target,
+            &self.summary.first_response_business,
+        ) {
+            (Some((_, Basis::Business)), Some(_)) => Basis::Business,
+            _ if !self.priorities.is_empty()
+                && self.summary.first_response_business.is_some()
+                && self
+                    .first_response_target
+                    .is_none_or(|t| t.1 == Basis::Business) =>
+            {
+                Basis::Business
+            }
+            _ => Basis::Calendar,
+        }
+    }
+
     /// The report as Markdown (GitHub flavour: tables). Text from the data
     /// is escaped so it cannot open HTML or Markdown markup.
     pub fn to_markdown(&self) -> String {
-        markdown::render(self)
+        markdown::render(&self.document())
     }
 
     /// The report as one self-contained HTML page.
     pub fn to_html(&self) -> String {
-        html::render(self)
+        html::render(&self.document())
     }
-}
-
-/// A duration in seconds for people, or "n/a".
-pub(crate) fn opt_secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "n/a".to_owned(), crate::metrics::secs)
-}
-
-/// The cells of a duration row, shared by the Markdown and HTML tables:
-/// label, count, mean, median, p90, longest.
-pub(crate) fn duration_cells(label: &str, d: &crate::metrics::DurationSummary) -> Vec<String> {
-    vec![
-        label.to_owned(),
-        d.count.to_string(),
-        opt_secs(d.mean),
-        opt_secs(d.median),
-        opt_secs(d.p90),
-        d.max
-            .map_or_else(|| "n/a".to_owned(), |m| crate::sla::human(m as i64)),
-    ]
-}
-
-/// "42.0% (21 of 50)".
-pub(crate) fn rate_text(r: &crate::metrics::Rate) -> String {
-    format!("{} ({} of {})", r.percent(), r.count, r.of)
 }
 
 /// The short form of an id (a ticket's, a customer's) for tables: its last

@@ -252,6 +252,10 @@ pub struct Document {
     pub meta: Vec<String>,
     /// The sections, in order.
     pub sections: Vec<Section>,
+    /// The label of the table of contents ("Contents").
+    pub contents_label: String,
+    /// The label of a chart's data table ("Data").
+    pub data_label: String,
 }
 
 impl Document {
