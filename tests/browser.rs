@@ -657,7 +657,8 @@ fn the_check_passes_a_clean_page_and_catches_a_bad_one() {
     let dir = out_dir().join("selftest");
     fs::create_dir_all(&dir).unwrap();
 
-    let clean = check_page(&chrome, CLEAN_PAGE, &dir, "clean", 794).unwrap();
+    let clean =
+        check_page(&chrome, CLEAN_PAGE, &dir, "clean", 794).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         clean.problems.is_empty(),
         "the clean page has problems: {:#?}",
@@ -666,7 +667,7 @@ fn the_check_passes_a_clean_page_and_catches_a_bad_one() {
     assert_eq!(clean.counts["svgs"], 1, "{}", clean.counts);
     assert_eq!(clean.counts["texts"], 2, "{}", clean.counts);
 
-    let bad = check_page(&chrome, BAD_PAGE, &dir, "bad", 794).unwrap();
+    let bad = check_page(&chrome, BAD_PAGE, &dir, "bad", 794).unwrap_or_else(|e| panic!("{e}"));
     let list: Vec<String> = bad.problems.iter().map(|p| p.to_string()).collect();
     println!("the bad page's problems:\n{}", list.join("\n"));
     let has = |check: &str, words: &[&str]| {
