@@ -904,6 +904,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out_path = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "report.html".to_owned());
+    run(&out_path)
+}
+
+/// Simulates the month, prints the figures and writes the HTML report to
+/// `out_path` (tests/browser.rs runs it too).
+pub fn run(out_path: &str) -> Result<(), Box<dyn Error>> {
+    let out_path = out_path.to_owned();
     let started = std::time::Instant::now();
     let month_start = London
         .with_ymd_and_hms(2026, 3, 1, 0, 0, 0)
