@@ -1068,3 +1068,53 @@ proptest! {
         assert_markdown_inert(&r.to_markdown(), &text);
     }
 }
+
+/// Compares a rendering with its golden file under `tests/data/report/`;
+/// `SUPPORTDESK_BLESS=1 cargo test --test report` rewrites the files
+/// (review the diff before committing it).
+fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/report")
+        .join(name);
+    if std::env::var_os("SUPPORTDESK_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run SUPPORTDESK_BLESS=1 cargo test --test report to write it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the rendering at line {}:\n  golden: {:?}\n  actual: {:?}\n(SUPPORTDESK_BLESS=1 rewrites it)",
+            path.display(),
+            line + 1,
+            expected.lines().nth(line),
+            actual.lines().nth(line)
+        );
+    }
+}
+
+#[test]
+fn markdown_matches_its_golden_files_in_english_and_chinese() {
+    use supportdesk::report::Lang;
+    let r = report(Some(matrix("Carrier handover", "Where is my parcel?")))
+        .with_time_zone(chrono_tz::Europe::London);
+    golden("report.en.md", &r.to_markdown());
+    golden(
+        "report.zh-Hans.md",
+        &r.clone().with_language(Lang::ZhHans).to_markdown(),
+    );
+    golden(
+        "report.zh-Hant.md",
+        &r.with_language(Lang::ZhHant).to_markdown(),
+    );
+}
