@@ -580,8 +580,33 @@ fn demo_report_in_headless_chromium() {
         problems.extend(run.problems);
     }
 
+    // The same report in Chinese (the demo writes it beside the English
+    // one): CJK labels are wider per character, so check its layout too.
+    let zh = dir.join("report.zh-Hans.html");
+    let zh_html = fs::read_to_string(&zh).unwrap();
+    let mut zh_height = 0u64;
+    for width in WIDTHS {
+        let run = check_page(&chrome, &zh_html, &dir, "report.zh-Hans", width)
+            .unwrap_or_else(|e| panic!("{e}"));
+        println!(
+            "checked report.zh-Hans @ {width} px in {:.1} s: {} problems",
+            run.seconds,
+            run.problems.len()
+        );
+        if width == WIDTHS[0] {
+            zh_height = run.scroll_height;
+        }
+        problems.extend(run.problems);
+    }
+
     // Screenshots of the original page, as tall as it is.
     let mut files = Vec::new();
+    let png = dir.join(format!("report.zh-Hans-{}.png", WIDTHS[0]));
+    let _ = fs::remove_file(&png);
+    problems.extend(
+        screenshot(&chrome, &zh, &png, WIDTHS[0], zh_height).unwrap_or_else(|e| panic!("{e}")),
+    );
+    files.push(png);
     for (width, height) in heights {
         let png = dir.join(format!("report-{width}.png"));
         let _ = fs::remove_file(&png);

@@ -1102,6 +1102,37 @@ fn matrix(c: &Ctx<'_>) -> Section {
         return sec;
     };
     sec.push(Block::Charts(vec![m.chart()]));
+    let mut t = Table::with_head(vec![
+        w.t("reason").to_owned(),
+        w.t("quadrant").to_owned(),
+        w.t("tickets").to_owned(),
+        w.t("share").to_owned(),
+        w.t("CSAT").to_owned(),
+        w.t("hours to resolve").to_owned(),
+        w.t("recontacts").to_owned(),
+    ])
+    .numeric(&[2, 3, 4, 5, 6]);
+    for reason in &m.reasons {
+        let small = u64::from(reason.volume) < c.min();
+        let csat = reason
+            .csat
+            .map_or_else(|| w.t("no data").to_owned(), |v| format!("{v:.2}"));
+        t.row(vec![
+            Cell::new(reason.rating.label()),
+            Cell::new(w.quadrant(reason.quadrant)),
+            Cell::new(w.number(u64::from(reason.volume))).tone(small_tone(c, u64::from(reason.volume))),
+            Cell::new(w.percent(reason.share)),
+            Cell::new(csat).tone(if small { Tone::Small } else { Tone::Plain }),
+            Cell::new(
+                reason
+                    .effort
+                    .hours_to_resolve
+                    .map_or_else(|| w.t("no data").to_owned(), |h| w.duration(h * 3600.0)),
+            ),
+            Cell::new(w.percent(reason.recontact_rate)),
+        ]);
+    }
+    sec.push(Block::Table(t));
     if !m.plan.is_empty() {
         sec.push(Block::Heading(w.t("Top actions").to_owned()));
         let items = m
@@ -1119,6 +1150,27 @@ fn matrix(c: &Ctx<'_>) -> Section {
             .collect();
         sec.push(Block::List {
             ordered: true,
+            items,
+        });
+    }
+    if !m.repeats.is_empty() {
+        sec.push(Block::Heading(
+            w.t("Repeated questions (self-service candidates)").to_owned(),
+        ));
+        let items = m
+            .repeats
+            .iter()
+            .map(|r| {
+                let example: String = r.example.chars().take(80).collect();
+                let n = w.count(r.len() as u64, Noun::Ticket);
+                match &r.reason {
+                    Some(tag) => format!("{n} ({tag}): “{example}”"),
+                    None => format!("{n}: “{example}”"),
+                }
+            })
+            .collect();
+        sec.push(Block::List {
+            ordered: false,
             items,
         });
     }
