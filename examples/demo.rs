@@ -1373,10 +1373,10 @@ pub fn run(out_path: &str) -> Result<(), Box<dyn Error>> {
     );
     for t in &maturity.traits {
         let mark = if t.held { "x" } else { " " };
-        let flag = if t.disputed() {
-            "  <- the data disagrees"
-        } else {
-            ""
+        let flag = match (t.disputed(), t.held) {
+            (true, true) => "  <- you answered yes; the data points to no",
+            (true, false) => "  <- you answered no; the data points to yes",
+            _ => "",
         };
         let _ = writeln!(out, "  [{mark}] {}{flag}", t.maturity_trait.title());
         for e in &t.evidence {
