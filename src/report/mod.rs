@@ -45,6 +45,7 @@ mod html;
 mod markdown;
 pub mod model;
 mod svg;
+pub mod words;
 
 pub use customers::{CUSTOMER_TOP, CustomerSection, Definition};
 
