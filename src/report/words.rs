@@ -1277,7 +1277,6 @@ mod tests {
             let mut labels: Vec<String> = METRIC_IDS.iter().map(|id| w.metric(id)).collect();
             labels.sort();
             labels.dedup();
-            // csat and its catalog twin "Customer satisfaction" aside, ids are distinct.
             assert_eq!(labels.len(), METRIC_IDS.len(), "{:?}", w.lang());
         }
     }
