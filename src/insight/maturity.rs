@@ -851,10 +851,7 @@ fn compare(inputs: &EvidenceInputs<'_>, c: &ChampionFigures) -> Vec<Comparison> 
         None => Comparison {
             measure: "resolution (mean)".to_owned(),
             yours: res.map_or_else(|| "no data".to_owned(), secs),
-            champions: format!(
-                "{:.0}% faster than Starters",
-                c.resolution_faster * 100.0
-            ),
+            champions: format!("{:.0}% faster than Starters", c.resolution_faster * 100.0),
             at_champion_level: None,
         },
     });
@@ -880,10 +877,7 @@ fn compare(inputs: &EvidenceInputs<'_>, c: &ChampionFigures) -> Vec<Comparison> 
         None => Comparison {
             measure: "channels".to_owned(),
             yours: format!("{channels} with tickets"),
-            champions: format!(
-                "{:.1}x as many channels as Starters",
-                c.channels_multiple
-            ),
+            champions: format!("{:.1}x as many channels as Starters", c.channels_multiple),
             at_champion_level: None,
         },
     });

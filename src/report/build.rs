@@ -1120,7 +1120,8 @@ fn matrix(c: &Ctx<'_>) -> Section {
         t.row(vec![
             Cell::new(reason.rating.label()),
             Cell::new(w.quadrant(reason.quadrant)),
-            Cell::new(w.number(u64::from(reason.volume))).tone(small_tone(c, u64::from(reason.volume))),
+            Cell::new(w.number(u64::from(reason.volume)))
+                .tone(small_tone(c, u64::from(reason.volume))),
             Cell::new(w.percent(reason.share)),
             Cell::new(csat).tone(if small { Tone::Small } else { Tone::Plain }),
             Cell::new(
@@ -1155,7 +1156,8 @@ fn matrix(c: &Ctx<'_>) -> Section {
     }
     if !m.repeats.is_empty() {
         sec.push(Block::Heading(
-            w.t("Repeated questions (self-service candidates)").to_owned(),
+            w.t("Repeated questions (self-service candidates)")
+                .to_owned(),
         ));
         let items = m
             .repeats
