@@ -557,7 +557,7 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ("ticket", "工单", "工單"),
     ("comment", "评语", "評語"),
     ("followed up", "跟进", "跟進"),
-    ("after {after}", "{after} 后", "{after} 後"),
+    ("after {after}", "{after}后", "{after}後"),
     ("not yet", "尚未", "尚未"),
     (
         "and {n} earlier low scores",
@@ -571,8 +571,8 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "No threshold in this data: not enough answers per bin, or satisfaction does not fall with slower replies.",
-        "这些数据中没有阈值：每个区间的答复不足，或满意度并未随回复变慢而下降。",
-        "這些資料中沒有門檻：每個區間的答覆不足，或滿意度並未隨回覆變慢而下降。",
+        "这些数据中找不到阈值：每个区间的答复不足，或满意度并未随回复变慢而下降。",
+        "這些資料中找不到門檻：每個區間的答覆不足，或滿意度並未隨回覆變慢而下降。",
     ),
     (
         "Mean CSAT by first-response time",
@@ -663,8 +663,8 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "The {model} tiers by traits held; you are at {caption}.",
-        "{model} 按具备特征数划分的等级；您的位置：{caption}。",
-        "{model} 依具備特徵數區分的等級；您的位置：{caption}。",
+        "{model} 按具备特征数划分的等级；您目前处于{caption}。",
+        "{model} 依具備特徵數區分的等級；您目前位於{caption}。",
     ),
     (
         "{model} tiers by traits held",
@@ -684,8 +684,8 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "{n} still in their window",
-        "{n} 次仍在观察窗口内",
-        "{n} 次仍在觀察期內",
+        "{n} 次联系仍在观察窗口内",
+        "{n} 次聯繫仍在觀察期內",
     ),
     (
         "Repeat-contact rate per channel",
