@@ -223,6 +223,12 @@ impl Canvas {
         }
     }
 
+    /// What was drawn so far (to draw it on another canvas; the text
+    /// boxes are not carried over, so draw no text on it).
+    pub(super) fn into_body(self) -> String {
+        self.body
+    }
+
     /// Raw markup of the canvas's own (never text from outside).
     pub(super) fn raw(&mut self, s: &str) {
         self.body.push_str(s);

@@ -361,11 +361,14 @@ fn bars(cv: &mut Canvas, id: &str, b: &Bars, top: f64) -> f64 {
         rows.push(Row::Bar(bar, wrap(&bar.label, LABEL, col, 2)));
     }
     let bars_top = y;
-    let mut texts: Vec<(f64, f64, Anchor, &str, String)> = Vec::new();
+    // Rows first (their marks on a canvas of their own), so that the grid
+    // and the reference go under the bars and every text over them.
+    let mut marks = Canvas::new(w);
+    let mut texts: Vec<Placed> = Vec::new();
     for row in &rows {
         match row {
             Row::Group(g) => {
-                cv.text(&Text::new(PAD, y + 14.0, Anchor::Start, LABEL, INK, g).bold());
+                texts.push(Placed::new(PAD, y + 14.0, Anchor::Start, LABEL, INK, g.clone()).bold());
                 y += 20.0;
             }
             Row::Bar(bar, label) => {
@@ -374,7 +377,14 @@ fn bars(cv: &mut Canvas, id: &str, b: &Bars, top: f64) -> f64 {
                 for (i, line) in label.iter().enumerate() {
                     #[allow(clippy::cast_precision_loss)]
                     let ly = y + 15.0 + 14.0 * i as f64;
-                    cv.text(&Text::new(PAD + col, ly, Anchor::End, LABEL, ink, line));
+                    texts.push(Placed::new(
+                        PAD + col,
+                        ly,
+                        Anchor::End,
+                        LABEL,
+                        ink,
+                        line.clone(),
+                    ));
                 }
                 #[allow(clippy::cast_precision_loss)]
                 let mut h = (14.0 * label.len() as f64 + 9.0).max(22.0);
@@ -382,27 +392,46 @@ fn bars(cv: &mut Canvas, id: &str, b: &Bars, top: f64) -> f64 {
                     Some(v) => {
                         let xv = x_of(v);
                         let (bx, bw) = (zero.min(xv), (xv - zero).abs());
-                        let f = fill(id, bar.emphasis);
-                        cv.rect(bx, y + 4.0, bw, 14.0, &f, "");
+                        marks.rect(bx, y + 4.0, bw, 14.0, &fill(id, bar.emphasis), "");
                         xv.max(zero)
                     }
                     None => zero,
                 };
                 let tw = width(&bar.text, LABEL);
                 if end + 5.0 + tw <= w - PAD {
-                    texts.push((end + 5.0, y + 15.0, Anchor::Start, ink, bar.text.clone()));
+                    texts.push(
+                        Placed::new(
+                            end + 5.0,
+                            y + 15.0,
+                            Anchor::Start,
+                            LABEL,
+                            ink,
+                            bar.text.clone(),
+                        )
+                        .halo(),
+                    );
                 } else if bar.emphasis == Emphasis::Normal && end - x0 >= tw + 10.0 {
-                    texts.push((
+                    texts.push(Placed::new(
                         end - 4.0,
                         y + 15.0,
                         Anchor::End,
+                        LABEL,
                         "#ffffff",
                         bar.text.clone(),
                     ));
                 } else {
-                    let s = fit(&bar.text, LABEL, w - PAD - x0);
-                    texts.push((x0, y + 31.0, Anchor::Start, ink, s));
-                    h = h.max(36.0);
+                    // On lines of their own under the bar.
+                    let below = wrap(&bar.text, LABEL, w - PAD - x0, 2);
+                    for (i, line) in below.iter().enumerate() {
+                        #[allow(clippy::cast_precision_loss)]
+                        let ly = y + 32.0 + 14.0 * i as f64;
+                        texts.push(
+                            Placed::new(x0, ly, Anchor::Start, LABEL, ink, line.clone()).halo(),
+                        );
+                    }
+                    #[allow(clippy::cast_precision_loss)]
+                    let below_h = 23.0 + 14.0 * below.len() as f64;
+                    h = h.max(below_h);
                 }
                 y += h;
             }
@@ -410,27 +439,11 @@ fn bars(cv: &mut Canvas, id: &str, b: &Bars, top: f64) -> f64 {
     }
     let rows_bottom = y;
     // Grid and ticks under the bars.
-    let mut tick_texts = Vec::new();
-    for (v, label) in &ax.ticks {
+    for (v, _) in &ax.ticks {
         let x = x_of(*v);
         cv.line((x, bars_top), (x, rows_bottom), GRID, false);
-        tick_texts.push((x, label.as_str()));
     }
     cv.line((zero, bars_top), (zero, rows_bottom), MUTED, false);
-    for (x, label) in tick_texts {
-        let x = centred_x(cv, x, width(label, SMALL_TEXT));
-        cv.try_text(&Text::new(
-            x,
-            rows_bottom + 13.0,
-            Anchor::Middle,
-            SMALL_TEXT,
-            MUTED,
-            label,
-        ));
-    }
-    for (x, ty, anchor, fill, s) in &texts {
-        cv.text(&Text::new(*x, *ty, *anchor, LABEL, fill, s));
-    }
     if let Some((v, label)) = reference {
         let x = x_of(v);
         cv.line((x, ref_y + 3.0), (x, rows_bottom), INK, true);
@@ -445,7 +458,68 @@ fn bars(cv: &mut Canvas, id: &str, b: &Bars, top: f64) -> f64 {
             &label,
         ));
     }
-    rows_bottom + 20.0
+    cv.raw(&marks.into_body());
+    for t in &texts {
+        cv.text(&t.text());
+    }
+    for (v, label) in &ax.ticks {
+        let x = centred_x(cv, x_of(*v), width(label, SMALL_TEXT));
+        cv.try_text(&Text::new(
+            x,
+            rows_bottom + 14.0,
+            Anchor::Middle,
+            SMALL_TEXT,
+            MUTED,
+            label,
+        ));
+    }
+    rows_bottom + 22.0
+}
+
+/// A text laid out before it is written.
+#[derive(Debug, Clone)]
+struct Placed {
+    x: f64,
+    y: f64,
+    anchor: Anchor,
+    size: f64,
+    fill: &'static str,
+    bold: bool,
+    halo: bool,
+    s: String,
+}
+
+impl Placed {
+    fn new(x: f64, y: f64, anchor: Anchor, size: f64, fill: &'static str, s: String) -> Self {
+        Placed {
+            x,
+            y,
+            anchor,
+            size,
+            fill,
+            bold: false,
+            halo: false,
+            s,
+        }
+    }
+
+    fn bold(mut self) -> Self {
+        self.bold = true;
+        self.halo = true;
+        self
+    }
+
+    fn halo(mut self) -> Self {
+        self.halo = true;
+        self
+    }
+
+    fn text(&self) -> Text<'_> {
+        let mut t = Text::new(self.x, self.y, self.anchor, self.size, self.fill, &self.s);
+        t.bold = self.bold;
+        t.halo = self.halo;
+        t
+    }
 }
 
 /// The column chart; its height.
@@ -723,11 +797,16 @@ pub(super) fn spread(nodes: &mut [Node], bounds: &dyn Fn(Quadrant) -> (f64, f64,
 #[allow(clippy::too_many_lines)]
 fn quadrants(cv: &mut Canvas, q: &Quadrants, top: f64) -> f64 {
     let w = cv.w;
-    let y_caption = wrap(&q.y_axis, LABEL, (w * 0.6).max(100.0), 2);
+    // The y caption runs along the plot's height (about that of the
+    // plot drawn below).
+    let est = w - 2.0 * PAD - 30.0;
+    let est_h = if w < 450.0 { est } else { est * 0.72 };
+    let y_caption = wrap(&q.y_axis, LABEL, est_h.max(100.0), 2);
     #[allow(clippy::cast_precision_loss)]
     let left = PAD + 14.0 * y_caption.len() as f64 + 4.0;
     let pw = w - PAD - left;
-    let ph = (pw * 0.72).max(120.0);
+    // Square when narrow (room for labels), wider than tall otherwise.
+    let ph = if w < 450.0 { pw } else { pw * 0.72 }.max(120.0);
     let pt = top + 4.0;
     let (cx, cy) = (left + pw / 2.0, pt + ph / 2.0);
     let corners = [(left, pt), (cx, pt), (left, cy), (cx, cy)];
@@ -849,8 +928,8 @@ fn tiers(cv: &mut Canvas, t: &Tiers, top: f64) -> f64 {
     let mut y = top;
     // The caption above the marker, flipped left near the right edge.
     let x = slot_x(t.at);
-    let caption = fit(&t.caption, LABEL, w - 2.0 * PAD);
-    let cw = width(&caption, LABEL);
+    let caption = wrap(&t.caption, LABEL, w - 2.0 * PAD, 2);
+    let cw = caption.iter().map(|l| width(l, LABEL)).fold(0.0, f64::max);
     let (cx, anchor) = if x + 9.0 + cw <= w - PAD {
         (x + 9.0, Anchor::Start)
     } else if x - 9.0 - cw >= PAD {
@@ -858,8 +937,11 @@ fn tiers(cv: &mut Canvas, t: &Tiers, top: f64) -> f64 {
     } else {
         (centred_x(cv, x, cw), Anchor::Middle)
     };
-    cv.text(&Text::new(cx, y + 11.0, anchor, LABEL, INK, &caption));
-    y += 16.0;
+    for line in &caption {
+        y += 14.0;
+        cv.text(&Text::new(cx, y - 3.0, anchor, LABEL, INK, line));
+    }
+    y += 2.0;
     cv.raw(&format!(
         r#"<polygon points="{},{} {},{} {},{}" fill="{INK}"/>"#,
         c(x - 6.0),
@@ -905,7 +987,7 @@ fn tiers(cv: &mut Canvas, t: &Tiers, top: f64) -> f64 {
         ));
     }
     y += 16.0;
-    for line in wrap(&t.footer, SMALL_TEXT, w - 2.0 * PAD, 2) {
+    for line in wrap(&t.footer, SMALL_TEXT, w - 2.0 * PAD, 3) {
         y += 13.0;
         cv.text(&Text::new(PAD, y, Anchor::Start, SMALL_TEXT, MUTED, &line));
     }

@@ -749,7 +749,7 @@ fn each_kind_draws_what_it_says() {
         1
     );
     let g = get("bars-groups-cjk");
-    assert!(g.contains(r#"font-weight="bold">urgent</text>"#));
+    assert!(g.contains(r#"font-weight="bold""#) && g.contains(">urgent</text>"));
     // Columns: values, n under the label of the CSAT columns, markers.
     let c = get("columns");
     assert!(c.contains(">1,210</text>") && c.contains(">target 4h</text>"));
