@@ -251,7 +251,7 @@ impl Canvas {
         }
         if t.halo {
             self.body
-                .push_str(r##" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke""##);
+                .push_str(r##" stroke="#ffffff" stroke-width="3" paint-order="stroke""##);
         }
         if t.rotate != 0.0 {
             let _ = write!(
