@@ -225,7 +225,7 @@ impl Axis {
     /// Where `v` sits on the axis, 0 to 1 (clamped).
     pub(super) fn frac(&self, v: f64) -> f64 {
         let span = self.hi - self.lo;
-        if !(span.is_finite() && span > 0.0) || !v.is_finite() {
+        if !(span.is_finite() && span > 0.0 && v.is_finite()) {
             return 0.0;
         }
         ((v - self.lo) / span).clamp(0.0, 1.0)
