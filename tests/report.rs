@@ -739,7 +739,7 @@ const ATTACKS: [&str; 18] = [
 ];
 
 /// The elements the report writes itself: nothing else may appear.
-const REPORT_ELEMENTS: [&str; 30] = [
+const REPORT_ELEMENTS: [&str; 34] = [
     "html",
     "head",
     "meta",
@@ -770,10 +770,16 @@ const REPORT_ELEMENTS: [&str; 30] = [
     "text",
     "polygon",
     "circle",
+    // The chart writer (`report::chart`): a chart's description, lines
+    // and the hatch pattern for small samples.
+    "desc",
+    "polyline",
+    "defs",
+    "pattern",
 ];
 
 /// The attributes the report writes itself (none loads or runs anything).
-const REPORT_ATTRIBUTES: [&str; 33] = [
+const REPORT_ATTRIBUTES: [&str; 35] = [
     "lang",
     "charset",
     "name",
@@ -807,6 +813,8 @@ const REPORT_ATTRIBUTES: [&str; 33] = [
     "stroke-dasharray",
     "paint-order",
     "transform",
+    "patternUnits",
+    "patternTransform",
 ];
 
 /// The base report with a matrix, built once.
@@ -995,7 +1003,9 @@ fn the_matrix_in_a_report_is_drawn_from_the_typed_matrix() {
         .nth(1)
         .and_then(|s| s.split("</figure>").next())
         .unwrap();
-    assert!(figure.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\""));
+    assert!(figure.starts_with(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"chart-matrix-svg\" class=\"chart\""
+    ));
     assert!(figure.contains("&lt;/svg&gt;&lt;img/src/onerror=alert(1)&gt; (4)"));
     assert_eq!(figure.matches("<svg").count(), 1);
     assert_eq!(figure.matches("</svg>").count(), 1);

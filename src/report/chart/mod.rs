@@ -16,6 +16,60 @@
 
 use serde::{Deserialize, Serialize};
 
+mod canvas;
+mod draw;
+mod table;
+#[cfg(test)]
+mod tests;
+mod text;
+
+/// The chart as an inline `<svg>` for an HTML page, `width` px wide (640
+/// for a full-width chart, about 310 for one of a pair of small
+/// multiples): `id`, `class="chart"`, `width`, `height` and a `viewBox`
+/// (so CSS can scale it), `role="img"` labelled by its `<title>` (the
+/// chart's title) and `<desc>` (its summary). Every text is escaped; no
+/// scripts, styles or external references.
+pub(crate) fn svg(chart: &Chart, width: f64) -> String {
+    draw::draw(chart, width, false)
+}
+
+/// The chart as a standalone SVG document (a `.svg` file): the drawing of
+/// a full-width chart (640 px) on a white background, starting with
+/// `<svg xmlns=...>` (no XML declaration).
+///
+/// ```
+/// use supportdesk::report::chart::{Chart, ChartKind, Tiers, Band};
+///
+/// let chart = Chart::new(
+///     "maturity",
+///     "CX maturity",
+///     "5 of 7 traits: Emerging.",
+///     ChartKind::Tiers(Tiers {
+///         bands: vec![Band { name: "Emerging".into(), from: 0, to: 7 }],
+///         steps: 7,
+///         at: 5,
+///         caption: "Emerging: 5 of 7 traits".into(),
+///         footer: "tiers by traits held".into(),
+///     }),
+/// );
+/// let svg = supportdesk::report::chart::to_svg_document(&chart);
+/// assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+/// ```
+pub fn to_svg_document(chart: &Chart) -> String {
+    draw::draw(chart, 640.0, true)
+}
+
+/// The chart's data as a table: the text alternative the Markdown report
+/// shows and the HTML page puts under each chart. Lines: a row per x
+/// label, a column per series, references in the caption; bars: label and
+/// text (after the group when grouped); columns: label, value and n;
+/// quadrants: label, text and quadrant name; tiers: a row per band and the
+/// position.
+#[allow(dead_code)] // for the report renderers (issue 16)
+pub(crate) fn data_table(chart: &Chart) -> crate::report::model::Table {
+    table::data_table(chart)
+}
+
 /// How a value axis reads.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -1,0 +1,120 @@
+//! A chart's data as a table: its text alternative (under each HTML
+//! chart, and in place of the chart in Markdown).
+
+use super::text::value;
+use super::{Chart, ChartKind, Emphasis, Quadrant};
+use crate::report::model::{Cell, Table, Tone};
+
+fn tone(e: Emphasis) -> Tone {
+    match e {
+        Emphasis::Worse => Tone::Bad,
+        Emphasis::Better => Tone::Good,
+        Emphasis::SmallSample => Tone::Small,
+        _ => Tone::Plain,
+    }
+}
+
+/// The chart's data as a table, from the same values the chart is drawn
+/// from.
+pub(super) fn data_table(chart: &Chart) -> Table {
+    match &chart.kind {
+        ChartKind::Lines(l) => {
+            let mut head = vec![String::new()];
+            head.extend(l.series.iter().map(|s| s.name.clone()));
+            let numeric: Vec<usize> = (1..head.len()).collect();
+            let mut t = Table::with_head(head).numeric(&numeric);
+            for (i, x) in l.x.iter().enumerate() {
+                let mut row = vec![Cell::new(x.as_str())];
+                for s in &l.series {
+                    let v = s.values.get(i).copied().flatten().filter(|v| v.is_finite());
+                    row.push(Cell::new(
+                        v.map_or_else(|| "-".to_owned(), |v| value(l.scale, v)),
+                    ));
+                }
+                t.row(row);
+            }
+            if !l.references.is_empty() {
+                let refs: Vec<String> = l
+                    .references
+                    .iter()
+                    .map(|r| format!("{}: {}", r.label, value(l.scale, r.value)))
+                    .collect();
+                t = t.caption(refs.join("; "));
+            }
+            t
+        }
+        ChartKind::Bars(b) => {
+            let grouped = b.bars.iter().any(|x| x.group.is_some());
+            let mut head = Vec::new();
+            if grouped {
+                head.push("");
+            }
+            head.extend(["", ""]);
+            let mut t = Table::new(&head);
+            for x in &b.bars {
+                let mut row = Vec::new();
+                if grouped {
+                    row.push(Cell::new(x.group.clone().unwrap_or_default()));
+                }
+                row.push(Cell::new(x.label.as_str()));
+                row.push(Cell::new(x.text.as_str()).tone(tone(x.emphasis)));
+                t.row(row);
+            }
+            if let Some(r) = &b.reference {
+                t = t.caption(format!("{}: {}", r.label, value(b.scale, r.value)));
+            }
+            t
+        }
+        ChartKind::Columns(c) => {
+            let mut t = Table::new(&["", "", "n"]).numeric(&[1, 2]);
+            for x in &c.columns {
+                let v = x.value.filter(|v| v.is_finite());
+                t.row(vec![
+                    Cell::new(x.label.as_str()),
+                    Cell::new(v.map_or_else(|| "-".to_owned(), |v| value(c.scale, v)))
+                        .tone(tone(x.emphasis)),
+                    #[allow(clippy::cast_precision_loss)]
+                    Cell::new(super::text::thousands(x.n as f64)),
+                ]);
+            }
+            if !c.markers.is_empty() {
+                let m: Vec<&str> = c.markers.iter().map(|m| m.label.as_str()).collect();
+                t = t.caption(m.join("; "));
+            }
+            t
+        }
+        ChartKind::Quadrants(q) => {
+            let mut t = Table::new(&["", "", ""]);
+            for p in &q.points {
+                let name = match p.quadrant {
+                    Quadrant::TopLeft => &q.names[0],
+                    Quadrant::TopRight => &q.names[1],
+                    Quadrant::BottomLeft => &q.names[2],
+                    Quadrant::BottomRight => &q.names[3],
+                };
+                t.row(vec![
+                    Cell::new(p.label.as_str()),
+                    Cell::new(p.text.as_str()),
+                    Cell::new(name.as_str()),
+                ]);
+            }
+            t.caption(format!("{} / {}", q.x_axis, q.y_axis))
+        }
+        ChartKind::Tiers(tr) => {
+            let mut t = Table::new(&["", ""]);
+            for b in &tr.bands {
+                let steps = if b.from == b.to {
+                    b.from.to_string()
+                } else {
+                    format!("{}–{}", b.from, b.to)
+                };
+                t.row(vec![Cell::new(b.name.as_str()), Cell::new(steps)]);
+            }
+            t.row(vec![
+                Cell::new(tr.caption.as_str()),
+                Cell::new(format!("{} / {}", tr.at, tr.steps)),
+            ]);
+            t.caption(tr.footer.as_str())
+        }
+    }
+}
