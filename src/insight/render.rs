@@ -27,20 +27,6 @@ fn trend(r: &ReasonInsight) -> String {
 }
 
 impl Matrix {
-    /// STUB (replaced by the chart writer at merge).
-    pub fn chart(&self) -> crate::report::chart::Chart {
-        crate::report::chart::Chart::new(
-            "chart-matrix",
-            "Value-irritant matrix",
-            "",
-            crate::report::chart::ChartKind::Bars(crate::report::chart::Bars {
-                scale: crate::report::chart::Scale::Count,
-                bars: Vec::new(),
-                reference: None,
-                empty: String::new(),
-            }),
-        )
-    }
 
     /// The matrix as a Markdown table, followed by the ranked plan and the
     /// repeated questions. Text from the configuration and the tickets

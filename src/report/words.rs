@@ -1415,7 +1415,6 @@ mod tests {
     /// Every file of `src/report/`: add a file here when you add one there.
     const REPORT_SOURCES: &[(&str, &str)] = &[
         ("build.rs", include_str!("build.rs")),
-        ("chart.rs", include_str!("chart.rs")),
         ("customers.rs", include_str!("customers.rs")),
         ("html.rs", include_str!("html.rs")),
         ("markdown.rs", include_str!("markdown.rs")),

@@ -329,23 +329,3 @@ impl Chart {
         }
     }
 }
-
-// STUB (replaced by the chart writer at merge).
-pub(crate) fn svg(chart: &Chart, width: f64) -> String {
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{}\" class=\"chart\" width=\"{width}\" height=\"100\" role=\"img\"><title>{}</title></svg>",
-        crate::escape::markup(&chart.id),
-        crate::escape::markup(&chart.title)
-    )
-}
-
-// STUB (replaced by the chart writer at merge).
-pub(crate) fn data_table(chart: &Chart) -> crate::report::model::Table {
-    let mut t = crate::report::model::Table::new(&["x", "value"]);
-    if let ChartKind::Bars(b) = &chart.kind {
-        for bar in &b.bars {
-            t.row(vec![bar.label.clone().into(), bar.text.clone().into()]);
-        }
-    }
-    t
-}
