@@ -927,6 +927,11 @@ pub fn run(out_path: &str) -> Result<(), Box<dyn Error>> {
 
     let office = office()?;
     let calendars = Calendars::new().with("office", office.clone());
+    if let Some(dir) = std::path::Path::new(&out_path).parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
     let (store, store_name) = open_store(&out_path)?;
     eprintln!("store: {store_name}");
     let desk = Desk::new(

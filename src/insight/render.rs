@@ -27,7 +27,6 @@ fn trend(r: &ReasonInsight) -> String {
 }
 
 impl Matrix {
-
     /// The matrix as a Markdown table, followed by the ranked plan and the
     /// repeated questions. Text from the configuration and the tickets
     /// (labels, actions, repeated questions) is escaped so that it reads

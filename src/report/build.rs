@@ -41,6 +41,9 @@ impl Ctx<'_> {
     /// A rate with its 95% interval when the sample is large enough to
     /// judge, and greyed with its count when it is not.
     pub(crate) fn rate_ci(&self, r: &Rate) -> Cell {
+        if r.of == 0 {
+            return Cell::new(self.w.t("no data")).tone(Tone::Muted);
+        }
         let base = self.rate(r);
         if r.of < self.min() {
             return Cell::new(format!("{base} {}", self.w.t("(too few to judge)")))
@@ -106,6 +109,15 @@ pub(crate) fn document(r: &Report) -> Document {
     sections.push(matrix(&c));
     sections.push(maturity(&c));
     sections.retain(|s| !s.blocks.is_empty());
+    for sec in &mut sections {
+        for b in &mut sec.blocks {
+            if let Block::Charts(charts) = b {
+                for ch in charts.iter_mut().filter(|ch| ch.heads.is_empty()) {
+                    ch.heads = data_heads(w, &ch.id);
+                }
+            }
+        }
+    }
     Document {
         lang: w.lang().to_string(),
         title: r.title.clone(),
@@ -115,6 +127,26 @@ pub(crate) fn document(r: &Report) -> Document {
         contents_label: w.t("Contents").to_owned(),
         data_label: w.t("Data").to_owned(),
     }
+}
+
+/// The column heads of a chart's data table, by chart.
+fn data_heads(w: &Words, id: &str) -> Vec<String> {
+    let heads = match id {
+        _ if id.starts_with("chart-trend-") => vec![w.t("period")],
+        _ if id.starts_with("chart-first-response") => {
+            vec![w.t("time to first reply"), w.t("tickets")]
+        }
+        "chart-backlog-age" => vec![w.t("age"), w.t("tickets")],
+        "chart-sla" => vec![w.t("metric"), w.t("priority"), w.t("targets met")],
+        "chart-csat-channel" => vec![w.t("channel"), w.t("mean CSAT")],
+        "chart-csat-speed" => vec![w.t("time to first reply"), w.t("mean CSAT")],
+        "chart-maturity" => vec![w.t("tier"), w.t("traits")],
+        "chart-repeat-channel" => vec![w.t("channel"), w.t("repeat contacts")],
+        "chart-fcr-channel" => vec![w.t("channel"), w.t("first-contact resolution")],
+        "chart-next-issue" => vec![w.t("reason → next reason"), w.t("share")],
+        _ => Vec::new(),
+    };
+    heads.into_iter().map(str::to_owned).collect()
 }
 
 fn summary(c: &Ctx<'_>) -> Section {
@@ -236,25 +268,6 @@ fn summary(c: &Ctx<'_>) -> Section {
             &[("n", w.number(s.bot_replies))],
         )),
     );
-    for (label, r) in &c.r.contact_rates {
-        let per = match r.per {
-            Denominator::Orders => w.t("per order"),
-            Denominator::ActiveCustomers => w.t("per active customer"),
-        };
-        f.push(
-            Figure::new(
-                w.fmt("Contact rate, {label}", &[("label", label.clone())]),
-                format!("{:.3} {per}", r.rate),
-            )
-            .detail(w.fmt(
-                "{contacts} contacts, {base} in the base",
-                &[
-                    ("contacts", w.number(r.contacts)),
-                    ("base", w.number(r.denominator)),
-                ],
-            )),
-        );
-    }
     sec.push(Block::Figures(f));
     sec
 }
@@ -476,15 +489,31 @@ fn first_response_trend(
 ) -> Chart {
     let w = &c.w;
     let x: Vec<String> = rows.iter().map(|p| period_label(c, p)).collect();
-    let median: Vec<Option<f64>> = rows.iter().map(|p| p.first_response_median).collect();
-    let p90: Vec<Option<f64>> = rows.iter().map(|p| p.first_response_p90).collect();
+    let business = matches!(c.r.first_response_basis(), crate::metrics::Basis::Business);
+    let (median, p90): (Vec<Option<f64>>, Vec<Option<f64>>) = rows
+        .iter()
+        .map(|p| {
+            if business {
+                (
+                    p.first_response_business_median,
+                    p.first_response_business_p90,
+                )
+            } else {
+                (p.first_response_median, p.first_response_p90)
+            }
+        })
+        .unzip();
     let over = targets.iter().map(|t| t.1).max().map(|t| {
         p90.iter()
             .filter(|v| v.is_some_and(|v| v > t as f64))
             .count()
     });
     let summary = w.fmt(
-        "Median and 90th percentile of the first response per period, with the SLA targets as dashed lines. The p90 is above the longest target in {n} of {of} periods.",
+        if business {
+            "Median and 90th percentile of the first response per period, in business hours as the SLA targets are counted, with the targets as dashed lines. The p90 is above the longest target in {n} of {of} periods."
+        } else {
+            "Median and 90th percentile of the first response per period, with the SLA targets as dashed lines. The p90 is above the longest target in {n} of {of} periods."
+        },
         &[
             ("n", w.number(over.unwrap_or(0) as u64)),
             ("of", w.number(rows.len() as u64)),
@@ -520,6 +549,20 @@ fn first_response_trend(
     )
 }
 
+/// A bin's short label: "<15m", "1h–2h", "≥3d".
+fn bin_label(c: &Ctx<'_>, b: &BinCount) -> String {
+    let w = &c.w;
+    match (b.from, b.to) {
+        (0, Some(to)) => format!("<{}", w.duration_short(to as f64)),
+        (from, Some(to)) => format!(
+            "{}–{}",
+            w.duration_short(from as f64),
+            w.duration_short(to as f64)
+        ),
+        (from, None) => format!("≥{}", w.duration_short(from as f64)),
+    }
+}
+
 /// Where a target falls on a distribution's bins, in column units.
 fn marker_at(bins: &[BinCount], seconds: u64) -> f64 {
     for (i, b) in bins.iter().enumerate() {
@@ -549,13 +592,12 @@ fn distribution_chart(
     let columns = bins
         .iter()
         .map(|b| Column {
-            label: b.label.clone(),
+            label: bin_label(c, b),
             value: Some(b.count as f64),
             n: b.count,
             emphasis: Emphasis::Normal,
         })
         .collect();
-    let _ = c;
     Chart::new(
         id,
         title,
@@ -959,7 +1001,7 @@ fn csat(c: &Ctx<'_>) -> Section {
         .csat_by_response_time
         .iter()
         .map(|b| Column {
-            label: b.bin.label.clone(),
+            label: bin_label(c, &b.bin),
             value: b.csat.mean,
             n: b.csat.responses,
             emphasis: if b.csat.responses < c.min() {
@@ -987,7 +1029,7 @@ fn csat(c: &Ctx<'_>) -> Section {
     sec.push(Block::Charts(vec![Chart::new(
         "chart-csat-speed",
         w.t("Mean CSAT by first-response time"),
-        text.clone(),
+        text,
         ChartKind::Columns(Columns {
             scale: Scale::Score { min: 1.0, max: 5.0 },
             columns,
@@ -1000,7 +1042,6 @@ fn csat(c: &Ctx<'_>) -> Section {
                 .collect(),
         }),
     )]));
-    sec.push(Block::Paragraph(text));
     sec
 }
 
@@ -1092,6 +1133,29 @@ fn volume(c: &Ctx<'_>) -> Section {
     sec.push(Block::Note(
         w.fmt("Tagged: {rate}", &[("rate", c.rate(&s.volume.tagged))]),
     ));
+    if !c.r.contact_rates.is_empty() {
+        sec.push(Block::Heading(w.t("Contact rate").to_owned()));
+        let mut t = Table::with_head(vec![
+            w.t("period").to_owned(),
+            w.t("contacts").to_owned(),
+            w.t("base").to_owned(),
+            w.t("contact rate").to_owned(),
+        ])
+        .numeric(&[1, 2, 3]);
+        for (label, r) in &c.r.contact_rates {
+            let per = match r.per {
+                Denominator::Orders => w.t("per order"),
+                Denominator::ActiveCustomers => w.t("per active customer"),
+            };
+            t.row(vec![
+                Cell::new(label.clone()),
+                Cell::new(w.number(r.contacts)),
+                Cell::new(w.number(r.denominator)),
+                Cell::new(format!("{:.3} {per}", r.rate)),
+            ]);
+        }
+        sec.push(Block::Table(t));
+    }
     sec
 }
 
@@ -1101,7 +1165,32 @@ fn matrix(c: &Ctx<'_>) -> Section {
     let Some(m) = &c.r.matrix else {
         return sec;
     };
-    sec.push(Block::Charts(vec![m.chart()]));
+    let mut chart = m.chart().with_heads(vec![
+        w.t("reason").to_owned(),
+        w.t("figures").to_owned(),
+        w.t("quadrant").to_owned(),
+    ]);
+    chart.title = w.fmt(
+        "Value-irritant matrix: {n}",
+        &[("n", w.count(u64::from(m.total), Noun::Ticket))],
+    );
+    chart.summary = w.t("Contact reasons placed by their value to the customer (across) and to the business (up); bubble area is proportional to tickets.").to_owned();
+    if let ChartKind::Quadrants(q) = &mut chart.kind {
+        use crate::insight::Quadrant as Q;
+        q.names = [
+            w.quadrant(Q::Simplify).to_owned(),
+            w.quadrant(Q::Leverage).to_owned(),
+            w.quadrant(Q::Eliminate).to_owned(),
+            w.quadrant(Q::Automate).to_owned(),
+        ];
+        q.x_axis = w
+            .t("irritating to the customer ← value to the customer → valuable to the customer")
+            .to_owned();
+        q.y_axis = w
+            .t("irritating to the business ← value to the business → valuable to the business")
+            .to_owned();
+    }
+    sec.push(Block::Charts(vec![chart]));
     let mut t = Table::with_head(vec![
         w.t("reason").to_owned(),
         w.t("quadrant").to_owned(),

@@ -33,7 +33,7 @@ td ul{margin:.2em 0;padding-left:1.1em}\
 .figure.small .value{color:var(--small)}\
 figure{margin:1em 0}figcaption{font-size:.9em;color:var(--muted);max-width:640px}\
 svg.chart{max-width:100%;height:auto;display:block}\
-.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:.5em 1.5em}\
+.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:.5em 1.5em}.multiples svg.chart{width:100%}\
 details{font-size:.9em;margin:.3em 0}\
 @page{size:A4;margin:14mm}\
 @media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt}nav,details{display:none}\

@@ -82,6 +82,12 @@ pub struct PeriodRow {
     /// 90th percentile of the first response, seconds.
     #[serde(default)]
     pub first_response_p90: Option<f64>,
+    /// Median first response in business time, seconds (when measured).
+    #[serde(default)]
+    pub first_response_business_median: Option<f64>,
+    /// 90th percentile of the first response in business time, seconds.
+    #[serde(default)]
+    pub first_response_business_p90: Option<f64>,
     /// One-touch share of resolved tickets.
     pub one_touch: Option<f64>,
     /// Mean CSAT and answers.
@@ -160,6 +166,14 @@ fn period_rows(periods: &Periodic) -> Vec<PeriodRow> {
                 tickets: s.volume.tickets,
                 first_response_median: s.first_response.times.median,
                 first_response_p90: s.first_response.times.p90,
+                first_response_business_median: s
+                    .first_response_business
+                    .as_ref()
+                    .and_then(|b| b.times.median),
+                first_response_business_p90: s
+                    .first_response_business
+                    .as_ref()
+                    .and_then(|b| b.times.p90),
                 one_touch: s.one_touch.value(),
                 csat: (s.csat.overall.mean, s.csat.overall.responses),
                 backlog: s.backlog.open,

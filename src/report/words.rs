@@ -432,6 +432,11 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
         "各優先順序的首次回應與目標對照",
     ),
     (
+        "Median and 90th percentile of the first response per period, in business hours as the SLA targets are counted, with the targets as dashed lines. The p90 is above the longest target in {n} of {of} periods.",
+        "各周期首次响应的中位数和第 90 百分位数，与 SLA 目标一样按工作时间计，虚线为目标。{of} 个周期中有 {n} 个的 P90 超过最长的目标。",
+        "各週期首次回應的中位數與第 90 百分位數，與 SLA 目標一樣按工作時間計，虛線為目標。{of} 個週期中有 {n} 個的 P90 超過最長的目標。",
+    ),
+    (
         "Median and 90th percentile of the first response per period, with the SLA targets as dashed lines. The p90 is above the longest target in {n} of {of} periods.",
         "各周期首次响应的中位数和第 90 百分位数，虚线为 SLA 目标。{of} 个周期中有 {n} 个的 P90 超过最长的目标。",
         "各週期首次回應的中位數與第 90 百分位數，虛線為 SLA 目標。{of} 個週期中有 {n} 個的 P90 超過最長的目標。",
@@ -747,6 +752,40 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("all channels {rate}", "全部渠道 {rate}", "全部管道 {rate}"),
     ("no contacts", "无联系", "無聯繫"),
+    // Data tables, contact rate, matrix chart.
+    ("time to first reply", "首次响应用时", "首次回應用時"),
+    ("age", "已等待时长", "已等待時長"),
+    ("targets met", "目标达成率", "目標達成率"),
+    ("traits", "特征数", "特徵數"),
+    (
+        "reason → next reason",
+        "原因 → 下一个原因",
+        "原因 → 下一個原因",
+    ),
+    ("Contact rate", "联系率", "聯繫率"),
+    ("base", "基数", "基數"),
+    ("contact rate", "联系率", "聯繫率"),
+    ("figures", "数据", "數據"),
+    (
+        "Value-irritant matrix: {n}",
+        "价值-困扰矩阵：{n}",
+        "價值-困擾矩陣：{n}",
+    ),
+    (
+        "Contact reasons placed by their value to the customer (across) and to the business (up); bubble area is proportional to tickets.",
+        "各联系原因按对客户的价值（横轴）和对企业的价值（纵轴）定位；气泡面积与工单数成正比。",
+        "各聯繫原因按對客戶的價值（橫軸）與對企業的價值（縱軸）定位；泡泡面積與工單數成正比。",
+    ),
+    (
+        "irritating to the customer ← value to the customer → valuable to the customer",
+        "困扰客户 ← 对客户的价值 → 对客户有价值",
+        "困擾客戶 ← 對客戶的價值 → 對客戶有價值",
+    ),
+    (
+        "irritating to the business ← value to the business → valuable to the business",
+        "困扰企业 ← 对企业的价值 → 对企业有价值",
+        "困擾企業 ← 對企業的價值 → 對企業有價值",
+    ),
 ];
 
 /// The catalog by English key.

@@ -311,9 +311,20 @@ pub struct Chart {
     pub summary: String,
     /// What it draws.
     pub kind: ChartKind,
+    /// The column heads of its data table, in the report's language: they
+    /// fill the table's empty heads in order (the label column, then the
+    /// value column; a line chart's series name their own columns).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heads: Vec<String>,
 }
 
 impl Chart {
+    /// With the column heads of its data table (see [`Chart::heads`]).
+    pub fn with_heads(mut self, heads: Vec<String>) -> Self {
+        self.heads = heads;
+        self
+    }
+
     /// A chart.
     pub fn new(
         id: impl Into<String>,
@@ -326,6 +337,7 @@ impl Chart {
             title: title.into(),
             summary: summary.into(),
             kind,
+            heads: Vec::new(),
         }
     }
 }

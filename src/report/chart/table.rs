@@ -17,6 +17,18 @@ fn tone(e: Emphasis) -> Tone {
 /// The chart's data as a table, from the same values the chart is drawn
 /// from.
 pub(super) fn data_table(chart: &Chart) -> Table {
+    let mut t = table(chart);
+    let mut heads = chart.heads.iter();
+    for h in t.head.iter_mut().filter(|h| h.is_empty()) {
+        match heads.next() {
+            Some(given) => h.clone_from(given),
+            None => break,
+        }
+    }
+    t
+}
+
+fn table(chart: &Chart) -> Table {
     match &chart.kind {
         ChartKind::Lines(l) => {
             let mut head = vec![String::new()];
