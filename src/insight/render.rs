@@ -118,7 +118,7 @@ impl Matrix {
     /// reasons' labels (escaped). It is [`chart`](Self::chart) drawn by
     /// [`to_svg_document`](crate::report::chart::to_svg_document).
     pub fn to_svg(&self) -> String {
-        self.draw_svg(false)
+        crate::report::chart::to_svg_document(&self.chart())
     }
 
     /// The matrix as a chart spec: a [`Quadrants`](ChartKind::Quadrants)
@@ -179,19 +179,5 @@ impl Matrix {
                 points,
             }),
         )
-    }
-
-    /// The SVG chart; `inline` draws it for a page (640 px wide, no
-    /// background) rather than as a standalone file. The inline drawing's
-    /// id is `chart-matrix-svg`, as the page wraps it in a figure whose id
-    /// is `chart-matrix`.
-    pub(crate) fn draw_svg(&self, inline: bool) -> String {
-        let mut chart = self.chart();
-        if inline {
-            chart.id = "chart-matrix-svg".to_owned();
-            crate::report::chart::svg(&chart, 640.0)
-        } else {
-            crate::report::chart::to_svg_document(&chart)
-        }
     }
 }

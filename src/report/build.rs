@@ -137,7 +137,6 @@ fn data_heads(w: &Words, id: &str) -> Vec<String> {
             vec![w.t("time to first reply"), w.t("tickets")]
         }
         "chart-backlog-age" => vec![w.t("age"), w.t("tickets")],
-        "chart-sla" => vec![w.t("metric"), w.t("priority"), w.t("targets met")],
         "chart-csat-channel" => vec![w.t("channel"), w.t("mean CSAT")],
         "chart-csat-speed" => vec![w.t("time to first reply"), w.t("mean CSAT")],
         "chart-maturity" => vec![w.t("tier"), w.t("traits")],
@@ -197,28 +196,32 @@ fn summary(c: &Ctx<'_>) -> Section {
     f.push(rate_figure(c, w.t("One-touch resolution"), &s.one_touch));
     f.push(rate_figure(c, w.t("Reopened"), &s.reopened));
     let csat = &s.csat.overall;
-    f.push(
-        Figure::new(
-            w.t("CSAT (1–5)"),
-            csat.mean
-                .map_or_else(|| w.t("no data").to_owned(), |m| format!("{m:.2}")),
-        )
-        .detail(w.fmt(
-            "{satisfied} satisfied; {n} ({rate} response rate)",
-            &[
-                (
-                    "satisfied",
-                    w.percent(csat.satisfied.value().unwrap_or(0.0)),
-                ),
-                ("n", w.count(csat.responses, Noun::Answer)),
-                (
-                    "rate",
-                    w.percent(s.csat.response_rate.value().unwrap_or(0.0)),
-                ),
-            ],
-        ))
-        .tone(small_tone(c, csat.responses)),
-    );
+    if csat.responses == 0 {
+        f.push(Figure::new(w.t("CSAT (1–5)"), w.t("no data")).tone(Tone::Muted));
+    } else {
+        f.push(
+            Figure::new(
+                w.t("CSAT (1–5)"),
+                csat.mean
+                    .map_or_else(|| w.t("no data").to_owned(), |m| format!("{m:.2}")),
+            )
+            .detail(w.fmt(
+                "{satisfied} satisfied; {n} ({rate} response rate)",
+                &[
+                    (
+                        "satisfied",
+                        w.percent(csat.satisfied.value().unwrap_or(0.0)),
+                    ),
+                    ("n", w.count(csat.responses, Noun::Answer)),
+                    (
+                        "rate",
+                        w.percent(s.csat.response_rate.value().unwrap_or(0.0)),
+                    ),
+                ],
+            ))
+            .tone(small_tone(c, csat.responses)),
+        );
+    }
     if s.ces.responses > 0 {
         f.push(
             Figure::new(
@@ -313,15 +316,22 @@ fn compliance_figure(c: &Ctx<'_>, label: &str, cmp: &Compliance) -> Figure {
     let w = &c.w;
     let decided = (cmp.met + cmp.breached) as u64;
     match cmp.rate() {
-        Some(v) => Figure::new(label, w.percent(v))
-            .detail(w.fmt(
+        Some(v) => {
+            let mut detail = w.fmt(
                 "{met} met, {breaches}",
                 &[
                     ("met", w.number(cmp.met as u64)),
                     ("breaches", w.count(cmp.breached as u64, Noun::Breach)),
                 ],
-            ))
-            .tone(small_tone(c, decided)),
+            );
+            if decided < c.min() {
+                detail.push(' ');
+                detail.push_str(w.t("(too few to judge)"));
+            }
+            Figure::new(label, w.percent(v))
+                .detail(detail)
+                .tone(small_tone(c, decided))
+        }
         None => Figure::new(label, w.t("no data")).tone(Tone::Muted),
     }
 }
@@ -794,17 +804,25 @@ fn sla(c: &Ctx<'_>) -> Section {
         ),
         None => w.t("Share of SLA targets met.").to_owned(),
     };
-    sec.push(Block::Charts(vec![Chart::new(
-        "chart-sla",
-        w.t("SLA targets met"),
-        summary,
-        ChartKind::Bars(Bars {
-            scale: Scale::Share,
-            bars,
-            reference: None,
-            empty: w.t("no SLA targets decided yet").to_owned(),
-        }),
-    )]));
+    let heads = if c.r.priorities.is_empty() {
+        vec![w.t("metric"), w.t("targets met")]
+    } else {
+        vec![w.t("metric"), w.t("priority"), w.t("targets met")]
+    };
+    sec.push(Block::Charts(vec![
+        Chart::new(
+            "chart-sla",
+            w.t("SLA targets met"),
+            summary,
+            ChartKind::Bars(Bars {
+                scale: Scale::Share,
+                bars,
+                reference: None,
+                empty: w.t("no SLA targets decided yet").to_owned(),
+            }),
+        )
+        .with_heads(heads.into_iter().map(str::to_owned).collect()),
+    ]));
     let mut t = Table::with_head(vec![
         w.t("metric").to_owned(),
         w.t("priority").to_owned(),
@@ -949,6 +967,12 @@ fn csat(c: &Ctx<'_>) -> Section {
     sec.push(Block::Table(dist));
 
     sec.push(Block::Heading(w.t("Low scores to follow up").to_owned()));
+    if s.csat.low_followed_up.of == 0 {
+        sec.push(Block::Paragraph(
+            w.t("No low scores in this period.").to_owned(),
+        ));
+        return speed(c, sec);
+    }
     let mut p = w.fmt(
         "{rate} followed up",
         &[("rate", c.rate(&s.csat.low_followed_up))],
@@ -993,7 +1017,12 @@ fn csat(c: &Ctx<'_>) -> Section {
         ));
     }
 
-    // Speed against satisfaction.
+    speed(c, sec)
+}
+
+/// Speed against satisfaction: the end of the satisfaction section.
+fn speed(c: &Ctx<'_>, mut sec: Section) -> Section {
+    let (w, s) = (&c.w, &c.r.summary);
     sec.push(Block::Heading(
         w.t("Satisfaction by first-response time").to_owned(),
     ));

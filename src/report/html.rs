@@ -22,10 +22,11 @@ h1{margin:0 0 .2em}h2{border-bottom:1px solid var(--line);padding-bottom:.2em;ma
 .meta{color:var(--muted);font-size:.9em}\
 nav ol{columns:2;padding-left:1.2em;margin:.5em 0}\
 table{border-collapse:collapse;margin:.5em 0;max-width:100%}\
-th,td{border:1px solid var(--line);padding:.3em .6em;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
+th,td{border:1px solid var(--line);padding:.3em .6em;text-align:left;vertical-align:top;overflow-wrap:break-word}\
 th{background:#f5f7fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
 td ul{margin:.2em 0;padding-left:1.1em}\
 .bad{color:var(--bad);font-weight:600}.good{color:var(--good)}.small{color:var(--small);font-style:italic}.muted{color:var(--muted)}\
+td ul{color:var(--ink);font-weight:400;font-style:normal}\
 .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:.6em;margin:.5em 0}\
 .figure{border:1px solid var(--line);border-radius:6px;padding:.5em .7em}\
 .figure .label{font-size:.85em;color:var(--muted)}.figure .value{font-size:1.45em;font-weight:600}\

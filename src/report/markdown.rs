@@ -75,7 +75,7 @@ fn block(o: &mut String, b: &Block) {
             for f in f {
                 let _ = write!(o, "- **{}**: {}", md(&f.label), md(&f.value));
                 if let Some(d) = &f.detail {
-                    let _ = write!(o, " ({})", md(d));
+                    let _ = write!(o, " — {}", md(d));
                 }
                 o.push('\n');
             }

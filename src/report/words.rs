@@ -753,6 +753,7 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ("all channels {rate}", "全部渠道 {rate}", "全部管道 {rate}"),
     ("no contacts", "无联系", "無聯繫"),
     // Data tables, contact rate, matrix chart.
+    ("No low scores in this period.", "本期没有低分。", "本期沒有低分。"),
     ("time to first reply", "首次响应用时", "首次回應用時"),
     ("age", "已等待时长", "已等待時長"),
     ("targets met", "目标达成率", "目標達成率"),
@@ -1265,10 +1266,12 @@ impl Words {
         if !pct.is_finite() {
             return NOT_AVAILABLE.to_owned();
         }
-        if pct == 0.0 {
+        // Within floating-point noise of 0 or 100% (a Wilson bound of a
+        // zero count is 1e-17, not 0): the exact value.
+        if pct.abs() < 1e-9 {
             return "0%".to_owned();
         }
-        if pct == 100.0 {
+        if (pct - 100.0).abs() < 1e-9 {
             return "100%".to_owned();
         }
         if pct > 0.0 && pct < 0.05 {

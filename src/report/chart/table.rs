@@ -46,11 +46,7 @@ fn table(chart: &Chart) -> Table {
                 t.row(row);
             }
             if !l.references.is_empty() {
-                let refs: Vec<String> = l
-                    .references
-                    .iter()
-                    .map(|r| format!("{}: {}", r.label, value(l.scale, r.value)))
-                    .collect();
+                let refs: Vec<String> = l.references.iter().map(|r| r.label.clone()).collect();
                 t = t.caption(refs.join("; "));
             }
             t
@@ -73,21 +69,34 @@ fn table(chart: &Chart) -> Table {
                 t.row(row);
             }
             if let Some(r) = &b.reference {
-                t = t.caption(format!("{}: {}", r.label, value(b.scale, r.value)));
+                t = t.caption(r.label.clone());
             }
             t
         }
         ChartKind::Columns(c) => {
-            let mut t = Table::new(&["", "", "n"]).numeric(&[1, 2]);
+            // The count column only when it says more than the value.
+            #[allow(clippy::cast_precision_loss)]
+            let counts = c
+                .columns
+                .iter()
+                .any(|x| x.value.is_none_or(|v| v != x.n as f64));
+            let mut t = if counts {
+                Table::new(&["", "", "n"]).numeric(&[1, 2])
+            } else {
+                Table::new(&["", ""]).numeric(&[1])
+            };
             for x in &c.columns {
                 let v = x.value.filter(|v| v.is_finite());
-                t.row(vec![
+                let mut row = vec![
                     Cell::new(x.label.as_str()),
                     Cell::new(v.map_or_else(|| "-".to_owned(), |v| value(c.scale, v)))
                         .tone(tone(x.emphasis)),
+                ];
+                if counts {
                     #[allow(clippy::cast_precision_loss)]
-                    Cell::new(super::text::thousands(x.n as f64)),
-                ]);
+                    row.push(Cell::new(super::text::thousands(x.n as f64)));
+                }
+                t.row(row);
             }
             if !c.markers.is_empty() {
                 let m: Vec<&str> = c.markers.iter().map(|m| m.label.as_str()).collect();

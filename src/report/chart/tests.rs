@@ -861,7 +861,7 @@ fn data_tables_have_a_row_per_mark() {
     assert_eq!(l.rows[5][2].text, "-");
     assert_eq!(
         l.caption.as_deref(),
-        Some("target 4h: 4h; last month 4h 10m: 4h 10m")
+        Some("target 4h; last month 4h 10m")
     );
 }
 
