@@ -179,7 +179,10 @@
 //! [`Aggregate`](metrics::Aggregate)s (per shard, per day): first response,
 //! resolution, one touch, backlog, volume, CSAT, CES, contact rate.
 //! [`insight::maturity`] scores a CX maturity self-assessment with evidence
-//! from those figures; [`report`] renders it all to Markdown or to one
+//! from those figures; [`report`] builds one document from it all (key
+//! figures, trends against each priority's targets, SLA compliance per
+//! metric and priority, tables and chart specs, in English or Chinese and
+//! the host's time zone) and renders it to Markdown or to one
 //! self-contained HTML page.
 //!
 //! ```
@@ -198,8 +201,11 @@
 //! let facts = TicketFacts::from_events(&history, &options)?.expect("a history");
 //! let all: Aggregate = [facts].iter().collect();
 //! assert_eq!(all.summary().first_response.times.mean, Some(120.0));
-//! let html = Report::new("Monday", all.summary(), "2026-01-05T12:00:00Z".parse()?).to_html();
+//! let report = Report::new("Monday", all.summary(), "2026-01-05T12:00:00Z".parse()?)
+//!     .with_time_zone(chrono_tz::Europe::London);
+//! let html = report.to_html();
 //! assert!(!html.contains("secret"));
+//! assert!(report.document().sections.iter().any(|s| s.id == "first-response"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
