@@ -248,6 +248,7 @@
 
 pub mod calendar;
 pub mod channel;
+pub mod chart;
 pub mod customer;
 mod desk;
 mod escape;

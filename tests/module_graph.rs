@@ -594,11 +594,14 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
             "taxonomy",
         ],
     );
+    // Charts: typed specs and the one SVG writer, below every engine that
+    // draws (the matrix draws itself through it).
+    a.insert("chart", &["escape"]);
     a.insert(
         "insight",
         &[
             "id", "channel", "instant", "escape", "calendar", "model", "ticket", "sla", "taxonomy",
-            "metrics",
+            "metrics", "chart",
         ],
     );
     // The customer behind the tickets: facts per customer, reasons from
@@ -625,6 +628,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
             "metrics",
             "insight",
             "experience",
+            "chart",
         ],
     );
     // Rules as data: above the engines they evaluate with.

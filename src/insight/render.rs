@@ -1,11 +1,11 @@
 //! Rendering the matrix: a Markdown table, and a 2x2 chart spec drawn by
-//! the report's one SVG writer ([`crate::report::chart`]).
+//! the report's one SVG writer ([`crate::chart`]).
 
 use std::fmt::Write as _;
 
+use crate::chart::{Chart, ChartKind, Point, Quadrant as ChartQuadrant, Quadrants};
 use crate::escape::markdown as md;
 use crate::insight::matrix::{Matrix, Quadrant, ReasonInsight};
-use crate::report::chart::{Chart, ChartKind, Point, Quadrant as ChartQuadrant, Quadrants};
 
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
@@ -116,9 +116,9 @@ impl Matrix {
     /// customer across, value to the business up), quadrant names, one
     /// bubble per reason with its area proportional to its volume, and the
     /// reasons' labels (escaped). It is [`chart`](Self::chart) drawn by
-    /// [`to_svg_document`](crate::report::chart::to_svg_document).
+    /// [`to_svg_document`](crate::chart::to_svg_document).
     pub fn to_svg(&self) -> String {
-        crate::report::chart::to_svg_document(&self.chart())
+        crate::chart::to_svg_document(&self.chart())
     }
 
     /// The matrix as a chart spec: a [`Quadrants`](ChartKind::Quadrants)

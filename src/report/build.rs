@@ -4,13 +4,13 @@
 //! renderers add none of their own.
 
 use crate::Priority;
+use crate::chart::{
+    Band, Bar, Bars, Chart, ChartKind, Column, Columns, Emphasis, Lines, Marker, Reference, Scale,
+    Series, Tiers,
+};
 use crate::insight::maturity::{MaturityReport, Signal};
 use crate::metrics::{
     BinCount, CsatFigures, Denominator, DurationSummary, RESPONSE_BIN_EDGES, Rate,
-};
-use crate::report::chart::{
-    Band, Bar, Bars, Chart, ChartKind, Column, Columns, Emphasis, Lines, Marker, Reference, Scale,
-    Series, Tiers,
 };
 use crate::report::model::{Block, Cell, Document, Figure, Section, Table, Tone};
 use crate::report::words::{Noun, Words};

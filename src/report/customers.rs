@@ -10,10 +10,10 @@ use crate::experience::{
 };
 use chrono::{DateTime, Utc};
 
+use crate::chart::{Bar, Bars, Chart, ChartKind, Emphasis, Reference, Scale};
 use crate::insight::KbGap;
 use crate::metrics::Rate;
 use crate::report::build::{Ctx, rate_figure};
-use crate::report::chart::{Bar, Bars, Chart, ChartKind, Emphasis, Reference, Scale};
 use crate::report::model::{Block, Cell, Section, Table, Tone};
 use crate::report::words::Noun;
 

@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
+use crate::chart::{self, Chart};
 use crate::escape::markup as esc;
-use crate::report::chart::{self, Chart};
 use crate::report::model::{Block, Cell, Document, Figure, Table, Tone};
 
 /// The width of a full-width chart and of one of a pair of small
@@ -126,7 +126,7 @@ fn chart_figure(o: &mut String, c: &Chart, width: f64, data_label: &str) {
         let _ = write!(o, "<figcaption>{}</figcaption>", esc(&c.summary));
     }
     let _ = write!(o, "<details><summary>{}</summary>", esc(data_label));
-    table(o, &chart::data_table(c));
+    table(o, &chart::data_table(c).into());
     o.push_str("</details></figure>");
 }
 

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::chart;
 use crate::escape::markdown as md;
-use crate::report::chart;
 use crate::report::model::{Block, Cell, Document, Table};
 
 fn cell(c: &Cell) -> String {
@@ -113,7 +113,7 @@ fn block(o: &mut String, b: &Block) {
                 if !c.summary.is_empty() {
                     let _ = writeln!(o, "{}\n", md(&c.summary));
                 }
-                table(o, &chart::data_table(c));
+                table(o, &chart::data_table(c).into());
             }
         }
     }

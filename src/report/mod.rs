@@ -40,7 +40,6 @@
 //! ```
 
 mod build;
-pub mod chart;
 mod customers;
 mod html;
 mod markdown;
@@ -55,6 +54,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Priority;
 use crate::calendar::Period;
+pub use crate::chart;
 pub use words::{Lang, Words};
 
 use crate::insight::Matrix;

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::chart::Chart;
+use crate::chart::{Chart, DataTable, Emphasis};
 
 /// How a figure or cell reads. A tone is always said in words too (a
 /// renderer may colour it, never only colour it).
@@ -262,5 +262,33 @@ impl Document {
     /// The charts of the whole document, in page order.
     pub fn charts(&self) -> impl Iterator<Item = &Chart> {
         self.sections.iter().flat_map(Section::charts)
+    }
+}
+
+impl From<DataTable> for Table {
+    /// A chart's data table as a report table; a mark's emphasis becomes
+    /// the cell's tone.
+    fn from(t: DataTable) -> Self {
+        Table {
+            caption: t.caption,
+            head: t.head,
+            numeric: t.numeric,
+            rows: t
+                .rows
+                .into_iter()
+                .map(|r| {
+                    r.into_iter()
+                        .map(|c| {
+                            Cell::new(c.text).tone(match c.emphasis {
+                                Emphasis::Worse => Tone::Bad,
+                                Emphasis::Better => Tone::Good,
+                                Emphasis::SmallSample => Tone::Small,
+                                _ => Tone::Plain,
+                            })
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
     }
 }

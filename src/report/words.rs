@@ -753,7 +753,11 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ("all channels {rate}", "全部渠道 {rate}", "全部管道 {rate}"),
     ("no contacts", "无联系", "無聯繫"),
     // Data tables, contact rate, matrix chart.
-    ("No low scores in this period.", "本期没有低分。", "本期沒有低分。"),
+    (
+        "No low scores in this period.",
+        "本期没有低分。",
+        "本期沒有低分。",
+    ),
     ("time to first reply", "首次响应用时", "首次回應用時"),
     ("age", "已等待时长", "已等待時長"),
     ("targets met", "目标达成率", "目標達成率"),

@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 mod canvas;
 mod draw;
 mod table;
+
+use table::Table;
+pub use table::{Cell as DataCell, Table as DataTable};
 #[cfg(test)]
 mod tests;
 mod text;
@@ -29,7 +32,7 @@ mod text;
 /// (so CSS can scale it), `role="img"` labelled by its `<title>` (the
 /// chart's title) and `<desc>` (its summary). Every text is escaped; no
 /// scripts, styles or external references.
-pub(crate) fn svg(chart: &Chart, width: f64) -> String {
+pub fn svg(chart: &Chart, width: f64) -> String {
     draw::draw(chart, width, false)
 }
 
@@ -62,11 +65,10 @@ pub fn to_svg_document(chart: &Chart) -> String {
 /// The chart's data as a table: the text alternative the Markdown report
 /// shows and the HTML page puts under each chart. Lines: a row per x
 /// label, a column per series, references in the caption; bars: label and
-/// text (after the group when grouped); columns: label, value and n;
-/// quadrants: label, text and quadrant name; tiers: a row per band and the
-/// position.
-#[allow(dead_code)] // for the report renderers (issue 16)
-pub(crate) fn data_table(chart: &Chart) -> crate::report::model::Table {
+/// text (after the group when grouped); columns: label, value and (when it
+/// differs) n; quadrants: label, text and quadrant name; tiers: a row per
+/// band and the position.
+pub fn data_table(chart: &Chart) -> Table {
     table::data_table(chart)
 }
 

@@ -859,10 +859,7 @@ fn data_tables_have_a_row_per_mark() {
     assert_eq!(l.head, ["", "median", "p90"]);
     assert_eq!(l.rows[0][1].text, "2h");
     assert_eq!(l.rows[5][2].text, "-");
-    assert_eq!(
-        l.caption.as_deref(),
-        Some("target 4h; last month 4h 10m")
-    );
+    assert_eq!(l.caption.as_deref(), Some("target 4h; last month 4h 10m"));
 }
 
 /// Writes every case at both widths into the directory named by

@@ -1,22 +1,94 @@
 //! A chart's data as a table: its text alternative (under each HTML
 //! chart, and in place of the chart in Markdown).
 
+use serde::{Deserialize, Serialize};
+
 use super::text::value;
 use super::{Chart, ChartKind, Emphasis, Quadrant};
-use crate::report::model::{Cell, Table, Tone};
 
-fn tone(e: Emphasis) -> Tone {
-    match e {
-        Emphasis::Worse => Tone::Bad,
-        Emphasis::Better => Tone::Good,
-        Emphasis::SmallSample => Tone::Small,
-        _ => Tone::Plain,
+/// One cell of a [`Table`]: its text and the emphasis of the mark it
+/// describes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Cell {
+    /// The text.
+    pub text: String,
+    /// The emphasis of the mark (a small sample, worse than the
+    /// reference).
+    pub emphasis: Emphasis,
+}
+
+impl Cell {
+    fn new(text: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            emphasis: Emphasis::Normal,
+        }
     }
+
+    fn tone(mut self, emphasis: Emphasis) -> Self {
+        self.emphasis = emphasis;
+        self
+    }
+}
+
+/// A chart's data as a table: a caption (the references or markers), the
+/// column heads (from [`Chart::heads`] where the chart has no words of
+/// its own), which columns are numeric, the rows.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Table {
+    /// The references or markers, in words.
+    pub caption: Option<String>,
+    /// The column heads.
+    pub head: Vec<String>,
+    /// Per column: numeric.
+    pub numeric: Vec<bool>,
+    /// One row per mark.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    fn new(head: &[&str]) -> Self {
+        Table::with_head(head.iter().map(|h| (*h).to_owned()).collect())
+    }
+
+    fn with_head(head: Vec<String>) -> Self {
+        let n = head.len();
+        Table {
+            caption: None,
+            head,
+            numeric: vec![false; n],
+            rows: Vec::new(),
+        }
+    }
+
+    fn numeric(mut self, columns: &[usize]) -> Self {
+        for &c in columns {
+            if let Some(n) = self.numeric.get_mut(c) {
+                *n = true;
+            }
+        }
+        self
+    }
+
+    fn caption(mut self, caption: impl Into<String>) -> Self {
+        self.caption = Some(caption.into());
+        self
+    }
+
+    fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+}
+
+fn tone(e: Emphasis) -> Emphasis {
+    e
 }
 
 /// The chart's data as a table, from the same values the chart is drawn
 /// from.
-pub(super) fn data_table(chart: &Chart) -> Table {
+pub(crate) fn data_table(chart: &Chart) -> Table {
     let mut t = table(chart);
     let mut heads = chart.heads.iter();
     for h in t.head.iter_mut().filter(|h| h.is_empty()) {
