@@ -314,7 +314,7 @@ pub(crate) fn rate_figure(c: &Ctx<'_>, label: &str, r: &Rate) -> Figure {
 
 fn compliance_figure(c: &Ctx<'_>, label: &str, cmp: &Compliance) -> Figure {
     let w = &c.w;
-    let decided = (cmp.met + cmp.breached) as u64;
+    let decided = cmp.met.saturating_add(cmp.breached) as u64;
     match cmp.rate() {
         Some(v) => {
             let mut detail = w.fmt(
@@ -768,7 +768,7 @@ fn sla(c: &Ctx<'_>) -> Section {
     let bars: Vec<Bar> = rows
         .iter()
         .map(|(m, p, cmp)| {
-            let decided = (cmp.met + cmp.breached) as u64;
+            let decided = cmp.met.saturating_add(cmp.breached) as u64;
             let small = decided < c.min();
             Bar {
                 label: p.map_or_else(|| w.metric(m), |p| w.priority(p).to_owned()),
@@ -786,7 +786,7 @@ fn sla(c: &Ctx<'_>) -> Section {
         .collect();
     let worst = rows
         .iter()
-        .filter(|(_, _, cmp)| (cmp.met + cmp.breached) as u64 >= c.min())
+        .filter(|(_, _, cmp)| cmp.met.saturating_add(cmp.breached) as u64 >= c.min())
         .filter_map(|(m, p, cmp)| cmp.rate().map(|r| (r, m, p)))
         .min_by(|a, b| a.0.total_cmp(&b.0));
     let summary = match worst {
@@ -855,7 +855,7 @@ fn sla(c: &Ctx<'_>) -> Section {
 
 fn compliance_text(c: &Ctx<'_>, cmp: &Compliance) -> String {
     let w = &c.w;
-    let decided = (cmp.met + cmp.breached) as u64;
+    let decided = cmp.met.saturating_add(cmp.breached) as u64;
     let base = w.rate(cmp.met as u64, decided);
     if decided < c.min() {
         format!("{base} {}", w.t("(too few to judge)"))
@@ -866,7 +866,7 @@ fn compliance_text(c: &Ctx<'_>, cmp: &Compliance) -> String {
 
 fn compliance_row(c: &Ctx<'_>, metric: String, priority: String, cmp: &Compliance) -> Vec<Cell> {
     let w = &c.w;
-    let decided = (cmp.met + cmp.breached) as u64;
+    let decided = cmp.met.saturating_add(cmp.breached) as u64;
     let rate = cmp
         .rate()
         .map_or_else(|| w.t("no data").to_owned(), |v| w.percent(v));

@@ -1581,9 +1581,13 @@ mod tests {
     /// Their traditional forms (and 週), which simplified text never uses.
     const TRADITIONAL_ONLY: &str = "簡戶時對這個們間達應單復複務關題圖發線話統計報數滿響續類門問經驗風險電郵語網評級處決總積壓聯標簽態鐘長樣斷產為進趨勢識庫週";
 
-    fn all_hant_texts() -> Vec<String> {
-        let w = hant();
-        let mut texts: Vec<String> = CATALOG.iter().map(|(_, _, h)| (*h).to_owned()).collect();
+    /// Every text of one Chinese variant: its catalog column and every
+    /// label the functions produce.
+    fn all_texts(
+        w: Words,
+        column: fn(&(&'static str, &'static str, &'static str)) -> &'static str,
+    ) -> Vec<String> {
+        let mut texts: Vec<String> = CATALOG.iter().map(|e| column(e).to_owned()).collect();
         texts.extend(Noun::ALL.iter().map(|&n| w.count(2, n)));
         texts.extend(Channel::ALL.iter().map(|&c| w.channel(c)));
         texts.extend(Status::ALL.iter().map(|&s| w.status(s).to_owned()));
@@ -1602,25 +1606,12 @@ mod tests {
         texts
     }
 
+    fn all_hant_texts() -> Vec<String> {
+        all_texts(hant(), |e| e.2)
+    }
+
     fn all_hans_texts() -> Vec<String> {
-        let w = hans();
-        let mut texts: Vec<String> = CATALOG.iter().map(|(_, h, _)| (*h).to_owned()).collect();
-        texts.extend(Noun::ALL.iter().map(|&n| w.count(2, n)));
-        texts.extend(Channel::ALL.iter().map(|&c| w.channel(c)));
-        texts.extend(Status::ALL.iter().map(|&s| w.status(s).to_owned()));
-        texts.extend(Priority::ALL.iter().map(|&p| w.priority(p).to_owned()));
-        texts.extend(METRIC_IDS.iter().map(|id| w.metric(id)));
-        texts.push(w.metric("first_reply@business"));
-        texts.extend(TIERS.iter().map(|t| w.tier(t)));
-        texts.extend(QUADRANTS.iter().map(|&q| w.quadrant(q).to_owned()));
-        texts.push(w.duration(100_800.0));
-        texts.push(w.duration(8_100.0));
-        texts.push(w.duration(720.0));
-        texts.push(w.duration_short(60.0));
-        texts.push(w.duration_short(3600.0));
-        texts.push(w.rate(0, 0));
-        texts.push(w.period_long(&Period::containing(PeriodKind::IsoWeek, day(2026, 3, 2))));
-        texts
+        all_texts(hans(), |e| e.1)
     }
 
     #[test]
