@@ -46,7 +46,7 @@ impl Ctx<'_> {
         }
         let base = self.rate(r);
         if r.of < self.min() {
-            return Cell::new(format!("{base} {}", self.w.t("(too few to judge)")))
+            return Cell::new(joined(&self.w, &base, self.w.t("(too few to judge)")))
                 .tone(Tone::Small);
         }
         match r.wilson95() {
@@ -71,6 +71,15 @@ impl Ctx<'_> {
             Cell::new(self.dur(d.p90)),
             Cell::new(self.dur(d.max.map(|m| m as f64))),
         ]
+    }
+}
+
+/// Two phrases one after the other: with a space in English, without one
+/// in Chinese (whose punctuation is full-width).
+pub(crate) fn joined(w: &Words, first: &str, second: &str) -> String {
+    match w.lang() {
+        crate::report::Lang::En => format!("{first} {second}"),
+        _ => format!("{first}{second}"),
     }
 }
 
@@ -296,8 +305,7 @@ pub(crate) fn rate_figure(c: &Ctx<'_>, label: &str, r: &Rate) -> Figure {
                 &[("count", w.number(r.count)), ("of", w.number(r.of))],
             );
             if small {
-                detail.push(' ');
-                detail.push_str(w.t("(too few to judge)"));
+                detail = joined(w, &detail, w.t("(too few to judge)"));
             } else if let Some(i) = r.wilson95() {
                 detail.push_str(&w.fmt(
                     "; 95% CI {low}–{high}",
@@ -325,8 +333,7 @@ fn compliance_figure(c: &Ctx<'_>, label: &str, cmp: &Compliance) -> Figure {
                 ],
             );
             if decided < c.min() {
-                detail.push(' ');
-                detail.push_str(w.t("(too few to judge)"));
+                detail = joined(w, &detail, w.t("(too few to judge)"));
             }
             Figure::new(label, w.percent(v))
                 .detail(detail)
@@ -858,7 +865,7 @@ fn compliance_text(c: &Ctx<'_>, cmp: &Compliance) -> String {
     let decided = cmp.met.saturating_add(cmp.breached) as u64;
     let base = w.rate(cmp.met as u64, decided);
     if decided < c.min() {
-        format!("{base} {}", w.t("(too few to judge)"))
+        joined(w, &base, w.t("(too few to judge)"))
     } else {
         base
     }
@@ -885,16 +892,20 @@ fn csat_bar(c: &Ctx<'_>, label: String, f: &CsatFigures, overall: Option<f64>) -
     let w = &c.w;
     let small = f.responses < c.min();
     let text = match f.mean {
-        Some(m) if small => format!(
-            "{m:.2} ({}) {}",
-            w.count(f.responses, Noun::Answer),
-            w.t("(too few to judge)")
+        Some(m) if small => w.fmt(
+            "{mean} ({answers}; too few to judge)",
+            &[
+                ("mean", format!("{m:.2}")),
+                ("answers", w.count(f.responses, Noun::Answer)),
+            ],
         ),
-        Some(m) => format!(
-            "{m:.2} ({}, {} {})",
-            w.count(f.responses, Noun::Answer),
-            w.percent(f.satisfied.value().unwrap_or(0.0)),
-            w.t("satisfied")
+        Some(m) => w.fmt(
+            "{mean} ({answers}, {satisfied} satisfied)",
+            &[
+                ("mean", format!("{m:.2}")),
+                ("answers", w.count(f.responses, Noun::Answer)),
+                ("satisfied", w.percent(f.satisfied.value().unwrap_or(0.0))),
+            ],
         ),
         None => w.t("no answers").to_owned(),
     };
@@ -1324,14 +1335,14 @@ fn maturity(c: &Ctx<'_>) -> Section {
         ],
     );
     if let Some(t) = &m.next_tier {
-        p.push(' ');
-        p.push_str(&w.fmt(
+        let next = w.fmt(
             "{tier} needs {n}.",
             &[
                 ("tier", w.tier(&t.name)),
                 ("n", w.number(u64::from(t.min_traits))),
             ],
-        ));
+        );
+        p = joined(w, &p, &next);
     }
     sec.push(Block::Paragraph(p));
     let mut t = Table::with_head(vec![

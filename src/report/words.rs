@@ -199,6 +199,17 @@ impl Noun {
 /// key. A unit test checks that every string literal passed to
 /// [`Words::t`] or [`Words::fmt`] in `src/report/` is here.
 pub static CATALOG: &[(&str, &str, &str)] = &[
+    // CSAT per channel, one bar's text.
+    (
+        "{mean} ({answers}; too few to judge)",
+        "{mean}（{answers}；样本太少，无法判断）",
+        "{mean}（{answers}；樣本太少，無法判斷）",
+    ),
+    (
+        "{mean} ({answers}, {satisfied} satisfied)",
+        "{mean}（{answers}，满意 {satisfied}）",
+        "{mean}（{answers}，滿意 {satisfied}）",
+    ),
     // Section titles.
     ("Key figures", "关键指标", "關鍵指標"),
     ("First response", "首次响应", "首次回應"),
