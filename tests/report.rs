@@ -598,9 +598,10 @@ fn the_customer_section_renders_its_hand_made_figures() {
         "| WhatsApp | 4 | 100% (4 of 4) (too few to judge) | 100% (4 of 4) (too few to judge) | 0 | 100% (4 of 4) (too few to judge) |",
         "| order/where | 14 | 28.6% (4 of 14), 95% CI 11.7%–54.6% | 71.4% (10 of 14), 95% CI 45.4%–88.3% | 0 | 100% (14 of 14), 95% CI 78.5%–100% |",
         "| order/return | 4 | 0% (0 of 4) (too few to judge) | 100% (4 of 4) (too few to judge) | 0 | 100% (4 of 4) (too few to judge) |",
-        "| c8 | likely to leave | 2 | SLA breached on ticket c8 (2026-03-02); contacted again on ticket 12c about ticket c8 (2026-03-04) |",
-        "| cb | at risk | 1 | contacted again on ticket 12f about ticket cb (2026-03-04) |",
+        "| c8 | likely to leave | 2 | SLA breached on ticket c8 (2 Mar 2026); contacted again on ticket 12c about ticket c8 (4 Mar 2026) |",
+        "| cb | at risk | 1 | contacted again on ticket 12f about ticket cb (4 Mar 2026) |",
         "| order/where → order/return | 28.6% (4 of 14), 95% CI 11.7%–54.6% |",
+        "- When answering order/where, also answer order/return (seen after 28.6% of order/where contacts within 7 days; 95% CI 11.7%–54.6%)",
         "| order/where | 14 | 100% (14 of 14) | 14 | Where is my parcel? (order 0) | Track it at example.com/track (14 tickets) | none |",
         "| order/return | 4 | 100% (4 of 4) | 4 | How do I return it? | Track it at example.com/track (4 tickets) | Returns: free within 30 days |",
     ] {
@@ -670,7 +671,7 @@ fn the_customer_section_in_html_has_its_charts_and_escapes_questions() {
         next.contains("28.6% (4 of 14), 95% CI 11.7%–54.6%"),
         "{next}"
     );
-    assert!(html.contains("<td>c8</td><td>likely to leave</td><td class=\"n\">2</td><td><ul><li>SLA breached on ticket c8 (2026-03-02)</li>"));
+    assert!(html.contains("<td>c8</td><td>likely to leave</td><td class=\"n\">2</td><td><ul><li>SLA breached on ticket c8 (2 Mar 2026)</li>"));
 }
 
 #[test]
