@@ -617,6 +617,42 @@ fn the_customer_section_renders_its_hand_made_figures() {
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{at_risk}");
 }
 
+/// A section read from JSON written before the typed experiences and the
+/// rule shows the at-risk reasons as stored (ids shortened) and the
+/// default definitions; in Chinese the shipped tier labels are translated.
+#[test]
+fn the_customer_section_reads_older_json() {
+    let mut v = serde_json::to_value(customer_section("Where is my parcel?")).unwrap();
+    for a in v["at_risk"].as_array_mut().unwrap() {
+        a.as_object_mut().unwrap().remove("experiences");
+    }
+    v.as_object_mut().unwrap().remove("rule");
+    v.as_object_mut().unwrap().remove("next_within");
+    let section: CustomerSection = serde_json::from_value(v).unwrap();
+    let r = Report::new(
+        "Customers",
+        Aggregate::new().summary(),
+        "2026-04-01T00:00:00Z".parse().unwrap(),
+    )
+    .with_customers(section);
+    let md = r.to_markdown();
+    assert!(
+        md.contains(
+            "| cb | at risk | 1 | contacted again on ticket 12f about ticket cb (2026-03-04) |"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("- **repeat contact**: the same customer again within 7 days of the earlier contact's opening about the same cause (a why-tag)"));
+    let zh = r
+        .with_language(supportdesk::report::Lang::ZhHans)
+        .to_markdown();
+    assert!(zh.contains("| cb | 有流失风险 | 1 |"), "{zh}");
+    assert!(
+        zh.contains("- **重复联系**: 同一客户在上一次联系创建后 7 天内再次联系"),
+        "{zh}"
+    );
+}
+
 #[test]
 fn the_customer_section_in_html_has_its_charts_and_escapes_questions() {
     let r = Report::new(
