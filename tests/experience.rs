@@ -471,6 +471,19 @@ fn at_risk_ranks_by_recent_bad_experiences() {
         risk[0].reasons[0],
         "wrote again after ticket 00000000-0000-0000-0000-000000000009 was closed: ticket 00000000-0000-0000-0000-00000000000a (2026-03-02)"
     );
+    // The typed experiences are the reasons, in the same order.
+    for r in &risk {
+        let described: Vec<String> = r.experiences.iter().map(|e| e.describe()).collect();
+        assert_eq!(described, r.reasons);
+        assert!(r.experiences.iter().all(|e| e.kind.is_bad()));
+        assert!(r.experiences.windows(2).all(|w| w[0].at <= w[1].at));
+    }
+    // JSON written before the typed experiences still reads.
+    let mut old = serde_json::to_value(&risk[1]).unwrap();
+    old.as_object_mut().unwrap().remove("experiences");
+    let back: supportdesk::experience::AtRisk = serde_json::from_value(old).unwrap();
+    assert!(back.experiences.is_empty());
+    assert_eq!(back.reasons, risk[1].reasons);
     // The limit keeps the top of the ranking.
     assert_eq!(l.at_risk(as_of, 1).unwrap().len(), 1);
     // Before the experiences happened, nobody is at risk.

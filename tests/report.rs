@@ -598,9 +598,10 @@ fn the_customer_section_renders_its_hand_made_figures() {
         "| WhatsApp | 4 | 100% (4 of 4) (too few to judge) | 100% (4 of 4) (too few to judge) | 0 | 100% (4 of 4) (too few to judge) |",
         "| order/where | 14 | 28.6% (4 of 14), 95% CI 11.7%–54.6% | 71.4% (10 of 14), 95% CI 45.4%–88.3% | 0 | 100% (14 of 14), 95% CI 78.5%–100% |",
         "| order/return | 4 | 0% (0 of 4) (too few to judge) | 100% (4 of 4) (too few to judge) | 0 | 100% (4 of 4) (too few to judge) |",
-        "| c8 | likely to leave | 2 | SLA breached on ticket c8 (2026-03-02); contacted again on ticket 12c about ticket c8 (2026-03-04) |",
-        "| cb | at risk | 1 | contacted again on ticket 12f about ticket cb (2026-03-04) |",
+        "| c8 | likely to leave | 2 | SLA breached on ticket c8 (2 Mar 2026); contacted again on ticket 12c about ticket c8 (4 Mar 2026) |",
+        "| cb | at risk | 1 | contacted again on ticket 12f about ticket cb (4 Mar 2026) |",
         "| order/where → order/return | 28.6% (4 of 14), 95% CI 11.7%–54.6% |",
+        "- When answering order/where, also answer order/return (seen after 28.6% of order/where contacts within 7 days; 95% CI 11.7%–54.6%)",
         "| order/where | 14 | 100% (14 of 14) | 14 | Where is my parcel? (order 0) | Track it at example.com/track (14 tickets) | none |",
         "| order/return | 4 | 100% (4 of 4) | 4 | How do I return it? | Track it at example.com/track (4 tickets) | Returns: free within 30 days |",
     ] {
@@ -614,6 +615,42 @@ fn the_customer_section_renders_its_hand_made_figures() {
         .map(|c| at_risk.find(c).unwrap())
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{at_risk}");
+}
+
+/// A section read from JSON written before the typed experiences and the
+/// rule shows the at-risk reasons as stored (ids shortened) and the
+/// default definitions; in Chinese the shipped tier labels are translated.
+#[test]
+fn the_customer_section_reads_older_json() {
+    let mut v = serde_json::to_value(customer_section("Where is my parcel?")).unwrap();
+    for a in v["at_risk"].as_array_mut().unwrap() {
+        a.as_object_mut().unwrap().remove("experiences");
+    }
+    v.as_object_mut().unwrap().remove("rule");
+    v.as_object_mut().unwrap().remove("next_within");
+    let section: CustomerSection = serde_json::from_value(v).unwrap();
+    let r = Report::new(
+        "Customers",
+        Aggregate::new().summary(),
+        "2026-04-01T00:00:00Z".parse().unwrap(),
+    )
+    .with_customers(section);
+    let md = r.to_markdown();
+    assert!(
+        md.contains(
+            "| cb | at risk | 1 | contacted again on ticket 12f about ticket cb (2026-03-04) |"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("- **repeat contact**: the same customer again within 7 days of the earlier contact's opening about the same cause (a why-tag)"));
+    let zh = r
+        .with_language(supportdesk::report::Lang::ZhHans)
+        .to_markdown();
+    assert!(zh.contains("| cb | 有流失风险 | 1 |"), "{zh}");
+    assert!(
+        zh.contains("- **重复联系**: 同一客户在上一次联系创建后 7 天内再次联系"),
+        "{zh}"
+    );
 }
 
 #[test]
@@ -670,7 +707,7 @@ fn the_customer_section_in_html_has_its_charts_and_escapes_questions() {
         next.contains("28.6% (4 of 14), 95% CI 11.7%–54.6%"),
         "{next}"
     );
-    assert!(html.contains("<td>c8</td><td>likely to leave</td><td class=\"n\">2</td><td><ul><li>SLA breached on ticket c8 (2026-03-02)</li>"));
+    assert!(html.contains("<td>c8</td><td>likely to leave</td><td class=\"n\">2</td><td><ul><li>SLA breached on ticket c8 (2 Mar 2026)</li>"));
 }
 
 #[test]

@@ -387,8 +387,15 @@ pub struct AtRisk {
     pub tier: RiskTier,
     /// How many recent bad experiences.
     pub bad_recent: u32,
-    /// Each recent bad experience in words, oldest first.
+    /// Each recent bad experience in words (English, UTC days), oldest
+    /// first, for hosts that print it; [`experiences`](Self::experiences)
+    /// are the same, typed.
     pub reasons: Vec<String>,
+    /// The recent bad experiences, typed, oldest first (in the order of
+    /// [`reasons`](Self::reasons)), for a rendering in another language or
+    /// time zone. Empty when read from JSON written before it existed.
+    #[serde(default)]
+    pub experiences: Vec<Experience>,
     /// The latest one (Unix seconds).
     pub last_bad_at: i64,
 }
@@ -657,6 +664,7 @@ impl Ledger {
                 tier: tier.clone(),
                 bad_recent: n,
                 reasons: bad.iter().map(Experience::describe).collect(),
+                experiences: bad,
                 last_bad_at: last,
             });
         }

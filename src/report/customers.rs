@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::experience::{
-    Anchor, AtRisk, ChannelFigures, NextIssues, ReasonFigures, RepeatFigures, RepeatReport, Same,
-    Suggestion, describe_window,
+    Anchor, AtRisk, ChannelFigures, Experience, ExperienceKind, NextIssues, ReasonFigures,
+    RepeatFigures, RepeatReport, RepeatRule, RiskTier, Same, Suggestion, Within, describe_window,
 };
 use chrono::{DateTime, Utc};
 
@@ -15,7 +15,8 @@ use crate::insight::KbGap;
 use crate::metrics::Rate;
 use crate::report::build::{Ctx, rate_figure};
 use crate::report::model::{Block, Cell, Section, Table, Tone};
-use crate::report::words::Noun;
+use crate::report::words::{Noun, Words};
+use crate::sla::TimeBasis;
 
 /// How many at-risk customers, next-issue pairs and knowledge-base gaps a
 /// [`CustomerSection`] keeps by default.
@@ -79,8 +80,16 @@ impl Definition {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomerSection {
-    /// The terms used, in words.
+    /// The terms used, in words (English, for hosts that print them; the
+    /// report writes them in its own language from [`rule`](Self::rule),
+    /// [`next_within`](Self::next_within) and the at-risk tiers).
     pub definitions: Vec<Definition>,
+    /// The repeat-contact rule the repeat figures were counted by.
+    #[serde(default)]
+    pub rule: RepeatRule,
+    /// The window of the next issues.
+    #[serde(default)]
+    pub next_within: Within,
     /// The range of opening instants the repeat figures cover, `[from,
     /// to)` in Unix seconds.
     pub range: (i64, i64),
@@ -123,6 +132,8 @@ impl CustomerSection {
         });
         let mut section = CustomerSection {
             definitions: definitions(repeat, next, &at_risk),
+            rule: repeat.rule.clone(),
+            next_within: next.within.clone(),
             range: repeat.range,
             overall: repeat.overall.clone(),
             by_channel: repeat.by_channel.clone(),
@@ -188,14 +199,7 @@ fn definitions(repeat: &RepeatReport, next: &NextIssues, at_risk: &[AtRisk]) -> 
             "a reason with many near-identical questions, mostly answered with one reply: an article could answer it",
         ),
     ];
-    let mut tiers: Vec<&crate::experience::RiskTier> = Vec::new();
-    for a in at_risk {
-        if !tiers.contains(&&a.tier) {
-            tiers.push(&a.tier);
-        }
-    }
-    tiers.sort_by_key(|t| t.min_bad);
-    for t in tiers {
+    for t in tiers_of(at_risk) {
         out.push(Definition::new(
             t.label.clone(),
             format!(
@@ -205,6 +209,211 @@ fn definitions(repeat: &RepeatReport, next: &NextIssues, at_risk: &[AtRisk]) -> 
         ));
     }
     out
+}
+
+/// The distinct tiers of an at-risk list, by increasing `min_bad`.
+fn tiers_of(at_risk: &[AtRisk]) -> Vec<&RiskTier> {
+    let mut tiers: Vec<&RiskTier> = Vec::new();
+    for a in at_risk {
+        if !tiers.contains(&&a.tier) {
+            tiers.push(&a.tier);
+        }
+    }
+    tiers.sort_by_key(|t| t.min_bad);
+    tiers
+}
+
+/// A shipped label or term in the report's language; a host's own as
+/// given.
+fn known(w: &Words, en: &str) -> String {
+    w.lookup(en).unwrap_or(en).to_owned()
+}
+
+/// A window in the report's language, as
+/// [`describe_window`] says it in English: "7 days", "2 business days on
+/// calendar office".
+fn window(w: &Words, within: &Within) -> String {
+    let s = within.seconds;
+    let (n, unit) = if s % 86_400 == 0 {
+        (s / 86_400, 'd')
+    } else if s % 3600 == 0 {
+        (s / 3600, 'h')
+    } else if s % 60 == 0 {
+        (s / 60, 'm')
+    } else {
+        (s, 's')
+    };
+    let num = if n < 0 {
+        format!("-{}", w.number(n.unsigned_abs()))
+    } else {
+        w.number(n.unsigned_abs())
+    };
+    let one = n == 1;
+    match &within.basis {
+        TimeBasis::Business { calendar } => {
+            let args = [("n", num), ("calendar", calendar.clone())];
+            match (unit, one) {
+                ('d', true) => w.fmt("1 business day on calendar {calendar}", &args),
+                ('d', false) => w.fmt("{n} business days on calendar {calendar}", &args),
+                ('h', true) => w.fmt("1 business hour on calendar {calendar}", &args),
+                ('h', false) => w.fmt("{n} business hours on calendar {calendar}", &args),
+                ('m', true) => w.fmt("1 business minute on calendar {calendar}", &args),
+                ('m', false) => w.fmt("{n} business minutes on calendar {calendar}", &args),
+                (_, true) => w.fmt("1 business second on calendar {calendar}", &args),
+                (_, false) => w.fmt("{n} business seconds on calendar {calendar}", &args),
+            }
+        }
+        _ => {
+            let args = [("n", num)];
+            match (unit, one) {
+                ('d', true) => w.t("1 day").to_owned(),
+                ('d', false) => w.fmt("{n} days", &args),
+                ('h', true) => w.t("1 hour").to_owned(),
+                ('h', false) => w.fmt("{n} hours", &args),
+                ('m', true) => w.t("1 minute").to_owned(),
+                ('m', false) => w.fmt("{n} minutes", &args),
+                (_, true) => w.t("1 second").to_owned(),
+                (_, false) => w.fmt("{n} seconds", &args),
+            }
+        }
+    }
+}
+
+/// The definitions of the section's terms in the report's language: the
+/// meanings written from the section's rule, next-issue window and
+/// at-risk tiers (as [`CustomerSection::definitions`] says them in
+/// English).
+fn local_definitions(w: &Words, cs: &CustomerSection) -> Vec<(String, String)> {
+    let rule = &cs.rule;
+    let repeat_window = window(w, &rule.within);
+    let same = match rule.same {
+        Same::Why => w.t("about the same cause (a why-tag)"),
+        Same::What => w.t("about the same reason (a what-tag)"),
+        _ => w.t("about anything"),
+    };
+    let args = [("window", repeat_window.clone()), ("same", same.to_owned())];
+    let repeat = match rule.from {
+        Anchor::Resolved => w.fmt(
+            "the same customer again within {window} of the earlier contact's resolution, or while it was unresolved {same}",
+            &args,
+        ),
+        _ => w.fmt(
+            "the same customer again within {window} of the earlier contact's opening {same}",
+            &args,
+        ),
+    };
+    let mut out = vec![
+        (w.t("repeat contact").to_owned(), repeat),
+        (
+            w.t("first-contact resolution (FCR)").to_owned(),
+            w.fmt(
+                "resolved, never reopened and not repeated; counted once its window ({window}) has closed (contacts still in it are pending)",
+                &[("window", repeat_window)],
+            ),
+        ),
+        (
+            w.t("one-touch resolution").to_owned(),
+            w.t("resolved with one public reply by a human agent")
+                .to_owned(),
+        ),
+        (
+            w.t("next issue").to_owned(),
+            w.fmt(
+                "the customer's next contact within {window} is about another reason; the share is of the contacts whose window has closed",
+                &[("window", window(w, &cs.next_within))],
+            ),
+        ),
+        (
+            w.t("knowledge-base gap").to_owned(),
+            w.t("a reason with many near-identical questions, mostly answered with one reply: an article could answer it").to_owned(),
+        ),
+    ];
+    for t in tiers_of(&cs.at_risk) {
+        out.push((
+            known(w, &t.label),
+            w.fmt(
+                "{n} or more recent bad experiences: {figure} ({source} {year})",
+                &[
+                    ("n", w.number(u64::from(t.min_bad))),
+                    ("figure", t.figure.clone()),
+                    ("source", t.source.clone()),
+                    ("year", t.year.to_string()),
+                ],
+            ),
+        ));
+    }
+    out
+}
+
+/// One experience in the report's language, with the short ticket ids and
+/// the local date (as [`Experience::describe`] says it in English with
+/// full ids and UTC days).
+fn experience(w: &Words, e: &Experience) -> String {
+    let date =
+        DateTime::<Utc>::from_timestamp(e.at, 0).map_or_else(|| e.at.to_string(), |d| w.date(d));
+    let ticket = short(&e.ticket);
+    let mut args = vec![("ticket", ticket), ("date", date)];
+    match e.kind {
+        ExperienceKind::SlaBreach => w.fmt("SLA breached on ticket {ticket} ({date})", &args),
+        ExperienceKind::Reopen => w.fmt("ticket {ticket} reopened ({date})", &args),
+        ExperienceKind::LowCsat { score } => {
+            args.push(("score", score.to_string()));
+            w.fmt("low CSAT {score}/5 on ticket {ticket} ({date})", &args)
+        }
+        ExperienceKind::LowCes { score } => {
+            args.push(("score", score.to_string()));
+            w.fmt("high effort {score}/7 on ticket {ticket} ({date})", &args)
+        }
+        ExperienceKind::RepeatContact { earlier } => {
+            args.push(("earlier", short(&earlier)));
+            w.fmt(
+                "contacted again on ticket {ticket} about ticket {earlier} ({date})",
+                &args,
+            )
+        }
+        ExperienceKind::FollowUpAfterClose { closed } => {
+            args.push(("closed", short(&closed)));
+            w.fmt(
+                "wrote again after ticket {closed} was closed: ticket {ticket} ({date})",
+                &args,
+            )
+        }
+        ExperienceKind::ChannelSwitch { from, to } => {
+            args.push(("from", w.channel(from)));
+            args.push(("to", w.channel(to)));
+            w.fmt(
+                "had to switch from {from} to {to} on ticket {ticket} ({date})",
+                &args,
+            )
+        }
+        ExperienceKind::OneTouch => w.fmt("ticket {ticket} resolved in one touch ({date})", &args),
+        ExperienceKind::HighCsat { score } => {
+            args.push(("score", score.to_string()));
+            w.fmt("high CSAT {score}/5 on ticket {ticket} ({date})", &args)
+        }
+    }
+}
+
+/// A ticket's short id, "0" for the nil id (as [`short_ids`] writes it).
+fn short(id: &crate::id::TicketId) -> String {
+    let s = crate::report::short_id(id);
+    if s.is_empty() { "0".to_owned() } else { s }
+}
+
+/// A next-issue suggestion in the report's language.
+fn suggestion(w: &Words, s: &Suggestion, within: &Within) -> String {
+    let e = &s.evidence;
+    w.fmt(
+        "When answering {when}, also answer {also} (seen after {share} of {when} contacts within {window}; 95% CI {low}–{high})",
+        &[
+            ("when", s.when.to_string()),
+            ("also", s.also.to_string()),
+            ("share", w.percent(e.probability)),
+            ("window", window(w, within)),
+            ("low", w.percent(e.low)),
+            ("high", w.percent(e.high)),
+        ],
+    )
 }
 
 /// Text with every UUID in it shortened as [`short_id`](crate::report::short_id)
@@ -237,12 +446,7 @@ pub(crate) fn short_ids(text: &str) -> String {
 pub(crate) fn section(c: &Ctx<'_>, cs: &CustomerSection) -> Section {
     let w = &c.w;
     let mut sec = Section::new("customers", w.t("Customers"));
-    sec.push(Block::Definitions(
-        cs.definitions
-            .iter()
-            .map(|d| (d.term.clone(), d.meaning.clone()))
-            .collect(),
-    ));
+    sec.push(Block::Definitions(local_definitions(w, cs)));
 
     sec.push(Block::Heading(
         w.t("Repeat contacts and first-contact resolution")
@@ -331,9 +535,15 @@ pub(crate) fn section(c: &Ctx<'_>, cs: &CustomerSection) -> Section {
         for a in &cs.at_risk {
             t.row(vec![
                 Cell::new(crate::report::short_id(&a.customer)),
-                Cell::new(a.tier.label.clone()),
+                Cell::new(known(w, &a.tier.label)),
                 Cell::new(w.number(u64::from(a.bad_recent))),
-                Cell::new(String::new()).items(a.reasons.iter().map(|r| short_ids(r)).collect()),
+                Cell::new(String::new()).items(if a.experiences.is_empty() {
+                    // Read from JSON written before the typed experiences:
+                    // the English words, ids shortened.
+                    a.reasons.iter().map(|r| short_ids(r)).collect()
+                } else {
+                    a.experiences.iter().map(|e| experience(w, e)).collect()
+                }),
             ]);
         }
         sec.push(Block::Table(t));
@@ -381,7 +591,11 @@ pub(crate) fn section(c: &Ctx<'_>, cs: &CustomerSection) -> Section {
     if !cs.next_issues.is_empty() {
         sec.push(Block::List {
             ordered: false,
-            items: cs.next_issues.iter().map(|s| s.text.clone()).collect(),
+            items: cs
+                .next_issues
+                .iter()
+                .map(|s| suggestion(w, s, &cs.next_within))
+                .collect(),
         });
     }
 
@@ -523,7 +737,176 @@ mod tests {
         assert_eq!(short_ids("no id 2026-03-04"), "no id 2026-03-04");
     }
 
+    use crate::experience::RiskTiers;
     use crate::experience::{LikelyNext, NextIssue, RepeatRule, Within};
+    use crate::report::words::Lang;
+
+    fn words(lang: Lang) -> Words {
+        Words::new(lang, chrono_tz::Asia::Shanghai)
+    }
+
+    /// Every shipped tier label and definition term has a catalog entry,
+    /// so that `lookup` translates it.
+    #[test]
+    fn shipped_labels_and_terms_are_in_the_catalog() {
+        let taxonomy = Taxonomy::from_config(TaxonomyConfig::default()).unwrap();
+        let repeat = RepeatReport::from_facts(
+            [],
+            &RepeatRule::default(),
+            &taxonomy,
+            &Calendars::new(),
+            0,
+            1,
+        )
+        .unwrap();
+        let next = NextIssues {
+            within: Within::default(),
+            reasons: Vec::new(),
+        };
+        let mut en: Vec<String> = definitions(&repeat, &next, &[])
+            .into_iter()
+            .map(|d| d.term)
+            .collect();
+        for tiers in [RiskTiers::zendesk_2022(), RiskTiers::zendesk_2020()] {
+            en.extend(tiers.0.into_iter().map(|t| t.label));
+        }
+        assert_eq!(en.len(), 9);
+        for term in &en {
+            let hans = words(Lang::ZhHans).lookup(term);
+            assert!(
+                hans.is_some_and(|h| h != term),
+                "{term:?} is not in CATALOG"
+            );
+            assert!(words(Lang::ZhHant).lookup(term).is_some(), "{term:?}");
+            assert_eq!(words(Lang::En).lookup(term), Some(term.as_str()));
+        }
+        // A host's own label reads as given.
+        assert_eq!(
+            known(&words(Lang::ZhHans), "gold customers"),
+            "gold customers"
+        );
+    }
+
+    /// In English the localized definitions are the stored ones.
+    #[test]
+    fn english_definitions_equal_the_stored_ones() {
+        let taxonomy = Taxonomy::from_config(TaxonomyConfig::default()).unwrap();
+        for rule in [
+            RepeatRule::default(),
+            RepeatRule::new(
+                Within::business(2 * 86_400, "office"),
+                Same::What,
+                Anchor::Resolved,
+            ),
+            RepeatRule::new(Within::calendar(3600), Same::Any, Anchor::Opened),
+        ] {
+            // The rule as given (its calendar need not exist to be named).
+            let mut repeat = RepeatReport::from_facts(
+                [],
+                &RepeatRule::default(),
+                &taxonomy,
+                &Calendars::new(),
+                0,
+                1,
+            )
+            .unwrap();
+            repeat.rule = rule;
+            let next = NextIssues {
+                within: Within::calendar(90),
+                reasons: Vec::new(),
+            };
+            let cs = CustomerSection::new(Vec::new(), &repeat, &next, Vec::new());
+            let stored: Vec<(String, String)> = cs
+                .definitions
+                .iter()
+                .map(|d| (d.term.clone(), d.meaning.clone()))
+                .collect();
+            assert_eq!(local_definitions(&words(Lang::En), &cs), stored);
+        }
+    }
+
+    /// The localized window says what `describe_window` says in English.
+    #[test]
+    fn windows_read_as_describe_window_in_english() {
+        let en = words(Lang::En);
+        for seconds in [
+            1,
+            2,
+            59,
+            60,
+            120,
+            3600,
+            7200,
+            86_400,
+            7 * 86_400,
+            90,
+            0,
+            -86_400,
+        ] {
+            for w in [
+                Within::calendar(seconds),
+                Within::business(seconds, "office"),
+            ] {
+                assert_eq!(window(&en, &w), describe_window(&w), "{w:?}");
+            }
+        }
+        assert_eq!(window(&words(Lang::ZhHans), &Within::default()), "7 天");
+        assert_eq!(
+            window(&words(Lang::ZhHant), &Within::business(8 * 3600, "office")),
+            "依 office 行事曆計算的 8 個工作小時"
+        );
+    }
+
+    /// Every kind of experience reads as `describe` in English, with the
+    /// short id and the local date, and in Chinese has no English word
+    /// left but the ids.
+    #[test]
+    fn experiences_in_every_language() {
+        use crate::Channel;
+        let t = TicketId::from_u128(0x12);
+        let other = TicketId::from_u128(0xc);
+        // 2026-03-04T20:00:00Z: 5 March in Shanghai.
+        let at = 1_772_654_400;
+        let kinds = [
+            ExperienceKind::SlaBreach,
+            ExperienceKind::Reopen,
+            ExperienceKind::LowCsat { score: 2 },
+            ExperienceKind::LowCes { score: 6 },
+            ExperienceKind::RepeatContact { earlier: other },
+            ExperienceKind::FollowUpAfterClose { closed: other },
+            ExperienceKind::ChannelSwitch {
+                from: Channel::Email,
+                to: Channel::Phone,
+            },
+            ExperienceKind::OneTouch,
+            ExperienceKind::HighCsat { score: 5 },
+        ];
+        for kind in kinds {
+            let e = Experience {
+                at,
+                ticket: t,
+                kind,
+            };
+            let want = short_ids(&e.describe())
+                .replace("2026-03-04", "5 Mar 2026")
+                .replace("email", "Email")
+                .replace("phone", "Phone");
+            assert_eq!(experience(&words(Lang::En), &e), want);
+            let hans = experience(&words(Lang::ZhHans), &e);
+            assert!(
+                hans.contains("2026年3月5日") && hans.contains("12"),
+                "{hans}"
+            );
+            let latin: String = hans.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+            assert!(
+                ["", "c", "SLA", "CSAT"].iter().any(|ok| latin == *ok),
+                "{hans}"
+            );
+            let hant = experience(&words(Lang::ZhHant), &e);
+            assert!(hant.contains("工單"), "{hant}");
+        }
+    }
+
     use crate::id::TicketId;
     use crate::model::Tag;
     use crate::sla::Calendars;

@@ -802,6 +802,163 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
         "困扰企业 ← 对企业的价值 → 对企业有价值",
         "困擾企業 ← 對企業的價值 → 對企業有價值",
     ),
+    // Customer section: windows, definitions, risk tiers, experiences,
+    // next-issue suggestions.
+    ("1 day", "1 天", "1 天"),
+    ("{n} days", "{n} 天", "{n} 天"),
+    ("1 hour", "1 小时", "1 小時"),
+    ("{n} hours", "{n} 小时", "{n} 小時"),
+    ("1 minute", "1 分钟", "1 分鐘"),
+    ("{n} minutes", "{n} 分钟", "{n} 分鐘"),
+    ("1 second", "1 秒", "1 秒"),
+    ("{n} seconds", "{n} 秒", "{n} 秒"),
+    (
+        "1 business day on calendar {calendar}",
+        "按 {calendar} 日历计算的 1 个工作日",
+        "依 {calendar} 行事曆計算的 1 個工作天",
+    ),
+    (
+        "{n} business days on calendar {calendar}",
+        "按 {calendar} 日历计算的 {n} 个工作日",
+        "依 {calendar} 行事曆計算的 {n} 個工作天",
+    ),
+    (
+        "1 business hour on calendar {calendar}",
+        "按 {calendar} 日历计算的 1 个工作小时",
+        "依 {calendar} 行事曆計算的 1 個工作小時",
+    ),
+    (
+        "{n} business hours on calendar {calendar}",
+        "按 {calendar} 日历计算的 {n} 个工作小时",
+        "依 {calendar} 行事曆計算的 {n} 個工作小時",
+    ),
+    (
+        "1 business minute on calendar {calendar}",
+        "按 {calendar} 日历计算的 1 分钟工作时间",
+        "依 {calendar} 行事曆計算的 1 分鐘工作時間",
+    ),
+    (
+        "{n} business minutes on calendar {calendar}",
+        "按 {calendar} 日历计算的 {n} 分钟工作时间",
+        "依 {calendar} 行事曆計算的 {n} 分鐘工作時間",
+    ),
+    (
+        "1 business second on calendar {calendar}",
+        "按 {calendar} 日历计算的 1 秒工作时间",
+        "依 {calendar} 行事曆計算的 1 秒工作時間",
+    ),
+    (
+        "{n} business seconds on calendar {calendar}",
+        "按 {calendar} 日历计算的 {n} 秒工作时间",
+        "依 {calendar} 行事曆計算的 {n} 秒工作時間",
+    ),
+    ("repeat contact", "重复联系", "重複聯繫"),
+    (
+        "first-contact resolution (FCR)",
+        "首次联系解决（FCR）",
+        "首次聯繫解決（FCR）",
+    ),
+    ("one-touch resolution", "一次回复解决", "一次回覆解決"),
+    ("next issue", "后续问题", "後續問題"),
+    ("knowledge-base gap", "知识库缺口", "知識庫缺口"),
+    ("at risk", "有流失风险", "有流失風險"),
+    ("likely to leave", "很可能流失", "很可能流失"),
+    (
+        "about the same cause (a why-tag)",
+        "且起因相同（同一个 why 标签）",
+        "且起因相同（同一個 why 標籤）",
+    ),
+    (
+        "about the same reason (a what-tag)",
+        "且联系原因相同（同一个 what 标签）",
+        "且聯繫原因相同（同一個 what 標籤）",
+    ),
+    ("about anything", "不论联系内容为何", "不論聯繫內容為何"),
+    (
+        "the same customer again within {window} of the earlier contact's opening {same}",
+        "同一客户在上一次联系创建后 {window}内再次联系，{same}",
+        "同一客戶在上一次聯繫建立後 {window}內再次聯繫，{same}",
+    ),
+    (
+        "the same customer again within {window} of the earlier contact's resolution, or while it was unresolved {same}",
+        "同一客户在上一次联系解决后 {window}内或其尚未解决时再次联系，{same}",
+        "同一客戶在上一次聯繫解決後 {window}內或其尚未解決時再次聯繫，{same}",
+    ),
+    (
+        "resolved, never reopened and not repeated; counted once its window ({window}) has closed (contacts still in it are pending)",
+        "已解决、从未重新打开且没有重复联系；观察期（{window}）结束后才计入（仍在观察期内的联系记为待判定）",
+        "已解決、從未重新開啟且沒有重複聯繫；觀察期（{window}）結束後才計入（仍在觀察期內的聯繫記為待判定）",
+    ),
+    (
+        "resolved with one public reply by a human agent",
+        "由人工客服以一条公开回复解决",
+        "由真人客服以一則公開回覆解決",
+    ),
+    (
+        "the customer's next contact within {window} is about another reason; the share is of the contacts whose window has closed",
+        "客户在 {window}内的下一次联系涉及另一个原因；比例只按观察期已结束的联系计算",
+        "客戶在 {window}內的下一次聯繫涉及另一個原因；比例只按觀察期已結束的聯繫計算",
+    ),
+    (
+        "a reason with many near-identical questions, mostly answered with one reply: an article could answer it",
+        "某个联系原因下有许多近似问题，且大多一条回复即可解决：一篇知识库文章就能解答",
+        "某個聯繫原因下有許多近似問題，且大多一則回覆即可解決：一篇知識庫文章就能解答",
+    ),
+    (
+        "{n} or more recent bad experiences: {figure} ({source} {year})",
+        "近期有 {n} 次或以上不良经历：{figure}（{source}，{year}）",
+        "近期有 {n} 次或以上不良經歷：{figure}（{source}，{year}）",
+    ),
+    (
+        "SLA breached on ticket {ticket} ({date})",
+        "工单 {ticket} SLA 违约（{date}）",
+        "工單 {ticket} SLA 違約（{date}）",
+    ),
+    (
+        "ticket {ticket} reopened ({date})",
+        "工单 {ticket} 被重新打开（{date}）",
+        "工單 {ticket} 被重新開啟（{date}）",
+    ),
+    (
+        "low CSAT {score}/5 on ticket {ticket} ({date})",
+        "工单 {ticket} 满意度评分低：{score}/5（{date}）",
+        "工單 {ticket} 滿意度評分低：{score}/5（{date}）",
+    ),
+    (
+        "high effort {score}/7 on ticket {ticket} ({date})",
+        "工单 {ticket} 客户费力度高：{score}/7（{date}）",
+        "工單 {ticket} 客戶費力度高：{score}/7（{date}）",
+    ),
+    (
+        "contacted again on ticket {ticket} about ticket {earlier} ({date})",
+        "就工单 {earlier} 再次联系，新工单 {ticket}（{date}）",
+        "就工單 {earlier} 再次聯繫，新工單 {ticket}（{date}）",
+    ),
+    (
+        "wrote again after ticket {closed} was closed: ticket {ticket} ({date})",
+        "工单 {closed} 关闭后再次来信：工单 {ticket}（{date}）",
+        "工單 {closed} 關閉後再次來信：工單 {ticket}（{date}）",
+    ),
+    (
+        "had to switch from {from} to {to} on ticket {ticket} ({date})",
+        "工单 {ticket} 中不得不从{from}改用{to}（{date}）",
+        "工單 {ticket} 中不得不從{from}改用{to}（{date}）",
+    ),
+    (
+        "ticket {ticket} resolved in one touch ({date})",
+        "工单 {ticket} 一次回复即解决（{date}）",
+        "工單 {ticket} 一次回覆即解決（{date}）",
+    ),
+    (
+        "high CSAT {score}/5 on ticket {ticket} ({date})",
+        "工单 {ticket} 满意度评分高：{score}/5（{date}）",
+        "工單 {ticket} 滿意度評分高：{score}/5（{date}）",
+    ),
+    (
+        "When answering {when}, also answer {also} (seen after {share} of {when} contacts within {window}; 95% CI {low}–{high})",
+        "回答 {when} 时，也一并解答 {also}（{when} 的联系中有 {share} 在 {window}内接着出现该问题；95% 置信区间 {low}–{high}）",
+        "回覆 {when} 時，也一併解答 {also}（{when} 的聯繫中有 {share} 在 {window}內接著出現此問題；95% 信賴區間 {low}–{high}）",
+    ),
 ];
 
 /// The catalog by English key.
@@ -1017,6 +1174,25 @@ impl Words {
                 .get(en)
                 .map_or(en, |&(hans, hant)| pick(lang, en, hans, hant)),
         }
+    }
+
+    /// Translates a text known only at run time (a risk tier's label, a
+    /// definition's term) through the [`CATALOG`]: its text in the words'
+    /// language (the key itself in English) when it is a catalog key,
+    /// `None` when it is not (a host's own label, to be shown as given).
+    ///
+    /// ```
+    /// use supportdesk::report::words::{Lang, Words};
+    /// let w = Words::new(Lang::ZhHans, chrono_tz::UTC);
+    /// assert_eq!(w.lookup("likely to leave"), Some("很可能流失"));
+    /// assert_eq!(w.lookup("gold customers"), None);
+    /// let label = "gold customers";
+    /// assert_eq!(w.lookup(label).unwrap_or(label), "gold customers");
+    /// ```
+    pub fn lookup(&self, en: &str) -> Option<&'static str> {
+        INDEX
+            .get_key_value(en)
+            .map(|(&key, &(hans, hant))| pick(self.lang, key, hans, hant))
     }
 
     /// Like [`Words::t`], then fills the named placeholders:
