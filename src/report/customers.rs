@@ -335,7 +335,11 @@ fn local_definitions(w: &Words, cs: &CustomerSection) -> Vec<(String, String)> {
                 "{n} or more recent bad experiences: {figure} ({source} {year})",
                 &[
                     ("n", w.number(u64::from(t.min_bad))),
-                    ("figure", t.figure.clone()),
+                    (
+                        "figure",
+                        w.lookup(&t.figure)
+                            .map_or_else(|| t.figure.clone(), str::to_owned),
+                    ),
                     ("source", t.source.clone()),
                     ("year", t.year.to_string()),
                 ],

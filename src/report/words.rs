@@ -199,6 +199,27 @@ impl Noun {
 /// key. A unit test checks that every string literal passed to
 /// [`Words::t`] or [`Words::fmt`] in `src/report/` is here.
 pub static CATALOG: &[(&str, &str, &str)] = &[
+    // The shipped risk tiers' figures (experience::RiskTiers), through lookup.
+    (
+        "61% of customers would switch to a competitor after one bad experience",
+        "61% 的客户在一次不良经历后会转向竞争对手",
+        "61% 的客戶在一次不良經歷後會轉向競爭對手",
+    ),
+    (
+        "76% of customers would switch to a competitor after more than one bad experience",
+        "76% 的客户在不止一次不良经历后会转向竞争对手",
+        "76% 的客戶在不止一次不良經歷後會轉向競爭對手",
+    ),
+    (
+        "about half of customers would consider switching to a competitor after one bad experience",
+        "约一半的客户在一次不良经历后会考虑转向竞争对手",
+        "約一半的客戶在一次不良經歷後會考慮轉向競爭對手",
+    ),
+    (
+        "80% of customers would switch to a competitor after several bad experiences",
+        "80% 的客户在多次不良经历后会转向竞争对手",
+        "80% 的客戶在多次不良經歷後會轉向競爭對手",
+    ),
     // CSAT per channel, one bar's text.
     (
         "{mean} ({answers}; too few to judge)",
