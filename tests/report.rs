@@ -648,7 +648,7 @@ fn the_customer_section_reads_older_json() {
         .to_markdown();
     assert!(zh.contains("| cb | 有流失风险 | 1 |"), "{zh}");
     assert!(
-        zh.contains("- **重复联系**: 同一客户在上一次联系创建后 7 天内再次联系"),
+        zh.contains("- **重复联系**：同一客户在上一次联系创建后 7 天内再次联系"),
         "{zh}"
     );
 }

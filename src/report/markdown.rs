@@ -49,6 +49,15 @@ fn table(o: &mut String, t: &Table) {
     o.push('\n');
 }
 
+/// The colon after a term: full-width in Chinese.
+fn colon(d: &Document) -> &'static str {
+    if d.lang.starts_with("zh") {
+        "："
+    } else {
+        ": "
+    }
+}
+
 /// The document as Markdown.
 pub(crate) fn render(d: &Document) -> String {
     let mut o = String::with_capacity(16 * 1024);
@@ -63,17 +72,17 @@ pub(crate) fn render(d: &Document) -> String {
     for s in &d.sections {
         let _ = writeln!(o, "## {}\n", md(&s.title));
         for b in &s.blocks {
-            block(&mut o, b);
+            block(&mut o, b, colon(d));
         }
     }
     o
 }
 
-fn block(o: &mut String, b: &Block) {
+fn block(o: &mut String, b: &Block, colon: &str) {
     match b {
         Block::Figures(f) => {
             for f in f {
-                let _ = write!(o, "- **{}**: {}", md(&f.label), md(&f.value));
+                let _ = write!(o, "- **{}**{colon}{}", md(&f.label), md(&f.value));
                 if let Some(d) = &f.detail {
                     let _ = write!(o, " — {}", md(d));
                 }
@@ -102,7 +111,7 @@ fn block(o: &mut String, b: &Block) {
         }
         Block::Definitions(defs) => {
             for (term, meaning) in defs {
-                let _ = writeln!(o, "- **{}**: {}", md(term), md(meaning));
+                let _ = writeln!(o, "- **{}**{colon}{}", md(term), md(meaning));
             }
             o.push('\n');
         }
