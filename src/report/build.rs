@@ -1128,48 +1128,46 @@ fn volume(c: &Ctx<'_>) -> Section {
             w.percent(n as f64 / total as f64)
         }
     };
-    let mut t = Table::with_head(vec![
-        w.t("channel").to_owned(),
-        w.t("tickets").to_owned(),
-        w.t("share").to_owned(),
-    ])
-    .numeric(&[1, 2]);
-    for (ch, n) in &s.volume.by_channel {
-        t.row(vec![
-            Cell::new(w.channel(*ch)),
-            Cell::new(w.number(*n)),
-            Cell::new(share(*n)),
-        ]);
-    }
-    sec.push(Block::Table(t));
-    let mut t = Table::with_head(vec![
-        w.t("priority").to_owned(),
-        w.t("tickets").to_owned(),
-        w.t("share").to_owned(),
-    ])
-    .numeric(&[1, 2]);
-    for (p, n) in &s.volume.by_priority {
-        t.row(vec![
-            Cell::new(w.priority(*p)),
-            Cell::new(w.number(*n)),
-            Cell::new(share(*n)),
-        ]);
-    }
-    sec.push(Block::Table(t));
-    let mut t = Table::with_head(vec![
-        w.t("tag").to_owned(),
-        w.t("tickets").to_owned(),
-        w.t("share").to_owned(),
-    ])
-    .numeric(&[1, 2]);
-    for (tag, n) in s.volume.by_tag.iter().take(15) {
-        t.row(vec![
-            Cell::new(tag.to_string()),
-            Cell::new(w.number(*n)),
-            Cell::new(share(*n)),
-        ]);
-    }
-    sec.push(Block::Table(t));
+    // One table per breakdown: label, tickets, share of all tickets.
+    let counts = |first: &str, rows: Vec<(String, u64)>| {
+        let mut t = Table::with_head(vec![
+            first.to_owned(),
+            w.t("tickets").to_owned(),
+            w.t("share").to_owned(),
+        ])
+        .numeric(&[1, 2]);
+        for (label, n) in rows {
+            t.row(vec![
+                Cell::new(label),
+                Cell::new(w.number(n)),
+                Cell::new(share(n)),
+            ]);
+        }
+        Block::Table(t)
+    };
+    let v = &s.volume;
+    sec.push(counts(
+        w.t("channel"),
+        v.by_channel
+            .iter()
+            .map(|(c, n)| (w.channel(*c), *n))
+            .collect(),
+    ));
+    sec.push(counts(
+        w.t("priority"),
+        v.by_priority
+            .iter()
+            .map(|(p, n)| (w.priority(*p).to_owned(), *n))
+            .collect(),
+    ));
+    sec.push(counts(
+        w.t("tag"),
+        v.by_tag
+            .iter()
+            .take(15)
+            .map(|(t, n)| (t.to_string(), *n))
+            .collect(),
+    ));
     sec.push(Block::Note(
         w.fmt("Tagged: {rate}", &[("rate", c.rate(&s.volume.tagged))]),
     ));
