@@ -16,7 +16,11 @@
 //!   ledger.
 //! - `experience_1m/repeat_report`: repeat contacts and FCR per channel and
 //!   reason over the 30 days.
-//! - `experience_1m/end_to_end`: the three together (the figure the issue
+//! - `experience_1m/next_issues`: next-issue pairs from the built ledger's
+//!   records (`Ledger::next_issue_counts`, 7 calendar days) and the pairs
+//!   kept (`NextIssues::from_counts`).
+//! - `experience_1m/end_to_end`: the four together, from the facts: build,
+//!   at-risk list, repeat contacts, next-issue pairs (the figure the issue
 //!   asks for: at least 1M tickets/s per core).
 
 use std::hint::black_box;
@@ -25,7 +29,7 @@ use std::time::Duration as StdDuration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use supportdesk::Channel;
-use supportdesk::experience::{Ledger, LedgerConfig};
+use supportdesk::experience::{Ledger, LedgerConfig, NextIssueConfig, NextIssues};
 use supportdesk::id::{CustomerId, TicketId};
 use supportdesk::metrics::TicketFacts;
 use supportdesk::sla::{Calendars, TargetState};
@@ -86,9 +90,7 @@ fn taxonomy() -> Taxonomy {
 fn build(facts: &[TicketFacts], tax: &Taxonomy) -> Ledger {
     let mut l = Ledger::new(LedgerConfig::default(), tax, Calendars::new())
         .unwrap_or_else(|e| panic!("ledger: {e}"));
-    for f in facts {
-        l.add(f);
-    }
+    l.extend(facts);
     l
 }
 
@@ -109,15 +111,27 @@ fn experience(c: &mut Criterion) {
     g.bench_function("repeat_report", |b| {
         b.iter(|| black_box(ledger.repeat_report(START, as_of).map(|r| r.pairs.len())))
     });
+    let next = NextIssueConfig::default();
+    let pairs = |l: &Ledger| {
+        l.next_issue_counts(&next, as_of)
+            .map(|c| NextIssues::from_counts(&c, &next).suggestions().len())
+    };
+    g.bench_function("next_issues", |b| b.iter(|| black_box(pairs(&ledger))));
     g.bench_function("end_to_end", |b| {
         b.iter(|| {
             let l = build(facts, &tax);
             let risk = l.at_risk(as_of, 100).map(|v| v.len());
             let report = l.repeat_report(START, as_of).map(|r| r.overall.repeat);
-            black_box((risk, report))
+            black_box((risk, report, pairs(&l)))
         })
     });
     g.finish();
+    eprintln!(
+        "customers {}, tickets {}, next-issue pairs kept {:?}",
+        ledger.customers(),
+        ledger.tickets(),
+        pairs(&ledger)
+    );
 }
 
 criterion_group!(benches, experience);

@@ -8,8 +8,8 @@
 use proptest::prelude::*;
 use supportdesk::calendar::BusinessCalendar;
 use supportdesk::experience::{
-    Anchor, ExperienceError, ExperienceKind, Ledger, LedgerConfig, RepeatReport, RepeatRule,
-    RiskTier, RiskTiers, Same, Within,
+    Anchor, ExperienceError, ExperienceKind, Ledger, LedgerConfig, NextIssueConfig,
+    NextIssueCounts, RepeatReport, RepeatRule, RiskTier, RiskTiers, Same, Within,
 };
 use supportdesk::id::{CustomerId, TicketId};
 use supportdesk::metrics::{CsatFact, Elapsed, FactsOptions, TicketFacts};
@@ -929,5 +929,35 @@ proptest! {
         let r = l.repeat_report(T0, T0 + 60 * DAY).unwrap();
         let r2: RepeatReport = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         prop_assert_eq!(r2, r);
+    }
+
+    #[test]
+    fn next_issues_from_the_ledger_equal_counting_the_facts(
+        facts in arb_many(),
+        secs in 1i64..(10 * DAY),
+        same_reason in any::<bool>(),
+        at in 0i64..(50 * DAY),
+        seed in any::<u64>(),
+    ) {
+        let mut config = NextIssueConfig::default();
+        config.within = Within::calendar(secs);
+        config.same_reason = same_reason;
+        let as_of = T0 + at;
+        let direct = NextIssueCounts::count(&facts, &taxonomy(), &config, &Calendars::new(), as_of).unwrap();
+        // The ledger fed early facts too (shuffled): it keeps the newest.
+        let mut stream: Vec<TicketFacts> = Vec::new();
+        for f in &facts {
+            let mut early = TicketFacts::new(f.ticket, f.customer, f.channel, f.created_at);
+            early.as_of = f.created_at.min(f.as_of - 1);
+            stream.push(early);
+            stream.push(f.clone());
+        }
+        let n = stream.len().max(1);
+        for i in 0..stream.len() {
+            stream.swap(i, (seed.rotate_left(i as u32) as usize) % n);
+        }
+        let mut l = ledger_with(&RepeatRule::default(), &[]);
+        l.extend(&stream);
+        prop_assert_eq!(l.next_issue_counts(&config, as_of).unwrap(), direct);
     }
 }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::channel::Channel;
 use crate::experience::error::ExperienceError;
+use crate::experience::next_issue::{
+    Contact, NextIssueConfig, NextIssueCounts, NextIssueError, Window,
+};
 use crate::experience::record::{FxMap, Record};
 use crate::experience::repeat::{Relations, RepeatReport, RepeatRule, ReportBuilder};
 use crate::id::{CustomerId, TicketId};
@@ -563,6 +566,13 @@ impl Ledger {
         self.store_mut().rows.push(record);
     }
 
+    /// Makes room for `additional` more tickets' facts before a bulk
+    /// [`add`](Self::add) (or use [`Extend`], which reserves by the
+    /// iterator's size).
+    pub fn reserve(&mut self, additional: usize) {
+        self.store_mut().rows.reserve(additional);
+    }
+
     /// Adds every ticket of `other`, a ledger of another shard (customers or
     /// periods) built with the same configuration, taxonomy and calendars.
     ///
@@ -687,6 +697,86 @@ impl Ledger {
         Ok(b.finish(&self.tags))
     }
 
+    /// Next-issue counts of the ledger's tickets at `as_of`, read from the
+    /// records the ledger already keeps in customer order: the same counts
+    /// as [`NextIssueCounts::count`] over the facts of the same tickets
+    /// (the newest facts of each) with the taxonomy the ledger was built
+    /// with, without a second pass over the facts or a second sort. Read
+    /// them with [`NextIssues::from_counts`](crate::experience::NextIssues::from_counts);
+    /// they merge with counts from other shards as usual.
+    ///
+    /// ```
+    /// use supportdesk::experience::{Ledger, LedgerConfig, NextIssueConfig, NextIssueCounts};
+    /// use supportdesk::id::{CustomerId, TicketId};
+    /// use supportdesk::metrics::TicketFacts;
+    /// use supportdesk::sla::Calendars;
+    /// use supportdesk::taxonomy::TaxonomyConfig;
+    /// use supportdesk::{Channel, Tag, Taxonomy};
+    ///
+    /// let taxonomy: Taxonomy = serde_json::from_str(
+    ///     r#"{"tags": [{"tag": "address-change", "kind": "what"}, {"tag": "late-parcel", "kind": "what"}]}"#,
+    /// )?;
+    /// let ann = CustomerId::from_u128(1);
+    /// let mut first = TicketFacts::new(TicketId::from_u128(1), ann, Channel::Email, 0);
+    /// first.tags.push(Tag::new("address-change")?);
+    /// let mut then = TicketFacts::new(TicketId::from_u128(2), ann, Channel::Email, 86_400);
+    /// then.tags.push(Tag::new("late-parcel")?);
+    /// let mut ledger = Ledger::new(LedgerConfig::default(), &taxonomy, Calendars::new())?;
+    /// ledger.extend([&first, &then]);
+    /// let as_of = 30 * 86_400;
+    /// let counts = ledger.next_issue_counts(&NextIssueConfig::default(), as_of)?;
+    /// let direct = NextIssueCounts::count(&[first, then], &taxonomy, &NextIssueConfig::default(), &Calendars::new(), as_of)?;
+    /// assert_eq!(counts, direct);
+    /// let after = &counts.reasons()[&Tag::new("address-change")?];
+    /// assert_eq!((after.contacts, after.next[&Tag::new("late-parcel")?]), (1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`NextIssueCounts::count`] (the window is checked against the
+    /// ledger's calendars).
+    pub fn next_issue_counts(
+        &self,
+        config: &NextIssueConfig,
+        as_of: i64,
+    ) -> Result<NextIssueCounts, NextIssueError> {
+        config.validate(&self.calendars)?;
+        let window = Window::new(&config.within, &self.calendars);
+        // The what-tags numbered from 0 in tag order (the ledger's numbers
+        // count the why-tags too).
+        let mut renumber = vec![u32::MAX; self.tags.len()];
+        let mut names: Vec<Tag> = Vec::new();
+        for ((tag, kind), slot) in self.tags.iter().zip(renumber.iter_mut()) {
+            if *kind == TagKind::What {
+                *slot = u32::try_from(names.len()).unwrap_or(u32::MAX);
+                names.push(tag.clone());
+            }
+        }
+        let store = self.settled();
+        let mut ids: Vec<u32> = Vec::with_capacity(store.rows.len() * 2);
+        let mut contacts: Vec<Contact> = Vec::with_capacity(store.rows.len());
+        for r in &store.rows {
+            if r.proactive || r.created_at > as_of {
+                continue;
+            }
+            let start = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            ids.extend(
+                r.what()
+                    .iter()
+                    .filter_map(|t| renumber.get(t as usize).copied())
+                    .filter(|&t| t != u32::MAX),
+            );
+            contacts.push(Contact {
+                customer: r.customer,
+                at: r.created_at,
+                ticket: r.ticket,
+                start,
+                end: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            });
+        }
+        NextIssueCounts::from_sorted(&contacts, &ids, &names, config, &window, as_of)
+    }
+
     /// Whether a bad experience can be at or after `since`: false when
     /// every instant a record gives an experience is before it.
     fn may_have_bad_since(&self, recs: &[Record], since: i64) -> bool {
@@ -694,10 +784,10 @@ impl Ledger {
             let latest = [
                 Some(r.last_event_at),
                 Some(r.created_at),
-                r.sla_breached_at,
-                r.csat.map(|(_, at)| at),
-                r.channel_switch.map(|(at, _)| at),
-                r.reopens.last().copied(),
+                r.sla_breached_at(),
+                r.csat().map(|(_, at)| at),
+                r.channel_switch().map(|(at, _)| at),
+                r.reopens().last().copied(),
             ]
             .into_iter()
             .flatten()
@@ -723,20 +813,20 @@ impl Ledger {
                     kind,
                 });
             };
-            if let Some(at) = r.sla_breached_at {
+            if let Some(at) = r.sla_breached_at() {
                 push(at, ExperienceKind::SlaBreach);
             }
-            for &at in &r.reopens {
+            for &at in r.reopens() {
                 push(at, ExperienceKind::Reopen);
             }
-            if let Some((score, at)) = r.csat {
+            if let Some((score, at)) = r.csat() {
                 if score <= c.low_csat {
                     push(at, ExperienceKind::LowCsat { score });
                 } else if score >= c.high_csat {
                     push(at, ExperienceKind::HighCsat { score });
                 }
             }
-            if let Some(score) = r.ces.filter(|s| *s >= c.high_effort) {
+            if let Some(score) = r.ces().filter(|s| *s >= c.high_effort) {
                 push(r.last_event_at, ExperienceKind::LowCes { score });
             }
             if let Some(p) = rel
@@ -751,10 +841,10 @@ impl Ledger {
                     ExperienceKind::RepeatContact { earlier: p.ticket },
                 );
             }
-            if let Some(closed) = r.follow_up_of {
+            if let Some(closed) = r.follow_up_of() {
                 push(r.created_at, ExperienceKind::FollowUpAfterClose { closed });
             }
-            if let Some((at, to)) = r.channel_switch {
+            if let Some((at, to)) = r.channel_switch() {
                 push(
                     at,
                     ExperienceKind::ChannelSwitch {
@@ -764,12 +854,24 @@ impl Ledger {
                 );
             }
             if r.one_touch {
-                if let Some(at) = r.resolved_at {
+                if let Some(at) = r.resolved_at() {
                     push(at, ExperienceKind::OneTouch);
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Adds each ticket's facts (as [`Ledger::add`]), reserving room for the
+/// iterator's lower size bound first.
+impl<'a> Extend<&'a TicketFacts> for Ledger {
+    fn extend<I: IntoIterator<Item = &'a TicketFacts>>(&mut self, facts: I) {
+        let facts = facts.into_iter();
+        self.reserve(facts.size_hint().0);
+        for f in facts {
+            self.add(f);
+        }
     }
 }
 
@@ -790,29 +892,40 @@ impl Store {
         if self.settled == self.rows.len() {
             return;
         }
-        let mut tail = self.rows.split_off(self.settled);
-        tail.sort_by_cached_key(Record::row_key);
-        tail.dedup_by(|later, kept| {
-            if later.row_key() != kept.row_key() {
-                return false;
-            }
-            if *later > *kept {
-                std::mem::swap(later, kept);
-            }
-            true
-        });
-        let in_order = match (self.rows.last(), tail.first()) {
-            (Some(a), Some(b)) => a.row_key() < b.row_key(),
-            _ => true,
-        };
-        if in_order {
-            self.rows.append(&mut tail);
+        if self.settled == 0 {
+            // Nothing settled yet (a ledger built in bulk): sort in place.
+            self.rows.sort_by_cached_key(Record::row_key);
+            keep_newest(&mut self.rows);
         } else {
-            self.rows = merge_sorted(std::mem::take(&mut self.rows), tail);
+            let mut tail = self.rows.split_off(self.settled);
+            tail.sort_by_cached_key(Record::row_key);
+            keep_newest(&mut tail);
+            let in_order = match (self.rows.last(), tail.first()) {
+                (Some(a), Some(b)) => a.row_key() < b.row_key(),
+                _ => true,
+            };
+            if in_order {
+                self.rows.append(&mut tail);
+            } else {
+                self.rows = merge_sorted(std::mem::take(&mut self.rows), tail);
+            }
         }
         self.settled = self.rows.len();
         self.customers = runs(&self.rows).count();
     }
+}
+
+/// Of sorted records, keeps the highest-ranked record of each ticket.
+fn keep_newest(rows: &mut Vec<Record>) {
+    rows.dedup_by(|later, kept| {
+        if later.row_key() != kept.row_key() {
+            return false;
+        }
+        if *later > *kept {
+            std::mem::swap(later, kept);
+        }
+        true
+    });
 }
 
 /// Two lists sorted by [`Record::row_key`], one record per ticket each,
@@ -900,9 +1013,7 @@ impl Ledger {
         for (customer, records) in w.customers {
             for mut r in records {
                 r.customer = customer;
-                r.what.normalise();
-                r.why.normalise();
-                if let Some(bad) = r.what.iter().chain(r.why.iter()).find(|&id| {
+                if let Some(bad) = r.what().iter().chain(r.why().iter()).find(|&id| {
                     usize::try_from(id).is_ok_and(|i| i >= tags.len())
                         || usize::try_from(id).is_err()
                 }) {
@@ -912,7 +1023,6 @@ impl Ledger {
                         defined: tags.len(),
                     });
                 }
-                r.reopens.sort_unstable();
                 store.rows.push(r);
             }
         }

@@ -256,43 +256,80 @@ impl NextIssueCounts {
                 end: u32::try_from(ids.len()).unwrap_or(u32::MAX),
             });
         }
+        // Number the reasons in tag order (the order of their names).
+        let mut order: Vec<u32> = (0..u32::try_from(names.len()).unwrap_or(u32::MAX)).collect();
+        order.sort_unstable_by(|&a, &b| names.get(a as usize).cmp(&names.get(b as usize)));
+        let mut rank = vec![0u32; names.len()];
+        for (r, &id) in order.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(id as usize) {
+                *slot = u32::try_from(r).unwrap_or(u32::MAX);
+            }
+        }
+        for id in &mut ids {
+            *id = rank.get(*id as usize).copied().unwrap_or(*id);
+        }
+        names.sort_unstable();
         // Integer keys: ids compare as their 128-bit numbers, the same order.
         contacts.sort_unstable_by_key(|c| (c.customer.as_u128(), c.at, c.ticket.as_u128()));
+        NextIssueCounts::from_sorted(&contacts, &ids, &names, config, &window, as_of)
+    }
 
+    /// The counts of `contacts`, sorted by customer, opening instant and
+    /// ticket, their reasons numbered into `names` (ranges of `ids`),
+    /// `names` in tag order.
+    pub(crate) fn from_sorted(
+        contacts: &[Contact],
+        ids: &[u32],
+        names: &[Tag],
+        config: &NextIssueConfig,
+        window: &Window<'_>,
+        as_of: i64,
+    ) -> Result<NextIssueCounts, NextIssueError> {
+        let reasons_of = |c: &Contact| ids.get(c.start as usize..c.end as usize).unwrap_or(&[]);
         let n = names.len();
         let mut denom = vec![0u64; n];
         let dense = n <= 256;
         let mut dense_pairs = if dense { vec![0u64; n * n] } else { Vec::new() };
         let mut sparse_pairs: HashMap<(u32, u32), u64> = HashMap::new();
         let mut edges: Vec<Edge> = Vec::new();
-        let edge_contact = |c: &Contact, settled: bool| EdgeContact {
-            at: c.at,
-            ticket: c.ticket,
-            settled,
-            reasons: ids[c.start as usize..c.end as usize]
+        let edge_contact = |c: &Contact, settled: bool| {
+            let mut numbers = reasons_of(c).to_vec();
+            numbers.sort_unstable();
+            let reasons: Vec<Tag> = numbers
                 .iter()
-                .map(|&i| names[i as usize].clone())
-                .collect(),
+                .filter_map(|&i| names.get(i as usize).cloned())
+                .collect();
+            EdgeContact {
+                at: c.at,
+                ticket: c.ticket,
+                settled,
+                reasons,
+            }
         };
         let mut group_start = 0usize;
-        for i in 0..contacts.len() {
-            let c = &contacts[i];
+        for (i, c) in contacts.iter().enumerate() {
             let settled = window.settled(c.at, as_of)?;
             let next = contacts.get(i + 1).filter(|d| d.customer == c.customer);
             if settled {
-                let reasons = &ids[c.start as usize..c.end as usize];
+                let reasons = reasons_of(c);
                 for &a in reasons {
-                    denom[a as usize] += 1;
+                    if let Some(d) = denom.get_mut(a as usize) {
+                        *d += 1;
+                    }
                 }
                 if let Some(d) = next {
                     if !reasons.is_empty() && d.end > d.start && window.contains(c.at, d.at)? {
                         for &a in reasons {
-                            for &b in &ids[d.start as usize..d.end as usize] {
+                            for &b in reasons_of(d) {
                                 if a == b && !config.same_reason {
                                     continue;
                                 }
                                 if dense {
-                                    dense_pairs[a as usize * n + b as usize] += 1;
+                                    if let Some(p) =
+                                        dense_pairs.get_mut(a as usize * n + b as usize)
+                                    {
+                                        *p += 1;
+                                    }
                                 } else {
                                     *sparse_pairs.entry((a, b)).or_default() += 1;
                                 }
@@ -302,45 +339,43 @@ impl NextIssueCounts {
                 }
             }
             if next.is_none() {
-                let first = &contacts[group_start];
-                let first_settled = window.settled(first.at, as_of)?;
-                edges.push(Edge {
-                    customer: c.customer,
-                    first: edge_contact(first, first_settled),
-                    last: edge_contact(c, settled),
-                });
+                if let Some(first) = contacts.get(group_start) {
+                    let first_settled = window.settled(first.at, as_of)?;
+                    edges.push(Edge {
+                        customer: c.customer,
+                        first: edge_contact(first, first_settled),
+                        last: edge_contact(c, settled),
+                    });
+                }
                 group_start = i + 1;
             }
         }
 
         let mut reasons: BTreeMap<Tag, ReasonCounts> = BTreeMap::new();
         for (a, &count) in denom.iter().enumerate() {
-            if count > 0 {
-                reasons.entry(names[a].clone()).or_default().contacts = count;
+            if let Some(name) = names.get(a).filter(|_| count > 0) {
+                reasons.entry(name.clone()).or_default().contacts = count;
             }
         }
-        let mut add_pair = |a: u32, b: u32, count: u64| {
-            if count > 0 {
-                *reasons
-                    .entry(names[a as usize].clone())
-                    .or_default()
-                    .next
-                    .entry(names[b as usize].clone())
-                    .or_default() += count;
+        let mut add_pair = |a: usize, b: usize, count: u64| {
+            if let (Some(na), Some(nb)) = (names.get(a), names.get(b)) {
+                if count > 0 {
+                    *reasons
+                        .entry(na.clone())
+                        .or_default()
+                        .next
+                        .entry(nb.clone())
+                        .or_default() += count;
+                }
             }
         };
         if dense {
             for (k, &count) in dense_pairs.iter().enumerate() {
-                let (a, b) = (k / n.max(1), k % n.max(1));
-                add_pair(
-                    u32::try_from(a).unwrap_or(u32::MAX),
-                    u32::try_from(b).unwrap_or(u32::MAX),
-                    count,
-                );
+                add_pair(k / n.max(1), k % n.max(1), count);
             }
         } else {
             for (&(a, b), &count) in &sparse_pairs {
-                add_pair(a, b, count);
+                add_pair(a as usize, b as usize, count);
             }
         }
         Ok(NextIssueCounts {
@@ -493,23 +528,23 @@ impl NextIssueCounts {
 }
 
 /// A contact while counting: sort key and its range of reason ids.
-struct Contact {
-    customer: CustomerId,
-    at: i64,
-    ticket: TicketId,
-    start: u32,
-    end: u32,
+pub(crate) struct Contact {
+    pub(crate) customer: CustomerId,
+    pub(crate) at: i64,
+    pub(crate) ticket: TicketId,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
 }
 
 /// A window with a fast path for calendar time.
-struct Window<'a> {
+pub(crate) struct Window<'a> {
     within: &'a Within,
     calendars: &'a Calendars,
     calendar_seconds: Option<i64>,
 }
 
 impl<'a> Window<'a> {
-    fn new(within: &'a Within, calendars: &'a Calendars) -> Self {
+    pub(crate) fn new(within: &'a Within, calendars: &'a Calendars) -> Self {
         let calendar_seconds = match within.basis {
             TimeBasis::Calendar => Some(within.seconds),
             _ => None,

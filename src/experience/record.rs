@@ -77,11 +77,50 @@ impl TagBits {
         }
     }
 
+    /// Puts `more` back in order after deserialisation.
+    pub(crate) fn normalise(&mut self) {
+        self.more.sort_unstable();
+        self.more.dedup();
+        // Numbers below 64 belong in the bits.
+        let small: Vec<u32> = self.more.iter().copied().filter(|&i| i < 64).collect();
+        self.more.retain(|&i| i >= 64);
+        for i in small {
+            self.bits |= 1 << i;
+        }
+    }
+}
+
+/// An optional instant in eight bytes: `i64::MIN` (before any instant
+/// chrono can represent) stands for none, and orders first as `None` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct When(i64);
+
+impl When {
+    pub(crate) const NONE: When = When(i64::MIN);
+
+    pub(crate) fn of(at: Option<i64>) -> When {
+        at.map_or(When::NONE, When)
+    }
+
+    pub(crate) fn get(self) -> Option<i64> {
+        (self != When::NONE).then_some(self.0)
+    }
+}
+
+/// A set of interned tag numbers as a record keeps it: the bits below 64,
+/// and the rest (rare) in the record's [`Extra`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tags<'a> {
+    bits: u64,
+    more: &'a [u32],
+}
+
+impl Tags<'_> {
     pub(crate) fn is_empty(&self) -> bool {
         self.bits == 0 && self.more.is_empty()
     }
 
-    pub(crate) fn intersects(&self, other: &TagBits) -> bool {
+    pub(crate) fn intersects(&self, other: &Tags<'_>) -> bool {
         self.bits & other.bits != 0
             || (!self.more.is_empty()
                 && !other.more.is_empty()
@@ -97,58 +136,51 @@ impl TagBits {
             .filter(move |i| bits & (1u64 << i) != 0)
             .chain(self.more.iter().copied())
     }
-
-    /// Puts `more` back in order after deserialisation.
-    pub(crate) fn normalise(&mut self) {
-        self.more.sort_unstable();
-        self.more.dedup();
-        // Numbers below 64 belong in the bits.
-        let small: Vec<u32> = self.more.iter().copied().filter(|&i| i < 64).collect();
-        self.more.retain(|&i| i >= 64);
-        for i in small {
-            self.bits |= 1 << i;
-        }
-    }
 }
 
-/// One ticket as the ledger keeps it. Field order matters: the derived
-/// order ranks two records of one ticket (the later `as_of` wins, then the
-/// later last event, then a fixed order), so merges never depend on order.
+/// The rare, variable-length parts of a record, behind one box so that the
+/// usual record (no reopen, no tag numbered 64 or more) allocates nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Extra {
+    /// Instants of every change from solved back to unsolved, in order.
+    reopens: Vec<i64>,
+    /// What-tag numbers from 64 up, sorted.
+    what: Vec<u32>,
+    /// Why-tag numbers from 64 up, sorted.
+    why: Vec<u32>,
+}
+
+/// One ticket as the ledger keeps it: 136 bytes, with no allocation unless
+/// the ticket was reopened or has a tag numbered 64 or more.
+///
+/// Field order matters: the derived order ranks two records of one ticket
+/// (the later `as_of` wins, then the later last event, then a fixed order
+/// of the contents), so merges never depend on order. The serialised form
+/// is [`RecordWire`]'s (the ledger's wire form since it was introduced).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "RecordWire", from = "RecordWire")]
 pub(crate) struct Record {
     pub(crate) as_of: i64,
     pub(crate) last_event_at: i64,
     pub(crate) created_at: i64,
     pub(crate) ticket: TicketId,
     pub(crate) channel: Channel,
-    #[serde(default)]
     pub(crate) proactive: bool,
-    #[serde(default)]
-    pub(crate) resolved_at: Option<i64>,
-    #[serde(default)]
+    resolved_at: When,
     pub(crate) one_touch: bool,
-    /// Instants of every change from solved back to unsolved.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) reopens: Vec<i64>,
-    #[serde(default)]
-    pub(crate) sla_breached_at: Option<i64>,
-    /// `(score, at)`.
-    #[serde(default)]
-    pub(crate) csat: Option<(u8, i64)>,
-    #[serde(default)]
-    pub(crate) ces: Option<u8>,
-    #[serde(default)]
-    pub(crate) follow_up_of: Option<TicketId>,
-    #[serde(default)]
-    pub(crate) channel_switch: Option<(i64, Channel)>,
-    #[serde(default)]
-    pub(crate) what: TagBits,
-    #[serde(default)]
-    pub(crate) why: TagBits,
+    sla_breached_at: When,
+    csat_at: When,
+    csat_score: u8,
+    ces: Option<u8>,
+    follow_up_of: Option<TicketId>,
+    switch_at: When,
+    switch_to: Channel,
+    what: u64,
+    why: u64,
+    extra: Option<Box<Extra>>,
     /// The customer (not serialised: the ledger's wire form groups the
     /// records by customer). Last, so it never decides the rank of two
     /// records of one ticket.
-    #[serde(skip, default = "nobody")]
     pub(crate) customer: CustomerId,
 }
 
@@ -191,25 +223,191 @@ impl Record {
             }
             previous = s;
         }
+        Record::assemble(
+            RecordWire {
+                as_of: f.as_of,
+                last_event_at: f.last_event_at,
+                created_at: f.created_at,
+                ticket: f.ticket,
+                channel: f.channel,
+                proactive: f.proactive,
+                resolved_at: f.resolved_at,
+                one_touch: f.is_one_touch(),
+                reopens,
+                sla_breached_at: f.sla_breached_at,
+                csat: f.csat.as_ref().map(|c| (c.score.score(), c.at)),
+                ces: f.ces.map(|c| c.score()),
+                follow_up_of: f.follow_up_of,
+                channel_switch: f.channel_switch,
+                what,
+                why,
+            },
+            f.customer,
+        )
+    }
+
+    /// The record of its wire form, for `customer`.
+    pub(crate) fn assemble(w: RecordWire, customer: CustomerId) -> Record {
+        let extra = (!w.reopens.is_empty() || !w.what.more.is_empty() || !w.why.more.is_empty())
+            .then(|| {
+                Box::new(Extra {
+                    reopens: w.reopens,
+                    what: w.what.more,
+                    why: w.why.more,
+                })
+            });
+        let (csat_score, csat_at) = w.csat.map_or((0, When::NONE), |(s, at)| (s, When(at)));
+        let (switch_at, switch_to) = w
+            .channel_switch
+            .map_or((When::NONE, w.channel), |(at, c)| (When(at), c));
         Record {
-            as_of: f.as_of,
-            last_event_at: f.last_event_at,
-            created_at: f.created_at,
-            ticket: f.ticket,
-            channel: f.channel,
-            proactive: f.proactive,
-            resolved_at: f.resolved_at,
-            one_touch: f.is_one_touch(),
-            reopens,
-            sla_breached_at: f.sla_breached_at,
-            csat: f.csat.as_ref().map(|c| (c.score.score(), c.at)),
-            ces: f.ces.map(|c| c.score()),
-            follow_up_of: f.follow_up_of,
-            channel_switch: f.channel_switch,
-            what,
-            why,
-            customer: f.customer,
+            as_of: w.as_of,
+            last_event_at: w.last_event_at,
+            created_at: w.created_at,
+            ticket: w.ticket,
+            channel: w.channel,
+            proactive: w.proactive,
+            resolved_at: When::of(w.resolved_at),
+            one_touch: w.one_touch,
+            sla_breached_at: When::of(w.sla_breached_at),
+            csat_at,
+            csat_score,
+            ces: w.ces,
+            follow_up_of: w.follow_up_of,
+            switch_at,
+            switch_to,
+            what: w.what.bits,
+            why: w.why.bits,
+            extra,
+            customer,
         }
+    }
+
+    pub(crate) fn resolved_at(&self) -> Option<i64> {
+        self.resolved_at.get()
+    }
+
+    pub(crate) fn sla_breached_at(&self) -> Option<i64> {
+        self.sla_breached_at.get()
+    }
+
+    /// `(score, at)`.
+    pub(crate) fn csat(&self) -> Option<(u8, i64)> {
+        self.csat_at.get().map(|at| (self.csat_score, at))
+    }
+
+    pub(crate) fn ces(&self) -> Option<u8> {
+        self.ces
+    }
+
+    pub(crate) fn follow_up_of(&self) -> Option<TicketId> {
+        self.follow_up_of
+    }
+
+    /// `(at, to)`: the first message on another channel.
+    pub(crate) fn channel_switch(&self) -> Option<(i64, Channel)> {
+        self.switch_at.get().map(|at| (at, self.switch_to))
+    }
+
+    /// Instants of every change from solved back to unsolved.
+    pub(crate) fn reopens(&self) -> &[i64] {
+        self.extra.as_deref().map_or(&[], |e| &e.reopens)
+    }
+
+    /// The what-tags' numbers.
+    pub(crate) fn what(&self) -> Tags<'_> {
+        Tags {
+            bits: self.what,
+            more: self.extra.as_deref().map_or(&[], |e| &e.what),
+        }
+    }
+
+    /// The why-tags' numbers.
+    pub(crate) fn why(&self) -> Tags<'_> {
+        Tags {
+            bits: self.why,
+            more: self.extra.as_deref().map_or(&[], |e| &e.why),
+        }
+    }
+}
+
+/// A record's serialised form (the customer is not in it: the ledger's
+/// wire form groups records by customer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RecordWire {
+    pub(crate) as_of: i64,
+    pub(crate) last_event_at: i64,
+    pub(crate) created_at: i64,
+    pub(crate) ticket: TicketId,
+    pub(crate) channel: Channel,
+    #[serde(default)]
+    pub(crate) proactive: bool,
+    #[serde(default)]
+    pub(crate) resolved_at: Option<i64>,
+    #[serde(default)]
+    pub(crate) one_touch: bool,
+    /// Instants of every change from solved back to unsolved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) reopens: Vec<i64>,
+    #[serde(default)]
+    pub(crate) sla_breached_at: Option<i64>,
+    /// `(score, at)`.
+    #[serde(default)]
+    pub(crate) csat: Option<(u8, i64)>,
+    #[serde(default)]
+    pub(crate) ces: Option<u8>,
+    #[serde(default)]
+    pub(crate) follow_up_of: Option<TicketId>,
+    #[serde(default)]
+    pub(crate) channel_switch: Option<(i64, Channel)>,
+    #[serde(default)]
+    pub(crate) what: TagBits,
+    #[serde(default)]
+    pub(crate) why: TagBits,
+}
+
+impl From<Record> for RecordWire {
+    fn from(r: Record) -> RecordWire {
+        let resolved_at = r.resolved_at();
+        let sla_breached_at = r.sla_breached_at();
+        let csat = r.csat();
+        let channel_switch = r.channel_switch();
+        let extra = r.extra.map(|e| *e).unwrap_or_default();
+        RecordWire {
+            as_of: r.as_of,
+            last_event_at: r.last_event_at,
+            created_at: r.created_at,
+            ticket: r.ticket,
+            channel: r.channel,
+            proactive: r.proactive,
+            resolved_at,
+            one_touch: r.one_touch,
+            reopens: extra.reopens,
+            sla_breached_at,
+            csat,
+            ces: r.ces,
+            follow_up_of: r.follow_up_of,
+            channel_switch,
+            what: TagBits {
+                bits: r.what,
+                more: extra.what,
+            },
+            why: TagBits {
+                bits: r.why,
+                more: extra.why,
+            },
+        }
+    }
+}
+
+/// A deserialised record, its tag numbers and reopens put in order; the
+/// ledger sets its customer.
+impl From<RecordWire> for Record {
+    fn from(mut w: RecordWire) -> Record {
+        w.what.normalise();
+        w.why.normalise();
+        w.reopens.sort_unstable();
+        Record::assemble(w, nobody())
     }
 }
 
@@ -229,24 +427,90 @@ mod tests {
     }
 
     #[test]
-    fn tag_bits_small_and_large() {
+    fn tag_numbers_small_and_large() {
         let mut a = TagBits::default();
         a.insert(3);
         a.insert(70);
         a.insert(70);
         let mut b = TagBits::default();
         b.insert(70);
-        assert!(a.intersects(&b));
+        let view = |t: &TagBits| Tags {
+            bits: t.bits,
+            more: &[],
+        };
+        let a_all = Tags {
+            bits: a.bits,
+            more: &a.more,
+        };
+        assert!(a_all.intersects(&Tags {
+            bits: b.bits,
+            more: &b.more
+        }));
         let mut c = TagBits::default();
         c.insert(4);
-        assert!(!a.intersects(&c));
-        assert_eq!(a.iter().collect::<Vec<_>>(), vec![3, 70]);
+        assert!(!a_all.intersects(&view(&c)));
+        assert_eq!(a_all.iter().collect::<Vec<_>>(), vec![3, 70]);
         let mut d = TagBits {
             bits: 0,
             more: vec![90, 5, 90],
         };
         d.normalise();
-        assert_eq!(d.iter().collect::<Vec<_>>(), vec![5, 90]);
-        assert!(TagBits::default().is_empty());
+        assert_eq!((d.bits, d.more.as_slice()), (1 << 5, &[90][..]));
+        assert!(view(&TagBits::default()).is_empty());
+    }
+
+    #[test]
+    fn a_record_is_small_and_its_wire_form_round_trips() {
+        assert!(
+            std::mem::size_of::<Record>() <= 136,
+            "{}",
+            std::mem::size_of::<Record>()
+        );
+        let mut f = TicketFacts::new(
+            TicketId::from_u128(7),
+            CustomerId::from_u128(9),
+            Channel::Email,
+            100,
+        );
+        f.resolved_at = Some(200);
+        f.sla_breached_at = Some(150);
+        f.channel_switch = Some((120, Channel::Phone));
+        f.follow_up_of = Some(TicketId::from_u128(3));
+        f.statuses = vec![
+            (100, Status::Open),
+            (200, Status::Solved),
+            (300, Status::Open),
+        ];
+        let mut index = FxMap::default();
+        let tag = |s: &str| Tag::new(s).unwrap_or_else(|e| unreachable!("{e}"));
+        index.insert(tag("late"), (70, TagKind::What));
+        index.insert(tag("carrier"), (2, TagKind::Why));
+        f.tags = vec![tag("late"), tag("carrier"), tag("other")];
+        let r = Record::of(&f, &index);
+        assert_eq!(r.reopens(), &[300]);
+        assert_eq!(r.what().iter().collect::<Vec<_>>(), vec![70]);
+        assert_eq!(r.why().iter().collect::<Vec<_>>(), vec![2]);
+        assert_eq!(r.channel_switch(), Some((120, Channel::Phone)));
+        assert_eq!(
+            (r.resolved_at(), r.sla_breached_at(), r.csat()),
+            (Some(200), Some(150), None)
+        );
+        let wire = RecordWire::from(r.clone());
+        let json = serde_json::to_string(&r).unwrap_or_default();
+        assert_eq!(json, serde_json::to_string(&wire).unwrap_or_default());
+        let mut back: Record = serde_json::from_str(&json).unwrap_or_else(|e| unreachable!("{e}"));
+        back.customer = r.customer;
+        assert_eq!(back, r);
+        // A plain record allocates nothing.
+        let plain = Record::of(
+            &TicketFacts::new(
+                TicketId::from_u128(1),
+                CustomerId::from_u128(1),
+                Channel::Email,
+                0,
+            ),
+            &index,
+        );
+        assert!(plain.extra.is_none());
     }
 }

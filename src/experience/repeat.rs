@@ -137,8 +137,8 @@ impl RepeatRule {
 
     fn matches(&self, p: &Record, c: &Record) -> bool {
         match self.same {
-            Same::Why => p.why.intersects(&c.why),
-            Same::What => p.what.intersects(&c.what),
+            Same::Why => p.why().intersects(&c.why()),
+            Same::What => p.what().intersects(&c.what()),
             Same::Any => true,
         }
     }
@@ -146,7 +146,7 @@ impl RepeatRule {
     fn in_window(&self, p: &Record, c: &Record, cal: &Calendars) -> Result<bool, ExperienceError> {
         match self.from {
             Anchor::Opened => self.within.contains_unix(p.created_at, c.created_at, cal),
-            Anchor::Resolved => match p.resolved_at {
+            Anchor::Resolved => match p.resolved_at() {
                 Some(r) if r < c.created_at => self.within.contains_unix(r, c.created_at, cal),
                 _ => Ok(true),
             },
@@ -157,7 +157,7 @@ impl RepeatRule {
     fn closed(&self, c: &Record, cal: &Calendars) -> Result<bool, ExperienceError> {
         let start = match self.from {
             Anchor::Opened => c.created_at,
-            Anchor::Resolved => match c.resolved_at {
+            Anchor::Resolved => match c.resolved_at() {
                 Some(r) => r,
                 None => return Ok(false),
             },
@@ -258,7 +258,7 @@ impl RepeatFigures {
             }
             None => self.pending += 1,
         }
-        if c.resolved_at.is_some() {
+        if c.resolved_at().is_some() {
             self.one_touch.of += 1;
             self.one_touch.count += u64::from(c.one_touch);
         }
@@ -382,9 +382,7 @@ impl RepeatReport {
             ..crate::experience::LedgerConfig::default()
         };
         let mut ledger = crate::experience::Ledger::new(config, taxonomy, calendars.clone())?;
-        for f in facts {
-            ledger.add(f);
-        }
+        ledger.extend(facts);
         ledger.repeat_report(from, to)
     }
 }
@@ -438,7 +436,7 @@ impl<'a> ReportBuilder<'a> {
             let nearest = self.rel.nearest.get(i).copied().flatten();
             let repeated = self.rel.repeated.get(i).copied().unwrap_or(false);
             let fcr = if self.rule.closed(c, self.cal)? {
-                Some(c.resolved_at.is_some() && c.reopens.is_empty() && !repeated)
+                Some(c.resolved_at().is_some() && c.reopens().is_empty() && !repeated)
             } else {
                 None
             };
@@ -448,10 +446,10 @@ impl<'a> ReportBuilder<'a> {
                 .entry(c.channel)
                 .or_default()
                 .count(c, repeat, fcr);
-            if c.what.is_empty() {
+            if c.what().is_empty() {
                 self.unclassified.count(c, repeat, fcr);
             } else {
-                for id in c.what.iter() {
+                for id in c.what().iter() {
                     self.by_reason.entry(id).or_default().count(c, repeat, fcr);
                 }
             }
