@@ -16,8 +16,9 @@
 //! - `PATH.rust.json`: the figures (first response, resolution, CSAT per
 //!   channel, repeat-contact rate), the why-tags of the taxonomy, and the
 //!   Rust timings (best of 3): end to end from the in-memory histories
-//!   (`TicketFacts::from_events`, `Aggregate`, summary, repeat-contact rate)
-//!   and each stage.
+//!   (`TicketFacts::from_histories`, `Aggregate`, summary, repeat-contact
+//!   rate) and each stage, on one thread and with the facts over every
+//!   core.
 //!
 //! The histories (deterministic, LCG): N tickets (default 1,000,000) of
 //! N × 3 / 10 customers over 60 days, each customer's tickets in one
@@ -33,12 +34,15 @@
 use std::error::Error;
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use supportdesk::experience::{RepeatReport, RepeatRule};
 use supportdesk::id::{AgentId, CustomerId, TenantId};
-use supportdesk::metrics::{Aggregate, DurationSummary, FactsOptions, RELATIVE_ERROR, TicketFacts};
+use supportdesk::metrics::{
+    Aggregate, DurationSummary, FactsOptions, MetricsSummary, RELATIVE_ERROR, TicketFacts,
+};
 use supportdesk::model::{AuthorRole, TagKind, Visibility};
 use supportdesk::sla::Calendars;
 use supportdesk::taxonomy::{TagConfig, TaxonomyConfig};
@@ -251,6 +255,53 @@ fn rust_repeat_rate(
     Ok((r.overall.repeat.count, r.overall.repeat.of))
 }
 
+/// One end-to-end measurement: best of 3 of each stage and of the whole.
+struct Run {
+    threads: usize,
+    total: f64,
+    facts: f64,
+    aggregate: f64,
+    repeat: f64,
+    result: (MetricsSummary, (u64, u64)),
+}
+
+/// Histories -> facts (on `threads` threads) -> aggregate -> summary, and
+/// the repeat-contact rate from the same facts; best of 3.
+fn end_to_end(
+    hs: &[Vec<Event>],
+    options: &FactsOptions,
+    taxonomy: &Taxonomy,
+    threads: NonZeroUsize,
+) -> Result<Run, Box<dyn Error>> {
+    let mut run = Run {
+        threads: threads.get(),
+        total: f64::INFINITY,
+        facts: f64::INFINITY,
+        aggregate: f64::INFINITY,
+        repeat: f64::INFINITY,
+        result: (Aggregate::new().summary(), (0, 0)),
+    };
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let facts = TicketFacts::from_histories(hs, options, threads)?;
+        let t1 = Instant::now();
+        let mut a = Aggregate::new();
+        for f in &facts {
+            a.add(f);
+        }
+        let s = a.summary();
+        let t2 = Instant::now();
+        let repeat = rust_repeat_rate(&facts, taxonomy, options.as_of().timestamp())?;
+        let t3 = Instant::now();
+        run.total = run.total.min((t3 - t0).as_secs_f64());
+        run.facts = run.facts.min((t1 - t0).as_secs_f64());
+        run.aggregate = run.aggregate.min((t2 - t1).as_secs_f64());
+        run.repeat = run.repeat.min((t3 - t2).as_secs_f64());
+        run.result = (s, repeat);
+    }
+    Ok(run)
+}
+
 fn json_duration(d: &DurationSummary) -> String {
     let f = |v: Option<f64>| v.map_or_else(|| "null".to_owned(), |x| format!("{x:.6}"));
     format!(
@@ -433,42 +484,26 @@ fn main() -> Result<(), Box<dyn Error>> {
     let options = FactsOptions::new(as_of, Calendars::new());
 
     // End to end, best of 3: histories -> facts -> aggregate -> summary,
-    // plus the repeat-contact rate from the same facts.
-    let (mut best, mut best_facts, mut best_agg, mut best_repeat) =
-        (f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY);
-    let mut result = None;
-    for _ in 0..3 {
-        let t0 = Instant::now();
-        let mut facts = Vec::with_capacity(hs.len());
-        for h in &hs {
-            if let Some(f) = TicketFacts::from_events(h, &options)? {
-                facts.push(f);
-            }
-        }
-        let t1 = Instant::now();
-        let mut a = Aggregate::new();
-        for f in &facts {
-            a.add(f);
-        }
-        let s = a.summary();
-        let t2 = Instant::now();
-        let repeat = rust_repeat_rate(&facts, &taxonomy, as_of.timestamp())?;
-        let t3 = Instant::now();
-        best = best.min((t3 - t0).as_secs_f64());
-        best_facts = best_facts.min((t1 - t0).as_secs_f64());
-        best_agg = best_agg.min((t2 - t1).as_secs_f64());
-        best_repeat = best_repeat.min((t3 - t2).as_secs_f64());
-        result = Some((s, repeat));
+    // plus the repeat-contact rate from the same facts; on one thread, then
+    // with the facts spread over every core (`TicketFacts::from_histories`).
+    let cores = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
+    let one = end_to_end(&hs, &options, &taxonomy, NonZeroUsize::MIN)?;
+    let all = end_to_end(&hs, &options, &taxonomy, cores)?;
+    if one.result != all.result {
+        return Err("the figures on one thread and on every core differ".into());
     }
-    let (s, (repeats, contacts)) = result.ok_or("no run")?;
-    eprintln!(
-        "rust end to end: {n} histories in {:.1} ms ({:.2} M tickets/s): facts {:.1} ms, aggregate+summary {:.1} ms, repeat rate {:.1} ms",
-        best * 1e3,
-        n as f64 / best / 1e6,
-        best_facts * 1e3,
-        best_agg * 1e3,
-        best_repeat * 1e3
-    );
+    for (label, r) in [("one thread", &one), ("every core", &all)] {
+        eprintln!(
+            "rust end to end ({label}, {} threads for the facts): {n} histories in {:.1} ms ({:.2} M tickets/s): facts {:.1} ms, aggregate+summary {:.1} ms, repeat rate {:.1} ms",
+            r.threads,
+            r.total * 1e3,
+            n as f64 / r.total / 1e6,
+            r.facts * 1e3,
+            r.aggregate * 1e3,
+            r.repeat * 1e3
+        );
+    }
+    let (s, (repeats, contacts)) = one.result;
 
     let t = Instant::now();
     write_csv(&path, &hs)?;
@@ -489,9 +524,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         .collect();
     let why: Vec<String> = WHY.iter().map(|t| format!("\"{t}\"")).collect();
     let json = format!(
-        "{{\n  \"tickets\": {n},\n  \"events\": {events},\n  \"as_of\": {},\n  \"why_tags\": [{}],\n  \"rust_seconds\": {best:.6},\n  \"rust_facts_seconds\": {best_facts:.6},\n  \"rust_aggregate_seconds\": {best_agg:.6},\n  \"rust_repeat_seconds\": {best_repeat:.6},\n  \"relative_error\": {RELATIVE_ERROR},\n  \"first_response\": {},\n  \"resolution\": {},\n  \"csat_per_channel\": {{{}}},\n  \"repeat\": {{\"repeats\": {repeats}, \"contacts\": {contacts}, \"rate\": {:.12}}}\n}}\n",
+        "{{\n  \"tickets\": {n},\n  \"events\": {events},\n  \"as_of\": {},\n  \"why_tags\": [{}],\n  \"rust_seconds\": {:.6},\n  \"rust_facts_seconds\": {:.6},\n  \"rust_aggregate_seconds\": {:.6},\n  \"rust_repeat_seconds\": {:.6},\n  \"rust_threads\": {},\n  \"rust_all_cores_seconds\": {:.6},\n  \"rust_all_cores_facts_seconds\": {:.6},\n  \"relative_error\": {RELATIVE_ERROR},\n  \"first_response\": {},\n  \"resolution\": {},\n  \"csat_per_channel\": {{{}}},\n  \"repeat\": {{\"repeats\": {repeats}, \"contacts\": {contacts}, \"rate\": {:.12}}}\n}}\n",
         as_of.timestamp(),
         why.join(", "),
+        one.total,
+        one.facts,
+        one.aggregate,
+        one.repeat,
+        all.threads,
+        all.total,
+        all.facts,
         json_duration(&s.first_response.times),
         json_duration(&s.resolution),
         channels.join(", "),

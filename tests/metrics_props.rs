@@ -470,4 +470,54 @@ proptest! {
         let _ = deriver.derive(&history[..history.len() / 2]);
         prop_assert_eq!(&deriver.derive(&history), &want);
     }
+
+    /// Facts of many histories over any number of threads are the facts of
+    /// each history in order (those without facts left out), and the error
+    /// is the first history's that fails.
+    #[test]
+    fn facts_over_threads_equal_one_by_one(
+        kinds in prop::collection::vec(0u8..4, 0..40),
+        threads in 1usize..6,
+    ) {
+        let ids = SequentialIds::new();
+        let tenant = TenantId::from_u128(1);
+        let t0: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
+        let mut histories: Vec<Vec<Event>> = Vec::new();
+        for (i, k) in kinds.iter().enumerate() {
+            let at = t0 + Duration::minutes(i as i64);
+            let opened = open(tenant, &OpenTicket::reactive(CustomerId::from_u128(i as u128), supportdesk::Channel::Email, "Help"), &Context::new(at, &ids)).unwrap();
+            let mut events = opened.events;
+            match k {
+                // No facts: nothing, or opened after the instant.
+                0 => events.clear(),
+                1 => {
+                    for e in &mut events {
+                        e.at += Duration::days(400);
+                    }
+                }
+                // An error: a business-time policy on a calendar the
+                // options do not have.
+                2 => {
+                    let t = Ticket::from_events(&events).unwrap();
+                    events.push(Event {
+                        tenant,
+                        ticket: t.id(),
+                        sequence: t.version() + 1,
+                        at,
+                        kind: supportdesk::ticket::EventKind::SlaPolicyApplied { policy: Box::new(policy()) },
+                    });
+                }
+                _ => {}
+            }
+            histories.push(events);
+        }
+        let options = FactsOptions::new(t0 + Duration::days(30), Calendars::new());
+        let one_by_one: Result<Vec<TicketFacts>, _> = histories
+            .iter()
+            .filter_map(|h| TicketFacts::from_events(h, &options).transpose())
+            .collect();
+        prop_assert_eq!(one_by_one.is_err(), kinds.contains(&2));
+        let n = std::num::NonZeroUsize::new(threads).unwrap();
+        prop_assert_eq!(TicketFacts::from_histories(&histories, &options, n), one_by_one);
+    }
 }

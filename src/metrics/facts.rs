@@ -269,6 +269,71 @@ impl TicketFacts {
         facts
     }
 
+    /// The facts of many histories, spread over `threads` threads (std's
+    /// scoped threads; no runtime): for each history in order, its
+    /// [`from_events`](Self::from_events) facts, those without facts (no
+    /// `Opened` event first, or opened after the instant) left out. The
+    /// result is the same whatever the number of threads: the histories are
+    /// split into `threads` consecutive runs and the runs' facts joined in
+    /// order. One thread runs on the caller's thread.
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use supportdesk::metrics::{FactsOptions, TicketFacts};
+    /// use supportdesk::sla::Calendars;
+    /// use supportdesk::testing::TicketBuilder;
+    /// use supportdesk::{Status, id::{AgentId, TicketId}};
+    ///
+    /// let histories: Vec<_> = (0..10u128)
+    ///     .map(|n| TicketBuilder::new().id(TicketId::from_u128(n + 1)).agent_reply(AgentId::from_u128(7), "On it").status(Status::Solved).events())
+    ///     .collect();
+    /// let options = FactsOptions::new("2026-01-05T12:00:00Z".parse()?, Calendars::new());
+    /// let two = NonZeroUsize::new(2).expect("two");
+    /// let facts = TicketFacts::from_histories(&histories, &options, two)?;
+    /// assert_eq!(facts.len(), 10);
+    /// assert_eq!(facts, TicketFacts::from_histories(&histories, &options, NonZeroUsize::MIN)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The error [`from_events`](Self::from_events) gives for the first
+    /// history (in order) that fails.
+    pub fn from_histories<H: AsRef<[Event]> + Sync>(
+        histories: &[H],
+        options: &FactsOptions,
+        threads: std::num::NonZeroUsize,
+    ) -> Result<Vec<TicketFacts>, MetricsError> {
+        let run = |hs: &[H]| -> Result<Vec<TicketFacts>, MetricsError> {
+            let mut deriver = FactsDeriver::new(options);
+            let mut out = Vec::with_capacity(hs.len());
+            for h in hs {
+                if let Some(f) = deriver.derive(h.as_ref())? {
+                    out.push(f);
+                }
+            }
+            Ok(out)
+        };
+        let per = histories.len().div_ceil(threads.get()).max(1);
+        if threads.get() == 1 || histories.len() <= per {
+            return run(histories);
+        }
+        let parts: Vec<Result<Vec<TicketFacts>, MetricsError>> = std::thread::scope(|scope| {
+            let mut chunks = histories.chunks(per);
+            let first = chunks.next();
+            let handles: Vec<_> = chunks.map(|c| scope.spawn(move || run(c))).collect();
+            let mut parts = vec![first.map_or_else(|| Ok(Vec::new()), run)];
+            for h in handles {
+                parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            parts
+        });
+        let mut out = Vec::with_capacity(histories.len());
+        for p in parts {
+            out.extend(p?);
+        }
+        Ok(out)
+    }
+
     /// [`from_events`](Self::from_events) the general way: the metric
     /// presets through the SLA engine's [`Timeline`], [`sla::report`] and
     /// [`sla::evaluate`], allocating as they do. The fast path
