@@ -25,7 +25,7 @@ use chrono_tz::Europe::London;
 use supportdesk::InMemoryStore;
 use supportdesk::calendar::BusinessCalendar;
 use supportdesk::customer::Identity;
-use supportdesk::experience::{Ledger, LedgerConfig, NextIssueConfig, NextIssueCounts, NextIssues};
+use supportdesk::experience::{Ledger, LedgerConfig, NextIssueConfig, NextIssues};
 use supportdesk::id::{AgentId, CustomerId, TenantId, TicketId};
 use supportdesk::insight::maturity::{
     EvidenceInputs, MaturityTrait, SelfAssessment, Signal, TierModel, assess,
@@ -1231,16 +1231,16 @@ pub fn run(out_path: &str) -> Result<(), Box<dyn Error>> {
     let taxonomy = taxonomy()?;
     let (from, to) = (month_start.timestamp(), month_end.timestamp());
     let mut ledger = Ledger::new(LedgerConfig::default(), &taxonomy, calendars.clone())?;
-    for f in &all_facts {
-        ledger.add(f);
-    }
+    ledger.extend(&all_facts);
     let at_risk = ledger.at_risk(to, 10)?;
     let repeat = ledger.repeat_report(from, to)?;
     // A month of ~1,400 tickets is small: keep a next-issue pair seen 3
     // times (the library's default is 5).
     let mut next_config = NextIssueConfig::default();
     next_config.min_pairs = 3;
-    let counts = NextIssueCounts::count(&all_facts, &taxonomy, &next_config, &calendars, to)?;
+    // Read off the ledger's records: the same counts as
+    // `NextIssueCounts::count(&all_facts, ..)`, without a second sort.
+    let counts = ledger.next_issue_counts(&next_config, to)?;
     let next = NextIssues::from_counts(&counts, &next_config);
     // The shop's help center has one article, on returns.
     let articles = [Article::new(
