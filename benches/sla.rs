@@ -226,6 +226,36 @@ fn bench_evaluate(c: &mut Criterion) {
             }
         })
     });
+    // The bulk entry point: the same reports, with the events of a history
+    // a few places ahead read while the current one is evaluated.
+    g.bench_function("evaluator_many", |b| {
+        let mut eval = sla::Evaluator::new(&p, &cals);
+        b.iter(|| {
+            let mut n = 0usize;
+            eval.evaluate_many(black_box(&hs), now, |_, r| {
+                n += r.map_or(0, |r| r.targets.len());
+            });
+            n
+        })
+    });
+    g.bench_function("evaluator_many_cpu_time", |b| {
+        let mut eval = sla::Evaluator::new(&p, &cals);
+        b.iter_custom(|iters| {
+            let wall = std::time::Instant::now();
+            let cpu = thread_cpu_time();
+            for _ in 0..iters {
+                let mut n = 0usize;
+                eval.evaluate_many(black_box(&hs), now, |_, r| {
+                    n += r.map_or(0, |r| r.targets.len());
+                });
+                black_box(n);
+            }
+            match (cpu, thread_cpu_time()) {
+                (Some(a), Some(b)) if b >= a => b - a,
+                _ => wall.elapsed(),
+            }
+        })
+    });
     g.finish();
 }
 

@@ -171,6 +171,24 @@ proptest! {
         }
     }
 
+    /// The bulk entry point, which reads histories ahead, hands out in
+    /// order exactly the reports of `evaluate` on each history.
+    #[test]
+    fn evaluate_many_equals_evaluate(hs in proptest::collection::vec(history(), 1..10), later in 0i64..86_400) {
+        let cals = calendars();
+        let p = hs[0].1.clone();
+        let histories: Vec<Vec<Event>> = hs.into_iter().map(|(events, _)| events).collect();
+        let last = histories.iter().filter_map(|h| h.last()).map(|e| e.at).max().unwrap();
+        let now = last + Duration::seconds(later);
+        let mut seen = Vec::new();
+        sla::Evaluator::new(&p, &cals).evaluate_many(&histories, now, |i, r| seen.push((i, r.cloned())));
+        prop_assert_eq!(seen.len(), histories.len());
+        for (k, (i, bulk)) in seen.into_iter().enumerate() {
+            prop_assert_eq!(i, k);
+            prop_assert_eq!(bulk, sla::evaluate(&histories[k], &cals, now, Some(&p)));
+        }
+    }
+
     /// Every target's deadline and elapsed time are the calendar's own
     /// paused arithmetic over the pauses the report lists: the deadline
     /// counts the target from the start with the finished pauses left out

@@ -875,6 +875,79 @@ impl<'a> Evaluator<'a> {
         )?;
         Ok(&self.report)
     }
+
+    /// Evaluates every history of `histories` at `now`, in order, and hands
+    /// `each` the index of the history and its report, as
+    /// [`evaluate`](Self::evaluate) gives it (an error for one history does
+    /// not stop the others).
+    ///
+    /// Same reports as calling [`evaluate`](Self::evaluate) on each history,
+    /// and faster over many histories that are not in cache: while one
+    /// history is evaluated, the events of one a few places further on are
+    /// read ahead, so the wait for memory overlaps the work.
+    ///
+    /// ```
+    /// use supportdesk::sla::{Calendars, Evaluator, MetricDef, SlaPolicy, Target, TimeBasis, TargetState};
+    /// use supportdesk::testing::TicketBuilder;
+    /// use supportdesk::{id::AgentId, Priority};
+    ///
+    /// let policy = SlaPolicy {
+    ///     id: "p".into(), version: 1, name: String::new(), conditions: Default::default(),
+    ///     metrics: vec![MetricDef::first_reply()],
+    ///     targets: vec![Target { metric: "first_reply".into(), priority: Priority::Normal, channel: None,
+    ///                            seconds: 3600, basis: TimeBasis::Calendar }],
+    ///     warnings: vec![], escalation: vec![],
+    /// };
+    /// let calendars = Calendars::new();
+    /// let histories = vec![
+    ///     TicketBuilder::new().events(),
+    ///     TicketBuilder::new().agent_reply(AgentId::from_u128(1), "hi").events(),
+    /// ];
+    /// let mut eval = Evaluator::new(&policy, &calendars);
+    /// let mut states = Vec::new();
+    /// eval.evaluate_many(&histories, "2026-01-05T12:00:00Z".parse()?, |i, report| {
+    ///     states.push((i, report.map(|r| r.targets[0].state)));
+    /// });
+    /// assert_eq!(states, [(0, Ok(TargetState::Breached)), (1, Ok(TargetState::Fulfilled))]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_many<H: AsRef<[Event]>>(
+        &mut self,
+        histories: &[H],
+        now: DateTime<Utc>,
+        mut each: impl FnMut(usize, Result<&SlaReport, SlaError>),
+    ) {
+        for h in histories.iter().take(READ_AHEAD) {
+            prefetch(h.as_ref());
+        }
+        for (i, h) in histories.iter().enumerate() {
+            if let Some(ahead) = histories.get(i + READ_AHEAD) {
+                prefetch(ahead.as_ref());
+            }
+            each(i, self.evaluate(h.as_ref(), now));
+        }
+    }
+}
+
+/// How many histories ahead of the one being evaluated
+/// [`Evaluator::evaluate_many`] asks the processor to fetch (tuned over a
+/// million histories: 2 beat 4 and 8).
+const READ_AHEAD: usize = 2;
+
+/// Asks the processor to bring into cache what [`Timeline::observe`] will
+/// read of each event (its time and kind), without waiting for it: a
+/// prefetch instruction on x86 and x86_64, nothing elsewhere. The
+/// instruction is a hint: it changes no value the program reads.
+///
+/// A plain read of the same fields instead (a "touch", tried first) did not
+/// help: each load that misses holds up the processor's retirement until the
+/// line arrives, so the wait moved from one ticket to the next.
+#[inline]
+fn prefetch(events: &[Event]) {
+    for e in events {
+        mem_prefetch::prefetch_read_data::<_, 3>(&e.at);
+        mem_prefetch::prefetch_read_data::<_, 3>(&e.kind);
+    }
 }
 
 /// Seconds after the start at which a warning falls, if it is before the
