@@ -253,6 +253,7 @@ pub mod customer;
 mod desk;
 mod escape;
 pub mod experience;
+mod hint;
 pub mod id;
 pub mod insight;
 mod instant;

@@ -566,6 +566,8 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     a.insert("channel", &[]);
     a.insert("instant", &[]);
     a.insert("escape", &[]);
+    // Processor hints (prefetch) for bulk loops.
+    a.insert("hint", &[]);
     a.insert("calendar", &["instant", "escape"]);
     a.insert("customer", &["id", "channel"]);
     // Values.
@@ -579,7 +581,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     a.insert(
         "sla",
         &[
-            "id", "channel", "instant", "calendar", "customer", "model", "ticket",
+            "id", "channel", "instant", "hint", "calendar", "customer", "model", "ticket",
         ],
     );
     // Spikes count per calendar period (the one period type).
@@ -590,7 +592,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     a.insert(
         "metrics",
         &[
-            "id", "channel", "instant", "calendar", "customer", "model", "ticket", "sla",
+            "id", "channel", "instant", "hint", "calendar", "customer", "model", "ticket", "sla",
             "taxonomy",
         ],
     );
