@@ -931,8 +931,8 @@ impl<'a> Evaluator<'a> {
 
 /// How many histories ahead of the one being evaluated
 /// [`Evaluator::evaluate_many`] asks the processor to fetch (tuned over a
-/// million histories: 2 beat 4 and 8).
-const READ_AHEAD: usize = 2;
+/// million histories: 1 and 2 beat 3, 4 and 8).
+const READ_AHEAD: usize = 1;
 
 /// Asks the processor to bring into cache what [`Timeline::observe`] will
 /// read of each event (its time and kind), without waiting for it: a
