@@ -209,21 +209,15 @@ fn bench_evaluate(c: &mut Criterion) {
     g.bench_function("evaluator_cpu_time", |b| {
         let mut eval = sla::Evaluator::new(&p, &cals);
         b.iter_custom(|iters| {
-            let wall = std::time::Instant::now();
-            let cpu = thread_cpu_time();
-            for _ in 0..iters {
+            cpu_timed(iters, || {
                 let mut n = 0usize;
                 for h in &hs {
                     n += eval
                         .evaluate(black_box(h), now)
                         .map_or(0, |r| r.targets.len());
                 }
-                black_box(n);
-            }
-            match (cpu, thread_cpu_time()) {
-                (Some(a), Some(b)) if b >= a => b - a,
-                _ => wall.elapsed(),
-            }
+                n
+            })
         })
     });
     // The bulk entry point: the same reports, with the events of a history
@@ -241,22 +235,30 @@ fn bench_evaluate(c: &mut Criterion) {
     g.bench_function("evaluator_many_cpu_time", |b| {
         let mut eval = sla::Evaluator::new(&p, &cals);
         b.iter_custom(|iters| {
-            let wall = std::time::Instant::now();
-            let cpu = thread_cpu_time();
-            for _ in 0..iters {
+            cpu_timed(iters, || {
                 let mut n = 0usize;
                 eval.evaluate_many(black_box(&hs), now, |_, r| {
                     n += r.map_or(0, |r| r.targets.len());
                 });
-                black_box(n);
-            }
-            match (cpu, thread_cpu_time()) {
-                (Some(a), Some(b)) if b >= a => b - a,
-                _ => wall.elapsed(),
-            }
+                n
+            })
         })
     });
     g.finish();
+}
+
+/// The CPU time of `iters` runs of `f` on this thread (the wall-clock time
+/// where the thread's CPU time cannot be read).
+fn cpu_timed(iters: u64, mut f: impl FnMut() -> usize) -> StdDuration {
+    let wall = std::time::Instant::now();
+    let cpu = thread_cpu_time();
+    for _ in 0..iters {
+        black_box(f());
+    }
+    match (cpu, thread_cpu_time()) {
+        (Some(a), Some(b)) if b >= a => b - a,
+        _ => wall.elapsed(),
+    }
 }
 
 /// The CPU time this thread has run so far (`/proc/thread-self/schedstat`,

@@ -945,8 +945,8 @@ const READ_AHEAD: usize = 1;
 #[inline]
 fn prefetch(events: &[Event]) {
     for e in events {
-        mem_prefetch::prefetch_read_data::<_, 3>(&e.at);
-        mem_prefetch::prefetch_read_data::<_, 3>(&e.kind);
+        crate::hint::prefetch(&e.at);
+        crate::hint::prefetch(&e.kind);
     }
 }
 
