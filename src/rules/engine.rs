@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder, SetMatches};
 
 use super::error::RuleError;
+use super::flat::{self, Flat, Plan, Test};
 use super::model::{
     Anchor, Chaining, Condition, Conditions, IsOp, MessageFrom, NotifyTo, NumOp, On, OriginIs,
     PresenceOp, PriorityOp, RuleAction, RuleBook, SetOp, SinceOp, SlaState, Span, TagOp, TextOp,
@@ -254,6 +255,10 @@ struct Inner {
     /// when the set would exceed the regex size limits: each pattern then
     /// runs on its own).
     patterns: Option<RegexSet>,
+    /// The triggers' conditions as plain-data tests, and each trigger's
+    /// (in the order of `triggers`).
+    flat: Flat,
+    plans: Vec<Plan>,
 }
 
 impl fmt::Debug for Engine {
@@ -445,6 +450,14 @@ impl Engine {
             "automation",
         )?;
         let (triggers, patterns) = pattern_set(triggers);
+        let mut flat = Flat::default();
+        let plans = triggers
+            .iter()
+            .map(|c| match book.triggers.get(c.index) {
+                Some(t) => flat.push(&t.conditions, &c.deps),
+                None => Plan::default(),
+            })
+            .collect();
         Ok(Engine {
             inner: Arc::new(Inner {
                 book,
@@ -452,6 +465,8 @@ impl Engine {
                 triggers,
                 automations,
                 patterns,
+                flat,
+                plans,
             }),
         })
     }
@@ -484,6 +499,18 @@ impl Engine {
     /// triggers settling (nothing of the evaluation should be committed);
     /// an SLA or calendar error from a condition.
     pub fn triggers(&self, update: Update<'_>, ctx: &Context<'_>) -> Result<Evaluation, RuleError> {
+        self.run_triggers(update, ctx, true)
+    }
+
+    /// [`Engine::triggers`], with the conditions on the fast path
+    /// ([`Engine::holds_flat`]) or all on the general path, the reference
+    /// ([`Engine::holds_why`]); both give the same evaluation.
+    fn run_triggers(
+        &self,
+        update: Update<'_>,
+        ctx: &Context<'_>,
+        fast_path: bool,
+    ) -> Result<Evaluation, RuleError> {
         let inner = &*self.inner;
         let sem = inner.book.semantics;
         let mut out = Evaluation::default();
@@ -505,11 +532,13 @@ impl Engine {
         let mut seen_on = on_mask(&events);
         let mut lowered = Lowered::default();
         lowered.grow(events.len());
+        // The plain-data facts of the ticket, refreshed after each firing.
+        let mut fast = inner.flat.facts(&state, update.customer);
         let mut pass: u32 = 0;
         loop {
             pass = pass.saturating_add(1);
             let mut restart = false;
-            for c in &inner.triggers {
+            for (c, plan) in inner.triggers.iter().zip(&inner.plans) {
                 let rule = &inner.book.triggers[c.index];
                 if !rule.active || refused[c.index] {
                     continue;
@@ -536,7 +565,11 @@ impl Engine {
                     at: ctx.now,
                     lower: Some(&lowered),
                 };
-                let (held, deps) = self.holds_why(&rule.conditions, c, &facts)?;
+                let (held, deps) = if fast_path {
+                    self.holds_flat(*plan, &rule.conditions, c, &facts, &fast)?
+                } else {
+                    self.holds_why(&rule.conditions, c, &facts)?
+                };
                 if !held {
                     memo.record_false(c.index, deps);
                     continue;
@@ -588,6 +621,7 @@ impl Engine {
                             }
                         }
                         memo.record_firing(changed_by(&d.events, &prior, &state));
+                        inner.flat.refresh(&mut fast, &state, update.customer);
                         history.to_mut().extend(d.events.iter().cloned());
                         if sem.chaining == Chaining::Reevaluate {
                             seen_on |= on_mask(&d.events);
@@ -898,8 +932,73 @@ impl Engine {
             })
     }
 
+    /// Whether a trigger's conditions hold, on the fast path: its plain-data
+    /// tests against the ticket's facts `x`, the other conditions on the
+    /// general path, in the order of [`flat`] (the cheap tests first, never
+    /// across a condition that can fail). Returns the same as
+    /// [`Engine::holds_why`] (the reference), and the [`Deps`] of the
+    /// conditions that decided it.
+    fn holds_flat(
+        &self,
+        plan: Plan,
+        conds: &Conditions,
+        c: &Compiled,
+        f: &Facts<'_>,
+        x: &flat::Facts,
+    ) -> Result<(bool, Deps), RuleError> {
+        let fl = &self.inner.flat;
+        let mut deps: Deps = 0;
+        for s in fl.steps(plan.all) {
+            deps |= s.deps;
+            let held = match s.test {
+                Test::General(k) => self.general(conds, c, k, f)?,
+                t => fl.eval(t, x),
+            };
+            if !held {
+                return Ok((false, deps));
+            }
+        }
+        if plan.any.is_empty() {
+            return Ok((true, deps));
+        }
+        for s in fl.steps(plan.any) {
+            deps |= s.deps;
+            let held = match s.test {
+                Test::General(k) => self.general(conds, c, k, f)?,
+                t => fl.eval(t, x),
+            };
+            if held {
+                return Ok((true, deps));
+            }
+        }
+        Ok((false, deps))
+    }
+
+    /// The condition at position `k` of `all` then `any`, on the general
+    /// path.
+    fn general(
+        &self,
+        conds: &Conditions,
+        c: &Compiled,
+        k: u32,
+        f: &Facts<'_>,
+    ) -> Result<bool, RuleError> {
+        let k = k as usize;
+        let n = conds.all.len();
+        let (cond, m) = if k < n {
+            (conds.all.get(k), c.all.get(k))
+        } else {
+            (conds.any.get(k - n), c.any.get(k - n))
+        };
+        match cond {
+            Some(cond) => self.condition(cond, m.and_then(Option::as_ref), f),
+            None => Ok(false),
+        }
+    }
+
     /// Whether the conditions hold, and the [`Deps`] of the conditions
-    /// that decided it (those evaluated, as `holds` evaluates them).
+    /// that decided it (those evaluated, as `holds` evaluates them): the
+    /// reference the fast path ([`Engine::holds_flat`]) is checked against.
     fn holds_why(
         &self,
         conds: &Conditions,
@@ -2031,3 +2130,6 @@ fn check_action(kind: &'static str, id: &str, a: &RuleAction, env: &Env) -> Resu
     }
     Ok(())
 }
+
+#[cfg(all(test, feature = "testing"))]
+mod fast_props;
