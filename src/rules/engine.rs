@@ -92,8 +92,6 @@ const D_FIXED: Deps = 1 << 5;
 /// Anything: the history, the update time, the SLA alerts; every firing
 /// changes it.
 const D_ANY: Deps = 1 << 6;
-/// The number of dependency bits.
-const DEP_BITS: usize = 7;
 
 /// What a condition depends on.
 fn deps_of(c: &Condition) -> Deps {
@@ -192,10 +190,9 @@ fn changed_by(events: &[Event], before: &Snapshot, after: &Ticket) -> Deps {
 /// Triggers found false in an update, and what changed since: which need
 /// evaluating again in a later pass.
 struct Memo {
-    /// Firings so far in this update.
-    epoch: u32,
-    /// For each dependency bit, the epoch of the last firing that changed it.
-    changed: [u32; DEP_BITS],
+    /// For each epoch (firings so far in this update: the last is the
+    /// current one), what the firings after it changed.
+    since: Vec<Deps>,
     /// For each trigger (by book index), the epoch it was found false at and
     /// the dependencies of the conditions that decided it.
     found_false: Vec<Option<(u32, Deps)>>,
@@ -204,31 +201,35 @@ struct Memo {
 impl Memo {
     fn new(n: usize) -> Memo {
         Memo {
-            epoch: 0,
-            changed: [0; DEP_BITS],
+            since: vec![0],
             found_false: vec![None; n],
         }
     }
 
-    /// Whether trigger `index` is known to be still false.
+    /// Whether trigger `index` is known to be still false: nothing its
+    /// deciding conditions read changed since it was found false.
     fn still_false(&self, index: usize) -> bool {
-        let Some((at, deps)) = self.found_false[index] else {
-            return false;
-        };
-        (0..DEP_BITS).all(|b| deps & (1 << b) == 0 || self.changed[b] <= at)
+        match self.found_false.get(index) {
+            Some(Some((at, deps))) => self
+                .since
+                .get(*at as usize)
+                .is_some_and(|changed| changed & deps == 0),
+            _ => false,
+        }
     }
 
     fn record_false(&mut self, index: usize, deps: Deps) {
-        self.found_false[index] = Some((self.epoch, deps));
+        let epoch = u32::try_from(self.since.len().saturating_sub(1)).unwrap_or(u32::MAX);
+        if let Some(slot) = self.found_false.get_mut(index) {
+            *slot = Some((epoch, deps));
+        }
     }
 
     fn record_firing(&mut self, changed: Deps) {
-        self.epoch = self.epoch.saturating_add(1);
-        for b in 0..DEP_BITS {
-            if changed & (1 << b) != 0 {
-                self.changed[b] = self.epoch;
-            }
+        for d in &mut self.since {
+            *d |= changed;
         }
+        self.since.push(0);
     }
 }
 
@@ -454,7 +455,10 @@ impl Engine {
         let plans = triggers
             .iter()
             .map(|c| match book.triggers.get(c.index) {
-                Some(t) => flat.push(&t.conditions, &c.deps),
+                Some(t) => Plan {
+                    active: t.active,
+                    ..flat.push(&t.conditions, &c.deps)
+                },
                 None => Plan::default(),
             })
             .collect();
@@ -539,8 +543,7 @@ impl Engine {
             pass = pass.saturating_add(1);
             let mut restart = false;
             for (c, plan) in inner.triggers.iter().zip(&inner.plans) {
-                let rule = &inner.book.triggers[c.index];
-                if !rule.active || refused[c.index] {
+                if !plan.active || refused[c.index] {
                     continue;
                 }
                 if sem.once_per_update && fired_once[c.index] {
@@ -552,6 +555,7 @@ impl Engine {
                 if memo.still_false(c.index) {
                     continue;
                 }
+                let rule = &inner.book.triggers[c.index];
                 let seen = match sem.chaining {
                     Chaining::Reevaluate => &events[..],
                     Chaining::None => &events[..original],

@@ -90,6 +90,9 @@ pub(super) struct Step {
 /// One trigger's `all` and `any` steps.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Plan {
+    /// Whether the trigger is active (kept here, beside the spans, so
+    /// that skipping an inactive trigger reads nothing else).
+    pub(super) active: bool,
     pub(super) all: Span32,
     pub(super) any: Span32,
 }
@@ -183,7 +186,11 @@ impl Flat {
             conds.any.iter().enumerate().map(|(k, c)| (all_len + k, c)),
             deps,
         );
-        Plan { all, any }
+        Plan {
+            active: true,
+            all,
+            any,
+        }
     }
 
     fn list<'a>(
