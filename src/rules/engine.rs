@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder, SetMatches};
 
 use super::error::RuleError;
-use super::flat::{self, Flat, Plan, Test};
+use super::flat::{self, Flat, Index, Plan, Test};
 use super::model::{
     Anchor, Chaining, Condition, Conditions, IsOp, MessageFrom, NotifyTo, NumOp, On, OriginIs,
     PresenceOp, PriorityOp, RuleAction, RuleBook, SetOp, SinceOp, SlaState, Span, TagOp, TextOp,
@@ -260,6 +260,8 @@ struct Inner {
     /// (in the order of `triggers`).
     flat: Flat,
     plans: Vec<Plan>,
+    /// Which triggers can hold on a ticket, from their plans' keys.
+    index: Index,
 }
 
 impl fmt::Debug for Engine {
@@ -461,7 +463,8 @@ impl Engine {
                 },
                 None => Plan::default(),
             })
-            .collect();
+            .collect::<Vec<Plan>>();
+        let index = Index::new(&flat, &plans);
         Ok(Engine {
             inner: Arc::new(Inner {
                 book,
@@ -471,6 +474,7 @@ impl Engine {
                 patterns,
                 flat,
                 plans,
+                index,
             }),
         })
     }
@@ -538,11 +542,28 @@ impl Engine {
         lowered.grow(events.len());
         // The plain-data facts of the ticket, refreshed after each firing.
         let mut fast = inner.flat.facts(&state, update.customer);
+        // The triggers to visit (by their place in `inner.triggers`): on
+        // the fast path those the index says can hold on the ticket as it
+        // is, in order; on the general path all of them.
+        let mut visit: Vec<u64> = Vec::new();
+        let fill = |visit: &mut Vec<u64>, fast: &flat::Facts| {
+            if fast_path {
+                inner.index.candidates(fast, visit);
+            } else {
+                inner.index.all(inner.triggers.len(), visit);
+            }
+        };
         let mut pass: u32 = 0;
         loop {
             pass = pass.saturating_add(1);
             let mut restart = false;
-            for (c, plan) in inner.triggers.iter().zip(&inner.plans) {
+            fill(&mut visit, &fast);
+            let mut at = 0;
+            while let Some(i) = flat::next_set(&visit, at) {
+                at = i + 1;
+                let (Some(c), Some(plan)) = (inner.triggers.get(i), inner.plans.get(i)) else {
+                    break;
+                };
                 if !plan.active || refused[c.index] {
                     continue;
                 }
@@ -626,6 +647,10 @@ impl Engine {
                         }
                         memo.record_firing(changed_by(&d.events, &prior, &state));
                         inner.flat.refresh(&mut fast, &state, update.customer);
+                        if sem.chaining != Chaining::Reevaluate {
+                            // The pass goes on with the ticket as it is now.
+                            fill(&mut visit, &fast);
+                        }
                         history.to_mut().extend(d.events.iter().cloned());
                         if sem.chaining == Chaining::Reevaluate {
                             seen_on |= on_mask(&d.events);

@@ -95,6 +95,10 @@ pub(super) struct Plan {
     pub(super) active: bool,
     pub(super) all: Span32,
     pub(super) any: Span32,
+    /// The trigger's index key ([`Index`]): a plain-data `all` test that
+    /// must hold for it to fire and that comes before any condition that
+    /// can fail, the most selective one; `None` when it has none.
+    pub(super) key: Option<Test>,
 }
 
 /// Every trigger's steps in one array, and the values they name.
@@ -181,15 +185,25 @@ impl Flat {
     /// Compiles one trigger's conditions (`deps` of `all` then `any`).
     pub(super) fn push(&mut self, conds: &Conditions, deps: &[u8]) -> Plan {
         let all_len = conds.all.len();
-        let all = self.list(conds.all.iter().enumerate(), deps);
-        let any = self.list(
+        let (all, sure) = self.list(conds.all.iter().enumerate(), deps);
+        let (any, _) = self.list(
             conds.any.iter().enumerate().map(|(k, c)| (all_len + k, c)),
             deps,
         );
+        // The key: among the `all` tests before the first condition that
+        // can fail (none of them can raise an error, so a trigger skipped
+        // for its key is found false, without an error, on either path),
+        // the one accepting the fewest tickets.
+        let key = sure
+            .into_iter()
+            .filter_map(|t| selectivity(t).map(|w| (w, t)))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, t)| t);
         Plan {
             active: true,
             all,
             any,
+            key,
         }
     }
 
@@ -197,8 +211,9 @@ impl Flat {
         &mut self,
         conds: impl Iterator<Item = (usize, &'a Condition)>,
         deps: &[u8],
-    ) -> Span32 {
+    ) -> (Span32, Vec<Test>) {
         let start = self.steps.len();
+        let mut sure: Option<Vec<Test>> = None;
         let mut cheap: Vec<Step> = Vec::new();
         let mut general: Vec<Step> = Vec::new();
         for (k, c) in conds {
@@ -213,14 +228,18 @@ impl Flat {
                 cheap.push(step);
             }
             if fallible(c) {
+                if sure.is_none() {
+                    sure = Some(cheap.iter().map(|s| s.test).collect());
+                }
                 // A barrier: what came before it runs before it.
                 self.steps.append(&mut cheap);
                 self.steps.append(&mut general);
             }
         }
+        let sure = sure.unwrap_or_else(|| cheap.iter().map(|s| s.test).collect());
         self.steps.append(&mut cheap);
         self.steps.append(&mut general);
-        Span32::of(start, self.steps.len())
+        (Span32::of(start, self.steps.len()), sure)
     }
 
     fn intern_tags(&mut self, tags: &[Tag]) -> Span32 {
@@ -399,5 +418,225 @@ fn set_op<T: PartialEq + Copy>(op: SetOp, current: Option<T>, value: &[T]) -> bo
         SetOp::IsSet => current.is_some(),
         SetOp::NotSet => current.is_none(),
         SetOp::Changed => false,
+    }
+}
+
+/// The estimated share of tickets a key accepts (lower is better), `None`
+/// for a test the [`Index`] cannot key on.
+fn selectivity(t: Test) -> Option<f64> {
+    let share = |n: u32, of: f64| f64::from(n) / of;
+    Some(match t {
+        Test::Status { mask, negate } => {
+            let m = if negate { !mask & 0x3f } else { mask & 0x3f };
+            share(m.count_ones(), 6.0)
+        }
+        Test::Priority { mask, negate } => {
+            let m = if negate { !mask & 0x0f } else { mask & 0x0f };
+            share(m.count_ones(), 4.0)
+        }
+        Test::Channel { mask, negate } => {
+            let n = if negate {
+                65 - mask.count_ones()
+            } else {
+                mask.count_ones()
+            };
+            share(n, 20.0).min(1.0)
+        }
+        Test::TagsAny(s) => share(s.len, 32.0).min(1.0),
+        Test::TagsAll(s) if !s.is_empty() => 1.0 / 32.0,
+        Test::Group(SetOp::Is, s) | Test::Assignee(SetOp::Is, s) => share(s.len, 16.0).min(1.0),
+        Test::Segment(SetOp::Is, s) => share(s.len, 8.0).min(1.0),
+        Test::Proactive(true) => 0.125,
+        Test::Proactive(false) => 0.875,
+        _ => return None,
+    })
+}
+
+/// Which triggers can hold on a ticket, from their keys ([`Plan::key`]):
+/// per value of each keyed field (status, priority, channel, origin, each
+/// interned tag and segment, each group and agent a key names), the
+/// triggers (by their place in the engine's order) whose key accepts it,
+/// as a bitset; and the active triggers without a key, always visited.
+/// A trigger not in the union of the buckets of the ticket's values has a
+/// false key, so its conditions are false (without an error).
+#[derive(Debug, Default)]
+pub(super) struct Index {
+    words: usize,
+    always: Vec<u64>,
+    status: [Vec<u64>; 6],
+    priority: [Vec<u64>; 4],
+    /// By channel bit, and at 64 a ticket without one.
+    channel: Vec<Vec<u64>>,
+    proactive: [Vec<u64>; 2],
+    /// By interned tag.
+    tags: Vec<Vec<u64>>,
+    /// By interned segment.
+    segments: Vec<Vec<u64>>,
+    groups: BTreeMap<GroupId, Vec<u64>>,
+    agents: BTreeMap<AgentId, Vec<u64>>,
+}
+
+fn set_bit(bits: &mut [u64], i: usize) {
+    if let Some(w) = bits.get_mut(i / 64) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+fn or_into(out: &mut [u64], bits: &[u64]) {
+    for (o, b) in out.iter_mut().zip(bits) {
+        *o |= b;
+    }
+}
+
+/// The first set bit at or after `from`.
+pub(super) fn next_set(bits: &[u64], from: usize) -> Option<usize> {
+    let mut w = from / 64;
+    let mut word = bits.get(w)? & (!0u64 << (from % 64));
+    loop {
+        if word != 0 {
+            return Some(w * 64 + word.trailing_zeros() as usize);
+        }
+        w += 1;
+        word = *bits.get(w)?;
+    }
+}
+
+impl Index {
+    /// The index of the plans (in the engine's order) compiled in `flat`.
+    pub(super) fn new(flat: &Flat, plans: &[Plan]) -> Index {
+        let words = plans.len().div_ceil(64);
+        let empty = || vec![0u64; words];
+        let mut ix = Index {
+            words,
+            always: empty(),
+            status: std::array::from_fn(|_| empty()),
+            priority: std::array::from_fn(|_| empty()),
+            channel: (0..65).map(|_| empty()).collect(),
+            proactive: std::array::from_fn(|_| empty()),
+            tags: (0..flat.tags.len()).map(|_| empty()).collect(),
+            segments: (0..flat.segments.len()).map(|_| empty()).collect(),
+            groups: BTreeMap::new(),
+            agents: BTreeMap::new(),
+        };
+        for (i, plan) in plans.iter().enumerate() {
+            if !plan.active {
+                continue;
+            }
+            match plan.key {
+                Some(Test::Status { mask, negate }) => {
+                    for (b, bucket) in ix.status.iter_mut().enumerate() {
+                        if ((mask >> b) & 1 != 0) != negate {
+                            set_bit(bucket, i);
+                        }
+                    }
+                }
+                Some(Test::Priority { mask, negate }) => {
+                    for (b, bucket) in ix.priority.iter_mut().enumerate() {
+                        if ((mask >> b) & 1 != 0) != negate {
+                            set_bit(bucket, i);
+                        }
+                    }
+                }
+                Some(Test::Channel { mask, negate }) => {
+                    for (b, bucket) in ix.channel.iter_mut().enumerate() {
+                        let has = b < 64 && (mask >> b) & 1 != 0;
+                        if has != negate {
+                            set_bit(bucket, i);
+                        }
+                    }
+                }
+                Some(Test::Proactive(p)) => set_bit(&mut ix.proactive[usize::from(p)], i),
+                Some(Test::TagsAny(s)) => {
+                    for t in flat.tag_ids.get(s.range()).unwrap_or(&[]) {
+                        if let Some(bucket) = ix.tags.get_mut(*t as usize) {
+                            set_bit(bucket, i);
+                        }
+                    }
+                }
+                Some(Test::TagsAll(s)) => {
+                    // Any one of them must be on the ticket: the first.
+                    match flat
+                        .tag_ids
+                        .get(s.range())
+                        .and_then(|t| t.first())
+                        .and_then(|t| ix.tags.get_mut(*t as usize))
+                    {
+                        Some(bucket) => set_bit(bucket, i),
+                        None => set_bit(&mut ix.always, i),
+                    }
+                }
+                Some(Test::Segment(SetOp::Is, s)) => {
+                    for t in flat.segment_ids.get(s.range()).unwrap_or(&[]) {
+                        if let Some(bucket) = ix.segments.get_mut(*t as usize) {
+                            set_bit(bucket, i);
+                        }
+                    }
+                }
+                Some(Test::Group(SetOp::Is, s)) => {
+                    for g in flat.groups.get(s.range()).unwrap_or(&[]) {
+                        set_bit(ix.groups.entry(*g).or_insert_with(empty), i);
+                    }
+                }
+                Some(Test::Assignee(SetOp::Is, s)) => {
+                    for a in flat.agents.get(s.range()).unwrap_or(&[]) {
+                        set_bit(ix.agents.entry(*a).or_insert_with(empty), i);
+                    }
+                }
+                _ => set_bit(&mut ix.always, i),
+            }
+        }
+        ix
+    }
+
+    /// Into `out`, the triggers that can hold on a ticket with facts `f`.
+    pub(super) fn candidates(&self, f: &Facts, out: &mut Vec<u64>) {
+        out.clear();
+        out.extend_from_slice(&self.always);
+        let bit = |b: u8| b.trailing_zeros() as usize;
+        if let Some(s) = self.status.get(bit(f.status)) {
+            or_into(out, s);
+        }
+        if let Some(p) = self.priority.get(bit(f.priority)) {
+            or_into(out, p);
+        }
+        let ch = if f.channel == 0 {
+            64
+        } else {
+            f.channel.trailing_zeros() as usize
+        };
+        if let Some(c) = self.channel.get(ch) {
+            or_into(out, c);
+        }
+        or_into(out, &self.proactive[usize::from(f.proactive)]);
+        for (w, word) in f.tags.iter().enumerate() {
+            let mut word = *word;
+            while word != 0 {
+                let t = w * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                if let Some(b) = self.tags.get(t) {
+                    or_into(out, b);
+                }
+            }
+        }
+        if let Seg::Known(s) = f.segment
+            && let Some(b) = self.segments.get(s as usize)
+        {
+            or_into(out, b);
+        }
+        if let Some(b) = f.group.and_then(|g| self.groups.get(&g)) {
+            or_into(out, b);
+        }
+        if let Some(b) = f.assignee.and_then(|a| self.agents.get(&a)) {
+            or_into(out, b);
+        }
+    }
+
+    /// Into `out`, every trigger (the general path visits them all).
+    pub(super) fn all(&self, n: usize, out: &mut Vec<u64>) {
+        out.clear();
+        out.resize(self.words, 0);
+        for i in 0..n {
+            set_bit(out, i);
+        }
     }
 }
