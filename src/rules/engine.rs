@@ -2,10 +2,11 @@
 
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{DateTime, Duration, Utc};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder, SetMatches};
 
@@ -262,6 +263,10 @@ struct Inner {
     plans: Vec<Plan>,
     /// Which triggers can hold on a ticket, from their plans' keys.
     index: Index,
+    /// The phrases of the message `contains` conditions the index keys
+    /// triggers on, in one automaton (`None` when there are none).
+    phrases: Option<AhoCorasick>,
+    phrase_count: usize,
 }
 
 impl fmt::Debug for Engine {
@@ -464,7 +469,23 @@ impl Engine {
                 None => Plan::default(),
             })
             .collect::<Vec<Plan>>();
-        let index = Index::new(&flat, &plans);
+        let (phrases, text_keys) = text_keys(&book, &triggers, &plans);
+        let phrase_count = phrases.len();
+        let automaton = if phrases.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&phrases)
+                .ok()
+        };
+        // Without the automaton no trigger is keyed on its text.
+        let text_keys = if automaton.is_some() {
+            text_keys
+        } else {
+            Vec::new()
+        };
+        let index = Index::new(&flat, &plans, &text_keys, phrase_count);
         Ok(Engine {
             inner: Arc::new(Inner {
                 book,
@@ -475,6 +496,8 @@ impl Engine {
                 flat,
                 plans,
                 index,
+                phrases: automaton,
+                phrase_count,
             }),
         })
     }
@@ -546,9 +569,16 @@ impl Engine {
         // the fast path those the index says can hold on the ticket as it
         // is, in order; on the general path all of them.
         let mut visit: Vec<u64> = Vec::new();
-        let fill = |visit: &mut Vec<u64>, fast: &flat::Facts| {
+        let mut present: Vec<u64> = Vec::new();
+        let fill = |visit: &mut Vec<u64>,
+                    present: &mut Vec<u64>,
+                    fast: &flat::Facts,
+                    events: &[Event],
+                    lowered: &Lowered,
+                    t: &Ticket| {
             if fast_path {
-                inner.index.candidates(fast, visit);
+                self.phrases_present(events, lowered, t, present);
+                inner.index.candidates(fast, present, visit);
             } else {
                 inner.index.all(inner.triggers.len(), visit);
             }
@@ -557,7 +587,7 @@ impl Engine {
         loop {
             pass = pass.saturating_add(1);
             let mut restart = false;
-            fill(&mut visit, &fast);
+            fill(&mut visit, &mut present, &fast, &events, &lowered, &state);
             let mut at = 0;
             while let Some(i) = flat::next_set(&visit, at) {
                 at = i + 1;
@@ -649,7 +679,7 @@ impl Engine {
                         inner.flat.refresh(&mut fast, &state, update.customer);
                         if sem.chaining != Chaining::Reevaluate {
                             // The pass goes on with the ticket as it is now.
-                            fill(&mut visit, &fast);
+                            fill(&mut visit, &mut present, &fast, &events, &lowered, &state);
                         }
                         history.to_mut().extend(d.events.iter().cloned());
                         if sem.chaining == Chaining::Reevaluate {
@@ -959,6 +989,56 @@ impl Engine {
                 rule: rule.to_owned(),
                 calendar: name.to_owned(),
             })
+    }
+
+    /// Into `out`, which of the index's phrases occur in the lower-cased
+    /// text of a message of `events` (or, when they open the ticket, of
+    /// any of its messages): a superset of the texts a message condition
+    /// reads.
+    fn phrases_present(&self, events: &[Event], lowered: &Lowered, t: &Ticket, out: &mut Vec<u64>) {
+        out.clear();
+        out.resize(self.inner.phrase_count.div_ceil(64), 0);
+        let Some(ac) = &self.inner.phrases else {
+            return;
+        };
+        let mut scan = |lower: &str| {
+            for m in ac.find_overlapping_iter(lower) {
+                flat::set_bit(out, m.pattern().as_usize());
+            }
+        };
+        let mut opened = false;
+        for (i, e) in events.iter().enumerate() {
+            let msg = match &e.kind {
+                EventKind::CustomerReplied { message }
+                | EventKind::AgentReplied { message }
+                | EventKind::NoteAdded { message }
+                | EventKind::AutomatedReplySent { message } => message,
+                EventKind::Opened(_) => {
+                    opened = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            match lowered.events.get(i) {
+                Some(c) => scan(c.get_or_init(|| msg.body.to_lowercase())),
+                None => scan(&msg.body.to_lowercase()),
+            }
+        }
+        if opened {
+            for m in t.messages() {
+                scan(&m.body.to_lowercase());
+            }
+        }
+    }
+
+    /// [`Engine::phrases_present`] with a fresh cache (for the tests).
+    #[cfg(test)]
+    fn phrases_present_for(&self, events: &[Event], t: &Ticket) -> Vec<u64> {
+        let mut lowered = Lowered::default();
+        lowered.grow(events.len());
+        let mut out = Vec::new();
+        self.phrases_present(events, &lowered, t, &mut out);
+        out
     }
 
     /// Whether a trigger's conditions hold, on the fast path: its plain-data
@@ -1793,6 +1873,62 @@ fn compile<'a>(
 /// Numbers the triggers' patterns and builds one set of them all. When
 /// the set cannot be built within the limits the patterns keep running one
 /// by one (the results are the same).
+/// The phrases the index keys triggers on, and per trigger (in the
+/// engine's order) the ids of the phrases of the message `contains`
+/// condition it is keyed on: the first `all` one before any condition that
+/// can fail, for a trigger without a plain-data key accepting at most a
+/// quarter of the tickets.
+fn text_keys(
+    book: &RuleBook,
+    triggers: &[Compiled],
+    plans: &[Plan],
+) -> (Vec<String>, Vec<Option<Vec<u32>>>) {
+    let mut phrases: BTreeMap<String, u32> = BTreeMap::new();
+    let mut keys = Vec::with_capacity(triggers.len());
+    for (c, plan) in triggers.iter().zip(plans) {
+        let good = plan
+            .key
+            .and_then(flat::selectivity)
+            .is_some_and(|s| s <= 0.25);
+        let conds = book.triggers.get(c.index).map(|t| &t.conditions.all);
+        let found = match conds {
+            Some(all) if !good => all
+                .iter()
+                .zip(&c.all)
+                .take_while(|(cond, _)| {
+                    !matches!(
+                        cond,
+                        Condition::TimeSince { .. }
+                            | Condition::BusinessHours { .. }
+                            | Condition::Sla { .. }
+                    )
+                })
+                .find_map(|(cond, m)| match (cond, m) {
+                    (
+                        Condition::Message {
+                            op: TextOp::Contains,
+                            ..
+                        },
+                        Some(Matcher::Phrases(ps)),
+                    ) if !ps.is_empty() && ps.iter().all(|p| !p.is_empty()) => Some(ps),
+                    _ => None,
+                }),
+            _ => None,
+        };
+        keys.push(found.map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    let next = u32::try_from(phrases.len()).unwrap_or(u32::MAX);
+                    *phrases.entry(p.clone()).or_insert(next)
+                })
+                .collect()
+        }));
+    }
+    let mut list: Vec<(u32, String)> = phrases.into_iter().map(|(p, i)| (i, p)).collect();
+    list.sort();
+    (list.into_iter().map(|(_, p)| p).collect(), keys)
+}
+
 fn pattern_set(mut triggers: Vec<Compiled>) -> (Vec<Compiled>, Option<RegexSet>) {
     let mut sources: Vec<String> = Vec::new();
     for c in &mut triggers {

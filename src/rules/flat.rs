@@ -423,7 +423,7 @@ fn set_op<T: PartialEq + Copy>(op: SetOp, current: Option<T>, value: &[T]) -> bo
 
 /// The estimated share of tickets a key accepts (lower is better), `None`
 /// for a test the [`Index`] cannot key on.
-fn selectivity(t: Test) -> Option<f64> {
+pub(super) fn selectivity(t: Test) -> Option<f64> {
     let share = |n: u32, of: f64| f64::from(n) / of;
     Some(match t {
         Test::Status { mask, negate } => {
@@ -474,9 +474,12 @@ pub(super) struct Index {
     segments: Vec<Vec<u64>>,
     groups: BTreeMap<GroupId, Vec<u64>>,
     agents: BTreeMap<AgentId, Vec<u64>>,
+    /// By phrase (the engine's), for the triggers keyed on a message
+    /// `contains` instead.
+    phrases: Vec<Vec<u64>>,
 }
 
-fn set_bit(bits: &mut [u64], i: usize) {
+pub(super) fn set_bit(bits: &mut [u64], i: usize) {
     if let Some(w) = bits.get_mut(i / 64) {
         *w |= 1 << (i % 64);
     }
@@ -503,7 +506,15 @@ pub(super) fn next_set(bits: &[u64], from: usize) -> Option<usize> {
 
 impl Index {
     /// The index of the plans (in the engine's order) compiled in `flat`.
-    pub(super) fn new(flat: &Flat, plans: &[Plan]) -> Index {
+    /// `text_keys`: per plan, the phrase ids of the message `contains`
+    /// condition it is keyed on instead of [`Plan::key`] (one of them must
+    /// occur in a message of the update), out of `phrases`.
+    pub(super) fn new(
+        flat: &Flat,
+        plans: &[Plan],
+        text_keys: &[Option<Vec<u32>>],
+        phrases: usize,
+    ) -> Index {
         let words = plans.len().div_ceil(64);
         let empty = || vec![0u64; words];
         let mut ix = Index {
@@ -517,9 +528,19 @@ impl Index {
             segments: (0..flat.segments.len()).map(|_| empty()).collect(),
             groups: BTreeMap::new(),
             agents: BTreeMap::new(),
+            phrases: (0..phrases).map(|_| empty()).collect(),
         };
         for (i, plan) in plans.iter().enumerate() {
             if !plan.active {
+                continue;
+            }
+            if let Some(Some(ids)) = text_keys.get(i) {
+                for p in ids {
+                    match ix.phrases.get_mut(*p as usize) {
+                        Some(bucket) => set_bit(bucket, i),
+                        None => set_bit(&mut ix.always, i),
+                    }
+                }
                 continue;
             }
             match plan.key {
@@ -588,8 +609,9 @@ impl Index {
         ix
     }
 
-    /// Into `out`, the triggers that can hold on a ticket with facts `f`.
-    pub(super) fn candidates(&self, f: &Facts, out: &mut Vec<u64>) {
+    /// Into `out`, the triggers that can hold on a ticket with facts `f`
+    /// whose update's messages contain the phrases in `present`.
+    pub(super) fn candidates(&self, f: &Facts, present: &[u64], out: &mut Vec<u64>) {
         out.clear();
         out.extend_from_slice(&self.always);
         let bit = |b: u8| b.trailing_zeros() as usize;
@@ -628,6 +650,16 @@ impl Index {
         }
         if let Some(b) = f.assignee.and_then(|a| self.agents.get(&a)) {
             or_into(out, b);
+        }
+        for (w, word) in present.iter().enumerate() {
+            let mut word = *word;
+            while word != 0 {
+                let p = w * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                if let Some(b) = self.phrases.get(p) {
+                    or_into(out, b);
+                }
+            }
         }
     }
 

@@ -263,7 +263,8 @@ proptest! {
         };
         let fast = inner.flat.facts(&after, cust.as_ref());
         let mut visit = Vec::new();
-        inner.index.candidates(&fast, &mut visit);
+        let present = engine.phrases_present_for(update.events, update.ticket);
+        inner.index.candidates(&fast, &present, &mut visit);
         for (i, (c, plan)) in inner.triggers.iter().zip(&inner.plans).enumerate() {
             let rule = &inner.book.triggers[c.index];
             let reference = engine.holds_why(&rule.conditions, c, &facts).map(|r| r.0);
