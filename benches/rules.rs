@@ -662,7 +662,32 @@ fn selected(group: &str) -> bool {
             .any(|f| group.contains(f.as_str()) || f.contains(group))
 }
 
+/// `RULES_CALLGRIND=<firing>`: run the triggers (500, `firing` of them
+/// firing) and the 10 decides 100 times each and exit, for counting
+/// instructions with callgrind (see docs/performance.md).
+fn callgrind_run(firing: usize) {
+    let engine = trigger_engine(firing);
+    let s = scene();
+    let commands = ten_commands();
+    let ids = SequentialIds::new();
+    let mut n = 0;
+    for _ in 0..100 {
+        n += run_triggers(&engine, &s, &ids);
+    }
+    for _ in 0..100 {
+        n += run_decides(&s, &commands, &ids);
+    }
+    println!("callgrind run ({firing} firing): {n}");
+}
+
 fn main() {
+    if let Some(firing) = std::env::var("RULES_CALLGRIND")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        callgrind_run(firing);
+        return;
+    }
     let mut c = Criterion::default()
         .warm_up_time(StdDuration::from_secs(1))
         .measurement_time(StdDuration::from_secs(3))

@@ -2,14 +2,16 @@
 
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{DateTime, Duration, Utc};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder, SetMatches};
 
 use super::error::RuleError;
+use super::flat::{self, Flat, Index, Plan, Test};
 use super::model::{
     Anchor, Chaining, Condition, Conditions, IsOp, MessageFrom, NotifyTo, NumOp, On, OriginIs,
     PresenceOp, PriorityOp, RuleAction, RuleBook, SetOp, SinceOp, SlaState, Span, TagOp, TextOp,
@@ -91,8 +93,6 @@ const D_FIXED: Deps = 1 << 5;
 /// Anything: the history, the update time, the SLA alerts; every firing
 /// changes it.
 const D_ANY: Deps = 1 << 6;
-/// The number of dependency bits.
-const DEP_BITS: usize = 7;
 
 /// What a condition depends on.
 fn deps_of(c: &Condition) -> Deps {
@@ -191,10 +191,9 @@ fn changed_by(events: &[Event], before: &Snapshot, after: &Ticket) -> Deps {
 /// Triggers found false in an update, and what changed since: which need
 /// evaluating again in a later pass.
 struct Memo {
-    /// Firings so far in this update.
-    epoch: u32,
-    /// For each dependency bit, the epoch of the last firing that changed it.
-    changed: [u32; DEP_BITS],
+    /// For each epoch (firings so far in this update: the last is the
+    /// current one), what the firings after it changed.
+    since: Vec<Deps>,
     /// For each trigger (by book index), the epoch it was found false at and
     /// the dependencies of the conditions that decided it.
     found_false: Vec<Option<(u32, Deps)>>,
@@ -203,31 +202,35 @@ struct Memo {
 impl Memo {
     fn new(n: usize) -> Memo {
         Memo {
-            epoch: 0,
-            changed: [0; DEP_BITS],
+            since: vec![0],
             found_false: vec![None; n],
         }
     }
 
-    /// Whether trigger `index` is known to be still false.
+    /// Whether trigger `index` is known to be still false: nothing its
+    /// deciding conditions read changed since it was found false.
     fn still_false(&self, index: usize) -> bool {
-        let Some((at, deps)) = self.found_false[index] else {
-            return false;
-        };
-        (0..DEP_BITS).all(|b| deps & (1 << b) == 0 || self.changed[b] <= at)
+        match self.found_false.get(index) {
+            Some(Some((at, deps))) => self
+                .since
+                .get(*at as usize)
+                .is_some_and(|changed| changed & deps == 0),
+            _ => false,
+        }
     }
 
     fn record_false(&mut self, index: usize, deps: Deps) {
-        self.found_false[index] = Some((self.epoch, deps));
+        let epoch = u32::try_from(self.since.len().saturating_sub(1)).unwrap_or(u32::MAX);
+        if let Some(slot) = self.found_false.get_mut(index) {
+            *slot = Some((epoch, deps));
+        }
     }
 
     fn record_firing(&mut self, changed: Deps) {
-        self.epoch = self.epoch.saturating_add(1);
-        for b in 0..DEP_BITS {
-            if changed & (1 << b) != 0 {
-                self.changed[b] = self.epoch;
-            }
+        for d in &mut self.since {
+            *d |= changed;
         }
+        self.since.push(0);
     }
 }
 
@@ -254,6 +257,16 @@ struct Inner {
     /// when the set would exceed the regex size limits: each pattern then
     /// runs on its own).
     patterns: Option<RegexSet>,
+    /// The triggers' conditions as plain-data tests, and each trigger's
+    /// (in the order of `triggers`).
+    flat: Flat,
+    plans: Vec<Plan>,
+    /// Which triggers can hold on a ticket, from their plans' keys.
+    index: Index,
+    /// The phrases of the message `contains` conditions the index keys
+    /// triggers on, in one automaton (`None` when there are none).
+    phrases: Option<AhoCorasick>,
+    phrase_count: usize,
 }
 
 impl fmt::Debug for Engine {
@@ -445,6 +458,34 @@ impl Engine {
             "automation",
         )?;
         let (triggers, patterns) = pattern_set(triggers);
+        let mut flat = Flat::default();
+        let plans = triggers
+            .iter()
+            .map(|c| match book.triggers.get(c.index) {
+                Some(t) => Plan {
+                    active: t.active,
+                    ..flat.push(&t.conditions, &c.deps)
+                },
+                None => Plan::default(),
+            })
+            .collect::<Vec<Plan>>();
+        let (phrases, text_keys) = text_keys(&book, &triggers, &plans);
+        let phrase_count = phrases.len();
+        let automaton = if phrases.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&phrases)
+                .ok()
+        };
+        // Without the automaton no trigger is keyed on its text.
+        let text_keys = if automaton.is_some() {
+            text_keys
+        } else {
+            Vec::new()
+        };
+        let index = Index::new(&flat, &plans, &text_keys, phrase_count);
         Ok(Engine {
             inner: Arc::new(Inner {
                 book,
@@ -452,6 +493,11 @@ impl Engine {
                 triggers,
                 automations,
                 patterns,
+                flat,
+                plans,
+                index,
+                phrases: automaton,
+                phrase_count,
             }),
         })
     }
@@ -484,6 +530,18 @@ impl Engine {
     /// triggers settling (nothing of the evaluation should be committed);
     /// an SLA or calendar error from a condition.
     pub fn triggers(&self, update: Update<'_>, ctx: &Context<'_>) -> Result<Evaluation, RuleError> {
+        self.run_triggers(update, ctx, true)
+    }
+
+    /// [`Engine::triggers`], with the conditions on the fast path
+    /// ([`Engine::holds_flat`]) or all on the general path, the reference
+    /// ([`Engine::holds_why`]); both give the same evaluation.
+    fn run_triggers(
+        &self,
+        update: Update<'_>,
+        ctx: &Context<'_>,
+        fast_path: bool,
+    ) -> Result<Evaluation, RuleError> {
         let inner = &*self.inner;
         let sem = inner.book.semantics;
         let mut out = Evaluation::default();
@@ -505,13 +563,38 @@ impl Engine {
         let mut seen_on = on_mask(&events);
         let mut lowered = Lowered::default();
         lowered.grow(events.len());
+        // The plain-data facts of the ticket, refreshed after each firing.
+        let mut fast = inner.flat.facts(&state, update.customer);
+        // The triggers to visit (by their place in `inner.triggers`): on
+        // the fast path those the index says can hold on the ticket as it
+        // is, in order; on the general path all of them.
+        let mut visit: Vec<u64> = Vec::new();
+        let mut present: Vec<u64> = Vec::new();
+        let fill = |visit: &mut Vec<u64>,
+                    present: &mut Vec<u64>,
+                    fast: &flat::Facts,
+                    events: &[Event],
+                    lowered: &Lowered,
+                    t: &Ticket| {
+            if fast_path {
+                self.phrases_present(events, lowered, t, present);
+                inner.index.candidates(fast, present, visit);
+            } else {
+                inner.index.all(inner.triggers.len(), visit);
+            }
+        };
         let mut pass: u32 = 0;
         loop {
             pass = pass.saturating_add(1);
             let mut restart = false;
-            for c in &inner.triggers {
-                let rule = &inner.book.triggers[c.index];
-                if !rule.active || refused[c.index] {
+            fill(&mut visit, &mut present, &fast, &events, &lowered, &state);
+            let mut at = 0;
+            while let Some(i) = flat::next_set(&visit, at) {
+                at = i + 1;
+                let (Some(c), Some(plan)) = (inner.triggers.get(i), inner.plans.get(i)) else {
+                    break;
+                };
+                if !plan.active || refused[c.index] {
                     continue;
                 }
                 if sem.once_per_update && fired_once[c.index] {
@@ -523,6 +606,7 @@ impl Engine {
                 if memo.still_false(c.index) {
                     continue;
                 }
+                let rule = &inner.book.triggers[c.index];
                 let seen = match sem.chaining {
                     Chaining::Reevaluate => &events[..],
                     Chaining::None => &events[..original],
@@ -536,7 +620,11 @@ impl Engine {
                     at: ctx.now,
                     lower: Some(&lowered),
                 };
-                let (held, deps) = self.holds_why(&rule.conditions, c, &facts)?;
+                let (held, deps) = if fast_path {
+                    self.holds_flat(*plan, &rule.conditions, c, &facts, &fast)?
+                } else {
+                    self.holds_why(&rule.conditions, c, &facts)?
+                };
                 if !held {
                     memo.record_false(c.index, deps);
                     continue;
@@ -588,6 +676,11 @@ impl Engine {
                             }
                         }
                         memo.record_firing(changed_by(&d.events, &prior, &state));
+                        inner.flat.refresh(&mut fast, &state, update.customer);
+                        if sem.chaining != Chaining::Reevaluate {
+                            // The pass goes on with the ticket as it is now.
+                            fill(&mut visit, &mut present, &fast, &events, &lowered, &state);
+                        }
                         history.to_mut().extend(d.events.iter().cloned());
                         if sem.chaining == Chaining::Reevaluate {
                             seen_on |= on_mask(&d.events);
@@ -898,8 +991,123 @@ impl Engine {
             })
     }
 
+    /// Into `out`, which of the index's phrases occur in the lower-cased
+    /// text of a message of `events` (or, when they open the ticket, of
+    /// any of its messages): a superset of the texts a message condition
+    /// reads.
+    fn phrases_present(&self, events: &[Event], lowered: &Lowered, t: &Ticket, out: &mut Vec<u64>) {
+        out.clear();
+        out.resize(self.inner.phrase_count.div_ceil(64), 0);
+        let Some(ac) = &self.inner.phrases else {
+            return;
+        };
+        let mut scan = |lower: &str| {
+            for m in ac.find_overlapping_iter(lower) {
+                flat::set_bit(out, m.pattern().as_usize());
+            }
+        };
+        let mut opened = false;
+        for (i, e) in events.iter().enumerate() {
+            let msg = match &e.kind {
+                EventKind::CustomerReplied { message }
+                | EventKind::AgentReplied { message }
+                | EventKind::NoteAdded { message }
+                | EventKind::AutomatedReplySent { message } => message,
+                EventKind::Opened(_) => {
+                    opened = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            match lowered.events.get(i) {
+                Some(c) => scan(c.get_or_init(|| msg.body.to_lowercase())),
+                None => scan(&msg.body.to_lowercase()),
+            }
+        }
+        if opened {
+            for m in t.messages() {
+                scan(&m.body.to_lowercase());
+            }
+        }
+    }
+
+    /// [`Engine::phrases_present`] with a fresh cache (for the tests).
+    #[cfg(test)]
+    fn phrases_present_for(&self, events: &[Event], t: &Ticket) -> Vec<u64> {
+        let mut lowered = Lowered::default();
+        lowered.grow(events.len());
+        let mut out = Vec::new();
+        self.phrases_present(events, &lowered, t, &mut out);
+        out
+    }
+
+    /// Whether a trigger's conditions hold, on the fast path: its plain-data
+    /// tests against the ticket's facts `x`, the other conditions on the
+    /// general path, in the order of [`flat`] (the cheap tests first, never
+    /// across a condition that can fail). Returns the same as
+    /// [`Engine::holds_why`] (the reference), and the [`Deps`] of the
+    /// conditions that decided it.
+    fn holds_flat(
+        &self,
+        plan: Plan,
+        conds: &Conditions,
+        c: &Compiled,
+        f: &Facts<'_>,
+        x: &flat::Facts,
+    ) -> Result<(bool, Deps), RuleError> {
+        let fl = &self.inner.flat;
+        let mut deps: Deps = 0;
+        for s in fl.steps(plan.all) {
+            deps |= s.deps;
+            let held = match s.test {
+                Test::General(k) => self.general(conds, c, k, f)?,
+                t => fl.eval(t, x),
+            };
+            if !held {
+                return Ok((false, deps));
+            }
+        }
+        if plan.any.is_empty() {
+            return Ok((true, deps));
+        }
+        for s in fl.steps(plan.any) {
+            deps |= s.deps;
+            let held = match s.test {
+                Test::General(k) => self.general(conds, c, k, f)?,
+                t => fl.eval(t, x),
+            };
+            if held {
+                return Ok((true, deps));
+            }
+        }
+        Ok((false, deps))
+    }
+
+    /// The condition at position `k` of `all` then `any`, on the general
+    /// path.
+    fn general(
+        &self,
+        conds: &Conditions,
+        c: &Compiled,
+        k: u32,
+        f: &Facts<'_>,
+    ) -> Result<bool, RuleError> {
+        let k = k as usize;
+        let n = conds.all.len();
+        let (cond, m) = if k < n {
+            (conds.all.get(k), c.all.get(k))
+        } else {
+            (conds.any.get(k - n), c.any.get(k - n))
+        };
+        match cond {
+            Some(cond) => self.condition(cond, m.and_then(Option::as_ref), f),
+            None => Ok(false),
+        }
+    }
+
     /// Whether the conditions hold, and the [`Deps`] of the conditions
-    /// that decided it (those evaluated, as `holds` evaluates them).
+    /// that decided it (those evaluated, as `holds` evaluates them): the
+    /// reference the fast path ([`Engine::holds_flat`]) is checked against.
     fn holds_why(
         &self,
         conds: &Conditions,
@@ -1665,6 +1873,62 @@ fn compile<'a>(
 /// Numbers the triggers' patterns and builds one set of them all. When
 /// the set cannot be built within the limits the patterns keep running one
 /// by one (the results are the same).
+/// The phrases the index keys triggers on, and per trigger (in the
+/// engine's order) the ids of the phrases of the message `contains`
+/// condition it is keyed on: the first `all` one before any condition that
+/// can fail, for a trigger without a plain-data key accepting at most a
+/// quarter of the tickets.
+fn text_keys(
+    book: &RuleBook,
+    triggers: &[Compiled],
+    plans: &[Plan],
+) -> (Vec<String>, Vec<Option<Vec<u32>>>) {
+    let mut phrases: BTreeMap<String, u32> = BTreeMap::new();
+    let mut keys = Vec::with_capacity(triggers.len());
+    for (c, plan) in triggers.iter().zip(plans) {
+        let good = plan
+            .key
+            .and_then(flat::selectivity)
+            .is_some_and(|s| s <= 0.25);
+        let conds = book.triggers.get(c.index).map(|t| &t.conditions.all);
+        let found = match conds {
+            Some(all) if !good => all
+                .iter()
+                .zip(&c.all)
+                .take_while(|(cond, _)| {
+                    !matches!(
+                        cond,
+                        Condition::TimeSince { .. }
+                            | Condition::BusinessHours { .. }
+                            | Condition::Sla { .. }
+                    )
+                })
+                .find_map(|(cond, m)| match (cond, m) {
+                    (
+                        Condition::Message {
+                            op: TextOp::Contains,
+                            ..
+                        },
+                        Some(Matcher::Phrases(ps)),
+                    ) if !ps.is_empty() && ps.iter().all(|p| !p.is_empty()) => Some(ps),
+                    _ => None,
+                }),
+            _ => None,
+        };
+        keys.push(found.map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    let next = u32::try_from(phrases.len()).unwrap_or(u32::MAX);
+                    *phrases.entry(p.clone()).or_insert(next)
+                })
+                .collect()
+        }));
+    }
+    let mut list: Vec<(u32, String)> = phrases.into_iter().map(|(p, i)| (i, p)).collect();
+    list.sort();
+    (list.into_iter().map(|(_, p)| p).collect(), keys)
+}
+
 fn pattern_set(mut triggers: Vec<Compiled>) -> (Vec<Compiled>, Option<RegexSet>) {
     let mut sources: Vec<String> = Vec::new();
     for c in &mut triggers {
@@ -2031,3 +2295,6 @@ fn check_action(kind: &'static str, id: &str, a: &RuleAction, env: &Env) -> Resu
     }
     Ok(())
 }
+
+#[cfg(all(test, feature = "testing"))]
+mod fast_props;

@@ -54,6 +54,7 @@
 
 mod engine;
 mod error;
+mod flat;
 mod model;
 mod replay;
 
