@@ -303,9 +303,11 @@ impl TicketFacts {
         options: &FactsOptions,
         threads: std::num::NonZeroUsize,
     ) -> Result<Vec<TicketFacts>, MetricsError> {
-        let run = |hs: &[H]| -> Result<Vec<TicketFacts>, MetricsError> {
+        // `room`: the capacity of the result (the first run's holds every
+        // run's facts in the end).
+        let run = |hs: &[H], room: usize| -> Result<Vec<TicketFacts>, MetricsError> {
             let mut deriver = FactsDeriver::new(options);
-            let mut out = Vec::with_capacity(hs.len());
+            let mut out = Vec::with_capacity(room);
             for (i, h) in hs.iter().enumerate() {
                 // Ask for the events a few histories ahead, and for the
                 // messages of nearer ones (their events are in cache by
@@ -328,21 +330,26 @@ impl TicketFacts {
         };
         let per = histories.len().div_ceil(threads.get()).max(1);
         if threads.get() == 1 || histories.len() <= per {
-            return run(histories);
+            return run(histories, histories.len());
         }
         let parts: Vec<Result<Vec<TicketFacts>, MetricsError>> = std::thread::scope(|scope| {
             let mut chunks = histories.chunks(per);
             let first = chunks.next();
-            let handles: Vec<_> = chunks.map(|c| scope.spawn(move || run(c))).collect();
-            let mut parts = vec![first.map_or_else(|| Ok(Vec::new()), run)];
+            let handles: Vec<_> = chunks
+                .map(|c| scope.spawn(move || run(c, c.len())))
+                .collect();
+            let mut parts = vec![first.map_or_else(|| Ok(Vec::new()), |c| run(c, histories.len()))];
             for h in handles {
                 parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
             }
             parts
         });
-        let mut out = Vec::with_capacity(histories.len());
+        // The first run's facts are the start of the result: only the
+        // later runs' are moved.
+        let mut parts = parts.into_iter();
+        let mut out = parts.next().unwrap_or_else(|| Ok(Vec::new()))?;
         for p in parts {
-            out.extend(p?);
+            out.append(&mut p?);
         }
         Ok(out)
     }
