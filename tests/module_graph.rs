@@ -454,16 +454,97 @@ fn graph() -> Graph {
         .iter()
         .map(|m| (m.clone(), BTreeSet::new()))
         .collect();
+    // Out-of-line unit-test modules (`#[cfg(test)] mod props;`): all of
+    // such a file is a unit test.
+    let test_files: BTreeSet<PathBuf> = files
+        .iter()
+        .flat_map(|f| test_module_files(&read(f), f))
+        .collect();
     for (file, rel) in files.iter().zip(&rels) {
         let base = module_path(rel);
         let Some(top) = base.first() else { continue }; // lib.rs: the root re-exports
         let refs = references(&read(file), &base, &modules, &reexports);
         let deps = graph.entry(top.clone()).or_default();
+        if test_files.contains(file) {
+            deps.extend(
+                refs.code
+                    .into_iter()
+                    .chain(refs.tests)
+                    .filter(|m| m != TEST_KIT),
+            );
+            continue;
+        }
         deps.extend(refs.code);
         // Unit tests may use the test kit, as the integration tests do.
         deps.extend(refs.tests.into_iter().filter(|m| m != TEST_KIT));
     }
     graph
+}
+
+/// The files of the out-of-line modules `file` declares under a `#[cfg(..)]`
+/// that requires `test` (`#[cfg(test)]`, `#[cfg(all(test, ..))]`) without a
+/// `#[path]`: `mod props;` in `rules/engine.rs` is `rules/engine/props.rs`.
+fn test_module_files(src: &str, file: &Path) -> Vec<PathBuf> {
+    let Some(parent) = file.parent() else {
+        return Vec::new();
+    };
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let dir = match stem.as_deref() {
+        Some("mod" | "lib" | "main") | None => parent.to_path_buf(),
+        Some(s) => parent.join(s),
+    };
+    let toks = tokens(src);
+    let mut out = Vec::new();
+    let mut under_test = false;
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            Tok::Punct('#') if cfg_requires_test(&toks[i..]) => under_test = true,
+            Tok::Ident(w) if w == "mod" => {
+                if let (true, Some(Tok::Ident(name)), Some(Tok::Punct(';'))) =
+                    (under_test, toks.get(i + 1), toks.get(i + 2))
+                {
+                    out.push(dir.join(format!("{name}.rs")));
+                }
+                under_test = false;
+            }
+            Tok::Punct(';' | '{' | '}') => under_test = false,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether the tokens start with `#[cfg(..)]` naming `test` outside a
+/// `not(..)`.
+fn cfg_requires_test(toks: &[Tok]) -> bool {
+    if toks.get(1) != Some(&Tok::Punct('[')) || toks.get(2) != Some(&Tok::Ident("cfg".into())) {
+        return false;
+    }
+    for t in toks.iter().skip(3) {
+        match t {
+            Tok::Punct(']') => return false,
+            Tok::Ident(w) if w == "not" => return false,
+            Tok::Ident(w) if w == "test" => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+#[test]
+fn the_scanner_finds_out_of_line_test_modules() {
+    let src = "#[cfg(all(test, feature = \"testing\"))]\nmod props;\n#[cfg(test)]\nmod more;\nmod code;\n#[cfg(not(test))]\nmod other;\n";
+    assert_eq!(
+        test_module_files(src, Path::new("src/rules/engine.rs")),
+        vec![
+            PathBuf::from("src/rules/engine/props.rs"),
+            PathBuf::from("src/rules/engine/more.rs")
+        ]
+    );
+    assert_eq!(
+        test_module_files("#[cfg(test)] mod t;", Path::new("src/sla/mod.rs")),
+        vec![PathBuf::from("src/sla/t.rs")]
+    );
 }
 
 fn show(graph: &Graph) -> String {

@@ -58,6 +58,21 @@ const TRANSITIONS: [[bool; 6]; 6] = [
 ];
 
 impl Status {
+    /// The status's bit in a set of statuses held as a `u8` (one bit per
+    /// status, in declaration order), as the SLA timeline's pausing set and
+    /// the rules' compiled conditions keep them.
+    #[inline]
+    pub(crate) const fn bit(self) -> u8 {
+        match self {
+            Status::New => 1,
+            Status::Open => 1 << 1,
+            Status::Pending => 1 << 2,
+            Status::OnHold => 1 << 3,
+            Status::Solved => 1 << 4,
+            Status::Closed => 1 << 5,
+        }
+    }
+
     /// Every status, in lifecycle order.
     pub const ALL: [Status; 6] = [
         Status::New,

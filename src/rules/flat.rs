@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use super::model::{Condition, Conditions, IsOp, OriginIs, PriorityOp, SetOp, TagOp};
 use crate::customer::Customer;
 use crate::id::{AgentId, GroupId};
-use crate::model::{Origin, Priority, Status, Tag};
+use crate::model::{Origin, Priority, Tag};
 use crate::ticket::Ticket;
 
 /// A range of one of [`Flat`]'s arrays.
@@ -141,17 +141,6 @@ pub(super) struct Facts {
     proactive: bool,
 }
 
-fn status_bit(s: Status) -> u8 {
-    match s {
-        Status::New => 1,
-        Status::Open => 1 << 1,
-        Status::Pending => 1 << 2,
-        Status::OnHold => 1 << 3,
-        Status::Solved => 1 << 4,
-        Status::Closed => 1 << 5,
-    }
-}
-
 const PRIORITIES: [Priority; 4] = [
     Priority::Low,
     Priority::Normal,
@@ -256,7 +245,7 @@ impl Flat {
     fn test(&mut self, c: &Condition) -> Option<Test> {
         Some(match c {
             Condition::Status { op, value } => {
-                let mask = value.iter().fold(0, |m, s| m | status_bit(*s));
+                let mask = value.iter().fold(0, |m, s| m | s.bit());
                 match op {
                     IsOp::Is => Test::Status {
                         mask,
@@ -351,7 +340,7 @@ impl Flat {
 
     /// Recomputes `f` for a ticket and its requester.
     pub(super) fn refresh(&self, f: &mut Facts, t: &Ticket, customer: Option<&Customer>) {
-        f.status = status_bit(t.status());
+        f.status = t.status().bit();
         f.priority = priority_bit(t.priority());
         f.channel = channel_bit(t.channel()).unwrap_or(0);
         f.tags.iter_mut().for_each(|w| *w = 0);

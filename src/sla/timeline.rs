@@ -394,36 +394,21 @@ impl<'a> Timeline<'a> {
     }
 }
 
-/// A status's bit in a set of statuses.
-#[inline]
-const fn status_bit(status: Status) -> u8 {
-    match status {
-        Status::New => 1,
-        Status::Open => 1 << 1,
-        Status::Pending => 1 << 2,
-        Status::OnHold => 1 << 3,
-        Status::Solved => 1 << 4,
-        Status::Closed => 1 << 5,
-    }
-}
-
 /// The statuses that pause a metric's clock, as a bit set: its
 /// `pause_in`, and solved and closed for metrics fulfilled by solving.
 fn pausing_statuses(m: &MetricDef) -> u8 {
     let by_solve = if m.fulfilment == Fulfilment::Solved {
-        status_bit(Status::Solved) | status_bit(Status::Closed)
+        Status::Solved.bit() | Status::Closed.bit()
     } else {
         0
     };
-    m.pause_in
-        .iter()
-        .fold(by_solve, |set, s| set | status_bit(*s))
+    m.pause_in.iter().fold(by_solve, |set, s| set | s.bit())
 }
 
 /// `status` if it is in the set of pausing statuses.
 #[inline]
 fn paused_status(pausing: u8, status: Status) -> Option<Status> {
-    (pausing & status_bit(status) != 0).then_some(status)
+    (pausing & status.bit() != 0).then_some(status)
 }
 
 fn start_cycle(
