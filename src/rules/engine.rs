@@ -1008,16 +1008,12 @@ impl Engine {
         };
         let mut opened = false;
         for (i, e) in events.iter().enumerate() {
-            let msg = match &e.kind {
-                EventKind::CustomerReplied { message }
-                | EventKind::AgentReplied { message }
-                | EventKind::NoteAdded { message }
-                | EventKind::AutomatedReplySent { message } => message,
-                EventKind::Opened(_) => {
-                    opened = true;
-                    continue;
-                }
-                _ => continue,
+            if matches!(e.kind, EventKind::Opened(_)) {
+                opened = true;
+                continue;
+            }
+            let Some(msg) = e.kind.message() else {
+                continue;
             };
             match lowered.events.get(i) {
                 Some(c) => scan(c.get_or_init(|| msg.body.to_lowercase())),
@@ -1057,13 +1053,15 @@ impl Engine {
     ) -> Result<(bool, Deps), RuleError> {
         let fl = &self.inner.flat;
         let mut deps: Deps = 0;
-        for s in fl.steps(plan.all) {
+        let mut holds = |s: &flat::Step| -> Result<bool, RuleError> {
             deps |= s.deps;
-            let held = match s.test {
-                Test::General(k) => self.general(conds, c, k, f)?,
-                t => fl.eval(t, x),
-            };
-            if !held {
+            match s.test {
+                Test::General(k) => self.general(conds, c, k, f),
+                t => Ok(fl.eval(t, x)),
+            }
+        };
+        for s in fl.steps(plan.all) {
+            if !holds(s)? {
                 return Ok((false, deps));
             }
         }
@@ -1071,12 +1069,7 @@ impl Engine {
             return Ok((true, deps));
         }
         for s in fl.steps(plan.any) {
-            deps |= s.deps;
-            let held = match s.test {
-                Test::General(k) => self.general(conds, c, k, f)?,
-                t => fl.eval(t, x),
-            };
-            if held {
+            if holds(s)? {
                 return Ok((true, deps));
             }
         }
@@ -1870,9 +1863,6 @@ fn compile<'a>(
     Ok(out.into_iter().map(|(_, _, c)| c).collect())
 }
 
-/// Numbers the triggers' patterns and builds one set of them all. When
-/// the set cannot be built within the limits the patterns keep running one
-/// by one (the results are the same).
 /// The phrases the index keys triggers on, and per trigger (in the
 /// engine's order) the ids of the phrases of the message `contains`
 /// condition it is keyed on: the first `all` one before any condition that
@@ -1895,14 +1885,7 @@ fn text_keys(
             Some(all) if !good => all
                 .iter()
                 .zip(&c.all)
-                .take_while(|(cond, _)| {
-                    !matches!(
-                        cond,
-                        Condition::TimeSince { .. }
-                            | Condition::BusinessHours { .. }
-                            | Condition::Sla { .. }
-                    )
-                })
+                .take_while(|(cond, _)| !flat::fallible(cond))
                 .find_map(|(cond, m)| match (cond, m) {
                     (
                         Condition::Message {
@@ -1929,6 +1912,9 @@ fn text_keys(
     (list.into_iter().map(|(_, p)| p).collect(), keys)
 }
 
+/// Numbers the triggers' patterns and builds one set of them all. When
+/// the set cannot be built within the limits the patterns keep running one
+/// by one (the results are the same).
 fn pattern_set(mut triggers: Vec<Compiled>) -> (Vec<Compiled>, Option<RegexSet>) {
     let mut sources: Vec<String> = Vec::new();
     for c in &mut triggers {

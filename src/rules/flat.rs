@@ -162,8 +162,22 @@ fn channel_bit(c: crate::channel::Channel) -> Option<u64> {
     (n < 64).then(|| 1u64 << n)
 }
 
+/// The places of the set bits of `words`, in order.
+fn ones(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(|(w, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let b = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                w * 64 + b
+            })
+        })
+    })
+}
+
 /// The conditions that can raise an error (the barriers).
-fn fallible(c: &Condition) -> bool {
+pub(super) fn fallible(c: &Condition) -> bool {
     matches!(
         c,
         Condition::TimeSince { .. } | Condition::BusinessHours { .. } | Condition::Sla { .. }
@@ -619,15 +633,8 @@ impl Index {
             or_into(out, c);
         }
         or_into(out, &self.proactive[usize::from(f.proactive)]);
-        for (w, word) in f.tags.iter().enumerate() {
-            let mut word = *word;
-            while word != 0 {
-                let t = w * 64 + word.trailing_zeros() as usize;
-                word &= word - 1;
-                if let Some(b) = self.tags.get(t) {
-                    or_into(out, b);
-                }
-            }
+        for b in ones(&f.tags).filter_map(|t| self.tags.get(t)) {
+            or_into(out, b);
         }
         if let Seg::Known(s) = f.segment
             && let Some(b) = self.segments.get(s as usize)
@@ -640,15 +647,8 @@ impl Index {
         if let Some(b) = f.assignee.and_then(|a| self.agents.get(&a)) {
             or_into(out, b);
         }
-        for (w, word) in present.iter().enumerate() {
-            let mut word = *word;
-            while word != 0 {
-                let p = w * 64 + word.trailing_zeros() as usize;
-                word &= word - 1;
-                if let Some(b) = self.phrases.get(p) {
-                    or_into(out, b);
-                }
-            }
+        for b in ones(present).filter_map(|p| self.phrases.get(p)) {
+            or_into(out, b);
         }
     }
 
