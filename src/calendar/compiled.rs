@@ -10,7 +10,10 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono::{
+    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike,
+    Utc,
+};
 use chrono_tz::Tz;
 
 use crate::calendar::schedule::{DAY_MINUTES, Weekly};
@@ -73,6 +76,27 @@ const SLOT_START_DAYS: [i64; SLOT_COUNT + 1] = {
     }
     days
 };
+
+/// Whole Unix seconds of an instant, the sub-second part dropped: the same
+/// value as `t.timestamp()`. For years in the table above (1970 to 2202) it
+/// is a look-up of the year's first day plus the day of the year; chrono's
+/// arithmetic (a 400-year cycle and a few divisions) answers the rest. The
+/// SLA clocks convert every cycle bound with it.
+#[inline]
+pub(crate) fn unix_seconds(t: DateTime<Utc>) -> i64 {
+    let naive = t.naive_utc();
+    let date = naive.date();
+    let first_day = usize::try_from(i64::from(date.year()) - FIRST_YEAR)
+        .ok()
+        .and_then(|slot| SLOT_START_DAYS.get(slot));
+    match first_day {
+        Some(&first) => {
+            (first + i64::from(date.ordinal0())) * DAY_SECONDS
+                + i64::from(naive.time().num_seconds_from_midnight())
+        }
+        None => t.timestamp(),
+    }
+}
 
 /// The year slot of an instant in `[MIN_UNIX, MAX_UNIX]` (0 before it, the
 /// last slot after it): a guess from the mean Gregorian year, corrected by
@@ -465,6 +489,28 @@ mod tests {
         }
         assert_eq!(slot_of(-1), 0);
         assert_eq!(slot_of(i64::MAX), SLOT_COUNT - 1);
+    }
+
+    #[test]
+    fn unix_seconds_match_chrono_on_every_day() {
+        // Every day from 1969 to 2203 (both table edges and beyond), at
+        // midnight, a second before it and a random-ish time, with and
+        // without a sub-second part and a leap second.
+        for day in -400..(MAX_UNIX / DAY_SECONDS + 800) {
+            for secs in [0, 1, 43_210 + day.rem_euclid(40_000), DAY_SECONDS - 1] {
+                let t = day * DAY_SECONDS + secs;
+                let dt = DateTime::from_timestamp(t, 0).unwrap();
+                assert_eq!(unix_seconds(dt), t, "{dt}");
+                let nanos = DateTime::from_timestamp(t, 999_999_999).unwrap();
+                assert_eq!(unix_seconds(nanos), t, "{nanos}");
+            }
+            let leap = DateTime::from_timestamp(day * DAY_SECONDS + DAY_SECONDS - 1, 1_500_000_000)
+                .unwrap();
+            assert_eq!(unix_seconds(leap), leap.timestamp(), "{leap:?}");
+        }
+        for dt in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+            assert_eq!(unix_seconds(dt), dt.timestamp());
+        }
     }
 
     #[test]

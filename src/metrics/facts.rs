@@ -973,7 +973,6 @@ impl<'o> FactsDeriver<'o> {
         } = self;
         let as_of = options.as_of;
         let now = (as_of, as_of.timestamp());
-        judge.new_ticket();
         next.clear();
         // The metrics policy's clocks: calendar time, then business time
         // (the order the reference reports them in, so the first error is

@@ -122,7 +122,7 @@ pub(crate) fn far_future() -> DateTime<Utc> {
 /// sub-second parts are dropped.
 #[inline]
 fn unix(t: DateTime<Utc>) -> i64 {
-    t.timestamp()
+    crate::calendar::unix_seconds(t)
 }
 
 /// Whether whole Unix seconds `t` are an instant `DateTime<Utc>` holds
@@ -290,6 +290,7 @@ impl<'a> Clockwork<'a> {
 /// A cycle fulfilled by solving, while the ticket stays solved, stopped at
 /// the solve: its unfinished pause (the solved span) is not a pause the
 /// deadline waits on and is left out.
+#[inline(always)]
 fn pause_ranges(c: &Cycle, ranges: &mut Vec<(i64, i64)>) -> Result<Option<i64>, SlaError> {
     ranges.clear();
     let solved = c.solved_at.is_some() && c.end.is_none();
@@ -403,6 +404,7 @@ impl<'a> CycleClock<'_, 'a> {
     /// yet). A pause that starts exactly at that instant starts after the
     /// time was used up: the instant is known (a clock paused at its
     /// deadline has that deadline, and is breached once `now` passes it).
+    #[inline(always)]
     fn instant_after(&self, secs: i64) -> Result<Option<i64>, SlaError> {
         let t = self.clock.add(self.marks, self.start, secs, self.ranges)?;
         Ok(match self.open_pause {
@@ -476,7 +478,8 @@ const MAX_SAFE_TARGET: i64 = 366 * 86_400;
 pub(crate) struct CycleJudge<'a> {
     ranges: Vec<(i64, i64)>,
     marks: ClockMarks<'a>,
-    /// Calendar positions of the ticket's instants, shared by its cycles.
+    /// The compiled year of the last calendar look-up, kept from one
+    /// cycle and ticket to the next.
     memo: MarkMemo<'a>,
     /// The start of the unfinished pause of the cycle judged last.
     open_pause: Option<i64>,
@@ -485,11 +488,6 @@ pub(crate) struct CycleJudge<'a> {
 }
 
 impl<'a> CycleJudge<'a> {
-    /// Forgets the calendar positions of the previous ticket.
-    pub(crate) fn new_ticket(&mut self) {
-        self.memo.clear();
-    }
-
     /// Judges cycle `c` against a target of `target_seconds` on `clock` at
     /// `now` (`now_s` its Unix seconds). All arithmetic is on whole Unix
     /// seconds.
@@ -751,7 +749,6 @@ fn fill_targets<'a>(
     out: &mut Vec<TargetReport>,
     scratch: &mut Scratch<'a>,
 ) -> Result<(), SlaError> {
-    scratch.judge.new_ticket();
     let now_s = unix(now);
     let mut n = 0usize;
     for (i, mt) in timeline.metrics.iter().enumerate() {

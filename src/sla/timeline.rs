@@ -317,13 +317,13 @@ impl<'a> Timeline<'a> {
             EventKind::StatusChanged { from, to } => {
                 self.status = *to;
                 let priority = self.priority;
+                // An agent reply that reopens a solved ticket (a reply with
+                // `then: open`) starts the update clock it could not start
+                // while the ticket was solved.
+                let reopened = closes(*from) && !closes(*to);
                 for mt in &mut self.metrics {
                     let m = mt.metric;
                     let pausing = mt.pausing;
-                    // An agent reply that reopens a solved ticket (a reply
-                    // with `then: open`) starts the update clock it could not
-                    // start while the ticket was solved.
-                    let reopened = closes(*from) && !closes(*to);
                     if reopened
                         && m.start == StartAnchor::PreviousAgentReply
                         && mt.last_reply_at == Some(at)
