@@ -1055,7 +1055,19 @@ pub fn fire_rule(
     notices: &[(EscalateTo, String)],
     ctx: &Context<'_>,
 ) -> Result<Decision, DomainError> {
-    let bot = format!("rule:{}", firing.rule);
+    fire_rule_state(ticket, firing, commands, notices, ctx).map(|(d, _)| d)
+}
+
+/// [`fire_rule`], and the ticket with the decision's events applied (the
+/// state it already builds), so a caller chaining firings need not copy
+/// the ticket and apply them again.
+pub(crate) fn fire_rule_state(
+    ticket: &Ticket,
+    firing: RuleFiring,
+    commands: &[Command],
+    notices: &[(EscalateTo, String)],
+    ctx: &Context<'_>,
+) -> Result<(Decision, Ticket), DomainError> {
     let mut b = Builder::new(ticket.clone(), ctx);
     b.push(EventKind::RuleFired {
         firing: Box::new(firing),
@@ -1079,13 +1091,20 @@ pub fn fire_rule(
         caused = caused.saturating_add(u32::try_from(d.events.len()).unwrap_or(u32::MAX));
         out.extend(d);
     }
-    if let Some(Event {
-        kind: EventKind::RuleFired { firing },
-        ..
-    }) = out.events.first_mut()
-    {
-        firing.events = caused;
+    let bot = match out.events.first_mut() {
+        Some(Event {
+            kind: EventKind::RuleFired { firing },
+            ..
+        }) => {
+            firing.events = caused;
+            (!notices.is_empty()).then(|| format!("rule:{}", firing.rule))
+        }
+        _ => None,
+    };
+    if notices.is_empty() {
+        return Ok((out, state));
     }
+    let bot = bot.unwrap_or_default();
     let mut b = Builder::new(state, ctx);
     for (to, text) in notices {
         let r = match to {
@@ -1103,8 +1122,17 @@ pub fn fire_rule(
         );
         b.notify_agents(r, NotificationKind::RuleNotice, Some(m));
     }
-    out.extend(b.finish());
-    Ok(out)
+    let Builder {
+        ticket: state,
+        events,
+        notifications,
+        ..
+    } = b;
+    out.extend(Decision {
+        events,
+        notifications,
+    });
+    Ok((out, state))
 }
 
 /// For each event of a history, the rule firing that caused it, if any:

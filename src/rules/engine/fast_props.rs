@@ -42,12 +42,12 @@ fn agents(n: u128) -> impl Strategy<Value = Vec<String>> {
 fn condition() -> impl Strategy<Value = Value> {
     const SET_OPS: [&str; 5] = ["is", "is_not", "is_set", "not_set", "changed"];
     prop_oneof![
-        (
+        1 => (
             pick(&["is", "is_not", "changed", "changed_to", "changed_from"]),
             proptest::sample::subsequence(STATUSES.to_vec(), 1..3)
         )
             .prop_map(|(op, v)| json!({"field": "status", "op": op, "value": v})),
-        (
+        1 => (
             pick(&[
                 "is",
                 "is_not",
@@ -60,12 +60,12 @@ fn condition() -> impl Strategy<Value = Value> {
             proptest::sample::subsequence(PRIORITIES.to_vec(), 1..3)
         )
             .prop_map(|(op, v)| json!({"field": "priority", "op": op, "value": v})),
-        (
+        1 => (
             pick(&["is", "is_not"]),
             proptest::sample::subsequence(CHANNELS.to_vec(), 1..3)
         )
             .prop_map(|(op, v)| json!({"field": "channel", "op": op, "value": v})),
-        (
+        1 => (
             pick(&[
                 "includes_any",
                 "includes_all",
@@ -78,17 +78,19 @@ fn condition() -> impl Strategy<Value = Value> {
             proptest::sample::subsequence(TAGS.to_vec(), 1..3)
         )
             .prop_map(|(op, v)| json!({"field": "tags", "op": op, "value": v})),
-        (pick(&SET_OPS), ids(3))
+        1 => (pick(&SET_OPS), ids(3))
             .prop_map(|(op, v)| json!({"field": "group", "op": op, "value": v})),
-        (pick(&SET_OPS), agents(3))
+        1 => (pick(&SET_OPS), agents(3))
             .prop_map(|(op, v)| json!({"field": "assignee", "op": op, "value": v})),
-        (
+        1 => (
             pick(&SET_OPS),
             proptest::sample::subsequence(SEGMENTS.to_vec(), 1..3)
         )
             .prop_map(|(op, v)| json!({"field": "segment", "op": op, "value": v})),
-        pick(&["reactive", "proactive"]).prop_map(|v| json!({"field": "origin", "value": v})),
-        (
+        1 => pick(&["reactive", "proactive"]).prop_map(|v| json!({"field": "origin", "value": v})),
+        // Message conditions weigh more: the notes the triggers add change
+        // what they read.
+        3 => (
             pick(&["contains", "not_contains"]),
             pick(&WORDS),
             pick(&["customer", "agent", "any"])
@@ -96,10 +98,63 @@ fn condition() -> impl Strategy<Value = Value> {
             .prop_map(
                 |(op, w, from)| json!({"field": "message", "op": op, "value": w, "from": from})
             ),
-        pick(&["refund|late", "^\\w+$"])
+        1 => pick(&["refund|late", "^\\w+$"])
             .prop_map(|p| json!({"field": "subject", "op": "matches", "value": p})),
-        (pick(&["at_least", "less_than"]), 0u32..48).prop_map(
-            |(op, h)| json!({"field": "time_since", "event": "updated", "op": op, "hours": h})
+        2 => (
+            pick(&["refund|late", "^about \\w+$", "note", "thanks"]),
+            pick(&["customer", "agent", "any"])
+        )
+            .prop_map(|(p, from)| json!({"field": "message", "op": "matches", "value": p, "from": from})),
+        1 => (
+            pick(&["at_least", "less_than"]),
+            0u32..48,
+            pick(&["updated", "created", "status_changed", "assigned", "agent_replied"])
+        )
+            .prop_map(|(op, h, event)| {
+                json!({"field": "time_since", "event": event, "op": op, "hours": h})
+            }),
+    ]
+}
+
+/// What a firing does: each action kind changes a different part of what
+/// the conditions read (status, priority, tags, owner, messages), so the
+/// triggers skipped after a firing are checked against firings that change
+/// what they read.
+fn action() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        pick(&["high", "urgent", "low"])
+            .prop_map(|p| json!({"action": "set_priority", "value": p})),
+        pick(&TAGS).prop_map(|t| json!({"action": "add_tags", "value": [t]})),
+        pick(&TAGS).prop_map(|t| json!({"action": "remove_tags", "value": [t]})),
+        pick(&["open", "pending", "on_hold", "solved"])
+            .prop_map(|v| json!({"action": "set_status", "value": v})),
+        (1u128..=3).prop_map(|g| {
+            json!({"action": "set_group", "value": GroupId::from_u128(g).to_string()})
+        }),
+        (1u128..=3).prop_map(|a| {
+            json!({"action": "set_assignee", "value": AgentId::from_u128(a).to_string()})
+        }),
+        pick(&["note: refund", "note thanks"])
+            .prop_map(|t| json!({"action": "add_note", "text": t})),
+    ]
+}
+
+/// A trigger's `on` list (empty: every update).
+fn on() -> impl Strategy<Value = Vec<&'static str>> {
+    prop_oneof![
+        2 => Just(Vec::new()),
+        1 => proptest::sample::subsequence(
+            vec![
+                "customer_replied",
+                "agent_replied",
+                "status_changed",
+                "priority_changed",
+                "tags_added",
+                "tags_removed",
+                "note_added",
+                "assigned",
+            ],
+            1..3
         ),
     ]
 }
@@ -108,20 +163,15 @@ fn trigger(i: usize) -> impl Strategy<Value = Value> {
     (
         -3i64..3,
         any::<bool>(),
-        proptest::collection::vec(condition(), 0..5),
+        proptest::collection::vec(condition(), 0..4),
         proptest::collection::vec(condition(), 0..3),
-        pick(&["high", "urgent"]),
-        any::<bool>(),
+        proptest::collection::vec(action(), 1..3),
+        on(),
     )
-        .prop_map(move |(position, active, all, any, p, tag)| {
-            let action = if tag {
-                json!({"action": "add_tags", "value": ["c"]})
-            } else {
-                json!({"action": "set_priority", "value": p})
-            };
+        .prop_map(move |(position, active, all, any, actions, on)| {
             json!({"id": format!("t{i}"), "name": format!("Trigger {i}"), "position": position,
-                   "active": active || i % 3 != 0,
-                   "conditions": {"all": all, "any": any}, "actions": [action]})
+                   "active": active || i % 3 != 0, "on": on,
+                   "conditions": {"all": all, "any": any}, "actions": actions})
         })
 }
 
@@ -255,8 +305,8 @@ proptest! {
         let facts = Facts {
             before: update.before,
             ticket: update.ticket,
-            update: update.events,
-            history: update.history,
+            update: super::Ev::of(update.events),
+            history: super::Ev::of(update.history),
             customer: update.customer,
             at: now,
             lower: None,
