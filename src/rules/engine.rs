@@ -197,48 +197,41 @@ fn changed_by(events: &[Event], before: &Ticket, after: &Ticket) -> Deps {
 
 /// Triggers found false in an update that need no evaluating again in a
 /// later pass: nothing their deciding conditions read changed since (a
-/// pure function of unchanged facts gives the same answer). Bitsets by
-/// the triggers' places in the engine's order.
+/// pure function of unchanged facts gives the same answer). By the
+/// triggers' places in the engine's order.
 struct Memo {
-    /// Found false, and nothing they read changed since.
+    /// Found false, and nothing they read changed since (a bitset).
     still_false: Vec<u64>,
-    /// For each [`Deps`] bit, the triggers found false (last) by
-    /// conditions reading it.
-    by_dep: [Vec<u64>; DEP_BITS],
+    /// The [`Deps`] of the conditions that decided each, when last found
+    /// false.
+    deps: Vec<Deps>,
 }
 
-/// How many [`Deps`] bits there are.
-const DEP_BITS: usize = 7;
-
 impl Memo {
-    fn new(words: usize) -> Memo {
+    fn new(n: usize) -> Memo {
         Memo {
-            still_false: vec![0; words],
-            by_dep: std::array::from_fn(|_| vec![0; words]),
+            still_false: vec![0; n.div_ceil(64)],
+            deps: vec![0; n],
         }
     }
 
     fn record_false(&mut self, place: usize, deps: Deps) {
         flat::set_bit(&mut self.still_false, place);
-        for (b, bits) in self.by_dep.iter_mut().enumerate() {
-            if let Some(w) = bits.get_mut(place / 64) {
-                let m = 1u64 << (place % 64);
-                if deps & (1 << b) != 0 {
-                    *w |= m;
-                } else {
-                    *w &= !m;
-                }
-            }
+        if let Some(d) = self.deps.get_mut(place) {
+            *d = deps;
         }
     }
 
     /// A firing changed `changed`: the triggers found false by conditions
     /// reading any of it are to be evaluated again.
     fn record_firing(&mut self, changed: Deps) {
-        for (b, bits) in self.by_dep.iter().enumerate() {
-            if changed & (1 << b) != 0 {
-                for (s, d) in self.still_false.iter_mut().zip(bits) {
-                    *s &= !d;
+        for (w, word) in self.still_false.iter_mut().enumerate() {
+            let mut bits = *word;
+            while bits != 0 {
+                let b = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if self.deps.get(w * 64 + b).is_none_or(|d| d & changed != 0) {
+                    *word &= !(1u64 << b);
                 }
             }
         }
@@ -281,6 +274,10 @@ struct Inner {
     /// Whether a trigger is keyed on a message `matches` condition (the
     /// index's key ids from `phrase_count` on are the patterns').
     pattern_keys: bool,
+    /// What the time keys read (each once per pass), and the triggers
+    /// keyed on them: (place, source, test).
+    timed_src: Vec<TimedSrc>,
+    timed: Vec<(usize, usize, TimedTest)>,
     /// The triggers (by place) without an `on` list, and for each `on`
     /// bit a book uses, those listing it: a trigger is visited only when
     /// one of its kinds was seen.
@@ -510,6 +507,55 @@ impl Engine {
                 _ => None,
             })
             .collect();
+        // Time keys: a trigger keyed on neither a selective plain-data test
+        // nor a text is keyed on its first condition that can fail when it
+        // is `business_hours` or `time_since` (the conditions before it
+        // cannot fail): visited only when that condition may hold (or
+        // fails, so the evaluation raises the error as the reference does).
+        let mut text_keys = text_keys;
+        let mut timed_src: Vec<TimedSrc> = Vec::new();
+        let mut timed: Vec<(usize, usize, TimedTest)> = Vec::new();
+        for (place, (c, plan)) in triggers.iter().zip(&plans).enumerate() {
+            let good = plan
+                .key
+                .and_then(flat::selectivity)
+                .is_some_and(|s| s <= 0.25);
+            if !plan.active || good || text_keys.get(place).is_none_or(Option::is_some) {
+                continue;
+            }
+            let first = book
+                .triggers
+                .get(c.index)
+                .and_then(|t| t.conditions.all.iter().find(|c| flat::fallible(c)));
+            let (src, test) = match first {
+                Some(Condition::BusinessHours { calendar, value }) => {
+                    (TimedSrc::Open(calendar.clone()), TimedTest::Open(*value))
+                }
+                Some(Condition::TimeSince {
+                    event,
+                    op,
+                    hours,
+                    minutes,
+                    calendar,
+                }) => (
+                    TimedSrc::Since(*event, calendar.clone()),
+                    TimedTest::Since(*op, i64::from(*hours) * 3600 + i64::from(*minutes) * 60),
+                ),
+                _ => continue,
+            };
+            let k = match timed_src.iter().position(|s| *s == src) {
+                Some(k) => k,
+                None => {
+                    timed_src.push(src);
+                    timed_src.len() - 1
+                }
+            };
+            timed.push((place, k, test));
+            // In no bucket of the index.
+            if let Some(slot) = text_keys.get_mut(place) {
+                *slot = Some(Vec::new());
+            }
+        }
         let pattern_count = patterns.as_ref().map_or(0, RegexSet::len);
         let index = Index::new(&flat, &plans, &text_keys, phrase_count + pattern_count);
         let words = triggers.len().div_ceil(64);
@@ -549,6 +595,8 @@ impl Engine {
                 phrases: automaton,
                 phrase_count,
                 pattern_keys,
+                timed_src,
+                timed,
                 on_any,
                 on_kinds,
             }),
@@ -613,7 +661,7 @@ impl Engine {
         // By place: fired in this update, refused.
         let mut fired = vec![0u64; words];
         let mut refused = vec![0u64; words];
-        let mut memo = Memo::new(words);
+        let mut memo = Memo::new(n);
         // The `on` kinds of the events the triggers see (with chaining,
         // the update's and then those of the firings).
         let mut seen_on = on_mask(update.events);
@@ -627,44 +675,64 @@ impl Engine {
         // be still false, in order; on the general path all of them.
         let mut visit: Vec<u64> = Vec::new();
         let mut present: Vec<u64> = Vec::new();
+        let has =
+            |bits: &[u64], i: usize| bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+        let mut vals: Vec<Option<TimedVal>> = Vec::new();
         let fill = |visit: &mut Vec<u64>,
                     present: &mut Vec<u64>,
+                    vals: &mut Vec<Option<TimedVal>>,
                     fast: &flat::Facts,
                     events: Ev<'_>,
+                    history: Ev<'_>,
                     lowered: &Lowered,
                     t: &Ticket,
                     seen_on: u32,
                     memo: &Memo,
                     fired: &[u64],
                     refused: &[u64]| {
-            if fast_path {
-                self.phrases_present(events, lowered, t, present);
-                inner.index.candidates(fast, present, visit);
-                // The `on` filter, as a set.
-                present.clear();
-                present.extend_from_slice(&inner.on_any);
-                for (bit, bits) in &inner.on_kinds {
-                    if seen_on & bit != 0 {
-                        for (p, b) in present.iter_mut().zip(bits) {
-                            *p |= b;
-                        }
-                    }
-                }
-                let once = sem.once_per_update;
-                for (k, v) in visit.iter_mut().enumerate() {
-                    let mut skip = refused.get(k).copied().unwrap_or(0)
-                        | memo.still_false.get(k).copied().unwrap_or(0);
-                    if once {
-                        skip |= fired.get(k).copied().unwrap_or(0);
-                    }
-                    *v &= present.get(k).copied().unwrap_or(0) & !skip;
-                }
-            } else {
+            if !fast_path {
                 inner.index.all(n, visit);
+                return;
+            }
+            self.phrases_present(events, lowered, t, present);
+            inner.index.candidates(fast, present, visit);
+            // What may be visited: the `on` filter, as a set, less the
+            // triggers refused, fired (once per update) or still false.
+            present.clear();
+            present.extend_from_slice(&inner.on_any);
+            for (bit, bits) in &inner.on_kinds {
+                if seen_on & bit != 0 {
+                    for (p, b) in present.iter_mut().zip(bits) {
+                        *p |= b;
+                    }
+                }
+            }
+            let once = sem.once_per_update;
+            for (k, p) in present.iter_mut().enumerate() {
+                let mut skip = refused.get(k).copied().unwrap_or(0)
+                    | memo.still_false.get(k).copied().unwrap_or(0);
+                if once {
+                    skip |= fired.get(k).copied().unwrap_or(0);
+                }
+                *p &= !skip;
+            }
+            // The time keys of the triggers that may be visited.
+            if !inner.timed.is_empty() {
+                let f = Facts {
+                    before: update.before,
+                    ticket: t,
+                    update: events,
+                    history,
+                    customer: update.customer,
+                    at: ctx.now,
+                    lower: Some(lowered),
+                };
+                self.timed_candidates(&f, present, vals, visit);
+            }
+            for (v, p) in visit.iter_mut().zip(present.iter()) {
+                *v &= p;
             }
         };
-        let has =
-            |bits: &[u64], i: usize| bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
         let mut pass: u32 = 0;
         loop {
             pass = pass.saturating_add(1);
@@ -677,10 +745,15 @@ impl Engine {
             fill(
                 &mut visit,
                 &mut present,
+                &mut vals,
                 &fast,
                 Ev {
                     base: update.events,
                     more: &out.decision.events[..seen_len],
+                },
+                Ev {
+                    base: update.history,
+                    more: &out.decision.events,
                 },
                 &lowered,
                 owned.as_ref().unwrap_or(update.ticket),
@@ -819,8 +892,13 @@ impl Engine {
                         fill(
                             &mut visit,
                             &mut present,
+                            &mut vals,
                             &fast,
                             Ev::of(update.events),
+                            Ev {
+                                base: update.history,
+                                more: &out.decision.events,
+                            },
                             &lowered,
                             owned.as_ref().unwrap_or(update.ticket),
                             seen_on,
@@ -1197,6 +1275,55 @@ impl Engine {
         }
     }
 
+    /// Into `visit`, the triggers keyed on time (`business_hours`,
+    /// `time_since`) among those in `may` whose key may hold on `f`: it
+    /// holds, or reading it fails (the evaluation then raises the error as
+    /// the reference does). Each source is read once, into `vals`.
+    fn timed_candidates(
+        &self,
+        f: &Facts<'_>,
+        may: &[u64],
+        vals: &mut Vec<Option<TimedVal>>,
+        visit: &mut [u64],
+    ) {
+        let inner = &*self.inner;
+        vals.clear();
+        vals.resize(inner.timed_src.len(), None);
+        for (place, src, test) in &inner.timed {
+            if may
+                .get(place / 64)
+                .is_none_or(|w| w & (1 << (place % 64)) == 0)
+            {
+                continue;
+            }
+            let Some(slot) = vals.get_mut(*src) else {
+                flat::set_bit(visit, *place);
+                continue;
+            };
+            let v = match (*slot, inner.timed_src.get(*src)) {
+                (Some(v), _) => v,
+                (None, Some(TimedSrc::Open(cal))) => self
+                    .open_at(cal, f)
+                    .map_or(TimedVal::Failed, TimedVal::Open),
+                (None, Some(TimedSrc::Since(event, cal))) => self
+                    .elapsed_since(*event, cal.as_deref(), f)
+                    .map_or(TimedVal::Failed, TimedVal::Since),
+                (None, None) => TimedVal::Failed,
+            };
+            *slot = Some(v);
+            let holds = match (test, v) {
+                (TimedTest::Open(want), TimedVal::Open(open)) => open == *want,
+                (TimedTest::Since(..), TimedVal::Since(None)) => false,
+                (TimedTest::Since(SinceOp::AtLeast, span), TimedVal::Since(Some(e))) => e >= *span,
+                (TimedTest::Since(SinceOp::LessThan, span), TimedVal::Since(Some(e))) => e < *span,
+                _ => true,
+            };
+            if holds {
+                flat::set_bit(visit, *place);
+            }
+        }
+    }
+
     /// [`Engine::phrases_present`] with a fresh cache (for the tests).
     #[cfg(test)]
     fn phrases_present_for(&self, events: &[Event], t: &Ticket) -> Vec<u64> {
@@ -1487,32 +1614,7 @@ impl Engine {
                     _ => hit,
                 }
             }
-            Condition::BusinessHours { calendar, value } => {
-                // The instant is the evaluation's: one answer per calendar.
-                let cached = f.lower.and_then(|l| {
-                    l.timing
-                        .borrow()
-                        .open
-                        .iter()
-                        .find(|(c, _)| c == calendar)
-                        .map(|(_, o)| *o)
-                });
-                let open = match cached {
-                    Some(o) => o,
-                    None => {
-                        let cal = self.calendar("", calendar)?;
-                        let o = cal.is_open(f.at).map_err(|e| RuleError::Calendar {
-                            rule: String::new(),
-                            source: e,
-                        })?;
-                        if let Some(l) = f.lower {
-                            l.timing.borrow_mut().open.push((calendar.clone(), o));
-                        }
-                        o
-                    }
-                };
-                open == *value
-            }
+            Condition::BusinessHours { calendar, value } => self.open_at(calendar, f)? == *value,
             Condition::TimeSince {
                 event,
                 op,
@@ -1520,66 +1622,10 @@ impl Engine {
                 minutes,
                 calendar,
             } => {
-                let version = t.version();
-                let cached = f.lower.and_then(|l| {
-                    l.timing
-                        .borrow()
-                        .anchors
-                        .iter()
-                        .find(|(v, k, _)| *v == version && k == event)
-                        .map(|(_, _, a)| *a)
-                });
-                let anchor = match cached {
-                    Some(a) => a,
-                    None => {
-                        let a = anchor_of(*event, t, f.history);
-                        if let Some(l) = f.lower {
-                            l.timing.borrow_mut().anchors.push((version, *event, a));
-                        }
-                        a
-                    }
-                };
-                let Some(a) = anchor else {
+                let Some(elapsed) = self.elapsed_since(*event, calendar.as_deref(), f)? else {
                     return Ok(false);
                 };
                 let span = i64::from(*hours) * 3600 + i64::from(*minutes) * 60;
-                let cached = f.lower.and_then(|l| {
-                    l.timing
-                        .borrow()
-                        .elapsed
-                        .iter()
-                        .find(|(v, k, c, _)| *v == version && k == event && c == calendar)
-                        .map(|(.., e)| *e)
-                });
-                let elapsed = match cached {
-                    Some(e) => e,
-                    None => {
-                        let e = if a >= f.at {
-                            0
-                        } else {
-                            match calendar {
-                                Some(name) => {
-                                    self.calendar("", name)?.elapsed(a, f.at).map_err(|e| {
-                                        RuleError::Calendar {
-                                            rule: String::new(),
-                                            source: e,
-                                        }
-                                    })?
-                                }
-                                None => (f.at - a).num_seconds(),
-                            }
-                        };
-                        if let Some(l) = f.lower {
-                            l.timing.borrow_mut().elapsed.push((
-                                version,
-                                *event,
-                                calendar.clone(),
-                                e,
-                            ));
-                        }
-                        e
-                    }
-                };
                 match op {
                     SinceOp::AtLeast => elapsed >= span,
                     SinceOp::LessThan => elapsed < span,
@@ -1602,6 +1648,98 @@ impl Engine {
                 },
             },
         })
+    }
+
+    /// Whether `calendar` is open at the evaluation's instant (one answer
+    /// per calendar per evaluation, kept in `f.lower`).
+    fn open_at(&self, calendar: &str, f: &Facts<'_>) -> Result<bool, RuleError> {
+        let cached = f.lower.and_then(|l| {
+            l.timing
+                .borrow()
+                .open
+                .iter()
+                .find(|(c, _)| c == calendar)
+                .map(|(_, o)| *o)
+        });
+        if let Some(o) = cached {
+            return Ok(o);
+        }
+        let cal = self.calendar("", calendar)?;
+        let o = cal.is_open(f.at).map_err(|e| RuleError::Calendar {
+            rule: String::new(),
+            source: e,
+        })?;
+        if let Some(l) = f.lower {
+            l.timing.borrow_mut().open.push((calendar.to_owned(), o));
+        }
+        Ok(o)
+    }
+
+    /// The seconds from the ticket's `event` anchor to the evaluation's
+    /// instant (0 when the anchor is not before it), in business time on
+    /// `calendar` or calendar time; `None` when the ticket has no such
+    /// anchor. Kept in `f.lower` by the ticket's version.
+    fn elapsed_since(
+        &self,
+        event: Anchor,
+        calendar: Option<&str>,
+        f: &Facts<'_>,
+    ) -> Result<Option<i64>, RuleError> {
+        let t = f.ticket;
+        let version = t.version();
+        let cached = f.lower.and_then(|l| {
+            l.timing
+                .borrow()
+                .anchors
+                .iter()
+                .find(|(v, k, _)| *v == version && *k == event)
+                .map(|(_, _, a)| *a)
+        });
+        let anchor = match cached {
+            Some(a) => a,
+            None => {
+                let a = anchor_of(event, t, f.history);
+                if let Some(l) = f.lower {
+                    l.timing.borrow_mut().anchors.push((version, event, a));
+                }
+                a
+            }
+        };
+        let Some(a) = anchor else {
+            return Ok(None);
+        };
+        let cached = f.lower.and_then(|l| {
+            l.timing
+                .borrow()
+                .elapsed
+                .iter()
+                .find(|(v, k, c, _)| *v == version && *k == event && c.as_deref() == calendar)
+                .map(|(.., e)| *e)
+        });
+        if let Some(e) = cached {
+            return Ok(Some(e));
+        }
+        let e =
+            if a >= f.at {
+                0
+            } else {
+                match calendar {
+                    Some(name) => self.calendar("", name)?.elapsed(a, f.at).map_err(|e| {
+                        RuleError::Calendar {
+                            rule: String::new(),
+                            source: e,
+                        }
+                    })?,
+                    None => (f.at - a).num_seconds(),
+                }
+            };
+        if let Some(l) = f.lower {
+            l.timing
+                .borrow_mut()
+                .elapsed
+                .push((version, event, calendar.map(str::to_owned), e));
+        }
+        Ok(Some(e))
     }
 
     fn sla_state(
@@ -2060,6 +2198,34 @@ fn compile<'a>(
     }
     out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     Ok(out.into_iter().map(|(_, _, c)| c).collect())
+}
+
+/// What a time key reads.
+#[derive(Debug, Clone, PartialEq)]
+enum TimedSrc {
+    /// Whether the calendar is open at the evaluation's instant.
+    Open(String),
+    /// The time since the anchor, on the calendar if any.
+    Since(Anchor, Option<String>),
+}
+
+/// A time key's test on what its [`TimedSrc`] reads.
+#[derive(Debug, Clone, Copy)]
+enum TimedTest {
+    /// `business_hours` is this.
+    Open(bool),
+    /// `time_since` compares the seconds elapsed with this span.
+    Since(SinceOp, i64),
+}
+
+/// The value of a [`TimedSrc`] in one pass.
+#[derive(Debug, Clone, Copy)]
+enum TimedVal {
+    Open(bool),
+    Since(Option<i64>),
+    /// Reading it failed: the keyed triggers are visited, their
+    /// evaluation raises the error.
+    Failed,
 }
 
 /// What a trigger is keyed on instead of its plain-data key, if anything.

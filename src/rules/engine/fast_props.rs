@@ -105,15 +105,37 @@ fn condition() -> impl Strategy<Value = Value> {
             pick(&["customer", "agent", "any"])
         )
             .prop_map(|(p, from)| json!({"field": "message", "op": "matches", "value": p, "from": from})),
-        1 => (
+        2 => (
             pick(&["at_least", "less_than"]),
             0u32..48,
-            pick(&["updated", "created", "status_changed", "assigned", "agent_replied"])
+            pick(&["updated", "created", "status_changed", "assigned", "agent_replied"]),
+            any::<bool>()
         )
-            .prop_map(|(op, h, event)| {
-                json!({"field": "time_since", "event": event, "op": op, "hours": h})
+            .prop_map(|(op, h, event, business)| {
+                let mut c = json!({"field": "time_since", "event": event, "op": op, "hours": h});
+                if business {
+                    c["calendar"] = json!("ny");
+                }
+                c
             }),
+        1 => any::<bool>()
+            .prop_map(|v| json!({"field": "business_hours", "calendar": "ny", "value": v})),
     ]
+}
+
+/// The calendar the `business_hours` and business-time `time_since`
+/// conditions name.
+fn env() -> Env {
+    let ny = crate::calendar::BusinessCalendar::builder("America/New_York")
+        .weekdays("09:00", "17:00")
+        .build();
+    match ny {
+        Ok(ny) => Env {
+            calendars: crate::sla::Calendars::new().with("ny", ny),
+            ..Env::default()
+        },
+        Err(_) => Env::default(),
+    }
 }
 
 /// What a firing does: each action kind changes a different part of what
@@ -271,19 +293,21 @@ proptest! {
 
     #[test]
     fn fast_path_agrees_with_the_reference(
-        v in book(), given in ticket(), cmd in command(), cust in customer()
+        v in book(), given in ticket(), cmd in command(), cust in customer(),
+        // 07:00 in New York (closed), 10:30 (open).
+        now in pick(&["2026-01-06T12:00:00Z", "2026-01-06T15:30:00Z"])
     ) {
         // Books the checks refuse (two values for `at_least`) are skipped.
         let Ok(book) = RuleBook::from_json(&v.to_string()) else {
             return Ok(());
         };
-        let Ok(engine) = Engine::new(book, Env::default()) else {
+        let Ok(engine) = Engine::new(book, env()) else {
             return Ok(());
         };
         let before = given.build();
         let mut history = given.events();
         let ids = SequentialIds::new();
-        let now = "2026-01-06T12:00:00Z".parse().map_err(|_| TestCaseError::fail("now"))?;
+        let now = now.parse().map_err(|_| TestCaseError::fail("now"))?;
         let ctx = Context::new(now, &ids);
         let Ok(d) = decide(&before, &cmd, &ctx) else {
             return Ok(());
@@ -315,6 +339,8 @@ proptest! {
         let mut visit = Vec::new();
         let present = engine.phrases_present_for(update.events, update.ticket);
         inner.index.candidates(&fast, &present, &mut visit);
+        let every = vec![u64::MAX; visit.len()];
+        engine.timed_candidates(&facts, &every, &mut Vec::new(), &mut visit);
         for (i, (c, plan)) in inner.triggers.iter().zip(&inner.plans).enumerate() {
             let rule = &inner.book.triggers[c.index];
             let reference = engine.holds_why(&rule.conditions, c, &facts).map(|r| r.0);
@@ -333,4 +359,9 @@ proptest! {
         let b = engine.run_triggers(update, &Context::new(now, &ids_b), false);
         prop_assert_eq!(a, b);
     }
+}
+
+#[test]
+fn the_books_calendar_builds() {
+    assert!(env().calendars.get("ny").is_some());
 }
