@@ -1068,6 +1068,7 @@ pub(crate) fn fire_rule_state(
     notices: &[(EscalateTo, String)],
     ctx: &Context<'_>,
 ) -> Result<(Decision, Ticket), DomainError> {
+    let bot = (!notices.is_empty()).then(|| format!("rule:{}", firing.rule));
     let mut b = Builder::new(ticket.clone(), ctx);
     b.push(EventKind::RuleFired {
         firing: Box::new(firing),
@@ -1091,20 +1092,16 @@ pub(crate) fn fire_rule_state(
         caused = caused.saturating_add(u32::try_from(d.events.len()).unwrap_or(u32::MAX));
         out.extend(d);
     }
-    let bot = match out.events.first_mut() {
-        Some(Event {
-            kind: EventKind::RuleFired { firing },
-            ..
-        }) => {
-            firing.events = caused;
-            (!notices.is_empty()).then(|| format!("rule:{}", firing.rule))
-        }
-        _ => None,
-    };
-    if notices.is_empty() {
-        return Ok((out, state));
+    if let Some(Event {
+        kind: EventKind::RuleFired { firing },
+        ..
+    }) = out.events.first_mut()
+    {
+        firing.events = caused;
     }
-    let bot = bot.unwrap_or_default();
+    let Some(bot) = bot else {
+        return Ok((out, state));
+    };
     let mut b = Builder::new(state, ctx);
     for (to, text) in notices {
         let r = match to {

@@ -352,6 +352,28 @@ proptest! {
                 prop_assert_eq!(reference, Ok(false), "trigger {} left out", rule.id);
             }
         }
+        // The state a firing hands back is the ticket with the firing's
+        // events applied.
+        let firing = crate::model::RuleFiring {
+            rule: "f".into(),
+            name: "F".into(),
+            kind: crate::model::RuleKind::Trigger,
+            events: 0,
+            due: None,
+            anchor: None,
+            pass: Some(1),
+        };
+        let notices = [(crate::model::EscalateTo::Owner, "look".to_owned())];
+        let ids_f = SequentialIds::new();
+        if let Ok((d, state)) = crate::ticket::fire_rule_state(
+            &after, firing, std::slice::from_ref(&cmd), &notices, &Context::new(now, &ids_f),
+        ) {
+            let mut applied = after.clone();
+            for e in &d.events {
+                applied.apply(e);
+            }
+            prop_assert_eq!(state, applied);
+        }
         // Whole evaluations.
         let ids_a = SequentialIds::new();
         let ids_b = SequentialIds::new();
