@@ -394,6 +394,9 @@ struct Lowered {
     event_sets: Vec<OnceCell<SetMatches>>,
     subject_set: OnceCell<(String, SetMatches)>,
     first_set: OnceCell<(String, SetMatches)>,
+    /// The index's phrases found in each event's lower-cased text (the
+    /// texts do not change between passes).
+    event_phrases: Vec<OnceCell<Vec<usize>>>,
     /// Time facts at the evaluation instant, keyed by the ticket's version
     /// (a firing changes it): anchors, elapsed times, open calendars.
     timing: RefCell<Timing>,
@@ -411,6 +414,7 @@ impl Lowered {
     fn grow(&mut self, n: usize) {
         self.events.resize_with(n, OnceCell::new);
         self.event_sets.resize_with(n, OnceCell::new);
+        self.event_phrases.resize_with(n, OnceCell::new);
     }
 }
 
@@ -1239,10 +1243,23 @@ impl Engine {
             let Some(msg) = e.kind.message() else {
                 continue;
             };
-            if ac.is_some() {
-                match lowered.events.get(i) {
-                    Some(c) => scan(out, c.get_or_init(|| msg.body.to_lowercase())),
-                    None => scan(out, &msg.body.to_lowercase()),
+            if let Some(ac) = ac {
+                let lower = || match lowered.events.get(i) {
+                    Some(c) => Cow::Borrowed(c.get_or_init(|| msg.body.to_lowercase()).as_str()),
+                    None => Cow::Owned(msg.body.to_lowercase()),
+                };
+                match lowered.event_phrases.get(i) {
+                    Some(found) => {
+                        let found = found.get_or_init(|| {
+                            ac.find_overlapping_iter(lower().as_ref())
+                                .map(|m| m.pattern().as_usize())
+                                .collect()
+                        });
+                        for p in found {
+                            flat::set_bit(out, *p);
+                        }
+                    }
+                    None => scan(out, lower().as_ref()),
                 }
             }
             if let Some(ps) = patterns {
