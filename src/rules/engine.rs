@@ -31,6 +31,37 @@ use crate::ticket::{self, Command, Context, Decision, Event, EventKind, Ticket};
 /// An automation's anchor and due instant.
 type AnchorDue = (DateTime<Utc>, DateTime<Utc>);
 
+/// A list of events in two parts, `base` then `more`: an update's events
+/// or a ticket's history, and the events the triggers fired so far in the
+/// evaluation appended, without copying either.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ev<'a> {
+    base: &'a [Event],
+    more: &'a [Event],
+}
+
+impl<'a> Ev<'a> {
+    /// The events of one slice.
+    fn of(base: &'a [Event]) -> Ev<'a> {
+        Ev { base, more: &[] }
+    }
+
+    fn iter(self) -> std::iter::Chain<std::slice::Iter<'a, Event>, std::slice::Iter<'a, Event>> {
+        self.base.iter().chain(self.more)
+    }
+
+    /// The events as one slice, copied only when both parts have some.
+    fn joined(self) -> Cow<'a, [Event]> {
+        if self.more.is_empty() {
+            Cow::Borrowed(self.base)
+        } else if self.base.is_empty() {
+            Cow::Borrowed(self.more)
+        } else {
+            Cow::Owned(self.iter().cloned().collect())
+        }
+    }
+}
+
 /// The regex engine's compiled-size limit for one `matches` pattern.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// The regex engine's nesting limit for one `matches` pattern.
@@ -122,33 +153,9 @@ fn on_mask(events: &[Event]) -> u32 {
         .fold(0, |m, k| m | on_bit(k))
 }
 
-/// What conditions read of a ticket that a firing can change.
-#[derive(PartialEq)]
-struct Snapshot {
-    status: Status,
-    priority: crate::model::Priority,
-    tags: BTreeSet<Tag>,
-    owner: (Option<crate::id::GroupId>, Option<AgentId>),
-    messages: usize,
-    fixed: (crate::channel::Channel, String, crate::model::Origin),
-}
-
-impl Snapshot {
-    fn of(t: &Ticket) -> Snapshot {
-        Snapshot {
-            status: t.status(),
-            priority: t.priority(),
-            tags: t.tags().clone(),
-            owner: (t.group(), t.assignee()),
-            messages: t.messages().len(),
-            fixed: (t.channel(), t.subject().to_owned(), t.origin().clone()),
-        }
-    }
-}
-
 /// What a firing changed: its events' kinds and the ticket before and
 /// after it.
-fn changed_by(events: &[Event], before: &Snapshot, after: &Ticket) -> Deps {
+fn changed_by(events: &[Event], before: &Ticket, after: &Ticket) -> Deps {
     let mut d = D_ANY;
     for e in events {
         d |= match &e.kind {
@@ -164,73 +171,70 @@ fn changed_by(events: &[Event], before: &Snapshot, after: &Ticket) -> Deps {
             _ => 0,
         };
     }
-    if before.status != after.status() {
+    if before.status() != after.status() {
         d |= D_STATUS;
     }
-    if before.priority != after.priority() {
+    if before.priority() != after.priority() {
         d |= D_PRIORITY;
     }
-    if &before.tags != after.tags() {
+    if d & D_TAGS == 0 && before.tags() != after.tags() {
         d |= D_TAGS;
     }
-    if before.owner != (after.group(), after.assignee()) {
+    if (before.group(), before.assignee()) != (after.group(), after.assignee()) {
         d |= D_OWNER;
     }
-    if before.messages != after.messages().len() {
+    if before.messages().len() != after.messages().len() {
         d |= D_MESSAGES;
     }
-    if before.fixed.0 != after.channel()
-        || before.fixed.1 != after.subject()
-        || &before.fixed.2 != after.origin()
+    if before.channel() != after.channel()
+        || before.subject() != after.subject()
+        || before.origin() != after.origin()
     {
         d |= D_FIXED;
     }
     d
 }
 
-/// Triggers found false in an update, and what changed since: which need
-/// evaluating again in a later pass.
+/// Triggers found false in an update that need no evaluating again in a
+/// later pass: nothing their deciding conditions read changed since (a
+/// pure function of unchanged facts gives the same answer). By the
+/// triggers' places in the engine's order.
 struct Memo {
-    /// For each epoch (firings so far in this update: the last is the
-    /// current one), what the firings after it changed.
-    since: Vec<Deps>,
-    /// For each trigger (by book index), the epoch it was found false at and
-    /// the dependencies of the conditions that decided it.
-    found_false: Vec<Option<(u32, Deps)>>,
+    /// Found false, and nothing they read changed since (a bitset).
+    still_false: Vec<u64>,
+    /// The [`Deps`] of the conditions that decided each, when last found
+    /// false.
+    deps: Vec<Deps>,
 }
 
 impl Memo {
     fn new(n: usize) -> Memo {
         Memo {
-            since: vec![0],
-            found_false: vec![None; n],
+            still_false: vec![0; n.div_ceil(64)],
+            deps: vec![0; n],
         }
     }
 
-    /// Whether trigger `index` is known to be still false: nothing its
-    /// deciding conditions read changed since it was found false.
-    fn still_false(&self, index: usize) -> bool {
-        match self.found_false.get(index) {
-            Some(Some((at, deps))) => self
-                .since
-                .get(*at as usize)
-                .is_some_and(|changed| changed & deps == 0),
-            _ => false,
+    fn record_false(&mut self, place: usize, deps: Deps) {
+        flat::set_bit(&mut self.still_false, place);
+        if let Some(d) = self.deps.get_mut(place) {
+            *d = deps;
         }
     }
 
-    fn record_false(&mut self, index: usize, deps: Deps) {
-        let epoch = u32::try_from(self.since.len().saturating_sub(1)).unwrap_or(u32::MAX);
-        if let Some(slot) = self.found_false.get_mut(index) {
-            *slot = Some((epoch, deps));
-        }
-    }
-
+    /// A firing changed `changed`: the triggers found false by conditions
+    /// reading any of it are to be evaluated again.
     fn record_firing(&mut self, changed: Deps) {
-        for d in &mut self.since {
-            *d |= changed;
+        for (w, word) in self.still_false.iter_mut().enumerate() {
+            let mut bits = *word;
+            while bits != 0 {
+                let b = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if self.deps.get(w * 64 + b).is_none_or(|d| d & changed != 0) {
+                    *word &= !(1u64 << b);
+                }
+            }
         }
-        self.since.push(0);
     }
 }
 
@@ -267,6 +271,18 @@ struct Inner {
     /// triggers on, in one automaton (`None` when there are none).
     phrases: Option<AhoCorasick>,
     phrase_count: usize,
+    /// Whether a trigger is keyed on a message `matches` condition (the
+    /// index's key ids from `phrase_count` on are the patterns').
+    pattern_keys: bool,
+    /// What the time keys read (each once per pass), and the triggers
+    /// keyed on them: (place, source, test).
+    timed_src: Vec<TimedSrc>,
+    timed: Vec<(usize, usize, TimedTest)>,
+    /// The triggers (by place) without an `on` list, and for each `on`
+    /// bit a book uses, those listing it: a trigger is visited only when
+    /// one of its kinds was seen.
+    on_any: Vec<u64>,
+    on_kinds: Vec<(u32, Vec<u64>)>,
 }
 
 impl fmt::Debug for Engine {
@@ -355,8 +371,8 @@ pub struct Update<'a> {
 struct Facts<'a> {
     before: Option<&'a Ticket>,
     ticket: &'a Ticket,
-    update: &'a [Event],
-    history: &'a [Event],
+    update: Ev<'a>,
+    history: Ev<'a>,
     customer: Option<&'a Customer>,
     at: DateTime<Utc>,
     /// Lower-cased texts already computed in this evaluation.
@@ -378,6 +394,9 @@ struct Lowered {
     event_sets: Vec<OnceCell<SetMatches>>,
     subject_set: OnceCell<(String, SetMatches)>,
     first_set: OnceCell<(String, SetMatches)>,
+    /// The index's phrases found in each event's lower-cased text (the
+    /// texts do not change between passes).
+    event_phrases: Vec<OnceCell<Vec<usize>>>,
     /// Time facts at the evaluation instant, keyed by the ticket's version
     /// (a firing changes it): anchors, elapsed times, open calendars.
     timing: RefCell<Timing>,
@@ -395,6 +414,7 @@ impl Lowered {
     fn grow(&mut self, n: usize) {
         self.events.resize_with(n, OnceCell::new);
         self.event_sets.resize_with(n, OnceCell::new);
+        self.event_phrases.resize_with(n, OnceCell::new);
     }
 }
 
@@ -469,7 +489,7 @@ impl Engine {
                 None => Plan::default(),
             })
             .collect::<Vec<Plan>>();
-        let (phrases, text_keys) = text_keys(&book, &triggers, &plans);
+        let (phrases, keys) = text_keys(&book, &triggers, &plans, patterns.as_ref());
         let phrase_count = phrases.len();
         let automaton = if phrases.is_empty() {
             None
@@ -480,12 +500,92 @@ impl Engine {
                 .ok()
         };
         // Without the automaton no trigger is keyed on its text.
-        let text_keys = if automaton.is_some() {
-            text_keys
-        } else {
-            Vec::new()
-        };
-        let index = Index::new(&flat, &plans, &text_keys, phrase_count);
+        // The index's text keys: the phrases' ids, then the patterns' after
+        // them (`phrase_count` + the pattern's index in the set).
+        let pattern_keys = keys.iter().any(|k| matches!(k, TextKey::Pattern(_)));
+        let text_keys: Vec<Option<Vec<u32>>> = keys
+            .into_iter()
+            .map(|k| match k {
+                TextKey::Phrases(ids) if automaton.is_some() => Some(ids),
+                TextKey::Pattern(i) => u32::try_from(phrase_count + i).ok().map(|id| vec![id]),
+                _ => None,
+            })
+            .collect();
+        // Time keys: a trigger keyed on neither a selective plain-data test
+        // nor a text is keyed on its first condition that can fail when it
+        // is `business_hours` or `time_since` (the conditions before it
+        // cannot fail): visited only when that condition may hold (or
+        // fails, so the evaluation raises the error as the reference does).
+        let mut text_keys = text_keys;
+        let mut timed_src: Vec<TimedSrc> = Vec::new();
+        let mut timed: Vec<(usize, usize, TimedTest)> = Vec::new();
+        for (place, (c, plan)) in triggers.iter().zip(&plans).enumerate() {
+            let good = plan
+                .key
+                .and_then(flat::selectivity)
+                .is_some_and(|s| s <= 0.25);
+            if !plan.active || good || text_keys.get(place).is_none_or(Option::is_some) {
+                continue;
+            }
+            let first = book
+                .triggers
+                .get(c.index)
+                .and_then(|t| t.conditions.all.iter().find(|c| flat::fallible(c)));
+            let (src, test) = match first {
+                Some(Condition::BusinessHours { calendar, value }) => {
+                    (TimedSrc::Open(calendar.clone()), TimedTest::Open(*value))
+                }
+                Some(Condition::TimeSince {
+                    event,
+                    op,
+                    hours,
+                    minutes,
+                    calendar,
+                }) => (
+                    TimedSrc::Since(*event, calendar.clone()),
+                    TimedTest::Since(*op, i64::from(*hours) * 3600 + i64::from(*minutes) * 60),
+                ),
+                _ => continue,
+            };
+            let k = match timed_src.iter().position(|s| *s == src) {
+                Some(k) => k,
+                None => {
+                    timed_src.push(src);
+                    timed_src.len() - 1
+                }
+            };
+            timed.push((place, k, test));
+            // In no bucket of the index.
+            if let Some(slot) = text_keys.get_mut(place) {
+                *slot = Some(Vec::new());
+            }
+        }
+        let pattern_count = patterns.as_ref().map_or(0, RegexSet::len);
+        let index = Index::new(&flat, &plans, &text_keys, phrase_count + pattern_count);
+        let words = triggers.len().div_ceil(64);
+        let mut on_any = vec![0u64; words];
+        let mut on_kinds: Vec<(u32, Vec<u64>)> = Vec::new();
+        for (place, c) in triggers.iter().enumerate() {
+            if c.on == 0 {
+                flat::set_bit(&mut on_any, place);
+            }
+            for b in 0..32 {
+                let bit = 1u32 << b;
+                if c.on & bit == 0 {
+                    continue;
+                }
+                let k = match on_kinds.iter().position(|(k, _)| *k == bit) {
+                    Some(k) => k,
+                    None => {
+                        on_kinds.push((bit, vec![0u64; words]));
+                        on_kinds.len() - 1
+                    }
+                };
+                if let Some((_, bits)) = on_kinds.get_mut(k) {
+                    flat::set_bit(bits, place);
+                }
+            }
+        }
         Ok(Engine {
             inner: Arc::new(Inner {
                 book,
@@ -498,6 +598,11 @@ impl Engine {
                 index,
                 phrases: automaton,
                 phrase_count,
+                pattern_keys,
+                timed_src,
+                timed,
+                on_any,
+                on_kinds,
             }),
         })
     }
@@ -548,74 +653,157 @@ impl Engine {
         if !self.has_triggers() {
             return Ok(out);
         }
-        // Copied only when a trigger fires: most updates fire none.
-        let mut state: Cow<'_, Ticket> = Cow::Borrowed(update.ticket);
-        let mut history: Cow<'_, [Event]> = Cow::Borrowed(update.history);
-        let mut events: Cow<'_, [Event]> = Cow::Borrowed(update.events);
+        // The ticket as the firings left it (`None`: as the update did).
+        // The events the triggers see and the history are the update's
+        // with the firings' events (`out.decision.events`) after them,
+        // read in two parts rather than copied.
+        let mut owned: Option<Ticket> = None;
         let original = update.events.len();
-        let n = inner.book.triggers.len();
-        let mut fired_once: Vec<bool> = vec![false; n];
-        let mut refused: Vec<bool> = vec![false; n];
-        let mut fire_counts: Vec<u32> = vec![0; n];
+        let reevaluate = sem.chaining == Chaining::Reevaluate;
+        let n = inner.triggers.len();
+        let words = n.div_ceil(64);
+        // By place: fired in this update, refused.
+        let mut fired = vec![0u64; words];
+        let mut refused = vec![0u64; words];
         let mut memo = Memo::new(n);
         // The `on` kinds of the events the triggers see (with chaining,
         // the update's and then those of the firings).
-        let mut seen_on = on_mask(&events);
+        let mut seen_on = on_mask(update.events);
         let mut lowered = Lowered::default();
-        lowered.grow(events.len());
+        lowered.grow(original);
         // The plain-data facts of the ticket, refreshed after each firing.
-        let mut fast = inner.flat.facts(&state, update.customer);
-        // The triggers to visit (by their place in `inner.triggers`): on
-        // the fast path those the index says can hold on the ticket as it
-        // is, in order; on the general path all of them.
+        let mut fast = inner.flat.facts(update.ticket, update.customer);
+        // The triggers to visit (by place): on the fast path those the
+        // index says can hold on the ticket as it is, whose `on` kinds were
+        // seen, not fired (once per update) nor refused, and not known to
+        // be still false, in order; on the general path all of them.
         let mut visit: Vec<u64> = Vec::new();
         let mut present: Vec<u64> = Vec::new();
+        let has =
+            |bits: &[u64], i: usize| bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+        let mut vals: Vec<Option<TimedVal>> = Vec::new();
         let fill = |visit: &mut Vec<u64>,
                     present: &mut Vec<u64>,
+                    vals: &mut Vec<Option<TimedVal>>,
                     fast: &flat::Facts,
-                    events: &[Event],
+                    events: Ev<'_>,
+                    history: Ev<'_>,
                     lowered: &Lowered,
-                    t: &Ticket| {
-            if fast_path {
-                self.phrases_present(events, lowered, t, present);
-                inner.index.candidates(fast, present, visit);
-            } else {
-                inner.index.all(inner.triggers.len(), visit);
+                    t: &Ticket,
+                    seen_on: u32,
+                    memo: &Memo,
+                    fired: &[u64],
+                    refused: &[u64]| {
+            if !fast_path {
+                inner.index.all(n, visit);
+                return;
+            }
+            self.phrases_present(events, lowered, t, present);
+            inner.index.candidates(fast, present, visit);
+            // What may be visited: the `on` filter, as a set, less the
+            // triggers refused, fired (once per update) or still false.
+            present.clear();
+            present.extend_from_slice(&inner.on_any);
+            for (bit, bits) in &inner.on_kinds {
+                if seen_on & bit != 0 {
+                    for (p, b) in present.iter_mut().zip(bits) {
+                        *p |= b;
+                    }
+                }
+            }
+            let once = sem.once_per_update;
+            for (k, p) in present.iter_mut().enumerate() {
+                let mut skip = refused.get(k).copied().unwrap_or(0)
+                    | memo.still_false.get(k).copied().unwrap_or(0);
+                if once {
+                    skip |= fired.get(k).copied().unwrap_or(0);
+                }
+                *p &= !skip;
+            }
+            // The time keys of the triggers that may be visited.
+            if !inner.timed.is_empty() {
+                let f = Facts {
+                    before: update.before,
+                    ticket: t,
+                    update: events,
+                    history,
+                    customer: update.customer,
+                    at: ctx.now,
+                    lower: Some(lowered),
+                };
+                self.timed_candidates(&f, present, vals, visit);
+            }
+            for (v, p) in visit.iter_mut().zip(present.iter()) {
+                *v &= p;
             }
         };
         let mut pass: u32 = 0;
         loop {
             pass = pass.saturating_add(1);
             let mut restart = false;
-            fill(&mut visit, &mut present, &fast, &events, &lowered, &state);
+            let seen_len = if reevaluate {
+                out.decision.events.len()
+            } else {
+                0
+            };
+            fill(
+                &mut visit,
+                &mut present,
+                &mut vals,
+                &fast,
+                Ev {
+                    base: update.events,
+                    more: &out.decision.events[..seen_len],
+                },
+                Ev {
+                    base: update.history,
+                    more: &out.decision.events,
+                },
+                &lowered,
+                owned.as_ref().unwrap_or(update.ticket),
+                seen_on,
+                &memo,
+                &fired,
+                &refused,
+            );
             let mut at = 0;
             while let Some(i) = flat::next_set(&visit, at) {
                 at = i + 1;
                 let (Some(c), Some(plan)) = (inner.triggers.get(i), inner.plans.get(i)) else {
                     break;
                 };
-                if !plan.active || refused[c.index] {
-                    continue;
-                }
-                if sem.once_per_update && fired_once[c.index] {
-                    continue;
-                }
-                if c.on != 0 && c.on & seen_on == 0 {
-                    continue;
-                }
-                if memo.still_false(c.index) {
-                    continue;
+                if !fast_path {
+                    // The reference: every trigger, the plain checks, no
+                    // memo.
+                    if !plan.active || has(&refused, i) {
+                        continue;
+                    }
+                    if sem.once_per_update && has(&fired, i) {
+                        continue;
+                    }
+                    if c.on != 0 && c.on & seen_on == 0 {
+                        continue;
+                    }
                 }
                 let rule = &inner.book.triggers[c.index];
-                let seen = match sem.chaining {
-                    Chaining::Reevaluate => &events[..],
-                    Chaining::None => &events[..original],
+                let state = owned.as_ref().unwrap_or(update.ticket);
+                let seen_len = if reevaluate {
+                    out.decision.events.len()
+                } else {
+                    0
+                };
+                let history = Ev {
+                    base: update.history,
+                    more: &out.decision.events,
                 };
                 let facts = Facts {
                     before: update.before,
-                    ticket: &state,
-                    update: seen,
-                    history: &history,
+                    ticket: state,
+                    update: Ev {
+                        base: update.events,
+                        more: &out.decision.events[..seen_len],
+                    },
+                    history,
                     customer: update.customer,
                     at: ctx.now,
                     lower: Some(&lowered),
@@ -626,7 +814,9 @@ impl Engine {
                     self.holds_why(&rule.conditions, c, &facts)?
                 };
                 if !held {
-                    memo.record_false(c.index, deps);
+                    if fast_path {
+                        memo.record_false(i, deps);
+                    }
                     continue;
                 }
                 let firing = RuleFiring {
@@ -639,24 +829,25 @@ impl Engine {
                     pass: Some(pass),
                 };
                 match self.fire(
-                    &state,
-                    &history,
+                    state,
+                    history,
                     update.customer,
                     firing,
                     &rule.actions,
                     None,
                     ctx,
                 ) {
-                    Ok(Some(d)) => {
+                    Ok(Some((d, next))) => {
                         // The cap counts passes that change something: a
                         // trigger still firing after `max_passes` of them
                         // means the triggers do not settle.
                         if pass > sem.max_passes.max(1) {
                             let mut looping: Vec<String> = Vec::new();
                             for c in &inner.triggers {
-                                let n = fire_counts[c.index];
+                                let id = &inner.book.triggers[c.index].id;
+                                let n = out.fired.iter().filter(|f| &f.rule == id).count();
                                 if n > 1 || (sem.once_per_update && n > 0) {
-                                    looping.push(inner.book.triggers[c.index].id.clone());
+                                    looping.push(id.clone());
                                 }
                             }
                             if !looping.contains(&rule.id) {
@@ -668,38 +859,61 @@ impl Engine {
                                 rules: looping,
                             });
                         }
-                        let prior = Snapshot::of(&state);
-                        {
-                            let s = state.to_mut();
+                        let next = if fast_path {
+                            // The state the firing built.
+                            next
+                        } else {
+                            // The reference applies the events itself.
+                            let mut t = state.clone();
                             for e in &d.events {
-                                s.apply(e);
+                                t.apply(e);
                             }
+                            t
+                        };
+                        let changed = changed_by(&d.events, state, &next);
+                        if fast_path {
+                            memo.record_firing(changed);
                         }
-                        memo.record_firing(changed_by(&d.events, &prior, &state));
-                        inner.flat.refresh(&mut fast, &state, update.customer);
-                        if sem.chaining != Chaining::Reevaluate {
-                            // The pass goes on with the ticket as it is now.
-                            fill(&mut visit, &mut present, &fast, &events, &lowered, &state);
-                        }
-                        history.to_mut().extend(d.events.iter().cloned());
-                        if sem.chaining == Chaining::Reevaluate {
+                        owned = Some(next);
+                        let state = owned.as_ref().unwrap_or(update.ticket);
+                        inner.flat.refresh(&mut fast, state, update.customer);
+                        if reevaluate {
                             seen_on |= on_mask(&d.events);
-                            events.to_mut().extend(d.events.iter().cloned());
-                            lowered.grow(events.len());
                         }
-                        out.fired.push(fired_of(&d, RuleKind::Trigger, state.id()));
+                        let id = state.id();
+                        out.fired.push(fired_of(&d, RuleKind::Trigger, id));
                         out.decision.events.extend(d.events);
                         out.decision.notifications.extend(d.notifications);
-                        fired_once[c.index] = true;
-                        fire_counts[c.index] = fire_counts[c.index].saturating_add(1);
-                        if sem.chaining == Chaining::Reevaluate {
+                        if reevaluate {
+                            lowered.grow(original + out.decision.events.len());
+                        }
+                        flat::set_bit(&mut fired, i);
+                        if reevaluate {
                             restart = true;
                             break;
                         }
+                        // The pass goes on with the ticket as it is now.
+                        fill(
+                            &mut visit,
+                            &mut present,
+                            &mut vals,
+                            &fast,
+                            Ev::of(update.events),
+                            Ev {
+                                base: update.history,
+                                more: &out.decision.events,
+                            },
+                            &lowered,
+                            owned.as_ref().unwrap_or(update.ticket),
+                            seen_on,
+                            &memo,
+                            &fired,
+                            &refused,
+                        );
                     }
                     Ok(None) => {}
                     Err(reason) => {
-                        refused[c.index] = true;
+                        flat::set_bit(&mut refused, i);
                         out.refused.push(Refused {
                             rule: rule.id.clone(),
                             kind: RuleKind::Trigger,
@@ -756,8 +970,8 @@ impl Engine {
             let facts = Facts {
                 before: None,
                 ticket: &state,
-                update: &[],
-                history: &history,
+                update: Ev::default(),
+                history: Ev::of(&history),
                 customer,
                 at: due,
                 lower: None,
@@ -776,7 +990,15 @@ impl Engine {
             };
             // An automation that fires records its anchor even when its
             // actions change nothing, so it does not come due again.
-            match self.fire_always(&state, &history, customer, firing, &rule.actions, None, ctx) {
+            match self.fire_always(
+                &state,
+                Ev::of(&history),
+                customer,
+                firing,
+                &rule.actions,
+                None,
+                ctx,
+            ) {
                 Ok(d) => {
                     for e in &d.events {
                         state.apply(e);
@@ -856,8 +1078,8 @@ impl Engine {
             let facts = Facts {
                 before: None,
                 ticket,
-                update: &[],
-                history,
+                update: Ev::default(),
+                history: Ev::of(history),
                 customer,
                 at: due,
                 lower: None,
@@ -904,7 +1126,7 @@ impl Engine {
                 .render(
                     template,
                     ticket,
-                    history,
+                    Ev::of(history),
                     customer,
                     Some(agent),
                     ctx.now,
@@ -925,7 +1147,7 @@ impl Engine {
         }
         self.fire_always(
             ticket,
-            history,
+            Ev::of(history),
             customer,
             firing,
             &m.actions,
@@ -947,7 +1169,7 @@ impl Engine {
         history: &[Event],
     ) -> Result<Option<AnchorDue>, RuleError> {
         let rule = &self.inner.book.automations[c.index];
-        let Some(anchor) = anchor_of(rule.after.event, ticket, history) else {
+        let Some(anchor) = anchor_of(rule.after.event, ticket, Ev::of(history)) else {
             return Ok(None);
         };
         if ticket.automation_anchor(&rule.id) == Some(anchor) {
@@ -995,15 +1217,21 @@ impl Engine {
     /// text of a message of `events` (or, when they open the ticket, of
     /// any of its messages): a superset of the texts a message condition
     /// reads.
-    fn phrases_present(&self, events: &[Event], lowered: &Lowered, t: &Ticket, out: &mut Vec<u64>) {
+    fn phrases_present(&self, events: Ev<'_>, lowered: &Lowered, t: &Ticket, out: &mut Vec<u64>) {
+        let inner = &*self.inner;
+        let patterns = inner.patterns.as_ref().filter(|_| inner.pattern_keys);
         out.clear();
-        out.resize(self.inner.phrase_count.div_ceil(64), 0);
-        let Some(ac) = &self.inner.phrases else {
+        let keys = inner.phrase_count + patterns.map_or(0, RegexSet::len);
+        out.resize(keys.div_ceil(64), 0);
+        let ac = inner.phrases.as_ref();
+        if ac.is_none() && patterns.is_none() {
             return;
-        };
-        let mut scan = |lower: &str| {
-            for m in ac.find_overlapping_iter(lower) {
-                flat::set_bit(out, m.pattern().as_usize());
+        }
+        let scan = |out: &mut Vec<u64>, lower: &str| {
+            if let Some(ac) = ac {
+                for m in ac.find_overlapping_iter(lower) {
+                    flat::set_bit(out, m.pattern().as_usize());
+                }
             }
         };
         let mut opened = false;
@@ -1015,14 +1243,100 @@ impl Engine {
             let Some(msg) = e.kind.message() else {
                 continue;
             };
-            match lowered.events.get(i) {
-                Some(c) => scan(c.get_or_init(|| msg.body.to_lowercase())),
-                None => scan(&msg.body.to_lowercase()),
+            if let Some(ac) = ac {
+                let lower = || match lowered.events.get(i) {
+                    Some(c) => Cow::Borrowed(c.get_or_init(|| msg.body.to_lowercase()).as_str()),
+                    None => Cow::Owned(msg.body.to_lowercase()),
+                };
+                match lowered.event_phrases.get(i) {
+                    Some(found) => {
+                        let found = found.get_or_init(|| {
+                            ac.find_overlapping_iter(lower().as_ref())
+                                .map(|m| m.pattern().as_usize())
+                                .collect()
+                        });
+                        for p in found {
+                            flat::set_bit(out, *p);
+                        }
+                    }
+                    None => scan(out, lower().as_ref()),
+                }
+            }
+            if let Some(ps) = patterns {
+                // The patterns run on the text as written (case-insensitive
+                // themselves), as the conditions run them.
+                let fresh;
+                let found = match lowered.event_sets.get(i) {
+                    Some(c) => c.get_or_init(|| ps.matches(&msg.body)),
+                    None => {
+                        fresh = ps.matches(&msg.body);
+                        &fresh
+                    }
+                };
+                for p in found.iter() {
+                    flat::set_bit(out, inner.phrase_count + p);
+                }
             }
         }
         if opened {
             for m in t.messages() {
-                scan(&m.body.to_lowercase());
+                if ac.is_some() {
+                    scan(out, &m.body.to_lowercase());
+                }
+                if let Some(ps) = patterns {
+                    for p in ps.matches(&m.body).iter() {
+                        flat::set_bit(out, inner.phrase_count + p);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Into `visit`, the triggers keyed on time (`business_hours`,
+    /// `time_since`) among those in `may` whose key may hold on `f`: it
+    /// holds, or reading it fails (the evaluation then raises the error as
+    /// the reference does). Each source is read once, into `vals`.
+    fn timed_candidates(
+        &self,
+        f: &Facts<'_>,
+        may: &[u64],
+        vals: &mut Vec<Option<TimedVal>>,
+        visit: &mut [u64],
+    ) {
+        let inner = &*self.inner;
+        vals.clear();
+        vals.resize(inner.timed_src.len(), None);
+        for (place, src, test) in &inner.timed {
+            if may
+                .get(place / 64)
+                .is_none_or(|w| w & (1 << (place % 64)) == 0)
+            {
+                continue;
+            }
+            let Some(slot) = vals.get_mut(*src) else {
+                flat::set_bit(visit, *place);
+                continue;
+            };
+            let v = match (*slot, inner.timed_src.get(*src)) {
+                (Some(v), _) => v,
+                (None, Some(TimedSrc::Open(cal))) => self
+                    .open_at(cal, f)
+                    .map_or(TimedVal::Failed, TimedVal::Open),
+                (None, Some(TimedSrc::Since(event, cal))) => self
+                    .elapsed_since(*event, cal.as_deref(), f)
+                    .map_or(TimedVal::Failed, TimedVal::Since),
+                (None, None) => TimedVal::Failed,
+            };
+            *slot = Some(v);
+            let holds = match (test, v) {
+                (TimedTest::Open(want), TimedVal::Open(open)) => open == *want,
+                (TimedTest::Since(..), TimedVal::Since(None)) => false,
+                (TimedTest::Since(SinceOp::AtLeast, span), TimedVal::Since(Some(e))) => e >= *span,
+                (TimedTest::Since(SinceOp::LessThan, span), TimedVal::Since(Some(e))) => e < *span,
+                _ => true,
+            };
+            if holds {
+                flat::set_bit(visit, *place);
             }
         }
     }
@@ -1033,7 +1347,7 @@ impl Engine {
         let mut lowered = Lowered::default();
         lowered.grow(events.len());
         let mut out = Vec::new();
-        self.phrases_present(events, &lowered, t, &mut out);
+        self.phrases_present(Ev::of(events), &lowered, t, &mut out);
         out
     }
 
@@ -1317,32 +1631,7 @@ impl Engine {
                     _ => hit,
                 }
             }
-            Condition::BusinessHours { calendar, value } => {
-                // The instant is the evaluation's: one answer per calendar.
-                let cached = f.lower.and_then(|l| {
-                    l.timing
-                        .borrow()
-                        .open
-                        .iter()
-                        .find(|(c, _)| c == calendar)
-                        .map(|(_, o)| *o)
-                });
-                let open = match cached {
-                    Some(o) => o,
-                    None => {
-                        let cal = self.calendar("", calendar)?;
-                        let o = cal.is_open(f.at).map_err(|e| RuleError::Calendar {
-                            rule: String::new(),
-                            source: e,
-                        })?;
-                        if let Some(l) = f.lower {
-                            l.timing.borrow_mut().open.push((calendar.clone(), o));
-                        }
-                        o
-                    }
-                };
-                open == *value
-            }
+            Condition::BusinessHours { calendar, value } => self.open_at(calendar, f)? == *value,
             Condition::TimeSince {
                 event,
                 op,
@@ -1350,73 +1639,17 @@ impl Engine {
                 minutes,
                 calendar,
             } => {
-                let version = t.version();
-                let cached = f.lower.and_then(|l| {
-                    l.timing
-                        .borrow()
-                        .anchors
-                        .iter()
-                        .find(|(v, k, _)| *v == version && k == event)
-                        .map(|(_, _, a)| *a)
-                });
-                let anchor = match cached {
-                    Some(a) => a,
-                    None => {
-                        let a = anchor_of(*event, t, f.history);
-                        if let Some(l) = f.lower {
-                            l.timing.borrow_mut().anchors.push((version, *event, a));
-                        }
-                        a
-                    }
-                };
-                let Some(a) = anchor else {
+                let Some(elapsed) = self.elapsed_since(*event, calendar.as_deref(), f)? else {
                     return Ok(false);
                 };
                 let span = i64::from(*hours) * 3600 + i64::from(*minutes) * 60;
-                let cached = f.lower.and_then(|l| {
-                    l.timing
-                        .borrow()
-                        .elapsed
-                        .iter()
-                        .find(|(v, k, c, _)| *v == version && k == event && c == calendar)
-                        .map(|(.., e)| *e)
-                });
-                let elapsed = match cached {
-                    Some(e) => e,
-                    None => {
-                        let e = if a >= f.at {
-                            0
-                        } else {
-                            match calendar {
-                                Some(name) => {
-                                    self.calendar("", name)?.elapsed(a, f.at).map_err(|e| {
-                                        RuleError::Calendar {
-                                            rule: String::new(),
-                                            source: e,
-                                        }
-                                    })?
-                                }
-                                None => (f.at - a).num_seconds(),
-                            }
-                        };
-                        if let Some(l) = f.lower {
-                            l.timing.borrow_mut().elapsed.push((
-                                version,
-                                *event,
-                                calendar.clone(),
-                                e,
-                            ));
-                        }
-                        e
-                    }
-                };
                 match op {
                     SinceOp::AtLeast => elapsed >= span,
                     SinceOp::LessThan => elapsed < span,
                 }
             }
             Condition::Sla { metric, op, value } => {
-                let state = self.sla_state(t, f.history, metric, f.at)?;
+                let state = self.sla_state(t, &f.history.joined(), metric, f.at)?;
                 let hit = value.contains(&state)
                     || (value.contains(&SlaState::Warned) && self.warned(t, metric, state));
                 match op {
@@ -1432,6 +1665,98 @@ impl Engine {
                 },
             },
         })
+    }
+
+    /// Whether `calendar` is open at the evaluation's instant (one answer
+    /// per calendar per evaluation, kept in `f.lower`).
+    fn open_at(&self, calendar: &str, f: &Facts<'_>) -> Result<bool, RuleError> {
+        let cached = f.lower.and_then(|l| {
+            l.timing
+                .borrow()
+                .open
+                .iter()
+                .find(|(c, _)| c == calendar)
+                .map(|(_, o)| *o)
+        });
+        if let Some(o) = cached {
+            return Ok(o);
+        }
+        let cal = self.calendar("", calendar)?;
+        let o = cal.is_open(f.at).map_err(|e| RuleError::Calendar {
+            rule: String::new(),
+            source: e,
+        })?;
+        if let Some(l) = f.lower {
+            l.timing.borrow_mut().open.push((calendar.to_owned(), o));
+        }
+        Ok(o)
+    }
+
+    /// The seconds from the ticket's `event` anchor to the evaluation's
+    /// instant (0 when the anchor is not before it), in business time on
+    /// `calendar` or calendar time; `None` when the ticket has no such
+    /// anchor. Kept in `f.lower` by the ticket's version.
+    fn elapsed_since(
+        &self,
+        event: Anchor,
+        calendar: Option<&str>,
+        f: &Facts<'_>,
+    ) -> Result<Option<i64>, RuleError> {
+        let t = f.ticket;
+        let version = t.version();
+        let cached = f.lower.and_then(|l| {
+            l.timing
+                .borrow()
+                .anchors
+                .iter()
+                .find(|(v, k, _)| *v == version && *k == event)
+                .map(|(_, _, a)| *a)
+        });
+        let anchor = match cached {
+            Some(a) => a,
+            None => {
+                let a = anchor_of(event, t, f.history);
+                if let Some(l) = f.lower {
+                    l.timing.borrow_mut().anchors.push((version, event, a));
+                }
+                a
+            }
+        };
+        let Some(a) = anchor else {
+            return Ok(None);
+        };
+        let cached = f.lower.and_then(|l| {
+            l.timing
+                .borrow()
+                .elapsed
+                .iter()
+                .find(|(v, k, c, _)| *v == version && *k == event && c.as_deref() == calendar)
+                .map(|(.., e)| *e)
+        });
+        if let Some(e) = cached {
+            return Ok(Some(e));
+        }
+        let e =
+            if a >= f.at {
+                0
+            } else {
+                match calendar {
+                    Some(name) => self.calendar("", name)?.elapsed(a, f.at).map_err(|e| {
+                        RuleError::Calendar {
+                            rule: String::new(),
+                            source: e,
+                        }
+                    })?,
+                    None => (f.at - a).num_seconds(),
+                }
+            };
+        if let Some(l) = f.lower {
+            l.timing
+                .borrow_mut()
+                .elapsed
+                .push((version, event, calendar.map(str::to_owned), e));
+        }
+        Ok(Some(e))
     }
 
     fn sla_state(
@@ -1481,31 +1806,48 @@ impl Engine {
     fn fire(
         &self,
         state: &Ticket,
-        history: &[Event],
+        history: Ev<'_>,
         customer: Option<&Customer>,
         firing: RuleFiring,
         actions: &[RuleAction],
         lead: Option<(AgentId, Vec<Command>)>,
         ctx: &Context<'_>,
-    ) -> Result<Option<Decision>, String> {
-        let d = self.fire_always(state, history, customer, firing, actions, lead, ctx)?;
+    ) -> Result<Option<(Decision, Ticket)>, String> {
+        let (d, t) = self.fire_state(state, history, customer, firing, actions, lead, ctx)?;
         let caused = d.events.len().saturating_sub(1);
-        Ok((caused > 0 || !d.notifications.is_empty()).then_some(d))
+        Ok((caused > 0 || !d.notifications.is_empty()).then_some((d, t)))
     }
 
+    /// Fires a rule whatever its actions change: the decision.
     #[allow(clippy::too_many_arguments)]
     fn fire_always(
         &self,
         state: &Ticket,
-        history: &[Event],
+        history: Ev<'_>,
         customer: Option<&Customer>,
         firing: RuleFiring,
         actions: &[RuleAction],
         lead: Option<(AgentId, Vec<Command>)>,
         ctx: &Context<'_>,
     ) -> Result<Decision, String> {
-        let rule = firing.rule.clone();
-        let bot = format!("rule:{rule}");
+        self.fire_state(state, history, customer, firing, actions, lead, ctx)
+            .map(|(d, _)| d)
+    }
+
+    /// [`Engine::fire_always`], and the ticket with the decision's events
+    /// applied.
+    #[allow(clippy::too_many_arguments)]
+    fn fire_state(
+        &self,
+        state: &Ticket,
+        history: Ev<'_>,
+        customer: Option<&Customer>,
+        firing: RuleFiring,
+        actions: &[RuleAction],
+        lead: Option<(AgentId, Vec<Command>)>,
+        ctx: &Context<'_>,
+    ) -> Result<(Decision, Ticket), String> {
+        let bot = || format!("rule:{}", firing.rule);
         let agent = lead.as_ref().map(|(a, _)| *a);
         let mut commands: Vec<Command> = lead.map(|(_, c)| c).unwrap_or_default();
         let mut notices: Vec<(EscalateTo, String)> = Vec::new();
@@ -1513,7 +1855,8 @@ impl Engine {
         let mut priority = state.priority();
         let mut assignee = state.assignee();
         let mut group = state.group();
-        let mut tags: BTreeSet<Tag> = state.tags().clone();
+        // Copied only when an action changes the tags.
+        let mut tags: Cow<'_, BTreeSet<Tag>> = Cow::Borrowed(state.tags());
         for a in actions {
             match a {
                 RuleAction::SetStatus { value } => {
@@ -1553,7 +1896,7 @@ impl Engine {
                         .cloned()
                         .collect();
                     if !new.is_empty() {
-                        tags.extend(new.iter().cloned());
+                        tags.to_mut().extend(new.iter().cloned());
                         commands.push(Command::AddTags { tags: new });
                     }
                 }
@@ -1564,6 +1907,7 @@ impl Engine {
                         .cloned()
                         .collect();
                     if !gone.is_empty() {
+                        let tags = tags.to_mut();
                         for t in &gone {
                             tags.remove(t);
                         }
@@ -1578,18 +1922,12 @@ impl Engine {
                         (None, Some(text)) => text.clone(),
                         (None, None) => return Err("add_note has neither template nor text".into()),
                     };
-                    commands.push(Command::AutomatedNote {
-                        bot: bot.clone(),
-                        body,
-                    });
+                    commands.push(Command::AutomatedNote { bot: bot(), body });
                 }
                 RuleAction::Reply { template } => {
                     let body =
                         self.render(template, state, history, customer, agent, ctx.now, true)?;
-                    commands.push(Command::AutomatedReply {
-                        bot: bot.clone(),
-                        body,
-                    });
+                    commands.push(Command::AutomatedReply { bot: bot(), body });
                 }
                 RuleAction::Notify { to, template, text } => {
                     let body = match (template, text) {
@@ -1622,7 +1960,7 @@ impl Engine {
                 }
             }
         }
-        ticket::fire_rule(state, firing, &commands, &notices, ctx).map_err(|e| e.to_string())
+        ticket::fire_rule_state(state, firing, &commands, &notices, ctx).map_err(|e| e.to_string())
     }
 
     fn policy(&self, id: &str) -> Option<&SlaPolicy> {
@@ -1642,7 +1980,7 @@ impl Engine {
         &self,
         template: &str,
         ticket: &Ticket,
-        history: &[Event],
+        history: Ev<'_>,
         customer: Option<&Customer>,
         agent: Option<AgentId>,
         now: DateTime<Utc>,
@@ -1669,8 +2007,12 @@ impl Engine {
             ctx = ctx.company_name(company);
         }
         if let Some(policy) = ticket.sla_policy() {
-            if let Ok(report) = sla::evaluate(history, &self.inner.env.calendars, now, Some(policy))
-            {
+            if let Ok(report) = sla::evaluate(
+                &history.joined(),
+                &self.inner.env.calendars,
+                now,
+                Some(policy),
+            ) {
                 if let Some(deadline) = report.nearest().and_then(|t| t.deadline) {
                     ctx = ctx.next_deadline(deadline);
                 }
@@ -1757,7 +2099,7 @@ fn set_op<T: PartialEq>(op: SetOp, current: Option<T>, value: &[T], changed: boo
 
 /// The assignment the last `Assigned` event of `events` on ticket `id` set.
 fn last_assigned(
-    events: &[Event],
+    events: Ev<'_>,
     id: crate::id::TicketId,
 ) -> Option<(Option<AgentId>, Option<crate::id::GroupId>)> {
     events.iter().rev().find_map(|e| match &e.kind {
@@ -1776,8 +2118,35 @@ fn changed<T: PartialEq>(before: Option<Option<T>>, after: Option<Option<T>>) ->
     }
 }
 
+/// The instant of the last event of `history` on the ticket that no
+/// trigger or automation caused (a macro's count as the agent's): one
+/// pass forward, reading the causes as [`ticket::causes`] does.
+fn last_update(t: &Ticket, history: Ev<'_>) -> Option<DateTime<Utc>> {
+    let mut current: Option<(&RuleFiring, u32)> = None;
+    let mut last = None;
+    for e in history.iter() {
+        let by_rule = match &e.kind {
+            EventKind::RuleFired { firing } => {
+                current = (firing.events > 0).then_some((&**firing, firing.events));
+                firing.kind != RuleKind::Macro
+            }
+            _ => match current {
+                Some((f, left)) => {
+                    current = (left > 1).then_some((f, left - 1));
+                    f.kind != RuleKind::Macro
+                }
+                None => false,
+            },
+        };
+        if e.ticket == t.id() && !by_rule {
+            last = Some(e.at);
+        }
+    }
+    last
+}
+
 /// The instant an anchor names on the ticket, if it has one.
-pub(crate) fn anchor_of(anchor: Anchor, t: &Ticket, history: &[Event]) -> Option<DateTime<Utc>> {
+fn anchor_of(anchor: Anchor, t: &Ticket, history: Ev<'_>) -> Option<DateTime<Utc>> {
     let last = |pred: &dyn Fn(&EventKind) -> bool| {
         history
             .iter()
@@ -1791,22 +2160,7 @@ pub(crate) fn anchor_of(anchor: Anchor, t: &Ticket, history: &[Event]) -> Option
         // agent's change): what triggers and automations did does not
         // count, so "a day since the last update" does not restart after
         // the automation's own firing.
-        Anchor::Updated => {
-            let by = crate::ticket::causes(history);
-            history
-                .iter()
-                .zip(by)
-                .rev()
-                .find(|(e, by)| {
-                    let by_rule = match &e.kind {
-                        EventKind::RuleFired { firing } => firing.kind != RuleKind::Macro,
-                        _ => by.is_some_and(|f| f.kind != RuleKind::Macro),
-                    };
-                    e.ticket == t.id() && !by_rule
-                })
-                .map(|(e, _)| e.at)
-                .or(Some(t.updated_at()))
-        }
+        Anchor::Updated => last_update(t, history).or(Some(t.updated_at())),
         Anchor::StatusChanged => {
             last(&|k| matches!(k, EventKind::StatusChanged { .. })).or(Some(t.created_at()))
         }
@@ -1863,6 +2217,44 @@ fn compile<'a>(
     Ok(out.into_iter().map(|(_, _, c)| c).collect())
 }
 
+/// What a time key reads.
+#[derive(Debug, Clone, PartialEq)]
+enum TimedSrc {
+    /// Whether the calendar is open at the evaluation's instant.
+    Open(String),
+    /// The time since the anchor, on the calendar if any.
+    Since(Anchor, Option<String>),
+}
+
+/// A time key's test on what its [`TimedSrc`] reads.
+#[derive(Debug, Clone, Copy)]
+enum TimedTest {
+    /// `business_hours` is this.
+    Open(bool),
+    /// `time_since` compares the seconds elapsed with this span.
+    Since(SinceOp, i64),
+}
+
+/// The value of a [`TimedSrc`] in one pass.
+#[derive(Debug, Clone, Copy)]
+enum TimedVal {
+    Open(bool),
+    Since(Option<i64>),
+    /// Reading it failed: the keyed triggers are visited, their
+    /// evaluation raises the error.
+    Failed,
+}
+
+/// What a trigger is keyed on instead of its plain-data key, if anything.
+enum TextKey {
+    None,
+    /// A message `contains` condition: its phrases' ids.
+    Phrases(Vec<u32>),
+    /// A message `matches` condition: its pattern's index in the engine's
+    /// [`RegexSet`].
+    Pattern(usize),
+}
+
 /// The phrases the index keys triggers on, and per trigger (in the
 /// engine's order) the ids of the phrases of the message `contains`
 /// condition it is keyed on: the first `all` one before any condition that
@@ -1872,7 +2264,8 @@ fn text_keys(
     book: &RuleBook,
     triggers: &[Compiled],
     plans: &[Plan],
-) -> (Vec<String>, Vec<Option<Vec<u32>>>) {
+    patterns: Option<&RegexSet>,
+) -> (Vec<String>, Vec<TextKey>) {
     let mut phrases: BTreeMap<String, u32> = BTreeMap::new();
     let mut keys = Vec::with_capacity(triggers.len());
     for (c, plan) in triggers.iter().zip(plans) {
@@ -1893,19 +2286,30 @@ fn text_keys(
                             ..
                         },
                         Some(Matcher::Phrases(ps)),
-                    ) if !ps.is_empty() && ps.iter().all(|p| !p.is_empty()) => Some(ps),
+                    ) if !ps.is_empty() && ps.iter().all(|p| !p.is_empty()) => Some(Ok(ps)),
+                    (
+                        Condition::Message {
+                            op: TextOp::Matches,
+                            ..
+                        },
+                        Some(Matcher::Pattern(_, i)),
+                    ) if patterns.is_some_and(|set| *i < set.len()) => Some(Err(*i)),
                     _ => None,
                 }),
             _ => None,
         };
-        keys.push(found.map(|ps| {
-            ps.iter()
-                .map(|p| {
-                    let next = u32::try_from(phrases.len()).unwrap_or(u32::MAX);
-                    *phrases.entry(p.clone()).or_insert(next)
-                })
-                .collect()
-        }));
+        keys.push(match found {
+            Some(Ok(ps)) => TextKey::Phrases(
+                ps.iter()
+                    .map(|p| {
+                        let next = u32::try_from(phrases.len()).unwrap_or(u32::MAX);
+                        *phrases.entry(p.clone()).or_insert(next)
+                    })
+                    .collect(),
+            ),
+            Some(Err(i)) => TextKey::Pattern(i),
+            None => TextKey::None,
+        });
     }
     let mut list: Vec<(u32, String)> = phrases.into_iter().map(|(p, i)| (i, p)).collect();
     list.sort();

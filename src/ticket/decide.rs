@@ -1055,7 +1055,20 @@ pub fn fire_rule(
     notices: &[(EscalateTo, String)],
     ctx: &Context<'_>,
 ) -> Result<Decision, DomainError> {
-    let bot = format!("rule:{}", firing.rule);
+    fire_rule_state(ticket, firing, commands, notices, ctx).map(|(d, _)| d)
+}
+
+/// [`fire_rule`], and the ticket with the decision's events applied (the
+/// state it already builds), so a caller chaining firings need not copy
+/// the ticket and apply them again.
+pub(crate) fn fire_rule_state(
+    ticket: &Ticket,
+    firing: RuleFiring,
+    commands: &[Command],
+    notices: &[(EscalateTo, String)],
+    ctx: &Context<'_>,
+) -> Result<(Decision, Ticket), DomainError> {
+    let bot = (!notices.is_empty()).then(|| format!("rule:{}", firing.rule));
     let mut b = Builder::new(ticket.clone(), ctx);
     b.push(EventKind::RuleFired {
         firing: Box::new(firing),
@@ -1086,6 +1099,9 @@ pub fn fire_rule(
     {
         firing.events = caused;
     }
+    let Some(bot) = bot else {
+        return Ok((out, state));
+    };
     let mut b = Builder::new(state, ctx);
     for (to, text) in notices {
         let r = match to {
@@ -1103,8 +1119,17 @@ pub fn fire_rule(
         );
         b.notify_agents(r, NotificationKind::RuleNotice, Some(m));
     }
-    out.extend(b.finish());
-    Ok(out)
+    let Builder {
+        ticket: state,
+        events,
+        notifications,
+        ..
+    } = b;
+    out.extend(Decision {
+        events,
+        notifications,
+    });
+    Ok((out, state))
 }
 
 /// For each event of a history, the rule firing that caused it, if any:

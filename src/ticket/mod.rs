@@ -34,6 +34,7 @@ pub(crate) mod stored;
 mod view;
 
 pub use command::{Action, Command, OpenTicket};
+pub(crate) use decide::fire_rule_state;
 pub use decide::{
     Context, Decision, LifecycleRules, TagRules, auto_tag, causes, decide, fire_rule, merge, open,
     record_alerts,
