@@ -18,7 +18,12 @@
 //!   Rust timings (best of 3): end to end from the in-memory histories
 //!   (`TicketFacts::from_histories`, `Aggregate`, summary, repeat-contact
 //!   rate) and each stage, on one thread and with the facts over every
-//!   core.
+//!   core; the same for the lean path (`TicketFacts::fold_histories` with
+//!   `FactsFields::CORE` into an `Aggregate` and a repeat `Ledger` per
+//!   thread, the facts never kept), whose figures must equal the full
+//!   path's (the example fails otherwise) and are the ones written; and
+//!   the floor, a pass that only reads every event's instant and kind and
+//!   each opening's payload.
 //!
 //! The histories (deterministic, LCG): N tickets (default 1,000,000) of
 //! N × 3 / 10 customers over 60 days, each customer's tickets in one
@@ -38,10 +43,11 @@ use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use supportdesk::experience::{RepeatReport, RepeatRule};
+use supportdesk::experience::{Ledger, LedgerConfig, RepeatReport, RepeatRule};
 use supportdesk::id::{AgentId, CustomerId, TenantId};
 use supportdesk::metrics::{
-    Aggregate, DurationSummary, FactsOptions, MetricsSummary, RELATIVE_ERROR, TicketFacts,
+    Aggregate, CsatFigures, DurationSummary, FactsFields, FactsOptions, MetricsSummary,
+    RELATIVE_ERROR, TicketFacts,
 };
 use supportdesk::model::{AuthorRole, TagKind, Visibility};
 use supportdesk::sla::Calendars;
@@ -302,6 +308,140 @@ fn end_to_end(
     Ok(run)
 }
 
+/// The figures the comparison reads: first response, resolution, CSAT per
+/// channel, and the repeat-contact rate `(repeats, reactive contacts)`.
+type Figures = (
+    DurationSummary,
+    DurationSummary,
+    Vec<(Channel, CsatFigures)>,
+    (u64, u64),
+);
+
+fn figures(s: &MetricsSummary, repeat: (u64, u64)) -> Figures {
+    (
+        s.first_response.times.clone(),
+        s.resolution.clone(),
+        s.csat.by_channel.clone(),
+        repeat,
+    )
+}
+
+/// One measurement of the lean path: best of 3 of each stage and of the
+/// whole.
+struct LeanRun {
+    threads: usize,
+    total: f64,
+    /// Facts (only the core figures), aggregate and repeat records, folded
+    /// history by history on every thread.
+    fold: f64,
+    /// Each thread's records sorted, the parts merged, the summary and the
+    /// repeat-contact report.
+    finish: f64,
+    result: Figures,
+}
+
+/// The lean path, best of 3: `TicketFacts::fold_histories` with
+/// `FactsFields::CORE` (first response, resolution, CSAT, tags: no next
+/// replies, agent work, own SLA nor message-derived figures) folding each
+/// history's facts straight into an `Aggregate` and a repeat-contact
+/// `Ledger` per thread, without keeping the facts; then the threads'
+/// ledgers sorted (each on its thread), merged, and the summary and the
+/// repeat report read.
+fn lean_end_to_end(
+    hs: &[Vec<Event>],
+    options: &FactsOptions,
+    taxonomy: &Taxonomy,
+    threads: NonZeroUsize,
+) -> Result<LeanRun, Box<dyn Error>> {
+    let lean = options.clone().with_fields(FactsFields::CORE);
+    let config = LedgerConfig::default().with_repeat(RepeatRule::default());
+    let empty = Ledger::new(config, taxonomy, Calendars::new())?;
+    let as_of = options.as_of().timestamp();
+    let mut run = LeanRun {
+        threads: threads.get(),
+        total: f64::INFINITY,
+        fold: f64::INFINITY,
+        finish: f64::INFINITY,
+        result: figures(&Aggregate::new().summary(), (0, 0)),
+    };
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let parts = TicketFacts::fold_histories(
+            hs,
+            &lean,
+            threads,
+            |n| {
+                let mut ledger = empty.clone();
+                ledger.reserve(n);
+                (Aggregate::new(), ledger)
+            },
+            |(a, l), f| {
+                a.add(&f);
+                l.add(&f);
+            },
+        )?;
+        let t1 = Instant::now();
+        // Each part's records sorted on a thread of its own (a query
+        // sorts them), then merged in order.
+        std::thread::scope(|s| {
+            for (_, l) in parts.iter().skip(1) {
+                s.spawn(move || l.tickets());
+            }
+            if let Some((_, l)) = parts.first() {
+                l.tickets();
+            }
+        });
+        let mut parts = parts.into_iter();
+        let (mut aggregate, mut ledger) = parts.next().ok_or("no part")?;
+        for (a, l) in parts {
+            aggregate.merge(&a);
+            ledger.merge(l)?;
+        }
+        let summary = aggregate.summary();
+        let report = ledger.repeat_report(START - DAY, as_of + 1)?;
+        let t2 = Instant::now();
+        run.total = run.total.min((t2 - t0).as_secs_f64());
+        run.fold = run.fold.min((t1 - t0).as_secs_f64());
+        run.finish = run.finish.min((t2 - t1).as_secs_f64());
+        run.result = figures(
+            &summary,
+            (report.overall.repeat.count, report.overall.repeat.of),
+        );
+    }
+    Ok(run)
+}
+
+/// The floor: one pass that only reads what any path must read, every
+/// event's instant and kind and each opening's payload (customer and
+/// tags), best of 3.
+fn read_floor(hs: &[Vec<Event>]) -> f64 {
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut sum = 0i64;
+        for h in hs {
+            for e in h {
+                sum = sum.wrapping_add(e.at.timestamp());
+                match &e.kind {
+                    EventKind::Opened(o) => {
+                        sum = sum
+                            .wrapping_add(o.customer.as_u128() as i64)
+                            .wrapping_add(o.tags.len() as i64);
+                    }
+                    EventKind::StatusChanged { to, .. } => {
+                        sum = sum.wrapping_add(i64::from(*to == Status::Solved));
+                    }
+                    EventKind::AgentReplied { .. } => sum = sum.wrapping_add(3),
+                    _ => sum = sum.wrapping_add(1),
+                }
+            }
+        }
+        std::hint::black_box(sum);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    best
+}
+
 fn json_duration(d: &DurationSummary) -> String {
     let f = |v: Option<f64>| v.map_or_else(|| "null".to_owned(), |x| format!("{x:.6}"));
     format!(
@@ -503,15 +643,39 @@ fn main() -> Result<(), Box<dyn Error>> {
             r.repeat * 1e3
         );
     }
-    let (s, (repeats, contacts)) = one.result;
+    let (s, repeat) = &one.result;
+    let full = figures(s, *repeat);
+
+    // The lean path (core figures only, folded without keeping the facts),
+    // on one thread and on every core; its figures must equal the full
+    // path's.
+    let lean_one = lean_end_to_end(&hs, &options, &taxonomy, NonZeroUsize::MIN)?;
+    let lean_all = lean_end_to_end(&hs, &options, &taxonomy, cores)?;
+    if lean_one.result != full || lean_all.result != full {
+        return Err("the lean path's figures differ from the full path's".into());
+    }
+    for (label, r) in [("one thread", &lean_one), ("every core", &lean_all)] {
+        eprintln!(
+            "rust lean path ({label}, {} threads): {n} histories in {:.1} ms ({:.2} M tickets/s): facts+aggregate+records {:.1} ms, sort+merge+summary+repeat report {:.1} ms",
+            r.threads,
+            r.total * 1e3,
+            n as f64 / r.total / 1e6,
+            r.fold * 1e3,
+            r.finish * 1e3
+        );
+    }
+    let floor = read_floor(&hs);
+    eprintln!(
+        "floor: reading every event's instant and kind and each opening's payload: {:.1} ms (one thread)",
+        floor * 1e3
+    );
+    let (first_response, resolution, by_channel, (repeats, contacts)) = lean_one.result;
 
     let t = Instant::now();
     write_csv(&path, &hs)?;
     eprintln!("wrote {path} in {:.1} s", t.elapsed().as_secs_f64());
 
-    let channels: Vec<String> = s
-        .csat
-        .by_channel
+    let channels: Vec<String> = by_channel
         .iter()
         .map(|(c, f)| {
             format!(
@@ -524,7 +688,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .collect();
     let why: Vec<String> = WHY.iter().map(|t| format!("\"{t}\"")).collect();
     let json = format!(
-        "{{\n  \"tickets\": {n},\n  \"events\": {events},\n  \"as_of\": {},\n  \"why_tags\": [{}],\n  \"rust_seconds\": {:.6},\n  \"rust_facts_seconds\": {:.6},\n  \"rust_aggregate_seconds\": {:.6},\n  \"rust_repeat_seconds\": {:.6},\n  \"rust_threads\": {},\n  \"rust_all_cores_seconds\": {:.6},\n  \"rust_all_cores_facts_seconds\": {:.6},\n  \"relative_error\": {RELATIVE_ERROR},\n  \"first_response\": {},\n  \"resolution\": {},\n  \"csat_per_channel\": {{{}}},\n  \"repeat\": {{\"repeats\": {repeats}, \"contacts\": {contacts}, \"rate\": {:.12}}}\n}}\n",
+        "{{\n  \"tickets\": {n},\n  \"events\": {events},\n  \"as_of\": {},\n  \"why_tags\": [{}],\n  \"rust_seconds\": {:.6},\n  \"rust_facts_seconds\": {:.6},\n  \"rust_aggregate_seconds\": {:.6},\n  \"rust_repeat_seconds\": {:.6},\n  \"rust_threads\": {},\n  \"rust_all_cores_seconds\": {:.6},\n  \"rust_all_cores_facts_seconds\": {:.6},\n  \"rust_lean_seconds\": {:.6},\n  \"rust_lean_fold_seconds\": {:.6},\n  \"rust_lean_finish_seconds\": {:.6},\n  \"rust_lean_all_cores_seconds\": {:.6},\n  \"rust_lean_all_cores_fold_seconds\": {:.6},\n  \"floor_seconds\": {:.6},\n  \"relative_error\": {RELATIVE_ERROR},\n  \"first_response\": {},\n  \"resolution\": {},\n  \"csat_per_channel\": {{{}}},\n  \"repeat\": {{\"repeats\": {repeats}, \"contacts\": {contacts}, \"rate\": {:.12}}}\n}}\n",
         as_of.timestamp(),
         why.join(", "),
         one.total,
@@ -534,8 +698,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         all.threads,
         all.total,
         all.facts,
-        json_duration(&s.first_response.times),
-        json_duration(&s.resolution),
+        lean_one.total,
+        lean_one.fold,
+        lean_one.finish,
+        lean_all.total,
+        lean_all.fold,
+        floor,
+        json_duration(&first_response),
+        json_duration(&resolution),
         channels.join(", "),
         if contacts == 0 {
             0.0
