@@ -249,9 +249,12 @@ def main():
             f"(folding {rust['rust_lean_all_cores_fold_seconds']:.3f}); "
             f"ratio pandas compute / rust: {best / lean_all:.1f}x; with CSV parsing: {(best + parse) / lean_all:.1f}x"
         )
+        print(f"of which the lean facts alone (one thread): {rust['rust_lean_facts_seconds']:.3f} s")
+        floor, floor_all = rust["floor_seconds"], rust["floor_all_cores_seconds"]
         print(
             f"floor (one pass reading every event's instant and kind and each opening): "
-            f"{rust['floor_seconds']:.3f} s; pandas compute / floor: {best / rust['floor_seconds']:.1f}x"
+            f"{floor:.3f} s on one thread, {floor_all:.3f} s over {rust['rust_threads']} threads; "
+            f"pandas compute / floor: {best / floor:.1f}x, {best / floor_all:.1f}x"
         )
         print(f"goal 20x: the Rust path would need {best / 20:.3f} s")
     if "rust_all_cores_seconds" in rust:

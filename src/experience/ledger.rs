@@ -595,6 +595,13 @@ impl Ledger {
         let mine = self.store_mut();
         if mine.rows.is_empty() {
             *mine = theirs;
+        } else if mine.settled == mine.rows.len() && theirs.settled == theirs.rows.len() {
+            // Both sorted with one record per ticket (ledgers built apart,
+            // queried once): joined at once, as settling them would, so
+            // ledgers sorted on several threads are not sorted again.
+            mine.rows = join(std::mem::take(&mut mine.rows), theirs.rows);
+            mine.settled = mine.rows.len();
+            mine.customers = runs(&mine.rows).count();
         } else {
             mine.rows.extend(theirs.rows);
         }
@@ -900,15 +907,7 @@ impl Store {
             let mut tail = self.rows.split_off(self.settled);
             tail.sort_by_cached_key(Record::row_key);
             keep_newest(&mut tail);
-            let in_order = match (self.rows.last(), tail.first()) {
-                (Some(a), Some(b)) => a.row_key() < b.row_key(),
-                _ => true,
-            };
-            if in_order {
-                self.rows.append(&mut tail);
-            } else {
-                self.rows = merge_sorted(std::mem::take(&mut self.rows), tail);
-            }
+            self.rows = join(std::mem::take(&mut self.rows), tail);
         }
         self.settled = self.rows.len();
         self.customers = runs(&self.rows).count();
@@ -926,6 +925,22 @@ fn keep_newest(rows: &mut Vec<Record>) {
         }
         true
     });
+}
+
+/// Two lists sorted by [`Record::row_key`], one record per ticket each,
+/// as one: the second appended when it comes after the first, else
+/// [`merge_sorted`].
+fn join(mut a: Vec<Record>, mut b: Vec<Record>) -> Vec<Record> {
+    let in_order = match (a.last(), b.first()) {
+        (Some(x), Some(y)) => x.row_key() < y.row_key(),
+        _ => true,
+    };
+    if in_order {
+        a.append(&mut b);
+        a
+    } else {
+        merge_sorted(a, b)
+    }
 }
 
 /// Two lists sorted by [`Record::row_key`], one record per ticket each,
