@@ -694,7 +694,13 @@ impl Ledger {
     /// # Errors
     /// As [`timeline`](Self::timeline).
     pub fn repeat_report(&self, from: i64, to: i64) -> Result<RepeatReport, ExperienceError> {
-        let mut b = ReportBuilder::new(&self.config.repeat, &self.calendars, from, to);
+        let mut b = ReportBuilder::new(
+            &self.config.repeat,
+            &self.calendars,
+            from,
+            to,
+            self.tags.len(),
+        );
         let store = self.settled();
         for recs in runs(&store.rows) {
             if let Some(first) = recs.first() {

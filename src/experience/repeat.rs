@@ -16,9 +16,6 @@
 //! its repeat window has closed at that instant, so the FCR denominator
 //! counts only those contacts; the others are reported as `pending`. With
 //! [`Anchor::Resolved`], an unresolved contact is always pending.
-
-use std::collections::{BTreeMap, HashMap};
-
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
@@ -394,23 +391,34 @@ pub(crate) struct ReportBuilder<'a> {
     from: i64,
     to: i64,
     overall: RepeatFigures,
-    by_channel: BTreeMap<Channel, RepeatFigures>,
-    by_reason: HashMap<u32, RepeatFigures>,
+    /// Per channel, in the order first seen (a handful: a short list
+    /// searched is cheaper than a map per contact).
+    by_channel: Vec<(Channel, RepeatFigures)>,
+    /// Per what-tag number (the taxonomy's few tags: indexed directly).
+    by_reason: Vec<RepeatFigures>,
     unclassified: RepeatFigures,
     pairs: Vec<RepeatPair>,
     rel: Relations,
 }
 
 impl<'a> ReportBuilder<'a> {
-    pub(crate) fn new(rule: &'a RepeatRule, cal: &'a Calendars, from: i64, to: i64) -> Self {
+    /// A builder for contacts opened in `[from, to)`; `tags`: how many
+    /// tags the ledger numbers.
+    pub(crate) fn new(
+        rule: &'a RepeatRule,
+        cal: &'a Calendars,
+        from: i64,
+        to: i64,
+        tags: usize,
+    ) -> Self {
         ReportBuilder {
             rule,
             cal,
             from,
             to,
             overall: RepeatFigures::default(),
-            by_channel: BTreeMap::new(),
-            by_reason: HashMap::new(),
+            by_channel: Vec::new(),
+            by_reason: vec![RepeatFigures::default(); tags],
             unclassified: RepeatFigures::default(),
             pairs: Vec::new(),
             rel: Relations::default(),
@@ -442,15 +450,26 @@ impl<'a> ReportBuilder<'a> {
             };
             let repeat = nearest.is_some();
             self.overall.count(c, repeat, fcr);
-            self.by_channel
-                .entry(c.channel)
-                .or_default()
-                .count(c, repeat, fcr);
+            let channel = match self.by_channel.iter().position(|(ch, _)| *ch == c.channel) {
+                Some(i) => i,
+                None => {
+                    self.by_channel.push((c.channel, RepeatFigures::default()));
+                    self.by_channel.len() - 1
+                }
+            };
+            if let Some((_, figures)) = self.by_channel.get_mut(channel) {
+                figures.count(c, repeat, fcr);
+            }
             if c.what().is_empty() {
                 self.unclassified.count(c, repeat, fcr);
             } else {
                 for id in c.what().iter() {
-                    self.by_reason.entry(id).or_default().count(c, repeat, fcr);
+                    // (A number the taxonomy does not have, from a
+                    // deserialised record, names no reason.)
+                    let i = usize::try_from(id).unwrap_or(usize::MAX);
+                    if let Some(figures) = self.by_reason.get_mut(i) {
+                        figures.count(c, repeat, fcr);
+                    }
                 }
             }
             if let Some(p) = nearest.and_then(|j| recs.get(j)) {
@@ -471,12 +490,11 @@ impl<'a> ReportBuilder<'a> {
         let mut by_reason: Vec<ReasonFigures> = self
             .by_reason
             .into_iter()
-            .filter_map(|(id, figures)| {
-                let (tag, _) = tags.get(usize::try_from(id).ok()?)?;
-                Some(ReasonFigures {
-                    reason: Some(tag.clone()),
-                    figures,
-                })
+            .zip(tags)
+            .filter(|(figures, _)| figures.contacts > 0)
+            .map(|(figures, (tag, _))| ReasonFigures {
+                reason: Some(tag.clone()),
+                figures,
             })
             .collect();
         by_reason.sort_by(|a, b| a.reason.cmp(&b.reason));
@@ -490,11 +508,14 @@ impl<'a> ReportBuilder<'a> {
             rule: self.rule.clone(),
             range: (self.from, self.to),
             overall: self.overall,
-            by_channel: self
-                .by_channel
-                .into_iter()
-                .map(|(channel, figures)| ChannelFigures { channel, figures })
-                .collect(),
+            by_channel: {
+                let mut by_channel = self.by_channel;
+                by_channel.sort_by_key(|(channel, _)| *channel);
+                by_channel
+                    .into_iter()
+                    .map(|(channel, figures)| ChannelFigures { channel, figures })
+                    .collect()
+            },
             by_reason,
             pairs: self.pairs,
         }
