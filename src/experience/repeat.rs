@@ -16,6 +16,7 @@
 //! its repeat window has closed at that instant, so the FCR denominator
 //! counts only those contacts; the others are reported as `pending`. With
 //! [`Anchor::Resolved`], an unresolved contact is always pending.
+
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
