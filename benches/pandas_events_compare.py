@@ -16,8 +16,8 @@ and `PATH.rust.json` with the Rust figures and the Rust timings measured in
 the same process (best of 3, end to end from the in-memory histories:
 `TicketFacts::from_histories`, `metrics::Aggregate`, summary, repeat-contact
 rate; on one thread, and with the facts over every core; then the lean path,
-`TicketFacts::fold_histories` with `FactsFields::CORE` into an aggregate and a
-repeat ledger per thread, whose figures the example checks equal to the full
+`TicketFacts::fold_histories` with `FactsFields::CORE` into an aggregate and
+`experience::RepeatContacts` per thread, whose figures the example checks equal to the full
 path's and writes; and the floor, one pass reading the events). This script
 prints them and the ratios, and exits non-zero when the figures disagree.
 
@@ -240,8 +240,8 @@ def main():
         lean_all = rust["rust_lean_all_cores_seconds"]
         print(
             f"rust lean path (core figures only, facts folded, not kept), one thread: {lean:.3f} s "
-            f"(facts+aggregate+records {rust['rust_lean_fold_seconds']:.3f}, "
-            f"sort+merge+summary+repeat report {rust['rust_lean_finish_seconds']:.3f}); "
+            f"(facts+aggregate+contacts {rust['rust_lean_fold_seconds']:.3f}, "
+            f"merge+summary+repeat report {rust['rust_lean_finish_seconds']:.3f}); "
             f"ratio pandas compute / rust: {best / lean:.1f}x; with CSV parsing: {(best + parse) / lean:.1f}x"
         )
         print(

@@ -19,7 +19,7 @@
 //!   (`TicketFacts::from_histories`, `Aggregate`, summary, repeat-contact
 //!   rate) and each stage, on one thread and with the facts over every
 //!   core; the same for the lean path (`TicketFacts::fold_histories` with
-//!   `FactsFields::CORE` into an `Aggregate` and a repeat `Ledger` per
+//!   `FactsFields::CORE` into an `Aggregate` and `RepeatContacts` per
 //!   thread, the facts never kept), whose figures must equal the full
 //!   path's (the example fails otherwise) and are the ones written; and
 //!   the floor, a pass that only reads every event's instant and kind and
@@ -43,7 +43,7 @@ use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use supportdesk::experience::{Ledger, LedgerConfig, RepeatReport, RepeatRule};
+use supportdesk::experience::{RepeatContacts, RepeatReport, RepeatRule};
 use supportdesk::id::{AgentId, CustomerId, TenantId};
 use supportdesk::metrics::{
     Aggregate, CsatFigures, DurationSummary, FactsFields, FactsOptions, MetricsSummary,
@@ -242,9 +242,10 @@ fn histories(n: usize) -> Result<Vec<Vec<Event>>, Box<dyn Error>> {
 
 /// The repeat-contact rate under the default rule
 /// ([`RepeatRule::default`]: the same customer's earlier reactive contact
-/// opened at most 7 calendar days before, sharing a why-tag), from the
-/// library's `experience` ledger: `(repeats, reactive contacts)` over every
-/// ticket opened up to the instant.
+/// opened at most 7 calendar days before, sharing a why-tag), from
+/// `RepeatReport::from_facts` (the library's `experience` module):
+/// `(repeats, reactive contacts)` over every ticket opened up to the
+/// instant.
 fn rust_repeat_rate(
     facts: &[TicketFacts],
     taxonomy: &Taxonomy,
@@ -334,8 +335,8 @@ struct LeanRun {
     /// Facts (only the core figures), aggregate and repeat records, folded
     /// history by history on every thread.
     fold: f64,
-    /// Each thread's records sorted, the parts merged, the summary and the
-    /// repeat-contact report.
+    /// The parts merged, the summary and the repeat-contact report (its
+    /// keys sorted once).
     finish: f64,
     result: Figures,
 }
@@ -343,10 +344,9 @@ struct LeanRun {
 /// The lean path, best of 3: `TicketFacts::fold_histories` with
 /// `FactsFields::CORE` (first response, resolution, CSAT, tags: no next
 /// replies, agent work, own SLA nor message-derived figures) folding each
-/// history's facts straight into an `Aggregate` and a repeat-contact
-/// `Ledger` per thread, without keeping the facts; then the threads'
-/// ledgers sorted (each on its thread), merged, and the summary and the
-/// repeat report read.
+/// history's facts straight into an `Aggregate` and the `RepeatContacts`
+/// (no experience ledger) of each thread, without keeping the facts; then
+/// the parts merged, and the summary and the repeat report read.
 fn lean_end_to_end(
     hs: &[Vec<Event>],
     options: &FactsOptions,
@@ -354,8 +354,7 @@ fn lean_end_to_end(
     threads: NonZeroUsize,
 ) -> Result<LeanRun, Box<dyn Error>> {
     let lean = options.clone().with_fields(FactsFields::CORE);
-    let config = LedgerConfig::default().with_repeat(RepeatRule::default());
-    let empty = Ledger::new(config, taxonomy, Calendars::new())?;
+    let empty = RepeatContacts::new(RepeatRule::default(), taxonomy, Calendars::new())?;
     let as_of = options.as_of().timestamp();
     let mut run = LeanRun {
         threads: threads.get(),
@@ -371,34 +370,24 @@ fn lean_end_to_end(
             &lean,
             threads,
             |n| {
-                let mut ledger = empty.clone();
-                ledger.reserve(n);
-                (Aggregate::new(), ledger)
+                let mut contacts = empty.clone();
+                contacts.reserve(n);
+                (Aggregate::new(), contacts)
             },
-            |(a, l), f| {
+            |(a, c), f| {
                 a.add(&f);
-                l.add(&f);
+                c.add(&f);
             },
         )?;
         let t1 = Instant::now();
-        // Each part's records sorted on a thread of its own (a query
-        // sorts them), then merged in order.
-        std::thread::scope(|s| {
-            for (_, l) in parts.iter().skip(1) {
-                s.spawn(move || l.tickets());
-            }
-            if let Some((_, l)) = parts.first() {
-                l.tickets();
-            }
-        });
         let mut parts = parts.into_iter();
-        let (mut aggregate, mut ledger) = parts.next().ok_or("no part")?;
-        for (a, l) in parts {
+        let (mut aggregate, mut contacts) = parts.next().ok_or("no part")?;
+        for (a, c) in parts {
             aggregate.merge(&a);
-            ledger.merge(l)?;
+            contacts.merge(c)?;
         }
         let summary = aggregate.summary();
-        let report = ledger.repeat_report(START - DAY, as_of + 1)?;
+        let report = contacts.report(START - DAY, as_of + 1)?;
         let t2 = Instant::now();
         run.total = run.total.min((t2 - t0).as_secs_f64());
         run.fold = run.fold.min((t1 - t0).as_secs_f64());
@@ -688,7 +677,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     for (label, r) in [("one thread", &lean_one), ("every core", &lean_all)] {
         eprintln!(
-            "rust lean path ({label}, {} threads): {n} histories in {:.1} ms ({:.2} M tickets/s): facts+aggregate+records {:.1} ms, sort+merge+summary+repeat report {:.1} ms",
+            "rust lean path ({label}, {} threads): {n} histories in {:.1} ms ({:.2} M tickets/s): facts+aggregate+contacts {:.1} ms, merge+summary+repeat report {:.1} ms",
             r.threads,
             r.total * 1e3,
             n as f64 / r.total / 1e6,

@@ -495,13 +495,12 @@ impl Ledger {
         calendars: Calendars,
     ) -> Result<Ledger, ExperienceError> {
         config.validate(&calendars)?;
-        let mut tags: Vec<(Tag, TagKind)> = taxonomy
-            .tags()
-            .map(|d| (d.tag().clone(), d.kind()))
-            .collect();
-        tags.sort();
-        tags.dedup_by(|a, b| a.0 == b.0);
-        Ok(Ledger::assemble(config, tags, calendars, Store::default()))
+        Ok(Ledger::assemble(
+            config,
+            tag_numbers(taxonomy),
+            calendars,
+            Store::default(),
+        ))
     }
 
     fn assemble(
@@ -510,11 +509,7 @@ impl Ledger {
         calendars: Calendars,
         store: Store,
     ) -> Ledger {
-        let index = tags
-            .iter()
-            .enumerate()
-            .map(|(i, (t, k))| (t.clone(), (u32::try_from(i).unwrap_or(u32::MAX), *k)))
-            .collect();
+        let index = tag_index(&tags);
         Ledger {
             config,
             tags,
@@ -886,6 +881,26 @@ impl<'a> Extend<&'a TicketFacts> for Ledger {
             self.add(f);
         }
     }
+}
+
+/// The taxonomy's tags with their kinds, in tag order: a tag's number (in
+/// the records) is its position.
+pub(crate) fn tag_numbers(taxonomy: &Taxonomy) -> Vec<(Tag, TagKind)> {
+    let mut tags: Vec<(Tag, TagKind)> = taxonomy
+        .tags()
+        .map(|d| (d.tag().clone(), d.kind()))
+        .collect();
+    tags.sort();
+    tags.dedup_by(|a, b| a.0 == b.0);
+    tags
+}
+
+/// Each tag's number and kind, by tag.
+pub(crate) fn tag_index(tags: &[(Tag, TagKind)]) -> FxMap<Tag, (u32, TagKind)> {
+    tags.iter()
+        .enumerate()
+        .map(|(i, (t, k))| (t.clone(), (u32::try_from(i).unwrap_or(u32::MAX), *k)))
+        .collect()
 }
 
 /// The ledger's records: `rows[..settled]` sorted by [`Record::row_key`]
