@@ -6,6 +6,8 @@
 //! ```sh
 //! cargo run --release --example export_events_csv -- target/events_1m.csv 1000000
 //! python3 benches/pandas_events_compare.py target/events_1m.csv
+//! # where the time goes, stage by stage (clock and processor time; writes nothing):
+//! cargo run --release --example export_events_csv -- --stages target/events_1m.csv 1000000
 //! ```
 //!
 //! Writes:
@@ -43,7 +45,7 @@ use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use supportdesk::experience::{RepeatContacts, RepeatReport, RepeatRule};
+use supportdesk::experience::{Ledger, LedgerConfig, RepeatContacts, RepeatReport, RepeatRule};
 use supportdesk::id::{AgentId, CustomerId, TenantId};
 use supportdesk::metrics::{
     Aggregate, CsatFigures, DurationSummary, FactsFields, FactsOptions, MetricsSummary,
@@ -405,6 +407,26 @@ fn lean_end_to_end(
 /// tags), asking for the events ahead as the facts' bulk path does, the
 /// histories split over `threads` threads as the facts are; best of 3.
 fn read_floor(hs: &[Vec<Event>], threads: NonZeroUsize) -> f64 {
+    let per = hs.len().div_ceil(threads.get()).max(1);
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = hs
+                .chunks(per)
+                .map(|c| s.spawn(move || read_floor_once(c)))
+                .collect();
+            for h in handles {
+                let _ = h.join();
+            }
+        });
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    best
+}
+
+/// One pass of [`read_floor`] over `hs` on this thread.
+fn read_floor_once(hs: &[Vec<Event>]) -> i64 {
     let read = |hs: &[Vec<Event>]| {
         let mut sum = 0i64;
         for (i, h) in hs.iter().enumerate() {
@@ -433,19 +455,7 @@ fn read_floor(hs: &[Vec<Event>], threads: NonZeroUsize) -> f64 {
         }
         std::hint::black_box(sum)
     };
-    let per = hs.len().div_ceil(threads.get()).max(1);
-    let mut best = f64::INFINITY;
-    for _ in 0..3 {
-        let t = Instant::now();
-        std::thread::scope(|s| {
-            let handles: Vec<_> = hs.chunks(per).map(|c| s.spawn(move || read(c))).collect();
-            for h in handles {
-                let _ = h.join();
-            }
-        });
-        best = best.min(t.elapsed().as_secs_f64());
-    }
-    best
+    read(hs)
 }
 
 /// The lean facts alone (`FactsFields::CORE`, each dropped at once) on one
@@ -624,8 +634,99 @@ fn write_csv(path: &str, hs: &[Vec<Event>]) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// The processor time this thread has used, in seconds (Linux; 10 ms
+/// steps; 0 elsewhere): on a machine shared with other work, less noisy
+/// than the time on the clock.
+fn thread_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| -> f64 { fields.get(i).and_then(|x| x.parse().ok()).unwrap_or(0.0) };
+    // utime and stime (fields 14 and 15 of the line), in 1/100 s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// `--stages`: where the time goes, stage by stage on one thread, four
+/// rounds, each stage as clock time and this thread's processor time.
+fn stages(
+    hs: &[Vec<Event>],
+    options: &FactsOptions,
+    taxonomy: &Taxonomy,
+) -> Result<(), Box<dyn Error>> {
+    let lean = options.clone().with_fields(FactsFields::CORE);
+    let one = NonZeroUsize::MIN;
+    let as_of = options.as_of().timestamp();
+    let facts = TicketFacts::from_histories(hs, options, one)?;
+    let rule = RepeatRule::default();
+    for round in 1..=4 {
+        let mut line = format!("round {round}:");
+        let mut stage = |name: &str, f: &mut dyn FnMut() -> Result<(), Box<dyn Error>>| {
+            let (c, t) = (thread_cpu(), Instant::now());
+            let r = f();
+            let _ = write!(
+                line,
+                " {name} {:.0} ms ({:.2} s cpu);",
+                t.elapsed().as_secs_f64() * 1e3,
+                thread_cpu() - c
+            );
+            r
+        };
+        stage("floor", &mut || {
+            std::hint::black_box(read_floor_once(hs));
+            Ok(())
+        })?;
+        for (name, o) in [
+            ("full facts, dropped", options),
+            ("core facts, dropped", &lean),
+        ] {
+            stage(name, &mut || {
+                let n = TicketFacts::fold_histories(hs, o, one, |_| 0usize, |n, _| *n += 1)?;
+                std::hint::black_box(n);
+                Ok(())
+            })?;
+        }
+        stage("full facts, kept", &mut || {
+            drop(TicketFacts::from_histories(hs, options, one)?);
+            Ok(())
+        })?;
+        stage("aggregate", &mut || {
+            let mut a = Aggregate::new();
+            for f in &facts {
+                a.add(f);
+            }
+            std::hint::black_box(a.summary());
+            Ok(())
+        })?;
+        let mut by_ledger = None;
+        stage("repeat by ledger", &mut || {
+            let config = LedgerConfig::default().with_repeat(rule.clone());
+            let mut l = Ledger::new(config, taxonomy, Calendars::new())?;
+            l.extend(&facts);
+            by_ledger = Some(l.repeat_report(START - DAY, as_of + 1)?);
+            Ok(())
+        })?;
+        let mut by_contacts = None;
+        stage("repeat by RepeatContacts", &mut || {
+            let mut c = RepeatContacts::new(rule.clone(), taxonomy, Calendars::new())?;
+            c.extend(&facts);
+            by_contacts = Some(c.report(START - DAY, as_of + 1)?);
+            Ok(())
+        })?;
+        if by_ledger != by_contacts {
+            return Err("the two repeat reports differ".into());
+        }
+        eprintln!("{line}");
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut args = std::env::args().skip(1);
+    let stages_only = std::env::args().any(|a| a == "--stages");
+    let mut args = std::env::args().skip(1).filter(|a| a != "--stages");
     let path = args
         .next()
         .unwrap_or_else(|| "target/events_1m.csv".to_owned());
@@ -643,6 +744,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     let as_of = DateTime::<Utc>::from_timestamp(START + 80 * DAY, 0).ok_or("as_of")?;
     let options = FactsOptions::new(as_of, Calendars::new());
+    if stages_only {
+        return stages(&hs, &options, &taxonomy);
+    }
 
     // End to end, best of 3: histories -> facts -> aggregate -> summary,
     // plus the repeat-contact rate from the same facts; on one thread, then
