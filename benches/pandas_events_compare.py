@@ -15,8 +15,11 @@ author_role,visibility,status_from,status_to,tags_added,tags_removed,csat`)
 and `PATH.rust.json` with the Rust figures and the Rust timings measured in
 the same process (best of 3, end to end from the in-memory histories:
 `TicketFacts::from_histories`, `metrics::Aggregate`, summary, repeat-contact
-rate; on one thread, and with the facts over every core). This script prints both and the ratio, and exits non-zero when the
-figures disagree.
+rate; on one thread, and with the facts over every core; then the lean path,
+`TicketFacts::fold_histories` with `FactsFields::CORE` into an aggregate and
+`experience::RepeatContacts` per thread, whose figures the example checks equal to the full
+path's and writes; and the floor, one pass reading the events). This script
+prints them and the ratios, and exits non-zero when the figures disagree.
 
 Definitions replicated here (the crate's, see src/sla and src/metrics):
 - first response (the `MetricDef::first_reply` preset): reactive tickets
@@ -232,6 +235,28 @@ def main():
         f"aggregate+summary {rust['rust_aggregate_seconds']:.3f}, repeat rate {rust['rust_repeat_seconds']:.3f})"
     )
     print(f"ratio pandas compute / rust (one thread): {best / r:.1f}x; with CSV parsing: {(best + parse) / r:.1f}x")
+    if "rust_lean_seconds" in rust:
+        lean = rust["rust_lean_seconds"]
+        lean_all = rust["rust_lean_all_cores_seconds"]
+        print(
+            f"rust lean path (core figures only, facts folded, not kept), one thread: {lean:.3f} s "
+            f"(facts+aggregate+contacts {rust['rust_lean_fold_seconds']:.3f}, "
+            f"merge+summary+repeat report {rust['rust_lean_finish_seconds']:.3f}); "
+            f"ratio pandas compute / rust: {best / lean:.1f}x; with CSV parsing: {(best + parse) / lean:.1f}x"
+        )
+        print(
+            f"rust lean path over {rust['rust_threads']} threads: {lean_all:.3f} s "
+            f"(folding {rust['rust_lean_all_cores_fold_seconds']:.3f}); "
+            f"ratio pandas compute / rust: {best / lean_all:.1f}x; with CSV parsing: {(best + parse) / lean_all:.1f}x"
+        )
+        print(f"of which the lean facts alone (one thread): {rust['rust_lean_facts_seconds']:.3f} s")
+        floor, floor_all = rust["floor_seconds"], rust["floor_all_cores_seconds"]
+        print(
+            f"floor (one pass reading every event's instant and kind and each opening): "
+            f"{floor:.3f} s on one thread, {floor_all:.3f} s over {rust['rust_threads']} threads; "
+            f"pandas compute / floor: {best / floor:.1f}x, {best / floor_all:.1f}x"
+        )
+        print(f"goal 20x: the Rust path would need {best / 20:.3f} s")
     if "rust_all_cores_seconds" in rust:
         a = rust["rust_all_cores_seconds"]
         print(

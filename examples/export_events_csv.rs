@@ -6,6 +6,8 @@
 //! ```sh
 //! cargo run --release --example export_events_csv -- target/events_1m.csv 1000000
 //! python3 benches/pandas_events_compare.py target/events_1m.csv
+//! # where the time goes, stage by stage (clock and processor time; writes nothing):
+//! cargo run --release --example export_events_csv -- --stages target/events_1m.csv 1000000
 //! ```
 //!
 //! Writes:
@@ -18,7 +20,12 @@
 //!   Rust timings (best of 3): end to end from the in-memory histories
 //!   (`TicketFacts::from_histories`, `Aggregate`, summary, repeat-contact
 //!   rate) and each stage, on one thread and with the facts over every
-//!   core.
+//!   core; the same for the lean path (`TicketFacts::fold_histories` with
+//!   `FactsFields::CORE` into an `Aggregate` and `RepeatContacts` per
+//!   thread, the facts never kept), whose figures must equal the full
+//!   path's (the example fails otherwise) and are the ones written; and
+//!   the floor, a pass that only reads every event's instant and kind and
+//!   each opening's payload.
 //!
 //! The histories (deterministic, LCG): N tickets (default 1,000,000) of
 //! N × 3 / 10 customers over 60 days, each customer's tickets in one
@@ -38,10 +45,11 @@ use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use supportdesk::experience::{RepeatReport, RepeatRule};
+use supportdesk::experience::{Ledger, LedgerConfig, RepeatContacts, RepeatReport, RepeatRule};
 use supportdesk::id::{AgentId, CustomerId, TenantId};
 use supportdesk::metrics::{
-    Aggregate, DurationSummary, FactsOptions, MetricsSummary, RELATIVE_ERROR, TicketFacts,
+    Aggregate, CsatFigures, DurationSummary, FactsFields, FactsOptions, MetricsSummary,
+    RELATIVE_ERROR, TicketFacts,
 };
 use supportdesk::model::{AuthorRole, TagKind, Visibility};
 use supportdesk::sla::Calendars;
@@ -236,9 +244,10 @@ fn histories(n: usize) -> Result<Vec<Vec<Event>>, Box<dyn Error>> {
 
 /// The repeat-contact rate under the default rule
 /// ([`RepeatRule::default`]: the same customer's earlier reactive contact
-/// opened at most 7 calendar days before, sharing a why-tag), from the
-/// library's `experience` ledger: `(repeats, reactive contacts)` over every
-/// ticket opened up to the instant.
+/// opened at most 7 calendar days before, sharing a why-tag), from
+/// `RepeatReport::from_facts` (the library's `experience` module):
+/// `(repeats, reactive contacts)` over every ticket opened up to the
+/// instant.
 fn rust_repeat_rate(
     facts: &[TicketFacts],
     taxonomy: &Taxonomy,
@@ -300,6 +309,168 @@ fn end_to_end(
         run.result = (s, repeat);
     }
     Ok(run)
+}
+
+/// The figures the comparison reads: first response, resolution, CSAT per
+/// channel, and the repeat-contact rate `(repeats, reactive contacts)`.
+type Figures = (
+    DurationSummary,
+    DurationSummary,
+    Vec<(Channel, CsatFigures)>,
+    (u64, u64),
+);
+
+fn figures(s: &MetricsSummary, repeat: (u64, u64)) -> Figures {
+    (
+        s.first_response.times.clone(),
+        s.resolution.clone(),
+        s.csat.by_channel.clone(),
+        repeat,
+    )
+}
+
+/// One measurement of the lean path: best of 3 of each stage and of the
+/// whole.
+struct LeanRun {
+    threads: usize,
+    total: f64,
+    /// Facts (only the core figures), aggregate and repeat records, folded
+    /// history by history on every thread.
+    fold: f64,
+    /// The parts merged, the summary and the repeat-contact report (its
+    /// keys sorted once).
+    finish: f64,
+    result: Figures,
+}
+
+/// The lean path, best of 3: `TicketFacts::fold_histories` with
+/// `FactsFields::CORE` (first response, resolution, CSAT, tags: no next
+/// replies, agent work, own SLA nor message-derived figures) folding each
+/// history's facts straight into an `Aggregate` and the `RepeatContacts`
+/// (no experience ledger) of each thread, without keeping the facts; then
+/// the parts merged, and the summary and the repeat report read.
+fn lean_end_to_end(
+    hs: &[Vec<Event>],
+    options: &FactsOptions,
+    taxonomy: &Taxonomy,
+    threads: NonZeroUsize,
+) -> Result<LeanRun, Box<dyn Error>> {
+    let lean = options.clone().with_fields(FactsFields::CORE);
+    let empty = RepeatContacts::new(RepeatRule::default(), taxonomy, Calendars::new())?;
+    let as_of = options.as_of().timestamp();
+    let mut run = LeanRun {
+        threads: threads.get(),
+        total: f64::INFINITY,
+        fold: f64::INFINITY,
+        finish: f64::INFINITY,
+        result: figures(&Aggregate::new().summary(), (0, 0)),
+    };
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let parts = TicketFacts::fold_histories(
+            hs,
+            &lean,
+            threads,
+            |n| {
+                let mut contacts = empty.clone();
+                contacts.reserve(n);
+                (Aggregate::new(), contacts)
+            },
+            |(a, c), f| {
+                a.add(&f);
+                c.add(&f);
+            },
+        )?;
+        let t1 = Instant::now();
+        let mut parts = parts.into_iter();
+        let (mut aggregate, mut contacts) = parts.next().ok_or("no part")?;
+        for (a, c) in parts {
+            aggregate.merge(&a);
+            contacts.merge(c)?;
+        }
+        let summary = aggregate.summary();
+        let report = contacts.report(START - DAY, as_of + 1)?;
+        let t2 = Instant::now();
+        run.total = run.total.min((t2 - t0).as_secs_f64());
+        run.fold = run.fold.min((t1 - t0).as_secs_f64());
+        run.finish = run.finish.min((t2 - t1).as_secs_f64());
+        run.result = figures(
+            &summary,
+            (report.overall.repeat.count, report.overall.repeat.of),
+        );
+    }
+    Ok(run)
+}
+
+/// The floor: one pass that only reads what any path must read, every
+/// event's instant and kind and each opening's payload (customer and
+/// tags), asking for the events ahead as the facts' bulk path does, the
+/// histories split over `threads` threads as the facts are; best of 3.
+fn read_floor(hs: &[Vec<Event>], threads: NonZeroUsize) -> f64 {
+    let per = hs.len().div_ceil(threads.get()).max(1);
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = hs
+                .chunks(per)
+                .map(|c| s.spawn(move || read_floor_once(c)))
+                .collect();
+            for h in handles {
+                let _ = h.join();
+            }
+        });
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    best
+}
+
+/// One pass of [`read_floor`] over `hs` on this thread.
+fn read_floor_once(hs: &[Vec<Event>]) -> i64 {
+    let read = |hs: &[Vec<Event>]| {
+        let mut sum = 0i64;
+        for (i, h) in hs.iter().enumerate() {
+            // The events four histories ahead asked for, as the facts'
+            // bulk path asks for them.
+            if let Some(far) = hs.get(i + 4) {
+                for e in far {
+                    mem_prefetch::prefetch_read_data::<_, 3>(&e.kind);
+                }
+            }
+            for e in h {
+                sum = sum.wrapping_add(e.at.timestamp());
+                match &e.kind {
+                    EventKind::Opened(o) => {
+                        sum = sum
+                            .wrapping_add(o.customer.as_u128() as i64)
+                            .wrapping_add(o.tags.len() as i64);
+                    }
+                    EventKind::StatusChanged { to, .. } => {
+                        sum = sum.wrapping_add(i64::from(*to == Status::Solved));
+                    }
+                    EventKind::AgentReplied { .. } => sum = sum.wrapping_add(3),
+                    _ => sum = sum.wrapping_add(1),
+                }
+            }
+        }
+        std::hint::black_box(sum)
+    };
+    read(hs)
+}
+
+/// The lean facts alone (`FactsFields::CORE`, each dropped at once) on one
+/// thread, best of 3: how much of the lean path deriving takes.
+fn lean_facts_only(hs: &[Vec<Event>], options: &FactsOptions) -> Result<f64, Box<dyn Error>> {
+    let lean = options.clone().with_fields(FactsFields::CORE);
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let n =
+            TicketFacts::fold_histories(hs, &lean, NonZeroUsize::MIN, |_| 0usize, |n, _| *n += 1)?;
+        std::hint::black_box(n);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    Ok(best)
 }
 
 fn json_duration(d: &DurationSummary) -> String {
@@ -463,8 +634,99 @@ fn write_csv(path: &str, hs: &[Vec<Event>]) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// The processor time this thread has used, in seconds (Linux; 10 ms
+/// steps; 0 elsewhere): on a machine shared with other work, less noisy
+/// than the time on the clock.
+fn thread_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| -> f64 { fields.get(i).and_then(|x| x.parse().ok()).unwrap_or(0.0) };
+    // utime and stime (fields 14 and 15 of the line), in 1/100 s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// `--stages`: where the time goes, stage by stage on one thread, four
+/// rounds, each stage as clock time and this thread's processor time.
+fn stages(
+    hs: &[Vec<Event>],
+    options: &FactsOptions,
+    taxonomy: &Taxonomy,
+) -> Result<(), Box<dyn Error>> {
+    let lean = options.clone().with_fields(FactsFields::CORE);
+    let one = NonZeroUsize::MIN;
+    let as_of = options.as_of().timestamp();
+    let facts = TicketFacts::from_histories(hs, options, one)?;
+    let rule = RepeatRule::default();
+    for round in 1..=4 {
+        let mut line = format!("round {round}:");
+        let mut stage = |name: &str, f: &mut dyn FnMut() -> Result<(), Box<dyn Error>>| {
+            let (c, t) = (thread_cpu(), Instant::now());
+            let r = f();
+            let _ = write!(
+                line,
+                " {name} {:.0} ms ({:.2} s cpu);",
+                t.elapsed().as_secs_f64() * 1e3,
+                thread_cpu() - c
+            );
+            r
+        };
+        stage("floor", &mut || {
+            std::hint::black_box(read_floor_once(hs));
+            Ok(())
+        })?;
+        for (name, o) in [
+            ("full facts, dropped", options),
+            ("core facts, dropped", &lean),
+        ] {
+            stage(name, &mut || {
+                let n = TicketFacts::fold_histories(hs, o, one, |_| 0usize, |n, _| *n += 1)?;
+                std::hint::black_box(n);
+                Ok(())
+            })?;
+        }
+        stage("full facts, kept", &mut || {
+            drop(TicketFacts::from_histories(hs, options, one)?);
+            Ok(())
+        })?;
+        stage("aggregate", &mut || {
+            let mut a = Aggregate::new();
+            for f in &facts {
+                a.add(f);
+            }
+            std::hint::black_box(a.summary());
+            Ok(())
+        })?;
+        let mut by_ledger = None;
+        stage("repeat by ledger", &mut || {
+            let config = LedgerConfig::default().with_repeat(rule.clone());
+            let mut l = Ledger::new(config, taxonomy, Calendars::new())?;
+            l.extend(&facts);
+            by_ledger = Some(l.repeat_report(START - DAY, as_of + 1)?);
+            Ok(())
+        })?;
+        let mut by_contacts = None;
+        stage("repeat by RepeatContacts", &mut || {
+            let mut c = RepeatContacts::new(rule.clone(), taxonomy, Calendars::new())?;
+            c.extend(&facts);
+            by_contacts = Some(c.report(START - DAY, as_of + 1)?);
+            Ok(())
+        })?;
+        if by_ledger != by_contacts {
+            return Err("the two repeat reports differ".into());
+        }
+        eprintln!("{line}");
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut args = std::env::args().skip(1);
+    let stages_only = std::env::args().any(|a| a == "--stages");
+    let mut args = std::env::args().skip(1).filter(|a| a != "--stages");
     let path = args
         .next()
         .unwrap_or_else(|| "target/events_1m.csv".to_owned());
@@ -482,6 +744,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     let as_of = DateTime::<Utc>::from_timestamp(START + 80 * DAY, 0).ok_or("as_of")?;
     let options = FactsOptions::new(as_of, Calendars::new());
+    if stages_only {
+        return stages(&hs, &options, &taxonomy);
+    }
 
     // End to end, best of 3: histories -> facts -> aggregate -> summary,
     // plus the repeat-contact rate from the same facts; on one thread, then
@@ -503,15 +768,47 @@ fn main() -> Result<(), Box<dyn Error>> {
             r.repeat * 1e3
         );
     }
-    let (s, (repeats, contacts)) = one.result;
+    let (s, repeat) = &one.result;
+    let full = figures(s, *repeat);
+
+    // The lean path (core figures only, folded without keeping the facts),
+    // on one thread and on every core; its figures must equal the full
+    // path's.
+    let lean_one = lean_end_to_end(&hs, &options, &taxonomy, NonZeroUsize::MIN)?;
+    let lean_all = lean_end_to_end(&hs, &options, &taxonomy, cores)?;
+    if lean_one.result != full || lean_all.result != full {
+        return Err("the lean path's figures differ from the full path's".into());
+    }
+    for (label, r) in [("one thread", &lean_one), ("every core", &lean_all)] {
+        eprintln!(
+            "rust lean path ({label}, {} threads): {n} histories in {:.1} ms ({:.2} M tickets/s): facts+aggregate+contacts {:.1} ms, merge+summary+repeat report {:.1} ms",
+            r.threads,
+            r.total * 1e3,
+            n as f64 / r.total / 1e6,
+            r.fold * 1e3,
+            r.finish * 1e3
+        );
+    }
+    let lean_facts = lean_facts_only(&hs, &options)?;
+    eprintln!(
+        "of which the lean facts alone (one thread): {:.1} ms",
+        lean_facts * 1e3
+    );
+    let floor = read_floor(&hs, NonZeroUsize::MIN);
+    let floor_all = read_floor(&hs, cores);
+    eprintln!(
+        "floor: reading every event's instant and kind and each opening's payload: {:.1} ms on one thread, {:.1} ms on {} threads",
+        floor * 1e3,
+        floor_all * 1e3,
+        cores.get()
+    );
+    let (first_response, resolution, by_channel, (repeats, contacts)) = lean_one.result;
 
     let t = Instant::now();
     write_csv(&path, &hs)?;
     eprintln!("wrote {path} in {:.1} s", t.elapsed().as_secs_f64());
 
-    let channels: Vec<String> = s
-        .csat
-        .by_channel
+    let channels: Vec<String> = by_channel
         .iter()
         .map(|(c, f)| {
             format!(
@@ -524,7 +821,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .collect();
     let why: Vec<String> = WHY.iter().map(|t| format!("\"{t}\"")).collect();
     let json = format!(
-        "{{\n  \"tickets\": {n},\n  \"events\": {events},\n  \"as_of\": {},\n  \"why_tags\": [{}],\n  \"rust_seconds\": {:.6},\n  \"rust_facts_seconds\": {:.6},\n  \"rust_aggregate_seconds\": {:.6},\n  \"rust_repeat_seconds\": {:.6},\n  \"rust_threads\": {},\n  \"rust_all_cores_seconds\": {:.6},\n  \"rust_all_cores_facts_seconds\": {:.6},\n  \"relative_error\": {RELATIVE_ERROR},\n  \"first_response\": {},\n  \"resolution\": {},\n  \"csat_per_channel\": {{{}}},\n  \"repeat\": {{\"repeats\": {repeats}, \"contacts\": {contacts}, \"rate\": {:.12}}}\n}}\n",
+        "{{\n  \"tickets\": {n},\n  \"events\": {events},\n  \"as_of\": {},\n  \"why_tags\": [{}],\n  \"rust_seconds\": {:.6},\n  \"rust_facts_seconds\": {:.6},\n  \"rust_aggregate_seconds\": {:.6},\n  \"rust_repeat_seconds\": {:.6},\n  \"rust_threads\": {},\n  \"rust_all_cores_seconds\": {:.6},\n  \"rust_all_cores_facts_seconds\": {:.6},\n  \"rust_lean_seconds\": {:.6},\n  \"rust_lean_fold_seconds\": {:.6},\n  \"rust_lean_finish_seconds\": {:.6},\n  \"rust_lean_all_cores_seconds\": {:.6},\n  \"rust_lean_all_cores_fold_seconds\": {:.6},\n  \"rust_lean_facts_seconds\": {:.6},\n  \"floor_seconds\": {:.6},\n  \"floor_all_cores_seconds\": {:.6},\n  \"relative_error\": {RELATIVE_ERROR},\n  \"first_response\": {},\n  \"resolution\": {},\n  \"csat_per_channel\": {{{}}},\n  \"repeat\": {{\"repeats\": {repeats}, \"contacts\": {contacts}, \"rate\": {:.12}}}\n}}\n",
         as_of.timestamp(),
         why.join(", "),
         one.total,
@@ -534,8 +831,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         all.threads,
         all.total,
         all.facts,
-        json_duration(&s.first_response.times),
-        json_duration(&s.resolution),
+        lean_one.total,
+        lean_one.fold,
+        lean_one.finish,
+        lean_all.total,
+        lean_all.fold,
+        lean_facts,
+        floor,
+        floor_all,
+        json_duration(&first_response),
+        json_duration(&resolution),
         channels.join(", "),
         if contacts == 0 {
             0.0

@@ -9,10 +9,10 @@ use proptest::prelude::*;
 use supportdesk::calendar::BusinessCalendar;
 use supportdesk::experience::{
     Anchor, ExperienceError, ExperienceKind, Ledger, LedgerConfig, NextIssueConfig,
-    NextIssueCounts, RepeatReport, RepeatRule, RiskTier, RiskTiers, Same, Within,
+    NextIssueCounts, RepeatContacts, RepeatReport, RepeatRule, RiskTier, RiskTiers, Same, Within,
 };
 use supportdesk::id::{CustomerId, TicketId};
-use supportdesk::metrics::{CsatFact, Elapsed, FactsOptions, TicketFacts};
+use supportdesk::metrics::{CsatFact, Elapsed, FactsFields, FactsOptions, TicketFacts};
 use supportdesk::sla::Calendars;
 use supportdesk::taxonomy::Taxonomy;
 use supportdesk::testing::TicketBuilder;
@@ -846,6 +846,13 @@ proptest! {
         if seed % 2 == 1 {
             ledgers.reverse();
         }
+        // Some shards queried (so sorted) before they are merged, as
+        // shards built on threads of their own are.
+        for (i, l) in ledgers.iter().enumerate() {
+            if (seed >> (8 + i)) & 1 == 1 {
+                let _ = l.tickets();
+            }
+        }
         let mut merged = ledgers.remove(0);
         for l in ledgers {
             merged.merge(l).unwrap();
@@ -857,6 +864,65 @@ proptest! {
         for c in 0..6 {
             prop_assert_eq!(merged.timeline(cid(c)).unwrap(), whole.timeline(cid(c)).unwrap());
         }
+    }
+
+    /// `RepeatContacts` (no ledger) gives the ledger's repeat report, with
+    /// several facts of one ticket (newer, older, or as new with other
+    /// contents) and the contacts added over shards merged in any order.
+    #[test]
+    fn repeat_contacts_equal_the_ledger(
+        facts in arb_many(),
+        rule in arb_rule(),
+        again in prop::collection::vec((any::<prop::sample::Index>(), -2i64..3, any::<bool>()), 0..8),
+        shards in 1usize..4,
+        seed in any::<u64>(),
+    ) {
+        let mut all = facts.clone();
+        if !facts.is_empty() {
+            for (i, shift, retag) in again {
+                let mut f = i.get(&facts).clone();
+                f.as_of += shift * DAY;
+                if retag {
+                    f.tags.reverse();
+                    f.tags.pop();
+                    f.proactive = !f.proactive;
+                }
+                all.push(f);
+            }
+        }
+        let whole = ledger_with(&rule, &all);
+        let empty = RepeatContacts::new(rule.clone(), &taxonomy(), Calendars::new()).unwrap();
+        let mut parts = vec![empty.clone(); shards];
+        for (i, f) in all.iter().enumerate() {
+            parts[(seed.rotate_left(i as u32) as usize) % shards].add(f);
+        }
+        parts.rotate_left(seed as usize % shards);
+        let mut contacts = empty.clone();
+        for p in parts {
+            contacts.merge(p).unwrap();
+        }
+        prop_assert_eq!(contacts.len(), all.len());
+        for (from, to) in [(T0, T0 + 45 * DAY), (T0 + 10 * DAY, T0 + 20 * DAY)] {
+            prop_assert_eq!(contacts.report(from, to).unwrap(), whole.repeat_report(from, to).unwrap());
+        }
+        prop_assert_eq!(
+            RepeatReport::from_facts(&all, &rule, &taxonomy(), &Calendars::new(), T0, T0 + 45 * DAY).unwrap(),
+            whole.repeat_report(T0, T0 + 45 * DAY).unwrap()
+        );
+    }
+
+    /// The repeat report reads none of the figures `FactsFields::CORE`
+    /// leaves out: facts derived with it give the same report.
+    #[test]
+    fn core_facts_give_the_same_repeat_report(facts in arb_many(), rule in arb_rule()) {
+        let mut core = facts.clone();
+        for f in &mut core {
+            FactsFields::CORE.clear(f);
+        }
+        let as_of = T0 + 45 * DAY;
+        let full = RepeatReport::from_facts(&facts, &rule, &taxonomy(), &Calendars::new(), T0, as_of).unwrap();
+        let lean = RepeatReport::from_facts(&core, &rule, &taxonomy(), &Calendars::new(), T0, as_of).unwrap();
+        prop_assert_eq!(lean, full);
     }
 
     #[test]

@@ -8,7 +8,8 @@ use supportdesk::Priority;
 use supportdesk::calendar::BusinessCalendar;
 use supportdesk::id::{CustomerId, TenantId};
 use supportdesk::metrics::{
-    Aggregate, DurationSketch, FactsDeriver, FactsOptions, PeriodKind, Periodic, TicketFacts,
+    Aggregate, DurationSketch, FactsDeriver, FactsFields, FactsOptions, PeriodKind, Periodic,
+    TicketFacts,
 };
 use supportdesk::sla::{self, Calendars, MetricDef, SlaPolicy, Target, TimeBasis};
 use supportdesk::testing::{SequentialIds, strategies};
@@ -374,6 +375,7 @@ proptest! {
         jitter in prop::option::of(prop::collection::vec((-5000i64..5000, 0u32..1_000_000_000), 1..6)),
         business in any::<bool>(),
         era in prop_oneof![6 => Just(0usize), 1 => 1usize..5],
+        skip in any::<[bool; 4]>(),
     ) {
         let ids = SequentialIds::new();
         let tenant = TenantId::from_u128(1);
@@ -469,6 +471,33 @@ proptest! {
         let mut deriver = FactsDeriver::new(&options);
         let _ = deriver.derive(&history[..history.len() / 2]);
         prop_assert_eq!(&deriver.derive(&history), &want);
+
+        // Fewer figures: the fast path equals the reference, and both are
+        // the full facts with the figures left out emptied.
+        let mut fields = FactsFields::ALL;
+        fields.next_replies = !skip[0];
+        fields.agent_work = !skip[1];
+        fields.own_sla = !skip[2];
+        fields.messages = !skip[3];
+        let lean = options.clone().with_fields(fields);
+        let want_lean = TicketFacts::from_events_reference(&history, &lean);
+        prop_assert_eq!(&TicketFacts::from_events(&history, &lean), &want_lean);
+        let mut deriver = FactsDeriver::new(&lean);
+        let _ = deriver.derive(&history[..history.len() / 2]);
+        prop_assert_eq!(&deriver.derive(&history), &want_lean);
+        // (From the thread's spare buffers of the other options, too.)
+        let _ = TicketFacts::from_events(&history, &options);
+        prop_assert_eq!(&TicketFacts::from_events(&history, &lean), &want_lean);
+        if let Ok(full) = &want {
+            let mut stripped = full.clone();
+            if let Some(f) = stripped.as_mut() {
+                fields.clear(f);
+            }
+            prop_assert_eq!(&want_lean, &Ok(stripped));
+        }
+        if fields.own_sla {
+            prop_assert_eq!(want.is_err(), want_lean.is_err());
+        }
     }
 
     /// Facts of many histories over any number of threads are the facts of
@@ -518,6 +547,10 @@ proptest! {
             .collect();
         prop_assert_eq!(one_by_one.is_err(), kinds.contains(&2));
         let n = std::num::NonZeroUsize::new(threads).unwrap();
-        prop_assert_eq!(TicketFacts::from_histories(&histories, &options, n), one_by_one);
+        prop_assert_eq!(&TicketFacts::from_histories(&histories, &options, n), &one_by_one);
+        // Folded run by run: the same facts, in the same order.
+        let folded = TicketFacts::fold_histories(&histories, &options, n, Vec::with_capacity, |v, f| v.push(f))
+            .map(|parts| parts.concat());
+        prop_assert_eq!(&folded, &one_by_one);
     }
 }

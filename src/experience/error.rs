@@ -68,7 +68,8 @@ pub enum ExperienceError {
         /// What is wrong.
         problem: &'static str,
     },
-    /// Two ledgers built with different configurations, taxonomies or
+    /// Two ledgers (or two [`RepeatContacts`](crate::experience::RepeatContacts))
+    /// built with different configurations (repeat rules), taxonomies or
     /// calendars cannot be merged.
     #[error("cannot merge ledgers with different {what}")]
     Mismatch {

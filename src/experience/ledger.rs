@@ -495,13 +495,12 @@ impl Ledger {
         calendars: Calendars,
     ) -> Result<Ledger, ExperienceError> {
         config.validate(&calendars)?;
-        let mut tags: Vec<(Tag, TagKind)> = taxonomy
-            .tags()
-            .map(|d| (d.tag().clone(), d.kind()))
-            .collect();
-        tags.sort();
-        tags.dedup_by(|a, b| a.0 == b.0);
-        Ok(Ledger::assemble(config, tags, calendars, Store::default()))
+        Ok(Ledger::assemble(
+            config,
+            tag_numbers(taxonomy),
+            calendars,
+            Store::default(),
+        ))
     }
 
     fn assemble(
@@ -510,11 +509,7 @@ impl Ledger {
         calendars: Calendars,
         store: Store,
     ) -> Ledger {
-        let index = tags
-            .iter()
-            .enumerate()
-            .map(|(i, (t, k))| (t.clone(), (u32::try_from(i).unwrap_or(u32::MAX), *k)))
-            .collect();
+        let index = tag_index(&tags);
         Ledger {
             config,
             tags,
@@ -595,6 +590,13 @@ impl Ledger {
         let mine = self.store_mut();
         if mine.rows.is_empty() {
             *mine = theirs;
+        } else if mine.settled == mine.rows.len() && theirs.settled == theirs.rows.len() {
+            // Both sorted with one record per ticket (ledgers built apart,
+            // queried once): joined at once, as settling them would, so
+            // ledgers sorted on several threads are not sorted again.
+            mine.rows = join(std::mem::take(&mut mine.rows), theirs.rows);
+            mine.settled = mine.rows.len();
+            mine.customers = runs(&mine.rows).count();
         } else {
             mine.rows.extend(theirs.rows);
         }
@@ -687,7 +689,13 @@ impl Ledger {
     /// # Errors
     /// As [`timeline`](Self::timeline).
     pub fn repeat_report(&self, from: i64, to: i64) -> Result<RepeatReport, ExperienceError> {
-        let mut b = ReportBuilder::new(&self.config.repeat, &self.calendars, from, to);
+        let mut b = ReportBuilder::new(
+            &self.config.repeat,
+            &self.calendars,
+            from,
+            to,
+            self.tags.len(),
+        );
         let store = self.settled();
         for recs in runs(&store.rows) {
             if let Some(first) = recs.first() {
@@ -875,6 +883,26 @@ impl<'a> Extend<&'a TicketFacts> for Ledger {
     }
 }
 
+/// The taxonomy's tags with their kinds, in tag order: a tag's number (in
+/// the records) is its position.
+pub(crate) fn tag_numbers(taxonomy: &Taxonomy) -> Vec<(Tag, TagKind)> {
+    let mut tags: Vec<(Tag, TagKind)> = taxonomy
+        .tags()
+        .map(|d| (d.tag().clone(), d.kind()))
+        .collect();
+    tags.sort();
+    tags.dedup_by(|a, b| a.0 == b.0);
+    tags
+}
+
+/// Each tag's number and kind, by tag.
+pub(crate) fn tag_index(tags: &[(Tag, TagKind)]) -> FxMap<Tag, (u32, TagKind)> {
+    tags.iter()
+        .enumerate()
+        .map(|(i, (t, k))| (t.clone(), (u32::try_from(i).unwrap_or(u32::MAX), *k)))
+        .collect()
+}
+
 /// The ledger's records: `rows[..settled]` sorted by [`Record::row_key`]
 /// with one record per ticket, the rest as added since.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -900,15 +928,7 @@ impl Store {
             let mut tail = self.rows.split_off(self.settled);
             tail.sort_by_cached_key(Record::row_key);
             keep_newest(&mut tail);
-            let in_order = match (self.rows.last(), tail.first()) {
-                (Some(a), Some(b)) => a.row_key() < b.row_key(),
-                _ => true,
-            };
-            if in_order {
-                self.rows.append(&mut tail);
-            } else {
-                self.rows = merge_sorted(std::mem::take(&mut self.rows), tail);
-            }
+            self.rows = join(std::mem::take(&mut self.rows), tail);
         }
         self.settled = self.rows.len();
         self.customers = runs(&self.rows).count();
@@ -926,6 +946,22 @@ fn keep_newest(rows: &mut Vec<Record>) {
         }
         true
     });
+}
+
+/// Two lists sorted by [`Record::row_key`], one record per ticket each,
+/// as one: the second appended when it comes after the first, else
+/// [`merge_sorted`].
+fn join(mut a: Vec<Record>, mut b: Vec<Record>) -> Vec<Record> {
+    let in_order = match (a.last(), b.first()) {
+        (Some(x), Some(y)) => x.row_key() < y.row_key(),
+        _ => true,
+    };
+    if in_order {
+        a.append(&mut b);
+        a
+    } else {
+        merge_sorted(a, b)
+    }
 }
 
 /// Two lists sorted by [`Record::row_key`], one record per ticket each,

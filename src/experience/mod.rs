@@ -77,7 +77,7 @@ pub use next_issue::{
     ReasonCounts, Suggestion, describe_window,
 };
 pub use repeat::{
-    Anchor, ChannelFigures, ReasonFigures, RepeatFigures, RepeatPair, RepeatReport, RepeatRule,
-    Same,
+    Anchor, ChannelFigures, ReasonFigures, RepeatContacts, RepeatFigures, RepeatPair, RepeatReport,
+    RepeatRule, Same,
 };
 pub use within::Within;

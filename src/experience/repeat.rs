@@ -17,8 +17,6 @@
 //! counts only those contacts; the others are reported as `pending`. With
 //! [`Anchor::Resolved`], an unresolved contact is always pending.
 
-use std::collections::{BTreeMap, HashMap};
-
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
@@ -377,13 +375,197 @@ impl RepeatReport {
         from: i64,
         to: i64,
     ) -> Result<RepeatReport, ExperienceError> {
-        let config = crate::experience::LedgerConfig {
-            repeat: rule.clone(),
-            ..crate::experience::LedgerConfig::default()
-        };
-        let mut ledger = crate::experience::Ledger::new(config, taxonomy, calendars.clone())?;
-        ledger.extend(facts);
-        ledger.repeat_report(from, to)
+        let mut contacts = RepeatContacts::new(rule.clone(), taxonomy, calendars.clone())?;
+        contacts.extend(facts);
+        contacts.report(from, to)
+    }
+}
+
+/// The contacts a [`RepeatReport`] is computed from, and nothing else: the
+/// repeat report of an experience [`Ledger`](crate::experience::Ledger)
+/// without the ledger's other queries, so without keeping its records
+/// sorted. Each ticket's facts become the ledger's compact record (tags
+/// numbered, no message or SLA detail); the report sorts small keys (the
+/// customer, the opening instant, the ticket and the record's position)
+/// once and reads each customer's records in that order.
+///
+/// It accumulates facts as they are derived (nothing else is kept of
+/// them), shard by shard if need be ([`merge`](Self::merge)), and gives
+/// the same report as a ledger of the same facts (a property test checks
+/// it): several facts of one ticket count once, the newest.
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use supportdesk::experience::{RepeatContacts, RepeatRule};
+/// use supportdesk::metrics::{FactsFields, FactsOptions, TicketFacts};
+/// use supportdesk::sla::Calendars;
+/// use supportdesk::taxonomy::TaxonomyConfig;
+/// use supportdesk::testing::TicketBuilder;
+/// use supportdesk::Taxonomy;
+///
+/// let histories: Vec<_> = (0..4).map(|_| TicketBuilder::new().events()).collect();
+/// let options = FactsOptions::new("2026-01-05T12:00:00Z".parse()?, Calendars::new())
+///     .with_fields(FactsFields::CORE);
+/// let taxonomy = Taxonomy::from_config(TaxonomyConfig::default())?;
+/// let empty = RepeatContacts::new(RepeatRule::default(), &taxonomy, Calendars::new())?;
+/// // One accumulator per thread, the facts never kept.
+/// let parts = TicketFacts::fold_histories(
+///     &histories, &options, NonZeroUsize::MIN, |_| empty.clone(), |c, f| c.add(&f),
+/// )?;
+/// let mut contacts = empty.clone();
+/// for p in parts {
+///     contacts.merge(p)?;
+/// }
+/// let report = contacts.report(0, i64::MAX)?;
+/// assert_eq!(report.overall.contacts, 1); // one ticket: the builder's id
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RepeatContacts {
+    rule: RepeatRule,
+    calendars: Calendars,
+    /// The taxonomy's what- and why-tags, in tag order, and their numbers.
+    tags: Vec<(Tag, crate::model::TagKind)>,
+    index: crate::experience::record::FxMap<Tag, (u32, crate::model::TagKind)>,
+    /// In the order added.
+    rows: Vec<Record>,
+}
+
+impl RepeatContacts {
+    /// No contacts yet: the rule, the what/why kinds of `taxonomy`'s tags,
+    /// and the calendars a business-time window names.
+    ///
+    /// # Errors
+    /// As [`RepeatRule::validate`].
+    pub fn new(
+        rule: RepeatRule,
+        taxonomy: &Taxonomy,
+        calendars: Calendars,
+    ) -> Result<RepeatContacts, ExperienceError> {
+        rule.validate(&calendars)?;
+        let tags = crate::experience::ledger::tag_numbers(taxonomy);
+        let index = crate::experience::ledger::tag_index(&tags);
+        Ok(RepeatContacts {
+            rule,
+            calendars,
+            tags,
+            index,
+            rows: Vec::new(),
+        })
+    }
+
+    /// Adds a ticket's facts (the newest facts of a ticket count).
+    pub fn add(&mut self, facts: &TicketFacts) {
+        self.rows.push(Record::of(facts, &self.index));
+    }
+
+    /// Makes room for `additional` more tickets.
+    pub fn reserve(&mut self, additional: usize) {
+        self.rows.reserve(additional);
+    }
+
+    /// How many facts were added (several of one ticket each count).
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// No facts were added.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Adds the contacts of `other`, built with the same rule, taxonomy
+    /// and calendars (another shard or thread).
+    ///
+    /// # Errors
+    /// [`ExperienceError::Mismatch`] when they differ; `self` is unchanged.
+    pub fn merge(&mut self, mut other: RepeatContacts) -> Result<(), ExperienceError> {
+        if self.rule != other.rule {
+            // (The rule is the whole of a repeat report's configuration.)
+            return Err(ExperienceError::Mismatch { what: "config" });
+        }
+        if self.tags != other.tags {
+            return Err(ExperienceError::Mismatch { what: "taxonomy" });
+        }
+        if self.calendars != other.calendars {
+            return Err(ExperienceError::Mismatch { what: "calendars" });
+        }
+        if self.rows.is_empty() {
+            self.rows = other.rows;
+        } else {
+            self.rows.append(&mut other.rows);
+        }
+        Ok(())
+    }
+
+    /// The report for contacts opened in `[from, to)`: what
+    /// [`Ledger::repeat_report`](crate::experience::Ledger::repeat_report)
+    /// gives for the same facts.
+    ///
+    /// # Errors
+    /// [`ExperienceError::Calendar`] when business-time arithmetic fails.
+    pub fn report(&self, from: i64, to: i64) -> Result<RepeatReport, ExperienceError> {
+        // The records' keys sorted, not the records: each record is then
+        // read once, in key order, asked for a few places ahead.
+        let mut keys: Vec<((u128, i64, u128), usize)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.row_key(), i))
+            .collect();
+        keys.sort_unstable();
+        let row = |k: Option<&((u128, i64, u128), usize)>| k.and_then(|(_, i)| self.rows.get(*i));
+        let mut b = ReportBuilder::new(&self.rule, &self.calendars, from, to, self.tags.len());
+        let mut run: Vec<Record> = Vec::new();
+        let mut at = 0;
+        while at < keys.len() {
+            // One customer's keys.
+            let customer = keys.get(at).map(|((c, _, _), _)| *c);
+            let end = keys
+                .get(at..)
+                .unwrap_or_default()
+                .iter()
+                .position(|((c, _, _), _)| Some(*c) != customer)
+                .map_or(keys.len(), |n| at + n);
+            run.clear();
+            for k in at..end {
+                if let Some(r) = row(keys.get(k + READ_AHEAD)) {
+                    crate::hint::prefetch(r);
+                }
+                let (key, _) = keys.get(k).map_or(((0, 0, 0), 0), |k| *k);
+                let Some(r) = row(keys.get(k)) else { continue };
+                // Several records of one ticket: the highest-ranked (as
+                // the ledger keeps it).
+                match run.last_mut() {
+                    Some(last) if last.row_key() == key => {
+                        if *r > *last {
+                            *last = r.clone();
+                        }
+                    }
+                    _ => run.push(r.clone()),
+                }
+            }
+            if let Some(first) = run.first() {
+                b.customer(first.customer, &run)?;
+            }
+            at = end;
+        }
+        Ok(b.finish(&self.tags))
+    }
+}
+
+/// How many records ahead [`RepeatContacts::report`] asks for.
+const READ_AHEAD: usize = 8;
+
+/// Adds each ticket's facts (as [`RepeatContacts::add`]), reserving room
+/// for the iterator's lower size bound first.
+impl<'a> Extend<&'a TicketFacts> for RepeatContacts {
+    fn extend<I: IntoIterator<Item = &'a TicketFacts>>(&mut self, facts: I) {
+        let facts = facts.into_iter();
+        self.reserve(facts.size_hint().0);
+        for f in facts {
+            self.add(f);
+        }
     }
 }
 
@@ -394,23 +576,34 @@ pub(crate) struct ReportBuilder<'a> {
     from: i64,
     to: i64,
     overall: RepeatFigures,
-    by_channel: BTreeMap<Channel, RepeatFigures>,
-    by_reason: HashMap<u32, RepeatFigures>,
+    /// Per channel, in the order first seen (a handful: a short list
+    /// searched is cheaper than a map per contact).
+    by_channel: Vec<(Channel, RepeatFigures)>,
+    /// Per what-tag number (the taxonomy's few tags: indexed directly).
+    by_reason: Vec<RepeatFigures>,
     unclassified: RepeatFigures,
     pairs: Vec<RepeatPair>,
     rel: Relations,
 }
 
 impl<'a> ReportBuilder<'a> {
-    pub(crate) fn new(rule: &'a RepeatRule, cal: &'a Calendars, from: i64, to: i64) -> Self {
+    /// A builder for contacts opened in `[from, to)`; `tags`: how many
+    /// tags the ledger numbers.
+    pub(crate) fn new(
+        rule: &'a RepeatRule,
+        cal: &'a Calendars,
+        from: i64,
+        to: i64,
+        tags: usize,
+    ) -> Self {
         ReportBuilder {
             rule,
             cal,
             from,
             to,
             overall: RepeatFigures::default(),
-            by_channel: BTreeMap::new(),
-            by_reason: HashMap::new(),
+            by_channel: Vec::new(),
+            by_reason: vec![RepeatFigures::default(); tags],
             unclassified: RepeatFigures::default(),
             pairs: Vec::new(),
             rel: Relations::default(),
@@ -442,15 +635,26 @@ impl<'a> ReportBuilder<'a> {
             };
             let repeat = nearest.is_some();
             self.overall.count(c, repeat, fcr);
-            self.by_channel
-                .entry(c.channel)
-                .or_default()
-                .count(c, repeat, fcr);
+            let channel = match self.by_channel.iter().position(|(ch, _)| *ch == c.channel) {
+                Some(i) => i,
+                None => {
+                    self.by_channel.push((c.channel, RepeatFigures::default()));
+                    self.by_channel.len() - 1
+                }
+            };
+            if let Some((_, figures)) = self.by_channel.get_mut(channel) {
+                figures.count(c, repeat, fcr);
+            }
             if c.what().is_empty() {
                 self.unclassified.count(c, repeat, fcr);
             } else {
                 for id in c.what().iter() {
-                    self.by_reason.entry(id).or_default().count(c, repeat, fcr);
+                    // (A number the taxonomy does not have, from a
+                    // deserialised record, names no reason.)
+                    let i = usize::try_from(id).unwrap_or(usize::MAX);
+                    if let Some(figures) = self.by_reason.get_mut(i) {
+                        figures.count(c, repeat, fcr);
+                    }
                 }
             }
             if let Some(p) = nearest.and_then(|j| recs.get(j)) {
@@ -471,12 +675,11 @@ impl<'a> ReportBuilder<'a> {
         let mut by_reason: Vec<ReasonFigures> = self
             .by_reason
             .into_iter()
-            .filter_map(|(id, figures)| {
-                let (tag, _) = tags.get(usize::try_from(id).ok()?)?;
-                Some(ReasonFigures {
-                    reason: Some(tag.clone()),
-                    figures,
-                })
+            .zip(tags)
+            .filter(|(figures, _)| figures.contacts > 0)
+            .map(|(figures, (tag, _))| ReasonFigures {
+                reason: Some(tag.clone()),
+                figures,
             })
             .collect();
         by_reason.sort_by(|a, b| a.reason.cmp(&b.reason));
@@ -490,11 +693,14 @@ impl<'a> ReportBuilder<'a> {
             rule: self.rule.clone(),
             range: (self.from, self.to),
             overall: self.overall,
-            by_channel: self
-                .by_channel
-                .into_iter()
-                .map(|(channel, figures)| ChannelFigures { channel, figures })
-                .collect(),
+            by_channel: {
+                let mut by_channel = self.by_channel;
+                by_channel.sort_by_key(|(channel, _)| *channel);
+                by_channel
+                    .into_iter()
+                    .map(|(channel, figures)| ChannelFigures { channel, figures })
+                    .collect()
+            },
             by_reason,
             pairs: self.pairs,
         }

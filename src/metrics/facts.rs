@@ -303,55 +303,78 @@ impl TicketFacts {
         options: &FactsOptions,
         threads: std::num::NonZeroUsize,
     ) -> Result<Vec<TicketFacts>, MetricsError> {
-        // `room`: the capacity of the result (the first run's holds every
-        // run's facts in the end).
-        let run = |hs: &[H], room: usize| -> Result<Vec<TicketFacts>, MetricsError> {
-            let mut deriver = FactsDeriver::new(options);
-            let mut out = Vec::with_capacity(room);
-            for (i, h) in hs.iter().enumerate() {
-                // Ask for the events a few histories ahead, and for the
-                // messages of nearer ones (their events are in cache by
-                // then): the wait for memory overlaps the work.
-                if let Some(far) = hs.get(i + 2 * READ_AHEAD) {
-                    for e in far.as_ref() {
-                        crate::hint::prefetch(&e.kind);
-                    }
-                }
-                if let Some(near) = hs.get(i + READ_AHEAD) {
-                    for m in near.as_ref().iter().filter_map(|e| e.kind.message()) {
-                        crate::hint::prefetch(m);
-                    }
-                }
-                if let Some(f) = deriver.derive(h.as_ref())? {
-                    out.push(f);
-                }
-            }
-            Ok(out)
-        };
-        let per = histories.len().div_ceil(threads.get()).max(1);
-        if threads.get() == 1 || histories.len() <= per {
-            return run(histories, histories.len());
-        }
-        let parts: Vec<Result<Vec<TicketFacts>, MetricsError>> = std::thread::scope(|scope| {
-            let mut chunks = histories.chunks(per);
-            let first = chunks.next();
-            let handles: Vec<_> = chunks
-                .map(|c| scope.spawn(move || run(c, c.len())))
-                .collect();
-            let mut parts = vec![first.map_or_else(|| Ok(Vec::new()), |c| run(c, histories.len()))];
-            for h in handles {
-                parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-            }
-            parts
-        });
-        // The first run's facts are the start of the result: only the
-        // later runs' are moved.
+        // The first run's vector has room for every run's facts: only the
+        // later runs' are moved when they are joined.
+        let n = histories.len();
+        let parts = in_runs(
+            histories,
+            options,
+            threads,
+            |first, len| Vec::with_capacity(if first { n } else { len }),
+            Vec::push,
+        )?;
         let mut parts = parts.into_iter();
-        let mut out = parts.next().unwrap_or_else(|| Ok(Vec::new()))?;
-        for p in parts {
-            out.append(&mut p?);
+        let mut out = parts.next().unwrap_or_default();
+        for mut p in parts {
+            out.append(&mut p);
         }
         Ok(out)
+    }
+
+    /// The facts of many histories handed to `fold` one by one as they are
+    /// derived, without keeping them: for a host that only aggregates them
+    /// (an [`Aggregate`](crate::metrics::Aggregate), an experience
+    /// [`Ledger`](crate::experience::Ledger), its own counters). The
+    /// histories are split into `threads` consecutive runs as in
+    /// [`from_histories`](Self::from_histories); each run folds its facts,
+    /// in order, into its own accumulator, made by `init` with the number
+    /// of histories of the run. The accumulators come back in run order
+    /// for the host to merge (one, on the caller's thread, with one
+    /// thread).
+    ///
+    /// With [`FactsOptions::with_fields`] it derives only the figures the
+    /// host reads.
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use supportdesk::metrics::{Aggregate, FactsFields, FactsOptions, TicketFacts};
+    /// use supportdesk::sla::Calendars;
+    /// use supportdesk::testing::TicketBuilder;
+    /// use supportdesk::{Status, id::{AgentId, TicketId}};
+    ///
+    /// let histories: Vec<_> = (0..10u128)
+    ///     .map(|n| TicketBuilder::new().id(TicketId::from_u128(n + 1)).agent_reply(AgentId::from_u128(7), "On it").status(Status::Solved).events())
+    ///     .collect();
+    /// let options = FactsOptions::new("2026-01-05T12:00:00Z".parse()?, Calendars::new())
+    ///     .with_fields(FactsFields::CORE);
+    /// let two = NonZeroUsize::new(2).expect("two");
+    /// let parts = TicketFacts::fold_histories(&histories, &options, two, |_| Aggregate::new(), |a, f| a.add(&f))?;
+    /// let mut all = Aggregate::new();
+    /// for p in &parts {
+    ///     all.merge(p);
+    /// }
+    /// assert_eq!(all.tickets(), 10);
+    /// assert_eq!(all.summary().first_response.times.count, 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The error [`from_events`](Self::from_events) gives for the first
+    /// history (in order) that fails.
+    pub fn fold_histories<H, A, I, F>(
+        histories: &[H],
+        options: &FactsOptions,
+        threads: std::num::NonZeroUsize,
+        init: I,
+        fold: F,
+    ) -> Result<Vec<A>, MetricsError>
+    where
+        H: AsRef<[Event]> + Sync,
+        A: Send,
+        I: Fn(usize) -> A + Sync,
+        F: Fn(&mut A, TicketFacts) + Sync,
+    {
+        in_runs(histories, options, threads, |_, len| init(len), fold)
     }
 
     /// [`from_events`](Self::from_events) the general way: the metric
@@ -471,6 +494,8 @@ impl TicketFacts {
         f.last_event_at = last;
         f.tags = tag_set.into_iter().collect();
         options.clocks_reference(events, &mut f)?;
+        // The figures left out: derived, then emptied.
+        options.fields.clear(&mut f);
         Ok(Some(f))
     }
 
@@ -506,6 +531,67 @@ pub(crate) fn unix(t: i64) -> DateTime<Utc> {
     })
 }
 
+/// The work of [`TicketFacts::from_histories`] and
+/// [`TicketFacts::fold_histories`]: the histories split into `threads`
+/// consecutive runs (the first on the caller's thread), each folding its
+/// facts into its own accumulator (`init(first run, histories of the
+/// run)`); the accumulators in run order, or the first history's error.
+fn in_runs<H, A, I, F>(
+    histories: &[H],
+    options: &FactsOptions,
+    threads: std::num::NonZeroUsize,
+    init: I,
+    fold: F,
+) -> Result<Vec<A>, MetricsError>
+where
+    H: AsRef<[Event]> + Sync,
+    A: Send,
+    I: Fn(bool, usize) -> A + Sync,
+    F: Fn(&mut A, TicketFacts) + Sync,
+{
+    let messages = options.fields.messages;
+    let run = |hs: &[H], first: bool| -> Result<A, MetricsError> {
+        let mut deriver = FactsDeriver::new(options);
+        let mut acc = init(first, hs.len());
+        for (i, h) in hs.iter().enumerate() {
+            // Ask for the events a few histories ahead, and for the
+            // messages of nearer ones (their events are in cache by
+            // then): the wait for memory overlaps the work.
+            if let Some(far) = hs.get(i + 2 * READ_AHEAD) {
+                for e in far.as_ref() {
+                    crate::hint::prefetch(&e.kind);
+                }
+            }
+            if messages {
+                if let Some(near) = hs.get(i + READ_AHEAD) {
+                    for m in near.as_ref().iter().filter_map(|e| e.kind.message()) {
+                        crate::hint::prefetch(m);
+                    }
+                }
+            }
+            if let Some(f) = deriver.derive(h.as_ref())? {
+                fold(&mut acc, f);
+            }
+        }
+        Ok(acc)
+    };
+    let per = histories.len().div_ceil(threads.get()).max(1);
+    if threads.get() == 1 || histories.len() <= per {
+        return Ok(vec![run(histories, true)?]);
+    }
+    let parts: Vec<Result<A, MetricsError>> = std::thread::scope(|scope| {
+        let mut chunks = histories.chunks(per);
+        let first = chunks.next();
+        let handles: Vec<_> = chunks.map(|c| scope.spawn(move || run(c, false))).collect();
+        let mut parts = vec![run(first.unwrap_or_default(), true)];
+        for h in handles {
+            parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        parts
+    });
+    parts.into_iter().collect()
+}
+
 /// The metric presets the facts are read from, by name.
 const FIRST_REPLY: &str = "first_reply";
 const NEXT_REPLY: &str = "next_reply";
@@ -525,7 +611,121 @@ pub struct FactsOptions {
     as_of: DateTime<Utc>,
     calendars: Calendars,
     business: Option<String>,
+    fields: FactsFields,
     policy: SlaPolicy,
+}
+
+/// Which of the optional figures of [`TicketFacts`] to derive (see
+/// [`FactsOptions::with_fields`]); [`FactsFields::ALL`] by default.
+///
+/// Every fact not named here is always derived: the ticket's identity,
+/// channel, origin, priority, status and statuses, tags, the first reply
+/// (and the wait for it), the resolution and `resolved_at`, agent and bot
+/// reply counts, reopens, CSAT (its score, instant and comment) and CES,
+/// merges and follow-ups. A figure left out is **absent**, as for a ticket
+/// where it never happened, so a host that skips it must not read it:
+///
+/// | field | derives | absent as |
+/// |---|---|---|
+/// | `next_replies` | `next_replies` (the next-reply preset's clock) | empty |
+/// | `agent_work` | `agent_work` (the agent-work preset's clock) | `None` |
+/// | `own_sla` | `first_reply_sla`, `sla`, `sla_breached_at` (the ticket's own SLA policy) | `None`, empty, `None` |
+/// | `messages` | `public_messages`, `channel_switch`, `csat.followed_up_in` (read from the messages' contents) | 0, `None`, `None` |
+///
+/// The figures derived are exactly those of the full facts (a property
+/// test compares them on generated histories): leaving figures out only
+/// saves their work. It also leaves out their errors: without `own_sla`,
+/// a policy naming a calendar the options lack is not an error.
+///
+/// ```
+/// use supportdesk::metrics::{FactsFields, FactsOptions, TicketFacts};
+/// use supportdesk::sla::Calendars;
+/// use supportdesk::testing::TicketBuilder;
+/// use supportdesk::{Status, id::AgentId};
+///
+/// let events = TicketBuilder::new()
+///     .agent_reply(AgentId::from_u128(7), "On it")
+///     .status(Status::Solved)
+///     .events();
+/// let full = FactsOptions::new("2026-01-05T12:00:00Z".parse()?, Calendars::new());
+/// // First response, resolution, CSAT and tags only.
+/// let lean = full.clone().with_fields(FactsFields::CORE);
+/// let a = TicketFacts::from_events(&events, &full)?.expect("opened");
+/// let b = TicketFacts::from_events(&events, &lean)?.expect("opened");
+/// assert_eq!((a.first_reply, a.resolution), (b.first_reply, b.resolution));
+/// assert_eq!(a.public_messages, 2);
+/// assert_eq!(b.public_messages, 0); // not derived
+/// let mut stripped = a.clone();
+/// FactsFields::CORE.clear(&mut stripped);
+/// assert_eq!(stripped, b);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct FactsFields {
+    /// `next_replies`.
+    pub next_replies: bool,
+    /// `agent_work`.
+    pub agent_work: bool,
+    /// `first_reply_sla`, `sla` and `sla_breached_at`.
+    pub own_sla: bool,
+    /// `public_messages`, `channel_switch` and `csat.followed_up_in`.
+    pub messages: bool,
+}
+
+impl Default for FactsFields {
+    fn default() -> Self {
+        FactsFields::ALL
+    }
+}
+
+impl FactsFields {
+    /// Every figure (the default).
+    pub const ALL: FactsFields = FactsFields {
+        next_replies: true,
+        agent_work: true,
+        own_sla: true,
+        messages: true,
+    };
+
+    /// None of the optional figures: what [`Aggregate`](crate::metrics::Aggregate)'s
+    /// first response, resolution and CSAT figures and the repeat-contact
+    /// report ([`RepeatReport`](crate::experience::RepeatReport)) read.
+    pub const CORE: FactsFields = FactsFields {
+        next_replies: false,
+        agent_work: false,
+        own_sla: false,
+        messages: false,
+    };
+
+    /// Empties the figures these fields leave out, as
+    /// [`TicketFacts::from_events`] leaves them with these fields.
+    pub fn clear(&self, f: &mut TicketFacts) {
+        if !self.next_replies {
+            f.next_replies.clear();
+        }
+        if !self.agent_work {
+            f.agent_work = None;
+        }
+        if !self.own_sla {
+            f.first_reply_sla = None;
+            f.sla.clear();
+            f.sla_breached_at = None;
+        }
+        if !self.messages {
+            f.public_messages = 0;
+            f.channel_switch = None;
+            if let Some(c) = f.csat.as_mut() {
+                c.followed_up_in = None;
+            }
+        }
+    }
+
+    /// The presets whose clocks these fields need, in [`Preset`] order, as
+    /// a number: bit 0 the next reply, bit 1 the agent work.
+    fn presets(&self) -> usize {
+        usize::from(self.next_replies) | usize::from(self.agent_work) << 1
+    }
 }
 
 impl FactsOptions {
@@ -535,8 +735,22 @@ impl FactsOptions {
             as_of,
             calendars,
             business: None,
-            policy: metrics_policy(None),
+            fields: FactsFields::ALL,
+            policy: metrics_policy(None, FactsFields::ALL),
         }
+    }
+
+    /// Derives only the optional figures `fields` names (see
+    /// [`FactsFields`]); the others are absent.
+    pub fn with_fields(mut self, fields: FactsFields) -> Self {
+        self.fields = fields;
+        self.policy = metrics_policy(self.business.as_deref(), fields);
+        self
+    }
+
+    /// The optional figures derived.
+    pub fn fields(&self) -> FactsFields {
+        self.fields
     }
 
     /// Adds business-time figures on the calendar of that name.
@@ -551,7 +765,7 @@ impl FactsOptions {
             });
         }
         self.business = Some(name.to_owned());
-        self.policy = metrics_policy(Some(name));
+        self.policy = metrics_policy(Some(name), self.fields);
         Ok(self)
     }
 
@@ -618,6 +832,9 @@ impl FactsOptions {
             set(slot.get_or_insert(Elapsed::new(0)), secs, business);
         }
         f.next_replies = next.into_values().collect();
+        if !self.fields.own_sla {
+            return Ok(());
+        }
 
         let own = sla::evaluate(events, &self.calendars, as_of, None).map_err(err)?;
         let first_reply_like = sla::applied_policy(events, as_of).and_then(|p| {
@@ -643,16 +860,36 @@ impl FactsOptions {
 
 /// The four metric presets, in the order of [`Preset`].
 fn presets() -> [MetricDef; 4] {
-    [
-        MetricDef::first_reply(),
-        MetricDef::next_reply(),
-        MetricDef::total_resolution(),
-        MetricDef::agent_work(),
-    ]
+    Preset::ALL.map(Preset::def)
 }
 
 /// The four presets, built once.
 static PRESETS: LazyLock<[MetricDef; 4]> = LazyLock::new(presets);
+
+/// The presets of each set [`FactsFields::presets`] numbers: the first
+/// reply and the resolution always, the next reply (bit 0) and the agent
+/// work (bit 1) when asked for, in [`Preset`] order.
+const PRESET_SETS: [&[Preset]; 4] = [
+    &[Preset::FirstReply, Preset::Resolution],
+    &[Preset::FirstReply, Preset::NextReply, Preset::Resolution],
+    &[Preset::FirstReply, Preset::Resolution, Preset::AgentWork],
+    &Preset::ALL,
+];
+
+/// The definitions of a set of presets.
+fn preset_defs(set: usize) -> Vec<MetricDef> {
+    PRESET_SETS
+        .get(set)
+        .copied()
+        .unwrap_or(&Preset::ALL)
+        .iter()
+        .map(|p| p.def())
+        .collect()
+}
+
+/// The definitions of each set of presets, built once (the timelines of
+/// the fast path borrow them).
+static PRESET_DEFS: LazyLock<[Vec<MetricDef>; 4]> = LazyLock::new(|| [0, 1, 2, 3].map(preset_defs));
 
 /// The presets by position in [`presets`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -670,6 +907,15 @@ impl Preset {
         Preset::Resolution,
         Preset::AgentWork,
     ];
+
+    fn def(self) -> MetricDef {
+        match self {
+            Preset::FirstReply => MetricDef::first_reply(),
+            Preset::NextReply => MetricDef::next_reply(),
+            Preset::Resolution => MetricDef::total_resolution(),
+            Preset::AgentWork => MetricDef::agent_work(),
+        }
+    }
 }
 
 /// Whether two metrics run their clocks by the same rules (names aside):
@@ -736,8 +982,11 @@ const READ_AHEAD: usize = 2;
 #[derive(Debug)]
 pub struct FactsDeriver<'o> {
     options: &'o FactsOptions,
-    /// The cycles of the four presets.
+    /// The cycles of the presets the options' fields need
+    /// ([`PRESET_SETS`]).
     timeline: Timeline<'static>,
+    /// Which presets: the set's number.
+    set: usize,
     judge: CycleJudge<'o>,
     /// The business clock, when a business calendar is named.
     business: Option<Result<Clockwork<'o>, SlaError>>,
@@ -751,7 +1000,9 @@ pub struct FactsDeriver<'o> {
 impl<'o> FactsDeriver<'o> {
     /// A deriver for `options`.
     pub fn new(options: &'o FactsOptions) -> Self {
-        Self::with_buffers(options, Timeline::new(&PRESETS[..]), Vec::new(), Vec::new())
+        let set = options.fields.presets();
+        let defs = PRESET_DEFS.get(set).map_or(&[][..], |d| &d[..]);
+        Self::with_buffers(options, Timeline::new(defs), Vec::new(), Vec::new())
     }
 
     /// A deriver for `options` with the buffers the thread kept from its
@@ -762,12 +1013,16 @@ impl<'o> FactsDeriver<'o> {
             .ok()
             .flatten();
         match spare {
+            // The timeline serves if it holds the same presets.
             Some(Spare {
                 timeline,
+                set,
                 picks,
                 next,
-            }) => Self::with_buffers(options, timeline, relabel(picks), next),
-            None => Self::new(options),
+            }) if set == options.fields.presets() => {
+                Self::with_buffers(options, timeline, relabel(picks), next)
+            }
+            _ => Self::new(options),
         }
     }
 
@@ -776,6 +1031,7 @@ impl<'o> FactsDeriver<'o> {
     fn recycle(self) {
         let spare = Spare {
             timeline: self.timeline,
+            set: self.set,
             picks: relabel(self.picks),
             next: self.next,
         };
@@ -806,6 +1062,7 @@ impl<'o> FactsDeriver<'o> {
         FactsDeriver {
             options,
             timeline,
+            set: options.fields.presets(),
             judge: CycleJudge::default(),
             business,
             picks,
@@ -839,6 +1096,7 @@ impl<'o> FactsDeriver<'o> {
         }
         let id = first.ticket;
         let created = first.at.timestamp();
+        let messages = self.options.fields.messages;
         // Room for the usual few status changes without growing.
         let statuses = Vec::with_capacity(4);
         let mut f = TicketFacts::with_statuses(id, *customer, *channel, created, statuses);
@@ -865,7 +1123,7 @@ impl<'o> FactsDeriver<'o> {
         for e in seen {
             self.timeline.observe_inlined(e);
             if let EventKind::SlaPolicyApplied { policy: p } = &e.kind {
-                policy = Some(&**p);
+                policy = Some(&**p).filter(|_| self.options.fields.own_sla);
             }
             if e.ticket != id {
                 continue;
@@ -873,7 +1131,9 @@ impl<'o> FactsDeriver<'o> {
             let at = e.at.timestamp();
             last = last.max(at);
             let mut agent_action = false;
-            if let Some(m) = e.kind.message() {
+            // (Without the message-derived figures, the messages are not
+            // read at all: each is a box of its own.)
+            if let Some(m) = e.kind.message().filter(|_| messages) {
                 if m.visibility == Visibility::Public {
                     f.public_messages = f.public_messages.saturating_add(1);
                     if f.channel_switch.is_none() && m.is_from_customer() && m.channel != f.channel
@@ -888,7 +1148,7 @@ impl<'o> FactsDeriver<'o> {
                     agent_action = true;
                 }
                 EventKind::NoteAdded { message } => {
-                    agent_action = message.author.role() == AuthorRole::Agent;
+                    agent_action = messages && message.author.role() == AuthorRole::Agent;
                 }
                 EventKind::AutomatedReplySent { .. } => {
                     f.bot_replies = f.bot_replies.saturating_add(1);
@@ -939,7 +1199,7 @@ impl<'o> FactsDeriver<'o> {
                 }
                 _ => {}
             }
-            if agent_action {
+            if agent_action && messages {
                 if let Some(c) = f.csat.as_mut().filter(|c| c.is_low()) {
                     if c.followed_up_in.is_none() {
                         c.followed_up_in = Some(u64::try_from(at - c.at).unwrap_or(0));
@@ -966,6 +1226,7 @@ impl<'o> FactsDeriver<'o> {
         let FactsDeriver {
             options,
             timeline,
+            set: presets,
             judge,
             business,
             picks,
@@ -985,7 +1246,8 @@ impl<'o> FactsDeriver<'o> {
         let clocks =
             std::iter::once((Clockwork::Wall, false)).chain(business.map(|clock| (clock, true)));
         for (clock, business) in clocks {
-            for (preset, mt) in Preset::ALL.into_iter().zip(&timeline.metrics) {
+            let kinds = PRESET_SETS.get(*presets).copied().unwrap_or(&[]);
+            for (&preset, mt) in kinds.iter().zip(&timeline.metrics) {
                 for c in &mt.cycles {
                     let (ended_at, elapsed) =
                         judge.elapsed_only(c, PLACEHOLDER_TARGET, &clock, now)?;
@@ -1041,6 +1303,7 @@ impl<'o> FactsDeriver<'o> {
 #[derive(Debug)]
 struct Spare {
     timeline: Timeline<'static>,
+    set: usize,
     picks: Vec<(usize, usize, Clockwork<'static>)>,
     next: Vec<(u32, Elapsed)>,
 }
@@ -1090,7 +1353,8 @@ fn own_policy<'o>(
         .find(|m| first_reply.is_some_and(|p| same_rules(m, p)))
         .map(|m| m.name.as_str());
     // A metric that runs by no preset's rules gets its own timeline.
-    let preset_of = |m: &MetricDef| PRESETS.iter().position(|p| same_rules(m, p));
+    // (The timeline holds the presets the options' fields need.)
+    let preset_of = |m: &MetricDef| presets.metrics.iter().position(|p| same_rules(m, p.metric));
     let own = if policy.metrics.iter().all(|m| preset_of(m).is_some()) {
         None
     } else {
@@ -1184,13 +1448,8 @@ fn set(e: &mut Elapsed, secs: u64, business: bool) {
 
 /// The policy the facts are measured with: the four presets in calendar
 /// time and, with a business calendar, their copies in business time.
-fn metrics_policy(business: Option<&str>) -> SlaPolicy {
-    let presets = [
-        MetricDef::first_reply(),
-        MetricDef::next_reply(),
-        MetricDef::total_resolution(),
-        MetricDef::agent_work(),
-    ];
+fn metrics_policy(business: Option<&str>, fields: FactsFields) -> SlaPolicy {
+    let presets = preset_defs(fields.presets());
     let mut metrics: Vec<MetricDef> = presets.to_vec();
     if business.is_some() {
         metrics.extend(

@@ -83,7 +83,7 @@ pub use crate::calendar::{Period, PeriodKind};
 pub use aggregate::{Aggregate, BACKLOG_AGE_EDGES, Longest, LowScore, RESPONSE_BIN_EDGES};
 pub use contact::{BaseCount, ContactBase, ContactRate, Denominator};
 pub use error::{MetricsError, SketchError};
-pub use facts::{CsatFact, Elapsed, FactsDeriver, FactsOptions, TicketFacts};
+pub use facts::{CsatFact, Elapsed, FactsDeriver, FactsFields, FactsOptions, TicketFacts};
 pub use period::Periodic;
 pub use sketch::{DurationSketch, EXACT_LIMIT, RELATIVE_ERROR};
 pub use summary::{
