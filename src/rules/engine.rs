@@ -2087,7 +2087,15 @@ fn is_op<T: PartialEq + Copy>(
     }
 }
 
-fn set_op<T: PartialEq>(op: SetOp, current: Option<T>, value: &[T], changed: bool) -> bool {
+/// Whether a set operator holds on `current` (`changed`: whether the
+/// update changed the field); the flat form uses it with `changed` false.
+#[inline]
+pub(super) fn set_op<T: PartialEq>(
+    op: SetOp,
+    current: Option<T>,
+    value: &[T],
+    changed: bool,
+) -> bool {
     match op {
         SetOp::Is => current.is_some_and(|c| value.contains(&c)),
         SetOp::IsNot => !current.is_some_and(|c| value.contains(&c)),

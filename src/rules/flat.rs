@@ -414,14 +414,9 @@ impl Flat {
 }
 
 /// `set_op` without `changed` (which stays on the general path).
-fn set_op<T: PartialEq + Copy>(op: SetOp, current: Option<T>, value: &[T]) -> bool {
-    match op {
-        SetOp::Is => current.is_some_and(|c| value.contains(&c)),
-        SetOp::IsNot => !current.is_some_and(|c| value.contains(&c)),
-        SetOp::IsSet => current.is_some(),
-        SetOp::NotSet => current.is_none(),
-        SetOp::Changed => false,
-    }
+#[inline]
+fn set_op<T: PartialEq>(op: SetOp, current: Option<T>, value: &[T]) -> bool {
+    super::engine::set_op(op, current, value, false)
 }
 
 /// The estimated share of tickets a key accepts (lower is better), `None`
