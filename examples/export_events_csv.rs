@@ -377,8 +377,8 @@ fn lean_end_to_end(
                 (Aggregate::new(), contacts)
             },
             |(a, c), f| {
-                a.add(&f);
-                c.add(&f);
+                a.add(f);
+                c.add(f);
             },
         )?;
         let t1 = Instant::now();

@@ -495,8 +495,12 @@ proptest! {
             }
             prop_assert_eq!(&want_lean, &Ok(stripped));
         }
-        if fields.own_sla {
-            prop_assert_eq!(want.is_err(), want_lean.is_err());
+        // Leaving figures out only skips work: the lean facts fail only
+        // where the full facts fail (they can succeed where the full fail,
+        // when only a left-out figure's clock fails, e.g. the agent-work
+        // clock of a history after 2200).
+        if want_lean.is_err() {
+            prop_assert!(want.is_err());
         }
     }
 
@@ -549,7 +553,7 @@ proptest! {
         let n = std::num::NonZeroUsize::new(threads).unwrap();
         prop_assert_eq!(&TicketFacts::from_histories(&histories, &options, n), &one_by_one);
         // Folded run by run: the same facts, in the same order.
-        let folded = TicketFacts::fold_histories(&histories, &options, n, Vec::with_capacity, |v, f| v.push(f))
+        let folded = TicketFacts::fold_histories(&histories, &options, n, Vec::with_capacity, |v, f| v.push(f.clone()))
             .map(|parts| parts.concat());
         prop_assert_eq!(&folded, &one_by_one);
     }

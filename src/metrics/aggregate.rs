@@ -48,6 +48,55 @@ pub(crate) fn unsolved_slot(s: Status) -> Option<usize> {
     }
 }
 
+/// Tickets per tag, sorted by tag (serialised as the map it replaces). A
+/// count is found by comparing pointers first: the facts of one deriver
+/// share their tags' text with the keys, so the usual look-up compares no
+/// text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TagCounts(Vec<(Tag, u64)>);
+
+impl TagCounts {
+    /// Up to this many tags, a scan for a shared text comes first.
+    const SCAN: usize = 32;
+
+    /// Adds `n` to `t`'s count.
+    #[inline]
+    pub(crate) fn add(&mut self, t: &Tag, n: u64) {
+        if self.0.len() <= Self::SCAN {
+            if let Some((_, c)) = self.0.iter_mut().find(|(k, _)| k.shares_text(t)) {
+                *c = c.saturating_add(n);
+                return;
+            }
+        }
+        match self.0.binary_search_by(|(k, _)| k.cmp(t)) {
+            Ok(i) => {
+                if let Some((_, c)) = self.0.get_mut(i) {
+                    *c = c.saturating_add(n);
+                }
+            }
+            Err(i) => self.0.insert(i, (t.clone(), n)),
+        }
+    }
+
+    /// The counts in tag order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Tag, &u64)> {
+        self.0.iter().map(|(t, n)| (t, n))
+    }
+}
+
+impl Serialize for TagCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for TagCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<Tag, u64>::deserialize(d)?;
+        Ok(TagCounts(map.into_iter().collect()))
+    }
+}
+
 /// The longest of something and the ticket it belongs to. Ties go to the
 /// larger ticket id, so the result never depends on the order of merging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -197,7 +246,7 @@ pub struct Aggregate {
     pub(crate) reactive: u64,
     pub(crate) by_channel: [u64; CHANNELS],
     pub(crate) by_priority: [u64; 4],
-    pub(crate) by_tag: BTreeMap<Tag, u64>,
+    pub(crate) by_tag: TagCounts,
     pub(crate) tagged: u64,
     pub(crate) agent_replies: u64,
     pub(crate) bot_replies: u64,
@@ -288,12 +337,7 @@ impl Aggregate {
         if !f.tags.is_empty() {
             bump(&mut self.tagged);
             for t in &f.tags {
-                match self.by_tag.get_mut(t) {
-                    Some(c) => bump(c),
-                    None => {
-                        self.by_tag.insert(t.clone(), 1);
-                    }
-                }
+                self.by_tag.add(t, 1);
             }
         }
         self.agent_replies = self
@@ -435,9 +479,8 @@ impl Aggregate {
         self.reactive = self.reactive.saturating_add(o.reactive);
         add_arrays(&mut self.by_channel, &o.by_channel);
         add_arrays(&mut self.by_priority, &o.by_priority);
-        for (t, n) in &o.by_tag {
-            let c = self.by_tag.entry(t.clone()).or_default();
-            *c = c.saturating_add(*n);
+        for (t, n) in o.by_tag.iter() {
+            self.by_tag.add(t, *n);
         }
         self.tagged = self.tagged.saturating_add(o.tagged);
         self.agent_replies = self.agent_replies.saturating_add(o.agent_replies);

@@ -8,10 +8,11 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::unix_seconds;
 use crate::channel::Channel;
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::error::MetricsError;
-use crate::model::Visibility;
+use crate::model::{LocalTags, Visibility};
 use crate::sla::{
     self, Calendars, Clockwork, CycleEnd, CycleJudge, MetricDef, SlaError, SlaPolicy, Target,
     TargetState, TimeBasis, Timeline,
@@ -230,6 +231,22 @@ impl TicketFacts {
         }
     }
 
+    /// Facts as [`with_statuses`](Self::with_statuses) makes them, in
+    /// place, the vectors emptied but keeping their room.
+    fn reset(&mut self, ticket: TicketId, customer: CustomerId, channel: Channel, created_at: i64) {
+        let statuses = std::mem::take(&mut self.statuses);
+        let mut tags = std::mem::take(&mut self.tags);
+        let mut next_replies = std::mem::take(&mut self.next_replies);
+        let mut sla = std::mem::take(&mut self.sla);
+        tags.clear();
+        next_replies.clear();
+        sla.clear();
+        *self = TicketFacts::with_statuses(ticket, customer, channel, created_at, statuses);
+        self.tags = tags;
+        self.next_replies = next_replies;
+        self.sla = sla;
+    }
+
     /// The facts of a ticket's history at `options`' instant: `None` when
     /// the history does not start with an `Opened` event or starts after
     /// the instant. Events after the instant are ignored.
@@ -311,7 +328,12 @@ impl TicketFacts {
             options,
             threads,
             |first, len| Vec::with_capacity(if first { n } else { len }),
-            Vec::push,
+            |deriver, _, out, events| {
+                if let Some(f) = deriver.derive(events)? {
+                    out.push(f);
+                }
+                Ok(())
+            },
         )?;
         let mut parts = parts.into_iter();
         let mut out = parts.next().unwrap_or_default();
@@ -322,7 +344,9 @@ impl TicketFacts {
     }
 
     /// The facts of many histories handed to `fold` one by one as they are
-    /// derived, without keeping them: for a host that only aggregates them
+    /// derived, without keeping them (each run derives every history into
+    /// the same `TicketFacts`, so nothing is allocated per ticket once its
+    /// vectors have room): for a host that only aggregates them
     /// (an [`Aggregate`](crate::metrics::Aggregate), an experience
     /// [`Ledger`](crate::experience::Ledger), its own counters). The
     /// histories are split into `threads` consecutive runs as in
@@ -348,7 +372,7 @@ impl TicketFacts {
     /// let options = FactsOptions::new("2026-01-05T12:00:00Z".parse()?, Calendars::new())
     ///     .with_fields(FactsFields::CORE);
     /// let two = NonZeroUsize::new(2).expect("two");
-    /// let parts = TicketFacts::fold_histories(&histories, &options, two, |_| Aggregate::new(), |a, f| a.add(&f))?;
+    /// let parts = TicketFacts::fold_histories(&histories, &options, two, |_| Aggregate::new(), |a, f| a.add(f))?;
     /// let mut all = Aggregate::new();
     /// for p in &parts {
     ///     all.merge(p);
@@ -372,9 +396,20 @@ impl TicketFacts {
         H: AsRef<[Event]> + Sync,
         A: Send,
         I: Fn(usize) -> A + Sync,
-        F: Fn(&mut A, TicketFacts) + Sync,
+        F: Fn(&mut A, &TicketFacts) + Sync,
     {
-        in_runs(histories, options, threads, |_, len| init(len), fold)
+        in_runs(
+            histories,
+            options,
+            threads,
+            |_, len| init(len),
+            |deriver, facts, acc, events| {
+                if deriver.derive_into(events, facts)? {
+                    fold(acc, facts);
+                }
+                Ok(())
+            },
+        )
     }
 
     /// [`from_events`](Self::from_events) the general way: the metric
@@ -536,30 +571,61 @@ pub(crate) fn unix(t: i64) -> DateTime<Utc> {
 /// consecutive runs (the first on the caller's thread), each folding its
 /// facts into its own accumulator (`init(first run, histories of the
 /// run)`); the accumulators in run order, or the first history's error.
-fn in_runs<H, A, I, F>(
+fn in_runs<H, A, I, S>(
     histories: &[H],
     options: &FactsOptions,
     threads: std::num::NonZeroUsize,
     init: I,
-    fold: F,
+    step: S,
 ) -> Result<Vec<A>, MetricsError>
 where
     H: AsRef<[Event]> + Sync,
     A: Send,
     I: Fn(bool, usize) -> A + Sync,
-    F: Fn(&mut A, TicketFacts) + Sync,
+    S: Fn(&mut FactsDeriver<'_>, &mut TicketFacts, &mut A, &[Event]) -> Result<(), MetricsError>
+        + Sync,
 {
     let messages = options.fields.messages;
     let run = |hs: &[H], first: bool| -> Result<A, MetricsError> {
         let mut deriver = FactsDeriver::new(options);
+        // The facts each history is derived into, when `step` reuses them.
+        let mut facts = TicketFacts::with_statuses(
+            TicketId::from_u128(0),
+            CustomerId::from_u128(0),
+            Channel::Email,
+            0,
+            Vec::with_capacity(4),
+        );
         let mut acc = init(first, hs.len());
         for (i, h) in hs.iter().enumerate() {
             // Ask for the events a few histories ahead, and for the
             // messages of nearer ones (their events are in cache by
             // then): the wait for memory overlaps the work.
             if let Some(far) = hs.get(i + 2 * READ_AHEAD) {
+                // (An event spans two cache lines: ask for both.)
                 for e in far.as_ref() {
                     crate::hint::prefetch(&e.kind);
+                    crate::hint::prefetch(&e.at);
+                }
+            }
+            // The opening's boxed payload of a nearer history (its event
+            // is in cache by then), and the tag list of the next one (its
+            // payload is).
+            if let Some(EventKind::Opened(o)) = hs
+                .get(i + READ_AHEAD)
+                .and_then(|h| h.as_ref().first())
+                .map(|e| &e.kind)
+            {
+                crate::hint::prefetch(&o.customer);
+                crate::hint::prefetch(&o.tags);
+            }
+            if let Some(EventKind::Opened(o)) = hs
+                .get(i + 1)
+                .and_then(|h| h.as_ref().first())
+                .map(|e| &e.kind)
+            {
+                if let Some(t) = o.tags.first() {
+                    crate::hint::prefetch(t);
                 }
             }
             if messages {
@@ -569,9 +635,7 @@ where
                     }
                 }
             }
-            if let Some(f) = deriver.derive(h.as_ref())? {
-                fold(&mut acc, f);
-            }
+            step(&mut deriver, &mut facts, &mut acc, h.as_ref())?;
         }
         Ok(acc)
     };
@@ -995,6 +1059,8 @@ pub struct FactsDeriver<'o> {
     picks: Vec<(usize, usize, Clockwork<'o>)>,
     /// Next reply times by cycle.
     next: Vec<(u32, Elapsed)>,
+    /// The deriver's own copies of the tags it copies into facts.
+    tags: LocalTags,
 }
 
 impl<'o> FactsDeriver<'o> {
@@ -1002,7 +1068,13 @@ impl<'o> FactsDeriver<'o> {
     pub fn new(options: &'o FactsOptions) -> Self {
         let set = options.fields.presets();
         let defs = PRESET_DEFS.get(set).map_or(&[][..], |d| &d[..]);
-        Self::with_buffers(options, Timeline::new(defs), Vec::new(), Vec::new())
+        Self::with_buffers(
+            options,
+            Timeline::new(defs),
+            Vec::new(),
+            Vec::new(),
+            LocalTags::default(),
+        )
     }
 
     /// A deriver for `options` with the buffers the thread kept from its
@@ -1019,8 +1091,9 @@ impl<'o> FactsDeriver<'o> {
                 set,
                 picks,
                 next,
+                tags,
             }) if set == options.fields.presets() => {
-                Self::with_buffers(options, timeline, relabel(picks), next)
+                Self::with_buffers(options, timeline, relabel(picks), next, tags)
             }
             _ => Self::new(options),
         }
@@ -1034,6 +1107,7 @@ impl<'o> FactsDeriver<'o> {
             set: self.set,
             picks: relabel(self.picks),
             next: self.next,
+            tags: self.tags,
         };
         // A thread being torn down keeps nothing.
         let _ = SPARE.try_with(|s| {
@@ -1048,6 +1122,7 @@ impl<'o> FactsDeriver<'o> {
         timeline: Timeline<'static>,
         picks: Vec<(usize, usize, Clockwork<'o>)>,
         next: Vec<(u32, Elapsed)>,
+        tags: LocalTags,
     ) -> Self {
         let business = options.business.as_deref().map(|name| {
             options
@@ -1067,6 +1142,7 @@ impl<'o> FactsDeriver<'o> {
             business,
             picks,
             next,
+            tags,
         }
     }
 
@@ -1075,12 +1151,59 @@ impl<'o> FactsDeriver<'o> {
     /// # Errors
     /// As [`TicketFacts::from_events`].
     pub fn derive(&mut self, events: &[Event]) -> Result<Option<TicketFacts>, MetricsError> {
+        // Room for the usual few status changes without growing.
+        let mut f = TicketFacts::with_statuses(
+            TicketId::from_u128(0),
+            CustomerId::from_u128(0),
+            Channel::Email,
+            0,
+            Vec::with_capacity(4),
+        );
+        Ok(self.derive_into(events, &mut f)?.then_some(f))
+    }
+
+    /// The facts of one history written into `f`, whose vectors are
+    /// emptied and reused (no allocation once they have room): `false`,
+    /// with `f` left as it was, when the history has no facts (as
+    /// [`derive`](Self::derive) gives `None`). A host folding many
+    /// histories keeps one `TicketFacts` for all of them.
+    ///
+    /// ```
+    /// use supportdesk::metrics::{FactsDeriver, FactsOptions, TicketFacts};
+    /// use supportdesk::sla::Calendars;
+    /// use supportdesk::testing::TicketBuilder;
+    /// use supportdesk::{Status, id::{AgentId, CustomerId, TicketId}, Channel};
+    ///
+    /// let options = FactsOptions::new("2026-01-05T12:00:00Z".parse()?, Calendars::new());
+    /// let mut deriver = FactsDeriver::new(&options);
+    /// let mut facts = TicketFacts::new(TicketId::from_u128(0), CustomerId::from_u128(0), Channel::Email, 0);
+    /// let mut replied = 0;
+    /// for n in 1..=3u128 {
+    ///     let events = TicketBuilder::new().id(TicketId::from_u128(n)).agent_reply(AgentId::from_u128(7), "On it").events();
+    ///     if deriver.derive_into(&events, &mut facts)? {
+    ///         assert_eq!(facts.ticket, TicketId::from_u128(n));
+    ///         replied += usize::from(facts.first_reply.is_some());
+    ///     }
+    /// }
+    /// assert_eq!(replied, 3);
+    /// assert!(!deriver.derive_into(&[], &mut facts)?); // no history: unchanged
+    /// assert_eq!(facts.ticket, TicketId::from_u128(3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`TicketFacts::from_events`]; `f` is then partly written.
+    pub fn derive_into(
+        &mut self,
+        events: &[Event],
+        f: &mut TicketFacts,
+    ) -> Result<bool, MetricsError> {
         let as_of = self.options.as_of;
         let Some(first) = events.first() else {
-            return Ok(None);
+            return Ok(false);
         };
         let EventKind::Opened(opened) = &first.kind else {
-            return Ok(None);
+            return Ok(false);
         };
         let TicketOpened {
             customer,
@@ -1092,20 +1215,23 @@ impl<'o> FactsDeriver<'o> {
             ..
         } = &**opened;
         if first.at > as_of {
-            return Ok(None);
+            return Ok(false);
         }
         let id = first.ticket;
-        let created = first.at.timestamp();
+        let created = unix_seconds(first.at);
         let messages = self.options.fields.messages;
-        // Room for the usual few status changes without growing.
-        let statuses = Vec::with_capacity(4);
-        let mut f = TicketFacts::with_statuses(id, *customer, *channel, created, statuses);
+        f.reset(id, *customer, *channel, created);
         f.as_of = as_of.timestamp();
         f.priority = *priority;
         f.proactive = matches!(origin, Origin::Proactive { .. });
         f.follow_up_of = *follow_up_of;
-        // Sorted and without duplicates, as a set would keep them.
-        let mut tag_set: Vec<Tag> = tags.to_vec();
+        // Sorted and without duplicates, as a set would keep them; each a
+        // copy of this deriver's own (`local`), so threads deriving at once
+        // do not all count references to the same shared text.
+        let tag_set = &mut f.tags;
+        for t in tags {
+            tag_set.push(self.tags.local(t));
+        }
         tag_set.sort_unstable();
         tag_set.dedup();
         let mut last = created;
@@ -1128,7 +1254,7 @@ impl<'o> FactsDeriver<'o> {
             if e.ticket != id {
                 continue;
             }
-            let at = e.at.timestamp();
+            let at = unix_seconds(e.at);
             last = last.max(at);
             let mut agent_action = false;
             // (Without the message-derived figures, the messages are not
@@ -1167,7 +1293,7 @@ impl<'o> FactsDeriver<'o> {
                 EventKind::TagsAdded { tags } => {
                     for t in tags {
                         if let Err(i) = tag_set.binary_search(t) {
-                            tag_set.insert(i, t.clone());
+                            tag_set.insert(i, self.tags.local(t));
                         }
                     }
                 }
@@ -1208,10 +1334,9 @@ impl<'o> FactsDeriver<'o> {
             }
         }
         f.last_event_at = last;
-        f.tags = tag_set;
-        self.clocks(events, policy, &mut f)
+        self.clocks(events, policy, f)
             .map_err(|source| MetricsError::Sla { ticket: id, source })?;
-        Ok(Some(f))
+        Ok(true)
     }
 
     /// Fills the clock-derived facts from the presets' cycles and the
@@ -1231,6 +1356,7 @@ impl<'o> FactsDeriver<'o> {
             business,
             picks,
             next,
+            ..
         } = self;
         let as_of = options.as_of;
         let now = (as_of, as_of.timestamp());
@@ -1290,7 +1416,8 @@ impl<'o> FactsDeriver<'o> {
                 }
             }
         }
-        f.next_replies = next.iter().map(|(_, e)| *e).collect();
+        f.next_replies.clear();
+        f.next_replies.extend(next.iter().map(|(_, e)| *e));
         match policy {
             Some(policy) => own_policy(options, timeline, judge, picks, policy, events, f),
             None => Ok(()),
@@ -1306,6 +1433,7 @@ struct Spare {
     set: usize,
     picks: Vec<(usize, usize, Clockwork<'static>)>,
     next: Vec<(u32, Elapsed)>,
+    tags: LocalTags,
 }
 
 thread_local! {

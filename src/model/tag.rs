@@ -35,6 +35,14 @@ pub struct TagError {
 pub struct Tag(Arc<str>);
 
 impl Tag {
+    /// Whether the two share one text (one is a clone of the other): a
+    /// pointer comparison, `true` only for equal tags, `false` tells
+    /// nothing.
+    #[inline]
+    pub(crate) fn shares_text(&self, other: &Tag) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// Validates and normalises a tag.
     ///
     /// # Errors
@@ -109,6 +117,90 @@ impl fmt::Debug for Tag {
     }
 }
 
+/// This thread's own copies of the tags it meets, for code that clones
+/// tags out of shared events in a hot loop on several threads at once
+/// (the metrics' facts): cloning a tag counts a reference on its shared
+/// text, and threads counting on the same text take turns at one cache
+/// line. A copy made here is counted only by the thread that owns the
+/// cache.
+///
+/// Two small direct-mapped tables: 64 copies, each slot filled once by
+/// the first text that hashes to it (a tag whose slot holds another text
+/// is cloned as usual, so the cache never makes more than 64 copies); and
+/// 64 recent source tags, kept (so their address names them) with the
+/// slot of their copy, so that a tag met again is found by its address
+/// without reading its text.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LocalTags {
+    copies: Vec<Option<Tag>>,
+    sources: Vec<Option<(Tag, usize)>>,
+}
+
+impl LocalTags {
+    const SLOTS: usize = 64;
+
+    /// A tag equal to `t`: this cache's copy when it has (or can make) one.
+    #[inline]
+    pub(crate) fn local(&mut self, t: &Tag) -> Tag {
+        let at = (Arc::as_ptr(&t.0).cast::<u8>() as usize >> 4).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            >> 58;
+        if let Some(Some((source, slot))) = self.sources.get(at) {
+            if source.shares_text(t) {
+                if let Some(Some(copy)) = self.copies.get(*slot) {
+                    return copy.clone();
+                }
+            }
+        }
+        self.by_text(t, at)
+    }
+
+    /// [`local`](Self::local) when the address is not known: by the text's
+    /// slot; `at`, the address's slot, remembers it.
+    #[cold]
+    fn by_text(&mut self, t: &Tag, at: usize) -> Tag {
+        if self.copies.is_empty() {
+            self.copies = vec![None; Self::SLOTS];
+            self.sources = vec![None; Self::SLOTS];
+        }
+        let text = t.as_str();
+        let slot = (text_hash(text) >> 58) as usize;
+        let copy = match self.copies.get_mut(slot) {
+            Some(Some(copy)) if copy.as_str() == text => copy.clone(),
+            Some(empty @ None) => {
+                let copy = Tag(Arc::from(text));
+                *empty = Some(copy.clone());
+                copy
+            }
+            _ => return t.clone(),
+        };
+        if let Some(source) = self.sources.get_mut(at) {
+            *source = Some((t.clone(), slot));
+        }
+        copy
+    }
+}
+
+/// A quick hash of a tag's text (eight bytes at a time), for
+/// [`LocalTags`]' slots.
+#[inline]
+fn text_hash(text: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let bytes = text.as_bytes();
+    let mut h = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    let mut w = [0u8; 8];
+    let rest = chunks.remainder();
+    if let Some(dst) = w.get_mut(..rest.len()) {
+        dst.copy_from_slice(rest);
+    }
+    (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +215,35 @@ mod tests {
                 .is_under(&Tag::new("shipping").unwrap())
         );
         assert_eq!(late.segments().collect::<Vec<_>>(), ["shipping", "late"]);
+    }
+
+    #[test]
+    fn local_copies_are_equal_and_not_shared() {
+        let mut cache = LocalTags::default();
+        let a = Tag::new("cause/carrier-delay").unwrap_or_else(|e| panic!("{e}"));
+        let b = Tag::new("order/where").unwrap_or_else(|e| panic!("{e}"));
+        let x = cache.local(&a);
+        assert_eq!(x, a);
+        assert!(!Arc::ptr_eq(&x.0, &a.0), "a copy of the cache's own");
+        let y = cache.local(&a.clone());
+        assert!(Arc::ptr_eq(&x.0, &y.0), "the same copy the second time");
+        // Another tag of the same text (its own allocation): found by its
+        // text, then by its address.
+        let a2 = Tag::new("cause/carrier-delay").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!Arc::ptr_eq(&a.0, &a2.0));
+        for _ in 0..2 {
+            assert!(Arc::ptr_eq(&x.0, &cache.local(&a2).0));
+        }
+        assert_eq!(cache.local(&b), b);
+        // Every slot taken: later texts are cloned as they are.
+        let many: Vec<Tag> = (0..500)
+            .map(|i| Tag::new(&format!("t/{i}")).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        for t in &many {
+            assert_eq!(&cache.local(t), t);
+        }
+        let copies = cache.copies.iter().filter(|s| s.is_some()).count();
+        assert!(copies <= LocalTags::SLOTS);
+        assert_eq!(cache.local(&a), a);
     }
 }
