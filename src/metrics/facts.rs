@@ -1221,7 +1221,7 @@ impl<'o> FactsDeriver<'o> {
         let created = unix_seconds(first.at);
         let messages = self.options.fields.messages;
         f.reset(id, *customer, *channel, created);
-        f.as_of = as_of.timestamp();
+        f.as_of = unix_seconds(as_of);
         f.priority = *priority;
         f.proactive = matches!(origin, Origin::Proactive { .. });
         f.follow_up_of = *follow_up_of;
@@ -1359,7 +1359,7 @@ impl<'o> FactsDeriver<'o> {
             ..
         } = self;
         let as_of = options.as_of;
-        let now = (as_of, as_of.timestamp());
+        let now = (as_of, unix_seconds(as_of));
         next.clear();
         // The metrics policy's clocks: calendar time, then business time
         // (the order the reference reports them in, so the first error is
@@ -1405,7 +1405,7 @@ impl<'o> FactsDeriver<'o> {
                         }
                         (Preset::Resolution, _) if fulfilled => {
                             if !business {
-                                f.resolved_at = ended_at.map(|a| a.timestamp());
+                                f.resolved_at = ended_at.map(unix_seconds);
                             }
                             &mut f.resolution
                         }
