@@ -93,7 +93,7 @@ impl TagBits {
 /// An optional instant in eight bytes: `i64::MIN` (before any instant
 /// chrono can represent) stands for none, and orders first as `None` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct When(i64);
+pub(crate) struct When(pub(crate) i64);
 
 impl When {
     pub(crate) const NONE: When = When(i64::MIN);
@@ -113,6 +113,13 @@ impl When {
 pub(crate) struct Tags<'a> {
     bits: u64,
     more: &'a [u32],
+}
+
+impl<'a> Tags<'a> {
+    /// The tags of `bits` (numbers below 64) and `more` (sorted, 64 up).
+    pub(crate) fn new(bits: u64, more: &'a [u32]) -> Tags<'a> {
+        Tags { bits, more }
+    }
 }
 
 impl Tags<'_> {
@@ -143,11 +150,48 @@ impl Tags<'_> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Extra {
     /// Instants of every change from solved back to unsolved, in order.
-    reopens: Vec<i64>,
+    pub(crate) reopens: Vec<i64>,
     /// What-tag numbers from 64 up, sorted.
-    what: Vec<u32>,
+    pub(crate) what: Vec<u32>,
     /// Why-tag numbers from 64 up, sorted.
-    why: Vec<u32>,
+    pub(crate) why: Vec<u32>,
+}
+
+impl Extra {
+    /// The extra of a record with these reopens and tags: none when there
+    /// are no reopens and no tag numbered 64 or more.
+    pub(crate) fn of(reopens: Vec<i64>, what: Vec<u32>, why: Vec<u32>) -> Option<Box<Extra>> {
+        (!reopens.is_empty() || !what.is_empty() || !why.is_empty())
+            .then(|| Box::new(Extra { reopens, what, why }))
+    }
+}
+
+/// The what- and why-tags of `f` looked up in `index` (tags the taxonomy
+/// does not define are neither), and the instants of every change from
+/// solved back to unsolved: the parts of a record that take a pass over
+/// the facts' lists.
+pub(crate) fn tags_and_reopens(
+    f: &TicketFacts,
+    index: &FxMap<Tag, (u32, TagKind)>,
+) -> (TagBits, TagBits, Vec<i64>) {
+    let mut what = TagBits::default();
+    let mut why = TagBits::default();
+    for t in &f.tags {
+        match index.get(t) {
+            Some((id, TagKind::What)) => what.insert(*id),
+            Some((id, TagKind::Why)) => why.insert(*id),
+            None => {}
+        }
+    }
+    let mut reopens = Vec::new();
+    let mut previous = Status::New;
+    for &(at, s) in &f.statuses {
+        if previous == Status::Solved && s.is_unsolved() {
+            reopens.push(at);
+        }
+        previous = s;
+    }
+    (what, why, reopens)
 }
 
 /// One ticket as the ledger keeps it: 136 bytes, with no allocation unless
@@ -206,23 +250,7 @@ impl Record {
     /// The record of `f`, its what- and why-tags looked up in `index`
     /// (tags the taxonomy does not define are neither).
     pub(crate) fn of(f: &TicketFacts, index: &FxMap<Tag, (u32, TagKind)>) -> Record {
-        let mut what = TagBits::default();
-        let mut why = TagBits::default();
-        for t in &f.tags {
-            match index.get(t) {
-                Some((id, TagKind::What)) => what.insert(*id),
-                Some((id, TagKind::Why)) => why.insert(*id),
-                None => {}
-            }
-        }
-        let mut reopens = Vec::new();
-        let mut previous = Status::New;
-        for &(at, s) in &f.statuses {
-            if previous == Status::Solved && s.is_unsolved() {
-                reopens.push(at);
-            }
-            previous = s;
-        }
+        let (what, why, reopens) = tags_and_reopens(f, index);
         Record::assemble(
             RecordWire {
                 as_of: f.as_of,
@@ -248,14 +276,7 @@ impl Record {
 
     /// The record of its wire form, for `customer`.
     pub(crate) fn assemble(w: RecordWire, customer: CustomerId) -> Record {
-        let extra = (!w.reopens.is_empty() || !w.what.more.is_empty() || !w.why.more.is_empty())
-            .then(|| {
-                Box::new(Extra {
-                    reopens: w.reopens,
-                    what: w.what.more,
-                    why: w.why.more,
-                })
-            });
+        let extra = Extra::of(w.reopens, w.what.more, w.why.more);
         let (csat_score, csat_at) = w.csat.map_or((0, When::NONE), |(s, at)| (s, When(at)));
         let (switch_at, switch_to) = w
             .channel_switch
