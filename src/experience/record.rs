@@ -90,6 +90,65 @@ impl TagBits {
     }
 }
 
+/// How many tags a [`TagCache`] remembers.
+const TAG_CACHE: usize = 32;
+
+/// The numbers of the tags seen last, in front of the taxonomy's index: a
+/// stream of facts names the same few tags over and over, and a tag
+/// compares equal to the one remembered in its slot at the cost of a
+/// pointer comparison (tags cloned from one another share their text) or
+/// a short memory comparison, where the index hashes its whole text.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TagCache {
+    slots: Vec<Option<(Tag, Found)>>,
+}
+
+/// A tag's number and kind in the taxonomy's index, if it has one.
+type Found = Option<(u32, TagKind)>;
+
+impl TagCache {
+    /// The number and kind of `tag` in `index` (none when the taxonomy
+    /// does not define it).
+    #[inline]
+    pub(crate) fn get(
+        &mut self,
+        tag: &Tag,
+        index: &FxMap<Tag, (u32, TagKind)>,
+    ) -> Option<(u32, TagKind)> {
+        let text = tag.as_str().as_bytes();
+        // The slot: the length and the last two bytes (tags of one
+        // taxonomy differ there more than at their start).
+        let last = text.last().copied().unwrap_or(0);
+        let before = text
+            .len()
+            .checked_sub(2)
+            .and_then(|i| text.get(i))
+            .copied()
+            .unwrap_or(0);
+        let slot =
+            (text.len().wrapping_mul(7) ^ usize::from(last).wrapping_mul(3) ^ usize::from(before))
+                % TAG_CACHE;
+        if self.slots.is_empty() {
+            self.slots = vec![None; TAG_CACHE];
+        }
+        match self.slots.get_mut(slot) {
+            // (The same text when it is the same allocation: `known` keeps
+            // it alive, so no other tag can have been given its address.)
+            Some(Some((known, found)))
+                if std::ptr::eq(known.as_str(), tag.as_str()) || known == tag =>
+            {
+                *found
+            }
+            Some(entry) => {
+                let found = index.get(tag).copied();
+                *entry = Some((tag.clone(), found));
+                found
+            }
+            None => index.get(tag).copied(),
+        }
+    }
+}
+
 /// An optional instant in eight bytes: `i64::MIN` (before any instant
 /// chrono can represent) stands for none, and orders first as `None` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -137,11 +196,19 @@ impl Tags<'_> {
                     .any(|x| other.more.binary_search(x).is_ok()))
     }
 
+    /// The numbers in increasing order (a step per tag, not per bit).
     pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        let bits = self.bits;
-        (0..64u32)
-            .filter(move |i| bits & (1u64 << i) != 0)
-            .chain(self.more.iter().copied())
+        let mut bits = self.bits;
+        std::iter::from_fn(move || {
+            if bits == 0 {
+                return None;
+            }
+            let i = bits.trailing_zeros();
+            // Clears the lowest set bit.
+            bits &= bits - 1;
+            Some(i)
+        })
+        .chain(self.more.iter().copied())
     }
 }
 
@@ -174,12 +241,21 @@ pub(crate) fn tags_and_reopens(
     f: &TicketFacts,
     index: &FxMap<Tag, (u32, TagKind)>,
 ) -> (TagBits, TagBits, Vec<i64>) {
+    tags_and_reopens_by(f, |t| index.get(t).copied())
+}
+
+/// As [`tags_and_reopens`], each tag's number and kind given by `lookup`.
+#[inline]
+pub(crate) fn tags_and_reopens_by(
+    f: &TicketFacts,
+    mut lookup: impl FnMut(&Tag) -> Option<(u32, TagKind)>,
+) -> (TagBits, TagBits, Vec<i64>) {
     let mut what = TagBits::default();
     let mut why = TagBits::default();
     for t in &f.tags {
-        match index.get(t) {
-            Some((id, TagKind::What)) => what.insert(*id),
-            Some((id, TagKind::Why)) => why.insert(*id),
+        match lookup(t) {
+            Some((id, TagKind::What)) => what.insert(id),
+            Some((id, TagKind::Why)) => why.insert(id),
             None => {}
         }
     }

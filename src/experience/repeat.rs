@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::experience::error::ExperienceError;
-use crate::experience::record::{Record, Tags};
+use crate::experience::record::{Record, TagCache, Tags};
 use crate::experience::repeat_rows::{BUCKETS, Bucket, Item, bucket_of};
 use crate::experience::within::Within;
 use crate::id::{CustomerId, TicketId};
@@ -517,6 +517,8 @@ pub struct RepeatContacts {
     /// The taxonomy's what- and why-tags, in tag order, and their numbers.
     tags: Vec<(Tag, crate::model::TagKind)>,
     index: crate::experience::record::FxMap<Tag, (u32, crate::model::TagKind)>,
+    /// The tags seen last, in front of `index`.
+    cache: TagCache,
     /// The rows of each shard merged in (none until the first fact), each
     /// [`BUCKETS`] buckets; facts are added to the last.
     parts: Vec<Vec<Bucket>>,
@@ -543,6 +545,7 @@ impl RepeatContacts {
             calendars,
             tags,
             index,
+            cache: TagCache::default(),
             parts: Vec::new(),
             len: 0,
         })
@@ -558,7 +561,7 @@ impl RepeatContacts {
             .parts
             .last_mut()
             .and_then(|p| p.get_mut(b))
-            .is_some_and(|bucket| bucket.push(facts, &self.index));
+            .is_some_and(|bucket| bucket.push(facts, &self.index, &mut self.cache));
         if added {
             self.len += 1;
         } else {
@@ -567,7 +570,7 @@ impl RepeatContacts {
             let mut part = vec![Bucket::default(); BUCKETS];
             if part
                 .get_mut(b)
-                .is_some_and(|bucket| bucket.push(facts, &self.index))
+                .is_some_and(|bucket| bucket.push(facts, &self.index, &mut self.cache))
             {
                 self.len += 1;
                 self.parts.push(part);
@@ -747,11 +750,11 @@ impl RepeatContacts {
                     items.extend(bucket.items());
                 }
             }
-            items.sort_unstable_by(|x, y| x.row.key().cmp(&y.row.key()));
+            items.sort_unstable_by(Item::key_cmp);
             // Several rows of one ticket: the highest-ranked (as the
             // ledger keeps it).
             items.dedup_by(|later, kept| {
-                if later.row.key() != kept.row.key() {
+                if later.key_cmp(kept).is_ne() {
                     return false;
                 }
                 if later.rank_cmp(kept).is_gt() {
@@ -759,7 +762,7 @@ impl RepeatContacts {
                 }
                 true
             });
-            for run in items.chunk_by(|x, y| x.row.customer == y.row.customer) {
+            for run in items.chunk_by(Item::same_customer) {
                 if let Some(first) = run.first() {
                     b.customer(first.row.customer, run)?;
                 }

@@ -16,7 +16,7 @@
 use std::cmp::Ordering;
 
 use crate::channel::Channel;
-use crate::experience::record::{Extra, FxMap, Tags, When, tags_and_reopens};
+use crate::experience::record::{Extra, FxMap, TagCache, Tags, When, tags_and_reopens_by};
 use crate::experience::repeat::RepeatRow;
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::TicketFacts;
@@ -65,19 +65,6 @@ pub(crate) struct Row {
     channel: Channel,
     /// [`PROACTIVE`], [`ONE_TOUCH`], [`REOPENED`].
     flags: u8,
-}
-
-impl Row {
-    /// The order of one customer's contacts after the customer: opening
-    /// instant, then ticket (ids as numbers, as the ledger's `row_key`).
-    #[inline]
-    pub(crate) fn key(&self) -> (u128, i64, u128) {
-        (
-            self.customer.as_u128(),
-            self.created_at,
-            self.ticket.as_u128(),
-        )
-    }
 }
 
 /// What a ledger record has beyond a [`Row`], in the order the ledger ranks
@@ -139,8 +126,13 @@ impl Bucket {
     /// Adds the row of `f`, its tags numbered by `index` (as
     /// [`Record::of`](crate::experience::record::Record::of)); false, and
     /// nothing added, when the bucket cannot number another tail.
-    pub(crate) fn push(&mut self, f: &TicketFacts, index: &FxMap<Tag, (u32, TagKind)>) -> bool {
-        let (what, why, reopens) = tags_and_reopens(f, index);
+    pub(crate) fn push(
+        &mut self,
+        f: &TicketFacts,
+        index: &FxMap<Tag, (u32, TagKind)>,
+        cache: &mut TagCache,
+    ) -> bool {
+        let (what, why, reopens) = tags_and_reopens_by(f, |t| cache.get(t, index));
         let mut flags = 0;
         if f.proactive {
             flags |= PROACTIVE;
@@ -151,26 +143,34 @@ impl Bucket {
         if !reopens.is_empty() {
             flags |= REOPENED;
         }
-        let (csat_score, csat_at) = f
-            .csat
-            .as_ref()
-            .map_or((0, When::NONE), |c| (c.score.score(), When(c.at)));
-        let (switch_at, switch_to) = f
-            .channel_switch
-            .map_or((When::NONE, f.channel), |(at, c)| (When(at), c));
-        let tail = Tail {
-            sla_breached_at: When::of(f.sla_breached_at),
-            csat_at,
-            csat_score,
-            ces: f.ces.map(|c| c.score()),
-            follow_up_of: f.follow_up_of,
-            switch_at,
-            switch_to,
-            extra: Extra::of(reopens, what.more, why.more),
-        };
-        let tail = if tail == Tail::none(f.channel) {
+        let plain = f.sla_breached_at.is_none()
+            && f.csat.is_none()
+            && f.ces.is_none()
+            && f.follow_up_of.is_none()
+            && f.channel_switch.is_none()
+            && reopens.is_empty()
+            && what.more.is_empty()
+            && why.more.is_empty();
+        let tail = if plain {
             NO_TAIL
         } else {
+            let (csat_score, csat_at) = f
+                .csat
+                .as_ref()
+                .map_or((0, When::NONE), |c| (c.score.score(), When(c.at)));
+            let (switch_at, switch_to) = f
+                .channel_switch
+                .map_or((When::NONE, f.channel), |(at, c)| (When(at), c));
+            let tail = Tail {
+                sla_breached_at: When::of(f.sla_breached_at),
+                csat_at,
+                csat_score,
+                ces: f.ces.map(|c| c.score()),
+                follow_up_of: f.follow_up_of,
+                switch_at,
+                switch_to,
+                extra: Extra::of(reopens, what.more, why.more),
+            };
             match u32::try_from(self.tails.len()) {
                 Ok(i) if i != NO_TAIL => {
                     self.tails.push(tail);
@@ -198,6 +198,8 @@ impl Bucket {
     /// Each row with its tail, for the report.
     pub(crate) fn items(&self) -> impl Iterator<Item = Item<'_>> {
         self.rows.iter().map(|row| Item {
+            customer: split(row.customer.as_u128()),
+            created_at: row.created_at,
             row,
             tail: if row.tail == NO_TAIL {
                 None
@@ -208,14 +210,38 @@ impl Bucket {
     }
 }
 
-/// A row and its tail, as the report reads them.
+/// A number as its two halves, high first (the same order).
+fn split(n: u128) -> (u64, u64) {
+    ((n >> 64) as u64, n as u64)
+}
+
+/// A row and its tail, as the report reads them, with the row's sort key
+/// at hand (sorting compares it, not the row's bytes).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Item<'a> {
+    customer: (u64, u64),
+    created_at: i64,
     pub(crate) row: &'a Row,
     tail: Option<&'a Tail>,
 }
 
 impl Item<'_> {
+    /// The order of one customer's contacts after the customer (whose
+    /// order is any): opening instant, then ticket (ids as numbers, as the
+    /// ledger's `row_key`).
+    #[inline]
+    pub(crate) fn key_cmp(&self, other: &Item<'_>) -> Ordering {
+        (self.customer, self.created_at)
+            .cmp(&(other.customer, other.created_at))
+            .then_with(|| self.row.ticket.as_u128().cmp(&other.row.ticket.as_u128()))
+    }
+
+    /// Of the same customer.
+    #[inline]
+    pub(crate) fn same_customer(&self, other: &Item<'_>) -> bool {
+        self.customer == other.customer
+    }
+
     fn extra(&self) -> Option<&Extra> {
         self.tail.and_then(|t| t.extra.as_deref())
     }
@@ -367,8 +393,9 @@ mod tests {
         v.as_of += 1;
         variants.push(v);
         let mut bucket = Bucket::default();
+        let mut cache = TagCache::default();
         for f in &variants {
-            assert!(bucket.push(f, &index));
+            assert!(bucket.push(f, &index, &mut cache));
         }
         let items: Vec<Item<'_>> = bucket.items().collect();
         let records: Vec<Record> = variants.iter().map(|f| Record::of(f, &index)).collect();
