@@ -1027,3 +1027,119 @@ proptest! {
         prop_assert_eq!(l.next_issue_counts(&config, as_of).unwrap(), direct);
     }
 }
+
+/// Customer `c`'s id spread over the whole id space (the repeat contacts'
+/// buckets, and so the threads of a report, then differ between them).
+fn spread(c: CustomerId) -> CustomerId {
+    CustomerId::from_u128(
+        c.as_u128()
+            .wrapping_add(1)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The report over several threads is the report on one and the
+    /// ledger's, with several facts of one ticket (newer, older, or as new
+    /// and differing only in a figure the report does not read, which then
+    /// decides between them as it does in the ledger) and the contacts
+    /// added over shards merged in any order.
+    #[test]
+    fn repeat_contacts_on_threads_equal_one_thread_and_the_ledger(
+        facts in arb_many(),
+        rule in arb_rule(),
+        again in prop::collection::vec((any::<prop::sample::Index>(), -1i64..2, 0u8..8), 0..10),
+        wide in any::<bool>(),
+        threads in 1usize..6,
+        shards in 1usize..4,
+        seed in any::<u64>(),
+    ) {
+        let mut all = facts.clone();
+        if wide {
+            // Up to 42 customers, spread over the buckets.
+            for (i, f) in all.iter_mut().enumerate() {
+                f.customer = spread(cid(f.customer.as_u128() * 7 + i as u128 % 7));
+            }
+        }
+        let base = all.clone();
+        if !base.is_empty() {
+            for (i, shift, what) in again {
+                let mut f = i.get(&base).clone();
+                f.as_of += shift * DAY;
+                match what {
+                    0 => f.sla_breached_at = Some(f.created_at + HOUR),
+                    1 => f.csat = Some(CsatFact::new(Csat::new(1 + (seed % 5) as i64).unwrap(), f.created_at)),
+                    2 => f.ces = Ces::new(1 + (seed % 7) as i64).ok(),
+                    3 => f.channel_switch = Some((f.created_at + 60, Channel::Phone)),
+                    4 => f.follow_up_of = Some(tid(99_999)),
+                    5 => {
+                        let at = f.last_event_at;
+                        f.statuses.push((at, Status::Solved));
+                        f.statuses.push((at, Status::Open));
+                    }
+                    6 => {
+                        f.tags.reverse();
+                        f.tags.pop();
+                    }
+                    _ => f.proactive = !f.proactive,
+                }
+                all.push(f);
+            }
+        }
+        let whole = ledger_with(&rule, &all);
+        let empty = RepeatContacts::new(rule.clone(), &taxonomy(), Calendars::new()).unwrap();
+        let mut parts = vec![empty.clone(); shards];
+        for (i, f) in all.iter().enumerate() {
+            parts[(seed.rotate_left(i as u32) as usize) % shards].add(f);
+        }
+        parts.rotate_left(seed as usize % shards);
+        if seed % 2 == 1 {
+            parts.reverse();
+        }
+        let mut contacts = empty.clone();
+        for p in parts {
+            contacts.merge(p).unwrap();
+        }
+        let threads = std::num::NonZeroUsize::new(threads).unwrap();
+        for (from, to) in [(T0, T0 + 45 * DAY), (T0 + 10 * DAY, T0 + 20 * DAY)] {
+            let one = contacts.report(from, to).unwrap();
+            prop_assert_eq!(&one, &whole.repeat_report(from, to).unwrap());
+            prop_assert_eq!(contacts.report_on(from, to, threads).unwrap(), one);
+        }
+    }
+}
+
+#[test]
+fn a_report_on_many_threads_adds_up_the_customers() {
+    // 300 customers over the buckets, each with two contacts a day apart,
+    // the second a repeat; more threads than there is work for some.
+    let rule = RepeatRule::default().with_same(Same::Any);
+    let mut contacts = RepeatContacts::new(rule.clone(), &taxonomy(), Calendars::new()).unwrap();
+    let mut facts = Vec::new();
+    for c in 0..300u128 {
+        for k in 0..2u128 {
+            let mut f = contact(
+                2 * c + k + 1,
+                0,
+                [Channel::Email, Channel::Phone][k as usize],
+                T0 + k as i64 * DAY,
+                &["billing"],
+                T0 + 30 * DAY,
+            );
+            f.customer = spread(cid(c));
+            facts.push(f);
+        }
+    }
+    contacts.extend(&facts);
+    let whole = ledger_with(&rule, &facts);
+    let one = contacts.report(T0, T0 + 30 * DAY).unwrap();
+    assert_eq!(rate(one.overall.repeat), (300, 600));
+    assert_eq!(one.pairs.len(), 300);
+    assert_eq!(one, whole.repeat_report(T0, T0 + 30 * DAY).unwrap());
+    for n in [2, 3, 7, 64, 5000] {
+        let threads = std::num::NonZeroUsize::new(n).unwrap();
+        assert_eq!(contacts.report_on(T0, T0 + 30 * DAY, threads).unwrap(), one);
+    }
+}

@@ -68,6 +68,7 @@ mod ledger;
 mod next_issue;
 mod record;
 mod repeat;
+mod repeat_rows;
 mod within;
 
 pub use error::ExperienceError;

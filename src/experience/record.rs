@@ -90,10 +90,69 @@ impl TagBits {
     }
 }
 
+/// How many tags a [`TagCache`] remembers.
+const TAG_CACHE: usize = 32;
+
+/// The numbers of the tags seen last, in front of the taxonomy's index: a
+/// stream of facts names the same few tags over and over, and a tag
+/// compares equal to the one remembered in its slot at the cost of a
+/// pointer comparison (tags cloned from one another share their text) or
+/// a short memory comparison, where the index hashes its whole text.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TagCache {
+    slots: Vec<Option<(Tag, Found)>>,
+}
+
+/// A tag's number and kind in the taxonomy's index, if it has one.
+type Found = Option<(u32, TagKind)>;
+
+impl TagCache {
+    /// The number and kind of `tag` in `index` (none when the taxonomy
+    /// does not define it).
+    #[inline]
+    pub(crate) fn get(
+        &mut self,
+        tag: &Tag,
+        index: &FxMap<Tag, (u32, TagKind)>,
+    ) -> Option<(u32, TagKind)> {
+        let text = tag.as_str().as_bytes();
+        // The slot: the length and the last two bytes (tags of one
+        // taxonomy differ there more than at their start).
+        let last = text.last().copied().unwrap_or(0);
+        let before = text
+            .len()
+            .checked_sub(2)
+            .and_then(|i| text.get(i))
+            .copied()
+            .unwrap_or(0);
+        let slot =
+            (text.len().wrapping_mul(7) ^ usize::from(last).wrapping_mul(3) ^ usize::from(before))
+                % TAG_CACHE;
+        if self.slots.is_empty() {
+            self.slots = vec![None; TAG_CACHE];
+        }
+        match self.slots.get_mut(slot) {
+            // (The same text when it is the same allocation: `known` keeps
+            // it alive, so no other tag can have been given its address.)
+            Some(Some((known, found)))
+                if std::ptr::eq(known.as_str(), tag.as_str()) || known == tag =>
+            {
+                *found
+            }
+            Some(entry) => {
+                let found = index.get(tag).copied();
+                *entry = Some((tag.clone(), found));
+                found
+            }
+            None => index.get(tag).copied(),
+        }
+    }
+}
+
 /// An optional instant in eight bytes: `i64::MIN` (before any instant
 /// chrono can represent) stands for none, and orders first as `None` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct When(i64);
+pub(crate) struct When(pub(crate) i64);
 
 impl When {
     pub(crate) const NONE: When = When(i64::MIN);
@@ -115,6 +174,13 @@ pub(crate) struct Tags<'a> {
     more: &'a [u32],
 }
 
+impl<'a> Tags<'a> {
+    /// The tags of `bits` (numbers below 64) and `more` (sorted, 64 up).
+    pub(crate) fn new(bits: u64, more: &'a [u32]) -> Tags<'a> {
+        Tags { bits, more }
+    }
+}
+
 impl Tags<'_> {
     pub(crate) fn is_empty(&self) -> bool {
         self.bits == 0 && self.more.is_empty()
@@ -130,11 +196,19 @@ impl Tags<'_> {
                     .any(|x| other.more.binary_search(x).is_ok()))
     }
 
+    /// The numbers in increasing order (a step per tag, not per bit).
     pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        let bits = self.bits;
-        (0..64u32)
-            .filter(move |i| bits & (1u64 << i) != 0)
-            .chain(self.more.iter().copied())
+        let mut bits = self.bits;
+        std::iter::from_fn(move || {
+            if bits == 0 {
+                return None;
+            }
+            let i = bits.trailing_zeros();
+            // Clears the lowest set bit.
+            bits &= bits - 1;
+            Some(i)
+        })
+        .chain(self.more.iter().copied())
     }
 }
 
@@ -143,11 +217,57 @@ impl Tags<'_> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Extra {
     /// Instants of every change from solved back to unsolved, in order.
-    reopens: Vec<i64>,
+    pub(crate) reopens: Vec<i64>,
     /// What-tag numbers from 64 up, sorted.
-    what: Vec<u32>,
+    pub(crate) what: Vec<u32>,
     /// Why-tag numbers from 64 up, sorted.
-    why: Vec<u32>,
+    pub(crate) why: Vec<u32>,
+}
+
+impl Extra {
+    /// The extra of a record with these reopens and tags: none when there
+    /// are no reopens and no tag numbered 64 or more.
+    pub(crate) fn of(reopens: Vec<i64>, what: Vec<u32>, why: Vec<u32>) -> Option<Box<Extra>> {
+        (!reopens.is_empty() || !what.is_empty() || !why.is_empty())
+            .then(|| Box::new(Extra { reopens, what, why }))
+    }
+}
+
+/// The what- and why-tags of `f` looked up in `index` (tags the taxonomy
+/// does not define are neither), and the instants of every change from
+/// solved back to unsolved: the parts of a record that take a pass over
+/// the facts' lists.
+pub(crate) fn tags_and_reopens(
+    f: &TicketFacts,
+    index: &FxMap<Tag, (u32, TagKind)>,
+) -> (TagBits, TagBits, Vec<i64>) {
+    tags_and_reopens_by(f, |t| index.get(t).copied())
+}
+
+/// As [`tags_and_reopens`], each tag's number and kind given by `lookup`.
+#[inline]
+pub(crate) fn tags_and_reopens_by(
+    f: &TicketFacts,
+    mut lookup: impl FnMut(&Tag) -> Option<(u32, TagKind)>,
+) -> (TagBits, TagBits, Vec<i64>) {
+    let mut what = TagBits::default();
+    let mut why = TagBits::default();
+    for t in &f.tags {
+        match lookup(t) {
+            Some((id, TagKind::What)) => what.insert(id),
+            Some((id, TagKind::Why)) => why.insert(id),
+            None => {}
+        }
+    }
+    let mut reopens = Vec::new();
+    let mut previous = Status::New;
+    for &(at, s) in &f.statuses {
+        if previous == Status::Solved && s.is_unsolved() {
+            reopens.push(at);
+        }
+        previous = s;
+    }
+    (what, why, reopens)
 }
 
 /// One ticket as the ledger keeps it: 136 bytes, with no allocation unless
@@ -206,23 +326,7 @@ impl Record {
     /// The record of `f`, its what- and why-tags looked up in `index`
     /// (tags the taxonomy does not define are neither).
     pub(crate) fn of(f: &TicketFacts, index: &FxMap<Tag, (u32, TagKind)>) -> Record {
-        let mut what = TagBits::default();
-        let mut why = TagBits::default();
-        for t in &f.tags {
-            match index.get(t) {
-                Some((id, TagKind::What)) => what.insert(*id),
-                Some((id, TagKind::Why)) => why.insert(*id),
-                None => {}
-            }
-        }
-        let mut reopens = Vec::new();
-        let mut previous = Status::New;
-        for &(at, s) in &f.statuses {
-            if previous == Status::Solved && s.is_unsolved() {
-                reopens.push(at);
-            }
-            previous = s;
-        }
+        let (what, why, reopens) = tags_and_reopens(f, index);
         Record::assemble(
             RecordWire {
                 as_of: f.as_of,
@@ -248,14 +352,7 @@ impl Record {
 
     /// The record of its wire form, for `customer`.
     pub(crate) fn assemble(w: RecordWire, customer: CustomerId) -> Record {
-        let extra = (!w.reopens.is_empty() || !w.what.more.is_empty() || !w.why.more.is_empty())
-            .then(|| {
-                Box::new(Extra {
-                    reopens: w.reopens,
-                    what: w.what.more,
-                    why: w.why.more,
-                })
-            });
+        let extra = Extra::of(w.reopens, w.what.more, w.why.more);
         let (csat_score, csat_at) = w.csat.map_or((0, When::NONE), |(s, at)| (s, When(at)));
         let (switch_at, switch_to) = w
             .channel_switch

@@ -17,11 +17,15 @@
 //! counts only those contacts; the others are reported as `pending`. With
 //! [`Anchor::Resolved`], an unresolved contact is always pending.
 
+use std::num::NonZeroUsize;
+use std::ops::Range;
+
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
 use crate::experience::error::ExperienceError;
-use crate::experience::record::Record;
+use crate::experience::record::{Record, TagCache, Tags};
+use crate::experience::repeat_rows::{BUCKETS, Bucket, Item, bucket_of};
 use crate::experience::within::Within;
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::{Interval, Rate, TicketFacts};
@@ -133,7 +137,7 @@ impl RepeatRule {
         self.within.validate(calendars)
     }
 
-    fn matches(&self, p: &Record, c: &Record) -> bool {
+    fn matches<R: RepeatRow>(&self, p: &R, c: &R) -> bool {
         match self.same {
             Same::Why => p.why().intersects(&c.why()),
             Same::What => p.what().intersects(&c.what()),
@@ -141,26 +145,96 @@ impl RepeatRule {
         }
     }
 
-    fn in_window(&self, p: &Record, c: &Record, cal: &Calendars) -> Result<bool, ExperienceError> {
+    fn in_window<R: RepeatRow>(
+        &self,
+        p: &R,
+        c: &R,
+        cal: &Calendars,
+    ) -> Result<bool, ExperienceError> {
         match self.from {
-            Anchor::Opened => self.within.contains_unix(p.created_at, c.created_at, cal),
+            Anchor::Opened => self
+                .within
+                .contains_unix(p.created_at(), c.created_at(), cal),
             Anchor::Resolved => match p.resolved_at() {
-                Some(r) if r < c.created_at => self.within.contains_unix(r, c.created_at, cal),
+                Some(r) if r < c.created_at() => self.within.contains_unix(r, c.created_at(), cal),
                 _ => Ok(true),
             },
         }
     }
 
     /// Whether the repeat window of `c` has closed at its facts' instant.
-    fn closed(&self, c: &Record, cal: &Calendars) -> Result<bool, ExperienceError> {
+    fn closed<R: RepeatRow>(&self, c: &R, cal: &Calendars) -> Result<bool, ExperienceError> {
         let start = match self.from {
-            Anchor::Opened => c.created_at,
+            Anchor::Opened => c.created_at(),
             Anchor::Resolved => match c.resolved_at() {
                 Some(r) => r,
                 None => return Ok(false),
             },
         };
-        Ok(c.as_of >= start && !self.within.contains_unix(start, c.as_of, cal)?)
+        Ok(c.as_of() >= start && !self.within.contains_unix(start, c.as_of(), cal)?)
+    }
+}
+
+/// What the repeat report reads of a contact: the ledger's [`Record`] and
+/// the leaner rows of [`RepeatContacts`] alike.
+pub(crate) trait RepeatRow {
+    fn created_at(&self) -> i64;
+    /// The instant of its facts.
+    fn as_of(&self) -> i64;
+    fn ticket(&self) -> TicketId;
+    fn channel(&self) -> Channel;
+    fn proactive(&self) -> bool;
+    /// Resolved with one human agent reply.
+    fn one_touch(&self) -> bool;
+    fn resolved_at(&self) -> Option<i64>;
+    /// Went from solved back to unsolved at least once.
+    fn reopened(&self) -> bool;
+    /// The what-tags' numbers.
+    fn what(&self) -> Tags<'_>;
+    /// The why-tags' numbers.
+    fn why(&self) -> Tags<'_>;
+}
+
+impl RepeatRow for Record {
+    #[inline]
+    fn created_at(&self) -> i64 {
+        self.created_at
+    }
+    #[inline]
+    fn as_of(&self) -> i64 {
+        self.as_of
+    }
+    #[inline]
+    fn ticket(&self) -> TicketId {
+        self.ticket
+    }
+    #[inline]
+    fn channel(&self) -> Channel {
+        self.channel
+    }
+    #[inline]
+    fn proactive(&self) -> bool {
+        self.proactive
+    }
+    #[inline]
+    fn one_touch(&self) -> bool {
+        self.one_touch
+    }
+    #[inline]
+    fn resolved_at(&self) -> Option<i64> {
+        Record::resolved_at(self)
+    }
+    #[inline]
+    fn reopened(&self) -> bool {
+        !self.reopens().is_empty()
+    }
+    #[inline]
+    fn what(&self) -> Tags<'_> {
+        Record::what(self)
+    }
+    #[inline]
+    fn why(&self) -> Tags<'_> {
+        Record::why(self)
     }
 }
 
@@ -175,9 +249,9 @@ pub(crate) struct Relations {
 }
 
 impl Relations {
-    pub(crate) fn relate(
+    pub(crate) fn relate<R: RepeatRow>(
         &mut self,
-        recs: &[Record],
+        recs: &[R],
         rule: &RepeatRule,
         cal: &Calendars,
     ) -> Result<(), ExperienceError> {
@@ -192,15 +266,15 @@ impl Relations {
             _ => None,
         };
         for (i, c) in recs.iter().enumerate() {
-            if c.proactive {
+            if c.proactive() {
                 continue;
             }
             for j in (0..i).rev() {
                 let Some(p) = recs.get(j) else { continue };
-                if cutoff.is_some_and(|s| c.created_at.saturating_sub(p.created_at) > s) {
+                if cutoff.is_some_and(|s| c.created_at().saturating_sub(p.created_at()) > s) {
                     break;
                 }
-                if p.proactive || !rule.matches(p, c) || !rule.in_window(p, c, cal)? {
+                if p.proactive() || !rule.matches(p, c) || !rule.in_window(p, c, cal)? {
                     continue;
                 }
                 if let Some(n) = self.nearest.get_mut(i) {
@@ -245,7 +319,7 @@ impl RepeatFigures {
         self.fcr.wilson95()
     }
 
-    fn count(&mut self, c: &Record, repeat: bool, fcr: Option<bool>) {
+    fn count<R: RepeatRow>(&mut self, c: &R, repeat: bool, fcr: Option<bool>) {
         self.contacts += 1;
         self.repeat.of += 1;
         self.repeat.count += u64::from(repeat);
@@ -258,8 +332,20 @@ impl RepeatFigures {
         }
         if c.resolved_at().is_some() {
             self.one_touch.of += 1;
-            self.one_touch.count += u64::from(c.one_touch);
+            self.one_touch.count += u64::from(c.one_touch());
         }
+    }
+
+    /// Adds the counts of `other` (another group of contacts).
+    fn add(&mut self, other: &RepeatFigures) {
+        self.contacts += other.contacts;
+        self.repeat.count += other.repeat.count;
+        self.repeat.of += other.repeat.of;
+        self.fcr.count += other.fcr.count;
+        self.fcr.of += other.fcr.of;
+        self.pending += other.pending;
+        self.one_touch.count += other.one_touch.count;
+        self.one_touch.of += other.one_touch.of;
     }
 }
 
@@ -384,15 +470,17 @@ impl RepeatReport {
 /// The contacts a [`RepeatReport`] is computed from, and nothing else: the
 /// repeat report of an experience [`Ledger`](crate::experience::Ledger)
 /// without the ledger's other queries, so without keeping its records
-/// sorted. Each ticket's facts become the ledger's compact record (tags
-/// numbered, no message or SLA detail); the report sorts small keys (the
-/// customer, the opening instant, the ticket and the record's position)
-/// once and reads each customer's records in that order.
+/// sorted. Each ticket's facts become a lean row (88 bytes: what the
+/// report reads and what ranks two facts of one ticket; the rarer figures
+/// aside), put in one of 1,024 buckets by a hash of the customer, so that
+/// the report sorts each bucket's few rows on its own, in cache, and can
+/// share the buckets out among threads ([`report_on`](Self::report_on)).
 ///
 /// It accumulates facts as they are derived (nothing else is kept of
-/// them), shard by shard if need be ([`merge`](Self::merge)), and gives
-/// the same report as a ledger of the same facts (a property test checks
-/// it): several facts of one ticket count once, the newest.
+/// them), shard by shard if need be ([`merge`](Self::merge), which moves
+/// no row), and gives the same report as a ledger of the same facts (a
+/// property test checks it): several facts of one ticket count once, the
+/// newest.
 ///
 /// ```
 /// use std::num::NonZeroUsize;
@@ -418,6 +506,8 @@ impl RepeatReport {
 /// }
 /// let report = contacts.report(0, i64::MAX)?;
 /// assert_eq!(report.overall.contacts, 1); // one ticket: the builder's id
+/// // The same report with the customers shared among two threads.
+/// assert_eq!(contacts.report_on(0, i64::MAX, NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN))?, report);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -427,8 +517,13 @@ pub struct RepeatContacts {
     /// The taxonomy's what- and why-tags, in tag order, and their numbers.
     tags: Vec<(Tag, crate::model::TagKind)>,
     index: crate::experience::record::FxMap<Tag, (u32, crate::model::TagKind)>,
-    /// In the order added.
-    rows: Vec<Record>,
+    /// The tags seen last, in front of `index`.
+    cache: TagCache,
+    /// The rows of each shard merged in (none until the first fact), each
+    /// [`BUCKETS`] buckets; facts are added to the last.
+    parts: Vec<Vec<Bucket>>,
+    /// How many facts were added.
+    len: usize,
 }
 
 impl RepeatContacts {
@@ -450,32 +545,74 @@ impl RepeatContacts {
             calendars,
             tags,
             index,
-            rows: Vec::new(),
+            cache: TagCache::default(),
+            parts: Vec::new(),
+            len: 0,
         })
     }
 
     /// Adds a ticket's facts (the newest facts of a ticket count).
     pub fn add(&mut self, facts: &TicketFacts) {
-        self.rows.push(Record::of(facts, &self.index));
+        let b = bucket_of(facts.customer);
+        if self.parts.is_empty() {
+            self.parts.push(vec![Bucket::default(); BUCKETS]);
+        }
+        let added = self
+            .parts
+            .last_mut()
+            .and_then(|p| p.get_mut(b))
+            .is_some_and(|bucket| bucket.push(facts, &self.index, &mut self.cache));
+        if added {
+            self.len += 1;
+        } else {
+            // (A bucket with four billion rows of rarer figures: another
+            // part.)
+            let mut part = vec![Bucket::default(); BUCKETS];
+            if part
+                .get_mut(b)
+                .is_some_and(|bucket| bucket.push(facts, &self.index, &mut self.cache))
+            {
+                self.len += 1;
+                self.parts.push(part);
+            }
+        }
     }
 
-    /// Makes room for `additional` more tickets.
+    /// Makes room for `additional` more tickets (over the buckets, with
+    /// some slack for an uneven spread; nothing for a few).
     pub fn reserve(&mut self, additional: usize) {
-        self.rows.reserve(additional);
+        let per = additional / BUCKETS;
+        if per < 16 {
+            return;
+        }
+        if self.parts.is_empty() {
+            self.parts.push(vec![Bucket::default(); BUCKETS]);
+        }
+        // Four standard deviations of a bucket's share, and a little.
+        let room = per + 4 * per.isqrt() + 8;
+        if let Some(part) = self.parts.last_mut() {
+            for bucket in part {
+                let free = bucket.rows.capacity() - bucket.rows.len();
+                if free < room {
+                    bucket.rows.reserve(room);
+                }
+            }
+        }
     }
 
     /// How many facts were added (several of one ticket each count).
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.len
     }
 
     /// No facts were added.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len == 0
     }
 
     /// Adds the contacts of `other`, built with the same rule, taxonomy
-    /// and calendars (another shard or thread).
+    /// and calendars (another shard or thread). Its rows are not moved:
+    /// they stay in their buckets, read alongside these.
     ///
     /// # Errors
     /// [`ExperienceError::Mismatch`] when they differ; `self` is unchanged.
@@ -490,72 +627,151 @@ impl RepeatContacts {
         if self.calendars != other.calendars {
             return Err(ExperienceError::Mismatch { what: "calendars" });
         }
-        if self.rows.is_empty() {
-            self.rows = other.rows;
-        } else {
-            self.rows.append(&mut other.rows);
+        if other.len == 0 {
+            return Ok(());
         }
+        if self.len == 0 {
+            self.parts = other.parts;
+        } else {
+            // Facts added later go to the bigger part's buckets (the
+            // last), whose room is more likely to be reserved.
+            if other.len > self.len {
+                std::mem::swap(&mut self.parts, &mut other.parts);
+            }
+            self.parts.splice(0..0, other.parts);
+        }
+        self.len += other.len;
         Ok(())
     }
 
     /// The report for contacts opened in `[from, to)`: what
     /// [`Ledger::repeat_report`](crate::experience::Ledger::repeat_report)
-    /// gives for the same facts.
+    /// gives for the same facts. On this thread:
+    /// [`report_on`](Self::report_on) with one thread.
     ///
     /// # Errors
     /// [`ExperienceError::Calendar`] when business-time arithmetic fails.
     pub fn report(&self, from: i64, to: i64) -> Result<RepeatReport, ExperienceError> {
-        // The records' keys sorted, not the records: each record is then
-        // read once, in key order, asked for a few places ahead.
-        let mut keys: Vec<((u128, i64, u128), usize)> = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.row_key(), i))
-            .collect();
-        keys.sort_unstable();
-        let row = |k: Option<&((u128, i64, u128), usize)>| k.and_then(|(_, i)| self.rows.get(*i));
-        let mut b = ReportBuilder::new(&self.rule, &self.calendars, from, to, self.tags.len());
-        let mut run: Vec<Record> = Vec::new();
-        let mut at = 0;
-        while at < keys.len() {
-            // One customer's keys.
-            let customer = keys.get(at).map(|((c, _, _), _)| *c);
-            let end = keys
-                .get(at..)
-                .unwrap_or_default()
-                .iter()
-                .position(|((c, _, _), _)| Some(*c) != customer)
-                .map_or(keys.len(), |n| at + n);
-            run.clear();
-            for k in at..end {
-                if let Some(r) = row(keys.get(k + READ_AHEAD)) {
-                    crate::hint::prefetch(r);
-                }
-                let (key, _) = keys.get(k).map_or(((0, 0, 0), 0), |k| *k);
-                let Some(r) = row(keys.get(k)) else { continue };
-                // Several records of one ticket: the highest-ranked (as
-                // the ledger keeps it).
-                match run.last_mut() {
-                    Some(last) if last.row_key() == key => {
-                        if *r > *last {
-                            *last = r.clone();
-                        }
-                    }
-                    _ => run.push(r.clone()),
-                }
-            }
-            if let Some(first) = run.first() {
-                b.customer(first.customer, &run)?;
-            }
-            at = end;
+        self.report_on(from, to, NonZeroUsize::MIN)
+    }
+
+    /// The report for contacts opened in `[from, to)` with the customers
+    /// shared among `threads` threads (this one and scoped threads: no
+    /// runtime), each building the figures of its customers; the parts
+    /// are then added up and the pairs merged. Exactly the report of
+    /// [`report`](Self::report), whatever the number of threads.
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use supportdesk::experience::{RepeatContacts, RepeatRule, Same};
+    /// use supportdesk::id::{CustomerId, TicketId};
+    /// use supportdesk::metrics::TicketFacts;
+    /// use supportdesk::sla::Calendars;
+    /// use supportdesk::taxonomy::TaxonomyConfig;
+    /// use supportdesk::{Channel, Taxonomy};
+    ///
+    /// let day = 86_400;
+    /// let taxonomy = Taxonomy::from_config(TaxonomyConfig::default())?;
+    /// let rule = RepeatRule::default().with_same(Same::Any);
+    /// let mut contacts = RepeatContacts::new(rule, &taxonomy, Calendars::new())?;
+    /// // 100 customers, each writing twice two days apart.
+    /// for c in 0..100u128 {
+    ///     for k in 0..2u128 {
+    ///         let customer = CustomerId::from_u128(c + 1);
+    ///         let ticket = TicketId::from_u128(2 * c + k + 1);
+    ///         let mut f = TicketFacts::new(ticket, customer, Channel::Email, 2 * day * k as i64);
+    ///         f.as_of = 30 * day;
+    ///         contacts.add(&f);
+    ///     }
+    /// }
+    /// let threads = NonZeroUsize::new(4).unwrap_or(NonZeroUsize::MIN);
+    /// let report = contacts.report_on(0, 30 * day, threads)?;
+    /// assert_eq!((report.overall.repeat.count, report.overall.repeat.of), (100, 200));
+    /// assert_eq!(report, contacts.report(0, 30 * day)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ExperienceError::Calendar`] when business-time arithmetic fails
+    /// (the error [`report`](Self::report) gives).
+    pub fn report_on(
+        &self,
+        from: i64,
+        to: i64,
+        threads: NonZeroUsize,
+    ) -> Result<RepeatReport, ExperienceError> {
+        let threads = threads.get().min(BUCKETS);
+        // Contiguous ranges of buckets, the first on this thread: the
+        // first error in bucket order is the one a single thread meets.
+        let per = BUCKETS.div_ceil(threads);
+        let range = |t: usize| (t * per).min(BUCKETS)..((t + 1) * per).min(BUCKETS);
+        if threads == 1 {
+            return Ok(self.build(from, to, 0..BUCKETS)?.finish(&self.tags));
         }
-        Ok(b.finish(&self.tags))
+        let parts: Vec<Result<ReportBuilder<'_>, ExperienceError>> = std::thread::scope(|s| {
+            let others: Vec<_> = (1..threads)
+                .map(|t| {
+                    let r = range(t);
+                    s.spawn(move || self.build(from, to, r))
+                })
+                .collect();
+            let mut parts = vec![self.build(from, to, range(0))];
+            for h in others {
+                parts.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            parts
+        });
+        let mut parts = parts.into_iter();
+        let mut whole = match parts.next() {
+            Some(first) => first?,
+            None => ReportBuilder::new(&self.rule, &self.calendars, from, to, self.tags.len()),
+        };
+        for p in parts {
+            whole.absorb(p?);
+        }
+        // Each part's pairs are sorted: a stable sort merges the runs.
+        whole.pairs.sort();
+        Ok(whole.finish(&self.tags))
+    }
+
+    /// The figures of the customers of `buckets`, their pairs sorted.
+    fn build(
+        &self,
+        from: i64,
+        to: i64,
+        buckets: Range<usize>,
+    ) -> Result<ReportBuilder<'_>, ExperienceError> {
+        let mut b = ReportBuilder::new(&self.rule, &self.calendars, from, to, self.tags.len());
+        let mut items: Vec<Item<'_>> = Vec::new();
+        for k in buckets {
+            items.clear();
+            for part in &self.parts {
+                if let Some(bucket) = part.get(k) {
+                    items.extend(bucket.items());
+                }
+            }
+            items.sort_unstable_by(Item::key_cmp);
+            // Several rows of one ticket: the highest-ranked (as the
+            // ledger keeps it).
+            items.dedup_by(|later, kept| {
+                if later.key_cmp(kept).is_ne() {
+                    return false;
+                }
+                if later.rank_cmp(kept).is_gt() {
+                    std::mem::swap(later, kept);
+                }
+                true
+            });
+            for run in items.chunk_by(Item::same_customer) {
+                if let Some(first) = run.first() {
+                    b.customer(first.row.customer, run)?;
+                }
+            }
+        }
+        b.pairs.sort_unstable();
+        Ok(b)
     }
 }
-
-/// How many records ahead [`RepeatContacts::report`] asks for.
-const READ_AHEAD: usize = 8;
 
 /// Adds each ticket's facts (as [`RepeatContacts::add`]), reserving room
 /// for the iterator's lower size bound first.
@@ -610,35 +826,40 @@ impl<'a> ReportBuilder<'a> {
         }
     }
 
-    pub(crate) fn customer(
+    pub(crate) fn customer<R: RepeatRow>(
         &mut self,
         customer: CustomerId,
-        recs: &[Record],
+        recs: &[R],
     ) -> Result<(), ExperienceError> {
         if !recs
             .iter()
-            .any(|r| !r.proactive && r.created_at >= self.from && r.created_at < self.to)
+            .any(|r| !r.proactive() && r.created_at() >= self.from && r.created_at() < self.to)
         {
             return Ok(());
         }
         self.rel.relate(recs, self.rule, self.cal)?;
         for (i, c) in recs.iter().enumerate() {
-            if c.proactive || c.created_at < self.from || c.created_at >= self.to {
+            if c.proactive() || c.created_at() < self.from || c.created_at() >= self.to {
                 continue;
             }
             let nearest = self.rel.nearest.get(i).copied().flatten();
             let repeated = self.rel.repeated.get(i).copied().unwrap_or(false);
             let fcr = if self.rule.closed(c, self.cal)? {
-                Some(c.resolved_at().is_some() && c.reopens().is_empty() && !repeated)
+                Some(c.resolved_at().is_some() && !c.reopened() && !repeated)
             } else {
                 None
             };
             let repeat = nearest.is_some();
             self.overall.count(c, repeat, fcr);
-            let channel = match self.by_channel.iter().position(|(ch, _)| *ch == c.channel) {
+            let channel = match self
+                .by_channel
+                .iter()
+                .position(|(ch, _)| *ch == c.channel())
+            {
                 Some(i) => i,
                 None => {
-                    self.by_channel.push((c.channel, RepeatFigures::default()));
+                    self.by_channel
+                        .push((c.channel(), RepeatFigures::default()));
                     self.by_channel.len() - 1
                 }
             };
@@ -659,15 +880,32 @@ impl<'a> ReportBuilder<'a> {
             }
             if let Some(p) = nearest.and_then(|j| recs.get(j)) {
                 self.pairs.push(RepeatPair {
-                    at: c.created_at,
-                    later: c.ticket,
-                    earlier: p.ticket,
+                    at: c.created_at(),
+                    later: c.ticket(),
+                    earlier: p.ticket(),
                     customer,
-                    gap: c.created_at.saturating_sub(p.created_at),
+                    gap: c.created_at().saturating_sub(p.created_at()),
                 });
             }
         }
         Ok(())
+    }
+
+    /// Adds what `other` counted (other customers, for the same rule,
+    /// range and tags); its pairs go after these, unsorted.
+    pub(crate) fn absorb(&mut self, mut other: ReportBuilder<'_>) {
+        self.overall.add(&other.overall);
+        for (channel, figures) in &other.by_channel {
+            match self.by_channel.iter_mut().find(|(c, _)| c == channel) {
+                Some((_, mine)) => mine.add(figures),
+                None => self.by_channel.push((*channel, figures.clone())),
+            }
+        }
+        for (mine, theirs) in self.by_reason.iter_mut().zip(&other.by_reason) {
+            mine.add(theirs);
+        }
+        self.unclassified.add(&other.unclassified);
+        self.pairs.append(&mut other.pairs);
     }
 
     pub(crate) fn finish(mut self, tags: &[(Tag, crate::model::TagKind)]) -> RepeatReport {

@@ -1,0 +1,420 @@
+//! The rows [`RepeatContacts`](crate::experience::RepeatContacts) keeps:
+//! what the repeat report reads of a ticket, and what ranks two facts of
+//! one ticket as the ledger ranks its records, in 88 bytes instead of the
+//! ledger's 136-byte [`Record`](crate::experience::record::Record).
+//!
+//! The figures the report does not read but that still decide between two
+//! facts of one ticket (SLA breach, CSAT, CES, follow-up, channel switch)
+//! and the rare variable-length parts (reopens, tags numbered 64 or more)
+//! are kept aside, in the bucket's `tails`, for the rows that have any.
+//!
+//! Rows are spread over [`BUCKETS`] buckets by a hash of the customer as
+//! they are added, so that a customer's rows are all in one bucket: the
+//! report sorts each bucket (a few thousand rows, in cache) on its own, and
+//! buckets go to threads in contiguous ranges.
+
+use std::cmp::Ordering;
+
+use crate::channel::Channel;
+use crate::experience::record::{Extra, FxMap, TagCache, Tags, When, tags_and_reopens_by};
+use crate::experience::repeat::RepeatRow;
+use crate::id::{CustomerId, TicketId};
+use crate::metrics::TicketFacts;
+use crate::model::{Tag, TagKind};
+
+/// log2 of [`BUCKETS`].
+const BUCKET_BITS: u32 = 10;
+
+/// How many buckets the rows are spread over (a million tickets: about a
+/// thousand rows, 90 KB, a bucket).
+pub(crate) const BUCKETS: usize = 1 << BUCKET_BITS;
+
+/// A row's `tail` when it has none.
+const NO_TAIL: u32 = u32::MAX;
+
+const PROACTIVE: u8 = 1;
+const ONE_TOUCH: u8 = 2;
+const REOPENED: u8 = 4;
+
+/// The bucket of a customer's rows: Fibonacci hashing of the id's two
+/// halves (ids that differ only in their low bits, `from_u128(n)`, spread
+/// as well as random ones).
+pub(crate) fn bucket_of(customer: CustomerId) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let v = customer.as_u128();
+    let lo = v as u64;
+    let hi = (v >> 64) as u64;
+    let x = (lo ^ hi.wrapping_mul(K)).wrapping_mul(K);
+    (x >> (64 - BUCKET_BITS)) as usize
+}
+
+/// One ticket as [`RepeatContacts`](crate::experience::RepeatContacts)
+/// keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Row {
+    pub(crate) customer: CustomerId,
+    ticket: TicketId,
+    created_at: i64,
+    as_of: i64,
+    last_event_at: i64,
+    resolved_at: When,
+    what: u64,
+    why: u64,
+    /// Its [`Tail`] in the bucket's tails, or [`NO_TAIL`].
+    tail: u32,
+    channel: Channel,
+    /// [`PROACTIVE`], [`ONE_TOUCH`], [`REOPENED`].
+    flags: u8,
+}
+
+/// What a ledger record has beyond a [`Row`], in the order the ledger ranks
+/// two records of one ticket by (after the row's `as_of`, last event,
+/// channel, proactive, resolution and one-touch; the `extra` comes last,
+/// after the row's what- and why-bits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tail {
+    sla_breached_at: When,
+    csat_at: When,
+    csat_score: u8,
+    ces: Option<u8>,
+    follow_up_of: Option<TicketId>,
+    switch_at: When,
+    switch_to: Channel,
+    extra: Option<Box<Extra>>,
+}
+
+/// The ranking part of a tail, and its `extra`.
+type TailCore = (When, When, u8, Option<u8>, Option<TicketId>, When, Channel);
+
+impl Tail {
+    /// The tail of a record with none of these (the record keeps the
+    /// opening channel as the switch's).
+    fn none(channel: Channel) -> Tail {
+        Tail {
+            sla_breached_at: When::NONE,
+            csat_at: When::NONE,
+            csat_score: 0,
+            ces: None,
+            follow_up_of: None,
+            switch_at: When::NONE,
+            switch_to: channel,
+            extra: None,
+        }
+    }
+
+    fn core(&self) -> TailCore {
+        (
+            self.sla_breached_at,
+            self.csat_at,
+            self.csat_score,
+            self.ces,
+            self.follow_up_of,
+            self.switch_at,
+            self.switch_to,
+        )
+    }
+}
+
+/// The rows of the customers of one bucket, and their tails.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Bucket {
+    pub(crate) rows: Vec<Row>,
+    tails: Vec<Tail>,
+}
+
+impl Bucket {
+    /// Adds the row of `f`, its tags numbered by `index` (as
+    /// [`Record::of`](crate::experience::record::Record::of)); false, and
+    /// nothing added, when the bucket cannot number another tail.
+    pub(crate) fn push(
+        &mut self,
+        f: &TicketFacts,
+        index: &FxMap<Tag, (u32, TagKind)>,
+        cache: &mut TagCache,
+    ) -> bool {
+        let (what, why, reopens) = tags_and_reopens_by(f, |t| cache.get(t, index));
+        let mut flags = 0;
+        if f.proactive {
+            flags |= PROACTIVE;
+        }
+        if f.is_one_touch() {
+            flags |= ONE_TOUCH;
+        }
+        if !reopens.is_empty() {
+            flags |= REOPENED;
+        }
+        let plain = f.sla_breached_at.is_none()
+            && f.csat.is_none()
+            && f.ces.is_none()
+            && f.follow_up_of.is_none()
+            && f.channel_switch.is_none()
+            && reopens.is_empty()
+            && what.more.is_empty()
+            && why.more.is_empty();
+        let tail = if plain {
+            NO_TAIL
+        } else {
+            let (csat_score, csat_at) = f
+                .csat
+                .as_ref()
+                .map_or((0, When::NONE), |c| (c.score.score(), When(c.at)));
+            let (switch_at, switch_to) = f
+                .channel_switch
+                .map_or((When::NONE, f.channel), |(at, c)| (When(at), c));
+            let tail = Tail {
+                sla_breached_at: When::of(f.sla_breached_at),
+                csat_at,
+                csat_score,
+                ces: f.ces.map(|c| c.score()),
+                follow_up_of: f.follow_up_of,
+                switch_at,
+                switch_to,
+                extra: Extra::of(reopens, what.more, why.more),
+            };
+            match u32::try_from(self.tails.len()) {
+                Ok(i) if i != NO_TAIL => {
+                    self.tails.push(tail);
+                    i
+                }
+                _ => return false,
+            }
+        };
+        self.rows.push(Row {
+            customer: f.customer,
+            ticket: f.ticket,
+            created_at: f.created_at,
+            as_of: f.as_of,
+            last_event_at: f.last_event_at,
+            resolved_at: When::of(f.resolved_at),
+            what: what.bits,
+            why: why.bits,
+            tail,
+            channel: f.channel,
+            flags,
+        });
+        true
+    }
+
+    /// Each row with its tail, for the report.
+    pub(crate) fn items(&self) -> impl Iterator<Item = Item<'_>> {
+        self.rows.iter().map(|row| Item {
+            customer: split(row.customer.as_u128()),
+            created_at: row.created_at,
+            row,
+            tail: if row.tail == NO_TAIL {
+                None
+            } else {
+                self.tails.get(row.tail as usize)
+            },
+        })
+    }
+}
+
+/// A number as its two halves, high first (the same order).
+fn split(n: u128) -> (u64, u64) {
+    ((n >> 64) as u64, n as u64)
+}
+
+/// A row and its tail, as the report reads them, with the row's sort key
+/// at hand (sorting compares it, not the row's bytes).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Item<'a> {
+    customer: (u64, u64),
+    created_at: i64,
+    pub(crate) row: &'a Row,
+    tail: Option<&'a Tail>,
+}
+
+impl Item<'_> {
+    /// The order of one customer's contacts after the customer (whose
+    /// order is any): opening instant, then ticket (ids as numbers, as the
+    /// ledger's `row_key`).
+    #[inline]
+    pub(crate) fn key_cmp(&self, other: &Item<'_>) -> Ordering {
+        (self.customer, self.created_at)
+            .cmp(&(other.customer, other.created_at))
+            .then_with(|| self.row.ticket.as_u128().cmp(&other.row.ticket.as_u128()))
+    }
+
+    /// Of the same customer.
+    #[inline]
+    pub(crate) fn same_customer(&self, other: &Item<'_>) -> bool {
+        self.customer == other.customer
+    }
+
+    fn extra(&self) -> Option<&Extra> {
+        self.tail.and_then(|t| t.extra.as_deref())
+    }
+
+    /// The order of the ledger's records of one ticket: the higher one
+    /// stays (the later `as_of`, then the later last event, then a fixed
+    /// order of the contents).
+    pub(crate) fn rank_cmp(&self, other: &Item<'_>) -> Ordering {
+        let (a, b) = (self.row, other.row);
+        let prefix = |r: &Row| {
+            (
+                r.as_of,
+                r.last_event_at,
+                r.channel,
+                r.flags & PROACTIVE != 0,
+                r.resolved_at,
+                r.flags & ONE_TOUCH != 0,
+            )
+        };
+        let core = |i: &Item<'_>| {
+            i.tail
+                .map_or_else(|| Tail::none(i.row.channel).core(), Tail::core)
+        };
+        prefix(a)
+            .cmp(&prefix(b))
+            .then_with(|| core(self).cmp(&core(other)))
+            .then_with(|| (a.what, a.why).cmp(&(b.what, b.why)))
+            .then_with(|| self.extra().cmp(&other.extra()))
+    }
+}
+
+impl RepeatRow for Item<'_> {
+    #[inline]
+    fn created_at(&self) -> i64 {
+        self.row.created_at
+    }
+    #[inline]
+    fn as_of(&self) -> i64 {
+        self.row.as_of
+    }
+    #[inline]
+    fn ticket(&self) -> TicketId {
+        self.row.ticket
+    }
+    #[inline]
+    fn channel(&self) -> Channel {
+        self.row.channel
+    }
+    #[inline]
+    fn proactive(&self) -> bool {
+        self.row.flags & PROACTIVE != 0
+    }
+    #[inline]
+    fn one_touch(&self) -> bool {
+        self.row.flags & ONE_TOUCH != 0
+    }
+    #[inline]
+    fn resolved_at(&self) -> Option<i64> {
+        self.row.resolved_at.get()
+    }
+    #[inline]
+    fn reopened(&self) -> bool {
+        self.row.flags & REOPENED != 0
+    }
+    #[inline]
+    fn what(&self) -> Tags<'_> {
+        Tags::new(self.row.what, self.extra().map_or(&[], |e| &e.what))
+    }
+    #[inline]
+    fn why(&self) -> Tags<'_> {
+        Tags::new(self.row.why, self.extra().map_or(&[], |e| &e.why))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experience::record::Record;
+    use crate::model::Status;
+
+    #[test]
+    fn a_row_is_small() {
+        assert!(
+            std::mem::size_of::<Row>() <= 88,
+            "{}",
+            std::mem::size_of::<Row>()
+        );
+    }
+
+    #[test]
+    fn buckets_spread_small_ids() {
+        let used: std::collections::BTreeSet<usize> = (0..4 * BUCKETS as u128)
+            .map(|n| bucket_of(CustomerId::from_u128(n)))
+            .collect();
+        assert!(used.len() > BUCKETS * 9 / 10, "{}", used.len());
+        assert!(used.iter().all(|&b| b < BUCKETS));
+    }
+
+    /// Two facts of one ticket rank as the ledger's records of them do,
+    /// including those equal but for a figure the report does not read.
+    #[test]
+    fn rows_rank_as_records() {
+        let tag = |s: &str| Tag::new(s).unwrap_or_else(|e| unreachable!("{e}"));
+        let mut index = FxMap::default();
+        index.insert(tag("late"), (70, TagKind::What));
+        index.insert(tag("carrier"), (2, TagKind::Why));
+        let base = TicketFacts::new(
+            TicketId::from_u128(7),
+            CustomerId::from_u128(9),
+            Channel::Email,
+            100,
+        );
+        let mut variants = vec![base.clone()];
+        let mut v = base.clone();
+        v.sla_breached_at = Some(150);
+        variants.push(v);
+        let mut v = base.clone();
+        v.channel_switch = Some((120, Channel::Phone));
+        variants.push(v);
+        let mut v = base.clone();
+        v.follow_up_of = Some(TicketId::from_u128(3));
+        variants.push(v);
+        let mut v = base.clone();
+        v.ces = crate::ticket::Ces::new(6).ok();
+        variants.push(v);
+        let mut v = base.clone();
+        v.csat = Some(crate::metrics::CsatFact::new(
+            crate::ticket::Csat::new(2).unwrap_or_else(|e| unreachable!("{e}")),
+            130,
+        ));
+        variants.push(v);
+        let mut v = base.clone();
+        v.tags = vec![tag("late")];
+        variants.push(v);
+        let mut v = base.clone();
+        v.tags = vec![tag("carrier")];
+        variants.push(v);
+        let mut v = base.clone();
+        v.statuses = vec![
+            (100, Status::Open),
+            (200, Status::Solved),
+            (300, Status::Open),
+        ];
+        variants.push(v);
+        let mut v = base.clone();
+        v.resolved_at = Some(200);
+        variants.push(v);
+        let mut v = base;
+        v.as_of += 1;
+        variants.push(v);
+        let mut bucket = Bucket::default();
+        let mut cache = TagCache::default();
+        for f in &variants {
+            assert!(bucket.push(f, &index, &mut cache));
+        }
+        let items: Vec<Item<'_>> = bucket.items().collect();
+        let records: Vec<Record> = variants.iter().map(|f| Record::of(f, &index)).collect();
+        for (a, ra) in items.iter().zip(&records) {
+            for (b, rb) in items.iter().zip(&records) {
+                assert_eq!(a.rank_cmp(b), ra.cmp(rb));
+            }
+            assert_eq!(a.reopened(), !ra.reopens().is_empty());
+            assert_eq!(
+                a.what().iter().collect::<Vec<_>>(),
+                ra.what().iter().collect::<Vec<_>>()
+            );
+            assert_eq!(
+                a.why().iter().collect::<Vec<_>>(),
+                ra.why().iter().collect::<Vec<_>>()
+            );
+        }
+        // The facts with a figure beyond the row's have a tail, the others
+        // (plain, a why-tag below 64, resolved, later) none.
+        assert_eq!(bucket.tails.len(), 7);
+    }
+}
