@@ -348,7 +348,8 @@ struct LeanRun {
 /// replies, agent work, own SLA nor message-derived figures) folding each
 /// history's facts straight into an `Aggregate` and the `RepeatContacts`
 /// (no experience ledger) of each thread, without keeping the facts; then
-/// the parts merged, and the summary and the repeat report read.
+/// the parts merged, and the summary and the repeat report read (the report
+/// over the same threads, `RepeatContacts::report_on`).
 fn lean_end_to_end(
     hs: &[Vec<Event>],
     options: &FactsOptions,
@@ -389,7 +390,7 @@ fn lean_end_to_end(
             contacts.merge(c)?;
         }
         let summary = aggregate.summary();
-        let report = contacts.report(START - DAY, as_of + 1)?;
+        let report = contacts.report_on(START - DAY, as_of + 1, threads)?;
         let t2 = Instant::now();
         run.total = run.total.min((t2 - t0).as_secs_f64());
         run.fold = run.fold.min((t1 - t0).as_secs_f64());

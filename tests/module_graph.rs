@@ -689,11 +689,10 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     );
     // The customer behind the tickets: facts per customer, reasons from
     // the taxonomy, near-identical questions from insight.
-    // (`hint`: the repeat report asks for the records ahead.)
     a.insert(
         "experience",
         &[
-            "id", "channel", "instant", "hint", "calendar", "customer", "model", "ticket", "sla",
+            "id", "channel", "instant", "calendar", "customer", "model", "ticket", "sla",
             "taxonomy", "metrics", "insight",
         ],
     );
