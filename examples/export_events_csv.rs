@@ -663,6 +663,7 @@ fn stages(
     let as_of = options.as_of().timestamp();
     let facts = TicketFacts::from_histories(hs, options, one)?;
     let rule = RepeatRule::default();
+    let empty = RepeatContacts::new(rule.clone(), taxonomy, Calendars::new())?;
     for round in 1..=4 {
         let mut line = format!("round {round}:");
         let mut stage = |name: &str, f: &mut dyn FnMut() -> Result<(), Box<dyn Error>>| {
@@ -690,6 +691,27 @@ fn stages(
                 Ok(())
             })?;
         }
+        stage("core facts folded into an Aggregate", &mut || {
+            let parts =
+                TicketFacts::fold_histories(hs, &lean, one, |_| Aggregate::new(), |a, f| a.add(f))?;
+            std::hint::black_box(parts.len());
+            Ok(())
+        })?;
+        stage("core facts folded into RepeatContacts", &mut || {
+            let parts = TicketFacts::fold_histories(
+                hs,
+                &lean,
+                one,
+                |n| {
+                    let mut c = empty.clone();
+                    c.reserve(n);
+                    c
+                },
+                |c, f| c.add(f),
+            )?;
+            std::hint::black_box(parts.len());
+            Ok(())
+        })?;
         stage("full facts, kept", &mut || {
             drop(TicketFacts::from_histories(hs, options, one)?);
             Ok(())
