@@ -724,6 +724,31 @@ fn arb_rule() -> impl Strategy<Value = RepeatRule> {
         .prop_map(|(same, from, secs)| RepeatRule::new(Within::calendar(secs), same, from))
 }
 
+/// `facts` added to `shards` `RepeatContacts` as `seed` spreads them,
+/// merged in an order `seed` turns (and reversed when asked).
+fn merged_shards(
+    rule: &RepeatRule,
+    facts: &[TicketFacts],
+    shards: usize,
+    seed: u64,
+    reverse: bool,
+) -> RepeatContacts {
+    let empty = RepeatContacts::new(rule.clone(), &taxonomy(), Calendars::new()).unwrap();
+    let mut parts = vec![empty.clone(); shards];
+    for (i, f) in facts.iter().enumerate() {
+        parts[(seed.rotate_left(i as u32) as usize) % shards].add(f);
+    }
+    parts.rotate_left(seed as usize % shards);
+    if reverse {
+        parts.reverse();
+    }
+    let mut contacts = empty;
+    for p in parts {
+        contacts.merge(p).unwrap();
+    }
+    contacts
+}
+
 fn ledger_with(rule: &RepeatRule, facts: &[TicketFacts]) -> Ledger {
     let mut l = Ledger::new(
         LedgerConfig::default().with_repeat(rule.clone()),
@@ -891,16 +916,7 @@ proptest! {
             }
         }
         let whole = ledger_with(&rule, &all);
-        let empty = RepeatContacts::new(rule.clone(), &taxonomy(), Calendars::new()).unwrap();
-        let mut parts = vec![empty.clone(); shards];
-        for (i, f) in all.iter().enumerate() {
-            parts[(seed.rotate_left(i as u32) as usize) % shards].add(f);
-        }
-        parts.rotate_left(seed as usize % shards);
-        let mut contacts = empty.clone();
-        for p in parts {
-            contacts.merge(p).unwrap();
-        }
+        let contacts = merged_shards(&rule, &all, shards, seed, false);
         prop_assert_eq!(contacts.len(), all.len());
         for (from, to) in [(T0, T0 + 45 * DAY), (T0 + 10 * DAY, T0 + 20 * DAY)] {
             prop_assert_eq!(contacts.report(from, to).unwrap(), whole.repeat_report(from, to).unwrap());
@@ -1089,19 +1105,7 @@ proptest! {
             }
         }
         let whole = ledger_with(&rule, &all);
-        let empty = RepeatContacts::new(rule.clone(), &taxonomy(), Calendars::new()).unwrap();
-        let mut parts = vec![empty.clone(); shards];
-        for (i, f) in all.iter().enumerate() {
-            parts[(seed.rotate_left(i as u32) as usize) % shards].add(f);
-        }
-        parts.rotate_left(seed as usize % shards);
-        if seed % 2 == 1 {
-            parts.reverse();
-        }
-        let mut contacts = empty.clone();
-        for p in parts {
-            contacts.merge(p).unwrap();
-        }
+        let contacts = merged_shards(&rule, &all, shards, seed, seed % 2 == 1);
         let threads = std::num::NonZeroUsize::new(threads).unwrap();
         for (from, to) in [(T0, T0 + 45 * DAY), (T0 + 10 * DAY, T0 + 20 * DAY)] {
             let one = contacts.report(from, to).unwrap();
