@@ -871,3 +871,73 @@ fn experience_facts_by_hand() {
     assert_eq!(g.merged_into, Some(a.ticket));
     assert_eq!(g.public_messages, 3);
 }
+
+/// The core figures (first reply, resolution) follow the two clocks
+/// directly; by hand, and equal to the SLA engine's reference in the eras
+/// where the calendars' range clips the solved spans.
+#[test]
+fn core_figures_of_a_reopened_ticket_by_hand_and_in_every_era() {
+    use supportdesk::metrics::FactsFields;
+    use supportdesk::testing::TicketBuilder;
+    // Opened 09:00; Bob replies 09:01 (first reply 60 s); solved 09:02;
+    // reopened 09:03 (a solved span of 60 s, not counted); solved 09:04,
+    // closed 09:05 (resolved at 09:04: 240 s less the span, 180 s).
+    let history = |opened: DateTime<Utc>| {
+        TicketBuilder::new()
+            .opened_at(opened)
+            .agent_reply(BOB, "On it")
+            .status(Status::Solved)
+            .status(Status::Open)
+            .status(Status::Solved)
+            .status(Status::Closed)
+            .events()
+    };
+    let opened = at("2026-01-05T09:00:00Z");
+    let events = history(opened);
+    let core =
+        FactsOptions::new(at("2026-01-07T12:00:00Z"), calendars()).with_fields(FactsFields::CORE);
+    let f = TicketFacts::from_events(&events, &core).unwrap().unwrap();
+    assert_eq!(f.first_reply, Some(Elapsed::new(60)));
+    assert_eq!(f.resolution, Some(Elapsed::new(180)));
+    assert_eq!(f.resolved_at, Some(ts("2026-01-05T09:04:00Z")));
+    assert_eq!(f.first_reply_waiting, None);
+    assert_eq!(
+        Ok(Some(f)),
+        TicketFacts::from_events_reference(&events, &core)
+    );
+    // Read at 09:02:30, solved: resolved at 09:02 (120 s); and at 09:03:30,
+    // reopened: no resolution yet.
+    for (read, resolution) in [("09:02:30", Some(120)), ("09:03:30", None)] {
+        let options = FactsOptions::new(at(&format!("2026-01-05T{read}Z")), calendars())
+            .with_fields(FactsFields::CORE);
+        let f = TicketFacts::from_events(&events, &options)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            f.resolution.map(|e| e.seconds),
+            resolution,
+            "read at {read}"
+        );
+        assert_eq!(
+            Ok(Some(f)),
+            TicketFacts::from_events_reference(&events, &options)
+        );
+    }
+    // Before 1970 and across the calendars' last instant the engine clips
+    // the solved span to the calendars' range: the same figures both ways.
+    let last = DateTime::from_timestamp(BusinessCalendar::MAX_UNIX_SECONDS, 0).unwrap();
+    for opened in [
+        at("1965-06-01T09:00:00Z"),
+        last - chrono::Duration::seconds(150),
+        last + chrono::Duration::days(1),
+    ] {
+        let events = history(opened);
+        let options = FactsOptions::new(opened + chrono::Duration::days(2), calendars())
+            .with_fields(FactsFields::CORE);
+        assert_eq!(
+            TicketFacts::from_events(&events, &options),
+            TicketFacts::from_events_reference(&events, &options),
+            "opened {opened}"
+        );
+    }
+}

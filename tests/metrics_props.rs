@@ -355,6 +355,173 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
+/// A generated history for the fast-path properties: a ticket opened on
+/// `channel` (proactive where the channel allows), commands, merges and
+/// own policies applied; with another ticket's events mixed in, instants
+/// jittered (out of order, sub-second) and the whole shifted into another
+/// era. Returns the history and the instant of its last step.
+#[derive(Debug, Clone)]
+struct Generated {
+    steps: Vec<(Step, i64)>,
+    channel: supportdesk::Channel,
+    proactive: bool,
+    policy_at_open: u8,
+    minutes: i64,
+    mix_other: bool,
+    jitter: Option<Vec<(i64, u32)>>,
+    era: usize,
+}
+
+fn generated() -> impl Strategy<Value = Generated> {
+    (
+        prop::collection::vec((step(), 0i64..3000), 0..16),
+        strategies::channel(),
+        any::<bool>(),
+        any::<u8>(),
+        0i64..10_080,
+        any::<bool>(),
+        prop::option::of(prop::collection::vec(
+            (-5000i64..5000, 0u32..1_000_000_000),
+            1..6,
+        )),
+        prop_oneof![6 => Just(0usize), 1 => 1usize..6],
+    )
+        .prop_map(
+            |(steps, channel, proactive, policy_at_open, minutes, mix_other, jitter, era)| {
+                Generated {
+                    steps,
+                    channel,
+                    proactive,
+                    policy_at_open,
+                    minutes,
+                    mix_other,
+                    jitter,
+                    era,
+                }
+            },
+        )
+}
+
+fn build(g: Generated) -> (Vec<Event>, DateTime<Utc>) {
+    let Generated {
+        steps,
+        channel,
+        proactive,
+        policy_at_open,
+        minutes,
+        mix_other,
+        jitter,
+        era,
+    } = g;
+    let ids = SequentialIds::new();
+    let tenant = TenantId::from_u128(1);
+    let mut now: DateTime<Utc> =
+        "2026-03-02T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::minutes(minutes);
+    let reactive = OpenTicket::reactive(CustomerId::from_u128(1), channel, "Help");
+    let opened = if proactive {
+        // Some channels cannot be proactive: those open reactively.
+        let cmd = OpenTicket::proactive(
+            CustomerId::from_u128(1),
+            channel,
+            Some(supportdesk::id::AgentId::from_u128(1)),
+            "Hello",
+        );
+        open(tenant, &cmd, &Context::new(now, &ids))
+            .or_else(|_| open(tenant, &reactive, &Context::new(now, &ids)))
+            .unwrap()
+    } else {
+        open(tenant, &reactive, &Context::new(now, &ids)).unwrap()
+    };
+    let mut ticket = Ticket::from_events(&opened.events).unwrap();
+    let mut events = opened.events;
+    let other_open = open(
+        tenant,
+        &OpenTicket::reactive(
+            CustomerId::from_u128(2),
+            supportdesk::Channel::LiveChat,
+            "Me too",
+        ),
+        &Context::new(now, &ids),
+    )
+    .unwrap();
+    let mut other = Ticket::from_events(&other_open.events).unwrap();
+    let mut all = events.clone();
+    all.extend(other_open.events.iter().cloned());
+    let applied = |p: SlaPolicy,
+                   t: &mut Ticket,
+                   at: DateTime<Utc>,
+                   out: &mut Vec<Event>,
+                   all: &mut Vec<Event>| {
+        let e = Event {
+            tenant,
+            ticket: t.id(),
+            sequence: t.version() + 1,
+            at,
+            kind: supportdesk::ticket::EventKind::SlaPolicyApplied {
+                policy: Box::new(p),
+            },
+        };
+        t.apply(&e);
+        out.push(e.clone());
+        all.push(e);
+    };
+    if let Some(p) = own_policy(policy_at_open) {
+        applied(p, &mut ticket, now, &mut events, &mut all);
+    }
+    for (step, gap) in steps {
+        now += Duration::minutes(gap);
+        let ctx = Context::new(now, &ids);
+        let decided = match step {
+            Step::Command(cmd) => decide(&ticket, &cmd, &ctx).ok(),
+            Step::Merge(out) if out => supportdesk::ticket::merge(&ticket, &other, &ctx).ok(),
+            Step::Merge(_) => supportdesk::ticket::merge(&other, &ticket, &ctx).ok(),
+            Step::Apply(which) => {
+                if let Some(p) = own_policy(which) {
+                    applied(p, &mut ticket, now, &mut events, &mut all);
+                }
+                None
+            }
+        };
+        for e in decided.map(|d| d.events).unwrap_or_default() {
+            if e.ticket == ticket.id() {
+                ticket.apply(&e);
+                events.push(e.clone());
+            } else if e.ticket == other.id() {
+                other.apply(&e);
+            }
+            all.push(e);
+        }
+    }
+    // A history with another ticket's events in it: the facts skip
+    // them, the clocks read them (as the SLA engine does).
+    let mut history = if mix_other { all } else { events };
+    if let Some(jitter) = jitter {
+        for (i, (secs, nanos)) in jitter.into_iter().enumerate() {
+            let n = history.len();
+            if let Some(e) = history.get_mut((i * 7 + 3) % n) {
+                e.at = e.at + Duration::seconds(secs) + Duration::nanoseconds(i64::from(nanos));
+            }
+        }
+    }
+    // Histories in other eras too: before 1970 and after 2200 business
+    // time fails (the same error both ways), and near the last instant
+    // chrono holds calendar-time deadlines cannot be computed either.
+    let shift = [
+        0,
+        -60 * 365 * 86_400,
+        300 * 365 * 86_400,
+        170 * 365 * 86_400,
+        DateTime::<Utc>::MAX_UTC.timestamp() - now.timestamp() - 40 * 86_400,
+        // Straddling the calendars' last instant.
+        BusinessCalendar::MAX_UNIX_SECONDS - now.timestamp() + 10 * 86_400,
+    ][era];
+    for e in &mut history {
+        e.at += Duration::seconds(shift);
+    }
+    let now = now + Duration::seconds(shift);
+    (history, now)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
 
@@ -365,101 +532,12 @@ proptest! {
     /// another ticket mixed in and instants out of order.
     #[test]
     fn fast_facts_equal_the_reference(
-        steps in prop::collection::vec((step(), 0i64..3000), 0..16),
-        channel in strategies::channel(),
-        proactive in any::<bool>(),
-        policy_at_open in any::<u8>(),
-        minutes in 0i64..10_080,
+        g in generated(),
         read_after in -4000i64..20_000,
-        mix_other in any::<bool>(),
-        jitter in prop::option::of(prop::collection::vec((-5000i64..5000, 0u32..1_000_000_000), 1..6)),
         business in any::<bool>(),
-        era in prop_oneof![6 => Just(0usize), 1 => 1usize..5],
         skip in any::<[bool; 4]>(),
     ) {
-        let ids = SequentialIds::new();
-        let tenant = TenantId::from_u128(1);
-        let mut now: DateTime<Utc> = "2026-03-02T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::minutes(minutes);
-        let reactive = OpenTicket::reactive(CustomerId::from_u128(1), channel, "Help");
-        let opened = if proactive {
-            // Some channels cannot be proactive: those open reactively.
-            let cmd = OpenTicket::proactive(CustomerId::from_u128(1), channel, Some(supportdesk::id::AgentId::from_u128(1)), "Hello");
-            open(tenant, &cmd, &Context::new(now, &ids)).or_else(|_| open(tenant, &reactive, &Context::new(now, &ids))).unwrap()
-        } else {
-            open(tenant, &reactive, &Context::new(now, &ids)).unwrap()
-        };
-        let mut ticket = Ticket::from_events(&opened.events).unwrap();
-        let mut events = opened.events;
-        let other_open = open(tenant, &OpenTicket::reactive(CustomerId::from_u128(2), supportdesk::Channel::LiveChat, "Me too"), &Context::new(now, &ids)).unwrap();
-        let mut other = Ticket::from_events(&other_open.events).unwrap();
-        let mut all = events.clone();
-        all.extend(other_open.events.iter().cloned());
-        let applied = |p: SlaPolicy, t: &mut Ticket, at: DateTime<Utc>, out: &mut Vec<Event>, all: &mut Vec<Event>| {
-            let e = Event {
-                tenant,
-                ticket: t.id(),
-                sequence: t.version() + 1,
-                at,
-                kind: supportdesk::ticket::EventKind::SlaPolicyApplied { policy: Box::new(p) },
-            };
-            t.apply(&e);
-            out.push(e.clone());
-            all.push(e);
-        };
-        if let Some(p) = own_policy(policy_at_open) {
-            applied(p, &mut ticket, now, &mut events, &mut all);
-        }
-        for (step, gap) in steps {
-            now += Duration::minutes(gap);
-            let ctx = Context::new(now, &ids);
-            let decided = match step {
-                Step::Command(cmd) => decide(&ticket, &cmd, &ctx).ok(),
-                Step::Merge(out) if out => supportdesk::ticket::merge(&ticket, &other, &ctx).ok(),
-                Step::Merge(_) => supportdesk::ticket::merge(&other, &ticket, &ctx).ok(),
-                Step::Apply(which) => {
-                    if let Some(p) = own_policy(which) {
-                        applied(p, &mut ticket, now, &mut events, &mut all);
-                    }
-                    None
-                }
-            };
-            for e in decided.map(|d| d.events).unwrap_or_default() {
-                if e.ticket == ticket.id() {
-                    ticket.apply(&e);
-                    events.push(e.clone());
-                } else if e.ticket == other.id() {
-                    other.apply(&e);
-                }
-                all.push(e);
-            }
-        }
-        // A history with another ticket's events in it: the facts skip
-        // them, the clocks read them (as the SLA engine does).
-        let mut history = if mix_other { all } else { events };
-        if let Some(jitter) = jitter {
-            for (i, (secs, nanos)) in jitter.into_iter().enumerate() {
-                let n = history.len();
-                if let Some(e) = history.get_mut((i * 7 + 3) % n) {
-                    e.at = e.at + Duration::seconds(secs) + Duration::nanoseconds(i64::from(nanos));
-                }
-            }
-        }
-        // Histories in other eras too: before 1970 and after 2200 business
-        // time fails (the same error both ways), and near the last instant
-        // chrono holds calendar-time deadlines cannot be computed either.
-        let shift = [0, -60 * 365 * 86_400, 300 * 365 * 86_400, 170 * 365 * 86_400, DateTime::<Utc>::MAX_UTC.timestamp() - now.timestamp() - 40 * 86_400][era];
-        for e in &mut history {
-            e.at += Duration::seconds(shift);
-        }
-        let now = now + Duration::seconds(shift);
-        // Histories in other eras too: before 1970 and after 2200 business
-        // time fails (the same error both ways), and near the last instant
-        // chrono holds calendar-time deadlines cannot be computed either.
-        let shift = [0, -60 * 365 * 86_400, 300 * 365 * 86_400, 170 * 365 * 86_400, DateTime::<Utc>::MAX_UTC.timestamp() - now.timestamp() - 40 * 86_400][era];
-        for e in &mut history {
-            e.at += Duration::seconds(shift);
-        }
-        let now = now + Duration::seconds(shift);
+        let (history, now) = build(g);
         let as_of = now + Duration::minutes(read_after);
         let mut options = FactsOptions::new(as_of, calendars());
         if business {
@@ -502,6 +580,73 @@ proptest! {
         if want_lean.is_err() {
             prop_assert!(want.is_err());
         }
+    }
+
+    /// The core figures in calendar time (first reply, resolution, CSAT,
+    /// tags: what the aggregate and the repeat-contact report read) follow
+    /// the first-reply and resolution clocks directly, without the SLA
+    /// engine's timeline; they equal the reference on the same histories,
+    /// and on histories whose status changes claim a status the ticket was
+    /// not in (the direct clocks leave those to the timeline).
+    #[test]
+    fn direct_clocks_equal_the_reference(
+        g in generated(),
+        read_after in -4000i64..20_000,
+        messages in any::<bool>(),
+        garble in prop::option::of((any::<prop::sample::Index>(), strategies::status())),
+        swap in prop::option::of((any::<prop::sample::Index>(), any::<prop::sample::Index>())),
+        rewind in prop::option::of((any::<prop::sample::Index>(), 0i64..5000, 0u32..1_000_000_000)),
+        reopening in prop::option::weighted(0.2, any::<prop::sample::Index>()),
+    ) {
+        let (mut history, now) = build(g);
+        // Two instants swapped: a history out of order.
+        if let Some((a, b)) = swap {
+            let (a, b) = (a.index(history.len()), b.index(history.len()));
+            let at = history[a].at;
+            history[a].at = history[b].at;
+            history[b].at = at;
+        }
+        let changes: Vec<usize> = history
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e.kind, supportdesk::ticket::EventKind::StatusChanged { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        if let Some((which, claimed)) = garble.filter(|_| !changes.is_empty()) {
+            let i = changes[which.index(changes.len())];
+            if let supportdesk::ticket::EventKind::StatusChanged { from, .. } = &mut history[i].kind {
+                *from = claimed;
+            }
+        }
+        // The opening once more, later (an import that replayed it).
+        if let Some(which) = reopening {
+            let i = which.index(history.len());
+            let mut again = history[0].clone();
+            again.at = history[i].at;
+            history.insert(i + 1, again);
+        }
+        // A status change moved back in time (a pause that ends before it
+        // starts, a reply before the opening).
+        if let Some((which, minutes, nanos)) = rewind.filter(|_| !changes.is_empty()) {
+            let i = changes[which.index(changes.len())];
+            history[i].at = history[i].at - Duration::minutes(minutes) - Duration::nanoseconds(i64::from(nanos));
+        }
+        let as_of = now + Duration::minutes(read_after);
+        let mut fields = FactsFields::CORE;
+        fields.messages = messages;
+        let options = FactsOptions::new(as_of, calendars()).with_fields(fields);
+        let want = TicketFacts::from_events_reference(&history, &options);
+        prop_assert_eq!(&TicketFacts::from_events(&history, &options), &want);
+        let mut deriver = FactsDeriver::new(&options);
+        let _ = deriver.derive(&history[..history.len() / 2]);
+        prop_assert_eq!(&deriver.derive(&history), &want);
+        // Into facts that held another ticket's figures.
+        let mut facts = TicketFacts::new(supportdesk::id::TicketId::from_u128(9), CustomerId::from_u128(9), supportdesk::Channel::Email, 0);
+        if let Ok(Some(full)) = TicketFacts::from_events(&history, &FactsOptions::new(as_of, calendars())) {
+            facts = full;
+        }
+        let derived = deriver.derive_into(&history, &mut facts).map(|found| found.then(|| facts.clone()));
+        prop_assert_eq!(&derived, &want);
     }
 
     /// Facts of many histories over any number of threads are the facts of

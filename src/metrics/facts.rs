@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::unix_seconds;
 use crate::channel::Channel;
 use crate::id::{CustomerId, TicketId};
+use crate::metrics::direct::DirectClocks;
 use crate::metrics::error::MetricsError;
 use crate::model::{LocalTags, Visibility};
 use crate::sla::{
@@ -1061,6 +1062,10 @@ pub struct FactsDeriver<'o> {
     next: Vec<(u32, Elapsed)>,
     /// The deriver's own copies of the tags it copies into facts.
     tags: LocalTags,
+    /// Whether the first-reply and resolution clocks in calendar time are
+    /// the only clocks asked for: they are then followed directly
+    /// ([`DirectClocks`]).
+    direct: bool,
 }
 
 impl<'o> FactsDeriver<'o> {
@@ -1143,6 +1148,9 @@ impl<'o> FactsDeriver<'o> {
             picks,
             next,
             tags,
+            direct: options.fields.presets() == 0
+                && options.business.is_none()
+                && !options.fields.own_sla,
         }
     }
 
@@ -1235,26 +1243,37 @@ impl<'o> FactsDeriver<'o> {
         tag_set.sort_unstable();
         tag_set.dedup();
         let mut last = created;
-        self.timeline.reset();
+        // The first-reply and resolution clocks followed directly, when
+        // they are the only clocks asked for (else, or when the history
+        // turns out to be one they do not follow, the timeline's).
+        let direct = self.direct;
+        let mut clocks = DirectClocks::opened(created, opened.is_proactive());
+        if !direct {
+            self.timeline.reset();
+        }
         // The SLA engine reads every event up to the instant (the first
         // included, whatever its ticket); the facts skip the first and
         // other tickets' events.
         let mut seen = events.iter().filter(|e| e.at <= as_of);
-        if let Some(e) = seen.next() {
+        if let Some(e) = seen.next().filter(|_| !direct) {
             self.timeline.observe_inlined(e);
         }
         // The policy applied latest by the instant (whatever the ticket of
         // the event, as `sla::applied_policy` finds it).
         let mut policy = None;
         for e in seen {
-            self.timeline.observe_inlined(e);
+            if !direct {
+                self.timeline.observe_inlined(e);
+            }
             if let EventKind::SlaPolicyApplied { policy: p } = &e.kind {
                 policy = Some(&**p).filter(|_| self.options.fields.own_sla);
             }
             if e.ticket != id {
+                clocks.lose();
                 continue;
             }
             let at = unix_seconds(e.at);
+            clocks.step(at);
             last = last.max(at);
             let mut agent_action = false;
             // (Without the message-derived figures, the messages are not
@@ -1272,6 +1291,7 @@ impl<'o> FactsDeriver<'o> {
                 EventKind::AgentReplied { .. } => {
                     f.agent_replies = f.agent_replies.saturating_add(1);
                     agent_action = true;
+                    clocks.agent_replied(at);
                 }
                 EventKind::NoteAdded { message } => {
                     agent_action = messages && message.author.role() == AuthorRole::Agent;
@@ -1280,6 +1300,7 @@ impl<'o> FactsDeriver<'o> {
                     f.bot_replies = f.bot_replies.saturating_add(1);
                 }
                 EventKind::StatusChanged { from, to } => {
+                    clocks.status_changed(*from, *to, at);
                     f.status = *to;
                     f.statuses.push((at, *to));
                     if matches!(to, Status::Solved | Status::Closed) {
@@ -1313,7 +1334,11 @@ impl<'o> FactsDeriver<'o> {
                     });
                 }
                 EventKind::EffortRated { score } => f.ces = Some(*score),
-                EventKind::MergedInto { target } => f.merged_into = Some(*target),
+                EventKind::MergedInto { target } => {
+                    clocks.merged(at);
+                    f.merged_into = Some(*target);
+                }
+                EventKind::Opened(_) => clocks.lose(),
                 EventKind::MergeReceived { messages, .. } => {
                     let public = messages
                         .iter()
@@ -1334,6 +1359,17 @@ impl<'o> FactsDeriver<'o> {
             }
         }
         f.last_event_at = last;
+        if direct {
+            if clocks.followed() {
+                clocks.fill(unix_seconds(as_of), f);
+                return Ok(true);
+            }
+            // A history the direct clocks do not follow: the timeline's.
+            self.timeline.reset();
+            for e in events.iter().filter(|e| e.at <= as_of) {
+                self.timeline.observe_inlined(e);
+            }
+        }
         self.clocks(events, policy, f)
             .map_err(|source| MetricsError::Sla { ticket: id, source })?;
         Ok(true)

@@ -72,6 +72,7 @@
 
 mod aggregate;
 mod contact;
+mod direct;
 mod error;
 mod facts;
 mod period;
