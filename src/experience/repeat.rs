@@ -472,8 +472,8 @@ impl RepeatReport {
 /// without the ledger's other queries, so without keeping its records
 /// sorted. Each ticket's facts become a lean row (88 bytes: what the
 /// report reads and what ranks two facts of one ticket; the rarer figures
-/// aside), put in one of 1,024 buckets by a hash of the customer, so that
-/// the report sorts each bucket's few rows on its own, in cache, and can
+/// aside), put in one of 128 buckets by a hash of the customer, so that
+/// the report sorts each bucket's rows on its own, in cache, and can
 /// share the buckets out among threads ([`report_on`](Self::report_on)).
 ///
 /// It accumulates facts as they are derived (nothing else is kept of
