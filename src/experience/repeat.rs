@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::channel::Channel;
 use crate::experience::error::ExperienceError;
 use crate::experience::record::{Record, TagCache, Tags};
-use crate::experience::repeat_rows::{BUCKETS, Bucket, Item, bucket_of};
+use crate::experience::repeat_rows::{BUCKETS, Bucket, Item, bucket_of, sort_items};
 use crate::experience::within::Within;
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::{Interval, Rate, TicketFacts};
@@ -743,6 +743,7 @@ impl RepeatContacts {
     ) -> Result<ReportBuilder<'_>, ExperienceError> {
         let mut b = ReportBuilder::new(&self.rule, &self.calendars, from, to, self.tags.len());
         let mut items: Vec<Item<'_>> = Vec::new();
+        let mut scratch: Vec<Item<'_>> = Vec::new();
         for k in buckets {
             items.clear();
             for part in &self.parts {
@@ -750,7 +751,7 @@ impl RepeatContacts {
                     items.extend(bucket.items());
                 }
             }
-            items.sort_unstable_by(Item::key_cmp);
+            sort_items(&mut items, &mut scratch);
             // Several rows of one ticket: the highest-ranked (as the
             // ledger keeps it).
             items.dedup_by(|later, kept| {
