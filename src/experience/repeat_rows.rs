@@ -42,6 +42,9 @@ const NO_TAIL: u32 = u32::MAX;
 const PROACTIVE: u8 = 1;
 const ONE_TOUCH: u8 = 2;
 const REOPENED: u8 = 4;
+/// The row's tail has an [`Extra`] (so a row without it is read without
+/// its tail: the tails are read out of order, each a likely cache miss).
+const EXTRA: u8 = 8;
 
 /// The bucket of a customer's rows: Fibonacci hashing of the id's two
 /// halves (ids that differ only in their low bits, `from_u128(n)`, spread
@@ -127,7 +130,7 @@ pub(crate) struct Row {
     /// Its [`Tail`] in the bucket's tails, or [`NO_TAIL`].
     tail: u32,
     channel: Channel,
-    /// [`PROACTIVE`], [`ONE_TOUCH`], [`REOPENED`].
+    /// [`PROACTIVE`], [`ONE_TOUCH`], [`REOPENED`], [`EXTRA`].
     flags: u8,
 }
 
@@ -225,6 +228,10 @@ impl Bucket {
             let (switch_at, switch_to) = f
                 .channel_switch
                 .map_or((When::NONE, f.channel), |(at, c)| (When(at), c));
+            let extra = Extra::of(reopens, what.more, why.more);
+            if extra.is_some() {
+                flags |= EXTRA;
+            }
             let tail = Tail {
                 sla_breached_at: When::of(f.sla_breached_at),
                 csat_at,
@@ -233,7 +240,7 @@ impl Bucket {
                 follow_up_of: f.follow_up_of,
                 switch_at,
                 switch_to,
-                extra: Extra::of(reopens, what.more, why.more),
+                extra,
             };
             match u32::try_from(self.tails.len()) {
                 Ok(i) if i != NO_TAIL => {
@@ -306,7 +313,11 @@ impl Item<'_> {
         self.customer == other.customer
     }
 
+    #[inline]
     fn extra(&self) -> Option<&Extra> {
+        if self.row.flags & EXTRA == 0 {
+            return None;
+        }
         self.tail.and_then(|t| t.extra.as_deref())
     }
 
