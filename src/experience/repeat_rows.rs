@@ -42,9 +42,10 @@ const NO_TAIL: u32 = u32::MAX;
 const PROACTIVE: u8 = 1;
 const ONE_TOUCH: u8 = 2;
 const REOPENED: u8 = 4;
-/// The row's tail has an [`Extra`] (so a row without it is read without
-/// its tail: the tails are read out of order, each a likely cache miss).
-const EXTRA: u8 = 8;
+/// The row's tail has an [`Extra`] with tags numbered 64 or more (so the
+/// what- and why-tags of a row without are read without its tail: the
+/// tails are read out of order, each a likely cache miss).
+const MORE_TAGS: u8 = 8;
 
 /// The bucket of a customer's rows: Fibonacci hashing of the id's two
 /// halves (ids that differ only in their low bits, `from_u128(n)`, spread
@@ -130,7 +131,7 @@ pub(crate) struct Row {
     /// Its [`Tail`] in the bucket's tails, or [`NO_TAIL`].
     tail: u32,
     channel: Channel,
-    /// [`PROACTIVE`], [`ONE_TOUCH`], [`REOPENED`], [`EXTRA`].
+    /// [`PROACTIVE`], [`ONE_TOUCH`], [`REOPENED`], [`MORE_TAGS`].
     flags: u8,
 }
 
@@ -228,10 +229,10 @@ impl Bucket {
             let (switch_at, switch_to) = f
                 .channel_switch
                 .map_or((When::NONE, f.channel), |(at, c)| (When(at), c));
-            let extra = Extra::of(reopens, what.more, why.more);
-            if extra.is_some() {
-                flags |= EXTRA;
+            if !what.more.is_empty() || !why.more.is_empty() {
+                flags |= MORE_TAGS;
             }
+            let extra = Extra::of(reopens, what.more, why.more);
             let tail = Tail {
                 sla_breached_at: When::of(f.sla_breached_at),
                 csat_at,
@@ -313,12 +314,17 @@ impl Item<'_> {
         self.customer == other.customer
     }
 
-    #[inline]
     fn extra(&self) -> Option<&Extra> {
-        if self.row.flags & EXTRA == 0 {
+        self.tail.and_then(|t| t.extra.as_deref())
+    }
+
+    /// The [`Extra`] of a row with tags numbered 64 or more.
+    #[inline]
+    fn more_tags(&self) -> Option<&Extra> {
+        if self.row.flags & MORE_TAGS == 0 {
             return None;
         }
-        self.tail.and_then(|t| t.extra.as_deref())
+        self.extra()
     }
 
     /// The order of the ledger's records of one ticket: the higher one
@@ -383,11 +389,11 @@ impl RepeatRow for Item<'_> {
     }
     #[inline]
     fn what(&self) -> Tags<'_> {
-        Tags::new(self.row.what, self.extra().map_or(&[], |e| &e.what))
+        Tags::new(self.row.what, self.more_tags().map_or(&[], |e| &e.what))
     }
     #[inline]
     fn why(&self) -> Tags<'_> {
-        Tags::new(self.row.why, self.extra().map_or(&[], |e| &e.why))
+        Tags::new(self.row.why, self.more_tags().map_or(&[], |e| &e.why))
     }
 }
 
