@@ -421,6 +421,23 @@ mod tests {
         assert!(used.iter().all(|&b| b < BUCKETS));
     }
 
+    /// A row with only a customer, an opening instant and a ticket.
+    fn plain_row(customer: CustomerId, created_at: i64, ticket: u128) -> Row {
+        Row {
+            customer,
+            ticket: TicketId::from_u128(ticket),
+            created_at,
+            as_of: 0,
+            last_event_at: 0,
+            resolved_at: When::NONE,
+            what: 0,
+            why: 0,
+            tail: NO_TAIL,
+            channel: Channel::Email,
+            flags: 0,
+        }
+    }
+
     /// The radix sort of a bucket's items groups each customer's items in
     /// `key_cmp` order, as a comparison sort does: over customers whose
     /// 16 sorting bits are equal, duplicate keys, and runs of any length.
@@ -436,19 +453,7 @@ mod tests {
             let d = digits(&Item {
                 customer: split(n),
                 created_at: 0,
-                row: &Row {
-                    customer: c,
-                    ticket: TicketId::from_u128(0),
-                    created_at: 0,
-                    as_of: 0,
-                    last_event_at: 0,
-                    resolved_at: When::NONE,
-                    what: 0,
-                    why: 0,
-                    tail: NO_TAIL,
-                    channel: Channel::Email,
-                    flags: 0,
-                },
+                row: &plain_row(c, 0, 0),
                 tail: None,
             });
             if let Some(&m) = seen.get(&d) {
@@ -469,19 +474,7 @@ mod tests {
             |spec| {
                 let rows: Vec<Row> = spec
                     .iter()
-                    .map(|&(c, at, t)| Row {
-                        customer: pool[c],
-                        ticket: TicketId::from_u128(t),
-                        created_at: at,
-                        as_of: 0,
-                        last_event_at: 0,
-                        resolved_at: When::NONE,
-                        what: 0,
-                        why: 0,
-                        tail: NO_TAIL,
-                        channel: Channel::Email,
-                        flags: 0,
-                    })
+                    .map(|&(c, at, t)| plain_row(pool[c], at, t))
                     .collect();
                 let bucket = Bucket {
                     rows,
