@@ -80,38 +80,68 @@ fn digits(i: &Item<'_>) -> usize {
 /// hashes share them, sorted by `key_cmp`. Comparison sorts mispredicted a
 /// branch at most of their comparisons and were half of the report's time.
 pub(crate) fn sort_items<'a>(items: &mut Vec<Item<'a>>, scratch: &mut Vec<Item<'a>>) {
-    if items.len() < 64 {
+    let n = items.len();
+    let Some(&first) = items.first().filter(|_| n >= 64) else {
         items.sort_unstable_by(Item::key_cmp);
         return;
-    }
-    for shift in [0, 8] {
-        let digit = |i: &Item<'_>| (digits(i) >> shift) & 0xFF;
-        let mut starts = [0usize; 256];
-        for i in items.iter() {
-            if let Some(c) = starts.get_mut(digit(i)) {
-                *c += 1;
-            }
+    };
+    // Both passes' counts in one reading.
+    let mut low = [0usize; 256];
+    let mut high = [0usize; 256];
+    for i in items.iter() {
+        let d = digits(i);
+        if let Some(c) = low.get_mut(d & 0xFF) {
+            *c += 1;
         }
+        if let Some(c) = high.get_mut(d >> 8) {
+            *c += 1;
+        }
+    }
+    for counts in [&mut low, &mut high] {
         let mut at = 0;
-        for c in &mut starts {
-            let n = *c;
+        for c in counts.iter_mut() {
+            let k = *c;
             *c = at;
-            at += n;
-        }
-        scratch.clear();
-        scratch.extend_from_slice(items);
-        for i in scratch.iter() {
-            if let Some(c) = starts.get_mut(digit(i)) {
-                if let Some(slot) = items.get_mut(*c) {
-                    *slot = *i;
-                }
-                *c += 1;
-            }
+            at += k;
         }
     }
-    for run in items.chunk_by_mut(|a, b| digits(a) == digits(b)) {
-        if run.len() > 1 {
-            run.sort_unstable_by(Item::key_cmp);
+    // The scratch as long as the items (kept from the last bucket: its
+    // contents are overwritten).
+    scratch.truncate(n);
+    scratch.resize(n, first);
+    // Low digits into the scratch, then high digits back (stable).
+    for i in items.iter() {
+        if let Some(c) = low.get_mut(digits(i) & 0xFF) {
+            if let Some(slot) = scratch.get_mut(*c) {
+                *slot = *i;
+            }
+            *c += 1;
+        }
+    }
+    for i in scratch.iter() {
+        if let Some(c) = high.get_mut(digits(i) >> 8) {
+            if let Some(slot) = items.get_mut(*c) {
+                *slot = *i;
+            }
+            *c += 1;
+        }
+    }
+    // Each run of equal digits sorted by key.
+    let mut start = 0;
+    let mut run_digits = digits(&first);
+    for k in 0..=n {
+        let d = items.get(k).map(digits);
+        if d == Some(run_digits) {
+            continue;
+        }
+        if k - start > 1 {
+            if let Some(run) = items.get_mut(start..k) {
+                run.sort_unstable_by(Item::key_cmp);
+            }
+        }
+        start = k;
+        if let Some(d) = d {
+            run_digits = d;
         }
     }
 }
