@@ -104,7 +104,7 @@ impl DirectClocks {
     /// A public reply by a human agent at `at`.
     #[inline]
     pub(crate) fn agent_replied(&mut self, at: i64) {
-        if self.first_reply == FirstReply::Open {
+        if matches!(self.first_reply, FirstReply::Open) {
             self.first_reply = FirstReply::Replied(at);
         }
     }
@@ -112,7 +112,7 @@ impl DirectClocks {
     /// The ticket merged into another at `at`.
     #[inline]
     pub(crate) fn merged(&mut self, at: i64) {
-        if self.first_reply == FirstReply::Open {
+        if matches!(self.first_reply, FirstReply::Open) {
             self.first_reply = FirstReply::None;
         }
         if self.end.is_none() {
@@ -136,7 +136,7 @@ impl DirectClocks {
     pub(crate) fn status_changed(&mut self, from: Status, to: Status, at: i64) {
         self.followed &= from == self.status;
         self.status = to;
-        if self.first_reply == FirstReply::Open && closes(to) {
+        if matches!(self.first_reply, FirstReply::Open) && closes(to) {
             self.first_reply = FirstReply::None;
         }
         if self.end.is_some() {

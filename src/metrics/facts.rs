@@ -235,17 +235,74 @@ impl TicketFacts {
     /// Facts as [`with_statuses`](Self::with_statuses) makes them, in
     /// place, the vectors emptied but keeping their room.
     fn reset(&mut self, ticket: TicketId, customer: CustomerId, channel: Channel, created_at: i64) {
-        let statuses = std::mem::take(&mut self.statuses);
-        let mut tags = std::mem::take(&mut self.tags);
-        let mut next_replies = std::mem::take(&mut self.next_replies);
-        let mut sla = std::mem::take(&mut self.sla);
-        tags.clear();
+        // Field by field (every field named, so a new one is not
+        // forgotten): building a whole new value and dropping the old one
+        // cost about 75 instructions a ticket in the bulk fold.
+        let TicketFacts {
+            ticket: t,
+            customer: c,
+            channel: ch,
+            priority,
+            proactive,
+            status,
+            created_at: created,
+            as_of,
+            last_event_at,
+            first_reply,
+            first_reply_waiting,
+            first_reply_sla,
+            next_replies,
+            resolved_at,
+            resolution,
+            agent_work,
+            agent_replies,
+            bot_replies,
+            solved_ever,
+            reopens,
+            statuses,
+            tags,
+            csat,
+            ces,
+            sla,
+            sla_breached_at,
+            follow_up_of,
+            merged_into,
+            public_messages,
+            channel_switch,
+        } = self;
+        *t = ticket;
+        *c = customer;
+        *ch = channel;
+        *priority = Priority::Normal;
+        *proactive = false;
+        *status = Status::New;
+        *created = created_at;
+        *as_of = created_at;
+        *last_event_at = created_at;
+        *first_reply = None;
+        *first_reply_waiting = None;
+        *first_reply_sla = None;
         next_replies.clear();
+        *resolved_at = None;
+        *resolution = None;
+        *agent_work = None;
+        *agent_replies = 0;
+        *bot_replies = 0;
+        *solved_ever = false;
+        *reopens = 0;
+        statuses.clear();
+        statuses.push((created_at, Status::New));
+        tags.clear();
+        if csat.is_some() {
+            *csat = None;
+        }
+        *ces = None;
         sla.clear();
-        *self = TicketFacts::with_statuses(ticket, customer, channel, created_at, statuses);
-        self.tags = tags;
-        self.next_replies = next_replies;
-        self.sla = sla;
+        *sla_breached_at = None;
+        *follow_up_of = None;
+        *merged_into = None;
+        *public_messages = 0;
+        *channel_switch = None;
     }
 
     /// The facts of a ticket's history at `options`' instant: `None` when
