@@ -1080,6 +1080,14 @@ const READ_AHEAD: usize = 2;
 /// the metrics that run by a preset's rules (the usual first and next
 /// reply), so its targets are judged without replaying the history again.
 ///
+/// With [`FactsFields::CORE`] and no business calendar, the first-reply
+/// and resolution clocks are the only ones needed: they are then followed
+/// in a few numbers as the events are read, without the cycles, and a
+/// history they cannot follow exactly (another ticket's events, a second
+/// opening, instants going back, a status change from a status the ticket
+/// was not in, instants outside 1970 to the calendars' last year) is
+/// replayed the general way. The facts are the same either way.
+///
 /// ```
 /// use supportdesk::metrics::{Aggregate, FactsDeriver, FactsOptions};
 /// use supportdesk::sla::Calendars;
