@@ -246,6 +246,7 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
+mod by_seconds;
 pub mod calendar;
 pub mod channel;
 pub mod chart;

@@ -769,7 +769,8 @@ impl RepeatContacts {
                 }
             }
         }
-        b.pairs.sort_unstable();
+        // (By instant first: a radix sort of the instants.)
+        b.pairs = crate::by_seconds::sorted_by_seconds(&b.pairs, |p| p.at);
         Ok(b)
     }
 }
@@ -910,7 +911,9 @@ impl<'a> ReportBuilder<'a> {
     }
 
     pub(crate) fn finish(mut self, tags: &[(Tag, crate::model::TagKind)]) -> RepeatReport {
-        self.pairs.sort_unstable();
+        if !self.pairs.is_sorted() {
+            self.pairs = crate::by_seconds::sorted_by_seconds(&self.pairs, |p| p.at);
+        }
         let mut by_reason: Vec<ReasonFigures> = self
             .by_reason
             .into_iter()

@@ -137,80 +137,12 @@ pub struct LowScore {
 pub(crate) struct LowScores(pub(crate) Vec<LowScore>);
 
 impl LowScores {
-    /// The low scores in their order (`Ord`: by instant first). A radix
-    /// sort of their seconds since the earliest (when they span less than
-    /// 2^32 seconds), then each run of one second sorted by `Ord`: a
-    /// comparison sort mispredicted most of its comparisons and was most of
-    /// the summary's time (a million tickets, 100,000 low scores).
+    /// The low scores in their order (`Ord`: by instant first), by a radix
+    /// sort of their seconds ([`sorted_by_seconds`](crate::by_seconds::sorted_by_seconds)):
+    /// a comparison sort mispredicted most of its comparisons and was most
+    /// of the summary's time (a million tickets, 100,000 low scores).
     pub(crate) fn sorted(&self) -> Vec<LowScore> {
-        let scores = &self.0;
-        let seconds = |l: &LowScore| l.at.timestamp();
-        let (Some(min), Some(max)) = (
-            scores.iter().map(seconds).min(),
-            scores.iter().map(seconds).max(),
-        ) else {
-            return Vec::new();
-        };
-        let span = u32::try_from(max.saturating_sub(min)).ok();
-        let (Some(span), Ok(_)) = (span, u32::try_from(scores.len())) else {
-            let mut v = scores.clone();
-            // (Unstable is as good: every field takes part in the order,
-            // so two low scores the order cannot tell apart are equal.)
-            v.sort_unstable();
-            return v;
-        };
-        // (offset, index) pairs, sorted by offset 11 bits at a time.
-        let offset = |l: &LowScore| u32::try_from(seconds(l) - min).unwrap_or(u32::MAX);
-        let mut keys: Vec<(u32, u32)> = scores
-            .iter()
-            .zip(0u32..)
-            .map(|(l, i)| (offset(l), i))
-            .collect();
-        let mut spare = keys.clone();
-        let mut shift = 0;
-        while shift < 32 && (span >> shift) > 0 {
-            let mut starts = [0usize; 2048];
-            for &(k, _) in &keys {
-                if let Some(c) = starts.get_mut((k >> shift) as usize & 2047) {
-                    *c += 1;
-                }
-            }
-            let mut at = 0;
-            for c in &mut starts {
-                let n = *c;
-                *c = at;
-                at += n;
-            }
-            for &(k, i) in &keys {
-                if let Some(c) = starts.get_mut((k >> shift) as usize & 2047) {
-                    if let Some(slot) = spare.get_mut(*c) {
-                        *slot = (k, i);
-                    }
-                    *c += 1;
-                }
-            }
-            std::mem::swap(&mut keys, &mut spare);
-            shift += 11;
-        }
-        let mut v: Vec<LowScore> = keys
-            .iter()
-            .filter_map(|&(_, i)| scores.get(i as usize).cloned())
-            .collect();
-        // Within one second, by the whole order.
-        let mut start = 0;
-        for k in 1..=keys.len() {
-            let next = keys.get(k).map(|p| p.0);
-            if next == keys.get(start).map(|p| p.0) {
-                continue;
-            }
-            if k - start > 1 {
-                if let Some(run) = v.get_mut(start..k) {
-                    run.sort_unstable();
-                }
-            }
-            start = k;
-        }
-        v
+        crate::by_seconds::sorted_by_seconds(&self.0, |l| l.at.timestamp())
     }
 }
 
