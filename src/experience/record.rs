@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::channel::Channel;
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::TicketFacts;
-use crate::model::{Status, Tag, TagKind};
+use crate::model::{Status, Tag, TagKind, TagMemo};
 
 /// A fast, deterministic hasher for the ledger's maps (ids and tags are not
 /// attacker-chosen keys there: they come from the host's own facts): the
@@ -94,12 +94,14 @@ impl TagBits {
 const TAG_CACHE: usize = 32;
 
 /// The numbers of the tags seen last, in front of the taxonomy's index: a
-/// stream of facts names the same few tags over and over, and a tag
-/// compares equal to the one remembered in its slot at the cost of a
-/// pointer comparison (tags cloned from one another share their text) or
-/// a short memory comparison, where the index hashes its whole text.
+/// stream of facts names the same few tags over and over. A tag is found
+/// by its address first ([`TagMemo`]: one pointer comparison, the tags of
+/// one deriver's facts share their text), then in a slot of its own text
+/// (a short memory comparison, for equal tags that do not share a text),
+/// where the index hashes its whole text.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TagCache {
+    by_address: TagMemo<Found>,
     slots: Vec<Option<(Tag, Found)>>,
 }
 
@@ -115,6 +117,15 @@ impl TagCache {
         tag: &Tag,
         index: &FxMap<Tag, (u32, TagKind)>,
     ) -> Option<(u32, TagKind)> {
+        match self.by_address.get(tag) {
+            Some(found) => found,
+            None => self.by_text(tag, index),
+        }
+    }
+
+    /// [`get`](Self::get) for a tag whose address is not remembered.
+    #[cold]
+    fn by_text(&mut self, tag: &Tag, index: &FxMap<Tag, (u32, TagKind)>) -> Found {
         let text = tag.as_str().as_bytes();
         // The slot: the length and the last two bytes (tags of one
         // taxonomy differ there more than at their start).
@@ -131,21 +142,17 @@ impl TagCache {
         if self.slots.is_empty() {
             self.slots = vec![None; TAG_CACHE];
         }
-        match self.slots.get_mut(slot) {
-            // (The same text when it is the same allocation: `known` keeps
-            // it alive, so no other tag can have been given its address.)
-            Some(Some((known, found)))
-                if std::ptr::eq(known.as_str(), tag.as_str()) || known == tag =>
-            {
-                *found
-            }
+        let found = match self.slots.get_mut(slot) {
+            Some(Some((known, found))) if known == tag => *found,
             Some(entry) => {
                 let found = index.get(tag).copied();
                 *entry = Some((tag.clone(), found));
                 found
             }
             None => index.get(tag).copied(),
-        }
+        };
+        self.by_address.insert(tag, found);
+        found
     }
 }
 

@@ -9,6 +9,7 @@ use crate::channel::Channel;
 use crate::id::TicketId;
 use crate::metrics::facts::{TicketFacts, unix};
 use crate::metrics::sketch::DurationSketch;
+use crate::model::TagMemo;
 use crate::sla::{Compliance, TargetState};
 use crate::ticket::{Status, Tag};
 
@@ -49,38 +50,59 @@ pub(crate) fn unsolved_slot(s: Status) -> Option<usize> {
 }
 
 /// Tickets per tag, sorted by tag (serialised as the map it replaces). A
-/// count is found by comparing pointers first: the facts of one deriver
-/// share their tags' text with the keys, so the usual look-up compares no
-/// text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct TagCounts(Vec<(Tag, u64)>);
+/// count is found by the tag's address first ([`TagMemo`]): the facts of
+/// one deriver share their tags' text, so the usual look-up compares one
+/// pointer and reads no text; a tag not remembered is found by a binary
+/// search of the texts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TagCounts {
+    counts: Vec<(Tag, u64)>,
+    /// Each remembered tag's index in `counts` (forgotten when a tag is
+    /// inserted before it).
+    memo: TagMemo<usize>,
+}
+
+impl PartialEq for TagCounts {
+    fn eq(&self, other: &Self) -> bool {
+        self.counts == other.counts
+    }
+}
+
+impl Eq for TagCounts {}
 
 impl TagCounts {
-    /// Up to this many tags, a scan for a shared text comes first.
-    const SCAN: usize = 32;
-
     /// Adds `n` to `t`'s count.
     #[inline]
     pub(crate) fn add(&mut self, t: &Tag, n: u64) {
-        if self.0.len() <= Self::SCAN {
-            if let Some((_, c)) = self.0.iter_mut().find(|(k, _)| k.shares_text(t)) {
-                *c = c.saturating_add(n);
-                return;
-            }
+        if let Some((_, c)) = self.memo.get(t).and_then(|i| self.counts.get_mut(i)) {
+            *c = c.saturating_add(n);
+            return;
         }
-        match self.0.binary_search_by(|(k, _)| k.cmp(t)) {
+        self.add_slow(t, n);
+    }
+
+    /// [`add`](Self::add) for a tag not remembered.
+    #[cold]
+    fn add_slow(&mut self, t: &Tag, n: u64) {
+        match self.counts.binary_search_by(|(k, _)| k.cmp(t)) {
             Ok(i) => {
-                if let Some((_, c)) = self.0.get_mut(i) {
+                if let Some((_, c)) = self.counts.get_mut(i) {
                     *c = c.saturating_add(n);
                 }
+                self.memo.insert(t, i);
             }
-            Err(i) => self.0.insert(i, (t.clone(), n)),
+            Err(i) => {
+                self.counts.insert(i, (t.clone(), n));
+                // (The indices after `i` moved.)
+                self.memo.clear();
+                self.memo.insert(t, i);
+            }
         }
     }
 
     /// The counts in tag order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Tag, &u64)> {
-        self.0.iter().map(|(t, n)| (t, n))
+        self.counts.iter().map(|(t, n)| (t, n))
     }
 }
 
@@ -93,7 +115,10 @@ impl Serialize for TagCounts {
 impl<'de> Deserialize<'de> for TagCounts {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let map = BTreeMap::<Tag, u64>::deserialize(d)?;
-        Ok(TagCounts(map.into_iter().collect()))
+        Ok(TagCounts {
+            counts: map.into_iter().collect(),
+            memo: TagMemo::default(),
+        })
     }
 }
 
@@ -554,6 +579,42 @@ impl<'a> Extend<&'a TicketFacts> for Aggregate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tag counts equal a map's, whatever the order, with equal tags that
+    /// share their text and others that do not, and tags inserted before
+    /// remembered ones (which moves their indices).
+    #[test]
+    fn tag_counts_equal_a_map() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        let texts: Vec<String> = (0..40).map(|i| format!("tag/{:02}", 39 - i)).collect();
+        let shared: Vec<Tag> = texts
+            .iter()
+            .map(|t| Tag::new(t).unwrap_or_else(|e| unreachable!("{e}")))
+            .collect();
+        let mut runner = TestRunner::new(Config::with_cases(128));
+        let result = runner.run(
+            &prop::collection::vec((0..texts.len(), any::<bool>(), 1u64..5), 0..300),
+            |adds| {
+                let mut counts = TagCounts::default();
+                let mut want = BTreeMap::new();
+                for &(i, apart, n) in &adds {
+                    let t = if apart {
+                        Tag::new(&texts[i]).unwrap_or_else(|e| unreachable!("{e}"))
+                    } else {
+                        shared[i].clone()
+                    };
+                    counts.add(&t, n);
+                    *want.entry(t).or_insert(0u64) += n;
+                }
+                let got: Vec<(Tag, u64)> = counts.iter().map(|(t, n)| (t.clone(), *n)).collect();
+                let want: Vec<(Tag, u64)> = want.into_iter().collect();
+                prop_assert_eq!(got, want);
+                Ok(())
+            },
+        );
+        assert!(result.is_ok(), "{result:?}");
+    }
 
     /// Low scores come out in `Ord` order, over spans small and large,
     /// with many in one second.

@@ -63,7 +63,7 @@ pub use sla::policy::{
 pub(crate) use sla::policy::{deserialize_recorded, deserialize_recorded_opt};
 pub use spike::{Direction, Reading, SpikeNotice};
 pub use status::{Priority, Status, UnknownPriority, UnknownStatus, Waiting};
-pub(crate) use tag::LocalTags;
+pub(crate) use tag::{LocalTags, TagMemo};
 pub use tag::{Tag, TagError};
 pub use taxonomy::{Cardinality, Polarity, TagKind, Violation};
 pub use view::{CustomerStatus, CustomerTicketView, PublicAuthor, PublicMessage};

@@ -43,6 +43,14 @@ impl Tag {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
+    /// One of 64 slots, from the address of the text (not the text):
+    /// [`TagMemo`]'s and [`LocalTags`]' direct-mapped tables.
+    #[inline]
+    fn address_slot(&self) -> usize {
+        let address = Arc::as_ptr(&self.0).cast::<u8>() as usize as u64;
+        ((address >> 4).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize
+    }
+
     /// Validates and normalises a tag.
     ///
     /// # Errors
@@ -142,8 +150,7 @@ impl LocalTags {
     /// A tag equal to `t`: this cache's copy when it has (or can make) one.
     #[inline]
     pub(crate) fn local(&mut self, t: &Tag) -> Tag {
-        let at = (Arc::as_ptr(&t.0).cast::<u8>() as usize >> 4).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            >> 58;
+        let at = t.address_slot();
         if let Some(Some((source, slot))) = self.sources.get(at) {
             if source.shares_text(t) {
                 if let Some(Some(copy)) = self.copies.get(*slot) {
@@ -180,6 +187,52 @@ impl LocalTags {
     }
 }
 
+/// A small memo of a value per tag, found by the tag's address: a stream
+/// of facts names the same few tags, cloned from one another, so a tag met
+/// again is found by a pointer comparison, without reading or hashing its
+/// text. Direct-mapped, 64 slots; each keeps its tag alive, so no other
+/// tag can be given the address while it is remembered. A tag equal to a
+/// remembered one but not sharing its text is simply not found: the
+/// caller looks it up as usual and may remember it too.
+#[derive(Debug, Clone)]
+pub(crate) struct TagMemo<V> {
+    slots: Vec<Option<(Tag, V)>>,
+}
+
+impl<V> Default for TagMemo<V> {
+    fn default() -> Self {
+        TagMemo { slots: Vec::new() }
+    }
+}
+
+impl<V: Copy> TagMemo<V> {
+    const SLOTS: usize = 64;
+
+    /// The value remembered for `t`'s text, if `t` shares it.
+    #[inline]
+    pub(crate) fn get(&self, t: &Tag) -> Option<V> {
+        match self.slots.get(t.address_slot()) {
+            Some(Some((known, v))) if known.shares_text(t) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// Remembers `v` for `t` (in place of the slot's tag).
+    pub(crate) fn insert(&mut self, t: &Tag, v: V) {
+        if self.slots.is_empty() {
+            self.slots.resize_with(Self::SLOTS, || None);
+        }
+        if let Some(slot) = self.slots.get_mut(t.address_slot()) {
+            *slot = Some((t.clone(), v));
+        }
+    }
+
+    /// Forgets every value.
+    pub(crate) fn clear(&mut self) {
+        self.slots.clear();
+    }
+}
+
 /// A quick hash of a tag's text (eight bytes at a time), for
 /// [`LocalTags`]' slots.
 #[inline]
@@ -204,6 +257,40 @@ fn text_hash(text: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A memo finds a tag by its shared text only: a clone is found, an
+    /// equal tag made apart is not, and a cleared memo finds nothing.
+    #[test]
+    fn memo_finds_shared_texts_only() {
+        let late = Tag::new("shipping/late").unwrap();
+        let mut memo = TagMemo::default();
+        assert_eq!(memo.get(&late), None);
+        memo.insert(&late, 7u32);
+        assert_eq!(memo.get(&late.clone()), Some(7));
+        let apart = Tag::new("shipping/late").unwrap();
+        assert_eq!(apart, late);
+        assert_eq!(memo.get(&apart), None);
+        memo.insert(&apart, 8);
+        assert_eq!(memo.get(&apart), Some(8));
+        // Many tags: each found with its own value, or not at all (a slot
+        // taken by another), never with another's value.
+        let tags: Vec<Tag> = (0..200)
+            .map(|i| Tag::new(&format!("t{i}")).unwrap())
+            .collect();
+        for (i, t) in tags.iter().enumerate() {
+            memo.insert(t, i as u32 + 100);
+        }
+        let mut found = 0;
+        for (i, t) in tags.iter().enumerate() {
+            if let Some(v) = memo.get(t) {
+                assert_eq!(v, i as u32 + 100);
+                found += 1;
+            }
+        }
+        assert!(found > 0 && found <= 64, "{found}");
+        memo.clear();
+        assert!(tags.iter().all(|t| memo.get(t).is_none()));
+    }
 
     #[test]
     fn tag_hierarchy() {
