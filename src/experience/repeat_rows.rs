@@ -224,7 +224,69 @@ impl Bucket {
     /// Adds the row of `f`, its tags numbered by `index` (as
     /// [`Record::of`](crate::experience::record::Record::of)); false, and
     /// nothing added, when the bucket cannot number another tail.
+    ///
+    /// Most facts have nothing a tail keeps (no CSAT, reopen, breach,
+    /// tags numbered 64 or more...): their row is made from the tags' bits
+    /// alone, without the lists [`tags_and_reopens_by`] builds.
+    #[inline]
     pub(crate) fn push(
+        &mut self,
+        f: &TicketFacts,
+        index: &FxMap<Tag, (u32, TagKind)>,
+        cache: &mut TagCache,
+    ) -> bool {
+        let mut what = 0u64;
+        let mut why = 0u64;
+        let mut more = false;
+        for t in &f.tags {
+            match cache.get(t, index) {
+                Some((id @ 0..64, kind)) => {
+                    let bit = 1u64 << id;
+                    match kind {
+                        TagKind::What => what |= bit,
+                        TagKind::Why => why |= bit,
+                    }
+                }
+                Some(_) => more = true,
+                None => {}
+            }
+        }
+        let plain = !more
+            && f.sla_breached_at.is_none()
+            && f.csat.is_none()
+            && f.ces.is_none()
+            && f.follow_up_of.is_none()
+            && f.channel_switch.is_none()
+            && !reopened(&f.statuses);
+        if !plain {
+            return self.push_with_tail(f, index, cache);
+        }
+        let mut flags = 0;
+        if f.proactive {
+            flags |= PROACTIVE;
+        }
+        if f.is_one_touch() {
+            flags |= ONE_TOUCH;
+        }
+        self.rows.push(Row {
+            customer: f.customer,
+            ticket: f.ticket,
+            created_at: f.created_at,
+            as_of: f.as_of,
+            last_event_at: f.last_event_at,
+            resolved_at: When::of(f.resolved_at),
+            what,
+            why,
+            tail: NO_TAIL,
+            channel: f.channel,
+            flags,
+        });
+        true
+    }
+
+    /// [`push`](Self::push) for facts with a tail.
+    #[cold]
+    fn push_with_tail(
         &mut self,
         f: &TicketFacts,
         index: &FxMap<Tag, (u32, TagKind)>,
@@ -241,45 +303,33 @@ impl Bucket {
         if !reopens.is_empty() {
             flags |= REOPENED;
         }
-        let plain = f.sla_breached_at.is_none()
-            && f.csat.is_none()
-            && f.ces.is_none()
-            && f.follow_up_of.is_none()
-            && f.channel_switch.is_none()
-            && reopens.is_empty()
-            && what.more.is_empty()
-            && why.more.is_empty();
-        let tail = if plain {
-            NO_TAIL
-        } else {
-            let (csat_score, csat_at) = f
-                .csat
-                .as_ref()
-                .map_or((0, When::NONE), |c| (c.score.score(), When(c.at)));
-            let (switch_at, switch_to) = f
-                .channel_switch
-                .map_or((When::NONE, f.channel), |(at, c)| (When(at), c));
-            if !what.more.is_empty() || !why.more.is_empty() {
-                flags |= MORE_TAGS;
+        let (csat_score, csat_at) = f
+            .csat
+            .as_ref()
+            .map_or((0, When::NONE), |c| (c.score.score(), When(c.at)));
+        let (switch_at, switch_to) = f
+            .channel_switch
+            .map_or((When::NONE, f.channel), |(at, c)| (When(at), c));
+        if !what.more.is_empty() || !why.more.is_empty() {
+            flags |= MORE_TAGS;
+        }
+        let extra = Extra::of(reopens, what.more, why.more);
+        let tail = Tail {
+            sla_breached_at: When::of(f.sla_breached_at),
+            csat_at,
+            csat_score,
+            ces: f.ces.map(|c| c.score()),
+            follow_up_of: f.follow_up_of,
+            switch_at,
+            switch_to,
+            extra,
+        };
+        let tail = match u32::try_from(self.tails.len()) {
+            Ok(i) if i != NO_TAIL => {
+                self.tails.push(tail);
+                i
             }
-            let extra = Extra::of(reopens, what.more, why.more);
-            let tail = Tail {
-                sla_breached_at: When::of(f.sla_breached_at),
-                csat_at,
-                csat_score,
-                ces: f.ces.map(|c| c.score()),
-                follow_up_of: f.follow_up_of,
-                switch_at,
-                switch_to,
-                extra,
-            };
-            match u32::try_from(self.tails.len()) {
-                Ok(i) if i != NO_TAIL => {
-                    self.tails.push(tail);
-                    i
-                }
-                _ => return false,
-            }
+            _ => return false,
         };
         self.rows.push(Row {
             customer: f.customer,
@@ -310,6 +360,20 @@ impl Bucket {
             },
         })
     }
+}
+
+/// Whether statuses (in order, from new) go from solved back to unsolved
+/// at least once: what [`tags_and_reopens_by`] lists the instants of.
+#[inline]
+fn reopened(statuses: &[(i64, crate::model::Status)]) -> bool {
+    let mut solved = false;
+    for &(_, s) in statuses {
+        if solved && s.is_unsolved() {
+            return true;
+        }
+        solved = s == crate::model::Status::Solved;
+    }
+    false
 }
 
 /// A number as its two halves, high first (the same order).

@@ -98,7 +98,24 @@ impl Within {
     ///
     /// # Errors
     /// As [`contains`](Self::contains).
+    #[inline]
     pub fn contains_unix(
+        &self,
+        earlier: i64,
+        later: i64,
+        calendars: &Calendars,
+    ) -> Result<bool, ExperienceError> {
+        // (Calendar time, the usual window, answered here: a report asks
+        // for every contact.)
+        if let (TimeBasis::Calendar, 1..) = (&self.basis, self.seconds) {
+            return Ok(later >= earlier && later.saturating_sub(earlier) <= self.seconds);
+        }
+        self.contains_checked(earlier, later, calendars)
+    }
+
+    /// [`contains_unix`](Self::contains_unix) with the window checked
+    /// first.
+    fn contains_checked(
         &self,
         earlier: i64,
         later: i64,
@@ -108,11 +125,13 @@ impl Within {
         if later < earlier {
             return Ok(false);
         }
+        // (`later` is not before `earlier`: a difference too large for an
+        // i64 saturates, longer than any window.)
         match &self.basis {
-            TimeBasis::Calendar => Ok(later - earlier <= self.seconds),
+            TimeBasis::Calendar => Ok(later.saturating_sub(earlier) <= self.seconds),
             TimeBasis::Business { calendar } => {
                 // Calendar time is never shorter than business time.
-                if later - earlier <= self.seconds {
+                if later.saturating_sub(earlier) <= self.seconds {
                     return Ok(true);
                 }
                 let cal =
@@ -145,6 +164,29 @@ mod tests {
         )
         .unwrap_or_else(|e| unreachable!("{e}"));
         Calendars::new().with("office", cal)
+    }
+
+    /// The whole range of instants: no overflow; far apart is outside
+    /// (or, in business time, beyond the calendar's range: an error).
+    #[test]
+    fn extreme_instants() {
+        let c = weekdays();
+        for w in [Within::default(), Within::business(8 * 3600, "office")] {
+            assert!(!matches!(w.contains_unix(i64::MIN, i64::MAX, &c), Ok(true)));
+            assert!(!matches!(w.contains_unix(i64::MAX, i64::MIN, &c), Ok(true)));
+        }
+        assert!(
+            !Within::default()
+                .contains_unix(i64::MIN, i64::MAX, &c)
+                .unwrap_or(true)
+        );
+        assert!(
+            Within::default()
+                .contains_unix(i64::MAX - 5, i64::MAX, &c)
+                .unwrap_or(false)
+        );
+        // A window of no length is an error, whatever the basis.
+        assert!(Within::calendar(0).contains_unix(0, 0, &c).is_err());
     }
 
     #[test]
