@@ -703,3 +703,68 @@ proptest! {
         prop_assert_eq!(&folded, &one_by_one);
     }
 }
+
+proptest! {
+    /// The facts' tags are the set the events leave (sorted, each text
+    /// once), as the reference's set gives them, whatever the opening's
+    /// order: duplicates, equal texts in separate allocations, tags added
+    /// and removed later; and the same from a deriver that has met other
+    /// tags first (its own copies of the texts).
+    #[test]
+    fn tags_are_the_set_the_events_leave(
+        opening in prop::collection::vec((0usize..6, any::<bool>()), 0..8),
+        later in prop::collection::vec((any::<bool>(), prop::collection::vec((0usize..6, any::<bool>()), 1..4)), 0..4),
+        fields in prop_oneof![Just(FactsFields::ALL), Just(FactsFields::CORE)],
+    ) {
+        use supportdesk::Tag;
+        use supportdesk::ticket::EventKind;
+        let texts = ["order/where", "billing/refund", "cause/bug", "a", "order/where/late", "zz"];
+        let shared: Vec<Tag> = texts.iter().map(|t| Tag::new(t).unwrap()).collect();
+        let tag = |(i, apart): (usize, bool)| {
+            if apart { Tag::new(texts[i]).unwrap() } else { shared[i].clone() }
+        };
+        let ids = SequentialIds::new();
+        let tenant = TenantId::from_u128(1);
+        let now: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
+        let cmd = OpenTicket::reactive(CustomerId::from_u128(1), supportdesk::Channel::Email, "Help");
+        let mut events = open(tenant, &cmd, &Context::new(now, &ids)).unwrap().events;
+        let retag = |e: &mut Event, tags: Vec<Tag>| {
+            if let EventKind::Opened(o) = &e.kind {
+                let mut inner = o.clone().into_inner();
+                inner.tags = tags;
+                e.kind = EventKind::Opened(inner.into());
+            }
+        };
+        retag(&mut events[0], opening.iter().copied().map(tag).collect());
+        for (k, (add, tags)) in later.iter().enumerate() {
+            let first = events[0].clone();
+            let tags: Vec<Tag> = tags.iter().copied().map(tag).collect();
+            events.push(Event {
+                sequence: first.sequence + 1 + k as u64,
+                at: first.at + Duration::minutes(1 + k as i64),
+                kind: if *add { EventKind::TagsAdded { tags } } else { EventKind::TagsRemoved { tags } },
+                ..first
+            });
+        }
+        let options = FactsOptions::new(now + Duration::days(1), Calendars::new()).with_fields(fields);
+        let want = TicketFacts::from_events_reference(&events, &options).unwrap().unwrap();
+        let mut set: Vec<Tag> = opening.iter().copied().map(tag).collect();
+        for (add, tags) in &later {
+            for t in tags.iter().copied().map(tag) {
+                set.retain(|x| *x != t);
+                if *add {
+                    set.push(t);
+                }
+            }
+        }
+        set.sort();
+        set.dedup();
+        prop_assert_eq!(&want.tags, &set);
+        prop_assert_eq!(TicketFacts::from_events(&events, &options).unwrap().unwrap(), want.clone());
+        let mut deriver = FactsDeriver::new(&options);
+        let mut other = events.clone();
+        retag(&mut other[0], texts.iter().rev().map(|t| Tag::new(t).unwrap()).collect());
+        let _ = deriver.derive(&other);
+        prop_assert_eq!(deriver.derive(&events).unwrap().unwrap(), want);
+    }
+}

@@ -1300,13 +1300,22 @@ impl<'o> FactsDeriver<'o> {
         f.follow_up_of = *follow_up_of;
         // Sorted and without duplicates, as a set would keep them; each a
         // copy of this deriver's own (`local`), so threads deriving at once
-        // do not all count references to the same shared text.
+        // do not all count references to the same shared text. Each tag
+        // put in its place as it comes (one comparison for a tag after the
+        // last; a sort and a pass for duplicates cost more for a few).
         let tag_set = &mut f.tags;
         for t in tags {
-            tag_set.push(self.tags.local(t));
+            let t = self.tags.local(t);
+            match tag_set.last() {
+                Some(last) if last.shares_text(&t) => {}
+                Some(last) if *last >= t => {
+                    if let Err(i) = tag_set.binary_search(&t) {
+                        tag_set.insert(i, t);
+                    }
+                }
+                _ => tag_set.push(t),
+            }
         }
-        tag_set.sort_unstable();
-        tag_set.dedup();
         let mut last = created;
         // The first-reply and resolution clocks followed directly, when
         // they are the only clocks asked for (else, or when the history
