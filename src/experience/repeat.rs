@@ -794,9 +794,10 @@ pub(crate) struct ReportBuilder<'a> {
     from: i64,
     to: i64,
     overall: RepeatFigures,
-    /// Per channel, in the order first seen (a handful: a short list
-    /// searched is cheaper than a map per contact).
-    by_channel: Vec<(Channel, RepeatFigures)>,
+    /// Per channel, indexed by the channel's place in [`Channel::ALL`]
+    /// (a channel with no contacts has none: it is left out of the
+    /// report).
+    by_channel: [RepeatFigures; Channel::ALL.len()],
     /// Per what-tag number (the taxonomy's few tags: indexed directly).
     by_reason: Vec<RepeatFigures>,
     unclassified: RepeatFigures,
@@ -820,7 +821,7 @@ impl<'a> ReportBuilder<'a> {
             from,
             to,
             overall: RepeatFigures::default(),
-            by_channel: Vec::new(),
+            by_channel: Default::default(),
             by_reason: vec![RepeatFigures::default(); tags],
             unclassified: RepeatFigures::default(),
             pairs: Vec::new(),
@@ -853,19 +854,8 @@ impl<'a> ReportBuilder<'a> {
             };
             let repeat = nearest.is_some();
             self.overall.count(c, repeat, fcr);
-            let channel = match self
-                .by_channel
-                .iter()
-                .position(|(ch, _)| *ch == c.channel())
-            {
-                Some(i) => i,
-                None => {
-                    self.by_channel
-                        .push((c.channel(), RepeatFigures::default()));
-                    self.by_channel.len() - 1
-                }
-            };
-            if let Some((_, figures)) = self.by_channel.get_mut(channel) {
+            // (`Channel` is a field-less enum in `Channel::ALL`'s order.)
+            if let Some(figures) = self.by_channel.get_mut(c.channel() as usize) {
                 figures.count(c, repeat, fcr);
             }
             if c.what().is_empty() {
@@ -897,11 +887,8 @@ impl<'a> ReportBuilder<'a> {
     /// range and tags); its pairs go after these, unsorted.
     pub(crate) fn absorb(&mut self, mut other: ReportBuilder<'_>) {
         self.overall.add(&other.overall);
-        for (channel, figures) in &other.by_channel {
-            match self.by_channel.iter_mut().find(|(c, _)| c == channel) {
-                Some((_, mine)) => mine.add(figures),
-                None => self.by_channel.push((*channel, figures.clone())),
-            }
+        for (mine, theirs) in self.by_channel.iter_mut().zip(&other.by_channel) {
+            mine.add(theirs);
         }
         for (mine, theirs) in self.by_reason.iter_mut().zip(&other.by_reason) {
             mine.add(theirs);
@@ -935,14 +922,12 @@ impl<'a> ReportBuilder<'a> {
             rule: self.rule.clone(),
             range: (self.from, self.to),
             overall: self.overall,
-            by_channel: {
-                let mut by_channel = self.by_channel;
-                by_channel.sort_by_key(|(channel, _)| *channel);
-                by_channel
-                    .into_iter()
-                    .map(|(channel, figures)| ChannelFigures { channel, figures })
-                    .collect()
-            },
+            by_channel: Channel::ALL
+                .into_iter()
+                .zip(self.by_channel)
+                .filter(|(_, figures)| figures.contacts > 0)
+                .map(|(channel, figures)| ChannelFigures { channel, figures })
+                .collect(),
             by_reason,
             pairs: self.pairs,
         }
