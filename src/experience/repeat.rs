@@ -793,7 +793,6 @@ pub(crate) struct ReportBuilder<'a> {
     cal: &'a Calendars,
     from: i64,
     to: i64,
-    overall: RepeatFigures,
     /// Per channel, indexed by the channel's place in [`Channel::ALL`]
     /// (a channel with no contacts has none: it is left out of the
     /// report).
@@ -820,7 +819,6 @@ impl<'a> ReportBuilder<'a> {
             cal,
             from,
             to,
-            overall: RepeatFigures::default(),
             by_channel: Default::default(),
             by_reason: vec![RepeatFigures::default(); tags],
             unclassified: RepeatFigures::default(),
@@ -853,7 +851,6 @@ impl<'a> ReportBuilder<'a> {
                 None
             };
             let repeat = nearest.is_some();
-            self.overall.count(c, repeat, fcr);
             // (`Channel` is a field-less enum in `Channel::ALL`'s order.)
             if let Some(figures) = self.by_channel.get_mut(c.channel() as usize) {
                 figures.count(c, repeat, fcr);
@@ -886,7 +883,6 @@ impl<'a> ReportBuilder<'a> {
     /// Adds what `other` counted (other customers, for the same rule,
     /// range and tags); its pairs go after these, unsorted.
     pub(crate) fn absorb(&mut self, mut other: ReportBuilder<'_>) {
-        self.overall.add(&other.overall);
         for (mine, theirs) in self.by_channel.iter_mut().zip(&other.by_channel) {
             mine.add(theirs);
         }
@@ -898,6 +894,12 @@ impl<'a> ReportBuilder<'a> {
     }
 
     pub(crate) fn finish(mut self, tags: &[(Tag, crate::model::TagKind)]) -> RepeatReport {
+        // Every contact counts under exactly one channel: the overall
+        // figures are their sum.
+        let mut overall = RepeatFigures::default();
+        for figures in &self.by_channel {
+            overall.add(figures);
+        }
         if !self.pairs.is_sorted() {
             self.pairs = crate::by_seconds::sorted_by_seconds(&self.pairs, |p| p.at);
         }
@@ -921,7 +923,7 @@ impl<'a> ReportBuilder<'a> {
         RepeatReport {
             rule: self.rule.clone(),
             range: (self.from, self.to),
-            overall: self.overall,
+            overall,
             by_channel: Channel::ALL
                 .into_iter()
                 .zip(self.by_channel)
