@@ -228,7 +228,7 @@ impl Bucket {
     /// Most facts have nothing a tail keeps (no CSAT, reopen, breach,
     /// tags numbered 64 or more...): their row is made from the tags' bits
     /// alone, without the lists [`tags_and_reopens_by`] builds.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(
         &mut self,
         f: &TicketFacts,
