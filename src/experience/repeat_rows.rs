@@ -165,6 +165,33 @@ pub(crate) struct Row {
     flags: u8,
 }
 
+impl Row {
+    /// The row of `f` with its tags' bits, its tail (or [`NO_TAIL`]) and
+    /// the flags only a tail tells ([`REOPENED`], [`MORE_TAGS`]).
+    #[inline]
+    fn of(f: &TicketFacts, what: u64, why: u64, tail: u32, mut flags: u8) -> Row {
+        if f.proactive {
+            flags |= PROACTIVE;
+        }
+        if f.is_one_touch() {
+            flags |= ONE_TOUCH;
+        }
+        Row {
+            customer: f.customer,
+            ticket: f.ticket,
+            created_at: f.created_at,
+            as_of: f.as_of,
+            last_event_at: f.last_event_at,
+            resolved_at: When::of(f.resolved_at),
+            what,
+            why,
+            tail,
+            channel: f.channel,
+            flags,
+        }
+    }
+}
+
 /// What a ledger record has beyond a [`Row`], in the order the ledger ranks
 /// two records of one ticket by (after the row's `as_of`, last event,
 /// channel, proactive, resolution and one-touch; the `extra` comes last,
@@ -261,26 +288,7 @@ impl Bucket {
         if !plain {
             return self.push_with_tail(f, index, cache);
         }
-        let mut flags = 0;
-        if f.proactive {
-            flags |= PROACTIVE;
-        }
-        if f.is_one_touch() {
-            flags |= ONE_TOUCH;
-        }
-        self.rows.push(Row {
-            customer: f.customer,
-            ticket: f.ticket,
-            created_at: f.created_at,
-            as_of: f.as_of,
-            last_event_at: f.last_event_at,
-            resolved_at: When::of(f.resolved_at),
-            what,
-            why,
-            tail: NO_TAIL,
-            channel: f.channel,
-            flags,
-        });
+        self.rows.push(Row::of(f, what, why, NO_TAIL, 0));
         true
     }
 
@@ -294,12 +302,6 @@ impl Bucket {
     ) -> bool {
         let (what, why, reopens) = tags_and_reopens_by(f, |t| cache.get(t, index));
         let mut flags = 0;
-        if f.proactive {
-            flags |= PROACTIVE;
-        }
-        if f.is_one_touch() {
-            flags |= ONE_TOUCH;
-        }
         if !reopens.is_empty() {
             flags |= REOPENED;
         }
@@ -331,19 +333,7 @@ impl Bucket {
             }
             _ => return false,
         };
-        self.rows.push(Row {
-            customer: f.customer,
-            ticket: f.ticket,
-            created_at: f.created_at,
-            as_of: f.as_of,
-            last_event_at: f.last_event_at,
-            resolved_at: When::of(f.resolved_at),
-            what: what.bits,
-            why: why.bits,
-            tail,
-            channel: f.channel,
-            flags,
-        });
+        self.rows.push(Row::of(f, what.bits, why.bits, tail, flags));
         true
     }
 
