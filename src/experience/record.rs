@@ -266,15 +266,21 @@ pub(crate) fn tags_and_reopens_by(
             None => {}
         }
     }
+    (what, why, reopens_of(&f.statuses))
+}
+
+/// The instants statuses (in order, from new) go from solved back to
+/// unsolved.
+pub(crate) fn reopens_of(statuses: &[(i64, Status)]) -> Vec<i64> {
     let mut reopens = Vec::new();
     let mut previous = Status::New;
-    for &(at, s) in &f.statuses {
+    for &(at, s) in statuses {
         if previous == Status::Solved && s.is_unsolved() {
             reopens.push(at);
         }
         previous = s;
     }
-    (what, why, reopens)
+    reopens
 }
 
 /// One ticket as the ledger keeps it: 136 bytes, with no allocation unless

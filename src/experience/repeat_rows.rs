@@ -23,7 +23,9 @@
 use std::cmp::Ordering;
 
 use crate::channel::Channel;
-use crate::experience::record::{Extra, FxMap, TagCache, Tags, When, tags_and_reopens_by};
+use crate::experience::record::{
+    Extra, FxMap, TagBits, TagCache, Tags, When, reopens_of, tags_and_reopens_by,
+};
 use crate::experience::repeat::RepeatRow;
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::TicketFacts;
@@ -286,21 +288,39 @@ impl Bucket {
             && f.channel_switch.is_none()
             && !reopened(&f.statuses);
         if !plain {
-            return self.push_with_tail(f, index, cache);
+            // (The bits found are the tags when none is numbered 64 or
+            // more.)
+            let bits = (!more).then_some((what, why));
+            return self.push_with_tail(f, index, cache, bits);
         }
         self.rows.push(Row::of(f, what, why, NO_TAIL, 0));
         true
     }
 
-    /// [`push`](Self::push) for facts with a tail.
+    /// [`push`](Self::push) for facts with a tail; `bits`, the what- and
+    /// why-bits when no tag is numbered 64 or more (else looked up again).
     #[cold]
     fn push_with_tail(
         &mut self,
         f: &TicketFacts,
         index: &FxMap<Tag, (u32, TagKind)>,
         cache: &mut TagCache,
+        bits: Option<(u64, u64)>,
     ) -> bool {
-        let (what, why, reopens) = tags_and_reopens_by(f, |t| cache.get(t, index));
+        let (what, why, reopens) = match bits {
+            Some((what, why)) => (
+                TagBits {
+                    bits: what,
+                    more: Vec::new(),
+                },
+                TagBits {
+                    bits: why,
+                    more: Vec::new(),
+                },
+                reopens_of(&f.statuses),
+            ),
+            None => tags_and_reopens_by(f, |t| cache.get(t, index)),
+        };
         let mut flags = 0;
         if !reopens.is_empty() {
             flags |= REOPENED;
