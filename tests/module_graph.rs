@@ -649,6 +649,9 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     a.insert("escape", &[]);
     // Processor hints (prefetch) for bulk loops.
     a.insert("hint", &[]);
+    // A radix sort of values ordered by an instant first, for bulk
+    // summaries (low scores, repeat pairs).
+    a.insert("by_seconds", &[]);
     a.insert("calendar", &["instant", "escape"]);
     a.insert("customer", &["id", "channel"]);
     // Values.
@@ -673,7 +676,16 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     a.insert(
         "metrics",
         &[
-            "id", "channel", "instant", "hint", "calendar", "customer", "model", "ticket", "sla",
+            "id",
+            "channel",
+            "instant",
+            "hint",
+            "by_seconds",
+            "calendar",
+            "customer",
+            "model",
+            "ticket",
+            "sla",
             "taxonomy",
         ],
     );
@@ -692,8 +704,18 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     a.insert(
         "experience",
         &[
-            "id", "channel", "instant", "calendar", "customer", "model", "ticket", "sla",
-            "taxonomy", "metrics", "insight",
+            "id",
+            "channel",
+            "instant",
+            "by_seconds",
+            "calendar",
+            "customer",
+            "model",
+            "ticket",
+            "sla",
+            "taxonomy",
+            "metrics",
+            "insight",
         ],
     );
     a.insert(
