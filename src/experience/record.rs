@@ -270,17 +270,19 @@ pub(crate) fn tags_and_reopens_by(
 }
 
 /// The instants statuses (in order, from new) go from solved back to
-/// unsolved.
+/// unsolved, as they come (nothing allocated: `.next().is_some()` asks
+/// whether there is one).
+pub(crate) fn reopen_instants(statuses: &[(i64, Status)]) -> impl Iterator<Item = i64> + '_ {
+    let previous = std::iter::once(Status::New).chain(statuses.iter().map(|&(_, s)| s));
+    previous
+        .zip(statuses)
+        .filter(|&(p, &(_, s))| p == Status::Solved && s.is_unsolved())
+        .map(|(_, &(at, _))| at)
+}
+
+/// [`reopen_instants`], listed.
 pub(crate) fn reopens_of(statuses: &[(i64, Status)]) -> Vec<i64> {
-    let mut reopens = Vec::new();
-    let mut previous = Status::New;
-    for &(at, s) in statuses {
-        if previous == Status::Solved && s.is_unsolved() {
-            reopens.push(at);
-        }
-        previous = s;
-    }
-    reopens
+    reopen_instants(statuses).collect()
 }
 
 /// One ticket as the ledger keeps it: 136 bytes, with no allocation unless

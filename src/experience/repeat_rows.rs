@@ -24,7 +24,7 @@ use std::cmp::Ordering;
 
 use crate::channel::Channel;
 use crate::experience::record::{
-    Extra, FxMap, TagBits, TagCache, Tags, When, reopens_of, tags_and_reopens_by,
+    Extra, FxMap, TagBits, TagCache, Tags, When, reopen_instants, reopens_of, tags_and_reopens_by,
 };
 use crate::experience::repeat::RepeatRow;
 use crate::id::{CustomerId, TicketId};
@@ -286,7 +286,7 @@ impl Bucket {
             && f.ces.is_none()
             && f.follow_up_of.is_none()
             && f.channel_switch.is_none()
-            && !reopened(&f.statuses);
+            && reopen_instants(&f.statuses).next().is_none();
         if !plain {
             // (The bits found are the tags when none is numbered 64 or
             // more.)
@@ -370,20 +370,6 @@ impl Bucket {
             },
         })
     }
-}
-
-/// Whether statuses (in order, from new) go from solved back to unsolved
-/// at least once: what [`tags_and_reopens_by`] lists the instants of.
-#[inline]
-fn reopened(statuses: &[(i64, crate::model::Status)]) -> bool {
-    let mut solved = false;
-    for &(_, s) in statuses {
-        if solved && s.is_unsolved() {
-            return true;
-        }
-        solved = s == crate::model::Status::Solved;
-    }
-    false
 }
 
 /// A number as its two halves, high first (the same order).
