@@ -592,10 +592,7 @@ impl RepeatContacts {
         let room = per + 4 * per.isqrt() + 8;
         if let Some(part) = self.parts.last_mut() {
             for bucket in part {
-                let free = bucket.rows.capacity() - bucket.rows.len();
-                if free < room {
-                    bucket.rows.reserve(room);
-                }
+                bucket.reserve(room);
             }
         }
     }

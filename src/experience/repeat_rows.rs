@@ -5,8 +5,9 @@
 //!
 //! The figures the report does not read but that still decide between two
 //! facts of one ticket (SLA breach, CSAT, CES, follow-up, channel switch)
-//! and the rare variable-length parts (reopens, tags numbered 64 or more)
-//! are kept aside, in the bucket's `tails`, for the rows that have any.
+//! are kept aside, in the bucket's `tails`, for the rows that have any; the
+//! rare variable-length parts (reopens, tags numbered 64 or more) in the
+//! bucket's pools, so that adding a row never allocates on its own.
 //!
 //! Rows are spread over [`BUCKETS`] buckets by a hash of the customer as
 //! they are added, so that a customer's rows are all in one bucket: the
@@ -24,7 +25,7 @@ use std::cmp::Ordering;
 
 use crate::channel::Channel;
 use crate::experience::record::{
-    Extra, FxMap, TagBits, TagCache, Tags, When, reopen_instants, reopens_of, tags_and_reopens_by,
+    FxMap, TagCache, Tags, When, reopen_instants, tags_and_reopens_by,
 };
 use crate::experience::repeat::RepeatRow;
 use crate::id::{CustomerId, TicketId};
@@ -41,10 +42,13 @@ pub(crate) const BUCKETS: usize = 1 << BUCKET_BITS;
 /// A row's `tail` when it has none.
 const NO_TAIL: u32 = u32::MAX;
 
+/// A tail's `extra` when it has none.
+const NO_EXTRA: u32 = u32::MAX;
+
 const PROACTIVE: u8 = 1;
 const ONE_TOUCH: u8 = 2;
 const REOPENED: u8 = 4;
-/// The row's tail has an [`Extra`] with tags numbered 64 or more (so the
+/// The row's tail has an [`ExtraAt`] with tags numbered 64 or more (so the
 /// what- and why-tags of a row without are read without its tail: the
 /// tails are read out of order, each a likely cache miss).
 const MORE_TAGS: u8 = 8;
@@ -197,7 +201,8 @@ impl Row {
 /// What a ledger record has beyond a [`Row`], in the order the ledger ranks
 /// two records of one ticket by (after the row's `as_of`, last event,
 /// channel, proactive, resolution and one-touch; the `extra` comes last,
-/// after the row's what- and why-bits).
+/// after the row's what- and why-bits, as the record's
+/// [`Extra`](crate::experience::record::Extra)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tail {
     sla_breached_at: When,
@@ -207,8 +212,28 @@ pub(crate) struct Tail {
     follow_up_of: Option<TicketId>,
     switch_at: When,
     switch_to: Channel,
-    extra: Option<Box<Extra>>,
+    /// Its [`ExtraAt`] in the bucket's `extras`, or [`NO_EXTRA`].
+    extra: u32,
 }
+
+/// Where a tail's reopen instants and tags numbered 64 or more are in its
+/// bucket's pools (a tail has one only when it has any of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ExtraAt {
+    /// The first of its instants in the bucket's `reopens`.
+    reopens_at: u32,
+    reopens: u32,
+    /// The first of its numbers in the bucket's `numbers`: the what-tags'
+    /// (sorted), then the why-tags' (sorted).
+    numbers_at: u32,
+    what: u32,
+    why: u32,
+}
+
+/// A tail's reopen instants, what- and why-tag numbers from 64 up, in the
+/// order the ledger's [`Extra`](crate::experience::record::Extra) compares
+/// them.
+type ExtraRef<'a> = (&'a [i64], &'a [u32], &'a [u32]);
 
 /// The ranking part of a tail, and its `extra`.
 type TailCore = (When, When, u8, Option<u8>, Option<TicketId>, When, Channel);
@@ -225,7 +250,7 @@ impl Tail {
             follow_up_of: None,
             switch_at: When::NONE,
             switch_to: channel,
-            extra: None,
+            extra: NO_EXTRA,
         }
     }
 
@@ -242,11 +267,17 @@ impl Tail {
     }
 }
 
-/// The rows of the customers of one bucket, and their tails.
+/// The rows of the customers of one bucket, their tails, and the pools
+/// of the tails' variable-length parts.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Bucket {
     pub(crate) rows: Vec<Row>,
     tails: Vec<Tail>,
+    extras: Vec<ExtraAt>,
+    /// Every extra's reopen instants, one extra's after another's.
+    reopens: Vec<i64>,
+    /// Every extra's what- then why-tag numbers from 64 up.
+    numbers: Vec<u32>,
 }
 
 impl Bucket {
@@ -319,6 +350,8 @@ impl Bucket {
 
     /// [`push`](Self::push) for facts with a tail; `bits`, the what- and
     /// why-bits when no tag is numbered 64 or more (else looked up again).
+    /// Nothing is added when a tail, an extra or a pool would outgrow what
+    /// a `u32` numbers (the bucket is as it was).
     #[cold]
     fn push_with_tail(
         &mut self,
@@ -327,24 +360,63 @@ impl Bucket {
         cache: &mut TagCache,
         bits: Option<(u64, u64)>,
     ) -> bool {
-        let (what, why, reopens) = match bits {
-            Some((what, why)) => (
-                TagBits {
-                    bits: what,
-                    more: Vec::new(),
-                },
-                TagBits {
-                    bits: why,
-                    more: Vec::new(),
-                },
-                reopens_of(&f.statuses),
-            ),
-            None => tags_and_reopens_by(f, |t| cache.get(t, index)),
+        let (Ok(tail), Ok(extra), Ok(reopens_at), Ok(numbers_at)) = (
+            u32::try_from(self.tails.len()),
+            u32::try_from(self.extras.len()),
+            u32::try_from(self.reopens.len()),
+            u32::try_from(self.numbers.len()),
+        ) else {
+            return false;
+        };
+        if tail == NO_TAIL || extra == NO_EXTRA {
+            return false;
+        }
+        // The reopens and the tags from 64 up straight into the pools
+        // (taken back if they do not fit).
+        let (what, why, more_what, more_why) = match bits {
+            Some((what, why)) => {
+                self.reopens.extend(reopen_instants(&f.statuses));
+                (what, why, 0, 0)
+            }
+            None => {
+                let (what, why, reopens) = tags_and_reopens_by(f, |t| cache.get(t, index));
+                self.reopens.extend(reopens);
+                self.numbers.extend(&what.more);
+                self.numbers.extend(&why.more);
+                (what.bits, why.bits, what.more.len(), why.more.len())
+            }
+        };
+        let fits = (
+            u32::try_from(self.reopens.len() - reopens_at as usize),
+            u32::try_from(more_what),
+            u32::try_from(more_why),
+            u32::try_from(self.reopens.len()),
+            u32::try_from(self.numbers.len()),
+        );
+        let (Ok(reopens), Ok(more_what), Ok(more_why), Ok(_), Ok(_)) = fits else {
+            self.reopens.truncate(reopens_at as usize);
+            self.numbers.truncate(numbers_at as usize);
+            return false;
         };
         let mut flags = 0;
-        if !reopens.is_empty() {
+        if reopens > 0 {
             flags |= REOPENED;
         }
+        if more_what > 0 || more_why > 0 {
+            flags |= MORE_TAGS;
+        }
+        let extra = if reopens > 0 || more_what > 0 || more_why > 0 {
+            self.extras.push(ExtraAt {
+                reopens_at,
+                reopens,
+                numbers_at,
+                what: more_what,
+                why: more_why,
+            });
+            extra
+        } else {
+            NO_EXTRA
+        };
         let (csat_score, csat_at) = f
             .csat
             .as_ref()
@@ -352,11 +424,7 @@ impl Bucket {
         let (switch_at, switch_to) = f
             .channel_switch
             .map_or((When::NONE, f.channel), |(at, c)| (When(at), c));
-        if !what.more.is_empty() || !why.more.is_empty() {
-            flags |= MORE_TAGS;
-        }
-        let extra = Extra::of(reopens, what.more, why.more);
-        let tail = Tail {
+        self.tails.push(Tail {
             sla_breached_at: When::of(f.sla_breached_at),
             csat_at,
             csat_score,
@@ -365,30 +433,55 @@ impl Bucket {
             switch_at,
             switch_to,
             extra,
-        };
-        let tail = match u32::try_from(self.tails.len()) {
-            Ok(i) if i != NO_TAIL => {
-                self.tails.push(tail);
-                i
-            }
-            _ => return false,
-        };
-        self.push_row(Row::of(f, what.bits, why.bits, tail, flags));
+        });
+        self.push_row(Row::of(f, what, why, tail, flags));
         true
     }
 
-    /// Each row with its tail, for the report.
+    /// Makes room for `rows` more rows (unless there is), and tails for
+    /// half of them (a tail is a row with CSAT, a reopen, an SLA breach...:
+    /// a third of them in a typical month), so that the fold does not copy
+    /// a bucket's rows or tails as they grow.
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        if self.rows.capacity() - self.rows.len() < rows {
+            self.rows.reserve(rows);
+        }
+        let tails = rows / 2;
+        if self.tails.capacity() - self.tails.len() < tails {
+            self.tails.reserve(tails);
+        }
+    }
+
+    /// Each row, for the report.
     pub(crate) fn items(&self) -> impl Iterator<Item = Item<'_>> {
         self.rows.iter().map(|row| Item {
             customer: split(row.customer.as_u128()),
             created_at: row.created_at,
             row,
-            tail: if row.tail == NO_TAIL {
-                None
-            } else {
-                self.tails.get(row.tail as usize)
-            },
+            bucket: self,
         })
+    }
+
+    /// The tail of `row` (a row of this bucket), if it has one.
+    #[inline]
+    fn tail(&self, row: &Row) -> Option<&Tail> {
+        if row.tail == NO_TAIL {
+            return None;
+        }
+        self.tails.get(row.tail as usize)
+    }
+
+    /// The variable-length parts of `tail` (a tail of this bucket), if it
+    /// has any.
+    fn extra(&self, tail: &Tail) -> Option<ExtraRef<'_>> {
+        let e = self.extras.get(tail.extra as usize)?;
+        let part = |at: u32, len: u32| (at as usize)..(at as usize).saturating_add(len as usize);
+        let reopens = self.reopens.get(part(e.reopens_at, e.reopens))?;
+        let numbers = self
+            .numbers
+            .get(part(e.numbers_at, e.what.saturating_add(e.why)))?;
+        let (what, why) = numbers.split_at_checked(e.what as usize)?;
+        Some((reopens, what, why))
     }
 }
 
@@ -397,14 +490,15 @@ fn split(n: u128) -> (u64, u64) {
     ((n >> 64) as u64, n as u64)
 }
 
-/// A row and its tail, as the report reads them, with the row's sort key
-/// at hand (sorting compares it, not the row's bytes).
+/// A row and its bucket (where its tail is), as the report reads them,
+/// with the row's sort key at hand (sorting compares it, not the row's
+/// bytes).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Item<'a> {
     customer: (u64, u64),
     created_at: i64,
     pub(crate) row: &'a Row,
-    tail: Option<&'a Tail>,
+    bucket: &'a Bucket,
 }
 
 impl Item<'_> {
@@ -424,13 +518,17 @@ impl Item<'_> {
         self.customer == other.customer
     }
 
-    fn extra(&self) -> Option<&Extra> {
-        self.tail.and_then(|t| t.extra.as_deref())
+    fn tail(&self) -> Option<&Tail> {
+        self.bucket.tail(self.row)
     }
 
-    /// The [`Extra`] of a row with tags numbered 64 or more.
+    fn extra(&self) -> Option<ExtraRef<'_>> {
+        self.tail().and_then(|t| self.bucket.extra(t))
+    }
+
+    /// The extra of a row with tags numbered 64 or more.
     #[inline]
-    fn more_tags(&self) -> Option<&Extra> {
+    fn more_tags(&self) -> Option<ExtraRef<'_>> {
         if self.row.flags & MORE_TAGS == 0 {
             return None;
         }
@@ -453,7 +551,7 @@ impl Item<'_> {
             )
         };
         let core = |i: &Item<'_>| {
-            i.tail
+            i.tail()
                 .map_or_else(|| Tail::none(i.row.channel).core(), Tail::core)
         };
         prefix(a)
@@ -499,11 +597,11 @@ impl RepeatRow for Item<'_> {
     }
     #[inline]
     fn what(&self) -> Tags<'_> {
-        Tags::new(self.row.what, self.more_tags().map_or(&[], |e| &e.what))
+        Tags::new(self.row.what, self.more_tags().map_or(&[], |e| e.1))
     }
     #[inline]
     fn why(&self) -> Tags<'_> {
-        Tags::new(self.row.why, self.more_tags().map_or(&[], |e| &e.why))
+        Tags::new(self.row.why, self.more_tags().map_or(&[], |e| e.2))
     }
 }
 
@@ -564,7 +662,7 @@ mod tests {
                 customer: split(n),
                 created_at: 0,
                 row: &plain_row(c, 0, 0),
-                tail: None,
+                bucket: &Bucket::default(),
             });
             if let Some(&m) = seen.get(&d) {
                 pool.push(CustomerId::from_u128(m));
@@ -588,7 +686,7 @@ mod tests {
                     .collect();
                 let bucket = Bucket {
                     rows,
-                    tails: Vec::new(),
+                    ..Bucket::default()
                 };
                 let mut want: Vec<Item<'_>> = bucket.items().collect();
                 want.sort_unstable_by(Item::key_cmp);
@@ -622,6 +720,8 @@ mod tests {
         let mut index = FxMap::default();
         index.insert(tag("late"), (70, TagKind::What));
         index.insert(tag("carrier"), (2, TagKind::Why));
+        index.insert(tag("slow"), (80, TagKind::Why));
+        index.insert(tag("lost"), (65, TagKind::What));
         let base = TicketFacts::new(
             TicketId::from_u128(7),
             CustomerId::from_u128(9),
@@ -660,6 +760,23 @@ mod tests {
             (300, Status::Open),
         ];
         variants.push(v);
+        // Reopens and tags from 64 up together, in the same bucket as the
+        // extras above (their parts start further in the pools).
+        let mut v = base.clone();
+        v.tags = vec![tag("slow"), tag("late"), tag("carrier"), tag("lost")];
+        v.statuses = vec![
+            (100, Status::Open),
+            (200, Status::Solved),
+            (310, Status::Open),
+            (400, Status::Solved),
+            (510, Status::Pending),
+        ];
+        variants.push(v.clone());
+        v.statuses.truncate(3);
+        variants.push(v.clone());
+        v.tags.retain(|t| t.as_str() != "lost");
+        v.statuses[2].0 = 305;
+        variants.push(v);
         let mut v = base.clone();
         v.resolved_at = Some(200);
         variants.push(v);
@@ -688,7 +805,11 @@ mod tests {
             );
         }
         // The facts with a figure beyond the row's have a tail, the others
-        // (plain, a why-tag below 64, resolved, later) none.
-        assert_eq!(bucket.tails.len(), 7);
+        // (plain, a why-tag below 64, resolved, later) none; the reopens
+        // and the tags from 64 up are in the pools, one extra each.
+        assert_eq!(bucket.tails.len(), 10);
+        assert_eq!(bucket.extras.len(), 5);
+        assert_eq!(bucket.reopens, [300, 310, 510, 310, 305]);
+        assert_eq!(bucket.numbers, [70, 65, 70, 80, 65, 70, 80, 70, 80]);
     }
 }
