@@ -98,6 +98,45 @@ pub(crate) fn unix_seconds(t: DateTime<Utc>) -> i64 {
     }
 }
 
+/// [`unix_seconds`] for instants that mostly fall on a few days (a
+/// ticket's events): the first second of the day converted last is kept,
+/// so an instant on that day is a comparison and an addition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DaySeconds {
+    day: NaiveDate,
+    /// The Unix second at which `day` starts (UTC).
+    start: i64,
+}
+
+impl DaySeconds {
+    /// A cache holding the first day chrono knows.
+    pub(crate) fn new() -> DaySeconds {
+        let day = NaiveDate::MIN;
+        DaySeconds {
+            day,
+            start: day.and_time(chrono::NaiveTime::MIN).and_utc().timestamp(),
+        }
+    }
+
+    /// `unix_seconds(t)`, from the kept day when `t` is on it.
+    #[inline]
+    pub(crate) fn of(&mut self, t: DateTime<Utc>) -> i64 {
+        let naive = t.naive_utc();
+        let since_midnight = i64::from(naive.time().num_seconds_from_midnight());
+        if naive.date() != self.day {
+            self.day = naive.date();
+            self.start = unix_seconds(t) - since_midnight;
+        }
+        self.start + since_midnight
+    }
+}
+
+impl Default for DaySeconds {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The year slot of an instant in `[MIN_UNIX, MAX_UNIX]` (0 before it, the
 /// last slot after it): a guess from the mean Gregorian year, corrected by
 /// one table look-up (this sits on the path of every calendar query).
@@ -510,6 +549,56 @@ mod tests {
         }
         for dt in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
             assert_eq!(unix_seconds(dt), dt.timestamp());
+        }
+    }
+
+    /// The day cache gives chrono's seconds whatever came before: instants
+    /// on the kept day, the next, far away (outside the year table), with
+    /// sub-second parts and leap seconds, in any order.
+    #[test]
+    fn day_seconds_match_chrono_in_any_order() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        let (min, max) = (
+            DateTime::<Utc>::MIN_UTC.timestamp(),
+            DateTime::<Utc>::MAX_UTC.timestamp(),
+        );
+        let instant = prop_oneof![
+            (0i64..3 * DAY_SECONDS).prop_map(|s| 1_772_323_200 + s),
+            (-DAY_SECONDS..DAY_SECONDS),
+            (min..=max),
+        ];
+        let nanos = prop_oneof![
+            Just(0u32),
+            0u32..1_000_000_000,
+            1_000_000_000u32..2_000_000_000
+        ];
+        let mut runner = TestRunner::new(Config::with_cases(256));
+        let result = runner.run(&prop::collection::vec((instant, nanos), 1..40), |seq| {
+            let mut days = DaySeconds::new();
+            for (t, n) in seq {
+                // (A leap second only in a day's last second, as chrono
+                // allows it.)
+                let n = if n >= 1_000_000_000 && t.rem_euclid(DAY_SECONDS) != DAY_SECONDS - 1 {
+                    n - 1_000_000_000
+                } else {
+                    n
+                };
+                let Some(dt) = DateTime::from_timestamp(t, n) else {
+                    continue;
+                };
+                prop_assert_eq!(days.of(dt), dt.timestamp(), "{:?}", dt);
+            }
+            Ok(())
+        });
+        assert!(result.is_ok(), "{result:?}");
+        let mut days = DaySeconds::default();
+        for dt in [
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::<Utc>::MIN_UTC,
+        ] {
+            assert_eq!(days.of(dt), dt.timestamp());
         }
     }
 

@@ -138,7 +138,7 @@ mod serde_form;
 pub use business_calendar::{BusinessCalendar, CacheStats, CalendarBuilder, DeadlineRule};
 pub(crate) use business_time::{normalize_pauses, to_datetime};
 pub use callback::{CallbackPolicy, CallbackWindow};
-pub(crate) use compiled::unix_seconds;
+pub(crate) use compiled::{DaySeconds, unix_seconds};
 pub use error::{CalendarError, RangeKind};
 pub use intervals::{OpenIntervals, WorkingInterval};
 pub use lint::CalendarLint;

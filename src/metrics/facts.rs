@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::unix_seconds;
+use crate::calendar::{DaySeconds, unix_seconds};
 use crate::channel::Channel;
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::direct::DirectClocks;
@@ -1131,6 +1131,8 @@ pub struct FactsDeriver<'o> {
     /// the only clocks asked for: they are then followed directly
     /// ([`DirectClocks`]).
     direct: bool,
+    /// The events' instants in Unix seconds, the day of the last kept.
+    days: DaySeconds,
 }
 
 impl<'o> FactsDeriver<'o> {
@@ -1216,6 +1218,7 @@ impl<'o> FactsDeriver<'o> {
             direct: options.fields.presets() == 0
                 && options.business.is_none()
                 && !options.fields.own_sla,
+            days: DaySeconds::new(),
         }
     }
 
@@ -1291,7 +1294,8 @@ impl<'o> FactsDeriver<'o> {
             return Ok(false);
         }
         let id = first.ticket;
-        let created = unix_seconds(first.at);
+        let mut days = self.days;
+        let created = days.of(first.at);
         let messages = self.options.fields.messages;
         f.reset(id, *customer, *channel, created);
         f.as_of = unix_seconds(as_of);
@@ -1346,7 +1350,7 @@ impl<'o> FactsDeriver<'o> {
                 clocks.lose();
                 continue;
             }
-            let at = unix_seconds(e.at);
+            let at = days.of(e.at);
             clocks.step(at);
             last = last.max(at);
             let mut agent_action = false;
@@ -1432,6 +1436,7 @@ impl<'o> FactsDeriver<'o> {
                 }
             }
         }
+        self.days = days;
         f.last_event_at = last;
         if direct {
             if clocks.followed() {
