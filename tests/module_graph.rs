@@ -707,6 +707,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
             "id",
             "channel",
             "instant",
+            "hint",
             "by_seconds",
             "calendar",
             "customer",
