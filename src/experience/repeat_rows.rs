@@ -512,6 +512,13 @@ impl Item<'_> {
             .then_with(|| self.row.ticket.as_u128().cmp(&other.row.ticket.as_u128()))
     }
 
+    /// Asks for the memory of the row (both its lines).
+    #[inline]
+    pub(crate) fn prefetch_row(&self) {
+        crate::hint::prefetch(&self.row.customer);
+        crate::hint::prefetch(&self.row.flags);
+    }
+
     /// Of the same customer.
     #[inline]
     pub(crate) fn same_customer(&self, other: &Item<'_>) -> bool {
