@@ -122,9 +122,10 @@ fn print_firings(events: &[Event]) {
                         .collect::<Vec<_>>()
                         .join(" +")
                 ),
-                EventKind::Assigned { group, .. } => format!(
+                EventKind::Assigned(a) => format!(
                     "group {}",
-                    group.map_or("none".to_owned(), |g| short_group(g.to_string()))
+                    a.group
+                        .map_or("none".to_owned(), |g| short_group(g.to_string()))
                 ),
                 other => other.name().to_owned(),
             });

@@ -437,7 +437,7 @@ fn contended_writers_never_see_busy() {
                             .map(|o| {
                                 assert!(matches!(
                                     o.events.first().map(|e| &e.kind),
-                                    Some(EventKind::Assigned { .. })
+                                    Some(EventKind::Assigned(_))
                                 ));
                                 hot_updates.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             }),

@@ -565,8 +565,9 @@ impl TicketFacts {
                 }
                 EventKind::EffortRated { score } => f.ces = Some(*score),
                 EventKind::MergedInto { target } => f.merged_into = Some(*target),
-                EventKind::MergeReceived { messages, .. } => {
-                    let public = messages
+                EventKind::MergeReceived(m) => {
+                    let public = m
+                        .messages
                         .iter()
                         .filter(|m| m.visibility == Visibility::Public)
                         .count();
@@ -1417,8 +1418,9 @@ impl<'o> FactsDeriver<'o> {
                     f.merged_into = Some(*target);
                 }
                 EventKind::Opened(_) => clocks.lose(),
-                EventKind::MergeReceived { messages, .. } => {
-                    let public = messages
+                EventKind::MergeReceived(m) => {
+                    let public = m
+                        .messages
                         .iter()
                         .filter(|m| m.visibility == Visibility::Public)
                         .count();

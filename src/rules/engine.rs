@@ -163,7 +163,7 @@ fn changed_by(events: &[Event], before: &Ticket, after: &Ticket) -> Deps {
             EventKind::PriorityChanged { .. } => D_PRIORITY,
             EventKind::TagsAdded { .. } | EventKind::TagsRemoved { .. } => D_TAGS,
             EventKind::Opened(_) => D_TAGS | D_MESSAGES,
-            EventKind::Assigned { .. } => D_OWNER,
+            EventKind::Assigned(_) => D_OWNER,
             EventKind::CustomerReplied { .. }
             | EventKind::AgentReplied { .. }
             | EventKind::NoteAdded { .. }
@@ -2111,7 +2111,7 @@ fn last_assigned(
     id: crate::id::TicketId,
 ) -> Option<(Option<AgentId>, Option<crate::id::GroupId>)> {
     events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::Assigned { agent, group } if e.ticket == id => Some((*agent, *group)),
+        EventKind::Assigned(a) if e.ticket == id => Some((a.agent, a.group)),
         _ => None,
     })
 }
@@ -2172,7 +2172,7 @@ fn anchor_of(anchor: Anchor, t: &Ticket, history: Ev<'_>) -> Option<DateTime<Utc
         Anchor::StatusChanged => {
             last(&|k| matches!(k, EventKind::StatusChanged { .. })).or(Some(t.created_at()))
         }
-        Anchor::Assigned => last(&|k| matches!(k, EventKind::Assigned { .. })),
+        Anchor::Assigned => last(&|k| matches!(k, EventKind::Assigned(_))),
         Anchor::CustomerReplied => t
             .messages()
             .iter()

@@ -6,7 +6,7 @@ use crate::insight::Question;
 use crate::metrics::{FactsOptions, TicketFacts};
 use crate::sla::Calendars;
 use crate::ticket::{
-    Author, Event, EventKind, Message, Opening, Origin, Priority, Status, Tag, Ticket,
+    Assignment, Author, Event, EventKind, Message, Opening, Origin, Priority, Status, Tag, Ticket,
     TicketOpened, Visibility,
 };
 
@@ -144,10 +144,10 @@ impl TicketBuilder {
     }
     /// Assigns an agent.
     pub fn assignee(mut self, agent: AgentId) -> Self {
-        self.steps.push(EventKind::Assigned {
+        self.steps.push(EventKind::Assigned(Box::new(Assignment {
             agent: Some(agent),
             group: None,
-        });
+        })));
         self
     }
     /// Adds a tag.

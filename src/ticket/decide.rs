@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::ticket::command::{Action, Command, OpenTicket};
 use crate::ticket::error::DomainError;
-use crate::ticket::event::{Event, EventKind, Opening, TicketOpened};
+use crate::ticket::event::{Assignment, Event, EventKind, MergeReceipt, Opening, TicketOpened};
 use crate::ticket::state::Ticket;
 
 /// Lifecycle rules a tenant can set.
@@ -711,10 +711,10 @@ pub fn decide(
             if ticket.assignee() == *agent && ticket.group() == *group {
                 return Ok(Decision::default());
             }
-            b.push(EventKind::Assigned {
+            b.push(EventKind::Assigned(Box::new(Assignment {
                 agent: *agent,
                 group: *group,
-            });
+            })));
             if agent.is_some() && status == Status::New {
                 b.status(Status::Open);
             }
@@ -920,10 +920,10 @@ pub fn merge(source: &Ticket, target: &Ticket, ctx: &Context<'_>) -> Result<Deci
         })
         .collect();
     let mut t = Builder::new(target.clone(), ctx);
-    t.push(EventKind::MergeReceived {
+    t.push(EventKind::MergeReceived(Box::new(MergeReceipt {
         source: source.id(),
         messages,
-    });
+    })));
     decision.extend(t.finish());
     Ok(decision)
 }

@@ -40,7 +40,7 @@ pub use decide::{
     record_alerts,
 };
 pub use error::DomainError;
-pub use event::{Event, EventKind, Opening, TicketOpened};
+pub use event::{Assignment, Event, EventKind, MergeReceipt, Opening, TicketOpened};
 pub use state::{EffortRating, SatisfactionRating, Ticket};
 pub use stored::{EVENT_FORMAT_VERSION, StoredEvent, StoredEventError};
 

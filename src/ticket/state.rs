@@ -159,9 +159,9 @@ impl Ticket {
             | EventKind::AutomatedReplySent { message } => {
                 self.messages.push(Message::clone(message))
             }
-            EventKind::Assigned { agent, group } => {
-                self.assignee = *agent;
-                self.group = *group;
+            EventKind::Assigned(a) => {
+                self.assignee = a.agent;
+                self.group = a.group;
             }
             EventKind::PriorityChanged { to, .. } => self.priority = *to,
             EventKind::StatusChanged { from, to } => {
@@ -197,9 +197,9 @@ impl Ticket {
             EventKind::SlaAlerted { alert } => {
                 self.sla_alerts.insert(alert.key.clone());
             }
-            EventKind::MergeReceived { source, messages } => {
-                self.merged_from.push(*source);
-                self.messages.extend(messages.iter().cloned());
+            EventKind::MergeReceived(m) => {
+                self.merged_from.push(m.source);
+                self.messages.extend(m.messages.iter().cloned());
                 self.messages.sort_by_key(|m| m.at);
             }
             EventKind::RuleFired { firing } => {

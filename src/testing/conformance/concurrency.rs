@@ -137,7 +137,7 @@ fn race(h: &Harness<'_>, stores: &[&dyn AsyncTicketStore], threads: usize, per_t
     let mut assigned: Vec<AgentId> = events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Assigned { agent: Some(a), .. } if *a != AGENT_A => Some(*a),
+            EventKind::Assigned(a) => a.agent.filter(|a| *a != AGENT_A),
             _ => None,
         })
         .collect();

@@ -14,8 +14,8 @@ use crate::port::{
 };
 use crate::testing::TicketBuilder;
 use crate::ticket::{
-    Author, Ces, Csat, Event, EventKind, Message, Opening, Origin, Priority, Status, Tag, Ticket,
-    TicketOpened, Visibility,
+    Assignment, Author, Ces, Csat, Event, EventKind, MergeReceipt, Message, Opening, Origin,
+    Priority, Status, Tag, Ticket, TicketOpened, Visibility,
 };
 use std::fmt::Display;
 
@@ -246,10 +246,10 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
     );
     push(
         5,
-        EventKind::Assigned {
+        EventKind::Assigned(Box::new(Assignment {
             agent: Some(bob),
             group: Some(GroupId::from_u128(0x60_0001)),
-        },
+        })),
     );
     push(
         6,
@@ -290,7 +290,7 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
     push(16, EventKind::EffortRated { score: ces(6) });
     push(
         17,
-        EventKind::MergeReceived {
+        EventKind::MergeReceived(Box::new(MergeReceipt {
             source,
             messages: vec![
                 msg(
@@ -311,9 +311,8 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
                     at(17),
                     None,
                 ),
-            ]
-            .into_boxed_slice(),
-        },
+            ],
+        })),
     );
     let source_events = vec![
         ev(
