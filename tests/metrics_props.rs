@@ -738,7 +738,7 @@ proptest! {
         retag(&mut events[0], opening.iter().copied().map(tag).collect());
         for (k, (add, tags)) in later.iter().enumerate() {
             let first = events[0].clone();
-            let tags: Vec<Tag> = tags.iter().copied().map(tag).collect();
+            let tags: Box<[Tag]> = tags.iter().copied().map(tag).collect();
             events.push(Event {
                 sequence: first.sequence + 1 + k as u64,
                 at: first.at + Duration::minutes(1 + k as i64),

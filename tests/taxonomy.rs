@@ -185,7 +185,7 @@ fn the_desk_auto_tags_inbound_messages_in_the_same_commit() -> TestResult {
     );
     let history = desk.history(shop, r.ticket)?;
     let last = history.last().expect("events");
-    assert!(matches!(&last.kind, EventKind::TagsAdded { tags } if tags == &[tag("shipping/late")]));
+    assert!(matches!(&last.kind, EventKind::TagsAdded { tags } if tags[..] == [tag("shipping/late")]));
     assert_eq!(desk.ticket(shop, r.ticket)?.version(), last.sequence);
 
     // A redelivery is a duplicate: nothing added, nothing explained.

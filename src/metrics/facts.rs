@@ -559,7 +559,7 @@ impl TicketFacts {
                     f.csat = Some(CsatFact {
                         score: *score,
                         at,
-                        comment: comment.clone(),
+                        comment: comment.as_deref().map(String::from),
                         followed_up_in: None,
                     });
                 }
@@ -1408,7 +1408,7 @@ impl<'o> FactsDeriver<'o> {
                     f.csat = Some(CsatFact {
                         score: *score,
                         at,
-                        comment: comment.clone(),
+                        comment: comment.as_deref().map(String::from),
                         followed_up_in: None,
                     });
                 }

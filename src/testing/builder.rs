@@ -160,7 +160,9 @@ impl TicketBuilder {
             Ok(t) => t,
             Err(e) => panic!("TicketBuilder::tag: {e}"),
         };
-        self.steps.push(EventKind::TagsAdded { tags: vec![tag] });
+        self.steps.push(EventKind::TagsAdded {
+            tags: Box::new([tag]),
+        });
         self
     }
 

@@ -481,7 +481,7 @@ impl ThenPlan<Receipt> {
             matches!(&e.kind, EventKind::CustomerReplied { message } if message.id == r.message)
         });
         let added = events.iter().position(
-            |e| matches!(&e.kind, EventKind::TagsAdded { tags } if *tags == r.auto_tags.tags),
+            |e| matches!(&e.kind, EventKind::TagsAdded { tags } if tags[..] == r.auto_tags.tags[..]),
         );
         assert!(
             matches!((message, added), (Some(m), Some(a)) if a > m),

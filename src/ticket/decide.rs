@@ -796,7 +796,7 @@ pub fn decide(
                 .as_deref()
                 .map(str::trim)
                 .filter(|c| !c.is_empty())
-                .map(str::to_owned);
+                .map(Box::from);
             b.push(EventKind::SatisfactionRated {
                 score: *score,
                 comment,
@@ -1185,7 +1185,7 @@ pub fn auto_tag(ticket: &Ticket, tags: &[Tag], ctx: &Context<'_>) -> Decision {
     }
     let mut b = Builder::new(ticket.clone(), ctx);
     if !new.is_empty() {
-        b.push(EventKind::TagsAdded { tags: new });
+        b.push(EventKind::TagsAdded { tags: new.into() });
     }
     b.finish()
 }

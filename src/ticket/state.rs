@@ -182,7 +182,7 @@ impl Ticket {
             EventKind::SatisfactionRated { score, comment } => {
                 self.satisfaction = Some(SatisfactionRating {
                     score: *score,
-                    comment: comment.clone(),
+                    comment: comment.as_deref().map(String::from),
                     at: event.at,
                 });
             }

@@ -271,20 +271,20 @@ pub(super) fn rich_ticket(tenant: TenantId, id: TicketId) -> (Vec<Event>, Vec<Ev
     push(
         13,
         EventKind::TagsAdded {
-            tags: vec![tag("vip"), tag("cause/carrier-delay")],
+            tags: Box::new([tag("vip"), tag("cause/carrier-delay")]),
         },
     );
     push(
         14,
         EventKind::TagsRemoved {
-            tags: vec![tag("shipping")],
+            tags: Box::new([tag("shipping")]),
         },
     );
     push(
         15,
         EventKind::SatisfactionRated {
             score: csat(2),
-            comment: Some("slow «very»".to_owned()),
+            comment: Some("slow «very»".into()),
         },
     );
     push(16, EventKind::EffortRated { score: ces(6) });
