@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::channel::Channel;
 use crate::experience::error::ExperienceError;
 use crate::experience::record::{Record, TagCache, Tags};
-use crate::experience::repeat_rows::{BUCKETS, Bucket, Item, bucket_of, sort_items};
+use crate::experience::repeat_rows::{BUCKETS, Bucket, Item, bucket_of, gather_items};
 use crate::experience::within::Within;
 use crate::id::{CustomerId, TicketId};
 use crate::metrics::{Interval, Rate, TicketFacts};
@@ -740,15 +740,12 @@ impl RepeatContacts {
     ) -> Result<ReportBuilder<'_>, ExperienceError> {
         let mut b = ReportBuilder::new(&self.rule, &self.calendars, from, to, self.tags.len());
         let mut items: Vec<Item<'_>> = Vec::new();
-        let mut scratch: Vec<Item<'_>> = Vec::new();
+        let mut counts: Vec<u32> = Vec::new();
+        let mut of_k: Vec<&Bucket> = Vec::with_capacity(self.parts.len());
         for k in buckets {
-            items.clear();
-            for part in &self.parts {
-                if let Some(bucket) = part.get(k) {
-                    items.extend(bucket.items());
-                }
-            }
-            sort_items(&mut items, &mut scratch);
+            of_k.clear();
+            of_k.extend(self.parts.iter().filter_map(|part| part.get(k)));
+            gather_items(&of_k, &mut items, &mut counts);
             // Several rows of one ticket: the highest-ranked (as the
             // ledger keeps it).
             items.dedup_by(|later, kept| {

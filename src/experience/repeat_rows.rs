@@ -69,86 +69,90 @@ fn customer_hash(v: u128) -> u64 {
     (lo ^ hi.wrapping_mul(K)).wrapping_mul(K)
 }
 
-/// The 16 bits of a customer's hash after the bucket's: the digits
-/// [`sort_items`] sorts a bucket's items by first.
+/// The customer's hash bits after the bucket's, `bits` of them (1 to
+/// 64 - [`BUCKET_BITS`]; [`slot_bits`] gives 8 to 16): the slot
+/// [`gather_items`] puts its items in.
 #[inline]
-fn digits(i: &Item<'_>) -> usize {
-    let (hi, lo) = i.customer;
+fn slot_of(customer: (u64, u64), bits: u32) -> usize {
+    let (hi, lo) = customer;
     let v = (u128::from(hi) << 64) | u128::from(lo);
-    ((customer_hash(v) >> (64 - BUCKET_BITS - 16)) & 0xFFFF) as usize
+    let h = customer_hash(v) << BUCKET_BITS;
+    (h >> (64 - bits)) as usize
 }
 
-/// Sorts one bucket's items so that each customer's items are together,
-/// in [`Item::key_cmp`] order (customers in any order), as
-/// `sort_unstable_by(Item::key_cmp)` would group them: a radix sort by 16
-/// more bits of the customer's hash (two stable passes of 8 bits through
-/// `scratch`), then each run of equal bits, a customer or a few whose
-/// hashes share them, sorted by `key_cmp`. Comparison sorts mispredicted a
-/// branch at most of their comparisons and were half of the report's time.
-pub(crate) fn sort_items<'a>(items: &mut Vec<Item<'a>>, scratch: &mut Vec<Item<'a>>) {
-    let n = items.len();
-    let Some(&first) = items.first().filter(|_| n >= 64) else {
+/// How many slots [`gather_items`] spreads `n` items over, as a power of
+/// two: about one customer a slot (customers have a few items each), from
+/// 2^8 to 2^16 (a table of at most 256 KiB).
+fn slot_bits(n: usize) -> u32 {
+    n.next_power_of_two().trailing_zeros().clamp(8, 16)
+}
+
+/// Gathers the items of `buckets` (one bucket's rows from every part) into
+/// `items`, each customer's items together in [`Item::key_cmp`] order
+/// (customers in any order), as `sort_unstable_by(Item::key_cmp)` would
+/// group them: a counting sort by the customer's hash bits after the
+/// bucket's ([`slot_bits`] of them), the rows read twice (counted, then
+/// placed), then each slot that holds more than one item, a customer or a
+/// few whose hashes share the bits, sorted by `key_cmp`. `counts` is
+/// scratch kept from one bucket to the next.
+///
+/// One counting pass and one placing pass instead of a copy of the rows
+/// followed by a radix sort of two 8-bit passes: the report over a million
+/// contacts 40.4-41.4 ms on two threads instead of 42.5-43.1 ms (Intel
+/// Xeon, alternating; docs/performance.md). Comparison sorts of the whole
+/// bucket mispredicted a branch at most of their comparisons and were half
+/// of the report's time.
+pub(crate) fn gather_items<'a>(
+    buckets: &[&'a Bucket],
+    items: &mut Vec<Item<'a>>,
+    counts: &mut Vec<u32>,
+) {
+    items.clear();
+    let n: usize = buckets.iter().map(|b| b.rows.len()).sum();
+    let first = buckets.iter().find_map(|b| b.items().next());
+    let (Some(first), Ok(_)) = (first.filter(|_| n >= 64), u32::try_from(n)) else {
+        items.extend(buckets.iter().flat_map(|b| b.items()));
         items.sort_unstable_by(Item::key_cmp);
         return;
     };
-    // Both passes' counts in one reading.
-    let mut low = [0usize; 256];
-    let mut high = [0usize; 256];
-    for i in items.iter() {
-        let d = digits(i);
-        if let Some(c) = low.get_mut(d & 0xFF) {
-            *c += 1;
-        }
-        if let Some(c) = high.get_mut(d >> 8) {
-            *c += 1;
-        }
-    }
-    for counts in [&mut low, &mut high] {
-        let mut at = 0;
-        for c in counts.iter_mut() {
-            let k = *c;
-            *c = at;
-            at += k;
-        }
-    }
-    // The scratch as long as the items (kept from the last bucket: its
-    // contents are overwritten).
-    scratch.truncate(n);
-    scratch.resize(n, first);
-    // Low digits into the scratch, then high digits back (stable).
-    for i in items.iter() {
-        if let Some(c) = low.get_mut(digits(i) & 0xFF) {
-            if let Some(slot) = scratch.get_mut(*c) {
-                *slot = *i;
+    let bits = slot_bits(n);
+    counts.clear();
+    counts.resize(1 << bits, 0);
+    for b in buckets {
+        for row in &b.rows {
+            if let Some(c) = counts.get_mut(slot_of(split(row.customer.as_u128()), bits)) {
+                *c += 1;
             }
-            *c += 1;
         }
     }
-    for i in scratch.iter() {
-        if let Some(c) = high.get_mut(digits(i) >> 8) {
-            if let Some(slot) = items.get_mut(*c) {
-                *slot = *i;
+    // Each slot's start.
+    let mut at = 0u32;
+    for c in counts.iter_mut() {
+        let k = *c;
+        *c = at;
+        at += k;
+    }
+    items.resize(n, first);
+    for b in buckets {
+        for item in b.items() {
+            if let Some(c) = counts.get_mut(slot_of(item.customer, bits)) {
+                if let Some(slot) = items.get_mut(*c as usize) {
+                    *slot = item;
+                }
+                *c += 1;
             }
-            *c += 1;
         }
     }
-    // Each run of equal digits sorted by key.
+    // Each slot's end is now the next one's start.
     let mut start = 0;
-    let mut run_digits = digits(&first);
-    for k in 0..=n {
-        let d = items.get(k).map(digits);
-        if d == Some(run_digits) {
-            continue;
-        }
-        if k - start > 1 {
-            if let Some(run) = items.get_mut(start..k) {
+    for &end in counts.iter() {
+        let end = end as usize;
+        if end > start + 1 {
+            if let Some(run) = items.get_mut(start..end) {
                 run.sort_unstable_by(Item::key_cmp);
             }
         }
-        start = k;
-        if let Some(d) = d {
-            run_digits = d;
-        }
+        start = end;
     }
 }
 
@@ -653,27 +657,23 @@ mod tests {
         }
     }
 
-    /// The radix sort of a bucket's items groups each customer's items in
-    /// `key_cmp` order, as a comparison sort does: over customers whose
-    /// 16 sorting bits are equal, duplicate keys, and runs of any length.
+    /// Gathering a bucket's items from its parts groups each customer's
+    /// items in `key_cmp` order, as a comparison sort does: over customers
+    /// whose hash bits after the bucket's are equal, duplicate keys, runs
+    /// of any length, and one to three parts.
     #[test]
-    fn sorting_items_groups_customers_as_a_comparison_sort() {
+    fn gathering_items_groups_customers_as_a_comparison_sort() {
         use proptest::prelude::*;
         use proptest::test_runner::{Config, TestRunner};
-        // Customers whose digits collide, found by search, and others.
+        // Customers whose 16 slot bits collide (so they collide at every
+        // width), found by search, and others.
         let mut seen = std::collections::HashMap::new();
         let mut pool = Vec::new();
         for n in 0..100_000u128 {
-            let c = CustomerId::from_u128(n);
-            let d = digits(&Item {
-                customer: split(n),
-                created_at: 0,
-                row: &plain_row(c, 0, 0),
-                bucket: &Bucket::default(),
-            });
+            let d = slot_of(split(n), 16);
             if let Some(&m) = seen.get(&d) {
                 pool.push(CustomerId::from_u128(m));
-                pool.push(c);
+                pool.push(CustomerId::from_u128(n));
                 if pool.len() >= 8 {
                     break;
                 }
@@ -683,22 +683,23 @@ mod tests {
         }
         pool.extend((1..=24u128).map(|n| CustomerId::from_u128(n << 70 | n)));
         let pool_len = pool.len();
-        let mut runner = TestRunner::new(Config::with_cases(64));
+        let mut runner = TestRunner::new(Config::with_cases(96));
         let result = runner.run(
-            &prop::collection::vec((0..pool_len, 0i64..5, 0u128..4), 0..400),
-            |spec| {
-                let rows: Vec<Row> = spec
-                    .iter()
-                    .map(|&(c, at, t)| plain_row(pool[c], at, t))
-                    .collect();
-                let bucket = Bucket {
-                    rows,
-                    ..Bucket::default()
-                };
-                let mut want: Vec<Item<'_>> = bucket.items().collect();
+            &(
+                prop::collection::vec((0..pool_len, 0i64..5, 0u128..4, 0usize..3), 0..400),
+                1usize..=3,
+            ),
+            |(spec, parts)| {
+                let mut buckets = vec![Bucket::default(); parts];
+                for &(c, at, t, part) in &spec {
+                    buckets[part % parts].rows.push(plain_row(pool[c], at, t));
+                }
+                let of_k: Vec<&Bucket> = buckets.iter().collect();
+                let mut want: Vec<Item<'_>> = buckets.iter().flat_map(Bucket::items).collect();
                 want.sort_unstable_by(Item::key_cmp);
-                let mut got: Vec<Item<'_>> = bucket.items().collect();
-                sort_items(&mut got, &mut Vec::new());
+                let mut got = Vec::new();
+                gather_items(&of_k, &mut got, &mut vec![7; 3]);
+                prop_assert_eq!(got.len(), spec.len());
                 // Each customer's items, in order, as the comparison sort
                 // has them; every customer in one run.
                 let key = |i: &Item<'_>| (i.customer, i.created_at, i.row.ticket);
@@ -717,6 +718,22 @@ mod tests {
         );
         assert!(result.is_ok(), "{result:?}");
         assert!(pool_len >= 30, "{pool_len}");
+    }
+
+    #[test]
+    fn slots_grow_with_the_items() {
+        assert_eq!(slot_bits(0), 8);
+        assert_eq!(slot_bits(300), 9);
+        assert_eq!(slot_bits(7_800), 13);
+        assert_eq!(slot_bits(8_192), 13);
+        assert_eq!(slot_bits(8_193), 14);
+        assert_eq!(slot_bits(10_000_000), 16);
+        // Every slot of a width is reachable (the bits are the hash's top
+        // ones after the bucket's).
+        for bits in [8, 13, 16] {
+            assert!((0..1u128 << 20).any(|n| slot_of(split(n), bits) == (1 << bits) - 1));
+            assert!((0..1u128 << 20).all(|n| slot_of(split(n), bits) < 1 << bits));
+        }
     }
 
     /// Two facts of one ticket rank as the ledger's records of them do,
