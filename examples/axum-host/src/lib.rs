@@ -39,7 +39,7 @@ use tokio::task::JoinHandle;
 pub use api::{ApiError, InboundRequest, ReceiptBody, ReplyBody, ReplyRequest, router};
 pub use config::{Config, ConfigError, USAGE};
 pub use notifier::LogNotifier;
-pub use worker::{Pass, background, pass};
+pub use worker::{Pass, background, backoff, pass};
 
 /// The desk this host serves: async ports over the in-memory store (shared,
 /// so the host can look at it), any [`AsyncNotifier`], the system clock.
